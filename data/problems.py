@@ -1,4 +1,4 @@
-"""One error family for bad input: every problem names where, what was expected and what was found."""
+"""One error family for bad input: each problem names where, what was expected, what was found."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ class InputError(ValueError):
             problems = [problems]
         self.problems: list[Problem] = list(problems)
         head = summary or f"{len(self.problems)} problem(s) in the input"
+        self.summary = head
         first = f": {self.problems[0]}" if self.problems else ""
         more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
         super().__init__(f"{head}{first}{more}")

@@ -1,0 +1,294 @@
+"""Load, validate and write a data set: a folder with one file per table.
+
+A table is read from ``<table>.csv``, ``<table>.csv.gz`` or ``<table>.xlsx``. Loading checks
+every table against :mod:`data.tables` (columns, kinds, bounds, unique and foreign keys, date
+order, ledger consistency) and refuses the whole data set if anything is wrong, listing every
+problem with file, line, id, column, expected and found. Writing goes to a temporary folder
+that is renamed into place, so an interrupted write leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from data.problems import DatasetError, Problem
+from data.tables import TABLE_ORDER, TABLES, Column, Table
+
+META_FILE = "dataset.json"
+#: problems reported per (file, column, check) before the rest are summarised in one line
+MAX_PROBLEMS_PER_CHECK = 20
+_TRUE = {"true", "1", "yes", "y", "t"}
+_FALSE = {"false", "0", "no", "n", "f"}
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A validated data set. ``as_of`` is the end of the history (the measurement date)."""
+
+    tables: Mapping[str, pd.DataFrame]
+    as_of: pd.Timestamp
+    fingerprint: str
+    path: Path | None = None
+    meta: Mapping[str, object] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table."""
+        return {name: len(self.tables[name]) for name in TABLE_ORDER}
+
+
+# --------------------------------------------------------------------------- reading
+def _find_file(folder: Path, name: str) -> Path | None:
+    for suffix in (".csv", ".csv.gz", ".xlsx"):
+        candidate = folder / f"{name}{suffix}"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _read_raw(path: Path) -> tuple[pd.DataFrame, bytes]:
+    raw = path.read_bytes()
+    if path.suffix == ".xlsx":
+        frame = pd.read_excel(io.BytesIO(raw), dtype=object, keep_default_na=False)
+        frame = frame.map(lambda v: "" if pd.isna(v) else str(v)).astype(object)
+    else:
+        # object, not pandas' string dtype: hashing lookups (isin, keys) are much faster
+        frame = pd.read_csv(io.BytesIO(raw), dtype=object, keep_default_na=False,
+                            compression="gzip" if path.name.endswith(".gz") else None)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame, raw
+
+
+class _Collector:
+    """Collects problems, summarising long runs of the same check."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def rows(self, source: str, table: Table, frame: pd.DataFrame, mask: np.ndarray,
+             column: str, expected: str, found: pd.Series | None = None) -> None:
+        bad = np.flatnonzero(mask)
+        if bad.size == 0:
+            return
+        key = table.key[0]
+        shown = bad[:MAX_PROBLEMS_PER_CHECK]
+        values = frame[column] if found is None else found
+        for i in shown:
+            ident = frame[key].iat[i] if key in frame.columns else ""
+            where = f"line {i + 2} ({key}={ident}), column {column}"
+            self.problems.append(Problem(source, where, expected, repr(values.iat[i])[:60]))
+        if bad.size > len(shown):
+            self.problems.append(Problem(
+                source, f"column {column}", expected,
+                f"{bad.size - len(shown)} more rows with the same problem"))
+
+
+def _convert(source: str, table: Table, frame: pd.DataFrame, col: Column,
+             out: _Collector) -> pd.Series:
+    text = frame[col.name].str.strip()
+    empty = (text == "").to_numpy()
+    if not col.nullable:
+        out.rows(source, table, frame, empty, col.name, f"a value ({col.kind})")
+    if col.kind == "str":
+        return text
+    if col.kind in ("int", "float"):
+        values = pd.to_numeric(text.where(~empty), errors="coerce")
+        bad = (~empty) & values.isna().to_numpy()
+        if col.kind == "int":
+            bad |= (~empty) & values.notna().to_numpy() & (values.fillna(0) % 1 != 0).to_numpy()
+        out.rows(source, table, frame, bad, col.name, f"a number ({col.kind})")
+        ok = values.notna().to_numpy() & ~bad
+        if col.min is not None:
+            out.rows(source, table, frame, ok & (values < col.min).to_numpy(), col.name,
+                     f"a number >= {col.min:g}")
+        if col.max is not None:
+            out.rows(source, table, frame, ok & (values > col.max).to_numpy(), col.name,
+                     f"a number <= {col.max:g}")
+        if col.kind == "int" and not col.nullable:
+            return values.fillna(0).round().astype("int64")
+        return values.astype("float64")
+    if col.kind == "bool":
+        low = text.str.lower()
+        bad = (~empty) & ~low.isin(_TRUE | _FALSE).to_numpy()
+        out.rows(source, table, frame, bad, col.name, "true or false")
+        return low.isin(_TRUE)
+    if col.kind in ("date", "datetime"):
+        values = pd.to_datetime(text.where(~empty), format="ISO8601", errors="coerce")
+        bad = (~empty) & values.isna().to_numpy()
+        expected = "a date YYYY-MM-DD" if col.kind == "date" else "a time YYYY-MM-DDTHH:MM:SS"
+        out.rows(source, table, frame, bad, col.name, expected)
+        return values.dt.normalize() if col.kind == "date" else values
+    if col.kind == "category":
+        bad = (~empty) & ~text.isin(col.allowed).to_numpy()
+        out.rows(source, table, frame, bad, col.name, "one of " + ", ".join(col.allowed))
+        return text.where(~empty, None) if col.nullable else text
+    raise ValueError(f"unknown column kind {col.kind!r} in {table.name}.{col.name}")
+
+
+def _check_table(source: str, table: Table, frame: pd.DataFrame,
+                 out: _Collector) -> pd.DataFrame | None:
+    missing = [c for c in table.column_names if c not in frame.columns]
+    if missing:
+        out.problems.append(Problem(source, "header", "columns " + ", ".join(table.column_names),
+                                    "missing " + ", ".join(missing)))
+        return None
+    before = len(out.problems)
+    typed = pd.DataFrame({c.name: _convert(source, table, frame, c, out) for c in table.columns})
+    dup = typed.duplicated(list(table.key), keep="first").to_numpy()
+    out.rows(source, table, frame, dup, table.key[-1],
+             "a unique " + " + ".join(table.key))
+    for early, late in table.date_order:
+        a, b = typed[early], typed[late]
+        if table.column(early).kind != table.column(late).kind:
+            a, b = a.dt.normalize(), b.dt.normalize()
+        bad = (a.notna() & b.notna() & (b < a)).to_numpy()
+        out.rows(source, table, frame, bad, late, f"a time on or after {early}")
+    return typed if len(out.problems) == before else None
+
+
+def _check_foreign_keys(tables: dict[str, pd.DataFrame], sources: dict[str, str],
+                        raws: dict[str, pd.DataFrame], out: _Collector) -> None:
+    for name, frame in tables.items():
+        table = TABLES[name]
+        for col in table.columns:
+            if col.references is None:
+                continue
+            ref_table, ref_col = col.references.split(".")
+            if ref_table not in tables:
+                continue
+            bad = (~frame[col.name].isin(tables[ref_table][ref_col])).to_numpy()
+            out.rows(sources[name], table, raws[name], bad, col.name,
+                     f"an existing {col.references}")
+
+
+def _check_ledger(tables: dict[str, pd.DataFrame], sources: dict[str, str],
+                  raws: dict[str, pd.DataFrame], out: _Collector) -> None:
+    if "invoices" not in tables or "payments" not in tables:
+        return
+    inv = tables["invoices"].set_index("invoice_id")
+    pay = tables["payments"]
+    inv_date = pay["invoice_id"].map(inv["invoice_date"])
+    bad = (inv_date.notna() & (pay["paid_date"] < inv_date)).to_numpy()
+    out.rows(sources["payments"], TABLES["payments"], raws["payments"], bad, "paid_date",
+             "a date on or after the invoice date")
+    settled = pay.groupby("invoice_id")["amount_cny"].sum().reindex(inv.index, fill_value=0.0)
+    over = (settled + inv["write_off_cny"] - inv["amount_cny"] > 0.01).to_numpy()
+    total = (settled + inv["write_off_cny"]).round(2).astype(str)
+    out.rows(sources["invoices"], TABLES["invoices"], raws["invoices"], over, "amount_cny",
+             "payments + write-off <= invoice amount", found=pd.Series(total.to_numpy()))
+
+
+def load_dataset(folder: str | os.PathLike[str]) -> Dataset:
+    """Read and validate a data set folder; raise :class:`DatasetError` listing every problem."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DatasetError(Problem(str(folder), "", "a data set folder", "no such folder"))
+    out = _Collector()
+    digest = hashlib.sha256()
+    typed: dict[str, pd.DataFrame] = {}
+    raws: dict[str, pd.DataFrame] = {}
+    sources: dict[str, str] = {}
+    for name in TABLE_ORDER:
+        path = _find_file(folder, name)
+        if path is None:
+            out.problems.append(Problem(str(folder / f"{name}.csv"), "",
+                                        f"a {name} table (.csv, .csv.gz or .xlsx)", "no file"))
+            continue
+        sources[name] = str(path)
+        try:
+            raw, content = _read_raw(path)
+        except Exception as exc:  # any parser failure is a problem with this file
+            out.problems.append(Problem(str(path), "", "a readable table", f"{exc}"[:120]))
+            continue
+        digest.update(name.encode() + b"\0" + content)
+        raws[name] = raw
+        checked = _check_table(str(path), TABLES[name], raw, out)
+        if checked is not None:
+            typed[name] = checked
+    _check_foreign_keys(typed, sources, raws, out)
+    _check_ledger(typed, sources, raws, out)
+    if out.problems:
+        raise DatasetError(out.problems, f"data set {folder} refused: "
+                                         f"{len(out.problems)} problem(s)")
+    meta = _read_meta(folder)
+    as_of = pd.Timestamp(meta["as_of"]) if "as_of" in meta else _latest_date(typed)
+    return Dataset(typed, as_of.normalize(), digest.hexdigest(), folder, meta)
+
+
+def _read_meta(folder: Path) -> dict[str, object]:
+    path = folder / META_FILE
+    if not path.is_file():
+        return {}
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        if "as_of" in meta:
+            pd.Timestamp(meta["as_of"])
+    except (ValueError, TypeError) as exc:
+        raise DatasetError(Problem(str(path), "as_of", "JSON with an ISO date as_of",
+                                   str(exc)[:80])) from exc
+    return meta
+
+
+def _latest_date(tables: Mapping[str, pd.DataFrame]) -> pd.Timestamp:
+    """End of the history when no ``as_of`` is given: the latest recorded event."""
+    candidates = [tables["orders"][c].max() for c in ("placed_at", "delivered_at")]
+    candidates += [tables["invoices"]["invoice_date"].max(), tables["payments"]["paid_date"].max()]
+    return max(pd.Timestamp(c) for c in candidates if pd.notna(c))
+
+
+# --------------------------------------------------------------------------- writing
+def _to_text(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
+    out = {}
+    for col in table.columns:
+        s = frame[col.name]
+        if col.kind in ("date", "datetime"):
+            # numpy formats ISO 8601 far faster than strftime
+            unit = "D" if col.kind == "date" else "s"
+            text = np.datetime_as_string(s.to_numpy(dtype=f"datetime64[{unit}]"), unit=unit)
+            out[col.name] = np.where(s.isna().to_numpy(), "", text)
+        elif col.kind == "bool":
+            out[col.name] = np.where(s.astype(bool), "true", "false")
+        elif col.kind == "float":
+            out[col.name] = s.round(6)
+        else:
+            out[col.name] = s.fillna("") if s.dtype == object else s
+    return pd.DataFrame(out)
+
+
+def write_dataset(tables: Mapping[str, pd.DataFrame], out_dir: str | os.PathLike[str],
+                  meta: Mapping[str, object] | None = None) -> Path:
+    """Write tables as CSV into ``out_dir`` atomically (temporary folder, then rename)."""
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        for name in TABLE_ORDER:
+            _to_text(tables[name], TABLES[name]).to_csv(tmp / f"{name}.csv", index=False)
+        if meta is not None:
+            (tmp / META_FILE).write_text(json.dumps(dict(meta), indent=2, default=str) + "\n",
+                                         encoding="utf-8")
+        if out_dir.exists():
+            old = out_dir.with_name(f".{out_dir.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            out_dir.rename(old)
+            tmp.rename(out_dir)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir

@@ -1,0 +1,393 @@
+"""Read a scenario TOML file, validate it and resolve its data set folder.
+
+Every problem is collected (file, TOML syntax, every schema error, data set path) and reported as
+a :class:`data.problems.Problem`: ``source`` is the file path as given, ``location`` the dotted
+field path (``credit.premium_min_score``, ``orders.auto_approval_tiers.1``) or the TOML line and
+column, ``expected`` what is allowed, ``found`` what was given. TOML values are typed, so the
+file is validated in pydantic's strict mode: ``tracking = 1`` or ``horizon_days = "365"`` is
+refused rather than coerced.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
+
+import annotated_types
+from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
+
+import data
+from data.problems import Problem, ScenarioError
+from scenarios.schema import Scenario
+
+#: longest ``found`` text before it is cut
+MAX_FOUND_CHARS = 60
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_TOML_POSITION = re.compile(
+    r"^(?P<message>.*) \(at (?P<where>line \d+, column \d+|end of document)\)$"
+)
+_MISSING = object()
+# Error types that say "this value is not what the field takes": reported with the field's
+# whole contract (type and bounds) rather than pydantic's one-sided message.
+_FIELD_CONTRACT_ERRORS = frozenset(
+    {
+        "missing",
+        "int_type",
+        "int_parsing",
+        "int_from_float",
+        "float_type",
+        "float_parsing",
+        "finite_number",
+        "string_type",
+        "bool_type",
+        "bool_parsing",
+        "literal_error",
+        "greater_than",
+        "greater_than_equal",
+        "less_than",
+        "less_than_equal",
+        "string_too_short",
+        "string_too_long",
+        "list_type",
+        "model_type",
+        "model_attributes_type",
+        "dict_type",
+        "too_short",
+        "too_long",
+        "forward_warehouses",  # the custom error of the forward_warehouses union
+    }
+)
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    """A validated scenario: the file (absolute path), its raw text, the model and the data set."""
+
+    path: Path
+    text: str
+    scenario: Scenario
+    dataset_path: Path
+
+
+def project_data_folder() -> Path:
+    """The project's data folder (the ``data`` package); data sets must lie inside it."""
+    return Path(data.__file__).resolve().parent
+
+
+def load_scenario(
+    path: str | os.PathLike[str], *, allow_outside_data: bool = False
+) -> LoadedScenario:
+    """Read and validate a scenario file; raise :class:`ScenarioError` listing every problem.
+
+    ``allow_outside_data`` lets the ``dataset`` folder lie outside the project's data folder.
+    """
+    problems, loaded = _check(path, allow_outside_data=allow_outside_data)
+    if problems or loaded is None:
+        raise ScenarioError(problems, summary=f"{len(problems)} problem(s) in the scenario file")
+    return loaded
+
+
+def validate_scenario_file(
+    path: str | os.PathLike[str], *, allow_outside_data: bool = False
+) -> list[Problem]:
+    """Every problem in a scenario file; ``[]`` when it is valid. Never raises for bad input."""
+    problems, _ = _check(path, allow_outside_data=allow_outside_data)
+    return problems
+
+
+def _check(
+    path: str | os.PathLike[str], *, allow_outside_data: bool
+) -> tuple[list[Problem], LoadedScenario | None]:
+    source = os.fspath(path)
+    file = Path(path)
+    text = _read_text(file, source)
+    if isinstance(text, Problem):
+        return [text], None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return [_toml_problem(source, exc)], None
+    except RecursionError:
+        return [Problem(source, "", "valid TOML", "values nested too deeply")], None
+
+    problems: list[Problem] = []
+    scenario: Scenario | None = None
+    try:
+        scenario = Scenario.model_validate(raw, strict=True)
+    except ValidationError as exc:
+        problems.extend(_schema_problem(source, raw, error) for error in exc.errors())
+    dataset_path: Path | None = None
+    dataset = raw.get("dataset")
+    if isinstance(dataset, str) and dataset and not any(p.location == "dataset" for p in problems):
+        dataset_problems, dataset_path = _check_dataset(
+            source, file, dataset, allow_outside_data=allow_outside_data
+        )
+        problems.extend(dataset_problems)
+    if problems or scenario is None or dataset_path is None:
+        return problems, None
+    return problems, LoadedScenario(file.resolve(), text, scenario, dataset_path)
+
+
+def _read_text(file: Path, source: str) -> str | Problem:
+    """The file's text, or the one problem that stops it being read."""
+    try:
+        raw = file.read_bytes()
+    except FileNotFoundError:
+        return Problem(source, "", "an existing scenario file", "no such file")
+    except IsADirectoryError:
+        return Problem(source, "", "a scenario file", "a folder")
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        return Problem(source, "", "a readable scenario file", f"unreadable: {reason}")
+    try:
+        # utf-8-sig: a byte-order mark written by some editors is not an error
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        found = f"byte 0x{raw[exc.start]:02x}"
+        return Problem(source, f"line {line}, column {column}", "UTF-8 text", found)
+
+
+def _toml_problem(source: str, exc: tomllib.TOMLDecodeError) -> Problem:
+    message = str(exc)
+    match = _TOML_POSITION.match(message)
+    if match is None:
+        return Problem(source, "", "valid TOML", message)
+    where = match["where"].replace("end of document", "end of file")
+    return Problem(source, where, "valid TOML", match["message"])
+
+
+def _check_dataset(
+    source: str, file: Path, dataset: str, *, allow_outside_data: bool
+) -> tuple[list[Problem], Path | None]:
+    """Resolve ``dataset`` against the scenario's folder; it must exist (and lie in data/)."""
+    try:
+        resolved = (file.parent / dataset).resolve()
+        is_dir = resolved.is_dir()
+    except (OSError, ValueError, RuntimeError):
+        # NUL bytes, names too long, symlink loops: not a usable folder
+        return [Problem(source, "dataset", "an existing data set folder", _short(dataset))], None
+    problems: list[Problem] = []
+    if not allow_outside_data:
+        root = project_data_folder()
+        if resolved == root or not resolved.is_relative_to(root):
+            expected = f"a folder inside {root} (pass it on the command line to use another one)"
+            problems.append(Problem(source, "dataset", expected, str(resolved)))
+    if not is_dir:
+        problems.append(Problem(source, "dataset", "an existing data set folder", str(resolved)))
+    return problems, (None if problems else resolved)
+
+
+def _schema_problem(source: str, raw: dict[str, Any], error: Any) -> Problem:
+    """One pydantic error as a Problem with a dotted path and a human phrase."""
+    kind: str = error["type"]
+    where = _walk(error["loc"])
+    location = ".".join(_key_text(part) for part in where.path)
+    if kind == "extra_forbidden" and where.model is not None:
+        allowed = ", ".join(where.model.model_fields)
+        return Problem(
+            source, location, f"no such field; allowed: {allowed}", _short(error["input"])
+        )
+    if kind == "missing":
+        contract = _contract(where.field) if where.field is not None else None
+        return Problem(source, location, f"{contract or 'a value'} (required)", "nothing")
+    expected = None
+    if kind in _FIELD_CONTRACT_ERRORS and where.field is not None and not where.in_item:
+        expected = _contract(where.field)
+    found = _short(error["input"])
+    if _lookup(raw, where.path) is _MISSING:
+        found += " (the default)"
+    return Problem(source, location, expected or _error_phrase(error), found)
+
+
+@dataclass(frozen=True)
+class _Where:
+    """Where an error sits: the user-facing path, its field, the model holding the last key."""
+
+    path: tuple[str | int, ...]
+    field: FieldInfo | None
+    model: type[BaseModel] | None
+    in_item: bool
+
+
+def _walk(loc: tuple[str | int, ...]) -> _Where:
+    """Follow a pydantic error location through the schema, dropping union member tags."""
+    model: type[BaseModel] | None = Scenario
+    holder: type[BaseModel] | None = None
+    field: FieldInfo | None = None
+    path: list[str | int] = []
+    in_item = False
+    for part in loc:
+        if model is not None:
+            path.append(part)
+            holder = model
+            field = model.model_fields.get(part) if isinstance(part, str) else None
+            annotation = field.annotation if field is not None else None
+            is_model = isinstance(annotation, type) and issubclass(annotation, BaseModel)
+            model = annotation if is_model else None
+            if field is None:
+                break  # an unknown key: nothing below it is in the schema
+        elif isinstance(part, int):
+            path.append(part)
+            in_item = True
+        # a str below a leaf field is a union member tag, not a key the user wrote
+    return _Where(tuple(path), field, holder, in_item)
+
+
+def _lookup(raw: Any, path: tuple[str | int, ...]) -> Any:
+    """The value at ``path`` in the parsed TOML, or ``_MISSING``."""
+    node = raw
+    for part in path:
+        in_table = isinstance(node, dict) and isinstance(part, str) and part in node
+        in_array = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if not (in_table or in_array):
+            return _MISSING
+        node = node[part]
+    return node
+
+
+def _contract(field: FieldInfo) -> str | None:
+    """What a field takes, bounds included: ``a number > 0 and <= 30``; None if unknown."""
+    bounds = {type(m).__name__: m for m in field.metadata}
+    return _type_phrase(field.annotation, bounds)
+
+
+def _type_phrase(annotation: Any, bounds: dict[str, Any]) -> str | None:
+    origin = get_origin(annotation)
+    if origin is typing.Annotated:
+        inner, *extras = get_args(annotation)
+        merged = dict(bounds)
+        for extra in extras:
+            for item in extra.metadata if isinstance(extra, FieldInfo) else [extra]:
+                merged[type(item).__name__] = item
+        return _type_phrase(inner, merged)
+    if origin in (typing.Union, types.UnionType):
+        options: list[str] = []
+        for member in get_args(annotation):
+            if get_origin(_unwrap(member)) is Literal:
+                options.extend(repr(v) for v in get_args(_unwrap(member)))
+            elif member is not type(None):
+                phrase = _type_phrase(member, bounds)
+                if phrase is None:
+                    return None
+                options.append(phrase)
+        return _choices(options)
+    if origin is Literal:
+        return _choices([repr(v) for v in get_args(annotation)])
+    if origin is list:
+        (item,) = get_args(annotation) or (Any,)
+        a_list = "a non-empty list" if getattr(bounds.get("MinLen"), "min_length", 0) else "a list"
+        if get_origin(_unwrap(item)) is Literal:
+            return f"{a_list} drawn from " + ", ".join(repr(v) for v in get_args(_unwrap(item)))
+        item_phrase = _type_phrase(item, {})
+        return f"{a_list} of {_plural(item_phrase)}" if item_phrase else a_list
+    if annotation is bool:
+        return "true or false"
+    if annotation is int:
+        return "an integer" + _range_phrase(bounds)
+    if annotation is float:
+        return "a number" + _range_phrase(bounds)
+    if annotation is str:
+        return _string_phrase(bounds)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return f"a table of {', '.join(annotation.model_fields)}"
+    return None
+
+
+def _unwrap(annotation: Any) -> Any:
+    """``X`` from ``Annotated[X, ...]`` (nested too)."""
+    while get_origin(annotation) is typing.Annotated:
+        annotation = get_args(annotation)[0]
+    return annotation
+
+
+def _choices(options: list[str]) -> str:
+    """``'a', 'b' or 'c'``."""
+    if len(options) <= 1:
+        return "".join(options)
+    return ", ".join(options[:-1]) + " or " + options[-1]
+
+
+def _plural(phrase: str | None) -> str:
+    return {"a string": "strings", "a non-empty string": "non-empty strings"}.get(
+        phrase or "", phrase or "values"
+    )
+
+
+def _range_phrase(bounds: dict[str, Any]) -> str:
+    low = bounds.get("Ge") or bounds.get("Gt")
+    high = bounds.get("Le") or bounds.get("Lt")
+    if isinstance(low, annotated_types.Ge) and isinstance(high, annotated_types.Le):
+        return f" in {_number(low.ge)}..{_number(high.le)}"
+    parts = []
+    if isinstance(low, annotated_types.Gt):
+        parts.append(f"> {_number(low.gt)}")
+    elif isinstance(low, annotated_types.Ge):
+        parts.append(f">= {_number(low.ge)}")
+    if isinstance(high, annotated_types.Lt):
+        parts.append(f"< {_number(high.lt)}")
+    elif isinstance(high, annotated_types.Le):
+        parts.append(f"<= {_number(high.le)}")
+    return (" " + " and ".join(parts)) if parts else ""
+
+
+def _string_phrase(bounds: dict[str, Any]) -> str:
+    low = getattr(bounds.get("MinLen"), "min_length", 0)
+    high = getattr(bounds.get("MaxLen"), "max_length", None)
+    if high is not None:
+        return (
+            f"a string of {low}..{high} characters"
+            if low
+            else f"a string of at most {high} characters"
+        )
+    return "a non-empty string" if low else "a string"
+
+
+def _error_phrase(error: Any) -> str:
+    """A phrase for an error that is not about the field's whole contract (list items, rules)."""
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if kind == "literal_error":
+        return str(ctx.get("expected", "one of the allowed values"))
+    if kind == "string_type":
+        return "a string"
+    if kind == "string_too_short":
+        return "a non-empty string" if ctx.get("min_length") == 1 else error["msg"].lower()
+    if kind == "too_short":
+        return f"a list of at least {ctx.get('min_length')} item(s)"
+    message: str = error["msg"]
+    for prefix in ("Input should be ", "Value error, "):
+        message = message.removeprefix(prefix)
+    return message
+
+
+def _number(value: float) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _key_text(part: str | int) -> str:
+    """A path part as it would be written in TOML: bare if it can be, quoted otherwise."""
+    if isinstance(part, int) or _BARE_KEY.fullmatch(part):
+        return str(part)
+    escaped = "".join(
+        f"\\u{ord(c):04x}" if ord(c) < 0x20 or ord(c) == 0x7F else "\\" + c if c in '"\\' else c
+        for c in part
+    )
+    return f'"{escaped}"'
+
+
+def _short(value: Any) -> str:
+    """``repr(value)``, cut to :data:`MAX_FOUND_CHARS` characters."""
+    text = repr(value)
+    if len(text) > MAX_FOUND_CHARS:
+        text = text[: MAX_FOUND_CHARS - 3] + "..."
+    return text

@@ -1,0 +1,277 @@
+"""The scenario schema: one what-if, as read from a TOML file.
+
+The time unit is the day everywhere (``*_days``, ``*_hours`` only where the source states hours);
+money is in CNY; rates and shares are fractions in 0..1. A scenario names a data set (the history
+the models are fitted to), the simulation settings, the committee's targets and four lever
+sections. Every lever default describes TODAY's process (DOMAIN.md, "the sales process, as it is
+today"), so an empty section means "as today". The lever values are read later by the mechanisms
+that implement them (order-to-cash simulation, territory, inventory and credit models); this
+module only states what may be asked for.
+
+Models are strict (unknown keys refused), frozen and bounded. Cross-field rules are checked on the
+later field, so a violation is reported at that field's dotted path.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+Tier = Literal["core", "potential", "basic"]
+"""Customer tiers from RFM + clinical value tiering (DOMAIN.md, "Customers")."""
+
+FORWARD_WAREHOUSES_EXPECTED = "'none', 'optimize' or a non-empty list of site ids (strings)"
+
+
+def _unique_items(items: list[Any]) -> list[Any]:
+    """Refuse a list that names the same item twice."""
+    seen: list[Any] = []
+    for item in items:
+        if item in seen:
+            raise PydanticCustomError(
+                "unique_items",
+                "each item at most once; {item} is repeated",
+                {"item": repr(item)},
+            )
+        seen.append(item)
+    return items
+
+
+def _forward_warehouses_kind(value: Any) -> str | None:
+    """Pick the union member by input type, so an error names one member, not both."""
+    if isinstance(value, str):
+        return "mode"
+    if isinstance(value, list | tuple):
+        return "sites"
+    return None
+
+
+SiteId = Annotated[str, Field(min_length=1)]
+ForwardWarehouses = Annotated[
+    Annotated[Literal["none", "optimize"], Tag("mode")]
+    | Annotated[
+        Annotated[list[SiteId], Field(min_length=1), AfterValidator(_unique_items)], Tag("sites")
+    ],
+    Discriminator(
+        _forward_warehouses_kind,
+        custom_error_type="forward_warehouses",
+        custom_error_message=FORWARD_WAREHOUSES_EXPECTED,
+    ),
+]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class Targets(_Section):
+    """The committee's KPI targets (DOMAIN.md, "The targets the committee will judge by")."""
+
+    order_processing_days: float = Field(
+        default=1.0, gt=0, le=30, description="Order-to-ship time, days (today 3)."
+    )
+    on_time_rate: float = Field(
+        default=0.95, ge=0, le=1, description="Share of deliveries on time, 0..1 (today 0.85)."
+    )
+    dso_days: float = Field(
+        default=45.0, gt=0, le=365, description="Days sales outstanding, days (today 60)."
+    )
+    bad_debt_rate: float = Field(
+        default=0.01, ge=0, le=1, description="Bad debt as a share of sales, 0..1 (today 0.02)."
+    )
+    remote_delivery_days: float = Field(
+        default=5.0, gt=0, le=30, description="Delivery time to remote areas, days (today 7)."
+    )
+    complaint_rate: float = Field(
+        default=0.03, ge=0, le=1, description="Complaints per delivered order, 0..1 (today 0.08)."
+    )
+
+
+class OrderLevers(_Section):
+    """Order channel, approval and stock visibility (DOMAIN.md, "Orders")."""
+
+    app_channel_share: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="Share of orders placed through the app, 0..1; None = the data set's history.",
+    )
+    auto_approval_tiers: Annotated[list[Tier], AfterValidator(_unique_items)] = Field(
+        default_factory=list,
+        description="Tiers whose routine orders skip manual approval; [] = none (today).",
+    )
+    abnormal_order_threshold_cny: float = Field(
+        default=200_000.0,
+        gt=0,
+        description="Order value above which an order is abnormal and needs approval, CNY.",
+    )
+    esign_approval_hours: float | None = Field(
+        default=None,
+        gt=0,
+        le=72,
+        description="E-signature approval time of abnormal orders, hours; None = manual (today).",
+    )
+    stock_sync: Literal["daily_batch", "real_time"] = Field(
+        default="daily_batch",
+        description="How often order entry sees warehouse stock; daily_batch = today.",
+    )
+
+
+class LogisticsLevers(_Section):
+    """Carrier, tracking and forward warehouses (DOMAIN.md, "Logistics")."""
+
+    carrier: Literal["current_3pl", "strategic_partner"] = Field(
+        default="current_3pl", description="Third-party logistics provider; current_3pl = today."
+    )
+    remote_limit_days: float | None = Field(
+        default=None,
+        gt=0,
+        le=15,
+        description="Contractual remote-area delivery limit, days; None = no limit (today).",
+    )
+    tracking: bool = Field(
+        default=False, description="Delivery status visible to customers; false = today."
+    )
+    tracking_notice_days_before: float = Field(
+        default=1.0,
+        ge=0,
+        le=7,
+        description="Arrival notice sent this many days before delivery (only with tracking).",
+    )
+    forward_warehouses: ForwardWarehouses = Field(
+        default="none",
+        description="'none' (today), 'optimize' (the model picks sites) or a list of site ids.",
+    )
+
+
+class TerritoryLevers(_Section):
+    """Customer tiering and sales-force effort (DOMAIN.md, "Customers")."""
+
+    tiering: Literal["none", "rfm_clinical"] = Field(
+        default="none", description="Customer tiering; none = reps choose by relationship (today)."
+    )
+    academic_specialist_for_core: bool = Field(
+        default=False, description="Core customers get an academic specialist besides the rep."
+    )
+    field_days_per_month: float | None = Field(
+        default=None,
+        ge=1,
+        le=31,
+        description="Rep field days per month, days; None = the data set's history.",
+    )
+    calls_per_day: float | None = Field(
+        default=None,
+        gt=0,
+        le=30,
+        description="Rep calls per field day, calls/day; None = the data set's history.",
+    )
+
+
+class CreditLevers(_Section):
+    """Credit scoring, payment terms and collection (DOMAIN.md, "Credit and collection")."""
+
+    scoring: bool = Field(
+        default=False, description="Score customers and set terms by grade; false = today."
+    )
+    premium_min_score: float = Field(
+        default=80.0, ge=0, le=100, description="Lowest credit score of a premium customer, points."
+    )
+    risk_max_score: float = Field(
+        default=59.0,
+        ge=0,
+        le=100,
+        validate_default=True,
+        description="Highest credit score of a risk customer, points (< premium_min_score).",
+    )
+    premium_terms: Literal["monthly", "extended_75_days", "cash_discount_1pct"] = Field(
+        default="monthly", description="Payment terms of premium customers; monthly = today."
+    )
+    ordinary_terms: Literal["monthly", "monthly_plus_quarterly_rebate"] = Field(
+        default="monthly", description="Payment terms of ordinary customers; monthly = today."
+    )
+    risk_terms: Literal["monthly", "cash_before_delivery"] = Field(
+        default="monthly", description="Payment terms of risk customers; monthly = today."
+    )
+    e_invoice: bool = Field(default=False, description="Invoices sent electronically at once.")
+    online_payment: bool = Field(default=False, description="Customers can pay online.")
+    reminders: Literal["manual", "automated"] = Field(
+        default="manual", description="Payment reminders; manual (often forgotten) = today."
+    )
+
+    @field_validator("risk_max_score")
+    @classmethod
+    def _risk_below_premium(cls, risk_max_score: float, info: ValidationInfo) -> float:
+        premium_min_score = info.data.get("premium_min_score")
+        if premium_min_score is not None and risk_max_score >= premium_min_score:
+            raise PydanticCustomError(
+                "risk_not_below_premium",
+                "a score below premium_min_score ({premium_min_score})",
+                {"premium_min_score": f"{premium_min_score:g}"},
+            )
+        return risk_max_score
+
+
+class Scenario(_Section):
+    """One what-if: data set, simulation settings, targets and levers."""
+
+    name: str = Field(min_length=1, max_length=80, description="Short name shown in reports.")
+    description: str = Field(default="", max_length=2000, description="Free text.")
+    dataset: str = Field(
+        min_length=1,
+        description="Data set folder, relative to the scenario file's folder.",
+    )
+    horizon_days: int = Field(
+        default=365, ge=30, le=3650, description="Simulated time per replication, days."
+    )
+    warmup_days: int = Field(
+        default=90,
+        ge=0,
+        le=730,
+        validate_default=True,
+        description="Simulated days dropped before KPIs are measured, days (< horizon_days).",
+    )
+    replications: int = Field(
+        default=30, ge=1, le=1000, description="Independent simulation runs, count."
+    )
+    seed: int = Field(
+        default=20260101,
+        ge=0,
+        le=2**63 - 1,
+        description="Root seed; every random stream is spawned from it.",
+    )
+    targets: Targets = Field(default_factory=Targets, description="The committee's targets.")
+    orders: OrderLevers = Field(default_factory=OrderLevers, description="Order levers.")
+    logistics: LogisticsLevers = Field(
+        default_factory=LogisticsLevers, description="Logistics levers."
+    )
+    territory: TerritoryLevers = Field(
+        default_factory=TerritoryLevers, description="Territory levers."
+    )
+    credit: CreditLevers = Field(default_factory=CreditLevers, description="Credit levers.")
+
+    @field_validator("warmup_days")
+    @classmethod
+    def _warmup_before_horizon(cls, warmup_days: int, info: ValidationInfo) -> int:
+        horizon_days = info.data.get("horizon_days")
+        if horizon_days is not None and warmup_days >= horizon_days:
+            raise PydanticCustomError(
+                "warmup_not_before_horizon",
+                "fewer days than horizon_days ({horizon_days})",
+                {"horizon_days": horizon_days},
+            )
+        return warmup_days
+
+
+LEVER_SECTIONS: tuple[str, ...] = ("orders", "logistics", "territory", "credit")
+"""Names of the lever sections, in file order."""
