@@ -159,18 +159,19 @@ def _check_table(source: str, table: Table, frame: pd.DataFrame,
     return typed if len(out.problems) == before else None
 
 
-def _check_foreign_keys(tables: dict[str, pd.DataFrame], sources: dict[str, str],
-                        raws: dict[str, pd.DataFrame], out: _Collector) -> None:
-    for name, frame in tables.items():
+def _check_foreign_keys(sources: dict[str, str], raws: dict[str, pd.DataFrame],
+                        out: _Collector) -> None:
+    """Checked on the raw text so a bad reference is named even when either table has other
+    problems."""
+    for name, frame in raws.items():
         table = TABLES[name]
         for col in table.columns:
-            if col.references is None:
+            ref_table, ref_col = (col.references or ".").split(".")
+            if col.name not in frame.columns or ref_col not in raws.get(ref_table, {}):
                 continue
-            ref_table, ref_col = col.references.split(".")
-            if ref_table not in tables:
-                continue
-            bad = (~frame[col.name].isin(tables[ref_table][ref_col])).to_numpy()
-            out.rows(sources[name], table, raws[name], bad, col.name,
+            known = raws[ref_table][ref_col].str.strip()
+            bad = (~frame[col.name].str.strip().isin(known)).to_numpy()
+            out.rows(sources[name], table, frame, bad, col.name,
                      f"an existing {col.references}")
 
 
@@ -218,7 +219,7 @@ def load_dataset(folder: str | os.PathLike[str]) -> Dataset:
         checked = _check_table(str(path), TABLES[name], raw, out)
         if checked is not None:
             typed[name] = checked
-    _check_foreign_keys(typed, sources, raws, out)
+    _check_foreign_keys(sources, raws, out)
     _check_ledger(typed, sources, raws, out)
     if out.problems:
         raise DatasetError(out.problems, f"data set {folder} refused: "

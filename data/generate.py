@@ -125,6 +125,9 @@ def generate_dataset(profile: str | Profile = "national", seed: int = DEFAULT_SE
                      truth: ProcessTruth | None = None) -> tuple[dict[str, pd.DataFrame], dict]:
     """Build all tables for ``profile``; returns ``(tables, meta)``. Pure: same seed, same data."""
     prof = PROFILES[profile] if isinstance(profile, str) else profile
+    if prof.reps < len(REGIONS) or prof.products < 4 or prof.customers < 1:
+        raise ValueError(f"profile {prof.name!r} needs >= {len(REGIONS)} reps (one per region), "
+                         f">= 4 products (one per therapy area) and >= 1 customer; got {prof}")
     truth = truth or ProcessTruth()
     rngs = dict(zip(STREAMS, (np.random.default_rng(s)
                               for s in np.random.SeedSequence(seed).spawn(len(STREAMS))),
@@ -561,7 +564,7 @@ def _ledger(orders: pd.DataFrame, lines: pd.DataFrame, customers: pd.DataFrame,
     return invoices[issued].reset_index(drop=True), payments
 
 
-def generate_to_folder(profile: str, seed: int, out_dir: str | Path) -> Path:
+def generate_to_folder(profile: str | Profile, seed: int, out_dir: str | Path) -> Path:
     """Generate ``profile`` with ``seed`` and write it atomically to ``out_dir``."""
     from data.dataset import write_dataset
 

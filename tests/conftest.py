@@ -1,0 +1,24 @@
+"""Shared fixtures: tiny generated data sets, built once per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from data.generate import Profile, generate_to_folder
+
+#: a few dozen accounts over four months: loads in well under a second
+TINY = Profile("tiny", customers=40, reps=7, products=6, history_days=120)
+
+
+@pytest.fixture(scope="session")
+def small_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The ``small`` profile (about 300 accounts), generated once."""
+    return generate_to_folder("small", 7, tmp_path_factory.mktemp("small") / "ds")
+
+
+@pytest.fixture(scope="session")
+def tiny_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny profile for property tests that rewrite and reload a data set many times."""
+    return generate_to_folder(TINY, 11, tmp_path_factory.mktemp("tiny") / "ds")

@@ -1,0 +1,201 @@
+"""Pieces every page shares: choosing and loading the data set, how measures are shown, and
+the pages that are planned but not built yet.
+
+Loading is cached per folder and file stamp (name, mtime, size), so editing or regenerating
+a data set is picked up on the next rerun; a refused data set is cached as its
+:class:`~data.problems.DatasetError` and shown with every problem, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from data.dataset import Dataset, load_dataset
+from data.problems import DatasetError, Problem
+from scenarios.cli import DEFAULT_DATASET
+
+#: environment variable naming the data set folder the sidebar starts with
+DATASET_ENV_VAR = "PHARMAOPS_DATASET"
+GENERATE_HINT = (
+    "Create it with `make data` (or `pharmaops data generate --profile national "
+    "--out data/national`)"
+)
+
+FileStamp = tuple[tuple[str, int, int], ...]
+
+
+# --------------------------------------------------------------------------- data set
+def default_dataset_folder() -> str:
+    """The folder the sidebar starts with: ``$PHARMAOPS_DATASET`` or ``data/national``."""
+    return os.environ.get(DATASET_ENV_VAR) or str(DEFAULT_DATASET)
+
+
+def folder_stamp(folder: Path) -> FileStamp:
+    """Name, mtime (ns) and size of every file in ``folder``: the cache key of its contents."""
+    return tuple(sorted((p.name, s.st_mtime_ns, s.st_size)
+                        for p in folder.iterdir() if p.is_file() for s in [p.stat()]))
+
+
+@st.cache_resource(max_entries=2, show_spinner="Loading and checking the data set …")
+def _load_cached(folder: str, stamp: FileStamp) -> Dataset | DatasetError:
+    """Load once per (folder, stamp); shared read-only by all sessions."""
+    del stamp  # part of the cache key only
+    try:
+        return load_dataset(folder)
+    except DatasetError as exc:
+        return exc.with_traceback(None)
+
+
+def load_dataset_or_error(folder: Path) -> Dataset | DatasetError:
+    """The data set in ``folder`` (cached), or the error that refused it."""
+    try:
+        stamp = folder_stamp(folder)
+    except OSError as exc:
+        return DatasetError(Problem(str(folder), "", "a readable data set folder", str(exc)))
+    return _load_cached(str(folder.resolve()), stamp)
+
+
+def show_missing_folder(folder: str) -> None:
+    """Error for a data set folder that does not exist."""
+    if not folder.strip():
+        st.error(f"No data set folder given. Enter one in the sidebar. {GENERATE_HINT}.")
+        return
+    st.error(f"No data set folder at `{folder}`. {GENERATE_HINT}, "
+             "or enter another folder in the sidebar.")
+
+
+def show_refusal(error: DatasetError) -> None:
+    """Error with the refusal summary and an expandable table of every problem."""
+    st.error(f"{error.summary}. Fix the files listed below, or regenerate the data set: "
+             f"{GENERATE_HINT}.")
+    table = pd.DataFrame([asdict(p) for p in error.problems],
+                         columns=["source", "location", "expected", "found"])
+    with st.expander(f"Problems ({len(table)})", expanded=True):
+        st.dataframe(table, hide_index=True, width="stretch")
+
+
+# --------------------------------------------------------------------------- measures
+@dataclass(frozen=True)
+class Measure:
+    """How a measure is labelled and formatted; ``unit`` is days, rate (share 0..1), cny or
+    count; ``higher_is_better`` is set for KPIs that have a committee target."""
+
+    label: str
+    unit: str
+    decimals: int = 1
+    higher_is_better: bool | None = None
+    help: str = ""
+
+
+#: every measure of :class:`data.history.HistoryReport` tables, in display order
+MEASURES: dict[str, Measure] = {
+    "orders": Measure("Orders", "count", 0, help="Orders placed in the period."),
+    "order_processing_days": Measure(
+        "Order processing", "days", 1, False, "Mean days from order placed to shipped."),
+    "order_processing_p90_days": Measure("Order processing p90", "days", 1),
+    "on_time_rate": Measure(
+        "On-time delivery", "rate", 1, True,
+        "Share of orders due by the end of the period delivered on or before the promised day."),
+    "remote_delivery_days": Measure(
+        "Remote-area delivery", "days", 1, False,
+        "Mean days from order placed to delivered, remote-area customers."),
+    "complaint_rate": Measure(
+        "Complaint rate", "rate", 1, False, "Complaints per delivered order."),
+    "credit_sales_cny": Measure("Credit sales", "cny", 0),
+    "receivables_cny": Measure("Receivables", "cny", 0),
+    "dso_days": Measure(
+        "DSO", "days", 1, False,
+        "Days sales outstanding: receivables at the end of the period / credit sales of the "
+        "last 90 days × 90."),
+    "dso_countback_days": Measure("DSO countback", "days", 1),
+    "average_collection_days": Measure("Average collection", "days", 1),
+    "bad_debt_rate": Measure(
+        "Bad-debt rate", "rate", 2, False, "Amount written off in the period / credit sales."),
+}
+
+
+def _missing(value: float | None) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def format_measure(name: str, value: float | None) -> str:
+    """``value`` of measure ``name`` with its unit: ``3.0 days``, ``85.1%``, ``1,234 CNY``."""
+    if _missing(value):
+        return "—"
+    m = MEASURES[name]
+    if m.unit == "days":
+        return f"{value:.{m.decimals}f} days"
+    if m.unit == "rate":
+        return f"{100 * value:.{m.decimals}f}%"
+    if m.unit == "cny":
+        return f"{value:,.{m.decimals}f} CNY"
+    return f"{value:,.{m.decimals}f}"
+
+
+def format_gap(name: str, value: float, target: float) -> str | int:
+    """Signed gap ``value - target`` in the measure's unit (rates in percentage points);
+    the number 0 when the gap rounds to nothing, so the card shows it grey."""
+    m = MEASURES[name]
+    scale, unit = (100.0, " pts") if m.unit == "rate" else (1.0, " days")
+    gap = round((value - target) * scale, m.decimals)
+    return 0 if gap == 0 else f"{gap:+.{m.decimals}f}{unit}"
+
+
+def column_config(frame: pd.DataFrame) -> dict[str, st.column_config.Column]:
+    """``st.dataframe`` column settings for the measure columns of ``frame``."""
+    formats = {"days": "%.1f", "rate": "percent", "cny": "localized", "count": "localized"}
+    out: dict[str, st.column_config.Column] = {}
+    for name in frame.columns:
+        if name in MEASURES:
+            m = MEASURES[name]
+            label = m.label + (" (days)" if m.unit == "days" else
+                               " (CNY)" if m.unit == "cny" else "")
+            out[name] = st.column_config.NumberColumn(label, format=formats[m.unit],
+                                                      help=m.help or None)
+    return out
+
+
+# --------------------------------------------------------------------------- planned pages
+@dataclass(frozen=True)
+class PlannedPage:
+    """A page listed in the navigation whose mechanism is not built yet."""
+
+    title: str
+    url_path: str
+    icon: str
+    coming: str
+
+
+PLANNED_PAGES = (
+    PlannedPage("Sales territory", "territory", ":material/groups:",
+                "territory models: which customers each rep covers and how many calls each "
+                "tier gets, and what that does to sales"),
+    PlannedPage("Supply chain", "supply-chain", ":material/warehouse:",
+                "forward-warehouse optimisation: which candidate cities to open and what to "
+                "stock there, and what that does to delivery times"),
+    PlannedPage("Finance / credit", "credit", ":material/account_balance:",
+                "credit scoring and terms: who gets which terms, and what that does to DSO, "
+                "bad debt, sales and financing cost"),
+    PlannedPage("Committee: scenarios", "scenarios", ":material/compare_arrows:",
+                "simulation of the plan: today vs the plan vs alternatives, side by side, with "
+                "how sure each projection is"),
+)
+
+
+def planned_page(page: PlannedPage) -> Callable[[], None]:
+    """A page body that says honestly what is not built yet; shows no numbers."""
+
+    def render() -> None:
+        st.title(page.title)
+        st.info(f"Not built yet. This page will hold {page.coming}. "
+                "Today's measured KPIs are on the **Today** page.")
+
+    render.__name__ = f"planned_{page.url_path.replace('-', '_')}"
+    return render
