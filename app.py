@@ -9,9 +9,11 @@ from ui.common import PLANNED_PAGES, planned_page
 
 st.set_page_config(page_title="PharmaOps", layout="wide")
 
-today = st.Page(overview.render, title="Today", icon=":material/monitoring:", url_path="today",
-                default=True)
-planned = [st.Page(planned_page(p), title=p.title, icon=p.icon, url_path=p.url_path)
-           for p in PLANNED_PAGES]
+today = st.Page(
+    overview.render, title="Today", icon=":material/monitoring:", url_path="today", default=True
+)
+planned = [
+    st.Page(planned_page(p), title=p.title, icon=p.icon, url_path=p.url_path) for p in PLANNED_PAGES
+]
 
 st.navigation({"Measure": [today], "Decide (not built yet)": planned}).run()

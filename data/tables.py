@@ -241,3 +241,28 @@ TABLES: dict[str, Table] = {
 #: load order: a table's foreign keys point only to tables earlier in this list
 TABLE_ORDER = ("reps", "customers", "doctors", "products", "sites", "orders", "order_lines",
                "invoices", "payments")
+
+
+def tables_markdown() -> str:
+    """The column reference of every table as Markdown (embedded in ``docs/data.md``)."""
+    parts = []
+    for name in TABLE_ORDER:
+        table = TABLES[name]
+        parts.append(f"### `{name}`\n\n{table.description} Key: "
+                     f"{', '.join(f'`{k}`' for k in table.key)}.\n")
+        parts.append("| column | kind | unit | allowed | meaning |\n|---|---|---|---|---|")
+        for c in table.columns:
+            allowed = ", ".join(c.allowed) if c.allowed else ""
+            if c.min is not None or c.max is not None:
+                lo = "" if c.min is None else f"{c.min:g}"
+                hi = "" if c.max is None else f"{c.max:g}"
+                allowed = f"{lo} .. {hi}"
+            if c.references:
+                allowed = f"→ `{c.references}`"
+            kind = c.kind + (", may be empty" if c.nullable else "")
+            parts.append(f"| `{c.name}` | {kind} | {c.unit} | {allowed} | {c.description} |")
+        if table.date_order:
+            pairs = "; ".join(f"`{a}` ≤ `{b}`" for a, b in table.date_order)
+            parts.append(f"\nTime order (when both are present): {pairs}.")
+        parts.append("")
+    return "\n".join(parts)

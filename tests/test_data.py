@@ -166,3 +166,10 @@ def test_mutated_tables_are_refused_with_named_problems(tiny_dir: Path, data: st
         spec = TABLES[table_name]
         assert not ds[table_name].duplicated(list(spec.key)).any()
     assert np.isfinite(ds["invoices"]["amount_cny"]).all()
+
+
+def test_docs_list_every_column() -> None:
+    from data.tables import tables_markdown
+
+    text = (Path(__file__).parents[1] / "docs" / "data.md").read_text(encoding="utf-8")
+    assert tables_markdown() in text, "docs/data.md is stale: regenerate its tables section"

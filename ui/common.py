@@ -39,8 +39,14 @@ def default_dataset_folder() -> str:
 
 def folder_stamp(folder: Path) -> FileStamp:
     """Name, mtime (ns) and size of every file in ``folder``: the cache key of its contents."""
-    return tuple(sorted((p.name, s.st_mtime_ns, s.st_size)
-                        for p in folder.iterdir() if p.is_file() for s in [p.stat()]))
+    return tuple(
+        sorted(
+            (p.name, s.st_mtime_ns, s.st_size)
+            for p in folder.iterdir()
+            if p.is_file()
+            for s in [p.stat()]
+        )
+    )
 
 
 @st.cache_resource(max_entries=2, show_spinner="Loading and checking the data set …")
@@ -67,16 +73,20 @@ def show_missing_folder(folder: str) -> None:
     if not folder.strip():
         st.error(f"No data set folder given. Enter one in the sidebar. {GENERATE_HINT}.")
         return
-    st.error(f"No data set folder at `{folder}`. {GENERATE_HINT}, "
-             "or enter another folder in the sidebar.")
+    st.error(
+        f"No data set folder at `{folder}`. {GENERATE_HINT}, "
+        "or enter another folder in the sidebar."
+    )
 
 
 def show_refusal(error: DatasetError) -> None:
     """Error with the refusal summary and an expandable table of every problem."""
-    st.error(f"{error.summary}. Fix the files listed below, or regenerate the data set: "
-             f"{GENERATE_HINT}.")
-    table = pd.DataFrame([asdict(p) for p in error.problems],
-                         columns=["source", "location", "expected", "found"])
+    st.error(
+        f"{error.summary}. Fix the files listed below, or regenerate the data set: {GENERATE_HINT}."
+    )
+    table = pd.DataFrame(
+        [asdict(p) for p in error.problems], columns=["source", "location", "expected", "found"]
+    )
     with st.expander(f"Problems ({len(table)})", expanded=True):
         st.dataframe(table, hide_index=True, width="stretch")
 
@@ -98,26 +108,41 @@ class Measure:
 MEASURES: dict[str, Measure] = {
     "orders": Measure("Orders", "count", 0, help="Orders placed in the period."),
     "order_processing_days": Measure(
-        "Order processing", "days", 1, False, "Mean days from order placed to shipped."),
+        "Order processing", "days", 1, False, "Mean days from order placed to shipped."
+    ),
     "order_processing_p90_days": Measure("Order processing p90", "days", 1),
     "on_time_rate": Measure(
-        "On-time delivery", "rate", 1, True,
-        "Share of orders due by the end of the period delivered on or before the promised day."),
+        "On-time delivery",
+        "rate",
+        1,
+        True,
+        "Share of orders due by the end of the period delivered on or before the promised day.",
+    ),
     "remote_delivery_days": Measure(
-        "Remote-area delivery", "days", 1, False,
-        "Mean days from order placed to delivered, remote-area customers."),
+        "Remote-area delivery",
+        "days",
+        1,
+        False,
+        "Mean days from order placed to delivered, remote-area customers.",
+    ),
     "complaint_rate": Measure(
-        "Complaint rate", "rate", 1, False, "Complaints per delivered order."),
+        "Complaint rate", "rate", 1, False, "Complaints per delivered order."
+    ),
     "credit_sales_cny": Measure("Credit sales", "cny", 0),
     "receivables_cny": Measure("Receivables", "cny", 0),
     "dso_days": Measure(
-        "DSO", "days", 1, False,
+        "DSO",
+        "days",
+        1,
+        False,
         "Days sales outstanding: receivables at the end of the period / credit sales of the "
-        "last 90 days × 90."),
+        "last 90 days × 90.",
+    ),
     "dso_countback_days": Measure("DSO countback", "days", 1),
     "average_collection_days": Measure("Average collection", "days", 1),
     "bad_debt_rate": Measure(
-        "Bad-debt rate", "rate", 2, False, "Amount written off in the period / credit sales."),
+        "Bad-debt rate", "rate", 2, False, "Amount written off in the period / credit sales."
+    ),
 }
 
 
@@ -155,10 +180,12 @@ def column_config(frame: pd.DataFrame) -> dict[str, st.column_config.Column]:
     for name in frame.columns:
         if name in MEASURES:
             m = MEASURES[name]
-            label = m.label + (" (days)" if m.unit == "days" else
-                               " (CNY)" if m.unit == "cny" else "")
-            out[name] = st.column_config.NumberColumn(label, format=formats[m.unit],
-                                                      help=m.help or None)
+            label = m.label + (
+                " (days)" if m.unit == "days" else " (CNY)" if m.unit == "cny" else ""
+            )
+            out[name] = st.column_config.NumberColumn(
+                label, format=formats[m.unit], help=m.help or None
+            )
     return out
 
 
@@ -174,18 +201,34 @@ class PlannedPage:
 
 
 PLANNED_PAGES = (
-    PlannedPage("Sales territory", "territory", ":material/groups:",
-                "territory models: which customers each rep covers and how many calls each "
-                "tier gets, and what that does to sales"),
-    PlannedPage("Supply chain", "supply-chain", ":material/warehouse:",
-                "forward-warehouse optimisation: which candidate cities to open and what to "
-                "stock there, and what that does to delivery times"),
-    PlannedPage("Finance / credit", "credit", ":material/account_balance:",
-                "credit scoring and terms: who gets which terms, and what that does to DSO, "
-                "bad debt, sales and financing cost"),
-    PlannedPage("Committee: scenarios", "scenarios", ":material/compare_arrows:",
-                "simulation of the plan: today vs the plan vs alternatives, side by side, with "
-                "how sure each projection is"),
+    PlannedPage(
+        "Sales territory",
+        "territory",
+        ":material/groups:",
+        "territory models: which customers each rep covers and how many calls each "
+        "tier gets, and what that does to sales",
+    ),
+    PlannedPage(
+        "Supply chain",
+        "supply-chain",
+        ":material/warehouse:",
+        "forward-warehouse optimisation: which candidate cities to open and what to "
+        "stock there, and what that does to delivery times",
+    ),
+    PlannedPage(
+        "Finance / credit",
+        "credit",
+        ":material/account_balance:",
+        "credit scoring and terms: who gets which terms, and what that does to DSO, "
+        "bad debt, sales and financing cost",
+    ),
+    PlannedPage(
+        "Committee: scenarios",
+        "scenarios",
+        ":material/compare_arrows:",
+        "simulation of the plan: today vs the plan vs alternatives, side by side, with "
+        "how sure each projection is",
+    ),
 )
 
 
@@ -194,8 +237,10 @@ def planned_page(page: PlannedPage) -> Callable[[], None]:
 
     def render() -> None:
         st.title(page.title)
-        st.info(f"Not built yet. This page will hold {page.coming}. "
-                "Today's measured KPIs are on the **Today** page.")
+        st.info(
+            f"Not built yet. This page will hold {page.coming}. "
+            "Today's measured KPIs are on the **Today** page."
+        )
 
     render.__name__ = f"planned_{page.url_path.replace('-', '_')}"
     return render
