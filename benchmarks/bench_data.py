@@ -17,9 +17,9 @@ from data.generate import generate_dataset
 from data.history import measure_history
 
 
-def _timed(fn):
+def _timed(fn, *args):
     start = time.perf_counter()
-    out = fn()
+    out = fn(*args)
     return out, time.perf_counter() - start
 
 
@@ -28,13 +28,13 @@ def bench(profile: str, repeat: int) -> dict[str, float]:
     rows = 0
     for _ in range(repeat):
         with tempfile.TemporaryDirectory() as tmp:
-            (tables, meta), t = _timed(lambda: generate_dataset(profile, 20261))
+            (tables, meta), t = _timed(generate_dataset, profile, 20261)
             times["generate"].append(t)
-            _, t = _timed(lambda: write_dataset(tables, Path(tmp) / "ds", meta))
+            _, t = _timed(write_dataset, tables, Path(tmp) / "ds", meta)
             times["write"].append(t)
-            ds, t = _timed(lambda: load_dataset(Path(tmp) / "ds"))
+            ds, t = _timed(load_dataset, Path(tmp) / "ds")
             times["load"].append(t)
-            _, t = _timed(lambda: measure_history(ds))
+            _, t = _timed(measure_history, ds)
             times["measure"].append(t)
             rows = sum(ds.counts().values())
     out = {step: statistics.median(v) for step, v in times.items()}

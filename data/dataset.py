@@ -225,6 +225,8 @@ def load_dataset(folder: str | os.PathLike[str]) -> Dataset:
         raise DatasetError(out.problems, f"data set {folder} refused: "
                                          f"{len(out.problems)} problem(s)")
     meta = _read_meta(folder)
+    if (folder / META_FILE).is_file():  # as_of changes every KPI: part of the identity
+        digest.update(META_FILE.encode() + b"\0" + (folder / META_FILE).read_bytes())
     as_of = pd.Timestamp(meta["as_of"]) if "as_of" in meta else _latest_date(typed)
     return Dataset(typed, as_of.normalize(), digest.hexdigest(), folder, meta)
 

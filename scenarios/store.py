@@ -6,13 +6,12 @@ re-run. A run is written in one transaction: a killed process leaves the whole r
 
 Tables (schema version ``SCHEMA_VERSION``): ``meta(key, value)``; ``runs`` (one row per run);
 ``replication_kpis(run_id, replication, kpi, value)`` (long, queryable); ``decision_tables(
-run_id, name, payload)`` (one JSON payload per table, exact for floats).
+run_id, name, payload)`` (one JSON payload per table, exact; see ``scenarios.frame_codec``).
 """
 
 from __future__ import annotations
 
 import json
-import math
 import os
 import secrets
 import sqlite3
@@ -27,14 +26,19 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pandas.api.types import (
-    is_complex_dtype,
-    is_integer_dtype,
-    is_numeric_dtype,
-    pandas_dtype,
-)
 
 from data.problems import InputError, Problem
+from scenarios.frame_codec import (
+    SOURCE,
+    KpiRow,
+    decode_frame,
+    decode_kpis,
+    encode_frame,
+    encode_json_dict,
+    encode_kpis,
+    row_dicts,
+    strict_json,
+)
 
 SCHEMA_VERSION = 1
 STORE_ENV_VAR = "PHARMAOPS_RUN_STORE"
@@ -44,8 +48,6 @@ FINGERPRINT_SHORT_CHARS = 12
 LIST_HINT = "pharmaops runs list"
 _BUSY_TIMEOUT_S = 30.0
 _GIT_TIMEOUT_S = 2.0
-_FRAME_FORMAT = 1
-_RECORD = "run record"
 
 _SCHEMA = (
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -230,9 +232,9 @@ class StoredRun:
             "started_at": self.started_at.isoformat(),
             "ended_at": self.ended_at.isoformat(),
             "status": self.status,
-            "summary": _strict_json(self.summary),
-            "replication_kpis": None if kpis is None else _row_dicts(kpis),
-            "decision_tables": {n: _row_dicts(t) for n, t in self.decision_tables.items()},
+            "summary": strict_json(self.summary),
+            "replication_kpis": None if kpis is None else row_dicts(kpis),
+            "decision_tables": {n: row_dicts(t) for n, t in self.decision_tables.items()},
         }
 
 
@@ -352,8 +354,8 @@ class RunStore:
             ended_at=datetime.fromisoformat(row["ended_at"]),
             status=row["status"],
             summary=json.loads(row["summary_json"]),
-            replication_kpis=None if layout is None else _decode_kpis(json.loads(layout), kpi_rows),
-            decision_tables={name: _decode_frame(json.loads(p)) for name, p in table_rows},
+            replication_kpis=None if layout is None else decode_kpis(layout, kpi_rows),
+            decision_tables={name: decode_frame(p) for name, p in table_rows},
         )
 
     # -- internals ----------------------------------------------------------------------
@@ -457,14 +459,14 @@ def _new_run_id(con: sqlite3.Connection) -> str:
 # -- validation and encoding of a record ---------------------------------------------------
 def _encode_record(
     record: RunRecord,
-) -> tuple[dict[str, Any], list[tuple[int, str, float | None]], list[tuple[str, str]]]:
+) -> tuple[dict[str, Any], list[KpiRow], list[tuple[str, str]]]:
     """Validate ``record`` and encode it as a runs row, KPI rows and table payloads."""
     if not isinstance(record, RunRecord):
-        raise InputError(Problem(_RECORD, "", "a RunRecord", type(record).__name__))
+        raise InputError(Problem(SOURCE, "", "a RunRecord", type(record).__name__))
     problems: list[Problem] = []
 
     def refuse(location: str, expected: str, found: object) -> None:
-        problems.append(Problem(_RECORD, location, expected, str(found)))
+        problems.append(Problem(SOURCE, location, expected, str(found)))
 
     for name in ("kind", "scenario_name", "status"):
         value = getattr(record, name)
@@ -498,23 +500,17 @@ def _encode_record(
                 "ended_at", f"a time at or after started_at ({start.isoformat()})", end.isoformat()
             )
 
-    summary_json = "{}"
-    try:
-        if not isinstance(record.summary, dict):
-            raise _refusal("summary", "a dict", type(record.summary).__name__)
-        summary_json = json.dumps(_json_value(record.summary, "summary"), allow_nan=True)
-    except InputError as exc:
-        problems.extend(exc.problems)
-
-    layout: str | None = None
-    kpi_rows: list[tuple[int, str, float | None]] = []
-    if record.replication_kpis is not None:
+    def collect(encode: Callable[..., Any], *args: Any) -> Any:
         try:
-            meta, kpi_rows = _encode_kpis(record.replication_kpis)
-            layout = json.dumps(meta)
+            return encode(*args)
         except InputError as exc:
             problems.extend(exc.problems)
+            return None
 
+    summary_json = collect(encode_json_dict, record.summary, "summary")
+    layout, kpi_rows = None, []
+    if record.replication_kpis is not None:
+        layout, kpi_rows = collect(encode_kpis, record.replication_kpis) or (None, [])
     table_rows: list[tuple[str, str]] = []
     if not isinstance(record.decision_tables, dict):
         refuse(
@@ -523,18 +519,13 @@ def _encode_record(
     else:
         for name, table in record.decision_tables.items():
             where = f"decision_tables[{name!r}]"
-            try:
-                if not isinstance(name, str) or not name.strip():
-                    raise _refusal(where, "a non-empty string name", repr(name))
-                if not isinstance(table, pd.DataFrame):
-                    raise _refusal(where, "a pandas DataFrame", type(table).__name__)
-                payload = json.dumps(_encode_frame(table, where), allow_nan=True)
+            if not isinstance(name, str) or not name.strip():
+                refuse(where, "a non-empty string name", repr(name))
+            elif (payload := collect(encode_frame, table, where)) is not None:
                 table_rows.append((name, payload))
-            except InputError as exc:
-                problems.extend(exc.problems)
 
     if problems:
-        raise InputError(problems, summary=f"{_RECORD} refused, nothing stored")
+        raise InputError(problems, summary=f"{SOURCE} refused, nothing stored")
     row: dict[str, Any] = {
         "kind": record.kind,
         "scenario_name": record.scenario_name,
@@ -551,273 +542,3 @@ def _encode_record(
         "replication_kpis_layout": layout,
     }
     return row, kpi_rows, table_rows
-
-
-def _refusal(location: str, expected: str, found: object) -> InputError:
-    return InputError(Problem(_RECORD, location, expected, str(found)))
-
-
-def _json_value(value: Any, where: str) -> Any:
-    """``value`` as plain JSON types (numpy scalars unboxed, tuples as lists) or refused."""
-    if isinstance(value, np.generic) and not isinstance(value, (np.datetime64, np.timedelta64)):
-        value = value.item()
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        return float(value)
-    if isinstance(value, dict):
-        out = {}
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise _refusal(where, "string keys", f"key {key!r} ({type(key).__name__})")
-            out[key] = _json_value(item, f"{where}.{key}")
-        return out
-    if isinstance(value, (list, tuple)):
-        return [_json_value(item, f"{where}[{i}]") for i, item in enumerate(value)]
-    raise _refusal(
-        where,
-        "a JSON value (None, bool, int, float, str, list, dict with string keys)",
-        f"{type(value).__name__} {value!r:.60}",
-    )
-
-
-def _dtype_name(dtype: Any, where: str) -> str:
-    """``str(dtype)``, refused unless ``pandas_dtype`` rebuilds the same dtype from it."""
-    name = str(dtype)
-    try:
-        same = pandas_dtype(name) == dtype
-    except (TypeError, ValueError):
-        same = False
-    if not same:
-        raise _refusal(where, "a dtype that can be stored by name", name)
-    return name
-
-
-# -- replication KPIs (long rows in SQL; layout and dtypes in runs.replication_kpis_layout) ---
-def _encode_kpis(
-    table: Any,
-) -> tuple[dict[str, Any], list[tuple[int, str, float | None]]]:
-    """Validate the per-replication KPI table and flatten it to (replication, kpi, value)."""
-    where = "replication_kpis"
-    if not isinstance(table, pd.DataFrame):
-        raise _refusal(where, "a pandas DataFrame or None", type(table).__name__)
-    columns = list(table.columns)
-    if len(set(columns)) != len(columns) or not all(isinstance(c, str) for c in columns):
-        raise _refusal(where, "unique string column names", columns)
-    if "replication" not in columns:
-        raise _refusal(
-            where,
-            "a 'replication' column (call reset_index() if it is the index)",
-            f"columns {columns}",
-        )
-    reps = table["replication"]
-    if not is_integer_dtype(reps.dtype) or reps.isna().any():
-        raise _refusal(f"{where}.replication", "integers without gaps", f"dtype {reps.dtype}")
-    long = set(columns) == {"replication", "kpi", "value"}
-    value_columns = ["value"] if long else [c for c in columns if c != "replication"]
-    if not value_columns:
-        raise _refusal(where, "at least one KPI column besides 'replication'", columns)
-    for name in value_columns:
-        dtype = table[name].dtype
-        if not is_numeric_dtype(dtype) or is_complex_dtype(dtype):
-            raise _refusal(f"{where}.{name}", "a numeric KPI column", f"dtype {dtype}")
-    meta = {
-        "layout": "long" if long else "wide",
-        "columns": columns,
-        "dtypes": [_dtype_name(table[c].dtype, f"{where}.{c}") for c in columns],
-    }
-    rep_values = [int(r) for r in reps.tolist()]
-    rows: list[tuple[int, str, float | None]] = []
-    if long:
-        kpis = table["kpi"]
-        if not all(isinstance(k, str) for k in kpis.tolist()):
-            raise _refusal(f"{where}.kpi", "KPI names as strings", f"dtype {kpis.dtype}")
-        meta["kpi_order"] = list(dict.fromkeys(kpis.tolist()))
-        triples = zip(rep_values, kpis.tolist(), _floats(table["value"]), strict=True)
-        rows = list(triples)
-    else:
-        for name in value_columns:
-            rows.extend(zip(rep_values, [name] * len(table), _floats(table[name]), strict=True))
-    keys = [(rep, kpi) for rep, kpi, _ in rows]
-    if len(set(keys)) != len(keys):
-        raise _refusal(where, "one value per (replication, KPI)", "duplicate replications")
-    return meta, rows
-
-
-def _floats(series: pd.Series) -> list[float | None]:
-    """Values as Python floats (exact for float64), missing as None (SQL NULL)."""
-    mask = series.isna().tolist()
-    return [None if m else float(v) for v, m in zip(series.tolist(), mask, strict=True)]
-
-
-def _decode_kpis(meta: dict[str, Any], rows: list[tuple[int, int, Any]]) -> pd.DataFrame:
-    """Rebuild the KPI table in its stored layout, sorted by replication, with a RangeIndex."""
-    columns, dtypes = meta["columns"], meta["dtypes"]
-    if meta["layout"] == "long":
-        order = {kpi: i for i, kpi in enumerate(meta["kpi_order"])}
-        rows = sorted(rows, key=lambda r: (r[0], order[r[1]]))
-        data = {
-            "replication": [r[0] for r in rows],
-            "kpi": [r[1] for r in rows],
-            "value": [np.nan if r[2] is None else r[2] for r in rows],
-        }
-    else:
-        values = {(rep, kpi): value for rep, kpi, value in rows}
-        reps = sorted({rep for rep, _, _ in rows})
-        data = {"replication": reps}
-        for name in columns:
-            if name != "replication":
-                cells = [values.get((rep, name)) for rep in reps]
-                data[name] = [np.nan if v is None else v for v in cells]
-    return pd.DataFrame(
-        {
-            c: pd.Series(data[c], dtype=object).astype(pandas_dtype(d))
-            for c, d in zip(columns, dtypes, strict=True)
-        },
-        columns=columns,
-    )
-
-
-# -- decision tables (one JSON payload each; floats written with repr, so exact) -------------
-def _encode_frame(table: pd.DataFrame, where: str) -> dict[str, Any]:
-    """A DataFrame as JSON-ready data: columns with dtypes, index levels, column-axis name."""
-    if isinstance(table.columns, pd.MultiIndex):
-        raise _refusal(
-            where, "one level of column names (flatten the columns first)", "MultiIndex columns"
-        )
-    for name in list(table.columns) + [table.columns.name]:
-        if name is not None and (not isinstance(name, (str, int)) or isinstance(name, bool)):
-            raise _refusal(where, "column names that are strings or integers", repr(name))
-    index: list[dict[str, Any]] | None = None
-    plain = isinstance(table.index, pd.RangeIndex) and table.index.start == 0
-    if not (plain and table.index.step == 1 and table.index.name is None):
-        index = []
-        for level, name in enumerate(table.index.names):
-            if name is not None and (not isinstance(name, (str, int)) or isinstance(name, bool)):
-                raise _refusal(where, "index names that are strings or integers", repr(name))
-            values = table.index.get_level_values(level)
-            entry = _encode_column(pd.Series(values), f"{where}.index[{name!r}]")
-            entry["name"] = name
-            freq = getattr(values, "freqstr", None)
-            if freq is not None:
-                entry["freq"] = freq
-            index.append(entry)
-    columns = []
-    for i, name in enumerate(table.columns):
-        entry = _encode_column(table.iloc[:, i], f"{where}.{name}")
-        entry["name"] = name
-        columns.append(entry)
-    return {
-        "format": _FRAME_FORMAT,
-        "n_rows": len(table),
-        "columns": columns,
-        "columns_dtype": _dtype_name(table.columns.dtype, f"{where}.columns"),
-        "columns_name": table.columns.name,
-        "index": index,
-    }
-
-
-def _encode_column(series: pd.Series, where: str) -> dict[str, Any]:
-    """One column: dtype name plus values (datetimes as int ticks, missing as None)."""
-    dtype = series.dtype
-    mask = series.isna().tolist()
-    if isinstance(dtype, pd.CategoricalDtype):
-        categories = _encode_column(pd.Series(dtype.categories), f"{where}.categories")
-        return {
-            "dtype": "category",
-            "ordered": bool(dtype.ordered),
-            "categories": categories,
-            "values": series.cat.codes.tolist(),
-        }
-    name = _dtype_name(dtype, where)
-    if dtype.kind in "mM":
-        if getattr(dtype, "tz", None) is not None:
-            series = series.dt.tz_convert("UTC").dt.tz_localize(None)
-        ticks = series.to_numpy().view("int64").tolist()
-        values = [None if m else t for t, m in zip(ticks, mask, strict=True)]
-        return {"dtype": name, "values": values}
-    cells = series.tolist()
-    values = [None if m else _json_value(v, where) for v, m in zip(cells, mask, strict=True)]
-    return {"dtype": name, "values": values}
-
-
-def _decode_column(entry: dict[str, Any]) -> pd.Series:
-    """Inverse of ``_encode_column``."""
-    if entry["dtype"] == "category":
-        categories = pd.Index(_decode_column(entry["categories"]))
-        codes = np.asarray(entry["values"], dtype="int64")
-        return pd.Series(pd.Categorical.from_codes(codes, categories, ordered=entry["ordered"]))
-    dtype = pandas_dtype(entry["dtype"])
-    if dtype.kind in "mM":
-        nat = np.iinfo(np.int64).min
-        ticks = np.asarray([nat if t is None else t for t in entry["values"]], dtype="int64")
-        unit = np.datetime_data(getattr(dtype, "base", dtype))[0]
-        tz = getattr(dtype, "tz", None)
-        series = pd.Series(ticks.view(f"{dtype.kind}8[{unit}]"))
-        if tz is not None:
-            series = series.dt.tz_localize("UTC").dt.tz_convert(tz)
-        return series.astype(dtype)
-    if dtype == np.dtype(object):
-        return pd.Series(entry["values"], dtype=object)
-    return pd.Series(entry["values"], dtype=object).astype(dtype)
-
-
-def _decode_frame(payload: dict[str, Any]) -> pd.DataFrame:
-    """Inverse of ``_encode_frame``."""
-    if payload.get("format") != _FRAME_FORMAT:
-        raise ValueError(f"decision table payload format {payload.get('format')!r} is unknown")
-    if payload["index"] is None:
-        index: pd.Index = pd.RangeIndex(payload["n_rows"])
-    else:
-        levels = []
-        for entry in payload["index"]:
-            values = pd.Index(_decode_column(entry), name=entry["name"])
-            if "freq" in entry:
-                values = type(values)(values, freq=entry["freq"], name=entry["name"])
-            levels.append(values)
-        index = levels[0] if len(levels) == 1 else pd.MultiIndex.from_arrays(levels)
-    # Arrays, not Series: nothing is aligned, so a non-unique index is kept as it was.
-    arrays = {i: _decode_column(entry).array for i, entry in enumerate(payload["columns"])}
-    frame = pd.DataFrame(arrays, index=index)
-    frame.columns = pd.Index(
-        [entry["name"] for entry in payload["columns"]],
-        dtype=pandas_dtype(payload["columns_dtype"]),
-        name=payload["columns_name"],
-    )
-    return frame
-
-
-# -- JSON output for machines -------------------------------------------------------------
-def _row_dicts(table: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as dicts of strict-JSON values; a non-default index becomes leading columns."""
-    plain = isinstance(table.index, pd.RangeIndex) and table.index.start == 0
-    if not (plain and table.index.step == 1):
-        table = table.reset_index(allow_duplicates=True)
-    names = [str(n) for n in table.columns]
-    columns = [_json_cells(table.iloc[:, i]) for i in range(table.shape[1])]
-    return [{n: col[r] for n, col in zip(names, columns, strict=True)} for r in range(len(table))]
-
-
-def _json_cells(series: pd.Series) -> list[Any]:
-    mask = series.isna().tolist()
-    cells = series.tolist()
-    if series.dtype.kind in "mM":
-        return [None if m else v.isoformat() for v, m in zip(cells, mask, strict=True)]
-    return [None if m else _strict_json(v) for v, m in zip(cells, mask, strict=True)]
-
-
-def _strict_json(value: Any) -> Any:
-    """Plain JSON types only: NaN and infinities become None, times ISO 8601, others str."""
-    if isinstance(value, np.generic) and not isinstance(value, (np.datetime64, np.timedelta64)):
-        value = value.item()
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): _strict_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_strict_json(v) for v in value]
-    if isinstance(value, (datetime, pd.Timedelta)):
-        return value.isoformat()
-    return str(value)

@@ -73,6 +73,12 @@ def show_missing_folder(folder: str) -> None:
     if not folder.strip():
         st.error(f"No data set folder given. Enter one in the sidebar. {GENERATE_HINT}.")
         return
+    if Path(folder.strip()).expanduser().exists():
+        st.error(
+            f"`{folder}` is a file, not a data set folder. Enter the folder that holds "
+            f"the tables. {GENERATE_HINT}."
+        )
+        return
     st.error(
         f"No data set folder at `{folder}`. {GENERATE_HINT}, "
         "or enter another folder in the sidebar."
