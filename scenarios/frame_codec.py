@@ -11,8 +11,8 @@ layout and its dtypes, sorted by replication, with a fresh RangeIndex.
 Refused, as ``InputError`` problems with source ``"run record"``: anything but a DataFrame,
 MultiIndex columns, column or index names that are not str or int, dtypes that
 ``pandas_dtype`` cannot rebuild from their name, cells that are not plain JSON values, dicts
-with non-string keys; for KPIs also a missing or non-integer ``replication`` column,
-non-numeric KPI columns and more than one value per (replication, KPI).
+with non-string keys; for KPIs also a ``replication`` column that is missing, not integer or
+has gaps, non-numeric KPI columns and more than one value per (replication, KPI).
 
 ``strict_json`` and ``row_dicts`` go the lossy way, to standard JSON: NaN and infinities
 become null, times ISO 8601 text, anything else unknown ``str``.
@@ -37,14 +37,14 @@ KpiRow = tuple[int, str, float | None]  # (replication, kpi, value); None is SQL
 _FRAME_FORMAT = 1
 
 
-def refusal(location: str, expected: str, found: object) -> InputError:
+def _refusal(location: str, expected: str, found: object) -> InputError:
     return InputError(Problem(SOURCE, location, expected, str(found)))
 
 
 def encode_json_dict(value: Any, where: str) -> str:
     """A dict with string keys of plain JSON values as JSON text (tuples become lists)."""
     if not isinstance(value, dict):
-        raise refusal(where, "a dict", type(value).__name__)
+        raise _refusal(where, "a dict", type(value).__name__)
     return json.dumps(_json_value(value, where), allow_nan=True)
 
 
@@ -53,27 +53,27 @@ def encode_kpis(table: Any) -> tuple[str, list[KpiRow]]:
     """Validate the per-replication KPI table; its layout as JSON and its long rows."""
     where = "replication_kpis"
     if not isinstance(table, pd.DataFrame):
-        raise refusal(where, "a pandas DataFrame or None", type(table).__name__)
+        raise _refusal(where, "a pandas DataFrame or None", type(table).__name__)
     columns = list(table.columns)
     if len(set(columns)) != len(columns) or not all(isinstance(c, str) for c in columns):
-        raise refusal(where, "unique string column names", columns)
+        raise _refusal(where, "unique string column names", columns)
     if "replication" not in columns:
-        raise refusal(
+        raise _refusal(
             where,
             "a 'replication' column (call reset_index() if it is the index)",
             f"columns {columns}",
         )
     reps = table["replication"]
     if not is_integer_dtype(reps.dtype) or reps.isna().any():
-        raise refusal(f"{where}.replication", "integers without gaps", f"dtype {reps.dtype}")
+        raise _refusal(f"{where}.replication", "integers without gaps", f"dtype {reps.dtype}")
     long = set(columns) == {"replication", "kpi", "value"}
     value_columns = ["value"] if long else [c for c in columns if c != "replication"]
     if not value_columns:
-        raise refusal(where, "at least one KPI column besides 'replication'", columns)
+        raise _refusal(where, "at least one KPI column besides 'replication'", columns)
     for name in value_columns:
         dtype = table[name].dtype
         if not is_numeric_dtype(dtype) or is_complex_dtype(dtype):
-            raise refusal(f"{where}.{name}", "a numeric KPI column", f"dtype {dtype}")
+            raise _refusal(f"{where}.{name}", "a numeric KPI column", f"dtype {dtype}")
     meta = {
         "layout": "long" if long else "wide",
         "columns": columns,
@@ -84,7 +84,7 @@ def encode_kpis(table: Any) -> tuple[str, list[KpiRow]]:
     if long:
         kpis = table["kpi"].tolist()
         if not all(isinstance(k, str) for k in kpis):
-            raise refusal(f"{where}.kpi", "KPI names as strings", f"dtype {table['kpi'].dtype}")
+            raise _refusal(f"{where}.kpi", "KPI names as strings", f"dtype {table['kpi'].dtype}")
         meta["kpi_order"] = list(dict.fromkeys(kpis))
         rows.extend(zip(rep_values, kpis, _cells(table["value"], float), strict=True))
     else:
@@ -94,7 +94,7 @@ def encode_kpis(table: Any) -> tuple[str, list[KpiRow]]:
             )
     keys = [(rep, kpi) for rep, kpi, _ in rows]
     if len(set(keys)) != len(keys):
-        raise refusal(where, "one value per (replication, KPI)", "duplicate replications")
+        raise _refusal(where, "one value per (replication, KPI)", "duplicate replications")
     return json.dumps(meta), rows
 
 
@@ -125,9 +125,9 @@ def decode_kpis(layout: str, rows: list[KpiRow]) -> pd.DataFrame:
 def encode_frame(table: Any, where: str) -> str:
     """A DataFrame as JSON text: columns with dtypes, index levels, column-axis name."""
     if not isinstance(table, pd.DataFrame):
-        raise refusal(where, "a pandas DataFrame", type(table).__name__)
+        raise _refusal(where, "a pandas DataFrame", type(table).__name__)
     if isinstance(table.columns, pd.MultiIndex):
-        raise refusal(
+        raise _refusal(
             where, "one level of column names (flatten the columns first)", "MultiIndex columns"
         )
     for name in [*table.columns, table.columns.name]:
@@ -230,7 +230,7 @@ def _is_range(index: pd.Index) -> bool:
 
 def _check_name(name: Any, where: str, axis: str) -> None:
     if name is not None and (not isinstance(name, (str, int)) or isinstance(name, bool)):
-        raise refusal(where, f"{axis} names that are strings or integers", repr(name))
+        raise _refusal(where, f"{axis} names that are strings or integers", repr(name))
 
 
 def _dtype_name(dtype: Any, where: str) -> str:
@@ -241,7 +241,7 @@ def _dtype_name(dtype: Any, where: str) -> str:
     except (TypeError, ValueError):
         same = False
     if not same:
-        raise refusal(where, "a dtype that can be stored by name", name)
+        raise _refusal(where, "a dtype that can be stored by name", name)
     return name
 
 
@@ -265,12 +265,12 @@ def _json_value(value: Any, where: str) -> Any:
         out = {}
         for key, item in value.items():
             if not isinstance(key, str):
-                raise refusal(where, "string keys", f"key {key!r} ({type(key).__name__})")
+                raise _refusal(where, "string keys", f"key {key!r} ({type(key).__name__})")
             out[key] = _json_value(item, f"{where}.{key}")
         return out
     if isinstance(value, (list, tuple)):
         return [_json_value(item, f"{where}[{i}]") for i, item in enumerate(value)]
-    raise refusal(
+    raise _refusal(
         where,
         "a JSON value (None, bool, int, float, str, list, dict with string keys)",
         f"{type(value).__name__} {value!r:.60}",
