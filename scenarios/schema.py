@@ -222,6 +222,55 @@ class CreditLevers(_Section):
         return risk_max_score
 
 
+class Assumptions(_Section):
+    """Effect sizes of the levers that DOMAIN.md does not quantify.
+
+    Each is an assumption of the project (not a measured figure); a scenario states it so that
+    a reader sees it and a sensitivity run can change it. Sources are in docs/scenarios.md.
+    """
+
+    staffing_utilization: float = Field(
+        default=0.8, gt=0, lt=1,
+        description="Office and warehouse staff are sized so today's offered load keeps them "
+                    "this busy, share.")
+    real_time_backorder_reduction: float = Field(
+        default=0.7, ge=0, le=1,
+        description="Share of backorders that real-time stock sync prevents (the ones caused by "
+                    "stale stock), share.")
+    cash_before_delivery_wait_days: float = Field(
+        default=2.0, ge=0, le=30,
+        description="Days a cash-before-delivery order waits for the payment before picking.")
+    partner_speed_factor: float = Field(
+        default=1.2, gt=0, le=5,
+        description="Strategic partner's road km per day relative to today's carrier, ratio.")
+    partner_incident_factor: float = Field(
+        default=0.4, ge=0, le=1,
+        description="Strategic partner's incident probability relative to today's, ratio.")
+    remote_limit_compliance: float = Field(
+        default=0.95, ge=0, le=1,
+        description="Share of remote deliveries the partner brings within remote_limit_days.")
+    tracking_late_complaint_factor: float = Field(
+        default=0.6, ge=0, le=1,
+        description="With tracking and notices, complaints per late order relative to today.")
+    cash_discount_take_up: float = Field(
+        default=0.5, ge=0, le=1,
+        description="Share of premium invoices paid early for the 1% discount, share.")
+    cash_discount_pay_days: int = Field(
+        default=10, ge=0, le=60, description="Days after invoice to earn the cash discount.")
+    rebate_lateness_factor: float = Field(
+        default=0.8, ge=0, le=1,
+        description="Lateness of ordinary customers with a quarterly on-time rebate, ratio.")
+    automated_reminder_first_days: float = Field(
+        default=3.0, ge=0, le=60, description="First automated reminder, days after due.")
+    automated_reminder_interval_days: float = Field(
+        default=14.0, gt=0, le=90, description="Automated reminders repeat every, days.")
+    online_payment_days_saved: float = Field(
+        default=3.0, ge=0, le=30,
+        description="Days online payment takes off each payment (transfer and matching).")
+    e_invoice_delay_days: float = Field(
+        default=0.0, ge=0, le=30, description="Days from shipping to an e-invoice.")
+
+
 class Scenario(_Section):
     """One what-if: data set, simulation settings, targets and levers."""
 
@@ -259,6 +308,8 @@ class Scenario(_Section):
         default_factory=TerritoryLevers, description="Territory levers."
     )
     credit: CreditLevers = Field(default_factory=CreditLevers, description="Credit levers.")
+    assumptions: Assumptions = Field(
+        default_factory=Assumptions, description="Effect sizes DOMAIN.md does not give.")
 
     @field_validator("warmup_days")
     @classmethod

@@ -102,7 +102,8 @@ def test_plan_states_the_domain_measures() -> None:
     assert plan.logistics.carrier == "strategic_partner"
     assert plan.logistics.remote_limit_days == 5
     assert plan.logistics.tracking and plan.logistics.tracking_notice_days_before == 1
-    assert plan.logistics.forward_warehouses == "optimize"
+    # one forward warehouse per region beyond the central DCs, until the location model chooses
+    assert len(plan.logistics.forward_warehouses) == 7
     assert plan.territory.tiering == "rfm_clinical"
     assert plan.credit.scoring
     assert (plan.credit.premium_min_score, plan.credit.risk_max_score) == (80, 59)
@@ -272,7 +273,7 @@ def test_risk_band_must_lie_below_the_premium_band(tmp_path: Path) -> None:
 
 def test_docs_describe_every_field() -> None:
     doc = (ROOT / "docs" / "scenarios.md").read_text(encoding="utf-8")
-    sections = ("targets", *LEVER_SECTIONS)
+    sections = ("targets", *LEVER_SECTIONS, "assumptions")
     for name in Scenario.model_fields:
         assert (f"`[{name}]`" if name in sections else f"`{name}`") in doc, name
     for section in sections:
@@ -374,6 +375,22 @@ SECTIONS: dict[str, dict[str, Callable[[Any], bool]]] = {
         "e_invoice": _is_bool,
         "online_payment": _is_bool,
         "reminders": _one_of("manual", "automated"),
+    },
+    "assumptions": {
+        "staffing_utilization": lambda v: _num(0, 1, open_low=True)(v) and v < 1,
+        "real_time_backorder_reduction": _num(0, 1),
+        "cash_before_delivery_wait_days": _num(0, 30),
+        "partner_speed_factor": _num(0, 5, open_low=True),
+        "partner_incident_factor": _num(0, 1),
+        "remote_limit_compliance": _num(0, 1),
+        "tracking_late_complaint_factor": _num(0, 1),
+        "cash_discount_take_up": _num(0, 1),
+        "cash_discount_pay_days": _int(0, 60),
+        "rebate_lateness_factor": _num(0, 1),
+        "automated_reminder_first_days": _num(0, 60),
+        "automated_reminder_interval_days": _num(0, 90, open_low=True),
+        "online_payment_days_saved": _num(0, 30),
+        "e_invoice_delay_days": _num(0, 30),
     },
 }
 

@@ -1,0 +1,131 @@
+"""Parameters of today's order-to-cash process, as the simulation consumes them.
+
+They are estimated from a data set's own history by :mod:`simulation.calibrate` (so a user's
+data gives the user's baseline) and written as JSON by ``pharmaops calibrate``. Units are in
+the field names: ``*_hours`` are office working hours (Mon-Fri 09:00-18:00, see
+:mod:`data.calendar`), ``*_days`` calendar days, ``*_probability`` shares in 0..1.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+_STRICT = ConfigDict(extra="forbid", frozen=True)
+
+
+class Dist(BaseModel):
+    """A non-negative service-time distribution.
+
+    ``exponential(mean)``, ``gamma(mean, shape)``, ``lognormal(mean, sigma)`` (``sigma`` the
+    standard deviation of the log), ``deterministic(mean)``, ``empirical(values)`` (resampled
+    with replacement).
+    """
+
+    model_config = _STRICT
+    kind: Literal["exponential", "gamma", "lognormal", "deterministic", "empirical"]
+    mean: float | None = Field(default=None, ge=0)
+    shape: float | None = Field(default=None, gt=0)
+    sigma: float | None = Field(default=None, ge=0)
+    values: tuple[float, ...] | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> Dist:
+        need = {"exponential": ("mean",), "gamma": ("mean", "shape"),
+                "lognormal": ("mean", "sigma"), "deterministic": ("mean",),
+                "empirical": ("values",)}[self.kind]
+        missing = [n for n in need if getattr(self, n) is None]
+        if missing:
+            raise ValueError(f"a {self.kind} distribution needs {', '.join(missing)}")
+        if self.kind == "empirical" and (not self.values or min(self.values) < 0):
+            raise ValueError("an empirical distribution needs at least one value, all >= 0")
+        return self
+
+    @property
+    def expected(self) -> float:
+        """The distribution's mean."""
+        if self.kind == "empirical":
+            return float(np.mean(self.values))
+        return float(self.mean)
+
+    def sample(self, rng: np.random.Generator, size: int | None = None) -> np.ndarray | float:
+        """Draw ``size`` values (a float when ``size`` is None)."""
+        if self.kind == "exponential":
+            return rng.exponential(self.mean, size)
+        if self.kind == "gamma":
+            return rng.gamma(self.shape, self.mean / self.shape, size)
+        if self.kind == "lognormal":
+            mu = np.log(self.mean) - 0.5 * self.sigma**2 if self.mean > 0 else -np.inf
+            return rng.lognormal(mu, self.sigma, size) if self.mean > 0 else np.zeros(
+                size or ()) + 0.0
+        if self.kind == "deterministic":
+            return np.full(size, self.mean) if size is not None else float(self.mean)
+        return rng.choice(np.asarray(self.values, dtype=float), size)
+
+
+class TransitParams(BaseModel):
+    """Transit of one carrier: ``days = (base + road_km / km_per_day + last mile) × noise``
+    plus, with ``incident_probability``, ``U(1, incident_max_days)`` extra days; road km =
+    great-circle km × ``detour_factor``. Delivery lands in receiving hours (working calendar).
+    """
+
+    model_config = _STRICT
+    base_days: float = Field(ge=0)
+    km_per_day: float = Field(gt=0)
+    last_mile_days: float = Field(ge=0)
+    remote_last_mile_days: float = Field(ge=0)
+    noise_sigma: float = Field(ge=0, le=3)
+    incident_probability: float = Field(ge=0, le=1)
+    incident_max_days: float = Field(ge=1)
+    detour_factor: float = Field(ge=1, le=3)
+
+
+class PaymentParams(BaseModel):
+    """Collection today. Intended lateness (days after due, before reminders) per customer type
+    is gamma(mean × customer factor, shape) minus U(0, early_payment_days); manual reminders at
+    ``reminder_first_days`` after due then every ``reminder_interval_days``, each sent with
+    ``reminder_sent_probability``, keep ``reminder_effect`` of the remaining delay; a default
+    (probability per customer type × customer factor) is written off
+    ``write_off_days_after_due`` days after due."""
+
+    model_config = _STRICT
+    settlement_days_after_month_end: int = Field(ge=0, le=365)
+    lateness_mean_days: dict[str, float]
+    lateness_shape: float = Field(gt=0)
+    early_payment_days: float = Field(ge=0)
+    customer_lateness_factor: dict[str, float] = Field(
+        default_factory=dict, description="per customer_id multiplier of the type's mean")
+    reminder_first_days: float = Field(ge=0)
+    reminder_interval_days: float = Field(gt=0)
+    reminder_sent_probability: float = Field(ge=0, le=1)
+    reminder_effect: float = Field(ge=0, le=1)
+    default_probability: dict[str, float]
+    customer_default_factor: dict[str, float] = Field(default_factory=dict)
+    partial_payment_share: float = Field(ge=0, le=1, description="share paid before default")
+    split_payment_probability: float = Field(ge=0, le=1)
+    write_off_days_after_due: int = Field(ge=1, le=2000)
+
+
+class ProcessParams(BaseModel):
+    """Today's order-to-cash process (what ``pharmaops calibrate`` estimates)."""
+
+    model_config = _STRICT
+    source: str = Field(description="where the figures came from (data set + fingerprint)")
+    channel_shares: dict[str, float]
+    entry_hours: Dist = Field(description="rep keys in a phone/WeChat order, working hours")
+    app_entry_hours: Dist
+    office_hours: Dist = Field(description="clerk review + manual approval, working hours")
+    oversell_probability: float = Field(ge=0, le=1, description="daily batch stock sync")
+    replenishment_days: Dist
+    pick_hours: Dist
+    carrier_cutoff_hour: float = Field(ge=0, le=24)
+    transit: TransitParams
+    promise_days: int = Field(ge=0)
+    promise_days_remote: int = Field(ge=0)
+    complaint_if_late: float = Field(ge=0, le=1)
+    complaint_error: float = Field(ge=0, le=1, description="share of orders: wrong/damaged")
+    complaint_no_visibility: float = Field(ge=0, le=1)
+    invoice_delay_days: Dist = Field(description="paper invoice after shipping, calendar days")
+    payment: PaymentParams
