@@ -53,3 +53,29 @@ def add_working_hours(t: np.ndarray, hours: np.ndarray, epoch: pd.Timestamp) -> 
         t[more] = next_working_instant(np.floor(t[more]) + 1.0, epoch)
         active = left > 0
     return t
+
+
+def working_hours_between(t0: np.ndarray, t1: np.ndarray, epoch: pd.Timestamp) -> np.ndarray:
+    """Office hours (Mon-Fri 09:00-18:00) elapsed from ``t0`` to ``t1`` (days since ``epoch``).
+
+    The inverse of :func:`add_working_hours`: ``working_hours_between(t, add_working_hours(t, h),
+    epoch) == h``. Vectorised; negative when ``t1 < t0``; NaN where either time is NaN. Method:
+    the office hours since ``epoch`` midnight, ``9 × working days before the day + hours open so
+    far that day``, differenced.
+    """
+    # working days among the first r days of a week that starts on weekday w: table[w, r]
+    starts = (np.arange(7)[:, None] + np.arange(7)[None, :]) % 7
+    table = np.concatenate([np.zeros((7, 1)), np.cumsum(starts < 5, axis=1)], axis=1)
+    w0 = epoch.weekday()
+
+    def since_epoch(t: np.ndarray) -> np.ndarray:
+        t = np.asarray(t, dtype=float)
+        finite = np.isfinite(t)
+        day = np.floor(np.where(finite, t, 0.0)).astype(np.int64)
+        days_open = 5 * (day // 7) + table[w0, day % 7]
+        open_today = (w0 + day) % 7 < 5
+        hour = (np.where(finite, t, 0.0) - day) * 24.0
+        within = np.where(open_today, np.clip(hour - OPEN_HOUR, 0.0, CLOSE_HOUR - OPEN_HOUR), 0.0)
+        return np.where(finite, (CLOSE_HOUR - OPEN_HOUR) * days_open + within, np.nan)
+
+    return since_epoch(t1) - since_epoch(t0)

@@ -4,8 +4,6 @@ problems on stderr with exit code 2."""
 from __future__ import annotations
 
 import argparse
-import json
-import math
 import sys
 import time
 from collections.abc import Sequence
@@ -16,6 +14,7 @@ import pandas as pd
 
 import data as data_pkg
 from data.problems import InputError, Problem
+from scenarios.jsonio import json_ready, write_json
 
 EXIT_BAD_INPUT = 2
 DATA_DIR = Path(data_pkg.__file__).resolve().parent
@@ -27,32 +26,6 @@ class CliError(InputError):
 
 
 # --------------------------------------------------------------------------- helpers
-def _json_ready(value: object) -> object:
-    """Make floats JSON-safe (NaN -> null) through nested dicts and lists."""
-    if isinstance(value, float):
-        return None if math.isnan(value) or math.isinf(value) else value
-    if isinstance(value, dict):
-        return {str(k): _json_ready(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_ready(v) for v in value]
-    if hasattr(value, "item"):  # numpy scalar
-        return _json_ready(value.item())
-    return value
-
-
-def write_json(payload: dict, path: str) -> None:
-    """Write ``payload`` as JSON to ``path`` atomically (``-`` = stdout)."""
-    text = json.dumps(_json_ready(payload), indent=2, ensure_ascii=False, default=str) + "\n"
-    if path == "-":
-        sys.stdout.write(text)
-        return
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(target)
-
-
 def _records(frame: pd.DataFrame) -> list[dict]:
     return frame.to_dict(orient="records")
 
@@ -144,7 +117,7 @@ def cmd_kpis(args: argparse.Namespace) -> int:
             kind="measured", scenario_name=f"history of {path.name}", scenario_text="",
             dataset_path=str(path), dataset_fingerprint=ds.fingerprint,
             code_version=code_version(), seed=None, started_at=started,
-            ended_at=datetime.now(UTC), status="completed", summary=_json_ready(payload),
+            ended_at=datetime.now(UTC), status="completed", summary=json_ready(payload),
             replication_kpis=None,
             decision_tables={"by_region": report.by_region,
                              "by_customer_type": report.by_customer_type,
@@ -166,6 +139,116 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(f"error: {p}", file=sys.stderr)
         return EXIT_BAD_INPUT
     print(f"{args.file}: valid")
+    return 0
+
+
+# --------------------------------------------------------------------------- simulation
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from simulation.calibrate import calibrate
+
+    path = _dataset_arg(args.dataset)
+    params = calibrate(_load(path))
+    doc = params.model_dump(mode="json")
+    pay = doc.pop("payment")
+    pay.pop("customer_lateness_factor")
+    pay.pop("customer_default_factor")
+    print(f"today's process estimated from {params.source}")
+    for key, value in {**doc, **{f"payment.{k}": v for k, v in pay.items()}}.items():
+        print(f"{key:>38}: {value}")
+    if args.json:
+        write_json(params.model_dump(mode="json"), args.json)
+    return 0
+
+
+def _progress_bar(label: str):
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, desc=label, unit="rep", file=sys.stderr, leave=True)
+
+    def progress(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+        if done == total:
+            bar.close()
+
+    return progress
+
+
+def _kpi_table(payload: dict) -> pd.DataFrame:
+    rows = []
+    for name, k in payload["kpis"].items():
+        t = payload["targets"].get(name, {})
+        rows.append({"kpi": name, "mean": k["mean"], "ci95_lo": k["ci95"][0],
+                     "ci95_hi": k["ci95"][1], "p10": k["p10"], "p90": k["p90"],
+                     "target": t.get("target"), "met": t.get("met"),
+                     "p(meet)": t.get("probability")})
+    return pd.DataFrame(rows).set_index("kpi")
+
+
+def _run_one(path: str, args: argparse.Namespace, seed: int | None,
+             replications: int | None):
+    from scenarios.loading import load_scenario
+    from scenarios.run import prepare, simulate, store_run
+    from scenarios.store import RunStore
+
+    loaded = load_scenario(path, allow_outside_data=args.allow_outside_data)
+    started = datetime.now(UTC)
+    prepared = prepare(loaded)
+    run = simulate(loaded, prepared, replications=replications, seed=seed,
+                   workers=args.workers, scheduler=args.scheduler,
+                   progress=_progress_bar(loaded.scenario.name))
+    if not args.no_store:
+        store_run(run, loaded, RunStore(args.store), started)
+    return loaded, run
+
+
+def _print_run(run) -> None:
+    p = run.payload
+    print(f"scenario {p['scenario']!r}: {p['replications']} replications, seed {p['seed']}, "
+          f"run {p['run_id'] or '(not stored)'}, {p['runtime_s']:.0f} s")
+    print(_kpi_table(p).to_string(float_format=lambda v: f"{v:,.4g}"))
+    stages = pd.DataFrame(p["stages"]).T
+    print("\nprocess stages (means over replications)")
+    print(stages.to_string(float_format=lambda v: f"{v:,.3f}"))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    _, run = _run_one(args.scenario, args, args.seed, args.replications)
+    _print_run(run)
+    if args.json:
+        write_json(run.payload, args.json)
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from scenarios.loading import load_scenario
+    from simulation.summary import paired_differences
+
+    if len(args.scenarios) < 2:
+        raise CliError(Problem("compare", "SCENARIO", "two or more scenario files",
+                               f"{len(args.scenarios)}"))
+    first = load_scenario(args.scenarios[0], allow_outside_data=args.allow_outside_data)
+    # one seed and replication count for all: common random numbers make differences paired
+    seed = first.scenario.seed if args.seed is None else args.seed
+    reps = args.replications or first.scenario.replications
+    runs = [_run_one(path, args, seed, reps) for path in args.scenarios]
+    base_loaded, base = runs[0]
+    doc = {"seed": seed, "replications": reps, "base": base_loaded.scenario.name,
+           "scenarios": {}, "differences": {}}
+    for loaded, run in runs:
+        name = loaded.scenario.name
+        doc["scenarios"][name] = {k: run.payload[k] for k in ("run_id", "kpis", "targets")}
+        if run is not base:
+            doc["differences"][name] = paired_differences(base.per_replication,
+                                                          run.per_replication)
+    for name, diffs in doc["differences"].items():
+        print(f"\n{name} − {doc['base']} (paired over {reps} replications, seed {seed})")
+        table = pd.DataFrame({k: {"difference": d["mean"], "ci95_lo": d["ci95"][0],
+                                  "ci95_hi": d["ci95"][1], "better": d["better"]}
+                              for k, d in diffs.items()}).T
+        print(table.to_string(float_format=lambda v: f"{v:,.4g}"))
+    if args.json:
+        write_json(doc, args.json)
     return 0
 
 
@@ -229,6 +312,33 @@ def build_parser() -> argparse.ArgumentParser:
                     help="allow a data set outside the project's data folder")
     va.set_defaults(func=cmd_validate)
 
+    cal = sub.add_parser("calibrate", help="estimate today's process from a data set's history")
+    cal.add_argument("dataset", nargs="?", help=f"data set folder (default {DEFAULT_DATASET})")
+    cal.add_argument("--json", metavar="PATH", help="write the parameters as JSON")
+    cal.set_defaults(func=cmd_calibrate)
+
+    def simulation_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--replications", type=int, help="override the scenario's count")
+        p.add_argument("--seed", type=int, help="override the scenario's seed")
+        p.add_argument("--workers", type=int, help="local worker processes (default: cores)")
+        p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address "
+                       "(or $PHARMAOPS_DASK_SCHEDULER); default: local processes")
+        p.add_argument("--json", metavar="PATH", help="write the results as JSON")
+        p.add_argument("--store", metavar="PATH", help="run store (default "
+                       "$PHARMAOPS_RUN_STORE or runs/pharmaops.sqlite)")
+        p.add_argument("--no-store", action="store_true", help="do not record the run")
+        p.add_argument("--allow-outside-data", action="store_true",
+                       help="allow a data set outside the project's data folder")
+
+    rn = sub.add_parser("run", help="simulate a scenario: KPIs with confidence intervals")
+    rn.add_argument("scenario")
+    simulation_options(rn)
+    rn.set_defaults(func=cmd_run)
+    cp = sub.add_parser("compare", help="paired differences between scenarios (first = base)")
+    cp.add_argument("scenarios", nargs="+")
+    simulation_options(cp)
+    cp.set_defaults(func=cmd_compare)
+
     runs = sub.add_parser("runs", help="list or show stored runs")
     runs_sub = runs.add_subparsers(dest="runs_command", required=True)
     rl = runs_sub.add_parser("list", help="list stored runs, newest first")
@@ -249,9 +359,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from data.generate import DEFAULT_SEED
 
         args.seed = DEFAULT_SEED
-    if getattr(args, "period_days", 1) < 1:
-        print(f"error: --period-days must be >= 1; got {args.period_days}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    for option, low in (("period_days", 1), ("replications", 1), ("workers", 1)):
+        value = getattr(args, option, None)
+        if value is not None and value < low:
+            print(f"error: --{option.replace('_', '-')} must be >= {low}; got {value}",
+                  file=sys.stderr)
+            return EXIT_BAD_INPUT
     try:
         return args.func(args)
     except InputError as exc:

@@ -269,6 +269,10 @@ class Assumptions(_Section):
         description="Days online payment takes off each payment (transfer and matching).")
     e_invoice_delay_days: float = Field(
         default=0.0, ge=0, le=30, description="Days from shipping to an e-invoice.")
+    paper_invoice_mail_days: float = Field(
+        default=4.0, ge=0, le=30,
+        description="Days a paper invoice spends in the post and the customer's mailroom "
+                    "before its payment process starts; an e-invoice saves them.")
 
 
 class Scenario(_Section):

@@ -391,6 +391,7 @@ SECTIONS: dict[str, dict[str, Callable[[Any], bool]]] = {
         "automated_reminder_interval_days": _num(0, 90, open_low=True),
         "online_payment_days_saved": _num(0, 30),
         "e_invoice_delay_days": _num(0, 30),
+        "paper_invoice_mail_days": _num(0, 30),
     },
 }
 

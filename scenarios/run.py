@@ -1,0 +1,118 @@
+"""Compose a scenario run: data set → calibration → models → simulation → summary → store.
+
+This is the one place that turns a validated scenario into the JSON contract of
+``pharmaops run`` (see ``docs/simulation.md``); the CLI and the app call it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pandas as pd
+
+from data.dataset import Dataset, load_dataset
+from scenarios.jsonio import json_ready
+from scenarios.loading import LoadedScenario
+from scenarios.store import RunRecord, RunStore, code_version
+from simulation.calibrate import calibrate
+from simulation.inputs import SimulationInputs, build_inputs
+from simulation.kpis import KPI_NAMES
+from simulation.params import ProcessParams
+from simulation.replication import ReplicationResult
+from simulation.runner import Progress, run_replications
+from simulation.summary import stage_summary, summarize, target_verdicts
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What every replication of a scenario shares."""
+
+    dataset: Dataset
+    params: ProcessParams
+    inputs: SimulationInputs
+    credit_scores: pd.DataFrame | None
+
+
+def prepare(loaded: LoadedScenario, dataset: Dataset | None = None) -> Prepared:
+    """Load the data set, calibrate today's process from it, and apply the models the
+    scenario's levers call for (credit scores → credit tiers)."""
+    ds = dataset if dataset is not None else load_dataset(loaded.dataset_path)
+    params = calibrate(ds)
+    scenario = loaded.scenario
+    scores = None
+    credit_tier = None
+    if scenario.credit.scoring:
+        from models.credit.scoring import score_customers
+
+        result = score_customers(ds, seed=scenario.seed,
+                                 premium_min=scenario.credit.premium_min_score,
+                                 risk_max=scenario.credit.risk_max_score)
+        scores = result.customers
+        credit_tier = scores["tier"]
+    return Prepared(ds, params, build_inputs(ds, credit_tier), scores)
+
+
+@dataclass(frozen=True)
+class SimulationRun:
+    """A finished run: the JSON document, the per-replication KPIs and the tables."""
+
+    payload: dict
+    per_replication: pd.DataFrame
+    tables: dict[str, pd.DataFrame]
+    results: list[ReplicationResult]
+
+
+def _mean_table(frames: list[pd.DataFrame], key: str) -> pd.DataFrame:
+    return pd.concat(frames).groupby(key).mean(numeric_only=True).reset_index()
+
+
+def simulate(loaded: LoadedScenario, prepared: Prepared, *, replications: int | None = None,
+             seed: int | None = None, workers: int | None = None, scheduler: str | None = None,
+             progress: Progress | None = None) -> SimulationRun:
+    """Run the scenario's replications and summarise them."""
+    scenario = loaded.scenario
+    replications = replications or scenario.replications
+    seed = scenario.seed if seed is None else seed
+    started = time.perf_counter()
+    results = run_replications(prepared.inputs, prepared.params, scenario,
+                               replications=replications, seed=seed, workers=workers,
+                               scheduler=scheduler, progress=progress)
+    per_rep = pd.DataFrame([{"replication": r.replication, **r.kpis} for r in results])
+    details = [c for c in per_rep.columns if c not in ("replication", *KPI_NAMES)]
+    payload = {
+        "scenario": scenario.name,
+        "run_id": None,
+        "seed": seed,
+        "replications": replications,
+        "kpis": summarize(per_rep),
+        "targets": target_verdicts(per_rep, scenario.targets.model_dump()),
+        "stages": stage_summary([r.stages for r in results]),
+        "details": summarize(per_rep, tuple(details)),
+        "dataset": str(loaded.dataset_path),
+        "dataset_fingerprint": prepared.dataset.fingerprint,
+        "calibration": prepared.params.source,
+        "window": {"warmup_days": scenario.warmup_days, "horizon_days": scenario.horizon_days},
+        "runtime_s": time.perf_counter() - started,
+    }
+    tables = {"by_region": _mean_table([r.by_region for r in results], "region"),
+              "by_tier": _mean_table([r.by_tier for r in results], "tier")}
+    if prepared.credit_scores is not None:
+        tables["credit_scores"] = prepared.credit_scores.reset_index()
+    return SimulationRun(payload, per_rep, tables, results)
+
+
+def store_run(run: SimulationRun, loaded: LoadedScenario, store: RunStore,
+              started_at: datetime) -> str:
+    """Keep the run (scenario text, fingerprint, code version, seed, per-replication KPIs,
+    summary and tables) in one transaction; returns the run id."""
+    run_id = store.save(RunRecord(
+        kind="simulation", scenario_name=loaded.scenario.name, scenario_text=loaded.text,
+        dataset_path=str(loaded.dataset_path),
+        dataset_fingerprint=run.payload["dataset_fingerprint"], code_version=code_version(),
+        seed=run.payload["seed"], started_at=started_at, ended_at=datetime.now(UTC),
+        status="completed", summary=json_ready(run.payload), replication_kpis=run.per_replication,
+        decision_tables=run.tables))
+    run.payload["run_id"] = run_id
+    return run_id

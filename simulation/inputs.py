@@ -1,0 +1,111 @@
+"""What a replication needs from the data set, extracted once as plain arrays (picklable, so
+replications can run in other processes or on a Dask cluster).
+
+Demand comes from the history: each account's order rate over the last 365 days, the monthly
+seasonality of the last two years, and the account's own past order amounts (resampled).
+The opening receivables are the invoices of the last 365 days, replayed under the scenario's
+collection policy (see :mod:`simulation.collection`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from data.dataset import Dataset
+from data.geography import great_circle_km
+from models.territory.tiers import customer_tiers
+
+RATE_WINDOW_DAYS = 365
+
+
+@dataclass(frozen=True)
+class SimulationInputs:
+    """Arrays describing accounts, sites, demand and the opening ledger.
+
+    Times are days since ``epoch`` (the day after the data set's ``as_of``, 00:00).
+    """
+
+    epoch: pd.Timestamp
+    customer_id: np.ndarray
+    customer_type: np.ndarray
+    region: np.ndarray
+    remote: np.ndarray
+    tier: np.ndarray                 # core / potential / basic
+    credit_tier: np.ndarray          # premium / ordinary / risk (all ordinary when not scored)
+    lon: np.ndarray
+    lat: np.ndarray
+    orders_per_day: np.ndarray       # per account, history's rate
+    month_factor: np.ndarray         # 12 seasonality factors, mean 1
+    amount_pool: np.ndarray          # past order amounts, grouped by account
+    amount_start: np.ndarray         # per account: slice start into amount_pool
+    amount_count: np.ndarray         # per account: number of past amounts (0 = use type pool)
+    site_id: np.ndarray
+    site_lon: np.ndarray
+    site_lat: np.ndarray
+    site_central: np.ndarray
+    opening_customer: np.ndarray     # opening ledger: account index of each invoice
+    opening_amount: np.ndarray
+    opening_invoice_day: np.ndarray  # days since epoch (negative)
+
+    @property
+    def customers(self) -> int:
+        return len(self.customer_id)
+
+    def km_to_sites(self) -> np.ndarray:
+        """Great-circle km, accounts × sites."""
+        return great_circle_km(self.lon[:, None], self.lat[:, None], self.site_lon[None, :],
+                               self.site_lat[None, :])
+
+
+def build_inputs(dataset: Dataset, credit_tier: pd.Series | None = None) -> SimulationInputs:
+    """Extract the arrays from ``dataset``; ``credit_tier`` per customer_id (default: ordinary)."""
+    cust = dataset["customers"].reset_index(drop=True)
+    orders = dataset["orders"]
+    as_of = dataset.as_of
+    epoch = as_of + pd.Timedelta(days=1)
+    index = pd.Index(cust["customer_id"].astype(object))
+    recent = orders[orders["placed_at"] > as_of - pd.Timedelta(days=RATE_WINDOW_DAYS - 1)]
+    counts = np.bincount(index.get_indexer(recent["customer_id"].astype(object)),
+                         minlength=len(cust))
+    # seasonality: orders per day by calendar month over the whole history, normalised
+    placed = orders["placed_at"]
+    per_month = placed.groupby([placed.dt.year, placed.dt.month]).size()
+    days = pd.Series({k: pd.Period(year=k[0], month=k[1], freq="M").days_in_month
+                      for k in per_month.index})
+    daily = (per_month / days).groupby(level=1).mean().reindex(range(1, 13))
+    month_factor = (daily / daily.mean()).fillna(1.0).to_numpy()
+    amounts = dataset["order_lines"].groupby("order_id")["amount_cny"].sum()
+    order_amount = orders["order_id"].map(amounts).fillna(0.0).to_numpy()
+    cust_pos = index.get_indexer(orders["customer_id"].astype(object))
+    order_idx = np.argsort(cust_pos, kind="stable")
+    amount_count = np.bincount(cust_pos, minlength=len(cust))
+    amount_start = np.concatenate([[0], np.cumsum(amount_count)[:-1]])
+    sites = dataset["sites"].reset_index(drop=True)
+    inv = dataset["invoices"]
+    opening = inv[inv["invoice_date"] > as_of - pd.Timedelta(days=RATE_WINDOW_DAYS)]
+    tiers = customer_tiers(cust, as_of).to_numpy()
+    credit = (np.full(len(cust), "ordinary", dtype=object) if credit_tier is None else
+              cust["customer_id"].map(credit_tier).fillna("ordinary").to_numpy(dtype=object))
+    return SimulationInputs(
+        epoch=epoch,
+        customer_id=cust["customer_id"].to_numpy(dtype=object),
+        customer_type=cust["customer_type"].to_numpy(dtype=object),
+        region=cust["region"].to_numpy(dtype=object),
+        remote=cust["remote"].to_numpy(dtype=bool),
+        tier=tiers.astype(object), credit_tier=credit,
+        lon=cust["longitude"].to_numpy(dtype=float), lat=cust["latitude"].to_numpy(dtype=float),
+        orders_per_day=counts / RATE_WINDOW_DAYS,
+        month_factor=month_factor,
+        amount_pool=order_amount[order_idx], amount_start=amount_start,
+        amount_count=amount_count,
+        site_id=sites["site_id"].to_numpy(dtype=object),
+        site_lon=sites["longitude"].to_numpy(dtype=float),
+        site_lat=sites["latitude"].to_numpy(dtype=float),
+        site_central=(sites["kind"] == "central_dc").to_numpy(),
+        opening_customer=index.get_indexer(opening["customer_id"].astype(object)),
+        opening_amount=opening["amount_cny"].to_numpy(dtype=float),
+        opening_invoice_day=((opening["invoice_date"] - epoch) / pd.Timedelta(days=1)).to_numpy(),
+    )

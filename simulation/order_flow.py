@@ -1,0 +1,322 @@
+"""The order-to-delivery flow: one SimPy process per order, shared office and warehouse staff.
+
+Stages (times in days since the simulation epoch; office stages in working hours on the
+Mon-Fri 09:00-18:00 calendar):
+
+1. **entry** — app orders enter at once; phone/WeChat orders wait for the rep to key them in.
+2. **office** — clerk review + manual approval (a resource: the office staff). Routine orders
+   (≤ the abnormal threshold) of accounts in ``auto_approval_tiers`` skip it; abnormal orders
+   go to **esign** (within ``esign_approval_hours``) when e-signature is on.
+3. **prepayment** — cash-before-delivery accounts pay before picking.
+4. **backorder** — the daily batch stock sync accepts orders against stock that is gone
+   (overselling); they wait for replenishment. Real-time sync prevents part of these and
+   announces the rest, so their promised date includes the wait.
+5. **pick** — the serving warehouse's pickers (a resource per site).
+6. **cutoff** — the order waits for the next 16:00 carrier pick-up.
+7. **transit** — by road distance and carrier; delivery lands in receiving hours.
+
+Every random draw is made up front per order from the replication's streams, so the same
+order sees the same draws in every scenario (common random numbers).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import simpy
+
+from data.calendar import next_working_instant
+from scenarios.schema import Scenario
+from simulation.inputs import SimulationInputs
+from simulation.params import ProcessParams
+from simulation.stages import StageLog
+from simulation.working_time import add_work, next_open
+
+#: average calendar days an office job holds its server per working hour of work: a week has
+#: 45 office hours in 7 × 24 calendar hours, so one working hour spans 168/45 hours on average
+CALENDAR_DAYS_PER_WORKING_HOUR = 168.0 / 45.0 / 24.0
+OFFICE, ESIGN, AUTO = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class OrderDraws:
+    """Per-order random draws (one stream per source of randomness)."""
+
+    placed: np.ndarray
+    customer: np.ndarray
+    amount: np.ndarray
+    u_channel: np.ndarray
+    entry_hours: np.ndarray
+    app_entry_hours: np.ndarray
+    office_hours: np.ndarray
+    esign_fraction: np.ndarray
+    u_backorder: np.ndarray
+    replenish_days: np.ndarray
+    pick_hours: np.ndarray
+    transit_noise: np.ndarray
+    u_incident: np.ndarray
+    incident_days: np.ndarray
+    u_remote_limit: np.ndarray
+    u_late: np.ndarray
+    u_error: np.ndarray
+    u_visibility: np.ndarray
+
+
+def draw_orders(inputs: SimulationInputs, params: ProcessParams, days: float,
+                streams: dict[str, np.random.Generator]) -> OrderDraws:
+    """Arrivals over ``days`` (Poisson per account, monthly seasonality) and their draws."""
+    rng = streams["arrivals"]
+    n_days = int(math.ceil(days))
+    month = (inputs.epoch + pd.to_timedelta(np.arange(n_days), unit="D")).month.to_numpy() - 1
+    lam = inputs.orders_per_day.sum() * inputs.month_factor[month]
+    per_day = rng.poisson(lam)
+    placed = np.repeat(np.arange(n_days), per_day) + rng.uniform(8.0, 20.0, per_day.sum()) / 24
+    placed.sort()
+    n = len(placed)
+    weights = inputs.orders_per_day / inputs.orders_per_day.sum()
+    customer = rng.choice(inputs.customers, size=n, p=weights)
+    # amounts: resample the account's own past orders
+    arng = streams["amounts"]
+    count = inputs.amount_count[customer]
+    pick = inputs.amount_start[customer] + np.floor(arng.random(n) * np.maximum(count, 1)).astype(
+        np.int64)
+    amount = inputs.amount_pool[np.minimum(pick, len(inputs.amount_pool) - 1)]
+    return OrderDraws(
+        placed=placed, customer=customer, amount=amount,
+        u_channel=streams["channel"].random(n),
+        entry_hours=np.asarray(params.entry_hours.sample(streams["entry"], n)),
+        app_entry_hours=np.asarray(params.app_entry_hours.sample(streams["entry_app"], n)),
+        office_hours=np.asarray(params.office_hours.sample(streams["office"], n)),
+        esign_fraction=streams["esign"].random(n),
+        u_backorder=streams["stock"].random(n),
+        replenish_days=np.asarray(params.replenishment_days.sample(streams["replenish"], n)),
+        pick_hours=np.asarray(params.pick_hours.sample(streams["pick"], n)),
+        transit_noise=streams["transit"].lognormal(
+            -0.5 * params.transit.noise_sigma**2, params.transit.noise_sigma, n),
+        u_incident=streams["incident"].random(n),
+        incident_days=streams["incident"].uniform(1.0, params.transit.incident_max_days, n),
+        u_remote_limit=streams["remote_limit"].random(n),
+        u_late=streams["complaints"].random(n),
+        u_error=streams["complaints"].random(n),
+        u_visibility=streams["complaints"].random(n),
+    )
+
+
+@dataclass(frozen=True)
+class FlowResult:
+    """Per-order times (days since epoch) and flags, plus the stage log and staffing."""
+
+    placed: np.ndarray
+    customer: np.ndarray
+    amount: np.ndarray
+    channel: np.ndarray
+    entered: np.ndarray
+    approved: np.ndarray
+    shipped: np.ndarray
+    delivered: np.ndarray
+    promised_day: np.ndarray
+    site: np.ndarray
+    backordered: np.ndarray
+    prepaid: np.ndarray
+    complaint_reason: np.ndarray
+    log: StageLog
+    servers: dict[str, int | None]
+
+
+def serving_sites(inputs: SimulationInputs, open_sites: np.ndarray) -> np.ndarray:
+    """Index of the nearest open site for each account."""
+    km = inputs.km_to_sites()
+    km[:, ~open_sites] = np.inf
+    return km.argmin(axis=1)
+
+
+def open_site_mask(inputs: SimulationInputs, scenario: Scenario) -> np.ndarray:
+    """Central DCs plus the scenario's explicit forward warehouses."""
+    from data.problems import Problem, ScenarioError
+
+    mask = inputs.site_central.copy()
+    chosen = scenario.logistics.forward_warehouses
+    if chosen == "optimize":
+        raise ScenarioError(Problem(
+            "scenario", "logistics.forward_warehouses",
+            "'none' or a list of site ids (the location model that answers 'optimize' is "
+            "not built yet)", "'optimize'"))
+    if isinstance(chosen, list):
+        known = {s: i for i, s in enumerate(inputs.site_id)}
+        unknown = [s for s in chosen if s not in known]
+        if unknown:
+            raise ScenarioError(Problem(
+                "scenario", "logistics.forward_warehouses",
+                "site ids of the data set's sites table", ", ".join(unknown)))
+        mask[[known[s] for s in chosen]] = True
+    return mask
+
+
+def run_order_flow(inputs: SimulationInputs, params: ProcessParams, scenario: Scenario,
+                   draws: OrderDraws) -> FlowResult:
+    """Run the SimPy model over the pre-drawn orders."""
+    lev_o, lev_c = scenario.orders, scenario.credit
+    assume = scenario.assumptions
+    n = len(draws.placed)
+    wd0 = inputs.epoch.weekday()
+    cust = draws.customer
+    # ---- channel
+    shares = params.channel_shares
+    app_share = lev_o.app_channel_share if lev_o.app_channel_share is not None else shares.get(
+        "app", 0.0)
+    phone_share = shares.get("phone", 0.0) / max(1e-12, 1.0 - shares.get("app", 0.0))
+    app = draws.u_channel < app_share
+    channel = np.where(app, "app", np.where(
+        (draws.u_channel - app_share) / max(1e-12, 1.0 - app_share) < phone_share, "phone",
+        "wechat"))
+    # ---- entry (infinite server: reps key in on the working calendar)
+    placed_l, entry_h, app_l = draws.placed.tolist(), draws.entry_hours.tolist(), app.tolist()
+    app_h = draws.app_entry_hours.tolist()
+    entered = np.array([placed_l[i] + app_h[i] / 24.0 if app_l[i]
+                        else add_work(placed_l[i], entry_h[i], wd0) for i in range(n)])
+    # ---- routing
+    tier = inputs.tier[cust]
+    abnormal = draws.amount > lev_o.abnormal_order_threshold_cny
+    auto = np.isin(tier, list(lev_o.auto_approval_tiers)) & ~abnormal
+    esign = abnormal & (lev_o.esign_approval_hours is not None)
+    route = np.where(auto, AUTO, np.where(esign, ESIGN, OFFICE))
+    prepaid = (inputs.credit_tier[cust] == "risk") & (lev_c.risk_terms == "cash_before_delivery")
+    # ---- stock
+    p_back = params.oversell_probability
+    if lev_o.stock_sync == "real_time":
+        p_back *= 1.0 - assume.real_time_backorder_reduction
+    backordered = draws.u_backorder < p_back
+    # ---- sites and staffing (sized for today's load, see docs/simulation.md)
+    open_mask = open_site_mask(inputs, scenario)
+    site = serving_sites(inputs, open_mask)[cust]
+    today_site = serving_sites(inputs, inputs.site_central)
+    rate = inputs.orders_per_day.sum()
+    office_servers = _servers(rate * params.office_hours.expected, assume.staffing_utilization)
+    site_rate = np.bincount(today_site, weights=inputs.orders_per_day,
+                            minlength=len(inputs.site_id))
+    new_rate = np.bincount(serving_sites(inputs, open_mask), weights=inputs.orders_per_day,
+                           minlength=len(inputs.site_id))
+    # central DCs keep today's staff; a forward warehouse is staffed for the load it takes
+    staffed_rate = np.where(inputs.site_central, site_rate, new_rate)
+    pick_servers = [_servers(r * params.pick_hours.expected, assume.staffing_utilization)
+                    if is_open else 1 for r, is_open in zip(staffed_rate, open_mask, strict=True)]
+
+    # plain Python lists: scalar access in the event loop is several times faster than numpy
+    office_h, pick_h = draws.office_hours.tolist(), draws.pick_hours.tolist()
+    esign_u, replenish = draws.esign_fraction.tolist(), draws.replenish_days.tolist()
+    route_l, prepaid_l, back_l = route.tolist(), prepaid.tolist(), backordered.tolist()
+    site_l = site.tolist()
+    env = simpy.Environment()
+    office = simpy.Resource(env, capacity=office_servers)
+    pickers = [simpy.Resource(env, capacity=c) for c in pick_servers]
+    log = StageLog()
+    approved = np.full(n, np.nan)
+    shipped = np.full(n, np.nan)
+    cutoff = params.carrier_cutoff_hour / 24.0
+    esign_days = (lev_o.esign_approval_hours or 0.0) / 24.0
+    prepay_days = assume.cash_before_delivery_wait_days
+
+    def order(i: int):
+        if route_l[i] == OFFICE:
+            arrive = env.now
+            with office.request() as req:
+                yield req
+                start = env.now
+                yield env.timeout(add_work(start, office_h[i], wd0) - start)
+            log.append("office", i, arrive, start, env.now)
+        elif route_l[i] == ESIGN:  # signed on a phone, not office-bound
+            arrive = env.now
+            yield env.timeout(esign_u[i] * esign_days)
+            log.append("esign", i, arrive, arrive, env.now)
+        approved[i] = env.now
+        if prepaid_l[i]:
+            arrive = env.now
+            yield env.timeout(prepay_days)
+            log.append("prepayment", i, arrive, arrive, env.now)
+        if back_l[i]:
+            arrive = env.now
+            yield env.timeout(replenish[i])
+            log.append("backorder", i, arrive, arrive, env.now)
+        arrive = env.now
+        with pickers[site_l[i]].request() as req:
+            yield req
+            start = env.now
+            yield env.timeout(add_work(start, pick_h[i], wd0) - start)
+        log.append("pick", i, arrive, start, env.now)
+        arrive = env.now
+        ship = max(next_open(_next_cutoff(arrive, cutoff), wd0), arrive)
+        yield env.timeout(ship - arrive)
+        log.append("cutoff", i, arrive, arrive, env.now)
+        shipped[i] = env.now
+
+    entered_l = entered.tolist()
+
+    def source():
+        for i in np.argsort(entered, kind="stable").tolist():
+            yield env.timeout(max(0.0, entered_l[i] - env.now))
+            env.process(order(i))
+
+    env.process(source())
+    env.run()
+    for i, (t0, t1) in enumerate(zip(placed_l, entered.tolist(), strict=True)):
+        log.append("entry", i, t0, t0, t1)
+    delivered, promised, reason = _deliver(inputs, params, scenario, draws, site, shipped,
+                                           backordered, log)
+    servers: dict[str, int | None] = {"entry": None, "office": office_servers, "esign": None,
+                                      "prepayment": None, "backorder": None,
+                                      "pick": int(np.sum(np.array(pick_servers)[open_mask])),
+                                      "cutoff": None,
+                                      "transit": None}
+    return FlowResult(draws.placed, cust, draws.amount, channel, entered, approved, shipped,
+                      delivered, promised, inputs.site_id[site], backordered, prepaid, reason,
+                      log, servers)
+
+
+def _servers(offered_working_hours_per_day: float, utilization: float) -> int:
+    """Staff needed so the offered load keeps them ``utilization`` busy (calendar time)."""
+    load = offered_working_hours_per_day * CALENDAR_DAYS_PER_WORKING_HOUR
+    return max(1, int(math.ceil(load / utilization)))
+
+
+def _next_cutoff(t: float, cutoff: float) -> float:
+    day = math.floor(t)
+    return day + cutoff if t - day <= cutoff else day + 1 + cutoff
+
+
+def _deliver(inputs: SimulationInputs, params: ProcessParams, scenario: Scenario,
+             draws: OrderDraws, site: np.ndarray, shipped: np.ndarray, backordered: np.ndarray,
+             log: StageLog) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Transit, promised dates and complaints (vectorised: no shared resource)."""
+    lev_l, assume = scenario.logistics, scenario.assumptions
+    tp = params.transit
+    cust = draws.customer
+    remote = inputs.remote[cust]
+    km = inputs.km_to_sites()[cust, site] * tp.detour_factor
+    partner = lev_l.carrier == "strategic_partner"
+    speed = tp.km_per_day * (assume.partner_speed_factor if partner else 1.0)
+    p_incident = tp.incident_probability * (assume.partner_incident_factor if partner else 1.0)
+    base = tp.base_days + km / speed + np.where(remote, tp.remote_last_mile_days,
+                                                tp.last_mile_days)
+    transit = base * draws.transit_noise + np.where(draws.u_incident < p_incident,
+                                                     draws.incident_days, 0.0)
+    if partner and lev_l.remote_limit_days is not None:
+        kept = remote & (draws.u_remote_limit < assume.remote_limit_compliance)
+        transit = np.where(kept, np.minimum(transit, lev_l.remote_limit_days), transit)
+    delivered = next_working_instant(shipped + transit, inputs.epoch)
+    for i, (t0, t1) in enumerate(zip(shipped.tolist(), delivered.tolist(), strict=True)):
+        log.append("transit", i, t0, t0, t1)
+    promise = np.where(remote, params.promise_days_remote, params.promise_days).astype(float)
+    if scenario.orders.stock_sync == "real_time":  # the customer is told the replenishment date
+        promise = promise + np.where(backordered, np.ceil(draws.replenish_days), 0.0)
+    promised = np.floor(draws.placed) + promise
+    late = np.floor(delivered) > promised
+    p_late = params.complaint_if_late * (assume.tracking_late_complaint_factor
+                                         if lev_l.tracking else 1.0)
+    p_vis = 0.0 if lev_l.tracking else params.complaint_no_visibility
+    reason = np.where(late & (draws.u_late < p_late), "late",
+                      np.where(draws.u_error < params.complaint_error, "error",
+                               np.where(draws.u_visibility < p_vis, "no_visibility", "")))
+    return delivered, promised, reason

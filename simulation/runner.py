@@ -1,0 +1,81 @@
+"""Run replications in this process, in local worker processes, or on a Dask cluster.
+
+Each replication's numbers depend only on (inputs, parameters, scenario, seed, replication
+index) — its streams come from ``SeedSequence(seed, spawn_key=(replication,))`` — so the same
+seed gives identical results whatever the executor; results are returned in replication order.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+
+from scenarios.schema import Scenario
+from simulation.inputs import SimulationInputs
+from simulation.params import ProcessParams
+from simulation.replication import ReplicationResult, run_replication
+
+SCHEDULER_ENV = "PHARMAOPS_DASK_SCHEDULER"
+Progress = Callable[[int, int], None]  # (done, total)
+
+_WORKER: dict[str, object] = {}
+
+
+def _init_worker(inputs: SimulationInputs, params: ProcessParams, scenario: Scenario) -> None:
+    # the inputs travel to each worker process once, not once per replication
+    _WORKER.update(inputs=inputs, params=params, scenario=scenario)
+
+
+def _run_in_worker(replication: int, seed: int) -> ReplicationResult:
+    return run_replication(_WORKER["inputs"], _WORKER["params"], _WORKER["scenario"],
+                           replication, seed)
+
+
+def default_workers() -> int:
+    """One worker per available core."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def run_replications(inputs: SimulationInputs, params: ProcessParams, scenario: Scenario, *,
+                     replications: int, seed: int, workers: int | None = None,
+                     scheduler: str | None = None,
+                     progress: Progress | None = None) -> list[ReplicationResult]:
+    """Run ``replications`` independent replications; ``scheduler`` (or the environment
+    variable ``PHARMAOPS_DASK_SCHEDULER``) names a Dask scheduler address to use instead of
+    local processes; ``workers = 1`` runs in this process."""
+    scheduler = scheduler or os.environ.get(SCHEDULER_ENV) or None
+    done = 0
+    results: list[ReplicationResult] = []
+
+    def tick(result: ReplicationResult) -> None:
+        nonlocal done
+        results.append(result)
+        done += 1
+        if progress:
+            progress(done, replications)
+
+    if scheduler:
+        from distributed import Client
+        from distributed import as_completed as dask_completed
+
+        with Client(scheduler) as client:
+            shared = client.scatter([inputs, params, scenario], broadcast=True)
+            futures = [client.submit(run_replication, *shared, r, seed, pure=False)
+                       for r in range(replications)]
+            for future in dask_completed(futures):
+                tick(future.result())
+    elif (workers or default_workers()) == 1 or replications == 1:
+        for r in range(replications):
+            tick(run_replication(inputs, params, scenario, r, seed))
+    else:
+        with ProcessPoolExecutor(max_workers=min(workers or default_workers(), replications),
+                                 initializer=_init_worker,
+                                 initargs=(inputs, params, scenario)) as pool:
+            futures = [pool.submit(_run_in_worker, r, seed) for r in range(replications)]
+            for future in as_completed(futures):
+                tick(future.result())
+    return sorted(results, key=lambda res: res.replication)

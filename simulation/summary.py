@@ -1,0 +1,86 @@
+"""Statistics across replications: mean, 95% confidence interval, P10/P90, target verdicts,
+and paired differences between scenarios run with common random numbers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from simulation.kpis import KPI_NAMES
+
+#: KPIs where more is better; for the others less is better
+HIGHER_IS_BETTER = frozenset({"on_time_rate"})
+
+
+def mean_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean and Student-t confidence interval of independent replication values (NaN ignored)."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if len(v) == 0:
+        return math.nan, math.nan, math.nan
+    mean = float(v.mean())
+    if len(v) < 2:
+        return mean, math.nan, math.nan
+    half = float(stats.t.ppf(0.5 + level / 2, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v)))
+    return mean, mean - half, mean + half
+
+
+def summarize(per_replication: pd.DataFrame, names: tuple[str, ...] = KPI_NAMES) -> dict:
+    """``{name: {"mean", "ci95": [lo, hi], "p10", "p90"}}`` over replication rows."""
+    out = {}
+    for name in names:
+        values = per_replication[name].to_numpy(dtype=float)
+        mean, lo, hi = mean_ci(values)
+        finite = values[np.isfinite(values)]
+        out[name] = {"mean": mean, "ci95": [lo, hi],
+                     "p10": float(np.percentile(finite, 10)) if len(finite) else math.nan,
+                     "p90": float(np.percentile(finite, 90)) if len(finite) else math.nan}
+    return out
+
+
+def meets(name: str, value: float, target: float) -> bool:
+    """Whether ``value`` meets ``target`` (direction by KPI)."""
+    return value >= target if name in HIGHER_IS_BETTER else value <= target
+
+
+def target_verdicts(per_replication: pd.DataFrame, targets: dict[str, float]) -> dict:
+    """``{name: {"target", "met", "probability"}}``: met = the mean meets the target;
+    probability = share of replications that meet it (an estimate of P(meet))."""
+    out = {}
+    for name, target in targets.items():
+        values = per_replication[name].to_numpy(dtype=float)
+        values = values[np.isfinite(values)]
+        mean = float(values.mean()) if len(values) else math.nan
+        out[name] = {"target": target, "met": bool(len(values) and meets(name, mean, target)),
+                     "probability": float(np.mean([meets(name, v, target) for v in values]))
+                     if len(values) else math.nan}
+    return out
+
+
+def paired_differences(base: pd.DataFrame, other: pd.DataFrame,
+                       names: tuple[str, ...] = KPI_NAMES) -> dict:
+    """Paired differences ``other − base`` per replication (same seeds ⇒ common random
+    numbers): ``{name: {"mean", "ci95": [lo, hi], "better"}}``; ``better`` is true when the
+    whole interval lies on the improving side."""
+    joined = base.merge(other, on="replication", how="inner", suffixes=("_a", "_b"))
+    out = {}
+    for name in names:
+        diff = (joined[f"{name}_b"] - joined[f"{name}_a"]).to_numpy(dtype=float)
+        mean, lo, hi = mean_ci(diff)
+        better = (lo > 0) if name in HIGHER_IS_BETTER else (hi < 0)
+        out[name] = {"mean": mean, "ci95": [lo, hi], "better": bool(better)}
+    return out
+
+
+def stage_summary(stage_frames: list[pd.DataFrame]) -> dict:
+    """Mean over replications of each stage statistic, in the JSON contract's names."""
+    stacked = pd.concat(stage_frames)
+    means = stacked.groupby(level=0).mean(numeric_only=True)
+    return {stage: {"utilization": row["utilization"], "mean_wait_days": row["mean_wait_days"],
+                    "mean_time_days": row["mean_time_days"],
+                    "mean_queue_length": row["mean_queue_length"],
+                    "visits_per_replication": row["visits"]}
+            for stage, row in means.iterrows()}
