@@ -33,7 +33,7 @@ app: data
 	  --server.headless true --browser.gatherUsageStats false
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import overview
+from ui import committee, overview
 from ui.common import PLANNED_PAGES, planned_page
 
 st.set_page_config(page_title="PharmaOps", layout="wide")
@@ -12,8 +12,13 @@ st.set_page_config(page_title="PharmaOps", layout="wide")
 today = st.Page(
     overview.render, title="Today", icon=":material/monitoring:", url_path="today", default=True
 )
+scenarios = st.Page(
+    committee.render, title=committee.TITLE, icon=committee.ICON, url_path=committee.URL_PATH
+)
 planned = [
-    st.Page(planned_page(p), title=p.title, icon=p.icon, url_path=p.url_path) for p in PLANNED_PAGES
+    st.Page(planned_page(p), title=p.title, icon=p.icon, url_path=p.url_path)
+    for p in PLANNED_PAGES
+    if p.url_path != committee.URL_PATH
 ]
 
-st.navigation({"Measure": [today], "Decide (not built yet)": planned}).run()
+st.navigation({"Measure": [today], "Decide": [scenarios], "Decide (not built yet)": planned}).run()

@@ -106,11 +106,12 @@ def _convert(source: str, table: Table, frame: pd.DataFrame, col: Column,
         return text
     if col.kind in ("int", "float"):
         values = pd.to_numeric(text.where(~empty), errors="coerce")
-        bad = (~empty) & values.isna().to_numpy()
+        # NaN (unparsable) and ±inf ("1e400") are both refused
+        bad = (~empty) & ~np.isfinite(values.to_numpy(dtype=float))
         if col.kind == "int":
             bad |= (~empty) & values.notna().to_numpy() & (values.fillna(0) % 1 != 0).to_numpy()
-        out.rows(source, table, frame, bad, col.name, f"a number ({col.kind})")
-        ok = values.notna().to_numpy() & ~bad
+        out.rows(source, table, frame, bad, col.name, f"a finite number ({col.kind})")
+        ok = ~empty & ~bad
         if col.min is not None:
             out.rows(source, table, frame, ok & (values < col.min).to_numpy(), col.name,
                      f"a number >= {col.min:g}")
@@ -118,7 +119,7 @@ def _convert(source: str, table: Table, frame: pd.DataFrame, col: Column,
             out.rows(source, table, frame, ok & (values > col.max).to_numpy(), col.name,
                      f"a number <= {col.max:g}")
         if col.kind == "int" and not col.nullable:
-            return values.fillna(0).round().astype("int64")
+            return values.where(ok, 0).round().astype("int64")
         return values.astype("float64")
     if col.kind == "bool":
         low = text.str.lower()

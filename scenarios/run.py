@@ -49,7 +49,7 @@ def prepare(loaded: LoadedScenario, dataset: Dataset | None = None) -> Prepared:
         result = score_customers(ds, seed=scenario.seed,
                                  premium_min=scenario.credit.premium_min_score,
                                  risk_max=scenario.credit.risk_max_score)
-        scores = result.customers
+        scores = result.scores
         credit_tier = scores["tier"]
     return Prepared(ds, params, build_inputs(ds, credit_tier), scores)
 

@@ -230,9 +230,9 @@ class Assumptions(_Section):
     """
 
     staffing_utilization: float = Field(
-        default=0.8, gt=0, lt=1,
-        description="Office and warehouse staff are sized so today's offered load keeps them "
-                    "this busy, share.")
+        default=0.6, gt=0, lt=1,
+        description="Office and warehouse staff are sized so today's offered load would keep "
+                    "them this busy, share (nominal; see docs/simulation.md).")
     real_time_backorder_reduction: float = Field(
         default=0.7, ge=0, le=1,
         description="Share of backorders that real-time stock sync prevents (the ones caused by "

@@ -34,6 +34,12 @@ FALLBACK_WRITE_OFF_DAYS = 365
 _GRID = 128
 #: fewest records a fitted stage may rest on
 MIN_RECORDS = 10
+#: zero-reminder settled invoices a customer type needs for its own lateness (else pooled)
+MIN_TYPE_INVOICES = 30
+#: the earliest payments (this quantile of lateness) give the early-payment days
+_EARLY_QUANTILE = 0.0005
+#: simulated invoices for the reminder effect (the customer-factor map uses 1/25 of it)
+_SIM_INVOICES = 100_000
 _DAY = pd.Timedelta(days=1)
 _SECOND_HOURS = 1.0 / 3600.0
 
@@ -356,13 +362,6 @@ def _fit_invoice_delay(orders: pd.DataFrame, invoices: pd.DataFrame, shipped: np
 
 
 # --------------------------------------------------------------------------- payments
-#: invoices of a customer type needed for type-level lateness; fewer -> the pooled estimate
-MIN_TYPE_INVOICES = 30
-#: payments earlier than this quantile of lateness are treated as outliers for early payment
-_EARLY_QUANTILE = 0.0005
-_SIM_INVOICES = 100_000
-
-
 def _fit_payment(invoices: pd.DataFrame, payments: pd.DataFrame, customers: pd.DataFrame,
                  as_of: pd.Timestamp) -> PaymentParams:
     """Settlement, lateness before reminders, reminders, defaults and payment splits."""

@@ -1,7 +1,7 @@
 """Calibration recovers the generator's hidden process (``ProcessTruth``) from history alone.
 
 The tolerances below are also listed, with their reasons, in ``docs/calibration.md``. They
-were set from the sampling spread of each estimate over seven generator seeds (about three
+were set from the sampling spread of each estimate over generator seeds 1-6 (about three
 standard deviations plus any bias seen), never widened to make a run pass. Parameters that
 the history cannot identify are tested through what it does identify (sums, products,
 population means); see "Not identifiable" in the docs.
@@ -110,6 +110,17 @@ def mature(dataset: Dataset, truth: ProcessTruth, quality: pd.Series) -> pd.Data
     out["type"] = out["customer_id"].map(ctype)
     out["q"] = out["customer_id"].map(quality)
     return out
+
+
+@pytest.fixture(scope="module")
+def small(small_dir: Path) -> Dataset:
+    """The shared ``small`` data set (seed 7) as read from its CSV folder."""
+    return load_dataset(small_dir)
+
+
+@pytest.fixture(scope="module")
+def small_params(small: Dataset) -> ProcessParams:
+    return calibrate(small)
 
 
 def _rel(value: float, target: float) -> float:
@@ -291,39 +302,35 @@ class _NoTruth(Mapping[str, object]):
         return len(self._meta)
 
 
-def test_never_reads_process_truth(small_dir: Path) -> None:
-    loaded = load_dataset(small_dir)
-    assert "process_truth" in loaded.meta
-    blind = dataclasses.replace(loaded, meta=_NoTruth(loaded.meta))
-    assert calibrate(blind) == calibrate(loaded)
+def test_never_reads_process_truth(small: Dataset, small_params: ProcessParams) -> None:
+    assert "process_truth" in small.meta
+    blind = dataclasses.replace(small, meta=_NoTruth(small.meta))
+    assert calibrate(blind) == small_params
 
 
-def test_loaded_data_set_and_source(small_dir: Path) -> None:
+def test_loaded_data_set_and_source(small_dir: Path, small: Dataset,
+                                    small_params: ProcessParams) -> None:
     """A data set read from CSV gives the same figures as the same data in memory."""
-    loaded = load_dataset(small_dir)
-    params = calibrate(loaded)
-    assert params.source == f"{small_dir} ({loaded.fingerprint[:12]})"
-    tables, meta = generate_dataset("small", 7)
-    memory = calibrate(Dataset(tables, pd.Timestamp(meta["as_of"]), loaded.fingerprint,
+    assert small_params.source == f"{small_dir} ({small.fingerprint[:12]})"
+    tables, meta = generate_dataset("small", 7)  # the seed of conftest's small_dir
+    memory = calibrate(Dataset(tables, pd.Timestamp(meta["as_of"]), small.fingerprint,
                                small_dir, meta))
-    assert memory == params
+    assert memory == small_params
 
 
-def test_no_generator_ids_needed(small_dir: Path) -> None:
+def test_no_generator_ids_needed(small: Dataset, small_params: ProcessParams) -> None:
     """Relabelled identifiers (a user's own ids) give the same process, keyed by the new ids."""
-    loaded = load_dataset(small_dir)
     ids = {"customer_id": "cust-", "order_id": "ord-", "invoice_id": "inv-", "site_id": "wh-",
            "warehouse_id": "wh-"}
     tables = {}
-    for name, frame in loaded.tables.items():
+    for name, frame in small.tables.items():
         frame = frame.copy()
         for col, prefix in ids.items():
             if col in frame.columns:
                 frame[col] = prefix + frame[col].astype(str).str[::-1]
         tables[name] = frame
-    relabelled = calibrate(dataclasses.replace(loaded, tables=tables, meta={}))
-    original = calibrate(loaded)
-    got, want = _flat(relabelled.model_dump()), _flat(original.model_dump(), "cust-")
+    relabelled = calibrate(dataclasses.replace(small, tables=tables, meta={}))
+    got, want = _flat(relabelled.model_dump()), _flat(small_params.model_dump(), "cust-")
     assert got.keys() == want.keys()
     for key, value in want.items():
         if isinstance(value, float):

@@ -78,6 +78,7 @@ def test_every_kind_of_problem_is_named(tiny_dir: Path, tmp_path: Path) -> None:
     texts = _read_texts(tiny_dir)
     texts["customers"].loc[3, "annual_sales_cny"] = "lots"
     texts["customers"].loc[4, "region"] = "Atlantis"
+    texts["customers"].loc[5, "beds"] = "1e400"  # an integer column: infinity is no count
     texts["orders"].loc[0, "customer_id"] = "C999999"
     texts["orders"].loc[1, "delivered_at"] = "2000-01-01T00:00:00"
     texts["products"].loc[1, "product_id"] = texts["products"].loc[0, "product_id"]
@@ -88,6 +89,7 @@ def test_every_kind_of_problem_is_named(tiny_dir: Path, tmp_path: Path) -> None:
     found = {(Path(p.source).name, p.location.split("column ")[-1]) for p in err.value.problems}
     assert ("customers.csv", "annual_sales_cny") in found
     assert ("customers.csv", "region") in found
+    assert ("customers.csv", "beds") in found
     assert ("orders.csv", "customer_id") in found
     assert ("orders.csv", "delivered_at") in found
     assert ("products.csv", "product_id") in found

@@ -3,9 +3,10 @@
 DOMAIN.md, "Credit and collection": premium ≥ 80, ordinary 60-79, risk ≤ 59 points. The
 model is a logistic-regression scorecard (scikit-learn ``Pipeline``): features are taken at a
 date *T* from events on or before *T* only, the label is the customer's payment behaviour in
-the 365 days after *T*, and the log-odds of "good" are scaled to points with the usual
-points-to-double-the-odds rule (Siddiqi, *Credit Risk Scorecards*, 2006, ch. 10):
-``score = offset + factor × ln(odds good)``, ``factor = PDO / ln 2``. See ``docs/credit.md``.
+the 365 days after *T*. The scale is absolute: ``score = 100 × (1 − P(bad))``, the model's
+calibrated probability of staying good over the next 365 days, in points. A score therefore
+means the same thing whatever the population: premium (≥ 80) is P(bad) ≤ 20%, risk (< 60,
+i.e. ≤ 59 rounded down) is P(bad) > 40%. See ``docs/credit.md``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
@@ -37,7 +39,14 @@ OUTCOME_DAYS = 365
 LATE_GRACE_DAYS = 15
 #: a customer is bad when its settled invoices are on average later than this (days)
 BAD_MEAN_DAYS_LATE = 30.0
-#: scorecard scaling: points that double the odds of good, and the training median score
+#: ... or when the CNY written off in the outcome year is at least this share of the CNY it was
+#: invoiced in that year: DOMAIN.md's bad-debt target (1%; today's portfolio runs at 2%), so a
+#: bad customer is one whose own bad-debt rate exceeds what the company means to tolerate
+BAD_WRITTEN_OFF_SHARE = 0.01
+#: points of the absolute scale: score = SCORE_POINTS × (1 − P(bad within OUTCOME_DAYS))
+SCORE_POINTS = 100.0
+#: retired with the relative (median-anchored, points-to-double-the-odds) scaling; no longer
+#: used by the score, kept only so that ``models.credit`` still re-exports these names
 POINTS_TO_DOUBLE_ODDS = 20.0
 MEDIAN_SCORE = 70.0
 TIERS = ("premium", "ordinary", "risk")
@@ -198,7 +207,9 @@ def customer_features(dataset: Dataset, as_of: object = None) -> pd.DataFrame:
 # --------------------------------------------------------------------------- label
 def _outcomes(dataset: Dataset, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
     """Per customer: ``bad`` (0/1), ``observed`` (an invoice settled or written off in the
-    window) and ``mean_days_late`` of the invoices settled in the window."""
+    window), ``mean_days_late`` of the invoices settled in the window and
+    ``written_off_share`` (CNY written off in the window / CNY invoiced in the window; inf when
+    something was written off but nothing invoiced, NaN when neither)."""
     inv, pay = _ledger_upto(dataset, end)
     inv = _settlement(inv, pay)
     cust = inv["customer_id"]
@@ -207,22 +218,34 @@ def _outcomes(dataset: Dataset, start: pd.Timestamp, end: pd.Timestamp) -> pd.Da
         inv["write_off_cny"] > 0)
     late = _weighted_mean(inv["days_late"].where(settled), inv["amount_cny"], cust)
     ids = pd.Index(dataset["customers"]["customer_id"].astype(object), name="customer_id")
+    written_cny = inv["write_off_cny"].where(written, 0.0).groupby(cust).sum()
+    invoiced_cny = inv["amount_cny"].where(inv["invoice_date"] >= start, 0.0).groupby(cust).sum()
+    written_cny = written_cny.reindex(ids, fill_value=0.0)
+    invoiced_cny = invoiced_cny.reindex(ids, fill_value=0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = written_cny / invoiced_cny  # x / 0 = inf, 0 / 0 = NaN
     out = pd.DataFrame(index=ids)
     out["mean_days_late"] = late.reindex(ids)
-    out["written_off"] = written.groupby(cust).any().reindex(ids, fill_value=False)
+    out["written_off"] = written_cny > 0
+    out["written_off_share"] = share
     out["observed"] = out["written_off"] | out["mean_days_late"].notna()
-    out["bad"] = (out["written_off"] | (out["mean_days_late"] > BAD_MEAN_DAYS_LATE)).astype(int)
+    out["bad"] = ((share >= BAD_WRITTEN_OFF_SHARE)
+                  | (out["mean_days_late"] > BAD_MEAN_DAYS_LATE)).astype(int)
     return out
 
 
 def label_bad(dataset: Dataset, start: object, end: object) -> pd.Series:
-    """1 if the customer, within ``start .. end`` (days, inclusive), had a write-off or paid its
+    """1 if the customer, within ``start .. end`` (days, inclusive), had write-offs of at least
+    1% (``BAD_WRITTEN_OFF_SHARE``) of the CNY it was invoiced in the window, or paid its
     invoices on average more than 30 days late, else 0; indexed by ``customer_id``.
 
-    "On average" is the amount-weighted mean of ``max(0, last payment − due date)`` over the
-    invoices whose final payment falls in the window. A customer with neither a settled invoice
-    nor a write-off in the window is 0 (no evidence); :func:`fit_credit_scorer` leaves such
-    customers out of training. Invoices still open at ``end`` are not judged (censored).
+    The write-off share is CNY with a write-off date in the window / CNY of the invoices dated
+    in the window (the ``bad_debt_rate`` KPI's shape, per customer); a write-off with nothing
+    invoiced in the window is bad. "On average" is the amount-weighted mean of
+    ``max(0, last payment − due date)`` over the invoices whose final payment falls in the
+    window. A customer with neither a settled invoice nor a write-off in the window is 0 (no
+    evidence); :func:`fit_credit_scorer` leaves such customers out of training. Invoices still
+    open at ``end`` are not judged (censored).
     """
     lo, hi = _day(start, "start", "label_bad"), _day(end, "end", "label_bad")
     if lo > hi:
@@ -241,8 +264,8 @@ def _pipeline(columns: Sequence[str], seed: int) -> Pipeline:
                           ("scale", StandardScaler())])
     prep = ColumnTransformer([("log", log_scale, logged), ("scale", StandardScaler(), scaled),
                               ("pass", "passthrough", passed)], verbose_feature_names_out=False)
-    # plain weights: calibrated PD for the Brier score and finance; the ranking (AUC) and the
-    # score (anchored at the median) do not depend on the class weights' intercept shift
+    # plain class weights, never 'balanced': the score *is* the predicted probability, so it
+    # must stay calibrated (reweighting would shift the intercept and every score with it)
     model = LogisticRegression(C=INVERSE_REGULARISATION, max_iter=2000, random_state=seed)
     return Pipeline([("prep", prep), ("logit", model)])
 
@@ -268,20 +291,17 @@ def _fit_monotone(x: pd.DataFrame, y: np.ndarray,
 
 @dataclass(frozen=True)
 class CreditScorer:
-    """A fitted scorecard: ``score = clip(offset + factor × ln(odds good), 0, 100)`` points.
+    """A fitted scorecard: ``score = 100 × (1 − probability_bad)`` points, where
+    ``probability_bad`` is the logistic model's P(bad within the next ``OUTCOME_DAYS`` days).
 
-    ``factor = points_to_double_odds / ln 2``; ``offset`` puts the median score of the training
-    population at ``median_score``. ``feature_as_of`` is the training feature date, the labels
-    cover the following ``OUTCOME_DAYS`` days.
+    There is no anchoring to the training population: the score is an absolute, calibrated
+    probability of staying good. ``feature_as_of`` is the training feature date, the labels
+    cover the following ``OUTCOME_DAYS`` days; ``train_bad_rate`` is their base rate.
     """
 
     pipeline: Pipeline
     feature_names: tuple[str, ...]
     dropped_features: tuple[str, ...]
-    factor: float
-    offset: float
-    points_to_double_odds: float
-    median_score: float
     feature_as_of: pd.Timestamp
     outcome_end: pd.Timestamp
     train_customers: int
@@ -299,12 +319,11 @@ class CreditScorer:
 
     def probability_bad(self, features: pd.DataFrame) -> pd.Series:
         """Predicted probability of being bad over the next 365 days."""
-        return (1.0 / (1.0 + np.exp(self.log_odds_good(features)))).rename("probability_bad")
+        return expit(-self.log_odds_good(features)).rename("probability_bad")
 
     def score(self, features: pd.DataFrame) -> pd.Series:
-        """Credit score, points 0..100 (float), per row of ``features``."""
-        raw = self.offset + self.factor * self.log_odds_good(features)
-        return raw.clip(0.0, 100.0).rename("score")
+        """Credit score ``100 × (1 − P(bad))``, points 0..100 (float), per row of ``features``."""
+        return (SCORE_POINTS * (1.0 - self.probability_bad(features))).rename("score")
 
     def tiers(self, scores: pd.Series, premium_min: float = 80.0,
               risk_max: float = 59.0) -> pd.Series:
@@ -361,11 +380,7 @@ def fit_credit_scorer(dataset: Dataset, *, as_of: object = None, seed: int,
                                  "both good and bad customers in the outcome window",
                                  f"{len(y)} customers, all {'bad' if y.any() else 'good'}"))
     pipe, used, dropped = _fit_monotone(x, y.to_numpy(), seed)
-    factor = POINTS_TO_DOUBLE_ODDS / math.log(2.0)
-    logit = -pipe.decision_function(x[list(used)])
-    offset = MEDIAN_SCORE - factor * float(np.median(logit))
-    return CreditScorer(pipe, used, dropped, factor, offset, POINTS_TO_DOUBLE_ODDS,
-                        MEDIAN_SCORE, feature_day, day, len(y), float(y.mean()))
+    return CreditScorer(pipe, used, dropped, feature_day, day, len(y), float(y.mean()))
 
 
 # --------------------------------------------------------------------------- scoring
@@ -374,9 +389,11 @@ class CreditScores:
     """Scores at ``as_of`` and the out-of-time holdout check of the same procedure.
 
     ``scores``: per ``customer_id``, ``score`` (points 0..100), ``tier`` and ``probability_bad``
-    (next 365 days). ``holdout_tiers``: per tier, ``customers``, ``share`` and realised
-    ``bad_rate`` of the holdout (features at ``as_of − 365``, outcomes to ``as_of``). AUC and
-    Brier are NaN when the holdout holds a single class.
+    (next 365 days). ``holdout_tiers``: per tier, ``customers``, ``share``, realised
+    ``bad_rate`` and mean predicted ``predicted_bad_rate`` of the holdout (features at
+    ``as_of − 365``, outcomes to ``as_of``); ``holdout_reliability``: the same per decile of
+    predicted P(bad) (see :func:`evaluate_holdout`). AUC and Brier are NaN when the holdout
+    holds a single class.
     """
 
     scores: pd.DataFrame
@@ -387,6 +404,7 @@ class CreditScores:
     holdout_auc: float
     holdout_brier: float
     holdout_tiers: pd.DataFrame
+    holdout_reliability: pd.DataFrame
 
 
 def _split(ids: pd.Index, holdout_share: float, seed: int) -> tuple[pd.Index, pd.Index]:
@@ -397,22 +415,42 @@ def _split(ids: pd.Index, holdout_share: float, seed: int) -> tuple[pd.Index, pd
     return ordered[perm[n_hold:]], ordered[perm[:n_hold]]
 
 
+def reliability_table(probability_bad: pd.Series, bad: pd.Series,
+                      groups: pd.Series | None = None) -> pd.DataFrame:
+    """Calibration check: per group, ``customers``, mean predicted P(bad)
+    (``predicted_bad_rate``) and realised ``bad_rate``. ``groups`` defaults to the deciles of
+    ``probability_bad`` (equal counts, ties broken by order; decile 1 = lowest predicted)."""
+    if groups is None:
+        rank = probability_bad.rank(method="first").to_numpy()
+        decile = np.ceil(rank * 10 / max(len(rank), 1)).astype(int)
+        groups = pd.Series(decile, index=probability_bad.index, name="decile")
+    frame = pd.DataFrame({"group": groups.to_numpy(), "p": probability_bad.to_numpy(),
+                          "y": bad.reindex(probability_bad.index).to_numpy(dtype=float)})
+    out = frame.groupby("group").agg(customers=("y", "size"), predicted_bad_rate=("p", "mean"),
+                                     bad_rate=("y", "mean"))
+    out.index.name = groups.name
+    return out
+
+
 def evaluate_holdout(scorer: CreditScorer, dataset: Dataset, customers: Sequence[str], *,
                      premium_min: float = 80.0, risk_max: float = 59.0) -> dict[str, object]:
-    """AUC, Brier and per-tier realised bad rates of ``scorer`` on ``customers`` (features at
+    """AUC, Brier, and per tier and per decile of predicted P(bad) the realised bad rate next
+    to the mean predicted one, of ``scorer`` on ``customers`` (features at
     ``scorer.feature_as_of``, outcomes over the following year, observed customers only)."""
     x, y = training_data(dataset, as_of=scorer.outcome_end, customers=customers)
     p_bad = scorer.probability_bad(x)
-    tier = scorer.tiers(scorer.score(x), premium_min, risk_max)
+    tier = scorer.tiers(scorer.score(x), premium_min, risk_max).rename("tier")
     two = y.nunique() == 2
-    table = pd.DataFrame({"customers": tier.value_counts().reindex(TIERS, fill_value=0),
-                          "bad_rate": y.groupby(tier.to_numpy()).mean().reindex(TIERS)})
+    table = reliability_table(p_bad, y, tier).reindex(TIERS)
+    table["customers"] = table["customers"].fillna(0).astype(int)
     table["share"] = table["customers"] / max(len(y), 1)
     table.index.name = "tier"
     return {"customers": len(y), "bad_rate": float(y.mean()) if len(y) else math.nan,
+            "predicted_bad_rate": float(p_bad.mean()) if len(y) else math.nan,
             "auc": float(roc_auc_score(y, p_bad)) if two else math.nan,
             "brier": float(brier_score_loss(y, p_bad)) if len(y) else math.nan,
-            "tiers": table[["customers", "share", "bad_rate"]]}
+            "tiers": table[["customers", "share", "bad_rate", "predicted_bad_rate"]],
+            "reliability": reliability_table(p_bad, y)}
 
 
 def score_customers(dataset: Dataset, *, seed: int, premium_min: float = 80.0,
@@ -440,4 +478,4 @@ def score_customers(dataset: Dataset, *, seed: int, premium_min: float = 80.0,
                            "probability_bad": scorer.probability_bad(x)})
     return CreditScores(scores, scorer, dataset.as_of, int(metrics["customers"]),
                         float(metrics["bad_rate"]), float(metrics["auc"]),
-                        float(metrics["brier"]), metrics["tiers"])
+                        float(metrics["brier"]), metrics["tiers"], metrics["reliability"])

@@ -1,0 +1,211 @@
+"""The "Committee: scenarios" page, driven headless by AppTest: a run shows the KPIs that an
+independent ``scenarios.run.simulate`` call computes, compares the scenarios with paired
+differences, stores the runs, and a refused scenario file is an st.error, never a traceback.
+
+The page reads its scenario folder from ``PHARMAOPS_SCENARIOS_DIR`` and writes its runs to
+``PHARMAOPS_RUN_STORE``; both point into a temporary folder holding a small generated data set
+and short copies (120 days, 30 warm-up) of the shipped baseline and plan.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.proto.Metric_pb2 import Metric as MetricProto
+from streamlit.testing.v1 import AppTest
+
+from data.generate import generate_to_folder
+from scenarios.loading import load_scenario
+from scenarios.run import SimulationRun, prepare, simulate
+from scenarios.store import RunStore
+from simulation.summary import paired_differences
+from ui.committee import RESULTS_KEY, committee_workbook, comparison_json
+
+PROJECT = Path(__file__).resolve().parents[1]
+PAGE = "from ui.committee import render\nrender()\n"
+TIMEOUT_S = 120
+REPLICATIONS = 2
+SCENARIOS = ("baseline", "plan")
+
+# The test's own display rules (label, unit, decimals, higher is better), written out here
+# rather than imported, so a formatting slip in the page cannot hide itself.
+EXPECTED_CARDS = {
+    "order_processing_days": ("Order processing", "days", 1, False),
+    "on_time_rate": ("On-time delivery", "rate", 1, True),
+    "dso_days": ("DSO", "days", 1, False),
+    "bad_debt_rate": ("Bad-debt rate", "rate", 2, False),
+    "remote_delivery_days": ("Remote-area delivery", "days", 1, False),
+    "complaint_rate": ("Complaint rate", "rate", 1, False),
+}
+
+
+def _shown(value: float, unit: str, decimals: int) -> str:
+    return f"{100 * value:.{decimals}f}%" if unit == "rate" else f"{value:.{decimals}f} days"
+
+
+def _shown_difference(value: float, unit: str, decimals: int) -> str:
+    return f"{100 * value:+.{decimals}f} pts" if unit == "rate" else f"{value:+.{decimals}f} days"
+
+
+def _short_copy(text: str) -> str:
+    """A shipped scenario pointed at the small data set, simulating 120 days (30 warm-up)."""
+    for pattern, value in (
+        (r'^dataset = ".*"', 'dataset = "../data/small"'),
+        (r"^horizon_days = \d+", "horizon_days = 120"),
+        (r"^warmup_days = \d+", "warmup_days = 30"),
+    ):
+        text, n = re.subn(pattern, value, text, count=1, flags=re.MULTILINE)
+        assert n == 1, pattern
+    return text
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A temporary project: ``data/small``, ``scenarios/`` and the run store, set in the
+    environment for the whole module."""
+    root = tmp_path_factory.mktemp("committee")
+    generate_to_folder("small", 7, root / "data" / "small")
+    folder = root / "scenarios"
+    folder.mkdir()
+    for name in SCENARIOS:
+        text = _short_copy((PROJECT / "scenarios" / f"{name}.toml").read_text(encoding="utf-8"))
+        (folder / f"{name}.toml").write_text(text, encoding="utf-8")
+    broken = (folder / "baseline.toml").read_text(encoding="utf-8")
+    broken = broken.replace('name = "baseline"', 'name = "broken"\nunknown_lever = 1', 1)
+    (folder / "broken.toml").write_text(broken, encoding="utf-8")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PHARMAOPS_SCENARIOS_DIR", str(folder))
+        mp.setenv("PHARMAOPS_RUN_STORE", str(root / "runs" / "store.sqlite"))
+        yield root
+
+
+@pytest.fixture(scope="module")
+def ran(project: Path) -> AppTest:
+    """The page after pressing Run with 2 replications and 1 worker (the defaults otherwise)."""
+    at = AppTest.from_string(PAGE, default_timeout=TIMEOUT_S).run(timeout=TIMEOUT_S)
+    assert not at.exception
+    assert at.sidebar.multiselect(key="committee_files").value == ["baseline.toml", "plan.toml"]
+    assert not at.metric, "nothing runs on page load"
+    at.sidebar.number_input(key="committee_replications").set_value(REPLICATIONS)
+    at.sidebar.number_input(key="committee_workers").set_value(1)
+    at.sidebar.button(key="committee_run").click()
+    return at.run(timeout=TIMEOUT_S)
+
+
+@pytest.fixture(scope="module")
+def expected(project: Path) -> dict[str, SimulationRun]:
+    """The same runs, simulated independently of the page (same seed and replications)."""
+    loaded = {
+        name: load_scenario(project / "scenarios" / f"{name}.toml", allow_outside_data=True)
+        for name in SCENARIOS
+    }
+    seed = loaded["baseline"].scenario.seed  # the page's default: the base scenario's seed
+    return {
+        name: simulate(item, prepare(item), replications=REPLICATIONS, seed=seed, workers=1)
+        for name, item in loaded.items()
+    }
+
+
+def test_kpi_cards_match_an_independent_simulation(
+    ran: AppTest, expected: dict[str, SimulationRun]
+) -> None:
+    assert not ran.exception
+    assert not ran.error
+    metrics = list(ran.metric)
+    verdicts = [m.value for m in ran.markdown if "P(meet target)" in m.value]
+    assert len(metrics) == 6 * len(SCENARIOS) == len(verdicts)
+    for i, name in enumerate(SCENARIOS):
+        payload = expected[name].payload
+        shown = zip(metrics[6 * i : 6 * i + 6], verdicts[6 * i : 6 * i + 6], strict=True)
+        cards = {m.label: (m, v) for m, v in shown}
+        assert len(cards) == 6
+        for kpi, (label, unit, decimals, higher_is_better) in EXPECTED_CARDS.items():
+            card, verdict = cards[label]
+            mean = payload["kpis"][kpi]["mean"]
+            target = payload["targets"][kpi]
+            assert card.value == _shown(mean, unit, decimals), (name, kpi)
+            assert f"vs target {_shown(target['target'], unit, decimals)}" in (
+                card.proto.delta_description
+            )
+            gap = round((mean - target["target"]) * (100 if unit == "rate" else 1), decimals)
+            if gap != 0:
+                worse = gap < 0 if higher_is_better else gap > 0
+                assert (card.proto.color == MetricProto.MetricColor.RED) == worse, (name, kpi)
+            assert ("not met" in verdict) == (not target["met"]), (name, kpi)
+            assert f"**{100 * target['probability']:.0f}%**" in verdict, (name, kpi)
+
+
+def test_paired_differences_against_the_base(
+    ran: AppTest, expected: dict[str, SimulationRun]
+) -> None:
+    tables = [d.value for d in ran.dataframe if "better?" in d.value.columns]
+    assert len(tables) == 1
+    table = tables[0].set_index("KPI")
+    diffs = paired_differences(
+        expected["baseline"].per_replication, expected["plan"].per_replication
+    )
+    for kpi, (label, unit, decimals, _) in EXPECTED_CARDS.items():
+        assert table.loc[label, "difference"] == _shown_difference(
+            diffs[kpi]["mean"], unit, decimals
+        )
+        assert table.loc[label, "better?"] == ("yes" if diffs[kpi]["better"] else "no")
+    assert any("common random numbers" in c.value for c in ran.caption)
+
+
+def test_runs_are_stored_and_can_be_shown_again(ran: AppTest, project: Path) -> None:
+    runs = RunStore(project / "runs" / "store.sqlite").list_runs()
+    sims = runs[runs["kind"] == "simulation"]
+    assert sorted(sims["scenario_name"]) == ["baseline", "plan"]
+    shown = " ".join(s.value for s in ran.success)
+    assert all(run_id in shown for run_id in sims["run_id"])
+
+    ran.selectbox(key="committee_stored_run").set_value(sims["run_id"].iloc[0]).run()
+    assert not ran.exception
+    kpis = [d.value for d in ran.dataframe if "P(meet target)" in d.value.columns]
+    assert len(kpis) == 1 and len(kpis[0]) == 6
+    assert len(ran.metric) == 6 * len(SCENARIOS), "results survive the rerun"
+
+
+def test_downloads_hold_every_table(ran: AppTest, expected: dict[str, SimulationRun]) -> None:
+    res = ran.session_state[RESULTS_KEY]
+    sheets = pd.read_excel(io.BytesIO(committee_workbook(res)), sheet_name=None)
+    assert list(sheets) == [
+        "kpis",
+        "differences",
+        "stages",
+        "per_replication",
+        "by_region",
+        "by_tier",
+        "credit_scores",
+        "about",
+    ]
+    kpis = sheets["kpis"].set_index(["scenario", "kpi"])
+    for name, run in expected.items():
+        for kpi, summary in run.payload["kpis"].items():
+            assert kpis.loc[(name, kpi), "mean"] == pytest.approx(summary["mean"])
+    assert len(sheets["per_replication"]) == REPLICATIONS * len(SCENARIOS)
+    doc = json.loads(comparison_json(res))
+    assert doc["base"] == "baseline" and set(doc["scenarios"]) == set(SCENARIOS)
+    assert doc["scenarios"]["plan"]["run_id"]
+
+
+def test_unknown_key_is_an_error_not_a_traceback(project: Path) -> None:
+    at = AppTest.from_string(PAGE, default_timeout=TIMEOUT_S).run(timeout=TIMEOUT_S)
+    at.sidebar.multiselect(key="committee_files").set_value(["broken.toml"])
+    at.sidebar.number_input(key="committee_replications").set_value(REPLICATIONS)
+    at.sidebar.button(key="committee_run").click().run(timeout=TIMEOUT_S)
+
+    assert not at.exception
+    assert len(at.error) == 1
+    assert "broken.toml" in at.error[0].value
+    problems = at.dataframe[0].value
+    assert list(problems.columns) == ["source", "location", "expected", "found"]
+    assert problems["location"].tolist() == ["unknown_lever"]
+    assert "no such field" in problems["expected"].iloc[0]
+    assert not at.metric
