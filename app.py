@@ -18,7 +18,6 @@ scenarios = st.Page(
 planned = [
     st.Page(planned_page(p), title=p.title, icon=p.icon, url_path=p.url_path)
     for p in PLANNED_PAGES
-    if p.url_path != committee.URL_PATH
 ]
 
 st.navigation({"Measure": [today], "Decide": [scenarios], "Decide (not built yet)": planned}).run()

@@ -69,6 +69,8 @@ class TransitParams(BaseModel):
     """Transit of one carrier: ``days = (base + road_km / km_per_day + last mile) × noise``
     plus, with ``incident_probability``, ``U(1, incident_max_days)`` extra days; road km =
     great-circle km × ``detour_factor``. Delivery lands in receiving hours (working calendar).
+    History identifies only ``base_days + last_mile_days`` and ``km_per_day`` for a fixed
+    ``detour_factor`` (docs/calibration.md).
     """
 
     model_config = _STRICT
@@ -92,7 +94,9 @@ class PaymentParams(BaseModel):
 
     model_config = _STRICT
     settlement_days_after_month_end: int = Field(ge=0, le=365)
-    lateness_mean_days: dict[str, float]
+    lateness_mean_days: dict[str, float] = Field(
+        description="per customer type, mean intended lateness over its paid invoices, days "
+                    "(customer factors average 1 within a type)")
     lateness_shape: float = Field(gt=0)
     early_payment_days: float = Field(ge=0)
     customer_lateness_factor: dict[str, float] = Field(
@@ -103,7 +107,8 @@ class PaymentParams(BaseModel):
     reminder_effect: float = Field(ge=0, le=1)
     default_probability: dict[str, float]
     customer_default_factor: dict[str, float] = Field(default_factory=dict)
-    partial_payment_share: float = Field(ge=0, le=1, description="share paid before default")
+    partial_payment_share: float = Field(
+        ge=0, le=1, description="mean share of a defaulted invoice paid before write-off")
     split_payment_probability: float = Field(ge=0, le=1)
     write_off_days_after_due: int = Field(ge=1, le=2000)
 
@@ -125,7 +130,9 @@ class ProcessParams(BaseModel):
     promise_days: int = Field(ge=0)
     promise_days_remote: int = Field(ge=0)
     complaint_if_late: float = Field(ge=0, le=1)
-    complaint_error: float = Field(ge=0, le=1, description="share of orders: wrong/damaged")
+    complaint_error: float = Field(
+        ge=0, le=1, description="share of on-time orders complained as wrong or damaged "
+                                "(error rate × complaint given an error)")
     complaint_no_visibility: float = Field(ge=0, le=1)
     invoice_delay_days: Dist = Field(description="paper invoice after shipping, calendar days")
     payment: PaymentParams

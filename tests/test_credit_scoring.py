@@ -16,6 +16,7 @@ from models.credit import (
     CreditScorer,
     credit_tiers,
     customer_features,
+    evaluate_holdout,
     fit_credit_scorer,
     label_bad,
     score_customers,
@@ -64,14 +65,14 @@ def half_split(credit_ds: Dataset) -> tuple[CreditScorer, pd.DataFrame, pd.Serie
 
 # --------------------------------------------------------------------------- hand ledger
 def _hand_dataset() -> Dataset:
-    """Eleven accounts whose features and labels are worked out by hand below."""
-    ids = ["A", "B", "C", "D", "E", "F", "G", "H", "J", "K", "N"]
+    """Fourteen accounts whose features and labels are worked out by hand below."""
+    ids = ["A", "B", "C", "D", "E", "F", "G", "H", "J", "K", "N", "L", "M", "P"]
     customers = pd.DataFrame({
         "customer_id": ids,
-        "customer_type": ["chain_pharmacy"] * 10 + ["hospital_3a"],
+        "customer_type": ["chain_pharmacy"] * 10 + ["hospital_3a"] + ["distributor"] * 3,
         "operating_years": 10.0, "revenue_growth_pct": 5.0, "debt_ratio": 0.4,
         "reputation_score": 70.0,
-        "relationship_start": [T("2024-06-30")] * 9 + [T("2026-08-01"), T("2024-06-30")],
+        "relationship_start": [T("2024-06-30")] * 9 + [T("2026-08-01")] + [T("2024-06-30")] * 4,
     })
     rows = [  # invoice, customer, amount, invoice date, due date, write-off date, write-off
         ("I1", "A", 1000.0, "2026-01-05", "2026-02-28", None, 0.0),
@@ -88,6 +89,13 @@ def _hand_dataset() -> Dataset:
         ("I11", "H", 3000.0, "2026-06-10", "2026-07-31", None, 0.0),
         ("I12", "H", 5000.0, "2026-07-05", "2026-08-31", None, 0.0),
         ("I14", "J", 1000.0, "2026-01-05", "2026-02-28", None, 0.0),
+        # high-volume accounts: a write-off just under / exactly at 1% of the year's invoicing
+        ("I15", "L", 100000.0, "2026-02-01", "2026-03-31", None, 0.0),
+        ("I16", "L", 999.0, "2025-06-01", "2025-07-31", "2026-01-27", 999.0),
+        ("I17", "M", 100000.0, "2026-02-01", "2026-03-31", None, 0.0),
+        ("I18", "M", 1000.0, "2025-06-01", "2025-07-31", "2026-01-27", 1000.0),
+        # a write-off in the window and nothing invoiced in it
+        ("I19", "P", 500.0, "2025-06-01", "2025-07-31", "2026-01-27", 500.0),
     ]
     invoices = pd.DataFrame(rows, columns=["invoice_id", "customer_id", "amount_cny",
                                            "invoice_date", "due_date", "write_off_date",
@@ -106,6 +114,8 @@ def _hand_dataset() -> Dataset:
         ("I9", "2026-05-10", 500.0),    # ... half 40 days late
         ("I10", "2026-07-20", 1000.0),  # after the feature date and the label window
         ("I14", "2026-03-30", 1000.0),  # exactly 30 days late
+        ("I15", "2026-03-31", 100000.0),  # on the due date
+        ("I17", "2026-03-31", 100000.0),  # on the due date
     ], columns=["invoice_id", "paid_date", "amount_cny"])
     payments["paid_date"] = pd.to_datetime(payments["paid_date"])
     tables = {"customers": customers, "invoices": invoices, "payments": payments}
@@ -117,7 +127,7 @@ def test_label_bad_on_a_hand_ledger() -> None:
     expected = {
         "A": 1,  # paid 40 days late
         "B": 0,  # 10 days late
-        "C": 1,  # written off in the window
+        "C": 1,  # 1,000 written off in the window / 3,000 invoiced in it: 33% >= 1%
         "D": 0,  # written off before the window, nothing else
         "E": 0,  # late before the window, early inside it
         "F": 0,  # 70 d on 1,000 and 10 d on 3,000: amount-weighted 25 d (unweighted 40)
@@ -125,13 +135,17 @@ def test_label_bad_on_a_hand_ledger() -> None:
         "H": 0,  # paid after the window: not judged
         "J": 0,  # exactly 30 days late is not "more than 30"
         "K": 0, "N": 0,  # no invoices
+        "L": 0,  # 999 written off / 100,000 invoiced in the window: 0.999% < 1%
+        "M": 1,  # 1,000 / 100,000: exactly 1% is bad
+        "P": 1,  # written off in the window with nothing invoiced in it
     }
     assert bad.to_dict() == expected
 
 
 def test_features_on_a_hand_ledger_use_only_events_up_to_as_of() -> None:
     x = customer_features(_hand_dataset(), "2026-06-30")
-    assert list(x.index) == ["A", "B", "C", "D", "E", "F", "G", "H", "J", "K", "N"]
+    assert list(x.index) == ["A", "B", "C", "D", "E", "F", "G", "H", "J", "K", "N", "L", "M",
+                             "P"]
     # H: I10 due 05-31 unpaid at 06-30 (its payment comes later), I11 not due, I12 not issued
     assert x.loc["H", "invoice_count"] == 2
     assert x.loc["H", "late_15d_share"] == 1.0
@@ -191,25 +205,73 @@ def test_realised_bad_rate_falls_from_risk_to_premium(half_split: tuple) -> None
     assert rate["risk"] > rate["ordinary"] > rate["premium"]
 
 
-def test_training_population_median_is_70_and_20_points_double_the_odds(
+def test_holdout_is_calibrated_per_tier_and_decile(credit_ds: Dataset,
+                                                   half_split: tuple) -> None:
+    """The score is a probability, so on the held-out half the mean predicted P(bad) must match
+    the realised bad rate: overall, per tier and per decile of predicted P(bad), each within
+    three binomial standard errors (customers with an observed outcome only)."""
+    scorer, x_all, _ = half_split
+    x, y = training_data(credit_ds, as_of=scorer.outcome_end, customers=list(x_all.index))
+    p = scorer.probability_bad(x)
+    tier = scorer.tiers(scorer.score(x)).to_numpy()
+    decile = pd.qcut(p.rank(method="first"), 10, labels=False).to_numpy()
+    for name, groups in (("tier", tier), ("decile", decile)):
+        table = pd.DataFrame({"predicted": p.groupby(groups).mean(),
+                              "realised": y.groupby(groups).mean(),
+                              "customers": y.groupby(groups).size()})
+        print(f"holdout reliability by {name}:\n{table.round(3)}")
+        se = np.sqrt(table["predicted"] * (1 - table["predicted"]) / table["customers"])
+        assert ((table["realised"] - table["predicted"]).abs() <= 3 * se).all(), name
+    assert abs(p.mean() - y.mean()) <= 3 * math.sqrt(y.mean() * (1 - y.mean()) / len(y))
+    # evaluate_holdout reports the same check
+    tiers = evaluate_holdout(scorer, credit_ds, list(x_all.index))["tiers"]
+    assert tiers.loc["risk", "predicted_bad_rate"] == pytest.approx(p[tier == "risk"].mean())
+    assert tiers.loc["premium", "bad_rate"] == pytest.approx(y[tier == "premium"].mean())
+
+
+def test_score_is_100_times_the_probability_of_staying_good(
         credit_ds: Dataset, credit_scorer: CreditScorer) -> None:
+    """Absolute scale: score = 100 × (1 − P(bad)), recomputed here from the fitted pipeline's
+    ``predict_proba`` and, for a few customers, by hand from its coefficients."""
+    scorer = credit_scorer
+    x = customer_features(credit_ds)
+    columns = list(scorer.feature_names)
+    assert list(scorer.pipeline.classes_) == [0, 1]  # column 1 of predict_proba is "bad"
+    p_bad = scorer.pipeline.predict_proba(x[columns])[:, 1]
+    np.testing.assert_allclose(scorer.score(x).to_numpy(), 100.0 * (1.0 - p_bad), atol=1e-9)
+    np.testing.assert_allclose(scorer.probability_bad(x).to_numpy(), p_bad, atol=1e-12)
+    prep, logit = scorer.pipeline.named_steps["prep"], scorer.pipeline.named_steps["logit"]
+    few = x.iloc[[0, 7, 123, 456, 1499]]
+    z = prep.transform(few[columns]) @ logit.coef_[0] + logit.intercept_[0]
+    expected = 100.0 * (1.0 - 1.0 / (1.0 + np.exp(-z)))
+    np.testing.assert_allclose(scorer.score(few).to_numpy(), expected, rtol=1e-12)
+    # a score is an absolute probability: 80 points is P(bad) = 20%, 60 points 40%
+    tier = scorer.tiers(scorer.score(x))
+    assert (p_bad[(tier == "premium").to_numpy()] <= 0.20 + 1e-12).all()
+    assert (p_bad[(tier == "risk").to_numpy()] > 0.40).all()
+    ordinary = p_bad[(tier == "ordinary").to_numpy()]
+    assert ((ordinary > 0.20) & (ordinary <= 0.40 + 1e-12)).all()
+
+
+def test_training_mean_probability_equals_the_base_rate(
+        credit_ds: Dataset, credit_scorer: CreditScorer) -> None:
+    """Plain (unweighted) logistic regression with a free intercept: the mean predicted P(bad)
+    over the training customers is their bad rate, i.e. no reweighting shifted the scale."""
     scorer = credit_scorer
     x, y = training_data(credit_ds)
     assert len(y) == scorer.train_customers
-    scores = scorer.score(x)
-    assert scores.median() == pytest.approx(70.0, abs=1e-9)
-    inside = scores[(scores > 0) & (scores < 100)]
-    p = scorer.probability_bad(x.loc[inside.index])
-    odds_good = (1 - p) / p
-    a, b = inside.index[0], inside.index[-1]
-    assert inside[a] - inside[b] == pytest.approx(20.0 * math.log2(odds_good[a] / odds_good[b]))
+    assert scorer.train_bad_rate == pytest.approx(y.mean())
+    assert scorer.probability_bad(x).mean() == pytest.approx(y.mean(), abs=1e-3)
+    assert scorer.score(x).mean() == pytest.approx(100.0 * (1.0 - y.mean()), abs=0.1)
 
 
 # --------------------------------------------------------------------------- invariants
 def _assert_never_rises(scorer: CreditScorer, x: pd.DataFrame) -> None:
     base = scorer.score(x)
     for column, steps in (("debt_ratio", (0.05, 0.3, 2.0)),
-                          ("written_off_share", (0.01, 0.2, 1.0))):
+                          ("written_off_share", (0.01, 0.2, 1.0)),
+                          ("overdue_share", (0.1, 0.5)),
+                          ("reputation_score", (-5.0, -20.0))):
         previous = base
         for step in steps:
             bumped = x.assign(**{column: x[column] + step})
@@ -247,8 +309,13 @@ def test_scores_stay_within_0_and_100(credit_ds: Dataset, credit_scorer: CreditS
                          x.assign(debt_ratio=0.0, reputation_score=100.0, operating_years=200.0,
                                   revenue_growth_pct=500.0)])
     scores = scorer.score(extreme)
-    assert scores.between(0.0, 100.0).all()
-    assert scores.min() == 0.0 and scores.max() == 100.0  # the clip is reached both ways
+    assert scores.notna().all() and scores.between(0.0, 100.0).all()
+    n = len(x)
+    worst, normal, best = scores.iloc[n:2 * n], scores.iloc[:n], scores.iloc[2 * n:]
+    # a probability scale saturates instead of clipping: near 0 and near 100 at the extremes
+    assert worst.max() < 5.0 and best.min() > 95.0
+    assert (worst.to_numpy() <= normal.to_numpy()).all()
+    assert (normal.to_numpy() <= best.to_numpy()).all()
 
 
 def test_tiers_at_the_boundaries() -> None:
@@ -266,11 +333,15 @@ def test_same_seed_gives_identical_scores(small_ds: Dataset) -> None:
     second = score_customers(small_ds, seed=11)
     pd.testing.assert_frame_equal(first.scores, second.scores)
     pd.testing.assert_frame_equal(first.holdout_tiers, second.holdout_tiers)
+    pd.testing.assert_frame_equal(first.holdout_reliability, second.holdout_reliability)
     assert (first.holdout_auc, first.holdout_brier) == (second.holdout_auc, second.holdout_brier)
     assert first.scores["score"].between(0, 100).all()
     assert set(first.scores["tier"]) <= {"premium", "ordinary", "risk"}
     assert first.holdout_tiers["share"].sum() == pytest.approx(1.0)
     assert first.holdout_tiers["customers"].sum() == first.holdout_customers
+    assert first.holdout_reliability["customers"].sum() == first.holdout_customers
+    np.testing.assert_allclose(first.scores["score"],
+                               100.0 * (1.0 - first.scores["probability_bad"]), atol=1e-9)
 
 
 def test_dates_outside_the_history_are_refused(small_ds: Dataset) -> None:

@@ -25,6 +25,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from data.dataset import Dataset
 from data.problems import DatasetError, InputError, ScenarioError
@@ -747,7 +748,7 @@ def _kpi_charts(res: CommitteeResults) -> None:
         cols[i % 3].altair_chart(kpi_chart(res, name))
 
 
-def _stage_styler(frame: pd.DataFrame) -> pd.io.formats.style.Styler:
+def _stage_styler(frame: pd.DataFrame) -> Styler:
     """Stage table with the stage of the largest mean wait highlighted."""
     waits = frame["mean_wait_days"]
     worst = waits.idxmax() if waits.notna().any() and waits.max() > 0 else None
@@ -768,20 +769,20 @@ def _stage_styler(frame: pd.DataFrame) -> pd.io.formats.style.Styler:
 
 
 _STAGE_COLUMNS = {
-    "stage": st.column_config.TextColumn("Stage"),
-    "utilization": st.column_config.TextColumn(
+    "stage": st.column_config.Column("Stage"),
+    "utilization": st.column_config.Column(
         "Utilisation", help="Share of staff time busy; only stages with limited staff have one."
     ),
-    "mean_wait_days": st.column_config.TextColumn(
+    "mean_wait_days": st.column_config.Column(
         "Mean wait (days)", help="Mean time queueing before the stage starts."
     ),
-    "mean_time_days": st.column_config.TextColumn(
+    "mean_time_days": st.column_config.Column(
         "Mean time in stage (days)", help="Mean wait plus service time."
     ),
-    "mean_queue_length": st.column_config.TextColumn(
+    "mean_queue_length": st.column_config.Column(
         "Mean queue length", help="Time-average number of orders waiting."
     ),
-    "visits_per_replication": st.column_config.TextColumn(
+    "visits_per_replication": st.column_config.Column(
         "Orders per replication", help="Orders passing the stage in the measured period."
     ),
 }

@@ -225,15 +225,9 @@ PLANNED_PAGES = (
         "Finance / credit",
         "credit",
         ":material/account_balance:",
-        "credit scoring and terms: who gets which terms, and what that does to DSO, "
-        "bad debt, sales and financing cost",
-    ),
-    PlannedPage(
-        "Committee: scenarios",
-        "scenarios",
-        ":material/compare_arrows:",
-        "simulation of the plan: today vs the plan vs alternatives, side by side, with "
-        "how sure each projection is",
+        "the credit scores and tiers to explore, and terms optimised against DSO, bad debt, "
+        "sales and financing cost (scores and terms already act in the committee page's "
+        "simulation)",
     ),
 )
 

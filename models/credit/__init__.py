@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from models.credit.scoring import (
     FEATURES,
-    MEDIAN_SCORE,
     OUTCOME_DAYS,
-    POINTS_TO_DOUBLE_ODDS,
     TIERS,
     CreditScorer,
     CreditScores,
@@ -21,9 +19,7 @@ from models.credit.scoring import (
 
 __all__ = [
     "FEATURES",
-    "MEDIAN_SCORE",
     "OUTCOME_DAYS",
-    "POINTS_TO_DOUBLE_ODDS",
     "TIERS",
     "CreditScorer",
     "CreditScores",

@@ -45,10 +45,6 @@ BAD_MEAN_DAYS_LATE = 30.0
 BAD_WRITTEN_OFF_SHARE = 0.01
 #: points of the absolute scale: score = SCORE_POINTS × (1 − P(bad within OUTCOME_DAYS))
 SCORE_POINTS = 100.0
-#: retired with the relative (median-anchored, points-to-double-the-odds) scaling; no longer
-#: used by the score, kept only so that ``models.credit`` still re-exports these names
-POINTS_TO_DOUBLE_ODDS = 20.0
-MEDIAN_SCORE = 70.0
 TIERS = ("premium", "ordinary", "risk")
 #: a payment short of the invoice amount by less than this (CNY) still settles it
 _CENTS = 0.01
@@ -424,7 +420,8 @@ def reliability_table(probability_bad: pd.Series, bad: pd.Series,
         rank = probability_bad.rank(method="first").to_numpy()
         decile = np.ceil(rank * 10 / max(len(rank), 1)).astype(int)
         groups = pd.Series(decile, index=probability_bad.index, name="decile")
-    frame = pd.DataFrame({"group": groups.to_numpy(), "p": probability_bad.to_numpy(),
+    frame = pd.DataFrame({"group": groups.reindex(probability_bad.index).to_numpy(),
+                          "p": probability_bad.to_numpy(),
                           "y": bad.reindex(probability_bad.index).to_numpy(dtype=float)})
     out = frame.groupby("group").agg(customers=("y", "size"), predicted_bad_rate=("p", "mean"),
                                      bad_rate=("y", "mean"))
