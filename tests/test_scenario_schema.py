@@ -24,7 +24,7 @@ from scenarios.schema import LEVER_SECTIONS, Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "scenarios"
-SHIPPED_FILES = tuple(sorted(p.name for p in (Path(__file__).parents[1] / "scenarios").glob("*.toml")))
+SHIPPED_FILES = tuple(sorted(p.name for p in SHIPPED.glob("*.toml")))
 
 
 # ---------------------------------------------------------------- helpers
