@@ -22,28 +22,15 @@ from data.dataset import load_dataset
 from data.generate import generate_to_folder
 from data.history import measure_history
 from scenarios.cli import committee_targets
+from tests.display_rules import EXPECTED_CARDS, shown
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 TIMEOUT_S = 60
 
-# The test's own display rules (label, unit, decimals, higher is better), written out here
-# rather than imported, so a formatting slip in the page cannot hide itself.
-EXPECTED_CARDS = {
-    "order_processing_days": ("Order processing", "days", 1, False),
-    "on_time_rate": ("On-time delivery", "rate", 1, True),
-    "dso_days": ("DSO", "days", 1, False),
-    "bad_debt_rate": ("Bad-debt rate", "rate", 2, False),
-    "remote_delivery_days": ("Remote-area delivery", "days", 1, False),
-    "complaint_rate": ("Complaint rate", "rate", 1, False),
-}
-
-
-def _shown(value: float, unit: str, decimals: int) -> str:
-    return f"{100 * value:.{decimals}f}%" if unit == "rate" else f"{value:.{decimals}f} days"
 
 
 def target_text(target: float, unit: str, decimals: int) -> str:
-    return f"vs target {_shown(target, unit, decimals)}"
+    return f"vs target {shown(target, unit, decimals)}"
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +51,7 @@ def _assert_cards_match(at: AppTest, folder: Path, period_days: int) -> None:
     for name, (label, unit, decimals, higher_is_better) in EXPECTED_CARDS.items():
         card = metrics[label]
         value, target = expected[name], targets[name]
-        assert card.value == _shown(value, unit, decimals), name
+        assert card.value == shown(value, unit, decimals), name
         assert target_text(target, unit, decimals) in card.proto.delta_description, name
         worse = value < target if higher_is_better else value > target
         gap_shown = round((value - target) * (100 if unit == "rate" else 1), decimals)

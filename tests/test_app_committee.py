@@ -25,6 +25,8 @@ from scenarios.loading import load_scenario
 from scenarios.run import SimulationRun, prepare, simulate
 from scenarios.store import RunStore
 from simulation.summary import paired_differences
+from tests.display_rules import EXPECTED_CARDS
+from tests.display_rules import shown as kpi_text
 from ui.committee import RESULTS_KEY, committee_workbook, comparison_json
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -33,20 +35,6 @@ TIMEOUT_S = 120
 REPLICATIONS = 2
 SCENARIOS = ("baseline", "plan")
 
-# The test's own display rules (label, unit, decimals, higher is better), written out here
-# rather than imported, so a formatting slip in the page cannot hide itself.
-EXPECTED_CARDS = {
-    "order_processing_days": ("Order processing", "days", 1, False),
-    "on_time_rate": ("On-time delivery", "rate", 1, True),
-    "dso_days": ("DSO", "days", 1, False),
-    "bad_debt_rate": ("Bad-debt rate", "rate", 2, False),
-    "remote_delivery_days": ("Remote-area delivery", "days", 1, False),
-    "complaint_rate": ("Complaint rate", "rate", 1, False),
-}
-
-
-def _shown(value: float, unit: str, decimals: int) -> str:
-    return f"{100 * value:.{decimals}f}%" if unit == "rate" else f"{value:.{decimals}f} days"
 
 
 def _shown_difference(value: float, unit: str, decimals: int) -> str:
@@ -129,8 +117,8 @@ def test_kpi_cards_match_an_independent_simulation(
             card, verdict = cards[label]
             mean = payload["kpis"][kpi]["mean"]
             target = payload["targets"][kpi]
-            assert card.value == _shown(mean, unit, decimals), (name, kpi)
-            assert f"vs target {_shown(target['target'], unit, decimals)}" in (
+            assert card.value == kpi_text(mean, unit, decimals), (name, kpi)
+            assert f"vs target {kpi_text(target['target'], unit, decimals)}" in (
                 card.proto.delta_description
             )
             gap = round((mean - target["target"]) * (100 if unit == "rate" else 1), decimals)
