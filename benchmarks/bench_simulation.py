@@ -90,11 +90,12 @@ def main() -> None:
           f"{statistics.median(model) / statistics.median(raw):.2f}")
     print(f"one national replication-year (365 d incl. 90 d warm-up), one core: median "
           f"{statistics.median(walls):.1f} s")
-    t = time.perf_counter()
-    run_replications(inputs, params, scen, replications=args.replications, seed=20261,
-                     workers=args.workers)
-    print(f"{args.replications} replications on {args.workers} local processes: "
-          f"{time.perf_counter() - t:.0f} s", flush=True)
+    if args.replications:
+        t = time.perf_counter()
+        run_replications(inputs, params, scen, replications=args.replications, seed=20261,
+                         workers=args.workers)
+        print(f"{args.replications} replications on {args.workers} local processes: "
+              f"{time.perf_counter() - t:.0f} s", flush=True)
     if args.large:
         from distributed import LocalCluster
 

@@ -214,59 +214,78 @@ def run_order_flow(inputs: SimulationInputs, params: ProcessParams, scenario: Sc
     env = simpy.Environment()
     office = simpy.Resource(env, capacity=office_servers)
     pickers = [simpy.Resource(env, capacity=c) for c in pick_servers]
-    log = StageLog()
-    approved = np.full(n, np.nan)
-    shipped = np.full(n, np.nan)
     cutoff = params.carrier_cutoff_hour / 24.0
     esign_days = (lev_o.esign_approval_hours or 0.0) / 24.0
     prepay_days = assume.cash_before_delivery_wait_days
+    # stage times per order, filled in the event loop (list item assignment is the cheapest
+    # record) and logged in bulk afterwards; NaN = the order did not visit the stage
+    nan = [math.nan] * n
+    office_in, office_start, office_out = nan.copy(), nan.copy(), nan.copy()
+    esign_out, prepay_in, prepay_out = nan.copy(), nan.copy(), nan.copy()
+    back_in, back_out = nan.copy(), nan.copy()
+    pick_in, pick_start, pick_out, ship = nan.copy(), nan.copy(), nan.copy(), nan.copy()
+    timeout = env.timeout
 
     def order(i: int):
-        if route_l[i] == OFFICE:
-            arrive = env.now
-            with office.request() as req:
-                yield req
-                start = env.now
-                yield env.timeout(add_work(start, office_h[i], wd0) - start)
-            log.append("office", i, arrive, start, env.now)
-        elif route_l[i] == ESIGN:  # signed on a phone, not office-bound
-            arrive = env.now
-            yield env.timeout(esign_u[i] * esign_days)
-            log.append("esign", i, arrive, arrive, env.now)
-        approved[i] = env.now
-        if prepaid_l[i]:
-            arrive = env.now
-            yield env.timeout(prepay_days)
-            log.append("prepayment", i, arrive, arrive, env.now)
-        if back_l[i]:
-            arrive = env.now
-            yield env.timeout(replenish[i])
-            log.append("backorder", i, arrive, arrive, env.now)
-        arrive = env.now
-        with pickers[site_l[i]].request() as req:
+        now = env.now
+        route_i = route_l[i]
+        if route_i == OFFICE:
+            office_in[i] = now
+            req = office.request()
             yield req
-            start = env.now
-            yield env.timeout(add_work(start, pick_h[i], wd0) - start)
-        log.append("pick", i, arrive, start, env.now)
+            office_start[i] = now = env.now
+            yield timeout(add_work(now, office_h[i], wd0) - now)
+            office.release(req)
+            office_out[i] = now = env.now
+        elif route_i == ESIGN:  # signed on a phone, not office-bound
+            yield timeout(esign_u[i] * esign_days)
+            esign_out[i] = now = env.now
+        if prepaid_l[i]:
+            prepay_in[i] = now
+            yield timeout(prepay_days)
+            prepay_out[i] = now = env.now
+        if back_l[i]:
+            back_in[i] = now
+            yield timeout(replenish[i])
+            back_out[i] = now = env.now
+        pick_in[i] = now
+        res = pickers[site_l[i]]
+        req = res.request()
+        yield req
+        pick_start[i] = now = env.now
+        yield timeout(add_work(now, pick_h[i], wd0) - now)
+        res.release(req)
+        pick_out[i] = now = env.now
         # waiting for the carrier holds no resource and nothing waits on it: computed, not
         # scheduled (one event fewer per order)
-        arrive = env.now
-        shipped[i] = max(next_open(_next_cutoff(arrive, cutoff), wd0), arrive)
-        log.append("cutoff", i, arrive, arrive, shipped[i])
+        ship[i] = max(next_open(_next_cutoff(now, cutoff), wd0), now)
 
     entered_l = entered.tolist()
 
     def source():
         for i in np.argsort(entered, kind="stable").tolist():
-            yield env.timeout(max(0.0, entered_l[i] - env.now))
+            yield timeout(max(0.0, entered_l[i] - env.now))
             env.process(order(i))
 
     env.process(source())
     clock = time.perf_counter()
     env.run()
     event_loop_s = time.perf_counter() - clock
-    for i, (t0, t1) in enumerate(zip(placed_l, entered.tolist(), strict=True)):
-        log.append("entry", i, t0, t0, t1)
+    ids = np.arange(n)
+    office_in_a = np.array(office_in)
+    esign_out_a = np.array(esign_out)
+    approved = np.where(~np.isnan(office_out), office_out,
+                        np.where(~np.isnan(esign_out_a), esign_out_a, entered))
+    esign_in = np.where(np.isnan(esign_out_a), np.nan, entered)
+    shipped = np.array(ship)
+    log = StageLog()
+    log.extend("entry", ids, draws.placed, draws.placed, entered)
+    log.extend("office", ids, office_in_a, np.array(office_start), np.array(office_out))
+    log.extend("esign", ids, esign_in, esign_in, esign_out_a)
+    log.extend("prepayment", ids, np.array(prepay_in), np.array(prepay_in), np.array(prepay_out))
+    log.extend("backorder", ids, np.array(back_in), np.array(back_in), np.array(back_out))
+    log.extend("pick", ids, np.array(pick_in), np.array(pick_start), np.array(pick_out))
+    log.extend("cutoff", ids, np.array(pick_out), np.array(pick_out), shipped)
     delivered, promised, reason = _deliver(inputs, params, scenario, draws, site, shipped,
                                            backordered, log)
     servers: dict[str, int | None] = {"entry": None, "office": office_servers, "esign": None,
@@ -310,8 +329,7 @@ def _deliver(inputs: SimulationInputs, params: ProcessParams, scenario: Scenario
         kept = remote & (draws.u_remote_limit < assume.remote_limit_compliance)
         transit = np.where(kept, np.minimum(transit, lev_l.remote_limit_days), transit)
     delivered = next_working_instant(shipped + transit, inputs.epoch)
-    for i, (t0, t1) in enumerate(zip(shipped.tolist(), delivered.tolist(), strict=True)):
-        log.append("transit", i, t0, t0, t1)
+    log.extend("transit", np.arange(len(shipped)), shipped, shipped, delivered)
     promise = np.where(remote, params.promise_days_remote, params.promise_days).astype(float)
     if scenario.orders.stock_sync == "real_time":  # the customer is told the replenishment date
         promise = promise + np.where(backordered, np.ceil(draws.replenish_days), 0.0)

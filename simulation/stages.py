@@ -30,7 +30,7 @@ class StageLog:
     service when they happen (``set_start``/``set_end``); times are in days.
     """
 
-    __slots__ = ("stage", "entity", "arrive", "start", "end")
+    __slots__ = ("stage", "entity", "arrive", "start", "end", "_bulk")
 
     def __init__(self) -> None:
         self.stage: list[str] = []
@@ -38,9 +38,26 @@ class StageLog:
         self.arrive: list[float] = []
         self.start: list[float] = []
         self.end: list[float] = []
+        self._bulk: list[pd.DataFrame] = []
 
     def __len__(self) -> int:
-        return len(self.stage)
+        return len(self.stage) + sum(len(b) for b in self._bulk)
+
+    def extend(self, stage: str, entity: np.ndarray, arrive: np.ndarray, start: np.ndarray,
+               end: np.ndarray) -> None:
+        """Record many visits of one stage at once (arrays aligned; NaN arrive = no visit).
+
+        A model that keeps per-entity times in arrays during the run records them here after
+        it, instead of one :meth:`append` per visit inside the event loop.
+        """
+        arrive = np.asarray(arrive, dtype=float)
+        visited = ~np.isnan(arrive)
+        self._bulk.append(pd.DataFrame({
+            "stage": pd.Series(np.full(int(visited.sum()), stage, dtype=object), dtype=object),
+            "entity": np.asarray(entity, dtype=np.int64)[visited],
+            "arrive": arrive[visited], "start": np.asarray(start, dtype=float)[visited],
+            "end": np.asarray(end, dtype=float)[visited],
+        }))
 
     def append(self, stage: str, entity: int, arrive: float, start: float = math.nan,
                end: float = math.nan) -> int:
@@ -62,6 +79,12 @@ class StageLog:
 
     def frame(self) -> pd.DataFrame:
         """The records as a DataFrame with columns :data:`LOG_COLUMNS` (one row per visit)."""
+        appended = self._appended()
+        if not self._bulk:
+            return appended
+        return pd.concat([appended, *self._bulk], ignore_index=True)
+
+    def _appended(self) -> pd.DataFrame:
         return pd.DataFrame({
             # object, not pandas 3's Arrow strings: faster to group (docs/architecture.md)
             "stage": pd.Series(self.stage, dtype=object),
