@@ -48,15 +48,16 @@ def _dataset_arg(value: str | None) -> Path:
 
 # --------------------------------------------------------------------------- data
 def cmd_data_generate(args: argparse.Namespace) -> int:
-    from data.generate import PROFILES, generate_to_folder
+    from data.generate import DEFAULT_SEED, PROFILES, generate_to_folder
 
     if args.profile not in PROFILES:
         raise CliError(Problem("--profile", "", "one of " + ", ".join(PROFILES),
                                repr(args.profile)))
+    seed = DEFAULT_SEED if args.seed is None else args.seed
     started = time.perf_counter()
-    out = generate_to_folder(args.profile, args.seed, args.out)
+    out = generate_to_folder(args.profile, seed, args.out)
     ds = _load(out)
-    print(f"generated profile {args.profile!r} (seed {args.seed}) in {out} "
+    print(f"generated profile {args.profile!r} (seed {seed}) in {out} "
           f"in {time.perf_counter() - started:.1f} s")
     print(pd.Series(ds.counts(), name="rows").to_string())
     print(f"fingerprint {ds.fingerprint}")
@@ -355,10 +356,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "seed", "absent") is None:
-        from data.generate import DEFAULT_SEED
-
-        args.seed = DEFAULT_SEED
     for option, low in (("period_days", 1), ("replications", 1), ("workers", 1)):
         value = getattr(args, option, None)
         if value is not None and value < low:

@@ -74,6 +74,7 @@ class LoadedScenario:
     text: str
     scenario: Scenario
     dataset_path: Path
+    process_path: Path | None = None
 
 
 def project_data_folder() -> Path:
@@ -130,9 +131,17 @@ def _check(
             source, file, dataset, allow_outside_data=allow_outside_data
         )
         problems.extend(dataset_problems)
+    process_path: Path | None = None
+    process = raw.get("process")
+    if isinstance(process, str) and process and not any(p.location == "process"
+                                                        for p in problems):
+        process_problems, process_path = _check_process(
+            source, file, process, allow_outside_data=allow_outside_data
+        )
+        problems.extend(process_problems)
     if problems or scenario is None or dataset_path is None:
         return problems, None
-    return problems, LoadedScenario(file.resolve(), text, scenario, dataset_path)
+    return problems, LoadedScenario(file.resolve(), text, scenario, dataset_path, process_path)
 
 
 def _read_text(file: Path, source: str) -> str | Problem:
@@ -184,6 +193,34 @@ def _check_dataset(
     if not is_dir:
         problems.append(Problem(source, "dataset", "an existing data set folder", str(resolved)))
     return problems, (None if problems else resolved)
+
+
+def _check_process(
+    source: str, file: Path, process: str, *, allow_outside_data: bool
+) -> tuple[list[Problem], Path | None]:
+    """Resolve ``process`` like the data set; it must be a valid process description."""
+    from simulation.params import ProcessParams
+
+    try:
+        resolved = (file.parent / process).resolve()
+        is_file = resolved.is_file()
+    except (OSError, ValueError, RuntimeError):
+        return [Problem(source, "process", "an existing process file", _short(process))], None
+    if not allow_outside_data:
+        root = project_data_folder()
+        if not resolved.is_relative_to(root):
+            expected = f"a file inside {root} (pass it on the command line to use another one)"
+            return [Problem(source, "process", expected, str(resolved))], None
+    if not is_file:
+        return [Problem(source, "process", "an existing process file", str(resolved))], None
+    try:
+        ProcessParams.model_validate_json(resolved.read_bytes())
+    except ValidationError as exc:
+        return [Problem(str(resolved), ".".join(str(p) for p in e["loc"]) or "(file)",
+                        e["msg"], _short(e.get("input"))) for e in exc.errors()], None
+    except OSError as exc:
+        return [Problem(source, "process", "a readable process file", str(exc))], None
+    return [], resolved
 
 
 def _schema_problem(source: str, raw: dict[str, Any], error: Any) -> Problem:

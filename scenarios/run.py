@@ -39,7 +39,10 @@ def prepare(loaded: LoadedScenario, dataset: Dataset | None = None) -> Prepared:
     """Load the data set, calibrate today's process from it, and apply the models the
     scenario's levers call for (credit scores → credit tiers)."""
     ds = dataset if dataset is not None else load_dataset(loaded.dataset_path)
-    params = calibrate(ds)
+    if loaded.process_path is not None:  # the process owner's own description
+        params = ProcessParams.model_validate_json(loaded.process_path.read_bytes())
+    else:
+        params = calibrate(ds)
     scenario = loaded.scenario
     scores = None
     credit_tier = None
@@ -68,6 +71,12 @@ def _mean_table(frames: list[pd.DataFrame], key: str) -> pd.DataFrame:
     return pd.concat(frames).groupby(key).mean(numeric_only=True).reset_index()
 
 
+def _grouped_summary(frames: list[pd.DataFrame], key: str) -> dict:
+    """``{group: {kpi: {"mean", "ci95", "p10", "p90"}}}`` over replications."""
+    stacked = pd.concat(frames)
+    return {str(group): summarize(rows) for group, rows in stacked.groupby(key)}
+
+
 def simulate(loaded: LoadedScenario, prepared: Prepared, *, replications: int | None = None,
              seed: int | None = None, workers: int | None = None, scheduler: str | None = None,
              progress: Progress | None = None) -> SimulationRun:
@@ -90,6 +99,8 @@ def simulate(loaded: LoadedScenario, prepared: Prepared, *, replications: int | 
         "targets": target_verdicts(per_rep, scenario.targets.model_dump()),
         "stages": stage_summary([r.stages for r in results]),
         "details": summarize(per_rep, tuple(details)),
+        "by_region": _grouped_summary([r.by_region for r in results], "region"),
+        "by_tier": _grouped_summary([r.by_tier for r in results], "tier"),
         "dataset": str(loaded.dataset_path),
         "dataset_fingerprint": prepared.dataset.fingerprint,
         "calibration": prepared.params.source,

@@ -284,6 +284,13 @@ class Scenario(_Section):
         min_length=1,
         description="Data set folder, relative to the scenario file's folder.",
     )
+    process: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Today's process as a JSON file (the format `pharmaops calibrate --json` "
+        "writes), relative to the scenario file's folder; left out = calibrated from the data "
+        "set's history.",
+    )
     horizon_days: int = Field(
         default=365, ge=30, le=3650, description="Simulated time per replication, days."
     )

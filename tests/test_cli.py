@@ -67,3 +67,44 @@ def test_bad_options_give_one_line(capsys: pytest.CaptureFixture[str], tmp_path:
     assert main(["kpis", str(tmp_path / "missing"), "--no-store"]) == 2
     assert "no such folder" in capsys.readouterr().err
     assert main(["runs", "show", "nope", "--store", str(tmp_path / "r.sqlite")]) == 2
+
+
+def test_run_and_compare_follow_the_json_contract(small_dir: Path, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """`pharmaops calibrate`, then `run` with that process file, then `compare`."""
+    params = tmp_path / "process.json"
+    assert main(["calibrate", str(small_dir), "--json", str(params)]) == 0
+    common = (f'dataset = "{small_dir}"\nprocess = "{params}"\nhorizon_days = 120\n'
+              "warmup_days = 30\nreplications = 2\nseed = 4\n")
+    base, plan = tmp_path / "base.toml", tmp_path / "plan.toml"
+    base.write_text('name = "base"\n' + common)
+    plan.write_text('name = "apps"\n' + common + "[orders]\napp_channel_share = 0.9\n")
+    store = str(tmp_path / "runs.sqlite")
+    out = tmp_path / "run.json"
+    assert main(["run", str(base), "--workers", "1", "--allow-outside-data", "--json", str(out),
+                 "--store", store]) == 0
+    doc = json.loads(out.read_text())
+    assert {"scenario", "run_id", "seed", "replications", "kpis", "targets",
+            "stages"} <= set(doc)
+    assert (doc["scenario"], doc["seed"], doc["replications"]) == ("base", 4, 2)
+    assert doc["calibration"] == json.loads(params.read_text())["source"]
+    for name in BASELINE_NAMES:
+        k = doc["kpis"][name]
+        assert set(k) == {"mean", "ci95", "p10", "p90"}
+        assert k["ci95"][0] <= k["mean"] <= k["ci95"][1]
+        assert set(doc["targets"][name]) == {"target", "met", "probability"}
+        assert 0.0 <= doc["targets"][name]["probability"] <= 1.0
+    for stage in doc["stages"].values():
+        assert {"utilization", "mean_wait_days", "mean_time_days",
+                "mean_queue_length"} <= set(stage)
+    assert set(doc["by_region"]) <= {"East", "South", "North", "Central", "Southwest",
+                                     "Northwest", "Northeast"}
+    cmp_out = tmp_path / "cmp.json"
+    assert main(["compare", str(base), str(plan), "--workers", "1", "--allow-outside-data",
+                 "--json", str(cmp_out), "--store", store]) == 0
+    cmp = json.loads(cmp_out.read_text())
+    assert cmp["base"] == "base" and set(cmp["scenarios"]) == {"base", "apps"}
+    diff = cmp["differences"]["apps"]["order_processing_days"]
+    assert diff["mean"] < 0 and diff["better"]
+    # the base run in compare is the same computation as the run above
+    assert cmp["scenarios"]["base"]["kpis"] == doc["kpis"]

@@ -424,6 +424,8 @@ def oracle(doc: dict[str, Any], scenario_dir: Path, data_root: Path) -> set[str]
         elif key == "dataset":
             if not _dataset_ok(value, scenario_dir, data_root):
                 wrong.add(key)
+        elif key == "process":  # no process file exists in the test's tree
+            wrong.add(key)
         elif key in SECTIONS:
             if type(value) is not dict:
                 wrong.add(key)
@@ -582,3 +584,20 @@ def test_arbitrary_file_content_never_raises(content: bytes) -> None:
         problems = validate_scenario_file(path)
     assert problems  # no arbitrary content names both a scenario and an existing data set
     assert all(p.source == str(path) for p in problems)
+
+
+def test_process_file_is_resolved_and_validated(tmp_path: Path) -> None:
+    from simulation.params import ProcessParams
+
+    data_dir = tmp_path / "ds"
+    data_dir.mkdir()
+    scen = tmp_path / "s.toml"
+    scen.write_text('name = "x"\ndataset = "ds"\nprocess = "process.json"\n')
+    problems = validate_scenario_file(scen, allow_outside_data=True)
+    assert [p.location for p in problems] == ["process"]
+    assert problems[0].expected == "an existing process file"
+    (tmp_path / "process.json").write_text('{"source": "x", "channel_shares": {}}')
+    problems = validate_scenario_file(scen, allow_outside_data=True)
+    assert problems and all(p.source.endswith("process.json") for p in problems)
+    assert any(p.location == "entry_hours" for p in problems)
+    assert ProcessParams.model_fields["entry_hours"].is_required()
