@@ -26,7 +26,7 @@ import pulp
 from models.inventory import FacilityProblem, read_orlib_cap, read_orlib_pmed
 from models.inventory.facility_location import solve_facility_location, solve_plain_milp
 
-ORLIB = Path("/work/shared/benchmarks/orlib")
+ORLIB = Path(__file__).resolve().parents[1] / "tests" / "data" / "orlib"
 
 
 def instances(which: str) -> list[tuple[str, FacilityProblem, float]]:

@@ -1,8 +1,9 @@
 """Forward-warehouse location against independent truths.
 
 Published optima: OR-Library cap (Beasley 1988), UflLib uncapacitated (Hoefer 2002) and
-pmed (Beasley 1990) in /work/shared/benchmarks/orlib; brute force over all site subsets with
-a transportation LP (scipy.optimize.linprog) per subset; invariants of every solution.
+pmed (Beasley 1990) in tests/data/orlib (copies of ../shared/benchmarks/orlib); brute force
+over all site subsets with a transportation LP (scipy.optimize.linprog) per subset; invariants
+of every solution.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from models.inventory import (
     solve_facility_location,
 )
 
-ORLIB = Path("/work/shared/benchmarks/orlib")
+ORLIB = Path(__file__).parent / "data" / "orlib"  # verbatim copies, see SOURCE.md there
+SHARED_ORLIB = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "orlib"
 REL_TOL = 1e-6
 
 
@@ -302,3 +304,14 @@ def test_bad_input_names_the_value() -> None:
         FacilityProblem(
             fixed_cost=np.ones(2), capacity=None, demand=np.array([1.0, 0.0]), cost=np.ones((2, 2))
         )
+
+
+def test_vendored_instances_equal_the_shared_benchmarks() -> None:
+    """The copies under tests/data/orlib are byte-identical to the shared originals."""
+    files = sorted(p for p in ORLIB.rglob("*") if p.is_file() and p.name != "SOURCE.md")
+    assert len(files) > 60
+    if not SHARED_ORLIB.is_dir():  # a clone without the shared folder beside it
+        return
+    for path in files:
+        original = SHARED_ORLIB / path.relative_to(ORLIB)
+        assert original.read_bytes() == path.read_bytes(), path

@@ -1,6 +1,6 @@
 """Readers for the OR-Library location benchmarks (Beasley 1988; Beasley 1990).
 
-Formats: /work/shared/benchmarks/orlib/README.md. Both files are read as one token stream,
+Formats: tests/data/orlib/README.md (OR-Library). Both files are read as one token stream,
 since lines may wrap anywhere.
 """
 
