@@ -14,3 +14,34 @@ __all__ = [
     "read_orlib_pmed",
     "solve_facility_location",
 ]
+
+# forward-warehouse stocking: ABC/XYZ, assortment, (s, Q) / (R, S) policies (docs/stocking.md)
+from models.inventory.stocking import (  # noqa: E402
+    RS_policy_fill_rate,
+    RSPolicy,
+    SQPolicy,
+    abc_xyz,
+    eoq,
+    forward_assortment,
+    pooling_safety_stock,
+    pooling_table,
+    safety_stock_normal,
+    site_policies,
+    sQ_policy_fill_rate,
+    standard_normal_loss,
+)
+
+__all__ += [
+    "RSPolicy",
+    "RS_policy_fill_rate",
+    "SQPolicy",
+    "abc_xyz",
+    "eoq",
+    "forward_assortment",
+    "pooling_safety_stock",
+    "pooling_table",
+    "safety_stock_normal",
+    "site_policies",
+    "sQ_policy_fill_rate",
+    "standard_normal_loss",
+]
