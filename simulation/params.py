@@ -57,9 +57,9 @@ class Dist(BaseModel):
         if self.kind == "gamma":
             return rng.gamma(self.shape, self.mean / self.shape, size)
         if self.kind == "lognormal":
-            mu = np.log(self.mean) - 0.5 * self.sigma**2 if self.mean > 0 else -np.inf
-            return rng.lognormal(mu, self.sigma, size) if self.mean > 0 else np.zeros(
-                size or ()) + 0.0
+            if self.mean == 0:  # degenerate: no draw, so other streams are not shifted
+                return np.zeros(size) if size is not None else 0.0
+            return rng.lognormal(np.log(self.mean) - 0.5 * self.sigma**2, self.sigma, size)
         if self.kind == "deterministic":
             return np.full(size, self.mean) if size is not None else float(self.mean)
         return rng.choice(np.asarray(self.values, dtype=float), size)
