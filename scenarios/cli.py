@@ -253,6 +253,110 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- warehouses
+def _warehouse_tables(outcome) -> dict[str, pd.DataFrame]:
+    """Sites (every candidate, open or not), coverage by days and the assignment."""
+    from models.inventory.network_design import assignment_frame
+
+    inst, res = outcome.instance, outcome.result
+    assign = assignment_frame(outcome)
+    load = assign.groupby("site_id")["units_per_year"].sum()
+    opened = set(res.open_sites)
+    sites = pd.DataFrame({
+        "site_id": list(inst.site_ids), "name": list(inst.site_names),
+        "kind": list(inst.site_kind), "open": [i in opened for i in range(len(inst.site_ids))],
+        "annual_fixed_cost_cny": inst.fixed_cost,
+        "handling_cny_per_unit": inst.handling_cny_per_unit,
+    })
+    sites["units_per_year"] = sites["site_id"].map(load).fillna(0.0)
+    if not assign.empty:
+        transport = (assign["units_per_year"] * assign["road_km"]).groupby(assign["site_id"]).sum()
+        sites["transport_cny"] = (sites["site_id"].map(transport).fillna(0.0)
+                                  * inst.tariff_cny_per_unit_km)
+    else:
+        sites["transport_cny"] = 0.0
+    sites["handling_cny"] = sites["units_per_year"] * sites["handling_cny_per_unit"]
+    coverage = pd.DataFrame({"days": list(outcome.coverage),
+                             "share_of_demand": list(outcome.coverage.values())})
+    return {"sites": sites, "coverage": coverage, "assignment": assign}
+
+
+def cmd_warehouses_solve(args: argparse.Namespace) -> int:
+    from models.inventory.network_design import build_location_problem, solve_location
+    from scenarios.loading import load_scenario
+    from simulation.calibrate import calibrate
+    from simulation.params import ProcessParams
+
+    if args.candidates not in ("sites", "prefectures"):
+        raise CliError(Problem("--candidates", "", "sites or prefectures", repr(args.candidates)))
+    if not args.time_limit > 0:
+        raise CliError(Problem("--time-limit", "", "a number of seconds > 0",
+                               f"{args.time_limit:g}"))
+    for option in ("csv", "xlsx"):  # refused before the solve, not after it
+        target = getattr(args, option)
+        if target and (target == "-" and option == "xlsx"
+                       or target != "-" and not Path(target).resolve().parent.is_dir()):
+            raise CliError(Problem(f"--{option}", "", "a file path in an existing folder",
+                                   target))
+    loaded = load_scenario(args.scenario, allow_outside_data=args.allow_outside_data)
+    ds = _load(loaded.dataset_path)
+    params = (ProcessParams.model_validate_json(loaded.process_path.read_bytes())
+              if loaded.process_path is not None else calibrate(ds))
+    lev = loaded.scenario.logistics
+    instance = build_location_problem(
+        ds, params, candidates=args.candidates, max_sites=lev.warehouse_max_sites,
+        budget_cny=lev.warehouse_budget_cny, service_days=lev.warehouse_service_days,
+        service_share=lev.warehouse_service_share)
+    outcome = solve_location(instance, args.time_limit)
+    doc = {"scenario": loaded.scenario.name, "dataset": str(loaded.dataset_path),
+           "dataset_fingerprint": ds.fingerprint, **outcome.summary()}
+    tables = _warehouse_tables(outcome)
+    r = outcome.result
+    print(f"forward-warehouse location for {loaded.scenario.name!r}: "
+          f"{instance.problem.n_sites} {args.candidates} candidates × "
+          f"{instance.problem.n_customers} districts with demand")
+    gap = "n/a" if r.gap is None else f"{r.gap:.2e}"
+    obj = "n/a" if r.objective is None else f"{r.objective:,.0f}"
+    bound = "n/a" if r.lower_bound is None else f"{r.lower_bound:,.0f}"
+    print(f"status {r.status} in {r.seconds:.1f} s ({r.method}); objective {obj} CNY/year, "
+          f"lower bound {bound}, gap {gap}")
+    if r.message and r.status != "optimal":
+        print(f"  {r.message}")
+    if instance.unreachable:
+        print(f"{len(instance.unreachable)} district(s) no candidate reaches within "
+              f"{instance.service_days:g} days (exempt): " + ", ".join(instance.unreachable))
+    chosen = tables["sites"][tables["sites"]["open"]]
+    if not chosen.empty:
+        print("\nopen sites")
+        print(chosen.drop(columns=["open"]).to_string(
+            index=False, float_format=lambda v: f"{v:,.2f}"))
+    if outcome.costs:
+        print("\ncost components, CNY/year")
+        print(pd.Series(outcome.costs).to_string(float_format=lambda v: f"{v:,.0f}"))
+        print("\nshare of demand delivered within k days (calibrated transit, no noise)")
+        print(tables["coverage"].to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    try:
+        if args.json:
+            write_json(doc, args.json)
+        if args.csv:
+            tables["sites"].to_csv(sys.stdout if args.csv == "-" else args.csv, index=False)
+        if args.xlsx:
+            summary = {k: v for k, v in json_ready(doc).items()
+                       if not isinstance(v, list | dict)}
+            with pd.ExcelWriter(args.xlsx, engine="openpyxl") as writer:
+                pd.DataFrame({"field": list(summary), "value": [str(v) for v in
+                                                                summary.values()]}).to_excel(
+                    writer, sheet_name="summary", index=False)
+                pd.Series(outcome.costs, name="cny_per_year").rename_axis("component") \
+                    .reset_index().to_excel(writer, sheet_name="costs", index=False)
+                for name, frame in tables.items():
+                    frame.to_excel(writer, sheet_name=name, index=False)
+    except OSError as exc:
+        raise CliError(Problem("export", "", "a writable file", str(exc))) from exc
+    return 0
+
+
+
 # --------------------------------------------------------------------------- runs
 def cmd_runs_list(args: argparse.Namespace) -> int:
     from scenarios.store import RunStore
@@ -339,6 +443,23 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("scenarios", nargs="+")
     simulation_options(cp)
     cp.set_defaults(func=cmd_compare)
+
+    wh = sub.add_parser("warehouses", help="forward-warehouse location model")
+    wh_sub = wh.add_subparsers(dest="warehouses_command", required=True)
+    ws = wh_sub.add_parser("solve", help="choose forward warehouses for a scenario's data set "
+                           "and warehouse levers")
+    ws.add_argument("scenario")
+    ws.add_argument("--candidates", default="sites",
+                    help="sites (the data set's sites table, default) or prefectures (every "
+                         "prefecture-level city)")
+    ws.add_argument("--time-limit", type=float, default=60.0, help="solver wall time, s")
+    ws.add_argument("--json", metavar="PATH", help="write the result as JSON ('-' = stdout)")
+    ws.add_argument("--csv", metavar="PATH", help="write the sites table as CSV")
+    ws.add_argument("--xlsx", metavar="PATH", help="write summary, costs, sites, coverage and "
+                                                   "assignment as an Excel workbook")
+    ws.add_argument("--allow-outside-data", action="store_true",
+                    help="allow a data set outside the project's data folder")
+    ws.set_defaults(func=cmd_warehouses_solve)
 
     runs = sub.add_parser("runs", help="list or show stored runs")
     runs_sub = runs.add_subparsers(dest="runs_command", required=True)

@@ -13,8 +13,10 @@ from datetime import UTC, datetime
 import pandas as pd
 
 from data.dataset import Dataset, load_dataset
+from data.problems import Problem, ScenarioError
 from scenarios.jsonio import json_ready
 from scenarios.loading import LoadedScenario
+from scenarios.schema import Scenario
 from scenarios.store import RunRecord, RunStore, code_version
 from simulation.calibrate import calibrate
 from simulation.inputs import SimulationInputs, build_inputs
@@ -33,11 +35,60 @@ class Prepared:
     params: ProcessParams
     inputs: SimulationInputs
     credit_scores: pd.DataFrame | None
+    #: forward warehouses chosen by the location model ("optimize"); None = the scenario's own
+    forward_warehouses: tuple[str, ...] | None = None
+    #: the location result behind them (status, objective, bound, gap, sites, costs, coverage)
+    warehouses: dict | None = None
+
+
+#: wall-time limit of the location model that answers forward_warehouses = "optimize", s
+LOCATION_TIME_LIMIT_S = 60.0
+
+
+def choose_warehouses(ds: Dataset, params: ProcessParams, scenario: Scenario,
+                      time_limit_s: float = LOCATION_TIME_LIMIT_S) -> tuple[tuple[str, ...], dict]:
+    """Solve the location model on the data set's ``sites`` candidates with the scenario's
+    warehouse levers; returns the chosen forward warehouses and the JSON-ready result.
+
+    A model without a solution (infeasible levers, time limit) is a :class:`ScenarioError`.
+    """
+    from models.inventory.network_design import build_location_problem, solve_location
+
+    lev = scenario.logistics
+    instance = build_location_problem(
+        ds, params, candidates="sites", max_sites=lev.warehouse_max_sites,
+        budget_cny=lev.warehouse_budget_cny, service_days=lev.warehouse_service_days,
+        service_share=lev.warehouse_service_share)
+    outcome = solve_location(instance, time_limit_s)
+    if outcome.result.assignment is None:
+        raise ScenarioError(Problem(
+            "scenario", "logistics.forward_warehouses",
+            "warehouse levers the location model can satisfy",
+            f"{outcome.result.status}: {outcome.result.message}"))
+    return outcome.forward_site_ids, json_ready(outcome.summary())
+
+
+def resolved_scenario(scenario: Scenario, prepared: Prepared) -> Scenario:
+    """The scenario the replications run: "optimize" replaced by the chosen site ids."""
+    if prepared.forward_warehouses is None:
+        return scenario
+    chosen = list(prepared.forward_warehouses) or "none"
+    logistics = scenario.logistics.model_copy(update={"forward_warehouses": chosen})
+    return scenario.model_copy(update={"logistics": logistics})
+
+
+def _warehouses_payload(scenario: Scenario, prepared: Prepared) -> dict:
+    chosen = scenario.logistics.forward_warehouses
+    if prepared.warehouses is not None:
+        return {"mode": "optimize", **prepared.warehouses}
+    return {"mode": "list" if isinstance(chosen, list) else "none",
+            "forward_warehouses": list(chosen) if isinstance(chosen, list) else []}
 
 
 def prepare(loaded: LoadedScenario, dataset: Dataset | None = None) -> Prepared:
     """Load the data set, calibrate today's process from it, and apply the models the
-    scenario's levers call for (credit scores → credit tiers)."""
+    scenario's levers call for (credit scores → credit tiers; forward_warehouses = "optimize" →
+    the location model's chosen sites, see :func:`choose_warehouses`)."""
     ds = dataset if dataset is not None else load_dataset(loaded.dataset_path)
     if loaded.process_path is not None:  # the process owner's own description
         params = ProcessParams.model_validate_json(loaded.process_path.read_bytes())
@@ -54,7 +105,10 @@ def prepare(loaded: LoadedScenario, dataset: Dataset | None = None) -> Prepared:
                                  risk_max=scenario.credit.risk_max_score)
         scores = result.scores
         credit_tier = scores["tier"]
-    return Prepared(ds, params, build_inputs(ds, credit_tier), scores)
+    chosen, warehouses = None, None
+    if scenario.logistics.forward_warehouses == "optimize":
+        chosen, warehouses = choose_warehouses(ds, params, scenario)
+    return Prepared(ds, params, build_inputs(ds, credit_tier), scores, chosen, warehouses)
 
 
 @dataclass(frozen=True)
@@ -81,7 +135,7 @@ def simulate(loaded: LoadedScenario, prepared: Prepared, *, replications: int | 
              seed: int | None = None, workers: int | None = None, scheduler: str | None = None,
              progress: Progress | None = None) -> SimulationRun:
     """Run the scenario's replications and summarise them."""
-    scenario = loaded.scenario
+    scenario = resolved_scenario(loaded.scenario, prepared)
     replications = replications or scenario.replications
     seed = scenario.seed if seed is None else seed
     started = time.perf_counter()
@@ -101,6 +155,7 @@ def simulate(loaded: LoadedScenario, prepared: Prepared, *, replications: int | 
         "details": summarize(per_rep, tuple(details)),
         "by_region": _grouped_summary([r.by_region for r in results], "region"),
         "by_tier": _grouped_summary([r.by_tier for r in results], "tier"),
+        "warehouses": _warehouses_payload(loaded.scenario, prepared),
         "dataset": str(loaded.dataset_path),
         "dataset_fingerprint": prepared.dataset.fingerprint,
         "calibration": prepared.params.source,

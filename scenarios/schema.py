@@ -153,6 +153,43 @@ class LogisticsLevers(_Section):
         default="none",
         description="'none' (today), 'optimize' (the model picks sites) or a list of site ids.",
     )
+    warehouse_max_sites: int | None = Field(
+        default=None,
+        ge=0,
+        le=100,
+        description="With 'optimize': at most this many forward warehouses (central DCs not "
+        "counted), count; None = no limit.",
+    )
+    warehouse_budget_cny: float | None = Field(
+        default=None,
+        ge=0,
+        le=1e10,
+        description="With 'optimize': annual fixed cost of the forward warehouses at most, "
+        "CNY/year; None = no budget.",
+    )
+    warehouse_service_days: float | None = Field(
+        default=None,
+        gt=0,
+        le=15,
+        description="With 'optimize': delivery-days limit of the location model (transit "
+        "days from the serving site), days; None = cost only.",
+    )
+    warehouse_service_share: float | None = Field(
+        default=None,
+        gt=0,
+        le=1,
+        description="With 'optimize': share of demand that must arrive within "
+        "warehouse_service_days, 0..1; None = every district (that any site can reach).",
+    )
+
+    @field_validator("warehouse_service_share")
+    @classmethod
+    def _share_needs_days(cls, share: float | None, info: ValidationInfo) -> float | None:
+        # a days value that failed its own check is absent from info.data: no second report
+        if share is not None and info.data.get("warehouse_service_days", 0.0) is None:
+            raise PydanticCustomError(
+                "share_without_days", "warehouse_service_days to be set as well", {})
+        return share
 
 
 class TerritoryLevers(_Section):

@@ -136,7 +136,12 @@ def serving_sites(inputs: SimulationInputs, open_sites: np.ndarray) -> np.ndarra
 
 
 def open_site_mask(inputs: SimulationInputs, scenario: Scenario) -> np.ndarray:
-    """Central DCs plus the scenario's explicit forward warehouses."""
+    """Central DCs plus the scenario's forward warehouses.
+
+    ``"optimize"`` is answered before the simulation: :func:`scenarios.run.prepare` solves the
+    location model (:mod:`models.inventory.network_design`) and :func:`scenarios.run.simulate`
+    hands the replications a scenario whose ``forward_warehouses`` is the chosen list.
+    """
     from data.problems import Problem, ScenarioError
 
     mask = inputs.site_central.copy()
@@ -144,8 +149,8 @@ def open_site_mask(inputs: SimulationInputs, scenario: Scenario) -> np.ndarray:
     if chosen == "optimize":
         raise ScenarioError(Problem(
             "scenario", "logistics.forward_warehouses",
-            "'none' or a list of site ids (the location model that answers 'optimize' is "
-            "not built yet)", "'optimize'"))
+            "'optimize' resolved to site ids first (run the scenario through "
+            "scenarios.run.prepare and simulate)", "'optimize' unresolved"))
     if isinstance(chosen, list):
         known = {s: i for i, s in enumerate(inputs.site_id)}
         unknown = [s for s in chosen if s not in known]

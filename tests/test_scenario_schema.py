@@ -358,6 +358,10 @@ SECTIONS: dict[str, dict[str, Callable[[Any], bool]]] = {
         "tracking": _is_bool,
         "tracking_notice_days_before": _num(0, 7),
         "forward_warehouses": _forward_warehouses,
+        "warehouse_max_sites": _int(0, 100),
+        "warehouse_budget_cny": _num(0, 1e10),
+        "warehouse_service_days": _num(0, 15, open_low=True),
+        "warehouse_service_share": _num(0, 1, open_low=True),
     },
     "territory": {
         "tiering": _one_of("none", "rfm_clinical"),
@@ -439,6 +443,14 @@ def oracle(doc: dict[str, Any], scenario_dir: Path, data_root: Path) -> set[str]
     horizon, warmup = doc.get("horizon_days", 365), doc.get("warmup_days", 90)
     if TOP["horizon_days"](horizon) and TOP["warmup_days"](warmup) and warmup >= horizon:
         wrong.add("warmup_days")
+    logistics = doc.get("logistics", {})
+    if (
+        type(logistics) is dict
+        and "warehouse_service_share" in logistics
+        and SECTIONS["logistics"]["warehouse_service_share"](logistics["warehouse_service_share"])
+        and "warehouse_service_days" not in logistics
+    ):
+        wrong.add("logistics.warehouse_service_share")  # a share needs its days
     credit = doc.get("credit", {})
     if type(credit) is dict:
         premium, risk = credit.get("premium_min_score", 80), credit.get("risk_max_score", 59)

@@ -218,8 +218,9 @@ PLANNED_PAGES = (
         "Supply chain",
         "supply-chain",
         ":material/warehouse:",
-        "forward-warehouse optimisation: which candidate cities to open and what to "
-        "stock there, and what that does to delivery times",
+        "the map of candidate and chosen forward warehouses, the cost / service trade-off "
+        "curve and the stocking table (the location model already answers "
+        "`pharmaops warehouses solve` and forward_warehouses = \"optimize\" in scenarios)",
     ),
     PlannedPage(
         "Finance / credit",
