@@ -4,6 +4,7 @@ problems on stderr with exit code 2."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 from collections.abc import Sequence
@@ -26,6 +27,12 @@ class CliError(InputError):
 
 
 # --------------------------------------------------------------------------- helpers
+def _emit(payload: dict, args: argparse.Namespace) -> None:
+    """Write the command's JSON where ``--json`` says; with ``--json -`` stdout carries only
+    the JSON (the tables for people went to stderr, see :func:`main`)."""
+    write_json(payload, args.json, getattr(args, "json_stdout", None))
+
+
 def _records(frame: pd.DataFrame) -> list[dict]:
     return frame.to_dict(orient="records")
 
@@ -69,8 +76,8 @@ def cmd_data_check(args: argparse.Namespace) -> int:
     print(f"data set {args.dir}: valid, as of {ds.as_of:%Y-%m-%d}, fingerprint {ds.fingerprint}")
     print(pd.Series(ds.counts(), name="rows").to_string())
     if args.json:
-        write_json({"dataset": str(args.dir), "valid": True, "as_of": f"{ds.as_of:%Y-%m-%d}",
-                    "fingerprint": ds.fingerprint, "rows": ds.counts()}, args.json)
+        _emit({"dataset": str(args.dir), "valid": True, "as_of": f"{ds.as_of:%Y-%m-%d}",
+                    "fingerprint": ds.fingerprint, "rows": ds.counts()}, args)
     return 0
 
 
@@ -126,7 +133,7 @@ def cmd_kpis(args: argparse.Namespace) -> int:
         payload["run_id"] = run_id
         print(f"stored as run {run_id}")
     if args.json:
-        write_json(payload, args.json)
+        _emit(payload, args)
     return 0
 
 
@@ -157,7 +164,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     for key, value in {**doc, **{f"payment.{k}": v for k, v in pay.items()}}.items():
         print(f"{key:>38}: {value}")
     if args.json:
-        write_json(params.model_dump(mode="json"), args.json)
+        _emit(params.model_dump(mode="json"), args)
     return 0
 
 
@@ -217,7 +224,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     _, run = _run_one(args.scenario, args, args.seed, args.replications)
     _print_run(run)
     if args.json:
-        write_json(run.payload, args.json)
+        _emit(run.payload, args)
     return 0
 
 
@@ -249,7 +256,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
                               for k, d in diffs.items()}).T
         print(table.to_string(float_format=lambda v: f"{v:,.4g}"))
     if args.json:
-        write_json(doc, args.json)
+        _emit(doc, args)
     return 0
 
 
@@ -337,7 +344,7 @@ def cmd_warehouses_solve(args: argparse.Namespace) -> int:
         print(tables["coverage"].to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     try:
         if args.json:
-            write_json(doc, args.json)
+            _emit(doc, args)
         if args.csv:
             tables["sites"].to_csv(sys.stdout if args.csv == "-" else args.csv, index=False)
         if args.xlsx:
@@ -364,7 +371,7 @@ def cmd_runs_list(args: argparse.Namespace) -> int:
     runs = RunStore(args.store).list_runs()
     print("no runs stored yet" if runs.empty else runs.to_string(index=False))
     if args.json:
-        write_json({"runs": _records(runs)}, args.json)
+        _emit({"runs": _records(runs)}, args)
     return 0
 
 
@@ -380,7 +387,7 @@ def cmd_runs_show(args: argparse.Namespace) -> int:
     if isinstance(kpis, dict):
         print(pd.Series(kpis, name="value").to_string())
     if args.json:
-        write_json(doc, args.json)
+        _emit(doc, args)
     return 0
 
 
@@ -484,6 +491,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                   file=sys.stderr)
             return EXIT_BAD_INPUT
     try:
+        if getattr(args, "json", None) == "-":
+            # stdout is for the JSON alone; the tables for people go to stderr
+            args.json_stdout = sys.stdout
+            with contextlib.redirect_stdout(sys.stderr):
+                return args.func(args)
         return args.func(args)
     except InputError as exc:
         if len(exc.problems) > 1:

@@ -7,6 +7,7 @@ import json
 import math
 import sys
 from pathlib import Path
+from typing import TextIO
 
 
 def json_ready(value: object) -> object:
@@ -22,11 +23,12 @@ def json_ready(value: object) -> object:
     return value
 
 
-def write_json(payload: dict, path: str) -> None:
-    """Write ``payload`` as JSON to ``path`` atomically (``-`` = stdout)."""
+def write_json(payload: dict, path: str, stdout: TextIO | None = None) -> None:
+    """Write ``payload`` as JSON to ``path`` atomically (``-`` = ``stdout``, default
+    ``sys.stdout``)."""
     text = json.dumps(json_ready(payload), indent=2, ensure_ascii=False, default=str) + "\n"
     if path == "-":
-        sys.stdout.write(text)
+        (stdout or sys.stdout).write(text)
         return
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -108,3 +108,12 @@ def test_run_and_compare_follow_the_json_contract(small_dir: Path, tmp_path: Pat
     assert diff["mean"] < 0 and diff["better"]
     # the base run in compare is the same computation as the run above
     assert cmp["scenarios"]["base"]["kpis"] == doc["kpis"]
+
+
+def test_json_to_stdout_carries_only_json(small_dir: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["kpis", str(small_dir), "--no-store", "--json", "-"]) == 0
+    captured = capsys.readouterr()
+    doc = json.loads(captured.out)  # nothing but the JSON on stdout
+    assert set(BASELINE_NAMES) <= set(doc["kpis"])
+    assert "measured over" in captured.err  # the table for people went to stderr

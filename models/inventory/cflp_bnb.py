@@ -35,6 +35,7 @@ from models.inventory.facility_problem import (
     FacilityResult,
     relative_gap,
 )
+from models.inventory.highs import new_highs
 
 #: nodes whose bound is within this relative distance of the incumbent are pruned
 PRUNE_REL = 5e-7
@@ -219,8 +220,7 @@ class CflpBranchAndBound:
         lp.a_matrix_.value_ = value
         lp.a_matrix_.num_col_ = k * n
         lp.a_matrix_.num_row_ = n + k
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
+        h = new_highs()
         h.passModel(lp)
         h.run()
         self.stats.lp_calls += 1

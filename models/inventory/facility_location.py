@@ -28,6 +28,7 @@ from models.inventory.facility_problem import (
     infeasibility_reason,
     relative_gap,
 )
+from models.inventory.highs import new_highs
 from models.inventory.lagrangian import (
     pair_bounds,
     reduced_support,
@@ -170,8 +171,7 @@ class _RawSolve:
 
 def _run_highs(model: FacilityModel, time_limit_s: float, threads: int | None) -> _RawSolve:
     """Solve the built MILP; returns only what HiGHS proved or found."""
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = new_highs()
     h.setOptionValue("time_limit", float(time_limit_s))
     h.setOptionValue("mip_rel_gap", SOLVER_REL_GAP)
     h.setOptionValue("random_seed", 0)

@@ -49,6 +49,7 @@ from models.inventory.facility_problem import (
     FacilityResult,
     relative_gap,
 )
+from models.inventory.highs import new_highs
 from simulation.params import ProcessParams
 
 #: transport tariff, CNY per unit per road km (assumption: ≈ 0.5 CNY to move one pack 1,000 km
@@ -348,8 +349,7 @@ def _solve_with_rows(inst: LocationInstance, time_limit_s: float) -> FacilityRes
     m, n = problem.n_sites, problem.n_customers
     model = build_facility_model(problem, inst.allowed)
     rows = _side_rows(inst, model)
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = new_highs()
     h.setOptionValue("time_limit", float(time_limit_s))
     h.setOptionValue("mip_rel_gap", _SOLVER_REL_GAP)
     h.setOptionValue("random_seed", 0)
