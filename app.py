@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import committee, overview
+from ui import committee, overview, supply_chain
 from ui.common import PLANNED_PAGES, planned_page
 
 st.set_page_config(page_title="PharmaOps", layout="wide")
@@ -15,9 +15,17 @@ today = st.Page(
 scenarios = st.Page(
     committee.render, title=committee.TITLE, icon=committee.ICON, url_path=committee.URL_PATH
 )
+supply = st.Page(
+    supply_chain.render,
+    title=supply_chain.TITLE,
+    icon=supply_chain.ICON,
+    url_path=supply_chain.URL_PATH,
+)
 planned = [
     st.Page(planned_page(p), title=p.title, icon=p.icon, url_path=p.url_path)
     for p in PLANNED_PAGES
 ]
 
-st.navigation({"Measure": [today], "Decide": [scenarios], "Decide (not built yet)": planned}).run()
+st.navigation(
+    {"Measure": [today], "Decide": [scenarios, supply], "Decide (not built yet)": planned}
+).run()

@@ -215,14 +215,6 @@ PLANNED_PAGES = (
         "tier gets, and what that does to sales",
     ),
     PlannedPage(
-        "Supply chain",
-        "supply-chain",
-        ":material/warehouse:",
-        "the map of candidate and chosen forward warehouses, the cost / service trade-off "
-        "curve and the stocking table (the location model already answers "
-        "`pharmaops warehouses solve` and forward_warehouses = \"optimize\" in scenarios)",
-    ),
-    PlannedPage(
         "Finance / credit",
         "credit",
         ":material/account_balance:",
