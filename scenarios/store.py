@@ -195,23 +195,10 @@ class RunRecord:
 
 
 @dataclass(frozen=True, eq=False)
-class StoredRun:
+class StoredRun(RunRecord):
     """A run read back from the store: the record's fields plus its ``run_id``."""
 
     run_id: str
-    kind: str
-    scenario_name: str
-    scenario_text: str
-    dataset_path: str
-    dataset_fingerprint: str
-    code_version: str
-    seed: int | None
-    started_at: datetime
-    ended_at: datetime
-    status: str
-    summary: dict[str, Any]
-    replication_kpis: pd.DataFrame | None
-    decision_tables: dict[str, pd.DataFrame]
 
     def to_record(self) -> RunRecord:
         """The same run as a ``RunRecord`` (e.g. to re-save or compare with a re-run)."""

@@ -237,3 +237,16 @@ def planned_page(page: PlannedPage) -> Callable[[], None]:
 
     render.__name__ = f"planned_{page.url_path.replace('-', '_')}"
     return render
+
+
+def dataset_from_folder_text(folder_text: str) -> Dataset | None:
+    """The data set in the sidebar's folder, or ``None`` after showing why there is none."""
+    folder = Path(folder_text.strip()).expanduser()
+    if not folder_text.strip() or not folder.is_dir():
+        show_missing_folder(folder_text)
+        return None
+    loaded = load_dataset_or_error(folder)
+    if isinstance(loaded, DatasetError):
+        show_refusal(loaded)
+        return None
+    return loaded

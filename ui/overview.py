@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 import io
 from collections.abc import Mapping
-from pathlib import Path
 
 import altair as alt
 import numpy as np
@@ -19,19 +18,16 @@ import streamlit as st
 
 from data.dataset import Dataset
 from data.history import DEFAULT_PERIOD_DAYS, HistoryReport, measure_history
-from data.problems import DatasetError
 from data.tables import CUSTOMER_TYPES, REGIONS
 from scenarios.cli import committee_targets
 from simulation.kpis import AGING_BUCKETS, KPI_NAMES
 from ui.common import (
     MEASURES,
     column_config,
+    dataset_from_folder_text,
     default_dataset_folder,
     format_gap,
     format_measure,
-    load_dataset_or_error,
-    show_missing_folder,
-    show_refusal,
 )
 
 MAX_PERIOD_DAYS = 3650
@@ -94,15 +90,9 @@ def render() -> None:
         )
     )
 
-    folder = Path(folder_text.strip()).expanduser()
-    if not folder_text.strip() or not folder.is_dir():
-        show_missing_folder(folder_text)
+    ds = dataset_from_folder_text(folder_text)
+    if ds is None:
         return
-    loaded = load_dataset_or_error(folder)
-    if isinstance(loaded, DatasetError):
-        show_refusal(loaded)
-        return
-    ds = loaded
     report = _measure(ds, ds.fingerprint, f"{ds.as_of:%Y-%m-%d}", period_days)
     targets = committee_targets()
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Mapping
-from pathlib import Path
 
 import altair as alt
 import pandas as pd
@@ -20,16 +19,14 @@ import pydeck as pdk
 import streamlit as st
 
 from data.dataset import Dataset
-from data.problems import DatasetError, InputError
+from data.problems import InputError
 from models.inventory import network_design as nd
 from models.inventory import stocking
 from simulation.calibrate import calibrate
 from simulation.params import ProcessParams
 from ui.common import (
+    dataset_from_folder_text,
     default_dataset_folder,
-    load_dataset_or_error,
-    show_missing_folder,
-    show_refusal,
 )
 
 TITLE = "Supply chain"
@@ -57,15 +54,9 @@ def render() -> None:
         "Data set folder", value=default_dataset_folder(), key="sc_dataset_folder"
     )
     settings = _sidebar()
-    folder = Path(folder_text.strip()).expanduser()
-    if not folder_text.strip() or not folder.is_dir():
-        show_missing_folder(folder_text)
+    ds = dataset_from_folder_text(folder_text)
+    if ds is None:
         return
-    loaded = load_dataset_or_error(folder)
-    if isinstance(loaded, DatasetError):
-        show_refusal(loaded)
-        return
-    ds = loaded
     key = (ds.fingerprint, f"{ds.as_of:%Y-%m-%d}", tuple(sorted(settings.items())))
 
     if st.sidebar.button("Solve", type="primary", key="sc_solve"):

@@ -438,13 +438,9 @@ class CflpBranchAndBound:
         }
         if self.best_x is None or self.best_open is None:
             done = not stack
-            return FacilityResult(
-                status="infeasible" if done else "time_limit",
-                objective=None,
+            return FacilityResult.without_solution(
+                "infeasible" if done else "time_limit",
                 lower_bound=None if done or not np.isfinite(lower) else lower,
-                gap=None,
-                open_sites=(),
-                assignment=None,
                 seconds=seconds,
                 nodes=self.stats.nodes,
                 message="no choice of sites covers demand"

@@ -212,13 +212,8 @@ def _read_back(
     m, n = problem.n_sites, problem.n_customers
     method = "highs-milp" if model.pairs.size == m * n else "lagrangian-reduced highs-milp"
     if raw.model_status == "Infeasible":
-        return FacilityResult(
-            status="infeasible",
-            objective=None,
-            lower_bound=None,
-            gap=None,
-            open_sites=(),
-            assignment=None,
+        return FacilityResult.without_solution(
+            "infeasible",
             seconds=raw.seconds,
             nodes=raw.nodes,
             message=(
@@ -229,13 +224,9 @@ def _read_back(
         )
     if not raw.has_solution or raw.col_value is None:
         timed_out = raw.model_status == "Time limit reached"
-        return FacilityResult(
-            status="time_limit" if timed_out else "error",
-            objective=None,
+        return FacilityResult.without_solution(
+            "time_limit" if timed_out else "error",
             lower_bound=raw.dual_bound,
-            gap=None,
-            open_sites=(),
-            assignment=None,
             seconds=raw.seconds,
             nodes=raw.nodes,
             message=f"no solution found ({raw.model_status}, limit {time_limit_s:g} s)",
@@ -288,13 +279,8 @@ def solve_facility_location(
     start = time.perf_counter()
     reason = infeasibility_reason(problem)
     if reason is not None:
-        return FacilityResult(
-            status="infeasible",
-            objective=None,
-            lower_bound=None,
-            gap=None,
-            open_sites=(),
-            assignment=None,
+        return FacilityResult.without_solution(
+            "infeasible",
             seconds=time.perf_counter() - start,
             nodes=0,
             message=reason,

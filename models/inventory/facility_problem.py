@@ -145,6 +145,15 @@ class FacilityResult:
     method: str = ""
     extra: dict[str, float] = field(default_factory=dict)
 
+    @classmethod
+    def without_solution(cls, status: str, *, seconds: float, nodes: int, message: str,
+                         method: str, lower_bound: float | None = None,
+                         extra: dict[str, float] | None = None) -> FacilityResult:
+        """A run that ended with no solution ("infeasible", "time_limit" or "error")."""
+        return cls(status=status, objective=None, lower_bound=lower_bound, gap=None,
+                   open_sites=(), assignment=None, seconds=seconds, nodes=nodes,
+                   message=message, method=method, extra=extra or {})
+
     @property
     def is_optimal(self) -> bool:
         """True when optimality is proven within :data:`OPTIMALITY_GAP`."""

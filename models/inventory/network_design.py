@@ -364,11 +364,10 @@ def _solve_with_rows(inst: LocationInstance, time_limit_s: float) -> FacilityRes
     has = int(info.primal_solution_status) == int(highspy.kSolutionStatusFeasible)
     if status == "Infeasible" or not has:
         bound = float(info.mip_dual_bound)
-        return FacilityResult(
-            status="infeasible" if status == "Infeasible" else (
+        return FacilityResult.without_solution(
+            "infeasible" if status == "Infeasible" else (
                 "time_limit" if status == "Time limit reached" else "error"),
-            objective=None, lower_bound=bound if np.isfinite(bound) else None, gap=None,
-            open_sites=(), assignment=None, seconds=seconds,
+            lower_bound=bound if np.isfinite(bound) else None, seconds=seconds,
             nodes=max(int(info.mip_node_count), 0),
             message=(f"HiGHS proved that no choice of sites satisfies demand, capacity, "
                      f"fixed_open and the side rows ({names})" if status == "Infeasible"
