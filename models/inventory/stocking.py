@@ -121,8 +121,9 @@ def _check_fill_rate(fill_rate: float, where: str) -> None:
 class SQPolicy:
     """Continuous-review (s, Q): order Q when the inventory position falls to s (units).
 
-    ``k`` is the safety factor, ``mean_lt``/``sd_lt`` μ_L/σ_L of lead-time demand,
-    ``safety_stock`` = s − μ_L = k σ_L, ``expected_on_hand`` ≈ k σ_L + Q/2 (SPP ch. 7,
+    ``k`` is the safety factor, ``mean_lt`` μ_L of lead-time demand, ``sd_lt`` σ_L (with the
+    undershoot's variance added when there is one), ``safety_stock`` = k σ_L,
+    ``expected_on_hand`` ≈ k σ_L + Q/2 (SPP ch. 7,
     backorders neglected).
     """
 
@@ -132,10 +133,12 @@ class SQPolicy:
     mean_lt: float
     sd_lt: float
     fill_rate: float
+    undershoot: float = 0.0  # E[U], units (see undershoot_moments)
 
     @property
     def safety_stock(self) -> float:
-        return self.s - self.mean_lt
+        """Stock expected on hand when a replenishment arrives: s − E[U] − μ_L."""
+        return self.s - self.undershoot - self.mean_lt
 
     @property
     def expected_on_hand(self) -> float:
@@ -149,19 +152,41 @@ def sQ_policy_fill_rate(
     lead_time_sd_days: float,
     Q: float,
     fill_rate: float,
+    undershoot_mean: float = 0.0,
+    undershoot_sd: float = 0.0,
 ) -> SQPolicy:  # noqa: N803
     """Reorder point s of an (s, Q) policy for fill rate β (SPP ch. 7; Nahmias ch. 5).
 
-    k solves σ_L G(k) = (1 − β) Q (expected units short per replenishment cycle over Q
-    = 1 − β) and s = μ_L + k σ_L, with μ_L, σ_L from :func:`lead_time_demand`.
+    k solves σ G(k) = (1 − β) Q (expected units short per replenishment cycle over Q
+    = 1 − β) and s = μ_L + E[U] + k σ with σ = √(σ_L² + Var U), μ_L, σ_L from
+    :func:`lead_time_demand`. U is the undershoot: with lumpy demand (order lines of many
+    units) the position is already below s when the reorder is placed (SPP ch. 7,
+    "undershoots"); see :func:`undershoot_moments`. Both 0: the textbook model.
     """
     _check_fill_rate(fill_rate, "sQ_policy_fill_rate")
     _check(Q > 0, "Q", "a number > 0 (units per order)", Q, "sQ_policy_fill_rate")
+    _check(undershoot_mean >= 0 and undershoot_sd >= 0, "undershoot_mean, undershoot_sd",
+           "numbers >= 0 (units)", (undershoot_mean, undershoot_sd), "sQ_policy_fill_rate")
     mu_l, sigma_l = lead_time_demand(mean_daily, sd_daily, lead_time_days, lead_time_sd_days)
-    if sigma_l == 0:  # deterministic: no shortage with s = μ_L
+    sigma = math.sqrt(sigma_l**2 + undershoot_sd**2)
+    if sigma == 0:  # deterministic: no shortage with s = μ_L
         return SQPolicy(mu_l, Q, 0.0, mu_l, 0.0, fill_rate)
-    k = inverse_standard_normal_loss((1.0 - fill_rate) * Q / sigma_l)
-    return SQPolicy(mu_l + k * sigma_l, Q, k, mu_l, sigma_l, fill_rate)
+    k = inverse_standard_normal_loss((1.0 - fill_rate) * Q / sigma)
+    return SQPolicy(mu_l + undershoot_mean + k * sigma, Q, k, mu_l, sigma, fill_rate,
+                    undershoot_mean)
+
+
+def undershoot_moments(mean_units: float, mean_sq_units: float,
+                       mean_cube_units: float) -> tuple[float, float]:
+    """Mean and sd of the undershoot below a reorder point when demand comes in transactions
+    of X units (renewal theory, transactions much smaller than Q): E[U] = E[X²] / (2 E[X]),
+    E[U²] = E[X³] / (3 E[X]) (SPP ch. 7). Arguments: E[X], E[X²], E[X³] (units, units²,
+    units³)."""
+    if mean_units <= 0:
+        return 0.0, 0.0
+    mean = mean_sq_units / (2.0 * mean_units)
+    second = mean_cube_units / (3.0 * mean_units)
+    return mean, math.sqrt(max(second - mean**2, 0.0))
 
 
 @dataclass(frozen=True)
@@ -376,7 +401,8 @@ def forward_assortment(
 def daily_demand(
     dataset: Dataset, customer_site: Mapping[str, str], window_days: int = int(DAYS_PER_YEAR)
 ) -> pd.DataFrame:
-    """Mean and sd (units/day, zero days included) per (site_id, product_id) over the window.
+    """Mean and sd (units/day, zero days included) per (site_id, product_id) over the window,
+    and the first three moments of the units per order line (``line_units_m1..m3``).
 
     ``customer_site`` maps customer_id → serving site_id; customers not in it are ignored.
     """
@@ -393,11 +419,16 @@ def daily_demand(
     n = float(window_days)
     mean = total / n
     var = ((sumsq - n * mean**2) / (n - 1)).clip(lower=0.0)
+    q = lines["quantity"].astype(float)
+    per_line = lines.assign(m1=q, m2=q**2, m3=q**3).groupby(["site_id", "product_id"])
     return pd.DataFrame(
         {
             "mean_daily_units": mean,
             "sd_daily_units": np.sqrt(var),
             "annual_units": mean * DAYS_PER_YEAR,
+            "line_units_m1": per_line["m1"].mean(),
+            "line_units_m2": per_line["m2"].mean(),
+            "line_units_m3": per_line["m3"].mean(),
         }
     ).reset_index()
 
@@ -407,7 +438,7 @@ def site_policies(
     sites_open: Sequence[str],
     customer_site: Mapping[str, str],
     fill_rate: float = 0.98,
-    lead_time_days: float = 3.0,
+    lead_time_days: float | Mapping[str, float] = 3.0,
     lead_time_sd_days: float = 1.0,
     review_days: float | None = None,
     order_cost_cny: float = 500.0,
@@ -420,7 +451,8 @@ def site_policies(
     days). ``review_days=None``: continuous (s, Q) with Q = EOQ(D, K = ``order_cost_cny``,
     h = ``holding_rate_per_year`` × unit cost), at least 1 unit, and s for ``fill_rate``;
     else (R, S) with R = ``review_days``. ``lead_time_days`` / ``lead_time_sd_days`` are the
-    replenishment lead time from the central DC. Holding cost = expected on-hand × h.
+    replenishment lead time from the central DC (one figure, or one per site id). Holding
+    cost = expected on-hand × h.
     ``assortment`` is passed to :func:`forward_assortment`. Products without demand at the
     site are left out.
     """
@@ -441,6 +473,7 @@ def site_policies(
     demand = daily_demand(dataset, customer_site).set_index(["site_id", "product_id"])
     rows = []
     for site in sites_open:
+        lead = lead_time_days[site] if isinstance(lead_time_days, Mapping) else lead_time_days
         qualified = bool(sites.at[site, "cold_chain_qualified"])
         table = forward_assortment(dataset, qualified, classes=classes, **assortment)  # type: ignore[arg-type]
         for item in table[table["forward"]].itertuples(index=False):
@@ -463,31 +496,37 @@ def site_policies(
             }
             if review_days is None:
                 q = max(eoq(mu * DAYS_PER_YEAR, order_cost_cny, h), 1.0)
-                pol = sQ_policy_fill_rate(mu, sd, lead_time_days, lead_time_sd_days, q, fill_rate)
+                u_mean, u_sd = undershoot_moments(
+                    float(d["line_units_m1"]), float(d["line_units_m2"]),
+                    float(d["line_units_m3"]))
+                pol = sQ_policy_fill_rate(mu, sd, lead, lead_time_sd_days, q, fill_rate,
+                                          u_mean, u_sd)
                 row.update(
                     policy="sQ",
                     s_units=pol.s,
                     Q_units=pol.Q,
                     S_units=np.nan,
+                    undershoot_units=pol.undershoot,
                     review_days=np.nan,
                     k=pol.k,
                     sigma_protection_units=pol.sd_lt,
                 )
             else:
                 pol = RS_policy_fill_rate(
-                    mu, sd, review_days, lead_time_days, fill_rate, lead_time_sd_days
+                    mu, sd, review_days, lead, fill_rate, lead_time_sd_days
                 )
                 row.update(
                     policy="RS",
                     s_units=np.nan,
                     Q_units=np.nan,
                     S_units=pol.S,
+                    undershoot_units=0.0,
                     review_days=review_days,
                     k=pol.k,
                     sigma_protection_units=pol.sd_pi,
                 )
             row.update(
-                protection_days=lead_time_days + (review_days or 0.0),
+                protection_days=lead + (review_days or 0.0),
                 lead_time_sd_days=lead_time_sd_days,
                 safety_stock_units=pol.safety_stock,
                 expected_on_hand_units=pol.expected_on_hand,
