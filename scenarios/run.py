@@ -7,7 +7,7 @@ This is the one place that turns a validated scenario into the JSON contract of
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -19,6 +19,7 @@ from scenarios.loading import LoadedScenario
 from scenarios.schema import Scenario
 from scenarios.store import RunRecord, RunStore, code_version
 from simulation.calibrate import calibrate
+from simulation.forward_stock import plan_forward_stock
 from simulation.inputs import SimulationInputs, build_inputs
 from simulation.kpis import KPI_NAMES
 from simulation.params import ProcessParams
@@ -46,13 +47,19 @@ LOCATION_TIME_LIMIT_S = 60.0
 
 
 def choose_warehouses(ds: Dataset, params: ProcessParams, scenario: Scenario,
-                      time_limit_s: float = LOCATION_TIME_LIMIT_S) -> tuple[tuple[str, ...], dict]:
+                      time_limit_s: float = LOCATION_TIME_LIMIT_S
+                      ) -> tuple[tuple[str, ...], dict, dict[str, str]]:
     """Solve the location model on the data set's ``sites`` candidates with the scenario's
-    warehouse levers; returns the chosen forward warehouses and the JSON-ready result.
+    warehouse levers; returns the chosen forward warehouses, the JSON-ready result and the
+    assignment district adcode → site id (the site serving most of the district's demand).
 
     A model without a solution (infeasible levers, time limit) is a :class:`ScenarioError`.
     """
-    from models.inventory.network_design import build_location_problem, solve_location
+    from models.inventory.network_design import (
+        assignment_frame,
+        build_location_problem,
+        solve_location,
+    )
 
     lev = scenario.logistics
     instance = build_location_problem(
@@ -65,7 +72,9 @@ def choose_warehouses(ds: Dataset, params: ProcessParams, scenario: Scenario,
             "scenario", "logistics.forward_warehouses",
             "warehouse levers the location model can satisfy",
             f"{outcome.result.status}: {outcome.result.message}"))
-    return outcome.forward_site_ids, json_ready(outcome.summary())
+    pairs = assignment_frame(outcome).sort_values("share", kind="stable")
+    assignment = dict(zip(pairs["customer_id"], pairs["site_id"], strict=True))  # largest last
+    return outcome.forward_site_ids, json_ready(outcome.summary()), assignment
 
 
 def resolved_scenario(scenario: Scenario, prepared: Prepared) -> Scenario:
@@ -105,10 +114,14 @@ def prepare(loaded: LoadedScenario, dataset: Dataset | None = None) -> Prepared:
                                  risk_max=scenario.credit.risk_max_score)
         scores = result.scores
         credit_tier = scores["tier"]
-    chosen, warehouses = None, None
+    chosen, warehouses, assignment = None, None, None
     if scenario.logistics.forward_warehouses == "optimize":
-        chosen, warehouses = choose_warehouses(ds, params, scenario)
-    return Prepared(ds, params, build_inputs(ds, credit_tier), scores, chosen, warehouses)
+        chosen, warehouses, assignment = choose_warehouses(ds, params, scenario)
+    prepared = Prepared(ds, params, build_inputs(ds, credit_tier), scores, chosen, warehouses)
+    # forward stock for the sites the simulation will open: assortment and reorder policies
+    inputs = plan_forward_stock(ds, params, prepared.inputs,
+                                resolved_scenario(scenario, prepared), assignment)
+    return replace(prepared, inputs=inputs)
 
 
 @dataclass(frozen=True)
@@ -156,6 +169,7 @@ def simulate(loaded: LoadedScenario, prepared: Prepared, *, replications: int | 
         "by_region": _grouped_summary([r.by_region for r in results], "region"),
         "by_tier": _grouped_summary([r.by_tier for r in results], "tier"),
         "warehouses": _warehouses_payload(loaded.scenario, prepared),
+        "forward_stock": _forward_stock_payload(scenario, prepared, results),
         "dataset": str(loaded.dataset_path),
         "dataset_fingerprint": prepared.dataset.fingerprint,
         "calibration": prepared.params.source,
@@ -166,7 +180,35 @@ def simulate(loaded: LoadedScenario, prepared: Prepared, *, replications: int | 
               "by_tier": _mean_table([r.by_tier for r in results], "tier")}
     if prepared.credit_scores is not None:
         tables["credit_scores"] = prepared.credit_scores.reset_index()
+    if prepared.inputs.forward is not None:
+        frames = [r.by_site for r in results if len(r.by_site)]
+        if frames:
+            tables["forward_stock"] = _mean_table(frames, "site_id")
+        tables["forward_policies"] = prepared.inputs.forward.policies
     return SimulationRun(payload, per_rep, tables, results)
+
+
+#: per forward warehouse and replication (see simulation.replication.forward_stock_kpis)
+FORWARD_SITE_COLUMNS = ("orders", "units_asked", "units_from_stock", "fill_rate",
+                        "orders_from_stock", "split_deliveries")
+
+
+def _forward_stock_payload(scenario: Scenario, prepared: Prepared,
+                           results: list[ReplicationResult]) -> dict | None:
+    """The forward stock's policy settings and, per forward warehouse, its simulated fill
+    rate, orders and split deliveries over replications (None without forward stock)."""
+    fw = prepared.inputs.forward
+    if fw is None:
+        return None
+    lev = scenario.logistics
+    frames = [r.by_site for r in results if len(r.by_site)]
+    by_site = {}
+    if frames:
+        by_site = {str(site): summarize(rows, FORWARD_SITE_COLUMNS)
+                   for site, rows in pd.concat(frames).groupby("site_id")}
+    return {"policy": lev.forward_policy, "fill_rate_target": lev.forward_fill_rate,
+            "review_days": lev.forward_review_days if lev.forward_policy == "RS" else None,
+            "stocked_products": int(len(fw.policies)), "by_site": by_site}
 
 
 def store_run(run: SimulationRun, loaded: LoadedScenario, store: RunStore,

@@ -182,6 +182,34 @@ class LogisticsLevers(_Section):
         "warehouse_service_days, 0..1; None = every district (that any site can reach).",
     )
 
+    forward_fill_rate: float = Field(
+        default=0.98,
+        ge=0.5,
+        lt=1,
+        description="Fill-rate target of each forward warehouse's reorder policies (units "
+        "shipped from its stock / units asked of it), share; the rest comes from the central "
+        "DC as a second shipment.",
+    )
+    forward_policy: Literal["sQ", "RS"] = Field(
+        default="sQ",
+        description="Reorder policy per forward warehouse and product: sQ = continuous review, "
+        "reorder point s and EOQ quantity Q; RS = review every forward_review_days, order up "
+        "to S.",
+    )
+    forward_review_days: float = Field(
+        default=7.0,
+        gt=0,
+        le=90,
+        description="Review period of the RS policy, days.",
+    )
+    forward_max_products: int | None = Field(
+        default=None,
+        ge=1,
+        le=10000,
+        description="At most this many products per forward warehouse (chronic-disease drugs "
+        "first, then fast movers), count; None = every eligible product.",
+    )
+
     @field_validator("warehouse_service_share")
     @classmethod
     def _share_needs_days(cls, share: float | None, info: ValidationInfo) -> float | None:
@@ -306,6 +334,21 @@ class Assumptions(_Section):
         description="Days online payment takes off each payment (transfer and matching).")
     e_invoice_delay_days: float = Field(
         default=0.0, ge=0, le=30, description="Days from shipping to an e-invoice.")
+    forward_replenishment_handling_days: float = Field(
+        default=1.0, ge=0, le=30,
+        description="Days the central DC takes to ship a forward warehouse's replenishment "
+                    "order (trunk transit is added from the road distance).")
+    forward_lead_time_sd_days: float = Field(
+        default=1.0, ge=0, le=30,
+        description="Standard deviation of a replenishment lead time, days.")
+    forward_order_cost_cny: float = Field(
+        default=500.0, ge=0, le=1e6,
+        description="Cost of one replenishment order (handling, paperwork, trunk slot), CNY; "
+                    "sets the EOQ order quantity.")
+    forward_holding_rate_per_year: float = Field(
+        default=0.25, gt=0, le=2,
+        description="Holding cost per year as a share of unit cost (capital, storage, "
+                    "expiry), share/year.")
     paper_invoice_mail_days: float = Field(
         default=4.0, ge=0, le=30,
         description="Days a paper invoice spends in the post and the customer's mailroom "

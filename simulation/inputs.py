@@ -17,6 +17,7 @@ import pandas as pd
 from data.dataset import Dataset
 from data.geography import great_circle_km
 from models.territory.tiers import customer_tiers
+from simulation.forward_stock import ForwardStock
 
 RATE_WINDOW_DAYS = 365
 
@@ -49,6 +50,16 @@ class SimulationInputs:
     opening_customer: np.ndarray     # opening ledger: account index of each invoice
     opening_amount: np.ndarray
     opening_invoice_day: np.ndarray  # days since epoch (negative)
+    # order lines of the pooled past orders (same order as amount_pool): a simulated order
+    # resamples a past order of its account, lines and all
+    line_start: np.ndarray           # per pooled order: slice start into line_product
+    line_count: np.ndarray           # per pooled order: number of lines
+    line_product: np.ndarray         # per line: index into product_id
+    line_quantity: np.ndarray        # per line: units
+    product_id: np.ndarray
+    #: forward warehouses' stock and the account→site assignment (None: no forward warehouse
+    #: stock planned; see :func:`simulation.forward_stock.plan_forward_stock`)
+    forward: ForwardStock | None = None
 
     @property
     def customers(self) -> int:
@@ -82,6 +93,8 @@ def build_inputs(dataset: Dataset, credit_tier: pd.Series | None = None) -> Simu
     cust_pos = index.get_indexer(orders["customer_id"].astype(object))
     order_idx = np.argsort(cust_pos, kind="stable")
     amount_count = np.bincount(cust_pos, minlength=len(cust))
+    line_start, line_count, line_product, line_quantity, product_ids = _pooled_lines(
+        dataset, order_idx)
     amount_start = np.concatenate([[0], np.cumsum(amount_count)[:-1]])
     sites = dataset["sites"].reset_index(drop=True)
     inv = dataset["invoices"]
@@ -108,4 +121,24 @@ def build_inputs(dataset: Dataset, credit_tier: pd.Series | None = None) -> Simu
         opening_customer=index.get_indexer(opening["customer_id"].astype(object)),
         opening_amount=opening["amount_cny"].to_numpy(dtype=float),
         opening_invoice_day=((opening["invoice_date"] - epoch) / pd.Timedelta(days=1)).to_numpy(),
+        line_start=line_start, line_count=line_count, line_product=line_product,
+        line_quantity=line_quantity, product_id=product_ids,
     )
+
+
+def _pooled_lines(dataset: Dataset, order_idx: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Order lines grouped by pooled order (the orders table's rows in ``order_idx`` order):
+    slice start and count per pooled order, product index and units per line, product ids."""
+    orders, lines = dataset["orders"], dataset["order_lines"]
+    products = dataset["products"]["product_id"].to_numpy(dtype=object)
+    row = pd.Index(orders["order_id"].astype(object)).get_indexer(lines["order_id"].astype(object))
+    pooled_of_row = np.empty(len(order_idx), dtype=np.int64)
+    pooled_of_row[order_idx] = np.arange(len(order_idx))
+    known = row >= 0  # validation guarantees this; kept for hand-made data sets
+    pooled = pooled_of_row[row[known]]
+    sort = np.argsort(pooled, kind="stable")
+    count = np.bincount(pooled, minlength=len(order_idx))
+    start = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(np.int64)
+    product = pd.Index(products).get_indexer(lines["product_id"].astype(object))[known][sort]
+    quantity = lines["quantity"].to_numpy(dtype=float)[known][sort]
+    return start, count, product.astype(np.int64), quantity, products

@@ -11,7 +11,11 @@ Mon-Fri 09:00-18:00 calendar):
 4. **backorder** — the daily batch stock sync accepts orders against stock that is gone
    (overselling); they wait for replenishment. Real-time sync prevents part of these and
    announces the rest, so their promised date includes the wait.
-5. **pick** — the serving warehouse's pickers (a resource per site).
+5. **pick** — the serving warehouse's pickers (a resource per site). At a forward warehouse
+   each order line is taken from its stock as far as it goes (:mod:`simulation.forward_stock`);
+   lines it does not stock or lacks are picked at the account's central DC and shipped
+   separately (a split delivery; the order is delivered when both shipments are). An order
+   the forward warehouse can serve none of goes wholly to the central DC.
 6. **cutoff** — the order waits for the next 16:00 carrier pick-up.
 7. **transit** — by road distance and carrier; delivery lands in receiving hours.
 
@@ -30,7 +34,9 @@ import pandas as pd
 import simpy
 
 from data.calendar import next_working_instant
+from data.problems import Problem, ScenarioError
 from scenarios.schema import Scenario
+from simulation.forward_stock import draw_lead_days, nearest_sites
 from simulation.inputs import SimulationInputs
 from simulation.params import ProcessParams
 from simulation.stages import StageLog
@@ -64,6 +70,13 @@ class OrderDraws:
     u_late: np.ndarray
     u_error: np.ndarray
     u_visibility: np.ndarray
+    pool_index: np.ndarray          # the resampled past order (lines) per order
+    split_pick_hours: np.ndarray    # picking of a split delivery's central-DC part
+    split_transit_noise: np.ndarray
+    split_u_incident: np.ndarray
+    split_incident_days: np.ndarray
+    #: replenishment lead times of forward stock, drawn as replenishments happen
+    lead_rng: np.random.Generator
 
 
 def draw_orders(inputs: SimulationInputs, params: ProcessParams, days: float,
@@ -84,7 +97,9 @@ def draw_orders(inputs: SimulationInputs, params: ProcessParams, days: float,
     count = inputs.amount_count[customer]
     pick = inputs.amount_start[customer] + np.floor(arng.random(n) * np.maximum(count, 1)).astype(
         np.int64)
-    amount = inputs.amount_pool[np.minimum(pick, len(inputs.amount_pool) - 1)]
+    pool_index = np.minimum(pick, len(inputs.amount_pool) - 1)
+    amount = inputs.amount_pool[pool_index]
+    srng = streams["split"]
     return OrderDraws(
         placed=placed, customer=customer, amount=amount,
         u_channel=streams["channel"].random(n),
@@ -103,6 +118,13 @@ def draw_orders(inputs: SimulationInputs, params: ProcessParams, days: float,
         u_late=streams["complaints"].random(n),
         u_error=streams["complaints"].random(n),
         u_visibility=streams["complaints"].random(n),
+        pool_index=pool_index,
+        split_pick_hours=np.asarray(params.pick_hours.sample(srng, n)),
+        split_transit_noise=srng.lognormal(-0.5 * params.transit.noise_sigma**2,
+                                           params.transit.noise_sigma, n),
+        split_u_incident=srng.random(n),
+        split_incident_days=srng.uniform(1.0, params.transit.incident_max_days, n),
+        lead_rng=streams["forward_lead"],
     )
 
 
@@ -123,16 +145,34 @@ class FlowResult:
     backordered: np.ndarray
     prepaid: np.ndarray
     complaint_reason: np.ndarray
+    split: np.ndarray                 # delivered in two shipments (forward + central DC)
+    forward_asked_units: np.ndarray   # units of stocked products asked of a forward warehouse
+    forward_filled_units: np.ndarray  # of which shipped from its stock
     log: StageLog
     servers: dict[str, int | None]
     event_loop_s: float  # wall time of the SimPy event loop alone (for benchmarks)
 
 
-def serving_sites(inputs: SimulationInputs, open_sites: np.ndarray) -> np.ndarray:
-    """Index of the nearest open site for each account."""
-    km = inputs.km_to_sites()
-    km[:, ~open_sites] = np.inf
-    return km.argmin(axis=1)
+def serving_sites(inputs: SimulationInputs, open_mask: np.ndarray) -> np.ndarray:
+    """Serving site per account: the forward stock plan's assignment when forward warehouses
+    are open (refused without a plan, or with one made for other sites), else the nearest
+    central DC."""
+    forward_open = open_mask & ~inputs.site_central
+    if not forward_open.any():
+        return nearest_sites(inputs, open_mask)
+    fw = inputs.forward
+    if fw is None:
+        raise ScenarioError(Problem(
+            "scenario", "logistics.forward_warehouses",
+            "a forward stock plan for the forward warehouses (scenarios.run.prepare makes one; "
+            "see simulation.forward_stock.plan_forward_stock)", "no stock plan"))
+    if not (open_mask[fw.customer_site].all() and set(fw.row_site) <= set(
+            np.flatnonzero(forward_open))):
+        raise ScenarioError(Problem(
+            "scenario", "logistics.forward_warehouses",
+            "the sites the forward stock plan was made for",
+            ", ".join(inputs.site_id[forward_open])))
+    return fw.customer_site
 
 
 def open_site_mask(inputs: SimulationInputs, scenario: Scenario) -> np.ndarray:
@@ -198,13 +238,14 @@ def run_order_flow(inputs: SimulationInputs, params: ProcessParams, scenario: Sc
     backordered = draws.u_backorder < p_back
     # ---- sites and staffing (sized for today's load, see docs/simulation.md)
     open_mask = open_site_mask(inputs, scenario)
-    site = serving_sites(inputs, open_mask)[cust]
-    today_site = serving_sites(inputs, inputs.site_central)
+    serving = serving_sites(inputs, open_mask)
+    site = serving[cust]
+    today_site = nearest_sites(inputs, inputs.site_central)
     rate = inputs.orders_per_day.sum()
     office_servers = _servers(rate * params.office_hours.expected, assume.staffing_utilization)
     site_rate = np.bincount(today_site, weights=inputs.orders_per_day,
                             minlength=len(inputs.site_id))
-    new_rate = np.bincount(serving_sites(inputs, open_mask), weights=inputs.orders_per_day,
+    new_rate = np.bincount(serving, weights=inputs.orders_per_day,
                            minlength=len(inputs.site_id))
     # central DCs keep today's staff; a forward warehouse is staffed for the load it takes
     staffed_rate = np.where(inputs.site_central, site_rate, new_rate)
@@ -229,7 +270,23 @@ def run_order_flow(inputs: SimulationInputs, params: ProcessParams, scenario: Sc
     esign_out, prepay_in, prepay_out = nan.copy(), nan.copy(), nan.copy()
     back_in, back_out = nan.copy(), nan.copy()
     pick_in, pick_start, pick_out, ship = nan.copy(), nan.copy(), nan.copy(), nan.copy()
+    split_in, split_start, split_out, split_ship = nan.copy(), nan.copy(), nan.copy(), nan.copy()
     timeout = env.timeout
+    stock = _StockKeeper(env, inputs, draws, n)
+    split_pick_h = draws.split_pick_hours.tolist()
+    cust_l = cust.tolist()
+
+    def central_part(i: int, c: int):
+        """The lines a forward warehouse could not serve, picked and shipped at DC ``c``."""
+        split_in[i] = env.now
+        res = pickers[c]
+        req = res.request()
+        yield req
+        split_start[i] = now = env.now
+        yield timeout(add_work(now, split_pick_h[i], wd0) - now)
+        res.release(req)
+        split_out[i] = now = env.now
+        split_ship[i] = max(next_open(_next_cutoff(now, cutoff), wd0), now)
 
     def order(i: int):
         now = env.now
@@ -254,6 +311,13 @@ def run_order_flow(inputs: SimulationInputs, params: ProcessParams, scenario: Sc
             yield timeout(replenish[i])
             back_out[i] = now = env.now
         pick_in[i] = now
+        if stock.active and stock.forward_site[site_l[i]]:
+            served = stock.take(i, site_l[i])
+            if served == NONE_SERVED:  # the whole order from the central DC
+                site_l[i] = stock.backup[cust_l[i]]
+            elif served == PART_SERVED:
+                env.process(central_part(i, stock.backup[cust_l[i]]))
+        stock.picked()
         res = pickers[site_l[i]]
         req = res.request()
         yield req
@@ -273,6 +337,7 @@ def run_order_flow(inputs: SimulationInputs, params: ProcessParams, scenario: Sc
             env.process(order(i))
 
     env.process(source())
+    stock.start_reviews()
     clock = time.perf_counter()
     env.run()
     event_loop_s = time.perf_counter() - clock
@@ -291,8 +356,14 @@ def run_order_flow(inputs: SimulationInputs, params: ProcessParams, scenario: Sc
     log.extend("backorder", ids, np.array(back_in), np.array(back_in), np.array(back_out))
     log.extend("pick", ids, np.array(pick_in), np.array(pick_start), np.array(pick_out))
     log.extend("cutoff", ids, np.array(pick_out), np.array(pick_out), shipped)
+    split_ship_a = np.array(split_ship)
+    split = ~np.isnan(np.array(split_in))
+    # a split delivery's central-DC part is a visit of its own (entity id n + order)
+    log.extend("pick", n + ids[split], np.array(split_in)[split], np.array(split_start)[split],
+               np.array(split_out)[split])
+    site = np.array(site_l)
     delivered, promised, reason = _deliver(inputs, params, scenario, draws, site, shipped,
-                                           backordered, log)
+                                           backordered, log, split_ship_a)
     servers: dict[str, int | None] = {"entry": None, "office": office_servers, "esign": None,
                                       "prepayment": None, "backorder": None,
                                       "pick": int(np.sum(np.array(pick_servers)[open_mask])),
@@ -300,7 +371,8 @@ def run_order_flow(inputs: SimulationInputs, params: ProcessParams, scenario: Sc
                                       "transit": None}
     return FlowResult(draws.placed, cust, draws.amount, channel, entered, approved, shipped,
                       delivered, promised, inputs.site_id[site], backordered, prepaid, reason,
-                      log, servers, event_loop_s)
+                      split, np.array(stock.asked), np.array(stock.filled), log, servers,
+                      event_loop_s)
 
 
 def _servers(offered_working_hours_per_day: float, utilization: float) -> int:
@@ -314,13 +386,13 @@ def _next_cutoff(t: float, cutoff: float) -> float:
     return day + cutoff if t - day <= cutoff else day + 1 + cutoff
 
 
-def _deliver(inputs: SimulationInputs, params: ProcessParams, scenario: Scenario,
-             draws: OrderDraws, site: np.ndarray, shipped: np.ndarray, backordered: np.ndarray,
-             log: StageLog) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Transit, promised dates and complaints (vectorised: no shared resource)."""
+def _transit_days(inputs: SimulationInputs, params: ProcessParams, scenario: Scenario,
+                  cust: np.ndarray, site: np.ndarray, noise: np.ndarray, u_incident: np.ndarray,
+                  incident_days: np.ndarray, u_remote_limit: np.ndarray) -> np.ndarray:
+    """Transit days of shipments from ``site`` to accounts ``cust`` (by road distance, carrier
+    speed and last mile, with the per-shipment noise and incident draws)."""
     lev_l, assume = scenario.logistics, scenario.assumptions
     tp = params.transit
-    cust = draws.customer
     remote = inputs.remote[cust]
     km = inputs.km_to_sites()[cust, site] * tp.detour_factor
     partner = lev_l.carrier == "strategic_partner"
@@ -328,13 +400,38 @@ def _deliver(inputs: SimulationInputs, params: ProcessParams, scenario: Scenario
     p_incident = tp.incident_probability * (assume.partner_incident_factor if partner else 1.0)
     base = tp.base_days + km / speed + np.where(remote, tp.remote_last_mile_days,
                                                 tp.last_mile_days)
-    transit = base * draws.transit_noise + np.where(draws.u_incident < p_incident,
-                                                     draws.incident_days, 0.0)
+    transit = base * noise + np.where(u_incident < p_incident, incident_days, 0.0)
     if partner and lev_l.remote_limit_days is not None:
-        kept = remote & (draws.u_remote_limit < assume.remote_limit_compliance)
+        kept = remote & (u_remote_limit < assume.remote_limit_compliance)
         transit = np.where(kept, np.minimum(transit, lev_l.remote_limit_days), transit)
+    return transit
+
+
+def _deliver(inputs: SimulationInputs, params: ProcessParams, scenario: Scenario,
+             draws: OrderDraws, site: np.ndarray, shipped: np.ndarray, backordered: np.ndarray,
+             log: StageLog, split_shipped: np.ndarray) -> tuple[np.ndarray, np.ndarray,
+                                                               np.ndarray]:
+    """Transit, promised dates and complaints (vectorised: no shared resource). A split
+    order (finite ``split_shipped``) is delivered when its second shipment, from the account's
+    central DC, arrives too."""
+    lev_l, assume = scenario.logistics, scenario.assumptions
+    cust = draws.customer
+    remote = inputs.remote[cust]
+    transit = _transit_days(inputs, params, scenario, cust, site, draws.transit_noise,
+                            draws.u_incident, draws.incident_days, draws.u_remote_limit)
     delivered = next_working_instant(shipped + transit, inputs.epoch)
     log.extend("transit", np.arange(len(shipped)), shipped, shipped, delivered)
+    split = np.flatnonzero(np.isfinite(split_shipped))
+    if len(split):
+        backup = inputs.forward.backup_site[cust[split]]
+        second = _transit_days(inputs, params, scenario, cust[split], backup,
+                               draws.split_transit_noise[split], draws.split_u_incident[split],
+                               draws.split_incident_days[split], draws.u_remote_limit[split])
+        arrived = next_working_instant(split_shipped[split] + second, inputs.epoch)
+        log.extend("transit", len(shipped) + split, split_shipped[split], split_shipped[split],
+                   arrived)
+        delivered = delivered.copy()
+        delivered[split] = np.maximum(delivered[split], arrived)
     promise = np.where(remote, params.promise_days_remote, params.promise_days).astype(float)
     if scenario.orders.stock_sync == "real_time":  # the customer is told the replenishment date
         promise = promise + np.where(backordered, np.ceil(draws.replenish_days), 0.0)
@@ -347,3 +444,96 @@ def _deliver(inputs: SimulationInputs, params: ProcessParams, scenario: Scenario
                       np.where(draws.u_error < params.complaint_error, "error",
                                np.where(draws.u_visibility < p_vis, "no_visibility", "")))
     return delivered, promised, reason
+
+
+NOT_FORWARD, NONE_SERVED, PART_SERVED, ALL_SERVED = 0, 1, 2, 3
+
+
+class _StockKeeper:
+    """Stock of the forward warehouses during one run (plain lists: scalar access in the event
+    loop). Demand is taken when an order reaches picking; a line takes what is on hand (lost to
+    the forward warehouse, not backordered there: the central DC ships the rest)."""
+
+    def __init__(self, env: simpy.Environment, inputs: SimulationInputs, draws: OrderDraws,
+                 n: int) -> None:
+        fw = inputs.forward
+        self.env, self.rng = env, draws.lead_rng
+        self.asked, self.filled = [0.0] * n, [0.0] * n
+        self.pending = n  # orders not yet at picking: (R, S) reviews run until none is left
+        self.active = fw is not None  # a plan with no rows: forward sites stock nothing
+        if not self.active:
+            return
+        self.forward_site = (~inputs.site_central).tolist()
+        self.backup = fw.backup_site.tolist()
+        self.row_of = {(s, p): r for r, (s, p) in enumerate(zip(fw.row_site.tolist(),
+                                                              fw.row_product.tolist(),
+                                                              strict=True))}
+        self.on_hand = fw.initial_units.tolist()
+        self.position = list(self.on_hand)  # on hand + on order
+        self.continuous = (fw.policy == "sQ").tolist()
+        # lost sales at the forward site (the central DC ships the rest): the position never
+        # falls below 0, so a negative reorder point (the backorder model's answer when Q
+        # alone meets the fill rate) means "reorder at stock-out"
+        self.s = np.maximum(fw.reorder_point, 0.0).tolist()
+        self.q = fw.order_qty.tolist()
+        self.big_s, self.review = fw.order_up_to.tolist(), fw.review_days.tolist()
+        self.lead, self.lead_sd = fw.lead_days.tolist(), fw.lead_sd_days.tolist()
+        self.pool = draws.pool_index.tolist()
+        self.line_start, self.line_count = inputs.line_start.tolist(), inputs.line_count.tolist()
+        self.product, self.quantity = inputs.line_product.tolist(), inputs.line_quantity.tolist()
+
+    def take(self, i: int, site: int) -> int:
+        """Serve order ``i``'s lines from ``site``'s stock; NONE/PART/ALL_SERVED."""
+        p = self.pool[i]
+        lo = self.line_start[p]
+        asked = filled = rest = 0.0
+        row_of, on_hand = self.row_of, self.on_hand
+        for k in range(lo, lo + self.line_count[p]):
+            q = self.quantity[k]
+            r = row_of.get((site, self.product[k]))
+            if r is None:
+                rest += q
+                continue
+            asked += q
+            take = min(q, on_hand[r])
+            if take > 0:
+                on_hand[r] -= take
+                self.position[r] -= take
+                filled += take
+                if self.continuous[r] and self.position[r] <= self.s[r]:
+                    self._reorder_sq(r)
+            rest += q - take
+        self.asked[i], self.filled[i] = asked, filled
+        if filled <= 0:
+            return NONE_SERVED
+        return PART_SERVED if rest > 0 else ALL_SERVED
+
+    def picked(self) -> None:
+        self.pending -= 1
+
+    def _ship(self, r: int, units: float) -> None:
+        self.position[r] += units
+        arrival = self.env.timeout(draw_lead_days(self.rng, self.lead[r], self.lead_sd[r]))
+        arrival.callbacks.append(lambda _event: self._arrive(r, units))
+
+    def _arrive(self, r: int, units: float) -> None:
+        self.on_hand[r] += units
+
+    def _reorder_sq(self, r: int) -> None:
+        """Order Q as many times as it takes to lift the position above s."""
+        times = math.floor((self.s[r] - self.position[r]) / self.q[r]) + 1
+        self._ship(r, times * self.q[r])
+
+    def _review(self, r: int):
+        while self.pending > 0:
+            yield self.env.timeout(self.review[r])
+            short = self.big_s[r] - self.position[r]
+            if short > 0:
+                self._ship(r, short)
+
+    def start_reviews(self) -> None:
+        """One periodic review process per (R, S) row."""
+        if self.active:
+            for r, continuous in enumerate(self.continuous):
+                if not continuous:
+                    self.env.process(self._review(r))

@@ -11,7 +11,7 @@ existing ones keep their draws.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -26,7 +26,7 @@ from simulation.stages import stage_statistics
 
 STREAMS = ("arrivals", "amounts", "channel", "entry", "entry_app", "office", "esign", "stock",
            "replenish", "pick", "transit", "incident", "remote_limit", "complaints", "invoice",
-           "payment", "opening")
+           "payment", "opening", "split", "forward_lead")
 
 
 def replication_streams(seed: int, replication: int) -> dict[str, np.random.Generator]:
@@ -45,6 +45,9 @@ class ReplicationResult:
     by_region: pd.DataFrame
     by_tier: pd.DataFrame
     stages: pd.DataFrame
+    #: per forward warehouse: orders, units asked of its stock and shipped, fill rate, split
+    #: deliveries (empty without forward stock)
+    by_site: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _ledger(invoices: list[Invoices], epoch: np.datetime64) -> Ledger:
@@ -133,10 +136,49 @@ def run_replication(inputs: SimulationInputs, params: ProcessParams, scenario: S
         return pd.DataFrame(rows)
 
     overall = kpis(measured, ledger)
+    by_site = pd.DataFrame()
+    if inputs.forward is not None:
+        by_site = forward_stock_kpis(flow, inputs, measured.index.to_numpy())
+        overall.update(_forward_totals(by_site, flow, measured.index.to_numpy()))
     stages = stage_statistics(flow.log.frame(), flow.servers, float(scenario.warmup_days),
                               horizon)
     return ReplicationResult(replication, overall, grouped(inputs.region, "region", "region"),
-                             grouped(inputs.tier, "tier", "tier"), stages)
+                             grouped(inputs.tier, "tier", "tier"), stages, by_site)
+
+
+def forward_stock_kpis(flow: FlowResult, inputs: SimulationInputs,
+                       rows: np.ndarray) -> pd.DataFrame:
+    """Per forward warehouse, over the orders ``rows`` (placed in the window) that it serves
+    by the plan: orders, units of stocked products asked of it and shipped from its stock
+    (``fill_rate`` = shipped / asked), orders it shipped from stock wholly or in part, and split
+    deliveries."""
+    fw = inputs.forward
+    planned = fw.customer_site[flow.customer[rows]]
+    asked, filled = flow.forward_asked_units[rows], flow.forward_filled_units[rows]
+    split = flow.split[rows]
+    out = []
+    for s in np.flatnonzero(~inputs.site_central):
+        mine = planned == s
+        if not mine.any():
+            continue
+        a, f = float(asked[mine].sum()), float(filled[mine].sum())
+        out.append({"site_id": inputs.site_id[s], "orders": int(mine.sum()),
+                    "units_asked": a, "units_from_stock": f,
+                    "fill_rate": f / a if a > 0 else np.nan,
+                    "orders_from_stock": int((filled[mine] > 0).sum()),
+                    "split_deliveries": int(split[mine].sum())})
+    return pd.DataFrame(out)
+
+
+def _forward_totals(by_site: pd.DataFrame, flow: FlowResult, rows: np.ndarray) -> dict:
+    """Overall forward-stock details: fill rate (units), share of orders shipped from a
+    forward warehouse's stock, share of orders delivered in two shipments."""
+    n = max(len(rows), 1)
+    asked = float(by_site["units_asked"].sum()) if len(by_site) else 0.0
+    filled = float(by_site["units_from_stock"].sum()) if len(by_site) else 0.0
+    return {"forward_fill_rate": filled / asked if asked > 0 else np.nan,
+            "forward_order_share": float((flow.forward_filled_units[rows] > 0).sum()) / n,
+            "split_delivery_rate": float(flow.split[rows].sum()) / n}
 
 
 __all__ = ["KPI_NAMES", "ReplicationResult", "run_replication", "replication_streams"]

@@ -171,6 +171,8 @@ def test_downloads_hold_every_table(ran: AppTest, expected: dict[str, Simulation
         "by_region",
         "by_tier",
         "credit_scores",
+        "forward_stock",
+        "forward_policies",
         "about",
     ]
     kpis = sheets["kpis"].set_index(["scenario", "kpi"])

@@ -14,6 +14,7 @@ from data.dataset import load_dataset
 from scenarios.schema import Scenario
 from simulation.calibrate import calibrate
 from simulation.collection import DRAWS_PER_INVOICE, collect
+from simulation.forward_stock import plan_forward_stock
 from simulation.inputs import build_inputs
 from simulation.kpis import Window, dso_countback_days, dso_days
 from simulation.replication import _ledger, run_replication
@@ -133,8 +134,10 @@ def test_each_lever_moves_its_kpi_the_right_way(lever: str, small, baseline_runs
     _, params = small
     inputs, base = baseline_runs
     sections, kpi, sign = LEVERS[lever]
-    runs = run_replications(inputs, params, _scenario(**sections), replications=REPS, seed=11,
-                            workers=1)
+    scenario = _scenario(**sections)
+    # forward warehouses need their stock plan (assortment and reorder policies)
+    inputs = plan_forward_stock(small[0], params, inputs, scenario)
+    runs = run_replications(inputs, params, scenario, replications=REPS, seed=11, workers=1)
     diff = paired_differences(base, _per_rep(runs), (kpi,))[kpi]
     assert sign * diff["mean"] > 0, (lever, diff)
     # paired replications: the whole interval lies on the expected side

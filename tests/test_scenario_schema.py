@@ -102,8 +102,9 @@ def test_plan_states_the_domain_measures() -> None:
     assert plan.logistics.carrier == "strategic_partner"
     assert plan.logistics.remote_limit_days == 5
     assert plan.logistics.tracking and plan.logistics.tracking_notice_days_before == 1
-    # one forward warehouse per region beyond the central DCs, until the location model chooses
-    assert len(plan.logistics.forward_warehouses) == 7
+    # forward warehouses chosen by the location model under a delivery-days rule
+    assert plan.logistics.forward_warehouses == "optimize"
+    assert plan.logistics.warehouse_service_days == 2
     assert plan.territory.tiering == "rfm_clinical"
     assert plan.credit.scoring
     assert (plan.credit.premium_min_score, plan.credit.risk_max_score) == (80, 59)
@@ -362,6 +363,10 @@ SECTIONS: dict[str, dict[str, Callable[[Any], bool]]] = {
         "warehouse_budget_cny": _num(0, 1e10),
         "warehouse_service_days": _num(0, 15, open_low=True),
         "warehouse_service_share": _num(0, 1, open_low=True),
+        "forward_fill_rate": lambda v: _num(0.5, 1)(v) and v < 1,
+        "forward_policy": _one_of("sQ", "RS"),
+        "forward_review_days": _num(0, 90, open_low=True),
+        "forward_max_products": _int(1, 10000),
     },
     "territory": {
         "tiering": _one_of("none", "rfm_clinical"),
@@ -396,6 +401,10 @@ SECTIONS: dict[str, dict[str, Callable[[Any], bool]]] = {
         "online_payment_days_saved": _num(0, 30),
         "e_invoice_delay_days": _num(0, 30),
         "paper_invoice_mail_days": _num(0, 30),
+        "forward_replenishment_handling_days": _num(0, 30),
+        "forward_lead_time_sd_days": _num(0, 30),
+        "forward_order_cost_cny": _num(0, 1e6),
+        "forward_holding_rate_per_year": _num(0, 2, open_low=True),
     },
 }
 
