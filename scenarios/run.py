@@ -14,6 +14,7 @@ import pandas as pd
 
 from data.dataset import Dataset, load_dataset
 from data.problems import Problem, ScenarioError
+from scenarios.forward_network import district_assignment
 from scenarios.jsonio import json_ready
 from scenarios.loading import LoadedScenario
 from scenarios.schema import Scenario
@@ -72,8 +73,7 @@ def choose_warehouses(ds: Dataset, params: ProcessParams, scenario: Scenario,
             "scenario", "logistics.forward_warehouses",
             "warehouse levers the location model can satisfy",
             f"{outcome.result.status}: {outcome.result.message}"))
-    pairs = assignment_frame(outcome).sort_values("share", kind="stable")
-    assignment = dict(zip(pairs["customer_id"], pairs["site_id"], strict=True))  # largest last
+    assignment = district_assignment(assignment_frame(outcome))
     return outcome.forward_site_ids, json_ready(outcome.summary()), assignment
 
 

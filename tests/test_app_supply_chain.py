@@ -7,14 +7,24 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from data.dataset import load_dataset
 from data.generate import generate_to_folder
 from models.inventory import network_design as nd
+from scenarios.forward_network import district_assignment, network_scenario, simulate_network
 from simulation.calibrate import calibrate
-from ui.supply_chain import status_text
+from simulation.forward_stock import plan_forward_stock
+from simulation.inputs import build_inputs
+from ui.supply_chain import (
+    SIM_HORIZON_DAYS,
+    SIM_SEED,
+    SIM_WARMUP_DAYS,
+    status_text,
+    tradeoff_curve,
+)
 
 PAGE = "from ui.supply_chain import render\nrender()\n"
 TIMEOUT_S = 60
@@ -91,3 +101,88 @@ def test_solve_matches_an_independent_solve(
     assert coverage["share_of_demand"].tolist() == pytest.approx(
         list(expected.coverage.values())
     )
+
+
+def _solved_with_rule(monkeypatch: pytest.MonkeyPatch, folder: Path) -> AppTest:
+    at = _page(monkeypatch, folder)
+    at.sidebar.radio(key="sc_candidates").set_value("sites")
+    at.sidebar.selectbox(key="sc_rule").set_value("every district within D days").run()
+    at.sidebar.number_input(key="sc_days").set_value(2.0)
+    at.sidebar.number_input(key="sc_time_limit").set_value(TIME_LIMIT_S)
+    return at.sidebar.button(key="sc_solve").click().run(timeout=TIMEOUT_S)
+
+
+def test_stocking_table_is_the_simulations_stock_plan(
+    monkeypatch: pytest.MonkeyPatch, small_dataset: Path
+) -> None:
+    at = _solved_with_rule(monkeypatch, small_dataset)
+    assert not at.exception and not at.error
+    table = next(d.value for d in at.dataframe if "Q_units" in d.value.columns)
+    ds = load_dataset(small_dataset)
+    outcome = nd.solve_location(nd.build_location_problem(
+        ds, calibrate(ds), candidates="sites", max_sites=8, service_days=2.0), TIME_LIMIT_S)
+    forward = set(outcome.forward_site_ids)
+    assert forward and set(table["site_id"]) <= forward
+    qualified = ds["sites"].set_index("site_id")["cold_chain_qualified"]
+    cold_sites = set(table.loc[table["cold_chain"], "site_id"])
+    assert all(bool(qualified[s]) for s in cold_sites)
+    # the same plan a scenario run stocks: policies per (site, product) for the same sites
+    scenario = network_scenario(sorted(forward))
+    planned = plan_forward_stock(ds, calibrate(ds), build_inputs(ds), scenario,
+                                 district_assignment(nd.assignment_frame(outcome)))
+    expected = planned.forward.policies.set_index(["site_id", "product_id"])
+    shown = table.set_index(["site_id", "product_id"])
+    assert set(shown.index) == set(expected.index)
+    np.testing.assert_allclose(shown.loc[expected.index, "s_units"], expected["s_units"])
+
+
+def test_simulate_button_shows_the_paired_simulation(
+    monkeypatch: pytest.MonkeyPatch, small_dataset: Path
+) -> None:
+    at = _solved_with_rule(monkeypatch, small_dataset)
+    at.number_input(key="sc_sim_reps").set_value(2)
+    at.button(key="sc_simulate").click().run(timeout=TIMEOUT_S * 3)
+    assert not at.exception and not at.error
+    shown = next(d.value for d in at.dataframe if "network_mean" in d.value.columns)
+    ds = load_dataset(small_dataset)
+    params = calibrate(ds)
+    outcome = nd.solve_location(nd.build_location_problem(
+        ds, params, candidates="sites", max_sites=8, service_days=2.0), TIME_LIMIT_S)
+    check = simulate_network(ds, params, list(outcome.forward_site_ids),
+                             district_assignment(nd.assignment_frame(outcome)),
+                             replications=2, seed=SIM_SEED, horizon_days=SIM_HORIZON_DAYS,
+                             warmup_days=SIM_WARMUP_DAYS)
+    on_time = shown.set_index("kpi").loc["On-time delivery"]
+    assert on_time["network_mean"] == pytest.approx(check.summary["on_time_rate"]["mean"])
+    assert on_time["difference"] == pytest.approx(check.differences["on_time_rate"]["mean"])
+    assert on_time["today_mean"] == pytest.approx(check.today["on_time_rate"].mean())
+
+
+@pytest.mark.parametrize(("days", "share"), [(None, None), (3.0, 0.9)])
+def test_tradeoff_curve_cost_falls_with_more_sites_and_today_is_today(
+    small_dataset: Path, days: float | None, share: float | None
+) -> None:
+    ds = load_dataset(small_dataset)
+    params = calibrate(ds)
+    settings = {"candidates": "sites", "service_days": days, "service_share": share,
+                "max_sites": 8, "time_limit_s": TIME_LIMIT_S}
+    curve = tradeoff_curve(ds, params, settings, 2, TIME_LIMIT_S, simulate_replications=2)
+    assert curve["max_sites"].tolist() == [0, 1, 2]
+    assert (curve["forward_sites"] <= curve["max_sites"]).all()
+    proven = curve[curve["status"] == "optimal"]
+    assert len(proven) >= 2
+    # more allowed sites can only lower the proven optimum
+    assert (np.diff(proven["total_cost_cny"].to_numpy())
+            <= 1e-6 * proven["total_cost_cny"].max()).all()
+    # a point without a solution has no simulated service
+    assert curve.loc[curve["status"] != "optimal", "on_time_simulated"].isna().all()
+    simulated = curve[curve["on_time_simulated"].notna()]
+    lo, hi = simulated["on_time_ci_low"], simulated["on_time_ci_high"]
+    assert ((lo <= simulated["on_time_simulated"]) & (simulated["on_time_simulated"] <= hi)).all()
+    # a network without forward sites is today's: its simulated on-time rate is today's
+    today = simulate_network(ds, params, [], None, replications=2, seed=SIM_SEED,
+                             horizon_days=SIM_HORIZON_DAYS, warmup_days=SIM_WARMUP_DAYS)
+    for row in simulated.itertuples():
+        if row.forward_sites == 0:
+            assert row.on_time_simulated == pytest.approx(today.today["on_time_rate"].mean())
+    assert (days is not None) or (simulated["forward_sites"] == 0).all()

@@ -1,5 +1,6 @@
 """Page "Supply chain": where to put forward warehouses, what it costs, how fast districts are
-served, and what each chosen site stocks.
+served, what each chosen site stocks, and what the order-to-cash simulation says the chosen
+network does to on-time delivery (with confidence intervals, paired against today).
 
 The location model is :mod:`models.inventory.network_design` with today's process calibrated
 from the data set (:func:`simulation.calibrate.calibrate`, cached per data set fingerprint).
@@ -21,8 +22,14 @@ import streamlit as st
 from data.dataset import Dataset
 from data.problems import InputError
 from models.inventory import network_design as nd
-from models.inventory import stocking
+from scenarios.forward_network import (
+    district_assignment,
+    network_scenario,
+    simulate_network,
+)
 from simulation.calibrate import calibrate
+from simulation.forward_stock import plan_forward_stock
+from simulation.inputs import SimulationInputs, build_inputs
 from simulation.params import ProcessParams
 from ui.common import (
     dataset_from_folder_text,
@@ -35,6 +42,10 @@ URL_PATH = "supply-chain"
 
 RULES = ("none", "every district within D days", "a share of demand within D days")
 DEFAULT_TRADEOFF_N = 8
+DEFAULT_REPLICATIONS = 3
+#: simulated horizon and warm-up of a network check, days (one year after a quarter)
+SIM_HORIZON_DAYS, SIM_WARMUP_DAYS = 365, 90
+SIM_SEED = 20260101
 TRADEOFF_DAYS = 2
 _PIXELS = "'pixels'"
 _TOOLTIP = {"html": "<b>{name}</b><br/>{what}", "style": {"fontSize": "12px"}}
@@ -121,6 +132,13 @@ def _params(_dataset: Dataset, fingerprint: str, as_of: str) -> ProcessParams:
     return calibrate(_dataset)
 
 
+@st.cache_resource(max_entries=2, show_spinner="Preparing the simulation inputs …")
+def _inputs(_dataset: Dataset, fingerprint: str, as_of: str) -> SimulationInputs:
+    """Cached :func:`build_inputs` (no credit scores: today's terms)."""
+    del fingerprint, as_of  # cache key only
+    return build_inputs(_dataset)
+
+
 # --------------------------------------------------------------------------- results
 def _number(value: float | None, digits: int = 0) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -172,8 +190,13 @@ def _results(ds: Dataset, outcome: nd.LocationOutcome) -> None:
 
     st.subheader("Chosen sites")
     st.dataframe(sites, hide_index=True, key="sc_sites")
-    stock = _stocking(ds, outcome, assignment)
-    _downloads(ds, {"sites": sites, "assignment": assignment, "stocking": stock})
+    fill, policy = _stock_settings()
+    stock = _stocking(ds, outcome, assignment, fill, policy)
+    tables = {"sites": sites, "assignment": assignment, "stocking": stock}
+    network = _simulated_service(ds, outcome, assignment, fill, policy)
+    if network is not None:
+        tables["simulated_service"] = network
+    _downloads(ds, tables)
 
 
 def site_table(outcome: nd.LocationOutcome) -> pd.DataFrame:
@@ -258,80 +281,192 @@ def _map(outcome: nd.LocationOutcome, assignment: pd.DataFrame, sites: pd.DataFr
 
 
 # --------------------------------------------------------------------------- stocking
-def _stocking(ds: Dataset, outcome: nd.LocationOutcome, assignment: pd.DataFrame) -> pd.DataFrame:
+def _stock_settings() -> tuple[float, str]:
+    cols = st.columns(2)
+    fill = float(cols[0].slider("Fill-rate target of the forward stock", 0.80, 0.995, 0.98,
+                                0.005, key="sc_fill_rate", format="%.3f"))
+    policy = cols[1].radio("Reorder policy", ["sQ", "RS"], key="sc_policy", horizontal=True,
+                           help="sQ: continuous review, reorder point s, EOQ quantity Q. "
+                                "RS: weekly review, order up to S.")
+    return fill, policy
+
+
+def stocking_table(ds: Dataset, params: ProcessParams, inputs: SimulationInputs,
+                   forward: list[str], assignment: pd.DataFrame, fill_rate: float,
+                   policy: str) -> pd.DataFrame:
+    """What each chosen forward site stocks and its reorder policy: exactly the plan the
+    simulation runs (:func:`plan_forward_stock`, lead times from each site's central DC)."""
+    scenario = network_scenario(forward, fill_rate=fill_rate, policy=policy)
+    planned = plan_forward_stock(ds, params, inputs, scenario, district_assignment(assignment))
+    return planned.forward.policies if planned.forward is not None else pd.DataFrame()
+
+
+def _stocking(ds: Dataset, outcome: nd.LocationOutcome, assignment: pd.DataFrame,
+              fill_rate: float, policy: str) -> pd.DataFrame:
     st.subheader("Stocking of the chosen forward sites")
     forward = list(outcome.forward_site_ids)
     if not forward:
         st.info("No forward site is chosen: everything ships from the central DCs.")
         return pd.DataFrame()
-    table = ds["sites"].set_index("site_id")
-    classes = stocking.abc_xyz(ds)
-    rows, cold_of = [], {}
-    for site in forward:
-        cold = bool(table["cold_chain_qualified"].get(site, False)) if site in table.index \
-            else False
-        cold_of[site] = cold
-        a = stocking.forward_assortment(ds, cold, classes=classes)
-        rows.append(a[a["forward"]].assign(site_id=site, site_cold_chain=cold))
-    frame = pd.concat(rows, ignore_index=True)
-    cols = ["site_id", "site_cold_chain", "product_id", "therapy_area", "cold_chain", "abc_xyz",
-            "priority", "orders_per_week", "annual_units", "reason"]
-    frame = frame[cols]
-    if st.checkbox("Add (s, Q) stocking policies per site", value=True, key="sc_policies"):
-        try:
-            main = assignment.sort_values("share", ascending=False).drop_duplicates(
-                "customer_id").set_index("customer_id")["site_id"]
-            if len(main):
-                cust = ds["customers"]
-                site_of = cust["adcode"].astype(str).map(main)
-                mapping = dict(zip(cust["customer_id"], site_of, strict=True))
-                mapping = {k: v for k, v in mapping.items() if isinstance(v, str)}
-                policies = stocking.site_policies(ds, forward, mapping)
-                policies.insert(1, "site_cold_chain", policies["site_id"].map(cold_of))
-                frame = policies
-        except Exception as exc:  # noqa: BLE001 - shown, never a traceback
-            st.error(f"Stocking policies failed ({exc}); showing the assortment only.")
+    if outcome.instance.candidates != "sites":
+        st.info("Stocking policies and the simulation need sites of the data set's sites "
+                "table (costs, capacity, cold-chain qualification): choose the candidates "
+                "'sites' to see them.")
+        return pd.DataFrame()
+    fp, as_of = ds.fingerprint, f"{ds.as_of:%Y-%m-%d}"
+    frame = stocking_table(ds, _params(ds, fp, as_of), _inputs(ds, fp, as_of), forward,
+                           assignment, fill_rate, policy)
+    st.caption("Chronic-disease drugs first, then A/B × X/Y products (ABC-XYZ); cold chain only "
+               "at qualified sites; lead time = 1 day at the central DC + trunk transit. "
+               "Everything else ships from the central DC.")
     st.dataframe(frame, hide_index=True, key="sc_stocking")
     return frame
+
+
+# --------------------------------------------------------------------------- simulation
+def _simulated_service(ds: Dataset, outcome: nd.LocationOutcome, assignment: pd.DataFrame,
+                       fill_rate: float, policy: str) -> pd.DataFrame | None:
+    """Button → simulate today's and the chosen network; show on-time etc. with CIs."""
+    st.subheader("Simulated service of the chosen network")
+    if outcome.instance.candidates != "sites" or not outcome.forward_site_ids:
+        st.caption("Needs forward sites chosen among the sites table's candidates.")
+        return None
+    reps = int(st.number_input("Replications", min_value=2, max_value=50,
+                               value=DEFAULT_REPLICATIONS, key="sc_sim_reps"))
+    key = (tuple(outcome.forward_site_ids), fill_rate, policy, reps, ds.fingerprint)
+    if st.button("Simulate the chosen network", key="sc_simulate"):
+        fp, as_of = ds.fingerprint, f"{ds.as_of:%Y-%m-%d}"
+        bar = st.progress(0.0, text="Simulating today's network and the chosen one …")
+        check = simulate_network(
+            ds, _params(ds, fp, as_of), list(outcome.forward_site_ids),
+            district_assignment(assignment), replications=reps, seed=SIM_SEED,
+            fill_rate=fill_rate, policy=policy, horizon_days=SIM_HORIZON_DAYS,
+            warmup_days=SIM_WARMUP_DAYS, workers=None, inputs=_inputs(ds, fp, as_of),
+            progress=lambda done, total: bar.progress(done / total))
+        st.session_state["sc_network"] = (key, check)
+    stored = st.session_state.get("sc_network")
+    if stored is None or stored[0] != key:
+        st.caption(f"Press the button to run {reps} replications of a year of orders through "
+                   "today's network and the chosen one (same seeds, so the difference is "
+                   "paired).")
+        return None
+    table = network_table(stored[1])
+    cols = st.columns(3)
+    for col, row in zip(cols, table.itertuples(index=False), strict=False):
+        col.metric(row.kpi, row.network_text, row.difference_text, delta_color=row.delta_color)
+    st.dataframe(table.drop(columns=["network_text", "difference_text", "delta_color"]),
+                 hide_index=True, key="sc_network_table")
+    if len(stored[1].by_site):
+        st.markdown("**Per forward site** (mean over replications)")
+        st.dataframe(stored[1].by_site, hide_index=True, key="sc_network_sites")
+    return table.drop(columns=["network_text", "difference_text", "delta_color"])
+
+
+_NETWORK_LABELS = {"on_time_rate": ("On-time delivery", True),
+                   "remote_delivery_days": ("Remote-area delivery (days)", False),
+                   "complaint_rate": ("Complaints", True)}
+
+
+def network_table(check) -> pd.DataFrame:
+    """One row per KPI: network mean and 95% CI, today's mean, paired difference and CI."""
+    rows = []
+    for name, (label, is_rate) in _NETWORK_LABELS.items():
+        s, d = check.summary[name], check.differences[name]
+        scale, unit = (100.0, "%") if is_rate else (1.0, " d")
+        today = float(check.today[name].mean())
+        rows.append({
+            "kpi": label, "network_mean": s["mean"], "network_ci_low": s["ci95"][0],
+            "network_ci_high": s["ci95"][1], "today_mean": today,
+            "difference": d["mean"], "difference_ci_low": d["ci95"][0],
+            "difference_ci_high": d["ci95"][1], "better": d["better"],
+            "network_text": f"{s['mean'] * scale:.1f}{unit}",
+            "difference_text": f"{d['mean'] * scale:+.1f}{unit} vs today",
+            "delta_color": "normal" if name == "on_time_rate" else "inverse"})
+    for name in ("forward_fill_rate", "split_delivery_rate"):
+        if name in check.summary:
+            s = check.summary[name]
+            rows.append({"kpi": name, "network_mean": s["mean"], "network_ci_low": s["ci95"][0],
+                         "network_ci_high": s["ci95"][1], "network_text": "",
+                         "difference_text": "", "delta_color": "off"})
+    return pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------- trade-off
 def _tradeoff(ds: Dataset, settings: Mapping, key: tuple) -> None:
     st.subheader("Trade-off: forward sites vs cost vs service")
-    n = int(st.number_input("Up to N forward sites", min_value=1, max_value=30,
-                            value=DEFAULT_TRADEOFF_N, key="sc_tradeoff_n"))
-    limit = float(st.number_input("Time limit per solve (s)", min_value=1.0, max_value=120.0,
-                                  value=5.0, key="sc_tradeoff_limit"))
+    cols = st.columns(3)
+    n = int(cols[0].number_input("Up to N forward sites", min_value=1, max_value=30,
+                                 value=DEFAULT_TRADEOFF_N, key="sc_tradeoff_n"))
+    limit = float(cols[1].number_input("Time limit per solve (s)", min_value=1.0,
+                                       max_value=120.0, value=5.0, key="sc_tradeoff_limit"))
+    simulate = settings["candidates"] == "sites" and cols[2].checkbox(
+        "Simulate on-time delivery at each point", value=False, key="sc_tradeoff_sim",
+        help="Runs the order-to-cash simulation for every network (2 replications each, "
+             "98% fill-rate (s, Q) stock): minutes on the national data set.")
     if st.button("Compute trade-off curve", key="sc_tradeoff"):
         params = _params(ds, ds.fingerprint, f"{ds.as_of:%Y-%m-%d}")
-        rows = []
         bar = st.progress(0.0)
-        for p in range(n + 1):
-            kw = {**location_kwargs(settings), "max_sites": p}
-            out = nd.solve_location(nd.build_location_problem(ds, params, **kw), limit)
-            rows.append({"max_sites": p, "forward_sites": len(out.forward_site_ids),
-                         "status": out.result.status,
-                         "total_cost_cny": out.costs.get("total", float("nan")),
-                         f"within_{TRADEOFF_DAYS}_days": out.coverage.get(
-                             TRADEOFF_DAYS, float("nan"))})
-            bar.progress((p + 1) / (n + 1))
-        st.session_state["sc_tradeoff_rows"] = (key, n, pd.DataFrame(rows))
+        curve = tradeoff_curve(ds, params, settings, n, limit,
+                               simulate_replications=2 if simulate else 0,
+                               progress=lambda done, total: bar.progress(done / total))
+        st.session_state["sc_tradeoff_rows"] = (key, n, simulate, curve)
     stored = st.session_state.get("sc_tradeoff_rows")
     if stored is None or stored[0] != key:
         st.caption("Press the button to solve for max forward sites p = 0..N.")
         return
-    curve = stored[2]
-    share = f"within_{TRADEOFF_DAYS}_days"
+    curve = stored[3]
+    simulated = "on_time_simulated" in curve.columns
+    share = "on_time_simulated" if simulated else f"within_{TRADEOFF_DAYS}_days"
+    title = ("Simulated on-time delivery (mean of replications)" if simulated else
+             f"Share of demand within {TRADEOFF_DAYS} days (transit times)")
     base = alt.Chart(curve).encode(x=alt.X("max_sites:O", title="Max forward sites p"))
     cost = base.mark_line(point=True, color="#1f77b4").encode(
         y=alt.Y("total_cost_cny:Q", title="Total cost (CNY/year)"),
-        tooltip=["max_sites", "forward_sites", "status", "total_cost_cny", share])
+        tooltip=list(curve.columns))
     service = base.mark_line(point=True, color="#ff7f0e").encode(
-        y=alt.Y(f"{share}:Q", title=f"Share of demand within {TRADEOFF_DAYS} days",
-                axis=alt.Axis(format="%")))
-    st.altair_chart(alt.layer(cost, service).resolve_scale(y="independent"),
-                    width="stretch")
+        y=alt.Y(f"{share}:Q", title=title, axis=alt.Axis(format="%")))
+    layers = [cost, service]
+    if simulated:
+        layers.append(base.mark_errorbar(color="#ff7f0e").encode(
+            y=alt.Y("on_time_ci_low:Q", title=title), y2="on_time_ci_high:Q"))
+    st.altair_chart(alt.layer(*layers).resolve_scale(y="independent"), width="stretch")
+    st.caption("Blue: total cost (left axis); orange: service (right axis)"
+               + (", with the 95% confidence interval of the simulated on-time rate."
+                  if simulated else "."))
     st.dataframe(curve, hide_index=True, key="sc_tradeoff_table")
+
+
+def tradeoff_curve(ds: Dataset, params: ProcessParams, settings: Mapping, n: int,
+                   limit_s: float, simulate_replications: int = 0,
+                   progress=None) -> pd.DataFrame:
+    """One row per p = 0..n: the location model with at most p forward sites (status, sites,
+    total cost, share of demand within TRADEOFF_DAYS by transit time) and, with
+    ``simulate_replications``, the simulated on-time rate (mean, 95% CI) of that network."""
+    rows, today = [], None
+    inputs = (_inputs(ds, ds.fingerprint, f"{ds.as_of:%Y-%m-%d}") if simulate_replications
+              else None)
+    for p in range(n + 1):
+        kw = {**location_kwargs(settings), "max_sites": p}
+        out = nd.solve_location(nd.build_location_problem(ds, params, **kw), limit_s)
+        row = {"max_sites": p, "forward_sites": len(out.forward_site_ids),
+               "status": out.result.status,
+               "total_cost_cny": out.costs.get("total", float("nan")),
+               f"within_{TRADEOFF_DAYS}_days": out.coverage.get(TRADEOFF_DAYS, float("nan"))}
+        if simulate_replications and out.result.assignment is not None:
+            check = simulate_network(
+                ds, params, list(out.forward_site_ids),
+                district_assignment(nd.assignment_frame(out)),
+                replications=simulate_replications, seed=SIM_SEED,
+                horizon_days=SIM_HORIZON_DAYS, warmup_days=SIM_WARMUP_DAYS, workers=None,
+                inputs=inputs, today=today)
+            today = check.today
+            on_time = check.summary["on_time_rate"]
+            row.update(on_time_simulated=on_time["mean"], on_time_ci_low=on_time["ci95"][0],
+                       on_time_ci_high=on_time["ci95"][1])
+        rows.append(row)
+        if progress is not None:
+            progress(p + 1, n + 1)
+    return pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------- downloads

@@ -1,0 +1,92 @@
+"""Simulate a forward-warehouse network the location model chose: on-time delivery, remote
+days, fill rate and split deliveries with their confidence intervals, paired against today's
+network (the same seed: common random numbers).
+
+The supply-chain page uses this to put simulated service, not transit-time coverage, next to
+the cost of each choice. Everything but the network is today's process (scenario defaults).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from data.dataset import Dataset
+from scenarios.schema import Scenario
+from simulation.forward_stock import plan_forward_stock
+from simulation.inputs import SimulationInputs, build_inputs
+from simulation.params import ProcessParams
+from simulation.runner import Progress, run_replications
+from simulation.summary import paired_differences, summarize
+
+#: KPIs a network moves (order processing and collection do not depend on it)
+NETWORK_KPIS = ("on_time_rate", "remote_delivery_days", "complaint_rate")
+FORWARD_DETAILS = ("forward_fill_rate", "forward_order_share", "split_delivery_rate")
+
+
+def district_assignment(assignment: pd.DataFrame) -> dict[str, str]:
+    """District (``customer_id`` of the location model) → the site serving the largest share
+    of it, from :func:`models.inventory.network_design.assignment_frame`."""
+    pairs = assignment.sort_values("share", kind="stable")
+    return dict(zip(pairs["customer_id"], pairs["site_id"], strict=True))  # largest share last
+
+
+def network_scenario(forward_sites: list[str], *, fill_rate: float = 0.98,
+                     policy: str = "sQ", horizon_days: int = 365, warmup_days: int = 90,
+                     seed: int = 20260101) -> Scenario:
+    """Today's process with ``forward_sites`` open (empty: today's network)."""
+    logistics = {"forward_warehouses": list(forward_sites) or "none",
+                 "forward_fill_rate": fill_rate, "forward_policy": policy}
+    return Scenario.model_validate({
+        "name": "network", "dataset": ".", "horizon_days": horizon_days,
+        "warmup_days": warmup_days, "seed": seed, "logistics": logistics})
+
+
+@dataclass(frozen=True)
+class NetworkCheck:
+    """Simulated KPIs of a network and of today's network, per replication and summarised."""
+
+    today: pd.DataFrame              # per replication, today's network
+    network: pd.DataFrame            # per replication, the chosen network
+    summary: dict                    # {kpi: {"mean", "ci95", "p10", "p90"}} of the network
+    differences: dict                # paired network − today per KPI
+    by_site: pd.DataFrame            # per forward site, mean over replications
+
+
+def simulate_network(dataset: Dataset, params: ProcessParams, forward_sites: list[str],
+                     assignment: Mapping[str, str] | None, *, replications: int = 3,
+                     seed: int = 20260101, fill_rate: float = 0.98, policy: str = "sQ",
+                     horizon_days: int = 365, warmup_days: int = 90, workers: int | None = 1,
+                     inputs: SimulationInputs | None = None,
+                     today: pd.DataFrame | None = None,
+                     progress: Progress | None = None) -> NetworkCheck:
+    """Run today's network and ``forward_sites`` (stocked by the stocking model, accounts as
+    ``assignment`` maps their districts) with the same seeds; ``progress(done, total)`` over
+    both runs' replications. ``today``: a previous check's per-replication KPIs of today's
+    network with the same seed, horizon and replications (not run again)."""
+    inputs = inputs if inputs is not None else build_inputs(dataset)
+    common = dict(horizon_days=horizon_days, warmup_days=warmup_days, seed=seed)
+    todo = [list(forward_sites)] if today is not None else [[], list(forward_sites)]
+    runs = []
+    for k, sites in enumerate(todo):
+        scenario = network_scenario(sites, fill_rate=fill_rate, policy=policy, **common)
+        planned = plan_forward_stock(dataset, params, inputs, scenario, assignment)
+
+        def tick(done: int, total: int, offset: int = k * replications) -> None:
+            if progress is not None:
+                progress(offset + done, len(todo) * replications)
+
+        runs.append(run_replications(planned, params, scenario, replications=replications,
+                                     seed=seed, workers=workers, progress=tick))
+    per_rep = [pd.DataFrame([{"replication": r.replication, **r.kpis} for r in run])
+               for run in runs]
+    today_df = today if today is not None else per_rep[0]
+    network_df = per_rep[-1]
+    details = tuple(d for d in FORWARD_DETAILS if d in network_df.columns)
+    frames = [r.by_site for r in runs[-1] if len(r.by_site)]
+    by_site = (pd.concat(frames).groupby("site_id").mean(numeric_only=True).reset_index()
+               if frames else pd.DataFrame())
+    return NetworkCheck(today_df, network_df, summarize(network_df, NETWORK_KPIS + details),
+                        paired_differences(today_df, network_df, NETWORK_KPIS), by_site)
