@@ -208,7 +208,13 @@ def _forward_stock_payload(scenario: Scenario, prepared: Prepared,
                    for site, rows in pd.concat(frames).groupby("site_id")}
     return {"policy": lev.forward_policy, "fill_rate_target": lev.forward_fill_rate,
             "review_days": lev.forward_review_days if lev.forward_policy == "RS" else None,
-            "stocked_products": int(len(fw.policies)), "by_site": by_site}
+            "stocked_products": int(len(fw.policies)),
+            # the plan's expected stock (stocking model), not simulated: CNY/year and units
+            "holding_cost_cny_per_year": float(fw.policies["holding_cost_cny_per_year"].sum())
+            if len(fw.policies) else 0.0,
+            "safety_stock_units": float(fw.policies["safety_stock_units"].sum())
+            if len(fw.policies) else 0.0,
+            "by_site": by_site}
 
 
 def store_run(run: SimulationRun, loaded: LoadedScenario, store: RunStore,

@@ -189,6 +189,9 @@ def test_optimize_runs_on_the_models_assignment_and_reports_stock(small_dir: Pat
     run = simulate(loaded, prepared, replications=2, workers=1)
     stock = run.payload["forward_stock"]
     assert stock["policy"] == "sQ" and stock["stocked_products"] == len(fw.policies) > 0
+    assert stock["holding_cost_cny_per_year"] == pytest.approx(
+        float((fw.policies["expected_on_hand_units"]
+               * fw.policies["holding_cost_cny_per_unit_year"]).sum()))
     assert set(stock["by_site"]) <= set(prepared.forward_warehouses)
     for site in stock["by_site"].values():
         assert 0 <= site["fill_rate"]["mean"] <= 1
