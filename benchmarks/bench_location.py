@@ -6,7 +6,9 @@ Run by hand: ``.venv/bin/python benchmarks/bench_location.py [--repeat 3] [--tim
 is the same model through PuLP. "ours" is what :func:`solve_facility_location` dispatches to:
 the Lagrangian branch-and-bound of models/inventory/cflp_bnb.py for the large multi-source
 capacitated instances (``--set large``: capa/capb/capc, 100 × 1000), the reduced MILP for
-uncapacitated ones and the strong MILP otherwise; the method is printed per instance.
+uncapacitated ones and the strong MILP otherwise (capacitated: with
+``CAPACITATED_MILP_OPTIONS``; "plain" keeps HiGHS's defaults); the method is printed per
+instance.
 ``--only capa_8000,capb_5000`` restricts the set. Prints per instance the median wall
 seconds of the repeats, status, relative error to the published optimum, and the ratios
 plain/ours and CBC/ours (a run stopped by the limit is charged the limit, so with a limit the

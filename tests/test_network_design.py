@@ -263,3 +263,193 @@ def test_optimize_scenario_runs_through_prepare_and_simulate(small_dir: Path,
     assert wh["forward_warehouses"] == list(prepared.forward_warehouses)
     assert set(wh["forward_warehouses"]) <= set(wh["open_sites"])
     assert run.payload["kpis"]
+
+
+# ---------------------------------------------------------------- share rule (share_rule.py)
+def _share_problem(seed: int) -> tuple[FacilityProblem, np.ndarray, float]:
+    """Uncapacitated 6-9 sites (1-2 fixed open, cheap handling) × 8-14 customers, w by distance."""
+    rng = np.random.default_rng(seed)
+    m, n = int(rng.integers(6, 10)), int(rng.integers(8, 15))
+    sites, customers = rng.uniform(0, 100, (m, 2)), rng.uniform(0, 100, (n, 2))
+    demand = rng.integers(5, 60, n).astype(float)
+    dist = np.linalg.norm(sites[:, None, :] - customers[None, :, :], axis=2)
+    handling = rng.uniform(0.8, 1.5, m)
+    n_fixed = int(rng.integers(1, 3))
+    handling[:n_fixed] = 0.5  # central DCs: cheap handling, so service needs forward sites
+    problem = FacilityProblem(
+        fixed_cost=rng.uniform(20, 300, m), capacity=None, demand=demand,
+        cost=(handling[:, None] + 0.02 * dist) * demand[None, :],
+        fixed_open=tuple(range(n_fixed)), name=f"share{seed}")
+    within = dist <= rng.uniform(25, 45)
+    reach = demand[within.any(axis=0)].sum() / demand.sum()
+    return problem, within, float(rng.uniform(0.5, 1.0) * reach)
+
+
+def _share_brute_force(problem: FacilityProblem, within: np.ndarray, share: float,
+                       rows: list | None = None) -> float:
+    """Cheapest plan over every site subset: LP (scipy) of x per subset with the share row."""
+    m, n = problem.n_sites, problem.n_customers
+    optional = [i for i in range(m) if i not in problem.fixed_open]
+    best = np.inf
+    for k in range(len(optional) + 1):
+        for extra in itertools.combinations(optional, k):
+            opened = sorted(set(problem.fixed_open) | set(extra))
+            mask = np.isin(np.arange(m), opened)
+            if any(r.coef[mask].sum() > r.upper for r in rows or []):
+                continue
+            mo = len(opened)
+            a_eq = np.kron(np.ones(mo), np.eye(n))
+            a_ub = -(within[opened] * problem.demand[None, :]).ravel()[None, :]
+            lp = linprog(problem.cost[opened].ravel(), A_ub=a_ub,
+                         b_ub=[-share * problem.demand.sum()], A_eq=a_eq, b_eq=np.ones(n),
+                         bounds=(0, 1), method="highs")
+            if lp.status == 0:
+                best = min(best, problem.fixed_cost[opened].sum() + lp.fun)
+    return best
+
+
+def _check_share_result(problem, within, share, res, truth) -> None:
+    assert res.status == "optimal", res.message
+    assert res.objective == pytest.approx(truth, rel=1e-6)
+    assert res.lower_bound <= truth * (1 + 1e-9)
+    x = res.assignment
+    np.testing.assert_allclose(x.sum(axis=0), 1.0, atol=1e-9)
+    closed = np.setdiff1d(np.arange(problem.n_sites), res.open_sites)
+    assert np.all(x[closed] == 0)
+    assert set(problem.fixed_open) <= set(res.open_sites)
+    assert (x * within * problem.demand).sum() >= share * problem.demand.sum() * (1 - 1e-7)
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_share_rule_against_brute_force(seed: int) -> None:
+    from models.inventory.share_rule import solve_share_rule
+
+    problem, within, share = _share_problem(seed)
+    res = solve_share_rule(problem, within, share, 30)
+    _check_share_result(problem, within, share, res, _share_brute_force(problem, within, share))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_share_rule_reduced_milp_against_brute_force(seed: int, monkeypatch) -> None:
+    """One UFL solve only, so the reduction and the MILP must do the proof."""
+    from models.inventory import share_rule
+
+    monkeypatch.setattr(share_rule, "MAX_UFL_SOLVES", 1)
+    problem, within, share = _share_problem(100 + seed)
+    forward = np.ones(problem.n_sites)
+    forward[list(problem.fixed_open)] = 0.0
+    rows = [share_rule.SideRow("max_sites", forward, 2.0)]
+    res = share_rule.solve_share_rule(problem, within, share, 30, rows)
+    truth = _share_brute_force(problem, within, share, rows)
+    _check_share_result(problem, within, share, res, truth)
+    assert np.sum(forward[list(res.open_sites)]) <= 2
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_share_cost_is_the_lp_optimum_of_an_open_set(seed: int) -> None:
+    from models.inventory.share_rule import share_cost
+
+    problem, within, share = _share_problem(200 + seed)
+    rng = np.random.default_rng(seed)
+    mask = rng.random(problem.n_sites) < 0.5
+    mask[list(problem.fixed_open)] = True
+    value, x = share_cost(problem, within, share, mask)
+    opened = np.flatnonzero(mask)
+    n = problem.n_customers
+    lp = linprog(problem.cost[opened].ravel(),
+                 A_ub=-(within[opened] * problem.demand[None, :]).ravel()[None, :],
+                 b_ub=[-share * problem.demand.sum()], A_eq=np.kron(np.ones(opened.size),
+                                                                    np.eye(n)),
+                 b_eq=np.ones(n), bounds=(0, 1), method="highs")
+    if lp.status != 0:
+        assert value == np.inf
+        return
+    assert value == pytest.approx(problem.fixed_cost[opened].sum() + lp.fun, rel=1e-7)
+    assert (x * within * problem.demand).sum() >= share * problem.demand.sum() * (1 - 1e-7)
+
+
+def test_share_rule_unreachable_share_is_infeasible() -> None:
+    from models.inventory.share_rule import solve_share_rule
+
+    problem, within, _ = _share_problem(3)
+    within = np.zeros_like(within)
+    within[:, 0] = True
+    res = solve_share_rule(problem, within, 0.99, 10)
+    assert res.status == "infeasible" and "service_share" in res.message
+
+
+def test_share_rule_through_solve_location_matches_plain_highs(small) -> None:
+    """Prefecture candidates (uncapacitated): share_rule.py vs the strong MILP + side row."""
+    from models.inventory.network_design import _solve_with_rows
+
+    ds, params = small
+    inst = build_location_problem(ds, params, candidates="prefectures", service_days=1.5,
+                                  service_share=0.8)
+    outcome = solve_location(inst, 60)
+    assert outcome.result.method.startswith("share-lagrangian")
+    _check_solution(inst, outcome)
+    assert outcome.within_service >= 0.8 - 1e-6
+    plain = _solve_with_rows(inst, 120)
+    assert plain.status == "optimal"
+    assert outcome.result.objective == pytest.approx(plain.objective, rel=1e-6)
+
+
+def _capacitated_share_brute_force(problem: FacilityProblem, within: np.ndarray,
+                                   share: float) -> float:
+    """Cheapest plan over every site subset: LP with capacities and the share row per subset."""
+    m, n = problem.n_sites, problem.n_customers
+    optional = [i for i in range(m) if i not in problem.fixed_open]
+    best = np.inf
+    for k in range(len(optional) + 1):
+        for extra in itertools.combinations(optional, k):
+            opened = sorted(set(problem.fixed_open) | set(extra))
+            mo = len(opened)
+            a_ub = [np.kron(np.eye(mo)[r], problem.demand) for r in range(mo)]
+            a_ub.append(-(within[opened] * problem.demand[None, :]).ravel())
+            b_ub = [*problem.capacity[opened], -share * problem.demand.sum()]
+            lp = linprog(problem.cost[opened].ravel(), A_ub=np.array(a_ub), b_ub=b_ub,
+                         A_eq=np.kron(np.ones(mo), np.eye(n)), b_eq=np.ones(n),
+                         bounds=(0, 1), method="highs")
+            if lp.status == 0:
+                best = min(best, problem.fixed_cost[opened].sum() + lp.fun)
+    return best
+
+
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("central_share", [1.0, 0.45])
+def test_share_rule_capacitated_against_brute_force(seed: int, central_share: float) -> None:
+    """Forward capacities 0.15-0.4 of demand; fixed-open capacity ample (1.0: the relaxation
+    is exact) or binding (0.45 each: the relaxed plan may overload, then the full MILP)."""
+    from models.inventory.share_rule import solve_share_rule
+
+    problem, within, share = _share_problem(300 + seed)
+    rng = np.random.default_rng(seed)
+    total = problem.demand.sum()
+    capacity = rng.uniform(0.15, 0.4, problem.n_sites) * total
+    capacity[list(problem.fixed_open)] = central_share * total
+    problem = replace(problem, capacity=capacity)
+    truth = _capacitated_share_brute_force(problem, within, share)
+    res = solve_share_rule(problem, within, share, 30)
+    if not np.isfinite(truth):
+        assert res.status == "infeasible"
+        return
+    _check_share_result(problem, within, share, res, truth)
+    assert np.all(res.assignment @ problem.demand <= capacity * (1 + 1e-7))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_share_rule_time_limit_keeps_the_bound_honest(seed: int) -> None:
+    from models.inventory.share_rule import solve_share_rule
+
+    problem, within, share = _share_problem(400 + seed)
+    truth = _share_brute_force(problem, within, share)
+    res = solve_share_rule(problem, within, share, 0.01)
+    assert res.status in {"optimal", "feasible", "time_limit"}
+    if res.lower_bound is not None:
+        assert res.lower_bound <= truth * (1 + 1e-9)
+    if res.objective is not None:
+        assert res.objective >= truth * (1 - 1e-9)
+    if res.objective is not None and res.lower_bound is not None:
+        assert res.gap == pytest.approx((res.objective - res.lower_bound) / res.objective)
+    if res.status == "optimal":
+        assert res.gap <= 1e-6

@@ -179,9 +179,18 @@ def reduced_support(problem: FacilityProblem, bound: LagrangianBound) -> np.ndar
 def pair_bounds(problem: FacilityProblem, u: np.ndarray) -> np.ndarray:
     """Lower bound (m × n, currency) on every solution with x_ij = 1, from multipliers u.
 
-    L(u) + δ_i + max(0, c_ij − u_j), where δ_i ≥ 0 is the rise of the subproblem when site i
-    is forced open: ρ_i for the UFL, ρ_i minus the dearest chosen free site's ρ for p-median
-    (infinite if p leaves no free choice).
+    L(u) + δ_i + max(0, c_ij − u_j); see :func:`site_bounds` for L(u) + δ_i.
+    """
+    rc = problem.cost - u
+    return site_bounds(problem, u)[:, None] + np.maximum(rc, 0.0)
+
+
+def site_bounds(problem: FacilityProblem, u: np.ndarray) -> np.ndarray:
+    """Lower bound (m,, currency) on every solution with y_i = 1, from multipliers u.
+
+    L(u) + δ_i, where δ_i ≥ 0 is the rise of the subproblem when site i is forced open: ρ_i
+    for the UFL, ρ_i minus the dearest chosen free site's ρ for p-median (infinite if p leaves
+    no free choice). Valid for fractional x too (a Lagrangian bound of the LP).
     """
     rc = problem.cost - u
     rho = problem.fixed_cost + np.minimum(rc, 0.0).sum(axis=1)
@@ -198,4 +207,4 @@ def pair_bounds(problem: FacilityProblem, u: np.ndarray) -> np.ndarray:
             delta[closed] = np.maximum(rho[closed] - rho[free_chosen].max(), 0.0)
         else:
             delta[closed] = np.inf
-    return lower + delta[:, None] + np.maximum(rc, 0.0)
+    return lower + delta

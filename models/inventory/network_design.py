@@ -21,7 +21,8 @@ delivery days. Conventions (all per year, CNY, units = order-line quantities):
   days (coverage restriction; the pairs beyond D are left out of the model). Customers that no
   candidate reaches within D are named in :attr:`LocationInstance.unreachable` and are exempt
   (served by any site) so that a plan still exists. ``service_days`` with ``service_share`` s:
-  at least s of total demand must be served within D days (a side row), no per-customer rule.
+  at least s of total demand must be served within D days (a side row), no per-customer rule;
+  it is solved by :func:`models.inventory.share_rule.solve_share_rule`.
 * **At most ``max_sites``** forward warehouses (central DCs not counted) and **fixed-cost
   budget** ``budget_cny`` (sum of the forward warehouses' annual fixed cost) are side rows.
 
@@ -50,6 +51,7 @@ from models.inventory.facility_problem import (
     relative_gap,
 )
 from models.inventory.highs import new_highs
+from models.inventory.share_rule import SideRow, solve_share_rule
 from simulation.params import ProcessParams
 
 #: transport tariff, CNY per unit per road km (assumption: ≈ 0.5 CNY to move one pack 1,000 km
@@ -342,6 +344,22 @@ def _side_rows(inst: LocationInstance, model) -> list[tuple[str, float, float, n
     return rows
 
 
+def _uses_share_rule(inst: LocationInstance) -> bool:
+    """True when the share rule goes to share_rule.py (always, unless pairs are restricted)."""
+    return inst.service_share is not None and bool(np.all(inst.allowed))
+
+
+def _site_rows(inst: LocationInstance) -> list[SideRow]:
+    """max_sites and budget as rows on the site variables (central DCs not counted)."""
+    forward = (~inst.central).astype(float)
+    rows = []
+    if inst.max_sites is not None:
+        rows.append(SideRow("max_sites", forward, float(inst.max_sites)))
+    if inst.budget_cny is not None:
+        rows.append(SideRow("budget", forward * inst.fixed_cost, float(inst.budget_cny)))
+    return rows
+
+
 def _solve_with_rows(inst: LocationInstance, time_limit_s: float) -> FacilityResult:
     """Strong MILP of the instance plus side rows, solved by HiGHS; result read back here."""
     start = time.perf_counter()
@@ -413,13 +431,17 @@ def solve_location(inst: LocationInstance, time_limit_s: float = 60.0) -> Locati
 
     Without side rows or a coverage restriction: the capacitated problem's uncapacitated
     relaxation first (its optimum is optimal when no capacity is exceeded), else
-    :func:`solve_facility_location`. With them: the strong MILP plus side rows (HiGHS).
+    :func:`solve_facility_location`. A share rule: :func:`solve_share_rule`. Other side
+    rows: the strong MILP plus side rows (HiGHS).
     """
     start = time.perf_counter()
     side = (inst.max_sites is not None or inst.budget_cny is not None
             or inst.service_share is not None or not bool(np.all(inst.allowed)))
     result: FacilityResult | None = None
-    if side:
+    if _uses_share_rule(inst):
+        result = solve_share_rule(inst.problem, inst.transit_days <= inst.service_days,
+                                  float(inst.service_share), time_limit_s, _site_rows(inst))
+    elif side:
         result = _solve_with_rows(inst, time_limit_s)
     else:
         if inst.problem.capacity is not None:
