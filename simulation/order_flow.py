@@ -446,7 +446,8 @@ def _deliver(inputs: SimulationInputs, params: ProcessParams, scenario: Scenario
     return delivered, promised, reason
 
 
-NOT_FORWARD, NONE_SERVED, PART_SERVED, ALL_SERVED = 0, 1, 2, 3
+#: what a forward warehouse could serve of an order from its stock
+NONE_SERVED, PART_SERVED, ALL_SERVED = 1, 2, 3
 
 
 class _StockKeeper:
