@@ -6,8 +6,11 @@
 3. wall time of ``--replications`` national replications on ``--workers`` local processes;
 4. with ``--large``: the large profile (≈ 10× national) on a local Dask cluster.
 
+``--forward S01,S06,…`` opens these forward warehouses with their stock plan (98% (s, Q)), so
+the figures include keeping forward stock and split deliveries.
+
 Usage: ``.venv/bin/python benchmarks/bench_simulation.py [--dataset data/national]
-[--repeat 3] [--replications 30] [--workers 2] [--large]``
+[--repeat 3] [--replications 30] [--workers 2] [--large] [--forward IDS]``
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import simpy
 from data.dataset import Dataset, load_dataset
 from scenarios.schema import Scenario
 from simulation.calibrate import calibrate
+from simulation.forward_stock import plan_forward_stock
 from simulation.inputs import build_inputs
 from simulation.order_flow import draw_orders, run_order_flow
 from simulation.replication import replication_streams, run_replication
@@ -51,9 +55,10 @@ def raw_simpy(events: int) -> float:
     return STEPS["n"] / (time.perf_counter() - start)
 
 
-def baseline() -> Scenario:
+def baseline(forward: list[str] | None = None) -> Scenario:
+    logistics = {"forward_warehouses": forward} if forward else {}
     return Scenario.model_validate({"name": "bench", "dataset": "x", "horizon_days": 365,
-                                    "warmup_days": 90, "seed": 20261})
+                                    "warmup_days": 90, "seed": 20261, "logistics": logistics})
 
 
 def main() -> None:
@@ -63,13 +68,15 @@ def main() -> None:
     parser.add_argument("--replications", type=int, default=30)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--large", action="store_true")
+    parser.add_argument("--forward", default="", help="comma-separated forward site ids")
     args = parser.parse_args()
     ds = load_dataset(args.dataset)
     t = time.perf_counter()
     params = calibrate(ds)
     print(f"calibrate {args.dataset}: {time.perf_counter() - t:.1f} s", flush=True)
-    inputs = build_inputs(ds)
-    scen = baseline()
+    forward = [s for s in args.forward.split(",") if s]
+    scen = baseline(forward)
+    inputs = plan_forward_stock(ds, params, build_inputs(ds), scen)
     raw, model, walls = [], [], []
     for r in range(args.repeat):
         simpy.Environment.step = _counting_step
