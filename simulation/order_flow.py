@@ -276,17 +276,20 @@ def run_order_flow(inputs: SimulationInputs, params: ProcessParams, scenario: Sc
     split_pick_h = draws.split_pick_hours.tolist()
     cust_l = cust.tolist()
 
-    def central_part(i: int, c: int):
-        """The lines a forward warehouse could not serve, picked and shipped at DC ``c``."""
-        split_in[i] = env.now
-        res = pickers[c]
+    def pick_and_ship(i: int, site: int, hours: float, started: list, picked: list,
+                      shipped_at: list):
+        """Order ``i`` (or its split part) picked at ``site`` with ``hours`` of work, then
+        handed to the next carrier pick-up; times go into the given lists."""
+        res = pickers[site]
         req = res.request()
         yield req
-        split_start[i] = now = env.now
-        yield timeout(add_work(now, split_pick_h[i], wd0) - now)
+        started[i] = now = env.now
+        yield timeout(add_work(now, hours, wd0) - now)
         res.release(req)
-        split_out[i] = now = env.now
-        split_ship[i] = max(next_open(_next_cutoff(now, cutoff), wd0), now)
+        picked[i] = now = env.now
+        # waiting for the carrier holds no resource and nothing waits on it: computed, not
+        # scheduled (one event fewer per order)
+        shipped_at[i] = max(next_open(_next_cutoff(now, cutoff), wd0), now)
 
     def order(i: int):
         now = env.now
@@ -315,19 +318,12 @@ def run_order_flow(inputs: SimulationInputs, params: ProcessParams, scenario: Sc
             served = stock.take(i, site_l[i])
             if served == NONE_SERVED:  # the whole order from the central DC
                 site_l[i] = stock.backup[cust_l[i]]
-            elif served == PART_SERVED:
-                env.process(central_part(i, stock.backup[cust_l[i]]))
+            elif served == PART_SERVED:  # the rest from the central DC, in parallel
+                split_in[i] = now
+                env.process(pick_and_ship(i, stock.backup[cust_l[i]], split_pick_h[i],
+                                          split_start, split_out, split_ship))
         stock.picked()
-        res = pickers[site_l[i]]
-        req = res.request()
-        yield req
-        pick_start[i] = now = env.now
-        yield timeout(add_work(now, pick_h[i], wd0) - now)
-        res.release(req)
-        pick_out[i] = now = env.now
-        # waiting for the carrier holds no resource and nothing waits on it: computed, not
-        # scheduled (one event fewer per order)
-        ship[i] = max(next_open(_next_cutoff(now, cutoff), wd0), now)
+        yield from pick_and_ship(i, site_l[i], pick_h[i], pick_start, pick_out, ship)
 
     entered_l = entered.tolist()
 

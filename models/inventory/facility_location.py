@@ -28,7 +28,7 @@ from models.inventory.facility_problem import (
     infeasibility_reason,
     relative_gap,
 )
-from models.inventory.highs import new_highs
+from models.inventory.highs import MIP_REL_GAP, new_mip_highs
 from models.inventory.lagrangian import (
     pair_bounds,
     reduced_support,
@@ -37,7 +37,7 @@ from models.inventory.lagrangian import (
 
 #: HiGHS stops at this relative gap; tighter than OPTIMALITY_GAP so that the proof holds after
 #: our own re-evaluation of the objective
-SOLVER_REL_GAP = 1e-7
+SOLVER_REL_GAP = MIP_REL_GAP
 #: a y value at least this is read as "open"
 OPEN_THRESHOLD = 0.5
 #: multi-source capacitated problems (no p) with at least this many pairs (i, j) go to the
@@ -187,10 +187,7 @@ def _run_highs(
     options: dict[str, object] | None = None,
 ) -> _RawSolve:
     """Solve the built MILP (extra HiGHS ``options`` if given); only what HiGHS proved."""
-    h = new_highs()
-    h.setOptionValue("time_limit", float(time_limit_s))
-    h.setOptionValue("mip_rel_gap", SOLVER_REL_GAP)
-    h.setOptionValue("random_seed", 0)
+    h = new_mip_highs(time_limit_s)
     for key, value in (options or {}).items():
         h.setOptionValue(key, value)
     if threads is not None:

@@ -26,3 +26,18 @@ def new_highs() -> highspy.Highs:
         os.close(saved)
     h.setOptionValue("output_flag", False)
     return h
+
+
+#: relative gap at which HiGHS stops every MILP here; a result is called optimal only from its
+#: proven bound (facility_problem.OPTIMALITY_GAP), so this merely has to be smaller than that
+MIP_REL_GAP = 1e-7
+
+
+def new_mip_highs(time_limit_s: float) -> highspy.Highs:
+    """:func:`new_highs` set up for a MILP: wall-time limit (s), :data:`MIP_REL_GAP` and a
+    fixed random seed (the same run gives the same result)."""
+    h = new_highs()
+    h.setOptionValue("time_limit", float(time_limit_s))
+    h.setOptionValue("mip_rel_gap", MIP_REL_GAP)
+    h.setOptionValue("random_seed", 0)
+    return h

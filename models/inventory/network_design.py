@@ -50,7 +50,7 @@ from models.inventory.facility_problem import (
     FacilityResult,
     relative_gap,
 )
-from models.inventory.highs import new_highs
+from models.inventory.highs import new_mip_highs
 from models.inventory.share_rule import SideRow, solve_share_rule
 from simulation.params import ProcessParams
 
@@ -67,8 +67,6 @@ PREFECTURE_FIXED_SHARE = 0.6
 SAME_CITY_KM = 5.0
 #: coverage is reported for deliveries within 1..COVERAGE_DAYS days
 COVERAGE_DAYS = 7
-#: HiGHS relative gap of the side-row model (as in facility_location)
-_SOLVER_REL_GAP = 1e-7
 
 
 @dataclass(frozen=True)
@@ -367,10 +365,7 @@ def _solve_with_rows(inst: LocationInstance, time_limit_s: float) -> FacilityRes
     m, n = problem.n_sites, problem.n_customers
     model = build_facility_model(problem, inst.allowed)
     rows = _side_rows(inst, model)
-    h = new_highs()
-    h.setOptionValue("time_limit", float(time_limit_s))
-    h.setOptionValue("mip_rel_gap", _SOLVER_REL_GAP)
-    h.setOptionValue("random_seed", 0)
+    h = new_mip_highs(time_limit_s)
     h.passModel(model.lp)
     for _, lo, up, cols, vals in rows:
         h.addRow(lo, up, len(cols), np.asarray(cols, dtype=np.int32), np.asarray(vals, float))

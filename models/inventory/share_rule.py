@@ -45,7 +45,7 @@ from models.inventory.facility_problem import (
     FacilityResult,
     relative_gap,
 )
-from models.inventory.highs import new_highs
+from models.inventory.highs import new_mip_highs
 from models.inventory.lagrangian import site_bounds, uncapacitated_lagrangian
 
 #: at most this many exact UFL solves in the search for λ
@@ -359,10 +359,7 @@ class _Run:
 def _milp(problem, within, share, rows, support, closed, start_x, deadline) -> _Run:
     """Strong MILP on ``support`` + share row + side rows; ``closed`` sites at y = 0."""
     model = build_facility_model(problem, support)
-    h = new_highs()
-    h.setOptionValue("time_limit", _left(deadline))
-    h.setOptionValue("mip_rel_gap", SOLVER_REL_GAP)
-    h.setOptionValue("random_seed", 0)
+    h = new_mip_highs(_left(deadline))
     h.passModel(model.lp)
     for i in np.flatnonzero(closed) if closed is not None else ():
         h.changeColBounds(int(i), 0.0, 0.0)
