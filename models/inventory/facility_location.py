@@ -212,6 +212,21 @@ def _run_highs(
     )
 
 
+def plan_from_columns(col_value: np.ndarray, pairs: np.ndarray, m: int,
+                      n: int) -> tuple[np.ndarray, np.ndarray]:
+    """A solver's column values (m site columns, then one per kept pair) → (open sites as a
+    bool (m,), assignment shares (m, n)): closed sites serve nothing, and each customer's
+    shares are rescaled to sum to 1 (solver round-off)."""
+    col = np.asarray(col_value, dtype=float)
+    open_mask = col[:m] >= OPEN_THRESHOLD
+    x = np.zeros(m * n)
+    x[pairs] = col[m:]
+    x = np.clip(x.reshape(m, n), 0.0, 1.0)
+    x[~open_mask, :] = 0.0
+    x /= x.sum(axis=0, keepdims=True)
+    return open_mask, x
+
+
 def _read_back(
     problem: FacilityProblem,
     model: FacilityModel,
@@ -247,13 +262,7 @@ def _read_back(
             message=f"no solution found ({raw.model_status}, limit {time_limit_s:g} s)",
             method=method,
         )
-    y = raw.col_value[:m]
-    x_flat = np.zeros(m * n)
-    x_flat[model.pairs] = raw.col_value[m:]
-    x = np.clip(x_flat.reshape(m, n), 0.0, 1.0)
-    open_mask = y >= OPEN_THRESHOLD
-    x[~open_mask, :] = 0.0
-    x /= x.sum(axis=0, keepdims=True)  # remove solver round-off so each column sums to 1
+    open_mask, x = plan_from_columns(raw.col_value, model.pairs, m, n)
     objective = float(problem.fixed_cost[open_mask].sum() + (problem.cost * x).sum())
     bound = None if raw.dual_bound is None else min(raw.dual_bound, outside_bound)
     lower = None if bound is None else min(bound, objective)

@@ -43,7 +43,11 @@ import pandas as pd
 from data.dataset import Dataset
 from data.geography import great_circle_km, load_districts
 from data.problems import InputError, Problem
-from models.inventory.facility_location import build_facility_model, solve_facility_location
+from models.inventory.facility_location import (
+    build_facility_model,
+    plan_from_columns,
+    solve_facility_location,
+)
 from models.inventory.facility_problem import (
     OPTIMALITY_GAP,
     FacilityProblem,
@@ -386,13 +390,7 @@ def _solve_with_rows(inst: LocationInstance, time_limit_s: float) -> FacilityRes
                      f"fixed_open and the side rows ({names})" if status == "Infeasible"
                      else f"no solution found ({status}, limit {time_limit_s:g} s)"),
             method="highs-milp + side rows")
-    col = np.asarray(h.getSolution().col_value)
-    y = col[:m] >= 0.5
-    x = np.zeros(m * n)
-    x[model.pairs] = col[m:]
-    x = np.clip(x.reshape(m, n), 0.0, 1.0)
-    x[~y, :] = 0.0
-    x /= x.sum(axis=0, keepdims=True)
+    y, x = plan_from_columns(h.getSolution().col_value, model.pairs, m, n)
     objective = float(problem.fixed_cost[y].sum() + (problem.cost * x).sum())
     bound = float(info.mip_dual_bound)
     lower = min(bound, objective) if np.isfinite(bound) else None

@@ -34,9 +34,9 @@ import highspy
 import numpy as np
 
 from models.inventory.facility_location import (
-    OPEN_THRESHOLD,
     SOLVER_REL_GAP,
     build_facility_model,
+    plan_from_columns,
     solve_facility_location,
 )
 from models.inventory.facility_problem import (
@@ -385,13 +385,7 @@ def _milp(problem, within, share, rows, support, closed, start_x, deadline) -> _
     bound = hb if np.isfinite(hb) else -np.inf
     if int(info.primal_solution_status) != int(highspy.kSolutionStatusFeasible):
         return _Run(status, bound, nodes, None, None)
-    col = np.asarray(h.getSolution().col_value)
-    y = col[:m] >= OPEN_THRESHOLD
-    x = np.zeros(m * n)
-    x[model.pairs] = col[m:]
-    x = np.clip(x.reshape(m, n), 0.0, 1.0)
-    x[~y, :] = 0.0
-    x /= x.sum(axis=0, keepdims=True)  # solver round-off: every column sums to 1
+    y, x = plan_from_columns(h.getSolution().col_value, model.pairs, m, n)
     return _Run(status, bound, nodes, y, x)
 
 
