@@ -146,6 +146,22 @@ def test_paired_differences_against_the_base(
     assert any("common random numbers" in c.value for c in ran.caption)
 
 
+def test_forward_stock_of_the_plan_is_shown(
+    ran: AppTest, expected: dict[str, SimulationRun]
+) -> None:
+    frame = next(d.value for d in ran.dataframe if "fill rate" in d.value.columns)
+    assert frame["scenario"].tolist() == ["plan"]  # the baseline has no forward warehouses
+    row = frame.iloc[0]
+    payload = expected["plan"].payload
+    assert row["forward warehouses"] == ", ".join(payload["warehouses"]["forward_warehouses"])
+    assert row["chosen by"] == "location model"
+    assert row["model status"] == payload["warehouses"]["status"]
+    fill = payload["details"]["forward_fill_rate"]["mean"]
+    assert row["fill rate"] == f"{100 * fill:.1f}%"
+    split = payload["details"]["split_delivery_rate"]["mean"]
+    assert row["split deliveries"] == f"{100 * split:.1f}%"
+
+
 def test_runs_are_stored_and_can_be_shown_again(ran: AppTest, project: Path) -> None:
     runs = RunStore(project / "runs" / "store.sqlite").list_runs()
     sims = runs[runs["kind"] == "simulation"]

@@ -171,6 +171,40 @@ def kpi_view(payload: Mapping) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _share_range(summary: Mapping | None) -> tuple[str, str]:
+    """Mean and 95% CI of a share, as percentages ("—" when absent)."""
+    if not summary or _missing(summary.get("mean")):
+        return "—", "—"
+    lo, hi = summary.get("ci95") or [None, None]
+    ci = "—" if _missing(lo) or _missing(hi) else f"{100 * lo:.1f}% – {100 * hi:.1f}%"
+    return f"{100 * summary['mean']:.1f}%", ci
+
+
+def forward_view(results: Sequence[ScenarioResult]) -> pd.DataFrame:
+    """One row per scenario with forward warehouses: which, how they were chosen (status and
+    gap of the location model), and the simulated forward stock (fill rate, share of orders
+    from forward stock, split deliveries: mean and 95% CI over replications)."""
+    rows = []
+    for r in results:
+        wh, stock = r.payload.get("warehouses") or {}, r.payload.get("forward_stock")
+        sites = wh.get("forward_warehouses") or []
+        if not sites and stock is None:
+            continue
+        details = r.payload.get("details") or {}
+        row = {"scenario": r.label, "forward warehouses": ", ".join(sites) or "none",
+               "chosen by": "location model" if wh.get("mode") == "optimize" else "the scenario",
+               "model status": wh.get("status", "—"),
+               "gap": "—" if _missing(wh.get("gap")) else f"{100 * wh['gap']:.2f}%"}
+        for name, label in (("forward_fill_rate", "fill rate"),
+                            ("forward_order_share", "orders from forward stock"),
+                            ("split_delivery_rate", "split deliveries")):
+            row[label], row[f"{label} 95% CI"] = _share_range(details.get(name))
+        if stock is not None:
+            row["fill-rate target"] = f"{100 * stock['fill_rate_target']:.1f}% ({stock['policy']})"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def difference_view(
     base: ScenarioResult, other: ScenarioResult, differences: Mapping[str, Mapping]
 ) -> pd.DataFrame:
@@ -682,8 +716,21 @@ def show_results(res: CommitteeResults) -> None:
     _kpi_charts(res)
     _stages(res)
     _differences(res)
+    _forward(res)
     _breakdowns(res)
     _downloads(res)
+
+
+def _forward(res: CommitteeResults) -> None:
+    frame = forward_view(res.results)
+    if frame.empty:
+        return
+    st.subheader("Forward warehouses and their stock")
+    st.dataframe(frame, hide_index=True, key="committee_forward")
+    st.caption("Fill rate: units shipped from a forward warehouse's stock / units of its stocked "
+               "products asked of it. Lines it lacks or does not stock ship from the central DC "
+               "as a second shipment (split delivery); per-site figures and the stock plan are "
+               "in the tabs below and in the workbook.")
 
 
 def _scenario_cards(r: ScenarioResult) -> None:
@@ -828,7 +875,8 @@ def _differences(res: CommitteeResults) -> None:
 def _breakdowns(res: CommitteeResults) -> None:
     st.subheader("By region and by customer tier")
     names = _table_names(res)
-    titles = {"by_region": "By region", "by_tier": "By tier", "credit_scores": "Credit scores"}
+    titles = {"by_region": "By region", "by_tier": "By tier", "credit_scores": "Credit scores",
+              "forward_stock": "Forward stock per site", "forward_policies": "Stock plan"}
     tabs = st.tabs([titles.get(n, n) for n in names])
     for tab, name in zip(tabs, names, strict=True):
         with tab:
