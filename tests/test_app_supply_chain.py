@@ -186,3 +186,23 @@ def test_tradeoff_curve_cost_falls_with_more_sites_and_today_is_today(
         if row.forward_sites == 0:
             assert row.on_time_simulated == pytest.approx(today.today["on_time_rate"].mean())
     assert (days is not None) or (simulated["forward_sites"] == 0).all()
+
+
+def test_covering_button_shows_maximal_covering_per_p(
+    monkeypatch: pytest.MonkeyPatch, small_dataset: Path
+) -> None:
+    at = _solved_with_rule(monkeypatch, small_dataset)
+    at.number_input(key="sc_cover_n").set_value(2)
+    at.button(key="sc_cover").click().run(timeout=TIMEOUT_S)
+    assert not at.exception and not at.error
+    shown = next(d.value for d in at.dataframe if "covered_share" in d.value.columns)
+    assert shown["max_sites"].tolist() == [0, 1, 2]
+    assert (shown["status"] == "optimal").all()
+    # more sites never cover less, and p = 0 is what the central DCs reach alone
+    assert (np.diff(shown["covered_share"].to_numpy()) >= -1e-12).all()
+    ds = load_dataset(small_dataset)
+    inst = nd.build_location_problem(ds, calibrate(ds), candidates="sites", max_sites=8,
+                                     service_days=2.0)
+    central = (inst.transit_days[inst.central] <= 2.0).any(axis=0)
+    assert shown["covered_share"].iloc[0] == pytest.approx(
+        inst.demand[central].sum() / inst.demand.sum())

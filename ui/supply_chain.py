@@ -22,6 +22,7 @@ import streamlit as st
 from data.dataset import Dataset
 from data.problems import InputError
 from models.inventory import network_design as nd
+from models.inventory.covering import maximal_covering_location
 from scenarios.forward_network import (
     district_assignment,
     network_scenario,
@@ -95,6 +96,7 @@ def render() -> None:
     try:
         _results(ds, outcome)
         _tradeoff(ds, settings, key)
+        _covering(ds, outcome, key)
     except Exception as exc:  # noqa: BLE001 - shown, never a traceback
         st.error(f"Showing the results failed: {type(exc).__name__}: {exc}")
 
@@ -467,6 +469,46 @@ def tradeoff_curve(ds: Dataset, params: ProcessParams, settings: Mapping, n: int
         if progress is not None:
             progress(p + 1, n + 1)
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- covering
+def covering_curve(outcome: nd.LocationOutcome, days: float, n: int,
+                   limit_s: float) -> pd.DataFrame:
+    """Maximal covering on the solved instance's candidates: for p = 0..n forward sites, the
+    most demand within ``days`` of transit (status, share, gap, chosen sites)."""
+    inst = outcome.instance
+    rows = []
+    for p in range(n + 1):
+        r = maximal_covering_location(inst, days, max_sites=p, time_limit_s=limit_s)
+        rows.append({"max_sites": p, "status": r.status, "covered_share": r.covered_share,
+                     "gap": r.gap, "forward_sites": ", ".join(
+                         inst.site_ids[i] for i in r.open_sites if not inst.central[i])})
+    return pd.DataFrame(rows)
+
+
+def _covering(ds: Dataset, outcome: nd.LocationOutcome, key: tuple) -> None:
+    st.subheader("Maximal covering: the most demand within D days for p sites")
+    cols = st.columns(3)
+    days = float(cols[0].number_input("D (days)", min_value=0.5, max_value=14.0, value=2.0,
+                                      step=0.5, key="sc_cover_days"))
+    n = int(cols[1].number_input("Up to p forward sites", min_value=1, max_value=30, value=5,
+                                 key="sc_cover_n"))
+    if cols[2].button("Compute coverage", key="sc_cover"):
+        with st.spinner("Solving maximal covering for each p …"):
+            curve = covering_curve(outcome, days, n, 60.0)
+        st.session_state["sc_cover_rows"] = (key, days, n, curve)
+    stored = st.session_state.get("sc_cover_rows")
+    if stored is None or stored[0] != key:
+        st.caption("Ignores cost: which p sites (besides the central DCs) put the most demand "
+                   "within D days of transit, proven optimal per p.")
+        return
+    curve = stored[3]
+    st.altair_chart(alt.Chart(curve).mark_line(point=True).encode(
+        x=alt.X("max_sites:O", title="Forward sites p"),
+        y=alt.Y("covered_share:Q", title=f"Demand within {stored[1]:g} days",
+                axis=alt.Axis(format="%")),
+        tooltip=list(curve.columns)), width="stretch")
+    st.dataframe(curve, hide_index=True, key="sc_cover_table")
 
 
 # --------------------------------------------------------------------------- downloads
