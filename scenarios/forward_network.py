@@ -19,7 +19,12 @@ from simulation.forward_stock import plan_forward_stock
 from simulation.inputs import SimulationInputs, build_inputs
 from simulation.params import ProcessParams
 from simulation.runner import Progress, run_replications
-from simulation.summary import paired_differences, summarize
+from simulation.summary import (
+    mean_table,
+    paired_differences,
+    per_replication_frame,
+    summarize,
+)
 
 #: KPIs a network moves (order processing and collection do not depend on it)
 NETWORK_KPIS = ("on_time_rate", "remote_delivery_days", "complaint_rate")
@@ -80,13 +85,11 @@ def simulate_network(dataset: Dataset, params: ProcessParams, forward_sites: lis
 
         runs.append(run_replications(planned, params, scenario, replications=replications,
                                      seed=seed, workers=workers, progress=tick))
-    per_rep = [pd.DataFrame([{"replication": r.replication, **r.kpis} for r in run])
-               for run in runs]
+    per_rep = [per_replication_frame(run) for run in runs]
     today_df = today if today is not None else per_rep[0]
     network_df = per_rep[-1]
     details = tuple(d for d in FORWARD_DETAILS if d in network_df.columns)
     frames = [r.by_site for r in runs[-1] if len(r.by_site)]
-    by_site = (pd.concat(frames).groupby("site_id").mean(numeric_only=True).reset_index()
-               if frames else pd.DataFrame())
+    by_site = mean_table(frames, "site_id") if frames else pd.DataFrame()
     return NetworkCheck(today_df, network_df, summarize(network_df, NETWORK_KPIS + details),
                         paired_differences(today_df, network_df, NETWORK_KPIS), by_site)

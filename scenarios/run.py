@@ -26,7 +26,13 @@ from simulation.kpis import KPI_NAMES
 from simulation.params import ProcessParams
 from simulation.replication import ReplicationResult
 from simulation.runner import Progress, run_replications
-from simulation.summary import stage_summary, summarize, target_verdicts
+from simulation.summary import (
+    mean_table,
+    per_replication_frame,
+    stage_summary,
+    summarize,
+    target_verdicts,
+)
 
 
 @dataclass(frozen=True)
@@ -134,10 +140,6 @@ class SimulationRun:
     results: list[ReplicationResult]
 
 
-def _mean_table(frames: list[pd.DataFrame], key: str) -> pd.DataFrame:
-    return pd.concat(frames).groupby(key).mean(numeric_only=True).reset_index()
-
-
 def _grouped_summary(frames: list[pd.DataFrame], key: str) -> dict:
     """``{group: {kpi: {"mean", "ci95", "p10", "p90"}}}`` over replications."""
     stacked = pd.concat(frames)
@@ -155,7 +157,7 @@ def simulate(loaded: LoadedScenario, prepared: Prepared, *, replications: int | 
     results = run_replications(prepared.inputs, prepared.params, scenario,
                                replications=replications, seed=seed, workers=workers,
                                scheduler=scheduler, progress=progress)
-    per_rep = pd.DataFrame([{"replication": r.replication, **r.kpis} for r in results])
+    per_rep = per_replication_frame(results)
     details = [c for c in per_rep.columns if c not in ("replication", *KPI_NAMES)]
     payload = {
         "scenario": scenario.name,
@@ -176,14 +178,14 @@ def simulate(loaded: LoadedScenario, prepared: Prepared, *, replications: int | 
         "window": {"warmup_days": scenario.warmup_days, "horizon_days": scenario.horizon_days},
         "runtime_s": time.perf_counter() - started,
     }
-    tables = {"by_region": _mean_table([r.by_region for r in results], "region"),
-              "by_tier": _mean_table([r.by_tier for r in results], "tier")}
+    tables = {"by_region": mean_table([r.by_region for r in results], "region"),
+              "by_tier": mean_table([r.by_tier for r in results], "tier")}
     if prepared.credit_scores is not None:
         tables["credit_scores"] = prepared.credit_scores.reset_index()
     if prepared.inputs.forward is not None:
         frames = [r.by_site for r in results if len(r.by_site)]
         if frames:
-            tables["forward_stock"] = _mean_table(frames, "site_id")
+            tables["forward_stock"] = mean_table(frames, "site_id")
         tables["forward_policies"] = prepared.inputs.forward.policies
     return SimulationRun(payload, per_rep, tables, results)
 

@@ -116,7 +116,7 @@ def plan_forward_stock(dataset: Dataset, params: ProcessParams, inputs: Simulati
         max_products=lev.forward_max_products)
     if table.empty:
         table = pd.DataFrame(columns=["site_id", "product_id", "policy", "s_units", "Q_units",
-                                      "S_units", "review_days", "protection_days",
+                                      "S_units", "review_days", "lead_time_days",
                                       "lead_time_sd_days"])
     product_pos = {p: i for i, p in enumerate(inputs.product_id)}
     stock = ForwardStock(
@@ -128,8 +128,7 @@ def plan_forward_stock(dataset: Dataset, params: ProcessParams, inputs: Simulati
         order_qty=table["Q_units"].to_numpy(dtype=float),
         order_up_to=table["S_units"].to_numpy(dtype=float),
         review_days=table["review_days"].to_numpy(dtype=float),
-        lead_days=(table["protection_days"].to_numpy(dtype=float)
-                   - np.nan_to_num(table["review_days"].to_numpy(dtype=float))),
+        lead_days=table["lead_time_days"].to_numpy(dtype=float),
         lead_sd_days=table["lead_time_sd_days"].to_numpy(dtype=float),
         policies=table.reset_index(drop=True))
     return replace(inputs, forward=stock)

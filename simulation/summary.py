@@ -84,3 +84,13 @@ def stage_summary(stage_frames: list[pd.DataFrame]) -> dict:
                     "mean_queue_length": row["mean_queue_length"],
                     "visits_per_replication": row["visits"]}
             for stage, row in means.iterrows()}
+
+
+def per_replication_frame(results) -> pd.DataFrame:
+    """One row per replication: ``replication`` and its KPIs (overall and details)."""
+    return pd.DataFrame([{"replication": r.replication, **r.kpis} for r in results])
+
+
+def mean_table(frames: list[pd.DataFrame], key: str) -> pd.DataFrame:
+    """Per-replication tables stacked and averaged per ``key`` (e.g. region, site_id)."""
+    return pd.concat(frames).groupby(key).mean(numeric_only=True).reset_index()

@@ -79,7 +79,7 @@ def render() -> None:
                     nd.build_location_problem(ds, params, **location_kwargs(settings)),
                     settings["time_limit_s"],
                 )
-            st.session_state["sc_outcome"] = (key, outcome)
+            _keep("sc_outcome", key, outcome)
         except InputError as exc:
             st.error(f"The location problem was refused: {exc}")
             return
@@ -87,18 +87,28 @@ def render() -> None:
             st.error(f"Solving failed: {type(exc).__name__}: {exc}")
             return
 
-    stored = st.session_state.get("sc_outcome")
-    if stored is None or stored[0] != key:
+    outcome = _kept("sc_outcome", key)
+    if outcome is None:
         st.info("Choose the settings in the sidebar and press **Solve**. Nothing is solved "
                 "until then.")
         return
-    outcome = stored[1]
     try:
         _results(ds, outcome)
         _tradeoff(ds, settings, key)
         _covering(ds, outcome, key)
     except Exception as exc:  # noqa: BLE001 - shown, never a traceback
         st.error(f"Showing the results failed: {type(exc).__name__}: {exc}")
+
+
+def _keep(name: str, key: tuple, value: object) -> None:
+    """Keep a computed result in the session with the settings it was computed for."""
+    st.session_state[name] = (key, value)
+
+
+def _kept(name: str, key: tuple) -> object | None:
+    """The kept result ``name`` if it was computed for these settings, else None."""
+    stored = st.session_state.get(name)
+    return stored[1] if stored is not None and stored[0] == key else None
 
 
 def _sidebar() -> dict:
@@ -345,23 +355,23 @@ def _simulated_service(ds: Dataset, outcome: nd.LocationOutcome, assignment: pd.
             fill_rate=fill_rate, policy=policy, horizon_days=SIM_HORIZON_DAYS,
             warmup_days=SIM_WARMUP_DAYS, workers=None, inputs=_inputs(ds, fp, as_of),
             progress=lambda done, total: bar.progress(done / total))
-        st.session_state["sc_network"] = (key, check)
-    stored = st.session_state.get("sc_network")
-    if stored is None or stored[0] != key:
+        _keep("sc_network", key, check)
+    check = _kept("sc_network", key)
+    if check is None:
         st.caption(f"Press the button to run {reps} replications of a year of orders through "
                    "today's network and the chosen one (same seeds, so the difference is "
                    "paired).")
         return None
-    table = network_table(stored[1])
+    table = network_table(check)
     cols = st.columns(3)
     for col, row in zip(cols, table.itertuples(index=False), strict=False):
         col.metric(row.kpi, row.network_text, row.difference_text, delta_color=row.delta_color)
-    st.dataframe(table.drop(columns=["network_text", "difference_text", "delta_color"]),
-                 hide_index=True, key="sc_network_table")
-    if len(stored[1].by_site):
+    shown = table.drop(columns=["network_text", "difference_text", "delta_color"])
+    st.dataframe(shown, hide_index=True, key="sc_network_table")
+    if len(check.by_site):
         st.markdown("**Per forward site** (mean over replications)")
-        st.dataframe(stored[1].by_site, hide_index=True, key="sc_network_sites")
-    return table.drop(columns=["network_text", "difference_text", "delta_color"])
+        st.dataframe(check.by_site, hide_index=True, key="sc_network_sites")
+    return shown
 
 
 _NETWORK_LABELS = {"on_time_rate": ("On-time delivery", True),
@@ -411,12 +421,11 @@ def _tradeoff(ds: Dataset, settings: Mapping, key: tuple) -> None:
         curve = tradeoff_curve(ds, params, settings, n, limit,
                                simulate_replications=2 if simulate else 0,
                                progress=lambda done, total: bar.progress(done / total))
-        st.session_state["sc_tradeoff_rows"] = (key, n, simulate, curve)
-    stored = st.session_state.get("sc_tradeoff_rows")
-    if stored is None or stored[0] != key:
+        _keep("sc_tradeoff_rows", key, curve)
+    curve = _kept("sc_tradeoff_rows", key)
+    if curve is None:
         st.caption("Press the button to solve for max forward sites p = 0..N.")
         return
-    curve = stored[3]
     simulated = "on_time_simulated" in curve.columns
     share = "on_time_simulated" if simulated else f"within_{TRADEOFF_DAYS}_days"
     title = ("Simulated on-time delivery (mean of replications)" if simulated else
@@ -496,16 +505,16 @@ def _covering(ds: Dataset, outcome: nd.LocationOutcome, key: tuple) -> None:
     if cols[2].button("Compute coverage", key="sc_cover"):
         with st.spinner("Solving maximal covering for each p …"):
             curve = covering_curve(outcome, days, n, 60.0)
-        st.session_state["sc_cover_rows"] = (key, days, n, curve)
-    stored = st.session_state.get("sc_cover_rows")
-    if stored is None or stored[0] != key:
+        _keep("sc_cover_rows", key, (days, curve))
+    stored = _kept("sc_cover_rows", key)
+    if stored is None:
         st.caption("Ignores cost: which p sites (besides the central DCs) put the most demand "
                    "within D days of transit, proven optimal per p.")
         return
-    curve = stored[3]
+    shown_days, curve = stored
     st.altair_chart(alt.Chart(curve).mark_line(point=True).encode(
         x=alt.X("max_sites:O", title="Forward sites p"),
-        y=alt.Y("covered_share:Q", title=f"Demand within {stored[1]:g} days",
+        y=alt.Y("covered_share:Q", title=f"Demand within {shown_days:g} days",
                 axis=alt.Axis(format="%")),
         tooltip=list(curve.columns)), width="stretch")
     st.dataframe(curve, hide_index=True, key="sc_cover_table")

@@ -527,6 +527,7 @@ def site_policies(
                 )
             row.update(
                 protection_days=lead + (review_days or 0.0),
+                lead_time_days=lead,
                 lead_time_sd_days=lead_time_sd_days,
                 safety_stock_units=pol.safety_stock,
                 expected_on_hand_units=pol.expected_on_hand,
