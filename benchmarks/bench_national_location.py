@@ -48,7 +48,7 @@ def main() -> None:
 def covering(ds, params, args) -> None:
     print(f"{'candidates':<12}{'p':>4}{'status':>10}{'covered':>9}{'gap':>10}{'s':>7}")
     for candidates in ("prefectures", "sites"):
-        inst = build_location_problem(ds, params, candidates=candidates)
+        inst = build_location_problem(ds, params.transit, candidates=candidates)
         for p in (0, 1, 3, 5, 10):
             r = maximal_covering_location(inst, 2.0, max_sites=p, time_limit_s=args.time_limit)
             gap = "—" if r.gap is None else f"{r.gap:.1e}"
@@ -60,7 +60,7 @@ def location(ds, params, args) -> None:
     print(f"{'candidates':<12}{'rule':<26}{'solver':<9}{'status':<10}{'gap':>10}{'s':>8}  method")
     for candidates in ("prefectures", "sites"):
         for rule, kw in RULES.items():
-            inst = build_location_problem(ds, params, candidates=candidates, **kw)
+            inst = build_location_problem(ds, params.transit, candidates=candidates, **kw)
             solvers = {"ours": lambda i=inst: solve_location(i, args.time_limit).result}
             if kw:
                 solvers["one MILP"] = lambda i=inst: _solve_with_rows(i, args.time_limit)

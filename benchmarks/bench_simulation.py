@@ -23,10 +23,9 @@ import pandas as pd
 import simpy
 
 from data.dataset import Dataset, load_dataset
+from scenarios.run import configure
 from scenarios.schema import Scenario
 from simulation.calibrate import calibrate
-from simulation.forward_stock import plan_forward_stock
-from simulation.inputs import build_inputs
 from simulation.order_flow import draw_orders, run_order_flow
 from simulation.replication import replication_streams, run_replication
 from simulation.runner import run_replications
@@ -76,18 +75,18 @@ def main() -> None:
     print(f"calibrate {args.dataset}: {time.perf_counter() - t:.1f} s", flush=True)
     forward = [s for s in args.forward.split(",") if s]
     scen = baseline(forward)
-    inputs = plan_forward_stock(ds, params, build_inputs(ds), scen)
+    inputs, config = configure(ds, params, scen)
     raw, model, walls = [], [], []
     for r in range(args.repeat):
         simpy.Environment.step = _counting_step
         raw.append(raw_simpy(1_000_000))
         draws = draw_orders(inputs, params, scen.horizon_days, replication_streams(20261, r))
         STEPS["n"] = 0
-        flow = run_order_flow(inputs, params, scen, draws)
+        flow = run_order_flow(inputs, params, config, draws)
         model.append(STEPS["n"] / flow.event_loop_s)
         simpy.Environment.step = _step
         t = time.perf_counter()
-        run_replication(inputs, params, scen, r)
+        run_replication(inputs, params, config, r)
         walls.append(time.perf_counter() - t)
         print(f"repeat {r}: raw {raw[-1]:,.0f} ev/s; model event loop {model[-1]:,.0f} ev/s "
               f"({STEPS['n']:,} events in {flow.event_loop_s:.1f} s); whole replication "
@@ -99,7 +98,7 @@ def main() -> None:
           f"{statistics.median(walls):.1f} s")
     if args.replications:
         t = time.perf_counter()
-        run_replications(inputs, params, scen, replications=args.replications, seed=20261,
+        run_replications(inputs, params, config, replications=args.replications, seed=20261,
                          workers=args.workers)
         print(f"{args.replications} replications on {args.workers} local processes: "
               f"{time.perf_counter() - t:.0f} s", flush=True)
@@ -115,12 +114,12 @@ def main() -> None:
               f"({len(tables['orders']):,} orders)", flush=True)
         t = time.perf_counter()
         big_params = calibrate(big)
-        big_inputs = build_inputs(big)
+        big_inputs, big_config = configure(big, big_params, scen)
         print(f"large: calibrate + inputs {time.perf_counter() - t:.0f} s", flush=True)
         with LocalCluster(n_workers=args.workers, threads_per_worker=1, host="127.0.0.1",
                           dashboard_address=None) as cluster:
             t = time.perf_counter()
-            run_replications(big_inputs, big_params, scen, replications=args.workers,
+            run_replications(big_inputs, big_params, big_config, replications=args.workers,
                              seed=20261, scheduler=cluster.scheduler_address)
             print(f"large: {args.workers} replications on a local Dask cluster "
                   f"({args.workers} workers): {time.perf_counter() - t:.0f} s", flush=True)

@@ -1,6 +1,6 @@
 """Today's KPIs measured from a data set's own history (no simulation, no assumption).
 
-Uses the KPI definitions of :mod:`simulation.kpis` over a measurement period that ends on
+Uses the KPI definitions of :mod:`data.kpis` over a measurement period that ends on
 the data set's ``as_of`` day: overall, by region, by customer type and by month.
 """
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from data.dataset import Dataset
-from simulation.kpis import KPI_NAMES, Ledger, Window, aging, ledger_kpis, order_kpis
+from data.kpis import KPI_NAMES, Ledger, Window, aging, ledger_kpis, order_kpis
 
 DEFAULT_PERIOD_DAYS = 365
 DEFAULT_DSO_PERIOD_DAYS = 90

@@ -311,7 +311,7 @@ def cmd_warehouses_solve(args: argparse.Namespace) -> int:
               if loaded.process_path is not None else calibrate(ds))
     lev = loaded.scenario.logistics
     instance = build_location_problem(
-        ds, params, candidates=args.candidates, max_sites=lev.warehouse_max_sites,
+        ds, params.transit, candidates=args.candidates, max_sites=lev.warehouse_max_sites,
         budget_cny=lev.warehouse_budget_cny, service_days=lev.warehouse_service_days,
         service_share=lev.warehouse_service_share)
     outcome = solve_location(instance, args.time_limit)

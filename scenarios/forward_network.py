@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from data.dataset import Dataset
+from scenarios.run import configure
 from scenarios.schema import Scenario
-from simulation.forward_stock import plan_forward_stock
 from simulation.inputs import SimulationInputs, build_inputs
 from simulation.params import ProcessParams
 from simulation.runner import Progress, run_replications
@@ -29,13 +29,6 @@ from simulation.summary import (
 #: KPIs a network moves (order processing and collection do not depend on it)
 NETWORK_KPIS = ("on_time_rate", "remote_delivery_days", "complaint_rate")
 FORWARD_DETAILS = ("forward_fill_rate", "forward_order_share", "split_delivery_rate")
-
-
-def district_assignment(assignment: pd.DataFrame) -> dict[str, str]:
-    """District (``customer_id`` of the location model) → the site serving the largest share
-    of it, from :func:`models.inventory.network_design.assignment_frame`."""
-    pairs = assignment.sort_values("share", kind="stable")
-    return dict(zip(pairs["customer_id"], pairs["site_id"], strict=True))  # largest share last
 
 
 def network_scenario(forward_sites: list[str], *, fill_rate: float = 0.98,
@@ -77,13 +70,13 @@ def simulate_network(dataset: Dataset, params: ProcessParams, forward_sites: lis
     runs = []
     for k, sites in enumerate(todo):
         scenario = network_scenario(sites, fill_rate=fill_rate, policy=policy, **common)
-        planned = plan_forward_stock(dataset, params, inputs, scenario, assignment)
+        _, config = configure(dataset, params, scenario, inputs=inputs, assignment=assignment)
 
         def tick(done: int, total: int, offset: int = k * replications) -> None:
             if progress is not None:
                 progress(offset + done, len(todo) * replications)
 
-        runs.append(run_replications(planned, params, scenario, replications=replications,
+        runs.append(run_replications(inputs, params, config, replications=replications,
                                      seed=seed, workers=workers, progress=tick))
     per_rep = [per_replication_frame(run) for run in runs]
     today_df = today if today is not None else per_rep[0]

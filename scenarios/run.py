@@ -1,28 +1,41 @@
 """Compose a scenario run: data set → calibration → models → simulation → summary → store.
 
-This is the one place that turns a validated scenario into the JSON contract of
-``pharmaops run`` (see ``docs/simulation.md``); the CLI and the app call it.
+This is the one translator from a scenario to the simulation: :func:`simulation_config` turns
+a validated scenario and the models' answers (credit tiers, the location model's sites and
+assignment, the stock plan) into the :class:`~simulation.config.SimulationConfig` the
+simulation consumes; :func:`simulate` turns the replications into the JSON contract of
+``pharmaops run`` (see ``docs/simulation.md``). The CLI and the app call these.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import numpy as np
 import pandas as pd
 
 from data.dataset import Dataset, load_dataset
+from data.kpis import KPI_NAMES
 from data.problems import Problem, ScenarioError
-from scenarios.forward_network import district_assignment
 from scenarios.jsonio import json_ready
 from scenarios.loading import LoadedScenario
+from scenarios.network_plan import build_network_plan, district_assignment
 from scenarios.schema import Scenario
 from scenarios.store import RunRecord, RunStore, code_version
 from simulation.calibrate import calibrate
-from simulation.forward_stock import plan_forward_stock
+from simulation.config import (
+    CreditPolicy,
+    DeliveryPolicy,
+    Effects,
+    NetworkPlan,
+    OrderPolicy,
+    SimulationConfig,
+    Terms,
+)
 from simulation.inputs import SimulationInputs, build_inputs
-from simulation.kpis import KPI_NAMES
 from simulation.params import ProcessParams
 from simulation.replication import ReplicationResult
 from simulation.runner import Progress, run_replications
@@ -42,6 +55,7 @@ class Prepared:
     dataset: Dataset
     params: ProcessParams
     inputs: SimulationInputs
+    config: SimulationConfig
     credit_scores: pd.DataFrame | None
     #: forward warehouses chosen by the location model ("optimize"); None = the scenario's own
     forward_warehouses: tuple[str, ...] | None = None
@@ -70,7 +84,7 @@ def choose_warehouses(ds: Dataset, params: ProcessParams, scenario: Scenario,
 
     lev = scenario.logistics
     instance = build_location_problem(
-        ds, params, candidates="sites", max_sites=lev.warehouse_max_sites,
+        ds, params.transit, candidates="sites", max_sites=lev.warehouse_max_sites,
         budget_cny=lev.warehouse_budget_cny, service_days=lev.warehouse_service_days,
         service_share=lev.warehouse_service_share)
     outcome = solve_location(instance, time_limit_s)
@@ -83,13 +97,18 @@ def choose_warehouses(ds: Dataset, params: ProcessParams, scenario: Scenario,
     return outcome.forward_site_ids, json_ready(outcome.summary()), assignment
 
 
+def _resolved(scenario: Scenario, chosen: tuple[str, ...] | None) -> Scenario:
+    """``scenario`` with "optimize" replaced by the chosen site ids (None: as it is)."""
+    if chosen is None:
+        return scenario
+    logistics = scenario.logistics.model_copy(
+        update={"forward_warehouses": list(chosen) or "none"})
+    return scenario.model_copy(update={"logistics": logistics})
+
+
 def resolved_scenario(scenario: Scenario, prepared: Prepared) -> Scenario:
     """The scenario the replications run: "optimize" replaced by the chosen site ids."""
-    if prepared.forward_warehouses is None:
-        return scenario
-    chosen = list(prepared.forward_warehouses) or "none"
-    logistics = scenario.logistics.model_copy(update={"forward_warehouses": chosen})
-    return scenario.model_copy(update={"logistics": logistics})
+    return _resolved(scenario, prepared.forward_warehouses)
 
 
 def _warehouses_payload(scenario: Scenario, prepared: Prepared) -> dict:
@@ -100,10 +119,59 @@ def _warehouses_payload(scenario: Scenario, prepared: Prepared) -> dict:
             "forward_warehouses": list(chosen) if isinstance(chosen, list) else []}
 
 
+def account_terms(inputs: SimulationInputs, scenario: Scenario,
+                  credit_tier: pd.Series | None = None) -> np.ndarray:
+    """Each account's payment terms: the scenario's terms for its credit tier (premium /
+    ordinary / risk per customer_id; every account ordinary when not scored)."""
+    lev = scenario.credit
+    tier = (np.full(inputs.customers, "ordinary", dtype=object) if credit_tier is None else
+            pd.Series(inputs.customer_id).map(credit_tier).fillna("ordinary")
+            .to_numpy(dtype=object))
+    terms = np.select([tier == "premium", tier == "risk"],
+                      [lev.premium_terms, lev.risk_terms], lev.ordinary_terms)
+    return np.array([Terms(t).value for t in terms], dtype=object)
+
+
+def simulation_config(scenario: Scenario, network: NetworkPlan,
+                      terms: np.ndarray) -> SimulationConfig:
+    """The simulation's config for ``scenario`` (its ``forward_warehouses`` resolved), with the
+    network plan and each account's terms decided beforehand."""
+    o, lg, c = scenario.orders, scenario.logistics, scenario.credit
+    effects = {f: getattr(scenario.assumptions, f) for f in Effects.__dataclass_fields__}
+    return SimulationConfig(
+        name=scenario.name, horizon_days=scenario.horizon_days,
+        warmup_days=scenario.warmup_days, seed=scenario.seed, network=network,
+        credit=CreditPolicy(account_terms=terms, e_invoice=c.e_invoice,
+                            online_payment=c.online_payment,
+                            automated_reminders=c.reminders == "automated"),
+        orders=OrderPolicy(app_channel_share=o.app_channel_share,
+                           auto_approval_tiers=frozenset(o.auto_approval_tiers),
+                           abnormal_order_threshold_cny=o.abnormal_order_threshold_cny,
+                           esign_approval_hours=o.esign_approval_hours,
+                           real_time_stock=o.stock_sync == "real_time"),
+        delivery=DeliveryPolicy(strategic_partner=lg.carrier == "strategic_partner",
+                                remote_limit_days=lg.remote_limit_days, tracking=lg.tracking),
+        effects=Effects(**effects))
+
+
+def configure(dataset: Dataset, params: ProcessParams, scenario: Scenario, *,
+              inputs: SimulationInputs | None = None, credit_tier: pd.Series | None = None,
+              assignment: Mapping[str, str] | None = None
+              ) -> tuple[SimulationInputs, SimulationConfig]:
+    """Inputs and config of ``scenario`` (``forward_warehouses`` a list or "none"): the
+    network plan with its stock (``assignment``: district → site, the location model's) and
+    each account's terms (``credit_tier`` per customer_id)."""
+    inputs = inputs if inputs is not None else build_inputs(dataset)
+    network = build_network_plan(dataset, params.transit, inputs, scenario, assignment)
+    return inputs, simulation_config(scenario, network,
+                                     account_terms(inputs, scenario, credit_tier))
+
+
 def prepare(loaded: LoadedScenario, dataset: Dataset | None = None) -> Prepared:
-    """Load the data set, calibrate today's process from it, and apply the models the
-    scenario's levers call for (credit scores → credit tiers; forward_warehouses = "optimize" →
-    the location model's chosen sites, see :func:`choose_warehouses`)."""
+    """Load the data set, calibrate today's process from it, apply the models the scenario's
+    levers call for (credit scores → credit tiers → terms; forward_warehouses = "optimize" →
+    the location model's chosen sites, see :func:`choose_warehouses`; the stock plan) and
+    build the simulation's config."""
     ds = dataset if dataset is not None else load_dataset(loaded.dataset_path)
     if loaded.process_path is not None:  # the process owner's own description
         params = ProcessParams.model_validate_json(loaded.process_path.read_bytes())
@@ -123,11 +191,10 @@ def prepare(loaded: LoadedScenario, dataset: Dataset | None = None) -> Prepared:
     chosen, warehouses, assignment = None, None, None
     if scenario.logistics.forward_warehouses == "optimize":
         chosen, warehouses, assignment = choose_warehouses(ds, params, scenario)
-    prepared = Prepared(ds, params, build_inputs(ds, credit_tier), scores, chosen, warehouses)
-    # forward stock for the sites the simulation will open: assortment and reorder policies
-    inputs = plan_forward_stock(ds, params, prepared.inputs,
-                                resolved_scenario(scenario, prepared), assignment)
-    return replace(prepared, inputs=inputs)
+    resolved = _resolved(scenario, chosen)
+    inputs, config = configure(ds, params, resolved, credit_tier=credit_tier,
+                               assignment=assignment)
+    return Prepared(ds, params, inputs, config, scores, chosen, warehouses)
 
 
 @dataclass(frozen=True)
@@ -154,7 +221,7 @@ def simulate(loaded: LoadedScenario, prepared: Prepared, *, replications: int | 
     replications = replications or scenario.replications
     seed = scenario.seed if seed is None else seed
     started = time.perf_counter()
-    results = run_replications(prepared.inputs, prepared.params, scenario,
+    results = run_replications(prepared.inputs, prepared.params, prepared.config,
                                replications=replications, seed=seed, workers=workers,
                                scheduler=scheduler, progress=progress)
     per_rep = per_replication_frame(results)
@@ -182,11 +249,12 @@ def simulate(loaded: LoadedScenario, prepared: Prepared, *, replications: int | 
               "by_tier": mean_table([r.by_tier for r in results], "tier")}
     if prepared.credit_scores is not None:
         tables["credit_scores"] = prepared.credit_scores.reset_index()
-    if prepared.inputs.forward is not None:
+    stock = prepared.config.network.stock
+    if stock is not None:
         frames = [r.by_site for r in results if len(r.by_site)]
         if frames:
             tables["forward_stock"] = mean_table(frames, "site_id")
-        tables["forward_policies"] = prepared.inputs.forward.policies
+        tables["forward_policies"] = stock.policies
     return SimulationRun(payload, per_rep, tables, results)
 
 
@@ -199,7 +267,7 @@ def _forward_stock_payload(scenario: Scenario, prepared: Prepared,
                            results: list[ReplicationResult]) -> dict | None:
     """The forward stock's policy settings and, per forward warehouse, its simulated fill
     rate, orders and split deliveries over replications (None without forward stock)."""
-    fw = prepared.inputs.forward
+    fw = prepared.config.network.stock
     if fw is None:
         return None
     lev = scenario.logistics

@@ -22,7 +22,8 @@ from data.calendar import CLOSE_HOUR, OPEN_HOUR, weekday_of, working_hours_betwe
 from data.dataset import Dataset
 from data.geography import great_circle_km
 from data.tables import CHANNELS
-from simulation.params import Dist, PaymentParams, ProcessParams, TransitParams
+from models.transit import TransitParams
+from simulation.params import Dist, PaymentParams, ProcessParams
 
 #: road km / great-circle km; cannot be separated from km_per_day (docs/calibration.md)
 DETOUR_FACTOR = 1.3

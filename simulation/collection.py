@@ -5,8 +5,8 @@ through SimPy events: invoice date (paper delay or e-invoice), due date by the a
 terms, intended lateness by account type and the account's own factor, reminders (manual ones
 are sometimes forgotten; automated ones are not and start earlier), online payment, cash
 discount, default and write-off. The mechanism and its parameters are
-:class:`simulation.params.PaymentParams`; the lever effects are the scenario's
-``[assumptions]``. Days are counted from the simulation epoch.
+:class:`simulation.params.PaymentParams`; each account's terms and the lever effects come from
+the :class:`~simulation.config.SimulationConfig`. Days are counted from the simulation epoch.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import gamma as gamma_dist
 
-from scenarios.schema import Scenario
+from simulation.config import SimulationConfig, Terms
 from simulation.params import ProcessParams
 
 MAX_REMINDERS = 12
@@ -55,33 +55,29 @@ def _month_end_days(day: np.ndarray, epoch: pd.Timestamp) -> np.ndarray:
 
 
 def collect(customer: np.ndarray, amount: np.ndarray, invoice_day: np.ndarray,
-            customer_type: np.ndarray, customer_id: np.ndarray, credit_tier: np.ndarray,
-            epoch: pd.Timestamp, params: ProcessParams, scenario: Scenario,
-            u: np.ndarray) -> Invoices:
+            customer_type: np.ndarray, customer_id: np.ndarray, epoch: pd.Timestamp,
+            params: ProcessParams, config: SimulationConfig, u: np.ndarray) -> Invoices:
     """Draw the payment life of each invoice. ``customer`` indexes the account arrays; ``u``
     holds ``DRAWS_PER_INVOICE`` uniform draws per invoice (rows), drawn by the caller per
     order so the same order sees the same draws in every scenario."""
-    pp, lev, assume = params.payment, scenario.credit, scenario.assumptions
+    pp, lev, assume = params.payment, config.credit, config.effects
     n = len(amount)
     ctype = customer_type[customer]
-    tier = credit_tier[customer]
+    terms = lev.account_terms[customer]
     cid = customer_id[customer]
-    terms = np.select([tier == "premium", tier == "risk"],
-                      [lev.premium_terms, lev.risk_terms], lev.ordinary_terms)
     month_due = _month_end_days(invoice_day, epoch) + pp.settlement_days_after_month_end
-    due = np.where(terms == "extended_75_days", invoice_day + 75.0, month_due)
+    due = np.where(terms == Terms.EXTENDED_75_DAYS, invoice_day + 75.0, month_due)
     # intended lateness (before reminders), account factor on the type's mean
     type_mean = float(np.mean(list(pp.lateness_mean_days.values())))
     mean = _lookup(ctype, pp.lateness_mean_days, type_mean)
     factor = _lookup(cid, pp.customer_lateness_factor, 1.0)
-    if lev.ordinary_terms == "monthly_plus_quarterly_rebate":
-        factor = np.where(terms == "monthly_plus_quarterly_rebate",
-                          factor * assume.rebate_lateness_factor, factor)
+    factor = np.where(terms == Terms.MONTHLY_PLUS_QUARTERLY_REBATE,
+                      factor * assume.rebate_lateness_factor, factor)
     lateness = (gamma_dist.ppf(np.clip(u[0], 1e-12, 1 - 1e-12), pp.lateness_shape,
                                scale=mean * factor / pp.lateness_shape)
                 - u[1] * pp.early_payment_days)
     # reminders
-    if lev.reminders == "automated":
+    if lev.automated_reminders:
         first, every, p_sent = (assume.automated_reminder_first_days,
                                 assume.automated_reminder_interval_days, 1.0)
     else:
@@ -101,7 +97,7 @@ def collect(customer: np.ndarray, amount: np.ndarray, invoice_day: np.ndarray,
                               -pp.early_payment_days)
     pay_day = np.maximum(invoice_day, due + np.round(lateness))
     # cash discount: premium invoices taken up are paid early, 1% off the invoice
-    discount = (terms == "cash_discount_1pct") & (u[2] < assume.cash_discount_take_up)
+    discount = (terms == Terms.CASH_DISCOUNT_1PCT) & (u[2] < assume.cash_discount_take_up)
     amount = np.where(discount, np.round(amount * 0.99, 2), amount)
     pay_day = np.where(discount, invoice_day + np.floor(u[3] * (assume.cash_discount_pay_days
                                                                 + 1)), pay_day)

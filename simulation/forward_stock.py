@@ -1,47 +1,35 @@
-"""Forward warehouses' stock as the simulation runs it: which site serves each account, which
-products each forward warehouse stocks, and each (site, product) reorder policy.
+"""Forward warehouses' stock during a run: the plan's arrays and the keeper of the stock.
 
-The plan comes from the models (:func:`plan_forward_stock`): the location model's assignment
-(or the nearest open site), the forward assortment and the (s, Q) / (R, S) policies of
-:mod:`models.inventory.stocking`, sized for the scenario's fill-rate target on the history's
-demand. The order flow (:mod:`simulation.order_flow`) then keeps the stock: an order line is
-shipped from the forward warehouse as far as its stock goes; what the forward warehouse does not
-stock, or lacks, comes from the account's nearest central DC as a second shipment (a split
+The plan (which products each forward warehouse stocks, and each (site, product) reorder
+policy) is made before the simulation, from the stocking model (``scenarios.network_plan``),
+and reaches the simulation in :class:`simulation.config.NetworkPlan`. The order flow
+(:mod:`simulation.order_flow`) asks :class:`StockKeeper` for each order's lines: a line is
+shipped from the forward warehouse as far as its stock goes; what the forward warehouse does
+not stock, or lacks, comes from the account's nearest central DC as a second shipment (a split
 delivery). Replenishment from the central DC arrives after a gamma-distributed lead time
 (mean = order handling + trunk transit central DC → site, sd a stated assumption).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+import math
+from dataclasses import dataclass
+from enum import IntEnum
 
 import numpy as np
 import pandas as pd
-
-from data.geography import great_circle_km
-
-if TYPE_CHECKING:
-    from collections.abc import Mapping
-
-    from data.dataset import Dataset
-    from scenarios.schema import Scenario
-    from simulation.inputs import SimulationInputs
-    from simulation.params import ProcessParams
+import simpy
 
 
 @dataclass(frozen=True)
 class ForwardStock:
-    """Arrays the order flow needs (site and product indices refer to the inputs' tables).
-
-    One policy row per stocked (site, product): ``policy`` "sQ" (continuous review: when the
-    inventory position falls to ``reorder_point`` s, order ``order_qty`` Q, as many times as
-    needed to rise above s) or "RS" (every ``review_days`` R, order up to ``order_up_to`` S).
-    Units are order-line units; times are days.
+    """One policy row per stocked (site, product) (indices refer to the inputs' tables):
+    ``policy`` "sQ" (continuous review: when the inventory position falls to ``reorder_point``
+    s, order ``order_qty`` Q, as many times as needed to rise above s) or "RS" (every
+    ``review_days`` R, order up to ``order_up_to`` S). Units are order-line units; times are
+    days.
     """
 
-    customer_site: np.ndarray   # per account: index of the serving site (forward or central)
-    backup_site: np.ndarray     # per account: index of its nearest central DC
     row_site: np.ndarray
     row_product: np.ndarray
     policy: np.ndarray          # "sQ" / "RS" per row
@@ -60,82 +48,109 @@ class ForwardStock:
                         self.order_up_to)
 
 
-def nearest_sites(inputs: SimulationInputs, open_sites: np.ndarray) -> np.ndarray:
-    """Index of the nearest (great-circle) open site for each account."""
-    km = inputs.km_to_sites()
-    km[:, ~open_sites] = np.inf
-    return km.argmin(axis=1)
-
-
-def replenishment_lead_days(inputs: SimulationInputs, params: ProcessParams,
-                            handling_days: float) -> np.ndarray:
-    """Mean lead time per site from its nearest central DC, days: order handling at the DC plus
-    trunk transit ``base_days + road km / km_per_day`` (no last mile; 0 km for a DC itself)."""
-    central = np.flatnonzero(inputs.site_central)
-    km = great_circle_km(inputs.site_lon[:, None], inputs.site_lat[:, None],
-                         inputs.site_lon[None, central], inputs.site_lat[None, central]).min(axis=1)
-    tp = params.transit
-    return handling_days + tp.base_days + km * tp.detour_factor / tp.km_per_day
-
-
-def plan_forward_stock(dataset: Dataset, params: ProcessParams, inputs: SimulationInputs,
-                       scenario: Scenario,
-                       assignment: Mapping[str, str] | None = None) -> SimulationInputs:
-    """``inputs`` with the forward stock of ``scenario``'s forward warehouses (a list of site
-    ids; ``"optimize"`` must be resolved first). ``assignment`` maps district adcode → serving
-    site id (the location model's answer); accounts it does not cover, and every account without
-    it, go to their nearest open site. No forward warehouse: ``inputs`` without forward stock.
-    """
-    from models.inventory.stocking import site_policies
-
-    chosen = scenario.logistics.forward_warehouses
-    if not isinstance(chosen, list):
-        return replace(inputs, forward=None)
-    position = {s: i for i, s in enumerate(inputs.site_id)}
-    open_mask = inputs.site_central.copy()
-    open_mask[[position[s] for s in chosen]] = True
-    customer_site = nearest_sites(inputs, open_mask)
-    if assignment:
-        adcode = dataset["customers"]["adcode"].astype(str).to_numpy()
-        mapped = np.array([position.get(assignment.get(a, ""), -1) for a in adcode])
-        usable = (mapped >= 0) & open_mask[np.maximum(mapped, 0)]
-        customer_site = np.where(usable, mapped, customer_site)
-    backup = nearest_sites(inputs, inputs.site_central)
-    lev, assume = scenario.logistics, scenario.assumptions
-    lead = replenishment_lead_days(inputs, params, assume.forward_replenishment_handling_days)
-    forward = [s for s in chosen if not inputs.site_central[position[s]]]
-    table = site_policies(
-        dataset, forward,
-        dict(zip(inputs.customer_id, inputs.site_id[customer_site], strict=True)),
-        fill_rate=lev.forward_fill_rate,
-        lead_time_days={s: float(lead[position[s]]) for s in forward},
-        lead_time_sd_days=assume.forward_lead_time_sd_days,
-        review_days=lev.forward_review_days if lev.forward_policy == "RS" else None,
-        order_cost_cny=assume.forward_order_cost_cny,
-        holding_rate_per_year=assume.forward_holding_rate_per_year,
-        max_products=lev.forward_max_products)
-    if table.empty:
-        table = pd.DataFrame(columns=["site_id", "product_id", "policy", "s_units", "Q_units",
-                                      "S_units", "review_days", "lead_time_days",
-                                      "lead_time_sd_days"])
-    product_pos = {p: i for i, p in enumerate(inputs.product_id)}
-    stock = ForwardStock(
-        customer_site=customer_site, backup_site=backup,
-        row_site=np.array([position[s] for s in table["site_id"]], dtype=np.int64),
-        row_product=np.array([product_pos[p] for p in table["product_id"]], dtype=np.int64),
-        policy=table["policy"].to_numpy(dtype=object),
-        reorder_point=table["s_units"].to_numpy(dtype=float),
-        order_qty=table["Q_units"].to_numpy(dtype=float),
-        order_up_to=table["S_units"].to_numpy(dtype=float),
-        review_days=table["review_days"].to_numpy(dtype=float),
-        lead_days=table["lead_time_days"].to_numpy(dtype=float),
-        lead_sd_days=table["lead_time_sd_days"].to_numpy(dtype=float),
-        policies=table.reset_index(drop=True))
-    return replace(inputs, forward=stock)
-
-
 def draw_lead_days(rng: np.random.Generator, mean: float, sd: float) -> float:
     """A gamma lead time with ``mean`` and ``sd``, days (exactly ``mean`` when sd = 0)."""
     if sd <= 0 or mean <= 0:
         return mean
     return float(rng.gamma((mean / sd) ** 2, sd * sd / mean))
+
+
+class Served(IntEnum):
+    """What a forward warehouse could serve of an order from its stock."""
+
+    NONE = 1
+    PART = 2
+    ALL = 3
+
+
+class StockKeeper:
+    """Stock of the forward warehouses during one run (plain lists: scalar access in the event
+    loop). Demand is taken when an order reaches picking; a line takes what is on hand (lost to
+    the forward warehouse, not backordered there: the central DC ships the rest).
+
+    ``stock`` None: no forward stock is kept (``active`` is False)."""
+
+    def __init__(self, env: simpy.Environment, stock: ForwardStock | None,
+                 site_central: np.ndarray, central_site: np.ndarray, pool_index: np.ndarray,
+                 line_start: np.ndarray, line_count: np.ndarray, line_product: np.ndarray,
+                 line_quantity: np.ndarray, lead_rng: np.random.Generator, n: int) -> None:
+        self.env, self.rng = env, lead_rng
+        self.asked, self.filled = [0.0] * n, [0.0] * n
+        self.pending = n  # orders not yet at picking: (R, S) reviews run until none is left
+        self.active = stock is not None  # a plan with no rows: forward sites stock nothing
+        if stock is None:
+            return
+        self.forward_site = (~site_central).tolist()
+        self.backup = central_site.tolist()
+        self.row_of = {(s, p): r for r, (s, p) in enumerate(zip(stock.row_site.tolist(),
+                                                              stock.row_product.tolist(),
+                                                              strict=True))}
+        self.on_hand = stock.initial_units.tolist()
+        self.position = list(self.on_hand)  # on hand + on order
+        self.continuous = (stock.policy == "sQ").tolist()
+        # lost sales at the forward site (the central DC ships the rest): the position never
+        # falls below 0, so a negative reorder point (the backorder model's answer when Q
+        # alone meets the fill rate) means "reorder at stock-out"
+        self.s = np.maximum(stock.reorder_point, 0.0).tolist()
+        self.q = stock.order_qty.tolist()
+        self.big_s, self.review = stock.order_up_to.tolist(), stock.review_days.tolist()
+        self.lead, self.lead_sd = stock.lead_days.tolist(), stock.lead_sd_days.tolist()
+        self.pool = pool_index.tolist()
+        self.line_start, self.line_count = line_start.tolist(), line_count.tolist()
+        self.product, self.quantity = line_product.tolist(), line_quantity.tolist()
+
+    def take(self, i: int, site: int) -> Served:
+        """Serve order ``i``'s lines from ``site``'s stock."""
+        p = self.pool[i]
+        lo = self.line_start[p]
+        asked = filled = rest = 0.0
+        row_of, on_hand = self.row_of, self.on_hand
+        for k in range(lo, lo + self.line_count[p]):
+            q = self.quantity[k]
+            r = row_of.get((site, self.product[k]))
+            if r is None:
+                rest += q
+                continue
+            asked += q
+            take = min(q, on_hand[r])
+            if take > 0:
+                on_hand[r] -= take
+                self.position[r] -= take
+                filled += take
+                if self.continuous[r] and self.position[r] <= self.s[r]:
+                    self._reorder_sq(r)
+            rest += q - take
+        self.asked[i], self.filled[i] = asked, filled
+        if filled <= 0:
+            return Served.NONE
+        return Served.PART if rest > 0 else Served.ALL
+
+    def picked(self) -> None:
+        self.pending -= 1
+
+    def _ship(self, r: int, units: float) -> None:
+        self.position[r] += units
+        arrival = self.env.timeout(draw_lead_days(self.rng, self.lead[r], self.lead_sd[r]))
+        arrival.callbacks.append(lambda _event: self._arrive(r, units))
+
+    def _arrive(self, r: int, units: float) -> None:
+        self.on_hand[r] += units
+
+    def _reorder_sq(self, r: int) -> None:
+        """Order Q as many times as it takes to lift the position above s."""
+        times = math.floor((self.s[r] - self.position[r]) / self.q[r]) + 1
+        self._ship(r, times * self.q[r])
+
+    def _review(self, r: int):
+        while self.pending > 0:
+            yield self.env.timeout(self.review[r])
+            short = self.big_s[r] - self.position[r]
+            if short > 0:
+                self._ship(r, short)
+
+    def start_reviews(self) -> None:
+        """One periodic review process per (R, S) row."""
+        if self.active:
+            for r, continuous in enumerate(self.continuous):
+                if not continuous:
+                    self.env.process(self._review(r))

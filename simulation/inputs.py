@@ -3,7 +3,7 @@ replications can run in other processes or on a Dask cluster).
 
 Demand comes from the history: each account's order rate over the last 365 days, the monthly
 seasonality of the last two years, and the account's own past order amounts (resampled).
-The opening receivables are the invoices of the last 365 days, replayed under the scenario's
+The opening receivables are the invoices of the last 365 days, replayed under the config's
 collection policy (see :mod:`simulation.collection`).
 """
 
@@ -17,7 +17,6 @@ import pandas as pd
 from data.dataset import Dataset
 from data.geography import great_circle_km
 from models.territory.tiers import customer_tiers
-from simulation.forward_stock import ForwardStock
 
 RATE_WINDOW_DAYS = 365
 
@@ -35,7 +34,6 @@ class SimulationInputs:
     region: np.ndarray
     remote: np.ndarray
     tier: np.ndarray                 # core / potential / basic
-    credit_tier: np.ndarray          # premium / ordinary / risk (all ordinary when not scored)
     lon: np.ndarray
     lat: np.ndarray
     orders_per_day: np.ndarray       # per account, history's rate
@@ -57,9 +55,6 @@ class SimulationInputs:
     line_product: np.ndarray         # per line: index into product_id
     line_quantity: np.ndarray        # per line: units
     product_id: np.ndarray
-    #: forward warehouses' stock and the account→site assignment (None: no forward warehouse
-    #: stock planned; see :func:`simulation.forward_stock.plan_forward_stock`)
-    forward: ForwardStock | None = None
 
     @property
     def customers(self) -> int:
@@ -70,9 +65,15 @@ class SimulationInputs:
         return great_circle_km(self.lon[:, None], self.lat[:, None], self.site_lon[None, :],
                                self.site_lat[None, :])
 
+    def nearest_sites(self, open_sites: np.ndarray) -> np.ndarray:
+        """Index of the nearest (great-circle) open site for each account."""
+        km = self.km_to_sites()
+        km[:, ~open_sites] = np.inf
+        return km.argmin(axis=1)
 
-def build_inputs(dataset: Dataset, credit_tier: pd.Series | None = None) -> SimulationInputs:
-    """Extract the arrays from ``dataset``; ``credit_tier`` per customer_id (default: ordinary)."""
+
+def build_inputs(dataset: Dataset) -> SimulationInputs:
+    """Extract the arrays from ``dataset``."""
     cust = dataset["customers"].reset_index(drop=True)
     orders = dataset["orders"]
     as_of = dataset.as_of
@@ -100,15 +101,13 @@ def build_inputs(dataset: Dataset, credit_tier: pd.Series | None = None) -> Simu
     inv = dataset["invoices"]
     opening = inv[inv["invoice_date"] > as_of - pd.Timedelta(days=RATE_WINDOW_DAYS)]
     tiers = customer_tiers(cust, as_of).to_numpy()
-    credit = (np.full(len(cust), "ordinary", dtype=object) if credit_tier is None else
-              cust["customer_id"].map(credit_tier).fillna("ordinary").to_numpy(dtype=object))
     return SimulationInputs(
         epoch=epoch,
         customer_id=cust["customer_id"].to_numpy(dtype=object),
         customer_type=cust["customer_type"].to_numpy(dtype=object),
         region=cust["region"].to_numpy(dtype=object),
         remote=cust["remote"].to_numpy(dtype=bool),
-        tier=tiers.astype(object), credit_tier=credit,
+        tier=tiers.astype(object),
         lon=cust["longitude"].to_numpy(dtype=float), lat=cust["latitude"].to_numpy(dtype=float),
         orders_per_day=counts / RATE_WINDOW_DAYS,
         month_factor=month_factor,

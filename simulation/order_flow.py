@@ -34,9 +34,9 @@ import pandas as pd
 import simpy
 
 from data.calendar import next_working_instant
-from data.problems import Problem, ScenarioError
-from scenarios.schema import Scenario
-from simulation.forward_stock import draw_lead_days, nearest_sites
+from models.transit import mean_transit_days, road_km
+from simulation.config import Route, SimulationConfig
+from simulation.forward_stock import Served, StockKeeper
 from simulation.inputs import SimulationInputs
 from simulation.params import ProcessParams
 from simulation.stages import StageLog
@@ -45,7 +45,6 @@ from simulation.working_time import add_work, next_open
 #: average calendar days an office job holds its server per working hour of work: a week has
 #: 45 office hours in 7 × 24 calendar hours, so one working hour spans 168/45 hours on average
 CALENDAR_DAYS_PER_WORKING_HOUR = 168.0 / 45.0 / 24.0
-OFFICE, ESIGN, AUTO = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -153,60 +152,10 @@ class FlowResult:
     event_loop_s: float  # wall time of the SimPy event loop alone (for benchmarks)
 
 
-def serving_sites(inputs: SimulationInputs, open_mask: np.ndarray) -> np.ndarray:
-    """Serving site per account: the forward stock plan's assignment when forward warehouses
-    are open (refused without a plan, or with one made for other sites), else the nearest
-    central DC."""
-    forward_open = open_mask & ~inputs.site_central
-    if not forward_open.any():
-        return nearest_sites(inputs, open_mask)
-    fw = inputs.forward
-    if fw is None:
-        raise ScenarioError(Problem(
-            "scenario", "logistics.forward_warehouses",
-            "a forward stock plan for the forward warehouses (scenarios.run.prepare makes one; "
-            "see simulation.forward_stock.plan_forward_stock)", "no stock plan"))
-    if not (open_mask[fw.customer_site].all() and set(fw.row_site) <= set(
-            np.flatnonzero(forward_open))):
-        raise ScenarioError(Problem(
-            "scenario", "logistics.forward_warehouses",
-            "the sites the forward stock plan was made for",
-            ", ".join(inputs.site_id[forward_open])))
-    return fw.customer_site
-
-
-def open_site_mask(inputs: SimulationInputs, scenario: Scenario) -> np.ndarray:
-    """Central DCs plus the scenario's forward warehouses.
-
-    ``"optimize"`` is answered before the simulation: :func:`scenarios.run.prepare` solves the
-    location model (:mod:`models.inventory.network_design`) and :func:`scenarios.run.simulate`
-    hands the replications a scenario whose ``forward_warehouses`` is the chosen list.
-    """
-    from data.problems import Problem, ScenarioError
-
-    mask = inputs.site_central.copy()
-    chosen = scenario.logistics.forward_warehouses
-    if chosen == "optimize":
-        raise ScenarioError(Problem(
-            "scenario", "logistics.forward_warehouses",
-            "'optimize' resolved to site ids first (run the scenario through "
-            "scenarios.run.prepare and simulate)", "'optimize' unresolved"))
-    if isinstance(chosen, list):
-        known = {s: i for i, s in enumerate(inputs.site_id)}
-        unknown = [s for s in chosen if s not in known]
-        if unknown:
-            raise ScenarioError(Problem(
-                "scenario", "logistics.forward_warehouses",
-                "site ids of the data set's sites table", ", ".join(unknown)))
-        mask[[known[s] for s in chosen]] = True
-    return mask
-
-
-def run_order_flow(inputs: SimulationInputs, params: ProcessParams, scenario: Scenario,
+def run_order_flow(inputs: SimulationInputs, params: ProcessParams, config: SimulationConfig,
                    draws: OrderDraws) -> FlowResult:
     """Run the SimPy model over the pre-drawn orders."""
-    lev_o, lev_c = scenario.orders, scenario.credit
-    assume = scenario.assumptions
+    lev_o, effects, network = config.orders, config.effects, config.network
     n = len(draws.placed)
     wd0 = inputs.epoch.weekday()
     cust = draws.customer
@@ -229,27 +178,27 @@ def run_order_flow(inputs: SimulationInputs, params: ProcessParams, scenario: Sc
     abnormal = draws.amount > lev_o.abnormal_order_threshold_cny
     auto = np.isin(tier, list(lev_o.auto_approval_tiers)) & ~abnormal
     esign = abnormal & (lev_o.esign_approval_hours is not None)
-    route = np.where(auto, AUTO, np.where(esign, ESIGN, OFFICE))
-    prepaid = (inputs.credit_tier[cust] == "risk") & (lev_c.risk_terms == "cash_before_delivery")
+    route = np.where(auto, Route.AUTO, np.where(esign, Route.ESIGN, Route.OFFICE))
+    prepaid = config.credit.prepaid(cust)
     # ---- stock
     p_back = params.oversell_probability
-    if lev_o.stock_sync == "real_time":
-        p_back *= 1.0 - assume.real_time_backorder_reduction
+    if lev_o.real_time_stock:
+        p_back *= 1.0 - effects.real_time_backorder_reduction
     backordered = draws.u_backorder < p_back
     # ---- sites and staffing (sized for today's load, see docs/simulation.md)
-    open_mask = open_site_mask(inputs, scenario)
-    serving = serving_sites(inputs, open_mask)
+    open_mask = network.open_sites
+    serving = network.serving_site
     site = serving[cust]
-    today_site = nearest_sites(inputs, inputs.site_central)
+    today_site = network.central_site
     rate = inputs.orders_per_day.sum()
-    office_servers = _servers(rate * params.office_hours.expected, assume.staffing_utilization)
+    office_servers = _servers(rate * params.office_hours.expected, effects.staffing_utilization)
     site_rate = np.bincount(today_site, weights=inputs.orders_per_day,
                             minlength=len(inputs.site_id))
     new_rate = np.bincount(serving, weights=inputs.orders_per_day,
                            minlength=len(inputs.site_id))
     # central DCs keep today's staff; a forward warehouse is staffed for the load it takes
     staffed_rate = np.where(inputs.site_central, site_rate, new_rate)
-    pick_servers = [_servers(r * params.pick_hours.expected, assume.staffing_utilization)
+    pick_servers = [_servers(r * params.pick_hours.expected, effects.staffing_utilization)
                     if is_open else 1 for r, is_open in zip(staffed_rate, open_mask, strict=True)]
 
     # plain Python lists: scalar access in the event loop is several times faster than numpy
@@ -262,7 +211,7 @@ def run_order_flow(inputs: SimulationInputs, params: ProcessParams, scenario: Sc
     pickers = [simpy.Resource(env, capacity=c) for c in pick_servers]
     cutoff = params.carrier_cutoff_hour / 24.0
     esign_days = (lev_o.esign_approval_hours or 0.0) / 24.0
-    prepay_days = assume.cash_before_delivery_wait_days
+    prepay_days = effects.cash_before_delivery_wait_days
     # stage times per order, filled in the event loop (list item assignment is the cheapest
     # record) and logged in bulk afterwards; NaN = the order did not visit the stage
     nan = [math.nan] * n
@@ -272,7 +221,9 @@ def run_order_flow(inputs: SimulationInputs, params: ProcessParams, scenario: Sc
     pick_in, pick_start, pick_out, ship = nan.copy(), nan.copy(), nan.copy(), nan.copy()
     split_in, split_start, split_out, split_ship = nan.copy(), nan.copy(), nan.copy(), nan.copy()
     timeout = env.timeout
-    stock = _StockKeeper(env, inputs, draws, n)
+    stock = StockKeeper(env, network.stock, inputs.site_central, network.central_site,
+                        draws.pool_index, inputs.line_start, inputs.line_count,
+                        inputs.line_product, inputs.line_quantity, draws.lead_rng, n)
     split_pick_h = draws.split_pick_hours.tolist()
     cust_l = cust.tolist()
 
@@ -280,12 +231,10 @@ def run_order_flow(inputs: SimulationInputs, params: ProcessParams, scenario: Sc
                       shipped_at: list):
         """Order ``i`` (or its split part) picked at ``site`` with ``hours`` of work, then
         handed to the next carrier pick-up; times go into the given lists."""
-        res = pickers[site]
-        req = res.request()
-        yield req
-        started[i] = now = env.now
-        yield timeout(add_work(now, hours, wd0) - now)
-        res.release(req)
+        with pickers[site].request() as req:
+            yield req
+            started[i] = now = env.now
+            yield timeout(add_work(now, hours, wd0) - now)
         picked[i] = now = env.now
         # waiting for the carrier holds no resource and nothing waits on it: computed, not
         # scheduled (one event fewer per order)
@@ -294,15 +243,14 @@ def run_order_flow(inputs: SimulationInputs, params: ProcessParams, scenario: Sc
     def order(i: int):
         now = env.now
         route_i = route_l[i]
-        if route_i == OFFICE:
+        if route_i == Route.OFFICE:
             office_in[i] = now
-            req = office.request()
-            yield req
-            office_start[i] = now = env.now
-            yield timeout(add_work(now, office_h[i], wd0) - now)
-            office.release(req)
+            with office.request() as req:
+                yield req
+                office_start[i] = now = env.now
+                yield timeout(add_work(now, office_h[i], wd0) - now)
             office_out[i] = now = env.now
-        elif route_i == ESIGN:  # signed on a phone, not office-bound
+        elif route_i == Route.ESIGN:  # signed on a phone, not office-bound
             yield timeout(esign_u[i] * esign_days)
             esign_out[i] = now = env.now
         if prepaid_l[i]:
@@ -316,9 +264,9 @@ def run_order_flow(inputs: SimulationInputs, params: ProcessParams, scenario: Sc
         pick_in[i] = now
         if stock.active and stock.forward_site[site_l[i]]:
             served = stock.take(i, site_l[i])
-            if served == NONE_SERVED:  # the whole order from the central DC
+            if served is Served.NONE:  # the whole order from the central DC
                 site_l[i] = stock.backup[cust_l[i]]
-            elif served == PART_SERVED:  # the rest from the central DC, in parallel
+            elif served is Served.PART:  # the rest from the central DC, in parallel
                 split_in[i] = now
                 env.process(pick_and_ship(i, stock.backup[cust_l[i]], split_pick_h[i],
                                           split_start, split_out, split_ship))
@@ -358,7 +306,7 @@ def run_order_flow(inputs: SimulationInputs, params: ProcessParams, scenario: Sc
     log.extend("pick", n + ids[split], np.array(split_in)[split], np.array(split_start)[split],
                np.array(split_out)[split])
     site = np.array(site_l)
-    delivered, promised, reason = _deliver(inputs, params, scenario, draws, site, shipped,
+    delivered, promised, reason = _deliver(inputs, params, config, draws, site, shipped,
                                            backordered, log, split_ship_a)
     servers: dict[str, int | None] = {"entry": None, "office": office_servers, "esign": None,
                                       "prepayment": None, "backorder": None,
@@ -382,45 +330,44 @@ def _next_cutoff(t: float, cutoff: float) -> float:
     return day + cutoff if t - day <= cutoff else day + 1 + cutoff
 
 
-def _transit_days(inputs: SimulationInputs, params: ProcessParams, scenario: Scenario,
+def _transit_days(inputs: SimulationInputs, params: ProcessParams, config: SimulationConfig,
                   cust: np.ndarray, site: np.ndarray, noise: np.ndarray, u_incident: np.ndarray,
                   incident_days: np.ndarray, u_remote_limit: np.ndarray) -> np.ndarray:
-    """Transit days of shipments from ``site`` to accounts ``cust`` (by road distance, carrier
-    speed and last mile, with the per-shipment noise and incident draws)."""
-    lev_l, assume = scenario.logistics, scenario.assumptions
+    """Transit days of shipments from ``site`` to accounts ``cust`` (the transit rule of
+    :mod:`models.transit`, with the per-shipment noise and incident draws)."""
+    delivery, effects = config.delivery, config.effects
     tp = params.transit
     remote = inputs.remote[cust]
-    km = inputs.km_to_sites()[cust, site] * tp.detour_factor
-    partner = lev_l.carrier == "strategic_partner"
-    speed = tp.km_per_day * (assume.partner_speed_factor if partner else 1.0)
-    p_incident = tp.incident_probability * (assume.partner_incident_factor if partner else 1.0)
-    base = tp.base_days + km / speed + np.where(remote, tp.remote_last_mile_days,
-                                                tp.last_mile_days)
+    partner = delivery.strategic_partner
+    speed = tp.km_per_day * (effects.partner_speed_factor if partner else 1.0)
+    p_incident = tp.incident_probability * (effects.partner_incident_factor if partner else 1.0)
+    base = mean_transit_days(road_km(inputs.km_to_sites()[cust, site], tp), tp, remote=remote,
+                             km_per_day=speed)
     transit = base * noise + np.where(u_incident < p_incident, incident_days, 0.0)
-    if partner and lev_l.remote_limit_days is not None:
-        kept = remote & (u_remote_limit < assume.remote_limit_compliance)
-        transit = np.where(kept, np.minimum(transit, lev_l.remote_limit_days), transit)
+    if partner and delivery.remote_limit_days is not None:
+        kept = remote & (u_remote_limit < effects.remote_limit_compliance)
+        transit = np.where(kept, np.minimum(transit, delivery.remote_limit_days), transit)
     return transit
 
 
-def _deliver(inputs: SimulationInputs, params: ProcessParams, scenario: Scenario,
+def _deliver(inputs: SimulationInputs, params: ProcessParams, config: SimulationConfig,
              draws: OrderDraws, site: np.ndarray, shipped: np.ndarray, backordered: np.ndarray,
              log: StageLog, split_shipped: np.ndarray) -> tuple[np.ndarray, np.ndarray,
                                                                np.ndarray]:
     """Transit, promised dates and complaints (vectorised: no shared resource). A split
     order (finite ``split_shipped``) is delivered when its second shipment, from the account's
     central DC, arrives too."""
-    lev_l, assume = scenario.logistics, scenario.assumptions
+    tracking, effects = config.delivery.tracking, config.effects
     cust = draws.customer
     remote = inputs.remote[cust]
-    transit = _transit_days(inputs, params, scenario, cust, site, draws.transit_noise,
+    transit = _transit_days(inputs, params, config, cust, site, draws.transit_noise,
                             draws.u_incident, draws.incident_days, draws.u_remote_limit)
     delivered = next_working_instant(shipped + transit, inputs.epoch)
     log.extend("transit", np.arange(len(shipped)), shipped, shipped, delivered)
     split = np.flatnonzero(np.isfinite(split_shipped))
     if len(split):
-        backup = inputs.forward.backup_site[cust[split]]
-        second = _transit_days(inputs, params, scenario, cust[split], backup,
+        backup = config.network.central_site[cust[split]]
+        second = _transit_days(inputs, params, config, cust[split], backup,
                                draws.split_transit_noise[split], draws.split_u_incident[split],
                                draws.split_incident_days[split], draws.u_remote_limit[split])
         arrived = next_working_instant(split_shipped[split] + second, inputs.epoch)
@@ -429,108 +376,16 @@ def _deliver(inputs: SimulationInputs, params: ProcessParams, scenario: Scenario
         delivered = delivered.copy()
         delivered[split] = np.maximum(delivered[split], arrived)
     promise = np.where(remote, params.promise_days_remote, params.promise_days).astype(float)
-    if scenario.orders.stock_sync == "real_time":  # the customer is told the replenishment date
+    if config.orders.real_time_stock:  # the customer is told the replenishment date
         promise = promise + np.where(backordered, np.ceil(draws.replenish_days), 0.0)
     promised = np.floor(draws.placed) + promise
     late = np.floor(delivered) > promised
-    p_late = params.complaint_if_late * (assume.tracking_late_complaint_factor
-                                         if lev_l.tracking else 1.0)
-    p_vis = 0.0 if lev_l.tracking else params.complaint_no_visibility
+    p_late = params.complaint_if_late * (effects.tracking_late_complaint_factor
+                                         if tracking else 1.0)
+    p_vis = 0.0 if tracking else params.complaint_no_visibility
     reason = np.where(late & (draws.u_late < p_late), "late",
                       np.where(draws.u_error < params.complaint_error, "error",
                                np.where(draws.u_visibility < p_vis, "no_visibility", "")))
     return delivered, promised, reason
 
 
-#: what a forward warehouse could serve of an order from its stock
-NONE_SERVED, PART_SERVED, ALL_SERVED = 1, 2, 3
-
-
-class _StockKeeper:
-    """Stock of the forward warehouses during one run (plain lists: scalar access in the event
-    loop). Demand is taken when an order reaches picking; a line takes what is on hand (lost to
-    the forward warehouse, not backordered there: the central DC ships the rest)."""
-
-    def __init__(self, env: simpy.Environment, inputs: SimulationInputs, draws: OrderDraws,
-                 n: int) -> None:
-        fw = inputs.forward
-        self.env, self.rng = env, draws.lead_rng
-        self.asked, self.filled = [0.0] * n, [0.0] * n
-        self.pending = n  # orders not yet at picking: (R, S) reviews run until none is left
-        self.active = fw is not None  # a plan with no rows: forward sites stock nothing
-        if not self.active:
-            return
-        self.forward_site = (~inputs.site_central).tolist()
-        self.backup = fw.backup_site.tolist()
-        self.row_of = {(s, p): r for r, (s, p) in enumerate(zip(fw.row_site.tolist(),
-                                                              fw.row_product.tolist(),
-                                                              strict=True))}
-        self.on_hand = fw.initial_units.tolist()
-        self.position = list(self.on_hand)  # on hand + on order
-        self.continuous = (fw.policy == "sQ").tolist()
-        # lost sales at the forward site (the central DC ships the rest): the position never
-        # falls below 0, so a negative reorder point (the backorder model's answer when Q
-        # alone meets the fill rate) means "reorder at stock-out"
-        self.s = np.maximum(fw.reorder_point, 0.0).tolist()
-        self.q = fw.order_qty.tolist()
-        self.big_s, self.review = fw.order_up_to.tolist(), fw.review_days.tolist()
-        self.lead, self.lead_sd = fw.lead_days.tolist(), fw.lead_sd_days.tolist()
-        self.pool = draws.pool_index.tolist()
-        self.line_start, self.line_count = inputs.line_start.tolist(), inputs.line_count.tolist()
-        self.product, self.quantity = inputs.line_product.tolist(), inputs.line_quantity.tolist()
-
-    def take(self, i: int, site: int) -> int:
-        """Serve order ``i``'s lines from ``site``'s stock; NONE/PART/ALL_SERVED."""
-        p = self.pool[i]
-        lo = self.line_start[p]
-        asked = filled = rest = 0.0
-        row_of, on_hand = self.row_of, self.on_hand
-        for k in range(lo, lo + self.line_count[p]):
-            q = self.quantity[k]
-            r = row_of.get((site, self.product[k]))
-            if r is None:
-                rest += q
-                continue
-            asked += q
-            take = min(q, on_hand[r])
-            if take > 0:
-                on_hand[r] -= take
-                self.position[r] -= take
-                filled += take
-                if self.continuous[r] and self.position[r] <= self.s[r]:
-                    self._reorder_sq(r)
-            rest += q - take
-        self.asked[i], self.filled[i] = asked, filled
-        if filled <= 0:
-            return NONE_SERVED
-        return PART_SERVED if rest > 0 else ALL_SERVED
-
-    def picked(self) -> None:
-        self.pending -= 1
-
-    def _ship(self, r: int, units: float) -> None:
-        self.position[r] += units
-        arrival = self.env.timeout(draw_lead_days(self.rng, self.lead[r], self.lead_sd[r]))
-        arrival.callbacks.append(lambda _event: self._arrive(r, units))
-
-    def _arrive(self, r: int, units: float) -> None:
-        self.on_hand[r] += units
-
-    def _reorder_sq(self, r: int) -> None:
-        """Order Q as many times as it takes to lift the position above s."""
-        times = math.floor((self.s[r] - self.position[r]) / self.q[r]) + 1
-        self._ship(r, times * self.q[r])
-
-    def _review(self, r: int):
-        while self.pending > 0:
-            yield self.env.timeout(self.review[r])
-            short = self.big_s[r] - self.position[r]
-            if short > 0:
-                self._ship(r, short)
-
-    def start_reviews(self) -> None:
-        """One periodic review process per (R, S) row."""
-        if self.active:
-            for r, continuous in enumerate(self.continuous):
-                if not continuous:
-                    self.env.process(self._review(r))

@@ -13,6 +13,8 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from models.transit import TransitParams
+
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -63,25 +65,6 @@ class Dist(BaseModel):
         if self.kind == "deterministic":
             return np.full(size, self.mean) if size is not None else float(self.mean)
         return rng.choice(np.asarray(self.values, dtype=float), size)
-
-
-class TransitParams(BaseModel):
-    """Transit of one carrier: ``days = (base + road_km / km_per_day + last mile) × noise``
-    plus, with ``incident_probability``, ``U(1, incident_max_days)`` extra days; road km =
-    great-circle km × ``detour_factor``. Delivery lands in receiving hours (working calendar).
-    History identifies only ``base_days + last_mile_days`` and ``km_per_day`` for a fixed
-    ``detour_factor`` (docs/calibration.md).
-    """
-
-    model_config = _STRICT
-    base_days: float = Field(ge=0)
-    km_per_day: float = Field(gt=0)
-    last_mile_days: float = Field(ge=0)
-    remote_last_mile_days: float = Field(ge=0)
-    noise_sigma: float = Field(ge=0, le=3)
-    incident_probability: float = Field(ge=0, le=1)
-    incident_max_days: float = Field(ge=1)
-    detour_factor: float = Field(ge=1, le=3)
 
 
 class PaymentParams(BaseModel):

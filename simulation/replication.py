@@ -1,7 +1,7 @@
 """One replication: arrivals → order flow (SimPy) → invoices and collection → KPIs.
 
 KPIs are measured from the records with the same functions as the history
-(:mod:`simulation.kpis`) over the window ``[warmup, horizon)``; events after the horizon are
+(:mod:`data.kpis`) over the window ``[warmup, horizon)``; events after the horizon are
 not known, as in a real export. Streams: one ``numpy.random.Generator`` per source of
 randomness, spawned from ``SeedSequence(seed, spawn_key=(replication,))``, so a replication's
 numbers do not depend on how many replications run or where (common random numbers across
@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from scenarios.schema import Scenario
+from data.kpis import KPI_NAMES, Ledger, Window, ledger_kpis, order_kpis
 from simulation.collection import DRAWS_PER_INVOICE, Invoices, collect
+from simulation.config import SimulationConfig
 from simulation.inputs import SimulationInputs
-from simulation.kpis import KPI_NAMES, Ledger, Window, ledger_kpis, order_kpis
 from simulation.order_flow import FlowResult, draw_orders, run_order_flow
 from simulation.params import ProcessParams
 from simulation.stages import stage_statistics
@@ -89,36 +89,34 @@ def _orders_frame(flow: FlowResult, inputs: SimulationInputs, horizon: float) ->
     })
 
 
-def run_replication(inputs: SimulationInputs, params: ProcessParams, scenario: Scenario,
+def run_replication(inputs: SimulationInputs, params: ProcessParams, config: SimulationConfig,
                     replication: int, seed: int | None = None) -> ReplicationResult:
-    """Simulate ``scenario.horizon_days`` and measure the window after the warm-up."""
-    seed = scenario.seed if seed is None else seed
+    """Simulate ``config.horizon_days`` and measure the window after the warm-up."""
+    seed = config.seed if seed is None else seed
     streams = replication_streams(seed, replication)
-    horizon = float(scenario.horizon_days)
+    horizon = float(config.horizon_days)
     draws = draw_orders(inputs, params, horizon, streams)
-    flow = run_order_flow(inputs, params, scenario, draws)
+    flow = run_order_flow(inputs, params, config, draws)
     n = len(flow.placed)
-    if scenario.credit.e_invoice:
-        delay = np.full(n, scenario.assumptions.e_invoice_delay_days)
+    if config.credit.e_invoice:
+        delay = np.full(n, config.effects.e_invoice_delay_days)
     else:
         delay = np.asarray(params.invoice_delay_days.sample(streams["invoice"], n))
     u_pay = streams["payment"].random((DRAWS_PER_INVOICE, n))
     billed = ~flow.prepaid
     common = dict(customer_type=inputs.customer_type, customer_id=inputs.customer_id,
-                  credit_tier=inputs.credit_tier, epoch=inputs.epoch, params=params,
-                  scenario=scenario)
+                  epoch=inputs.epoch, params=params, config=config)
     simulated = collect(flow.customer[billed], flow.amount[billed],
                         np.floor(flow.shipped[billed] + delay[billed]), u=u_pay[:, billed],
                         **common)
     u_open = streams["opening"].random((DRAWS_PER_INVOICE, len(inputs.opening_amount)))
-    open_billed = ~((inputs.credit_tier[inputs.opening_customer] == "risk")
-                    & (scenario.credit.risk_terms == "cash_before_delivery"))
+    open_billed = ~config.credit.prepaid(inputs.opening_customer)
     opening = collect(inputs.opening_customer[open_billed], inputs.opening_amount[open_billed],
                       inputs.opening_invoice_day[open_billed], u=u_open[:, open_billed], **common)
     epoch_day = np.datetime64(inputs.epoch.date(), "D")
     ledger = _ledger([opening, simulated], epoch_day)
-    window = Window(inputs.epoch + pd.Timedelta(days=scenario.warmup_days),
-                    inputs.epoch + pd.Timedelta(days=scenario.horizon_days - 1))
+    window = Window(inputs.epoch + pd.Timedelta(days=config.warmup_days),
+                    inputs.epoch + pd.Timedelta(days=config.horizon_days - 1))
     orders = _orders_frame(flow, inputs, horizon)
     measured = orders[window.contains(orders["placed_at"])]
     invoice_customer = np.concatenate([opening.customer, simulated.customer])
@@ -137,23 +135,22 @@ def run_replication(inputs: SimulationInputs, params: ProcessParams, scenario: S
 
     overall = kpis(measured, ledger)
     by_site = pd.DataFrame()
-    if inputs.forward is not None:
-        by_site = forward_stock_kpis(flow, inputs, measured.index.to_numpy())
+    if config.network.stock is not None:
+        by_site = forward_stock_kpis(flow, inputs, config, measured.index.to_numpy())
         overall.update(_forward_totals(by_site, flow, measured.index.to_numpy()))
-    stages = stage_statistics(flow.log.frame(), flow.servers, float(scenario.warmup_days),
+    stages = stage_statistics(flow.log.frame(), flow.servers, float(config.warmup_days),
                               horizon)
     return ReplicationResult(replication, overall, grouped(inputs.region, "region", "region"),
                              grouped(inputs.tier, "tier", "tier"), stages, by_site)
 
 
-def forward_stock_kpis(flow: FlowResult, inputs: SimulationInputs,
+def forward_stock_kpis(flow: FlowResult, inputs: SimulationInputs, config: SimulationConfig,
                        rows: np.ndarray) -> pd.DataFrame:
     """Per forward warehouse, over the orders ``rows`` (placed in the window) that it serves
     by the plan: orders, units of stocked products asked of it and shipped from its stock
     (``fill_rate`` = shipped / asked), orders it shipped from stock wholly or in part, and split
     deliveries."""
-    fw = inputs.forward
-    planned = fw.customer_site[flow.customer[rows]]
+    planned = config.network.serving_site[flow.customer[rows]]
     asked, filled = flow.forward_asked_units[rows], flow.forward_filled_units[rows]
     split = flow.split[rows]
     out = []

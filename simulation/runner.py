@@ -1,6 +1,6 @@
 """Run replications in this process, in local worker processes, or on a Dask cluster.
 
-Each replication's numbers depend only on (inputs, parameters, scenario, seed, replication
+Each replication's numbers depend only on (inputs, parameters, config, seed, replication
 index) — its streams come from ``SeedSequence(seed, spawn_key=(replication,))`` — so the same
 seed gives identical results whatever the executor; results are returned in replication order.
 """
@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
-from scenarios.schema import Scenario
+from simulation.config import SimulationConfig
 from simulation.inputs import SimulationInputs
 from simulation.params import ProcessParams
 from simulation.replication import ReplicationResult, run_replication
@@ -22,13 +22,13 @@ Progress = Callable[[int, int], None]  # (done, total)
 _WORKER: dict[str, object] = {}
 
 
-def _init_worker(inputs: SimulationInputs, params: ProcessParams, scenario: Scenario) -> None:
+def _init_worker(inputs: SimulationInputs, params: ProcessParams, config: SimulationConfig) -> None:
     # the inputs travel to each worker process once, not once per replication
-    _WORKER.update(inputs=inputs, params=params, scenario=scenario)
+    _WORKER.update(inputs=inputs, params=params, config=config)
 
 
 def _run_in_worker(replication: int, seed: int) -> ReplicationResult:
-    return run_replication(_WORKER["inputs"], _WORKER["params"], _WORKER["scenario"],
+    return run_replication(_WORKER["inputs"], _WORKER["params"], _WORKER["config"],
                            replication, seed)
 
 
@@ -40,7 +40,7 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def run_replications(inputs: SimulationInputs, params: ProcessParams, scenario: Scenario, *,
+def run_replications(inputs: SimulationInputs, params: ProcessParams, config: SimulationConfig, *,
                      replications: int, seed: int, workers: int | None = None,
                      scheduler: str | None = None,
                      progress: Progress | None = None) -> list[ReplicationResult]:
@@ -63,18 +63,18 @@ def run_replications(inputs: SimulationInputs, params: ProcessParams, scenario: 
         from distributed import as_completed as dask_completed
 
         with Client(scheduler) as client:
-            shared = client.scatter([inputs, params, scenario], broadcast=True)
+            shared = client.scatter([inputs, params, config], broadcast=True)
             futures = [client.submit(run_replication, *shared, r, seed, pure=False)
                        for r in range(replications)]
             for future in dask_completed(futures):
                 tick(future.result())
     elif (workers or default_workers()) == 1 or replications == 1:
         for r in range(replications):
-            tick(run_replication(inputs, params, scenario, r, seed))
+            tick(run_replication(inputs, params, config, r, seed))
     else:
         with ProcessPoolExecutor(max_workers=min(workers or default_workers(), replications),
                                  initializer=_init_worker,
-                                 initargs=(inputs, params, scenario)) as pool:
+                                 initargs=(inputs, params, config)) as pool:
             futures = [pool.submit(_run_in_worker, r, seed) for r in range(replications)]
             for future in as_completed(futures):
                 tick(future.result())

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from simulation.kpis import KPI_NAMES
+from data.kpis import KPI_NAMES
 
 #: KPIs where more is better; for the others less is better
 HIGHER_IS_BETTER = frozenset({"on_time_rate"})

@@ -14,9 +14,9 @@ from streamlit.testing.v1 import AppTest
 from data.dataset import load_dataset
 from data.generate import generate_to_folder
 from models.inventory import network_design as nd
-from scenarios.forward_network import district_assignment, network_scenario, simulate_network
+from scenarios.forward_network import network_scenario, simulate_network
+from scenarios.network_plan import build_network_plan, district_assignment
 from simulation.calibrate import calibrate
-from simulation.forward_stock import plan_forward_stock
 from simulation.inputs import build_inputs
 from ui.supply_chain import (
     SIM_HORIZON_DAYS,
@@ -81,7 +81,7 @@ def test_solve_matches_an_independent_solve(
     assert solve_calls == [1]
     ds = load_dataset(small_dataset)
     expected = nd.solve_location(
-        nd.build_location_problem(ds, calibrate(ds), candidates="sites", max_sites=8),
+        nd.build_location_problem(ds, calibrate(ds).transit, candidates="sites", max_sites=8),
         TIME_LIMIT_S,
     )
     metrics = {m.label: m.value for m in at.metric}
@@ -120,7 +120,8 @@ def test_stocking_table_is_the_simulations_stock_plan(
     table = next(d.value for d in at.dataframe if "Q_units" in d.value.columns)
     ds = load_dataset(small_dataset)
     outcome = nd.solve_location(nd.build_location_problem(
-        ds, calibrate(ds), candidates="sites", max_sites=8, service_days=2.0), TIME_LIMIT_S)
+        ds, calibrate(ds).transit, candidates="sites", max_sites=8, service_days=2.0),
+        TIME_LIMIT_S)
     forward = set(outcome.forward_site_ids)
     assert forward and set(table["site_id"]) <= forward
     qualified = ds["sites"].set_index("site_id")["cold_chain_qualified"]
@@ -128,9 +129,9 @@ def test_stocking_table_is_the_simulations_stock_plan(
     assert all(bool(qualified[s]) for s in cold_sites)
     # the same plan a scenario run stocks: policies per (site, product) for the same sites
     scenario = network_scenario(sorted(forward))
-    planned = plan_forward_stock(ds, calibrate(ds), build_inputs(ds), scenario,
-                                 district_assignment(nd.assignment_frame(outcome)))
-    expected = planned.forward.policies.set_index(["site_id", "product_id"])
+    plan = build_network_plan(ds, calibrate(ds).transit, build_inputs(ds), scenario,
+                              district_assignment(nd.assignment_frame(outcome)))
+    expected = plan.stock.policies.set_index(["site_id", "product_id"])
     shown = table.set_index(["site_id", "product_id"])
     assert set(shown.index) == set(expected.index)
     np.testing.assert_allclose(shown.loc[expected.index, "s_units"], expected["s_units"])
@@ -147,7 +148,7 @@ def test_simulate_button_shows_the_paired_simulation(
     ds = load_dataset(small_dataset)
     params = calibrate(ds)
     outcome = nd.solve_location(nd.build_location_problem(
-        ds, params, candidates="sites", max_sites=8, service_days=2.0), TIME_LIMIT_S)
+        ds, params.transit, candidates="sites", max_sites=8, service_days=2.0), TIME_LIMIT_S)
     check = simulate_network(ds, params, list(outcome.forward_site_ids),
                              district_assignment(nd.assignment_frame(outcome)),
                              replications=2, seed=SIM_SEED, horizon_days=SIM_HORIZON_DAYS,
@@ -201,7 +202,7 @@ def test_covering_button_shows_maximal_covering_per_p(
     # more sites never cover less, and p = 0 is what the central DCs reach alone
     assert (np.diff(shown["covered_share"].to_numpy()) >= -1e-12).all()
     ds = load_dataset(small_dataset)
-    inst = nd.build_location_problem(ds, calibrate(ds), candidates="sites", max_sites=8,
+    inst = nd.build_location_problem(ds, calibrate(ds).transit, candidates="sites", max_sites=8,
                                      service_days=2.0)
     central = (inst.transit_days[inst.central] <= 2.0).any(axis=0)
     assert shown["covered_share"].iloc[0] == pytest.approx(

@@ -12,9 +12,11 @@ import pytest
 
 from data.dataset import load_dataset
 from data.problems import ScenarioError
+from scenarios.run import configure
 from scenarios.schema import Scenario
 from simulation.calibrate import calibrate
-from simulation.forward_stock import ForwardStock, nearest_sites, plan_forward_stock
+from simulation.config import SimulationConfig
+from simulation.forward_stock import ForwardStock
 from simulation.inputs import build_inputs
 from simulation.order_flow import draw_orders, run_order_flow
 from simulation.replication import replication_streams, run_replication
@@ -34,10 +36,19 @@ def _scenario(**logistics) -> Scenario:
                                     "logistics": logistics})
 
 
-def _flow(inputs, params, scenario, replication: int = 0):
-    draws = draw_orders(inputs, params, scenario.horizon_days,
-                        replication_streams(scenario.seed, replication))
-    return run_order_flow(inputs, params, scenario, draws)
+def _config(small, scenario: Scenario, assignment=None) -> SimulationConfig:
+    ds, params, inputs = small
+    return configure(ds, params, scenario, inputs=inputs, assignment=assignment)[1]
+
+
+def _flow(inputs, params, config: SimulationConfig, replication: int = 0):
+    draws = draw_orders(inputs, params, config.horizon_days,
+                        replication_streams(config.seed, replication))
+    return run_order_flow(inputs, params, config, draws)
+
+
+def _stocked(config: SimulationConfig, stock: ForwardStock) -> SimulationConfig:
+    return replace(config, network=replace(config.network, stock=stock))
 
 
 def _with_rows(stock: ForwardStock, site: np.ndarray, product: np.ndarray, s: float,
@@ -53,12 +64,11 @@ def _with_rows(stock: ForwardStock, site: np.ndarray, product: np.ndarray, s: fl
 def test_forward_warehouses_that_stock_nothing_change_no_delivery(small) -> None:
     """Every order then ships from its central DC, exactly as without forward warehouses."""
     ds, params, inputs = small
-    scenario = _scenario(forward_warehouses=FORWARD)
-    planned = plan_forward_stock(ds, params, inputs, scenario)
-    empty = replace(planned, forward=_with_rows(planned.forward, np.zeros(0, np.int64),
-                                                np.zeros(0, np.int64), 0.0, 1.0))
-    flow = _flow(empty, params, scenario)
-    today = _flow(inputs, params, _scenario())
+    planned = _config(small, _scenario(forward_warehouses=FORWARD))
+    empty = _stocked(planned, _with_rows(planned.network.stock, np.zeros(0, np.int64),
+                                         np.zeros(0, np.int64), 0.0, 1.0))
+    flow = _flow(inputs, params, empty)
+    today = _flow(inputs, params, _config(small, _scenario()))
     np.testing.assert_array_equal(flow.delivered, today.delivered)
     np.testing.assert_array_equal(flow.site, today.site)
     assert not flow.split.any() and flow.forward_filled_units.sum() == 0
@@ -66,14 +76,13 @@ def test_forward_warehouses_that_stock_nothing_change_no_delivery(small) -> None
 
 def test_unlimited_stock_of_every_product_ships_everything_forward(small) -> None:
     ds, params, inputs = small
-    scenario = _scenario(forward_warehouses=FORWARD)
-    planned = plan_forward_stock(ds, params, inputs, scenario)
+    planned = _config(small, _scenario(forward_warehouses=FORWARD))
     forward = np.array([i for i, s in enumerate(inputs.site_id) if s in FORWARD])
     products = np.arange(len(inputs.product_id))
     site, product = np.repeat(forward, len(products)), np.tile(products, len(forward))
-    full = replace(planned, forward=_with_rows(planned.forward, site, product, 1e12, 1.0))
-    flow = _flow(full, params, scenario)
-    serving = full.forward.customer_site[flow.customer]
+    full = _stocked(planned, _with_rows(planned.network.stock, site, product, 1e12, 1.0))
+    flow = _flow(inputs, params, full)
+    serving = full.network.serving_site[flow.customer]
     np.testing.assert_array_equal(flow.site, inputs.site_id[serving])
     assert not flow.split.any()
     at_forward = np.isin(serving, forward)
@@ -81,7 +90,7 @@ def test_unlimited_stock_of_every_product_ships_everything_forward(small) -> Non
     np.testing.assert_array_equal(flow.forward_filled_units[at_forward],
                                   flow.forward_asked_units[at_forward])
     # the forward warehouses are the nearest open sites: their accounts get shorter transit
-    today = _flow(inputs, params, _scenario())
+    today = _flow(inputs, params, _config(small, _scenario()))
     transit_now = (flow.delivered - flow.shipped)[at_forward].mean()
     transit_today = (today.delivered - today.shipped)[at_forward].mean()
     assert transit_now < transit_today
@@ -94,8 +103,7 @@ def test_stock_invariants_and_fill_rate_rising_with_its_target(small, policy: st
     for target in (0.8, 0.99):
         scenario = _scenario(forward_warehouses=FORWARD, forward_fill_rate=target,
                              forward_policy=policy)
-        planned = plan_forward_stock(ds, params, inputs, scenario)
-        flow = _flow(planned, params, scenario)
+        flow = _flow(inputs, params, _config(small, scenario))
         asked, filled = flow.forward_asked_units, flow.forward_filled_units
         assert (filled >= 0).all() and (filled <= asked + 1e-9).all()
         # a split order got part of its lines from forward stock and the rest from a DC
@@ -107,17 +115,16 @@ def test_stock_invariants_and_fill_rate_rising_with_its_target(small, policy: st
     assert fills[1] > fills[0]
 
 
-def test_open_forward_warehouses_need_a_stock_plan(small) -> None:
-    _, params, inputs = small
-    with pytest.raises(ScenarioError, match="forward_warehouses"):
-        _flow(inputs, params, _scenario(forward_warehouses=FORWARD))
+def test_unknown_forward_sites_are_refused_when_the_plan_is_built(small) -> None:
+    with pytest.raises(ScenarioError, match="NOPE_SITE"):
+        _config(small, _scenario(forward_warehouses=["S29", "NOPE_SITE"]))
 
 
-def test_a_plan_for_other_sites_is_refused(small) -> None:
-    ds, params, inputs = small
-    planned = plan_forward_stock(ds, params, inputs, _scenario(forward_warehouses=FORWARD))
-    with pytest.raises(ScenarioError, match="stock plan was made for"):
-        _flow(planned, params, _scenario(forward_warehouses=["S01"]))
+def test_every_account_is_served_by_an_open_site(small) -> None:
+    for chosen in (FORWARD, ["S01"], "none"):
+        network = _config(small, _scenario(forward_warehouses=chosen)).network
+        assert network.open_sites[network.serving_site].all()
+        assert small[2].site_central[network.central_site].all()
 
 
 def test_assignment_overrides_the_nearest_site(small) -> None:
@@ -125,30 +132,30 @@ def test_assignment_overrides_the_nearest_site(small) -> None:
     scenario = _scenario(forward_warehouses=FORWARD)
     cust = ds["customers"]
     district = str(cust["adcode"].iloc[0])
-    planned = plan_forward_stock(ds, params, inputs, scenario, {district: "S37"})
+    serving = _config(small, scenario, {district: "S37"}).network.serving_site
     moved = (cust["adcode"].astype(str) == district).to_numpy()
     s37 = list(inputs.site_id).index("S37")
-    assert (planned.forward.customer_site[moved] == s37).all()
+    assert (serving[moved] == s37).all()
     open_mask = inputs.site_central | np.isin(inputs.site_id, FORWARD)
-    nearest = nearest_sites(inputs, open_mask)
-    np.testing.assert_array_equal(planned.forward.customer_site[~moved], nearest[~moved])
+    nearest = inputs.nearest_sites(open_mask)
+    np.testing.assert_array_equal(serving[~moved], nearest[~moved])
 
 
 def test_replication_reports_forward_stock_per_site(small) -> None:
     ds, params, inputs = small
     scenario = _scenario(forward_warehouses=FORWARD)
-    planned = plan_forward_stock(ds, params, inputs, scenario)
-    result = run_replication(planned, params, scenario, 0)
+    planned = _config(small, scenario)
+    result = run_replication(inputs, params, planned, 0)
     by_site = result.by_site
     assert set(by_site["site_id"]) <= set(FORWARD) and len(by_site) > 0
     assert ((by_site["fill_rate"] >= 0) & (by_site["fill_rate"] <= 1)).all()
     assert 0 < result.kpis["forward_fill_rate"] <= 1
     assert result.kpis["split_delivery_rate"] == pytest.approx(
-        by_site["split_deliveries"].sum() / _measured_orders(planned, params, scenario))
-    assert run_replication(inputs, params, _scenario(), 0).by_site.empty
+        by_site["split_deliveries"].sum() / _measured_orders(inputs, params, planned))
+    assert run_replication(inputs, params, _config(small, _scenario()), 0).by_site.empty
 
 
-def _measured_orders(inputs, params, scenario) -> int:
+def _measured_orders(inputs, params, scenario: SimulationConfig) -> int:
     flow = _flow(inputs, params, scenario)
     placed = inputs.epoch + pd.to_timedelta(flow.placed, unit="D")
     start = inputs.epoch + pd.Timedelta(days=scenario.warmup_days)
@@ -173,15 +180,15 @@ def test_optimize_runs_on_the_models_assignment_and_reports_stock(small_dir: Pat
         'warehouse_service_days = 2.0\n', encoding="utf-8")
     loaded = load_scenario(path, allow_outside_data=True)
     prepared = prepare(loaded)
-    fw = prepared.inputs.forward
+    fw = prepared.config.network.stock
     assert fw is not None and prepared.forward_warehouses
     # every account is served by the site the location model assigns its district to
     ds = prepared.dataset
-    outcome = solve_location(build_location_problem(ds, prepared.params, candidates="sites",
+    outcome = solve_location(build_location_problem(ds, prepared.params.transit, candidates="sites",
                                                     service_days=2.0), 60)
     pairs = assignment_frame(outcome).sort_values("share", kind="stable")
     model_site = dict(zip(pairs["customer_id"], pairs["site_id"], strict=True))
-    served = pd.Series(prepared.inputs.site_id[fw.customer_site],
+    served = pd.Series(prepared.inputs.site_id[prepared.config.network.serving_site],
                        index=ds["customers"]["adcode"].astype(str).to_numpy())
     known = served.index.isin(list(model_site))
     assert known.any()

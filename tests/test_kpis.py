@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.kpis import (
+from data.kpis import (
     Ledger,
     Window,
     aging,

@@ -54,7 +54,7 @@ def _check_solution(inst: LocationInstance, outcome) -> np.ndarray:
 
 def test_instance_invariants_and_solution(small) -> None:
     ds, params = small
-    inst = build_location_problem(ds, params)
+    inst = build_location_problem(ds, params.transit)
     sites = ds["sites"]
     assert inst.site_ids == tuple(sites["site_id"])
     central = tuple(np.flatnonzero((sites["kind"] == "central_dc").to_numpy()))
@@ -77,7 +77,7 @@ def test_instance_invariants_and_solution(small) -> None:
 
 def test_service_days_restricts_the_assignment(small) -> None:
     ds, params = small
-    inst = build_location_problem(ds, params, service_days=2.0)
+    inst = build_location_problem(ds, params.transit, service_days=2.0)
     outcome = solve_location(inst, 30)
     x = _check_solution(inst, outcome)
     exempt = np.isin(np.asarray(inst.customer_names), inst.unreachable)
@@ -86,14 +86,14 @@ def test_service_days_restricts_the_assignment(small) -> None:
     assert list(np.asarray(inst.customer_names)[~reach]) == list(inst.unreachable)
     assert outcome.within_service >= (inst.demand[~exempt].sum() / inst.demand.sum()) - 1e-9
     # opening forward warehouses is what makes 2 days possible: costlier than cost-only
-    free = solve_location(build_location_problem(ds, params), 30)
+    free = solve_location(build_location_problem(ds, params.transit), 30)
     assert outcome.result.objective >= free.result.objective - 1e-6
     assert outcome.forward_site_ids
 
 
 def test_tiny_service_days_names_every_unreachable_district(small) -> None:
     ds, params = small
-    inst = build_location_problem(ds, params, service_days=0.1)
+    inst = build_location_problem(ds, params.transit, service_days=0.1)
     assert len(inst.unreachable) == inst.problem.n_customers
     assert set(inst.unreachable) == set(inst.customer_names)
     assert all(isinstance(name, str) and name for name in inst.unreachable)
@@ -101,7 +101,8 @@ def test_tiny_service_days_names_every_unreachable_district(small) -> None:
 
 def test_share_and_max_sites_side_rows(small) -> None:
     ds, params = small
-    inst = build_location_problem(ds, params, service_days=2.0, service_share=0.9, max_sites=2)
+    inst = build_location_problem(ds, params.transit, service_days=2.0, service_share=0.9,
+                                  max_sites=2)
     outcome = solve_location(inst, 30)
     _check_solution(inst, outcome)
     assert len(outcome.forward_site_ids) <= 2
@@ -114,7 +115,8 @@ def test_bad_options_are_refused(small) -> None:
 
     ds, params = small
     with pytest.raises(InputError) as raised:
-        build_location_problem(ds, params, candidates="towns", service_share=0.5, max_sites=-1)
+        build_location_problem(ds, params.transit, candidates="towns", service_share=0.5,
+                               max_sites=-1)
     assert {p.source for p in raised.value.problems} == {"candidates", "service_share",
                                                          "max_sites"}
 
@@ -180,7 +182,7 @@ def _brute_force(inst: LocationInstance) -> float:
 ])
 def test_brute_force_on_a_tiny_instance(small, levers) -> None:
     ds, params = small
-    full = build_location_problem(ds, params)
+    full = build_location_problem(ds, params.transit)
     central = list(np.flatnonzero(full.central))
     candidates = [i for i in range(full.problem.n_sites) if i not in central]
     rng = np.random.default_rng(3)
@@ -383,7 +385,7 @@ def test_share_rule_through_solve_location_matches_plain_highs(small) -> None:
     from models.inventory.network_design import _solve_with_rows
 
     ds, params = small
-    inst = build_location_problem(ds, params, candidates="prefectures", service_days=1.5,
+    inst = build_location_problem(ds, params.transit, candidates="prefectures", service_days=1.5,
                                   service_share=0.8)
     outcome = solve_location(inst, 60)
     assert outcome.result.method.startswith("share-lagrangian")

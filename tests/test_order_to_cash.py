@@ -11,12 +11,13 @@ import pytest
 
 from data.calendar import add_working_hours, next_working_instant
 from data.dataset import load_dataset
+from data.kpis import Window, dso_countback_days, dso_days
+from scenarios.run import configure
 from scenarios.schema import Scenario
 from simulation.calibrate import calibrate
 from simulation.collection import DRAWS_PER_INVOICE, collect
-from simulation.forward_stock import plan_forward_stock
+from simulation.config import CreditPolicy, NetworkPlan, SimulationConfig
 from simulation.inputs import build_inputs
-from simulation.kpis import Window, dso_countback_days, dso_days
 from simulation.replication import _ledger, run_replication
 from simulation.runner import run_replications
 from simulation.summary import paired_differences
@@ -46,6 +47,12 @@ def _scenario(**sections) -> Scenario:
     return Scenario.model_validate({**base, **sections})
 
 
+def _cfg(small, scenario: Scenario, inputs=None, credit_tier=None) -> SimulationConfig:
+    """The simulation config of ``scenario`` on the small data set (through the translator)."""
+    ds, params = small
+    return configure(ds, params, scenario, inputs=inputs, credit_tier=credit_tier)[1]
+
+
 def test_steady_sales_paid_exactly_75_days_after_invoice_give_dso_75(small) -> None:
     """Analytic case through the simulation's collection and ledger: equal daily invoices,
     75-day terms, no lateness, no default => DSO = 75 days."""
@@ -55,14 +62,17 @@ def test_steady_sales_paid_exactly_75_days_after_invoice_give_dso_75(small) -> N
         "early_payment_days": 0.0, "default_probability": {}, "split_payment_probability": 0.0,
         "customer_lateness_factor": {}, "customer_default_factor": {}})
     p = params.model_copy(update={"payment": pay})
-    scen = _scenario(credit={"premium_terms": "extended_75_days"})
+    one = np.zeros(1, dtype=np.int64)
+    config = SimulationConfig(
+        name="t", horizon_days=240, warmup_days=60, seed=99,
+        network=NetworkPlan(open_sites=np.ones(1, bool), serving_site=one, central_site=one),
+        credit=CreditPolicy(account_terms=np.array(["extended_75_days"], dtype=object)))
     days = np.arange(-400.0, 365.0)
     n = len(days)
     inv = collect(np.zeros(n, dtype=int), np.full(n, 1000.0), days,
                   customer_type=np.array(["hospital_3a"], dtype=object),
-                  customer_id=np.array(["C1"], dtype=object),
-                  credit_tier=np.array(["premium"], dtype=object), epoch=EPOCH, params=p,
-                  scenario=scen, u=np.random.default_rng(1).random((DRAWS_PER_INVOICE, n)))
+                  customer_id=np.array(["C1"], dtype=object), epoch=EPOCH, params=p,
+                  config=config, u=np.random.default_rng(1).random((DRAWS_PER_INVOICE, n)))
     assert np.all(inv.first_pay_day - inv.invoice_day == 75)
     ledger = _ledger([inv], np.datetime64(EPOCH.date(), "D"))
     end = EPOCH + pd.Timedelta(days=364)
@@ -74,7 +84,7 @@ def test_steady_sales_paid_exactly_75_days_after_invoice_give_dso_75(small) -> N
 def test_same_seed_same_numbers_in_process_and_in_worker_processes(small) -> None:
     ds, params = small
     inputs = build_inputs(ds)
-    scen = _scenario()
+    scen = _cfg(small, _scenario(), inputs)
     here = run_replications(inputs, params, scen, replications=2, seed=5, workers=1)
     pool = run_replications(inputs, params, scen, replications=2, seed=5, workers=2)
     for a, b in zip(here, pool, strict=True):
@@ -87,7 +97,7 @@ def test_same_seed_same_numbers_through_a_dask_cluster(small) -> None:
     distributed = pytest.importorskip("distributed")
     ds, params = small
     inputs = build_inputs(ds)
-    scen = _scenario()
+    scen = _cfg(small, _scenario(), inputs)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   host="127.0.0.1", dashboard_address=None) as cluster:
         remote = run_replications(inputs, params, scen, replications=2, seed=5,
@@ -121,8 +131,8 @@ LEVERS = {
 def baseline_runs(small):
     ds, params = small
     inputs = build_inputs(ds)
-    return inputs, _per_rep(run_replications(inputs, params, _scenario(), replications=REPS,
-                                             seed=11, workers=1))
+    return inputs, _per_rep(run_replications(inputs, params, _cfg(small, _scenario(), inputs),
+                                             replications=REPS, seed=11, workers=1))
 
 
 def _per_rep(results) -> pd.DataFrame:
@@ -134,10 +144,9 @@ def test_each_lever_moves_its_kpi_the_right_way(lever: str, small, baseline_runs
     _, params = small
     inputs, base = baseline_runs
     sections, kpi, sign = LEVERS[lever]
-    scenario = _scenario(**sections)
-    # forward warehouses need their stock plan (assortment and reorder policies)
-    inputs = plan_forward_stock(small[0], params, inputs, scenario)
-    runs = run_replications(inputs, params, scenario, replications=REPS, seed=11, workers=1)
+    # the translator plans forward warehouses' stock (assortment and reorder policies)
+    config = _cfg(small, _scenario(**sections), inputs)
+    runs = run_replications(inputs, params, config, replications=REPS, seed=11, workers=1)
     diff = paired_differences(base, _per_rep(runs), (kpi,))[kpi]
     assert sign * diff["mean"] > 0, (lever, diff)
     # paired replications: the whole interval lies on the expected side
@@ -147,8 +156,9 @@ def test_each_lever_moves_its_kpi_the_right_way(lever: str, small, baseline_runs
 def test_backorders_fall_with_real_time_stock(small) -> None:
     ds, params = small
     inputs = build_inputs(ds)
-    today = run_replication(inputs, params, _scenario(), 0)
-    real = run_replication(inputs, params, _scenario(orders={"stock_sync": "real_time"}), 0)
+    today = run_replication(inputs, params, _cfg(small, _scenario(), inputs), 0)
+    real = run_replication(inputs, params,
+                           _cfg(small, _scenario(orders={"stock_sync": "real_time"}), inputs), 0)
     assert (real.stages.loc["backorder", "visits"]
             < 0.5 * today.stages.loc["backorder", "visits"])
 
@@ -157,9 +167,9 @@ def test_no_kpi_or_target_is_written_into_a_result(small) -> None:
     """Changing the targets changes verdicts only, never a simulated figure."""
     ds, params = small
     inputs = build_inputs(ds)
-    a = run_replication(inputs, params, _scenario(), 0)
-    b = run_replication(inputs, params, _scenario(targets={"dso_days": 10.0,
-                                                           "on_time_rate": 0.5}), 0)
+    a = run_replication(inputs, params, _cfg(small, _scenario(), inputs), 0)
+    b = run_replication(inputs, params, _cfg(small, _scenario(targets={
+        "dso_days": 10.0, "on_time_rate": 0.5}), inputs), 0)
     assert a.kpis == b.kpis
 
 
@@ -180,18 +190,18 @@ def scored(small):
     ds, params = small
     tiers = score_customers(ds, seed=3).scores["tier"]
     assert set(tiers) == {"premium", "ordinary", "risk"}
-    inputs = build_inputs(ds, tiers)
-    base = _scenario(credit={"scoring": True})
-    return inputs, _per_rep(run_replications(inputs, params, base, replications=REPS, seed=11,
-                                             workers=1))
+    inputs = build_inputs(ds)
+    base = _cfg(small, _scenario(credit={"scoring": True}), inputs, tiers)
+    return inputs, tiers, _per_rep(run_replications(inputs, params, base, replications=REPS,
+                                                    seed=11, workers=1))
 
 
 @pytest.mark.parametrize("lever", sorted(CREDIT_LEVERS))
 def test_each_credit_term_moves_its_kpi_the_right_way(lever: str, small, scored) -> None:
     _, params = small
-    inputs, base = scored
+    inputs, tiers, base = scored
     terms, kpi, sign = CREDIT_LEVERS[lever]
-    scen = _scenario(credit={"scoring": True, **terms})
+    scen = _cfg(small, _scenario(credit={"scoring": True, **terms}), inputs, tiers)
     runs = run_replications(inputs, params, scen, replications=REPS, seed=11, workers=1)
     # terms change no draw and no order: with common random numbers every replication must
     # move the same way

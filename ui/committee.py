@@ -28,13 +28,13 @@ import streamlit as st
 from pandas.io.formats.style import Styler
 
 from data.dataset import Dataset
+from data.kpis import KPI_NAMES
 from data.problems import DatasetError, InputError, ScenarioError
 from scenarios.jsonio import json_ready
 from scenarios.loading import LoadedScenario, load_scenario
 from scenarios.run import Prepared, SimulationRun, prepare, simulate, store_run
 from scenarios.schema import Scenario
 from scenarios.store import PROJECT_ROOT, RunStore, StoredRun
-from simulation.kpis import KPI_NAMES
 from simulation.runner import default_workers
 from simulation.summary import paired_differences
 from ui.common import (

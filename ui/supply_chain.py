@@ -23,13 +23,9 @@ from data.dataset import Dataset
 from data.problems import InputError
 from models.inventory import network_design as nd
 from models.inventory.covering import maximal_covering_location
-from scenarios.forward_network import (
-    district_assignment,
-    network_scenario,
-    simulate_network,
-)
+from scenarios.forward_network import network_scenario, simulate_network
+from scenarios.network_plan import build_network_plan, district_assignment
 from simulation.calibrate import calibrate
-from simulation.forward_stock import plan_forward_stock
 from simulation.inputs import SimulationInputs, build_inputs
 from simulation.params import ProcessParams
 from ui.common import (
@@ -76,7 +72,7 @@ def render() -> None:
             params = _params(ds, ds.fingerprint, f"{ds.as_of:%Y-%m-%d}")
             with st.spinner("Solving the location problem …"):
                 outcome = nd.solve_location(
-                    nd.build_location_problem(ds, params, **location_kwargs(settings)),
+                    nd.build_location_problem(ds, params.transit, **location_kwargs(settings)),
                     settings["time_limit_s"],
                 )
             _keep("sc_outcome", key, outcome)
@@ -307,10 +303,11 @@ def stocking_table(ds: Dataset, params: ProcessParams, inputs: SimulationInputs,
                    forward: list[str], assignment: pd.DataFrame, fill_rate: float,
                    policy: str) -> pd.DataFrame:
     """What each chosen forward site stocks and its reorder policy: exactly the plan the
-    simulation runs (:func:`plan_forward_stock`, lead times from each site's central DC)."""
+    simulation runs (:func:`build_network_plan`, lead times from each site's central DC)."""
     scenario = network_scenario(forward, fill_rate=fill_rate, policy=policy)
-    planned = plan_forward_stock(ds, params, inputs, scenario, district_assignment(assignment))
-    return planned.forward.policies if planned.forward is not None else pd.DataFrame()
+    plan = build_network_plan(ds, params.transit, inputs, scenario,
+                              district_assignment(assignment))
+    return plan.stock.policies if plan.stock is not None else pd.DataFrame()
 
 
 def _stocking(ds: Dataset, outcome: nd.LocationOutcome, assignment: pd.DataFrame,
@@ -458,7 +455,7 @@ def tradeoff_curve(ds: Dataset, params: ProcessParams, settings: Mapping, n: int
               else None)
     for p in range(n + 1):
         kw = {**location_kwargs(settings), "max_sites": p}
-        out = nd.solve_location(nd.build_location_problem(ds, params, **kw), limit_s)
+        out = nd.solve_location(nd.build_location_problem(ds, params.transit, **kw), limit_s)
         row = {"max_sites": p, "forward_sites": len(out.forward_site_ids),
                "status": out.result.status,
                "total_cost_cny": out.costs.get("total", float("nan")),

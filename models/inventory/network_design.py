@@ -56,7 +56,7 @@ from models.inventory.facility_problem import (
 )
 from models.inventory.highs import new_mip_highs
 from models.inventory.share_rule import SideRow, solve_share_rule
-from simulation.params import ProcessParams
+from models.transit import TransitParams, mean_transit_days, road_km
 
 #: transport tariff, CNY per unit per road km (assumption: ≈ 0.5 CNY to move one pack 1,000 km
 #: by third-party LTL/parcel trunk haulage; change it with ``tariff_cny_per_unit_km``)
@@ -241,7 +241,7 @@ def prefecture_candidates(sites: pd.DataFrame) -> pd.DataFrame:
 
 def build_location_problem(
     dataset: Dataset,
-    params: ProcessParams,
+    transit: TransitParams,
     *,
     candidates: str = "sites",
     customers: str = "districts",
@@ -282,14 +282,11 @@ def build_location_problem(
     cust = _demand(dataset, customers)
     sites = dataset["sites"].reset_index(drop=True)
     site = (_site_frame(sites) if candidates == "sites" else prefecture_candidates(sites))
-    tp = params.transit
     km = great_circle_km(site["lon"].to_numpy()[:, None], site["lat"].to_numpy()[:, None],
                          cust["lon"].to_numpy()[None, :], cust["lat"].to_numpy()[None, :])
-    road = km * tp.detour_factor
-    speed = carrier_km_per_day or tp.km_per_day
-    last = np.where(cust["remote"].to_numpy(dtype=bool), tp.remote_last_mile_days,
-                    tp.last_mile_days)
-    days = tp.base_days + road / speed + last[None, :]
+    road = road_km(km, transit)
+    days = mean_transit_days(road, transit, remote=cust["remote"].to_numpy(dtype=bool)[None, :],
+                             km_per_day=carrier_km_per_day)
     demand = cust["demand"].to_numpy(dtype=float)
     handling = site["handling"].to_numpy(dtype=float)
     unit_cost = handling[:, None] + tariff_cny_per_unit_km * road

@@ -1,0 +1,139 @@
+"""What the simulation consumes: one frozen :class:`SimulationConfig`, built beforehand.
+
+The simulation never reads a scenario file or its schema. ``scenarios.run`` translates a
+scenario and the models' answers (credit tiers → each account's terms, the location model →
+the network plan, the stocking model → forward stock) into this config; anything else that
+wants to simulate (a test, a benchmark) builds one the same way. New levers are added here as
+fields the mechanisms read, and in the one translator that fills them.
+
+Units are in the names; rates and shares are fractions in 0..1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+
+from simulation.forward_stock import ForwardStock
+
+
+class Terms(StrEnum):
+    """Payment terms of an account (DOMAIN.md, "Credit and collection")."""
+
+    MONTHLY = "monthly"
+    EXTENDED_75_DAYS = "extended_75_days"
+    CASH_DISCOUNT_1PCT = "cash_discount_1pct"
+    MONTHLY_PLUS_QUARTERLY_REBATE = "monthly_plus_quarterly_rebate"
+    CASH_BEFORE_DELIVERY = "cash_before_delivery"
+
+
+class Route(StrEnum):
+    """How an order is approved."""
+
+    OFFICE = "office"   # clerk review + manual approval (a shared resource)
+    ESIGN = "esign"     # abnormal order signed on a phone
+    AUTO = "auto"       # routine order of an auto-approved tier
+
+
+@dataclass(frozen=True)
+class OrderPolicy:
+    """Order entry, approval and stock visibility."""
+
+    #: share of orders through the app; None = the history's channel shares
+    app_channel_share: float | None = None
+    #: customer tiers whose routine orders skip manual approval
+    auto_approval_tiers: frozenset[str] = frozenset()
+    abnormal_order_threshold_cny: float = 200_000.0
+    #: e-signature approval of abnormal orders within this many hours; None = manual approval
+    esign_approval_hours: float | None = None
+    #: real-time stock sync (True) or today's daily batch (False)
+    real_time_stock: bool = False
+
+
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    """Carrier and tracking (the network itself is :class:`NetworkPlan`)."""
+
+    strategic_partner: bool = False
+    #: the partner's contractual remote-area transit limit, days; None = no limit
+    remote_limit_days: float | None = None
+    tracking: bool = False
+
+
+@dataclass(frozen=True)
+class CreditPolicy:
+    """Invoicing and collection; ``account_terms`` holds each account's terms (a
+    :class:`Terms` value per account, in the inputs' account order)."""
+
+    account_terms: np.ndarray
+    e_invoice: bool = False
+    online_payment: bool = False
+    automated_reminders: bool = False
+
+    def prepaid(self, customer: np.ndarray) -> np.ndarray:
+        """Whether each account in ``customer`` pays before delivery."""
+        return self.account_terms[customer] == Terms.CASH_BEFORE_DELIVERY
+
+
+@dataclass(frozen=True)
+class Effects:
+    """Effect sizes of the levers that DOMAIN.md does not quantify (the scenario's
+    ``[assumptions]``; docs/scenarios.md gives their reasoning)."""
+
+    staffing_utilization: float = 0.6
+    real_time_backorder_reduction: float = 0.7
+    cash_before_delivery_wait_days: float = 2.0
+    partner_speed_factor: float = 1.2
+    partner_incident_factor: float = 0.4
+    remote_limit_compliance: float = 0.95
+    tracking_late_complaint_factor: float = 0.6
+    cash_discount_take_up: float = 0.5
+    cash_discount_pay_days: int = 10
+    rebate_lateness_factor: float = 0.8
+    automated_reminder_first_days: float = 3.0
+    automated_reminder_interval_days: float = 14.0
+    online_payment_days_saved: float = 3.0
+    e_invoice_delay_days: float = 0.0
+    paper_invoice_mail_days: float = 4.0
+
+
+@dataclass(frozen=True)
+class NetworkPlan:
+    """The warehouse network, decided before the simulation (site indices refer to the
+    inputs' sites table; account arrays follow the inputs' account order).
+
+    ``open_sites``: central DCs plus the open forward warehouses. ``serving_site``: the site
+    that picks each account's orders. ``central_site``: each account's nearest central DC,
+    today's serving site and the source of a split delivery's second shipment. ``stock``: the
+    forward warehouses' stock plan (None: no forward stock is kept).
+    """
+
+    open_sites: np.ndarray
+    serving_site: np.ndarray
+    central_site: np.ndarray
+    stock: ForwardStock | None = None
+
+
+@dataclass(frozen=True)
+class SimulationConfig:
+    """One simulated what-if: window, seed, policies, effect sizes and the network plan."""
+
+    name: str
+    horizon_days: int
+    warmup_days: int
+    seed: int
+    network: NetworkPlan
+    credit: CreditPolicy
+    orders: OrderPolicy = OrderPolicy()
+    delivery: DeliveryPolicy = DeliveryPolicy()
+    effects: Effects = Effects()
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.warmup_days < self.horizon_days:
+            raise ValueError(f"warmup_days(={self.warmup_days}) must be in "
+                             f"0..horizon_days(={self.horizon_days}) - 1")
+        if len(self.network.serving_site) != len(self.credit.account_terms):
+            raise ValueError("network.serving_site and credit.account_terms must have one "
+                             "entry per account")
