@@ -13,13 +13,12 @@ from pathlib import Path
 
 import pandas as pd
 
-import data as data_pkg
 from data.problems import InputError, Problem
 from scenarios.jsonio import json_ready, write_json
+from scenarios.paths import DEFAULT_DATASET
+from scenarios.schema import committee_targets
 
 EXIT_BAD_INPUT = 2
-DATA_DIR = Path(data_pkg.__file__).resolve().parent
-DEFAULT_DATASET = DATA_DIR / "national"
 
 
 class CliError(InputError):
@@ -96,13 +95,6 @@ def kpis_payload(ds, report, targets: dict[str, float]) -> dict:
         "by_customer_type": _records(report.by_customer_type),
         "by_month": _records(report.by_month),
     }
-
-
-def committee_targets() -> dict[str, float]:
-    """The committee's targets as the scenario schema defines them."""
-    from scenarios.schema import Targets
-
-    return Targets().model_dump()
 
 
 def cmd_kpis(args: argparse.Namespace) -> int:

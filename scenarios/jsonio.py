@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 from pathlib import Path
 from typing import TextIO
+
+from data.problems import InputError, Problem
 
 
 def json_ready(value: object) -> object:
@@ -23,15 +26,41 @@ def json_ready(value: object) -> object:
     return value
 
 
+def output_path_problem(path: str, option: str = "--json") -> Problem | None:
+    """Why ``path`` cannot receive an output file (checked before any work), or None.
+
+    ``-`` (stdout) is always fine; otherwise the path must not be a folder, its parent must be
+    an existing folder we may write in, and an existing file must be writable.
+    """
+    if path == "-":
+        return None
+    target = Path(path).expanduser()
+    expected = "a file path in an existing, writable folder"
+    if target.is_dir():
+        return Problem(option, "", expected, f"{path} is a folder")
+    parent = target.parent
+    if not parent.is_dir():
+        what = "does not exist" if not parent.exists() else "is not a folder"
+        return Problem(option, "", expected, f"{parent} {what}")
+    if not os.access(parent, os.W_OK | os.X_OK) or (target.exists()
+                                                    and not os.access(target, os.W_OK)):
+        return Problem(option, "", expected, f"{path} is not writable")
+    return None
+
+
 def write_json(payload: dict, path: str, stdout: TextIO | None = None) -> None:
     """Write ``payload`` as JSON to ``path`` atomically (``-`` = ``stdout``, default
-    ``sys.stdout``)."""
+    ``sys.stdout``): a temporary file beside it, renamed over it; removed if anything fails."""
     text = json.dumps(json_ready(payload), indent=2, ensure_ascii=False, default=str) + "\n"
     if path == "-":
         (stdout or sys.stdout).write(text)
         return
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target = Path(path).expanduser()
     tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(target)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InputError(Problem(path, "", "a writable file", str(exc)),
+                         summary=f"cannot write {path}") from exc

@@ -417,3 +417,8 @@ class Scenario(_Section):
 
 LEVER_SECTIONS: tuple[str, ...] = ("orders", "logistics", "territory", "credit")
 """Names of the lever sections, in file order."""
+
+
+def committee_targets() -> dict[str, float]:
+    """The committee's targets as the scenario schema defines them (its defaults)."""
+    return Targets().model_dump()

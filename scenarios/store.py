@@ -12,7 +12,6 @@ run_id, name, payload)`` (one JSON payload per table, exact; see ``scenarios.fra
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import sqlite3
 import subprocess
@@ -39,10 +38,9 @@ from scenarios.frame_codec import (
     row_dicts,
     strict_json,
 )
+from scenarios.paths import PROJECT_ROOT, STORE_ENV_VAR, default_store_path
 
 SCHEMA_VERSION = 1
-STORE_ENV_VAR = "PHARMAOPS_RUN_STORE"
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 FALLBACK_VERSION = "0.1.0+unknown"
 FINGERPRINT_SHORT_CHARS = 12
 LIST_HINT = "pharmaops runs list"
@@ -121,14 +119,6 @@ class UnknownRunError(InputError, KeyError):
     def __str__(self) -> str:
         # KeyError would quote the message; keep the InputError wording.
         return BaseException.__str__(self)
-
-
-def default_store_path() -> Path:
-    """``$PHARMAOPS_RUN_STORE`` if set, else ``<project root>/runs/pharmaops.sqlite``."""
-    configured = os.environ.get(STORE_ENV_VAR, "").strip()
-    if configured:
-        return Path(configured).expanduser()
-    return PROJECT_ROOT / "runs" / "pharmaops.sqlite"
 
 
 def code_version() -> str:
@@ -228,13 +218,28 @@ class StoredRun(RunRecord):
 class RunStore:
     """The SQLite run store at ``path`` (default: ``default_store_path()``)."""
 
-    def __init__(self, path: Path | str | None = None) -> None:
+    def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
+        """Open the store, creating it (and its folder) unless ``read_only``; refuses a folder,
+        a file that is not a run store, and (for writing) a store that cannot be written, so
+        a command finds out before it does any work."""
         self.path = Path(path).expanduser() if path is not None else default_store_path()
+        self.read_only = read_only
+        if self.path.is_dir():
+            raise self._refused("an SQLite file", "a folder")
+        if read_only:
+            if self.path.exists():
+                with self._connect() as con:
+                    try:
+                        self._schema_version(con)
+                    except sqlite3.DatabaseError as exc:
+                        raise self._refused("a PharmaOps run store (SQLite)", str(exc)) from exc
+            return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise self._refused("a folder where the run store can be created", str(exc)) from exc
         self._open_or_create()
+        self._check_writable()
 
     # -- public -------------------------------------------------------------------------
     def save(self, record: RunRecord, *, _after_rows: Callable[[], None] | None = None) -> str:
@@ -244,38 +249,52 @@ class RunStore:
         ``_after_rows`` is a testing hook, called once after all the run's rows are inserted
         and before COMMIT; if it raises, the transaction is rolled back.
         """
-        row, kpi_rows, table_rows = _encode_record(record)
+        return self.save_many([record], _after_rows=_after_rows)[0]
+
+    def save_many(self, records: list[RunRecord], *,
+                  _after_rows: Callable[[], None] | None = None) -> list[str]:
+        """Store every record in one transaction (all or none); their new run ids in order."""
+        if self.read_only:
+            raise self._refused("a run store opened for writing", "a read-only store")
+        encoded = [_encode_record(record) for record in records]
+        ids = []
         with self._connect() as con:
-            con.execute("BEGIN IMMEDIATE")
             try:
-                run_id = _new_run_id(con)
-                row["run_id"] = run_id
-                row["saved_at"] = datetime.now(UTC).isoformat()
-                placeholders = ", ".join("?" for _ in _RUN_COLUMNS)
-                con.execute(
-                    f"INSERT INTO runs ({', '.join(_RUN_COLUMNS)}) VALUES ({placeholders})",
-                    [row[c] for c in _RUN_COLUMNS],
-                )
-                con.executemany(
-                    "INSERT INTO replication_kpis (run_id, replication, kpi, value) "
-                    "VALUES (?, ?, ?, ?)",
-                    ((run_id, rep, kpi, value) for rep, kpi, value in kpi_rows),
-                )
-                con.executemany(
-                    "INSERT INTO decision_tables (run_id, name, payload) VALUES (?, ?, ?)",
-                    ((run_id, name, payload) for name, payload in table_rows),
-                )
+                con.execute("BEGIN IMMEDIATE")
+                for row, kpi_rows, table_rows in encoded:
+                    ids.append(self._insert(con, row, kpi_rows, table_rows))
                 if _after_rows is not None:
                     _after_rows()
                 con.execute("COMMIT")
+            except sqlite3.Error as exc:
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+                raise self._refused("a run store that can be written", str(exc)) from exc
             except BaseException:
                 if con.in_transaction:
                     con.execute("ROLLBACK")
                 raise
+        return ids
+
+    @staticmethod
+    def _insert(con: sqlite3.Connection, row: dict, kpi_rows, table_rows) -> str:
+        run_id = _new_run_id(con)
+        row["run_id"] = run_id
+        row["saved_at"] = datetime.now(UTC).isoformat()
+        placeholders = ", ".join("?" for _ in _RUN_COLUMNS)
+        con.execute(f"INSERT INTO runs ({', '.join(_RUN_COLUMNS)}) VALUES ({placeholders})",
+                    [row[c] for c in _RUN_COLUMNS])
+        con.executemany(
+            "INSERT INTO replication_kpis (run_id, replication, kpi, value) VALUES (?, ?, ?, ?)",
+            ((run_id, rep, kpi, value) for rep, kpi, value in kpi_rows))
+        con.executemany("INSERT INTO decision_tables (run_id, name, payload) VALUES (?, ?, ?)",
+                        ((run_id, name, payload) for name, payload in table_rows))
         return run_id
 
     def list_runs(self) -> pd.DataFrame:
         """One row per run, newest ``started_at`` first (ties: latest saved first)."""
+        if not self.path.exists():  # a read-only look at a store not made yet
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in LIST_COLUMNS})
         with self._connect() as con:
             rows = con.execute(
                 f"SELECT {', '.join(LIST_COLUMNS)} FROM runs "
@@ -300,6 +319,8 @@ class RunStore:
     def get(self, run_id: str) -> StoredRun:
         """The stored run ``run_id``; ``UnknownRunError`` if there is none."""
         key = str(run_id)
+        if not self.path.exists():
+            raise self._unknown(run_id, [])
         with self._connect() as con:
             con.execute("BEGIN")  # one consistent snapshot for the three reads
             cursor = con.execute(
@@ -348,9 +369,14 @@ class RunStore:
     # -- internals ----------------------------------------------------------------------
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        """A connection in autocommit mode (transactions are explicit) with foreign keys on."""
+        """A connection in autocommit mode (transactions are explicit) with foreign keys on;
+        read-only stores are opened with ``mode=ro`` so a look never creates or changes one."""
         try:
-            con = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None)
+            if self.read_only:
+                con = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
+                                      timeout=_BUSY_TIMEOUT_S, isolation_level=None)
+            else:
+                con = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None)
         except sqlite3.Error as exc:
             raise self._refused("an SQLite file that can be opened", str(exc)) from exc
         try:
@@ -385,6 +411,19 @@ class RunStore:
                 con.execute("PRAGMA journal_mode = WAL")
             except sqlite3.DatabaseError as exc:
                 raise self._refused("a PharmaOps run store (SQLite)", str(exc)) from exc
+
+    def _check_writable(self) -> None:
+        """Take and release the write lock: a read-only file or folder is refused now, not
+        after a long simulation."""
+        with self._connect() as con:
+            try:
+                con.execute("BEGIN IMMEDIATE")
+                con.execute("UPDATE meta SET value = value WHERE key = 'schema_version'")
+                con.execute("ROLLBACK")
+            except sqlite3.Error as exc:
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+                raise self._refused("a run store that can be written", str(exc)) from exc
 
     def _schema_version(self, con: sqlite3.Connection) -> str | None:
         """The stored schema version; None for an empty file; refuses anything else."""

@@ -21,7 +21,7 @@ from streamlit.testing.v1 import AppTest
 from data.dataset import load_dataset
 from data.generate import generate_to_folder
 from data.history import measure_history
-from scenarios.cli import committee_targets
+from scenarios.schema import committee_targets
 from tests.display_rules import EXPECTED_CARDS, shown
 
 APP = Path(__file__).resolve().parents[1] / "app.py"

@@ -14,7 +14,6 @@ command line).
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -32,9 +31,10 @@ from data.kpis import KPI_NAMES
 from data.problems import DatasetError, InputError, ScenarioError
 from scenarios.jsonio import json_ready
 from scenarios.loading import LoadedScenario, load_scenario
+from scenarios.paths import SCENARIOS_ENV_VAR, default_scenarios_dir
 from scenarios.run import Prepared, SimulationRun, prepare, simulate, store_run
 from scenarios.schema import Scenario
-from scenarios.store import PROJECT_ROOT, RunStore, StoredRun
+from scenarios.store import RunStore, StoredRun
 from simulation.runner import default_workers
 from simulation.summary import paired_differences
 from ui.common import (
@@ -51,8 +51,6 @@ TITLE = "Committee: scenarios"
 URL_PATH = "scenarios"
 ICON = ":material/compare_arrows:"
 #: environment variable naming the folder whose ``*.toml`` files the sidebar offers
-SCENARIOS_ENV_VAR = "PHARMAOPS_SCENARIOS_DIR"
-PROJECT_SCENARIOS = PROJECT_ROOT / "scenarios"
 DEFAULT_FILES = ("baseline.toml", "plan.toml")
 DEFAULT_REPLICATIONS = 10
 MAX_REPLICATIONS = 200
@@ -467,10 +465,7 @@ def render() -> None:
 
 def scenarios_folder() -> tuple[Path, bool]:
     """The scenarios folder, and whether the operator chose it (``$PHARMAOPS_SCENARIOS_DIR``)."""
-    configured = os.environ.get(SCENARIOS_ENV_VAR, "").strip()
-    if configured:
-        return Path(configured).expanduser(), True
-    return PROJECT_SCENARIOS, False
+    return default_scenarios_dir()
 
 
 def scenario_files(folder: Path) -> list[str]:

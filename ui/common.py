@@ -9,7 +9,6 @@ a data set is picked up on the next rerun; a refused data set is cached as its
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -19,10 +18,8 @@ import streamlit as st
 
 from data.dataset import Dataset, load_dataset
 from data.problems import DatasetError, Problem
-from scenarios.cli import DEFAULT_DATASET
+from scenarios.paths import default_dataset
 
-#: environment variable naming the data set folder the sidebar starts with
-DATASET_ENV_VAR = "PHARMAOPS_DATASET"
 GENERATE_HINT = (
     "Create it with `make data` (or `pharmaops data generate --profile national "
     "--out data/national`)"
@@ -34,7 +31,7 @@ FileStamp = tuple[tuple[str, int, int], ...]
 # --------------------------------------------------------------------------- data set
 def default_dataset_folder() -> str:
     """The folder the sidebar starts with: ``$PHARMAOPS_DATASET`` or ``data/national``."""
-    return os.environ.get(DATASET_ENV_VAR) or str(DEFAULT_DATASET)
+    return str(default_dataset())
 
 
 def folder_stamp(folder: Path) -> FileStamp:

@@ -20,7 +20,7 @@ from data.dataset import Dataset
 from data.history import DEFAULT_PERIOD_DAYS, HistoryReport, measure_history
 from data.kpis import AGING_BUCKETS, KPI_NAMES
 from data.tables import CUSTOMER_TYPES, REGIONS
-from scenarios.cli import committee_targets
+from scenarios.schema import committee_targets
 from ui.common import (
     MEASURES,
     column_config,

@@ -1,0 +1,1 @@
+"""The stages of :func:`simulation.calibrate.calibrate`, one module per part of the process."""
