@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import re
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -19,6 +21,8 @@ from scenarios.paths import DEFAULT_DATASET
 from scenarios.schema import committee_targets
 
 EXIT_BAD_INPUT = 2
+#: what a run id may look like (refused before it reaches the store or the terminal)
+RUN_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_.:-]{0,63}")
 
 
 class CliError(InputError):
@@ -185,21 +189,22 @@ def _kpi_table(payload: dict) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("kpi")
 
 
-def _run_one(path: str, args: argparse.Namespace, seed: int | None,
-             replications: int | None):
-    from scenarios.loading import load_scenario
-    from scenarios.run import prepare, simulate, store_run
+def _status(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _open_store(args: argparse.Namespace):
+    """The run store to write to, opened and checked before any work (None with --no-store)."""
     from scenarios.store import RunStore
 
-    loaded = load_scenario(path, allow_outside_data=args.allow_outside_data)
-    started = datetime.now(UTC)
-    prepared = prepare(loaded)
-    run = simulate(loaded, prepared, replications=replications, seed=seed,
-                   workers=args.workers, scheduler=args.scheduler,
-                   progress=_progress_bar(loaded.scenario.name))
-    if not args.no_store:
-        store_run(run, loaded, RunStore(args.store), started)
-    return loaded, run
+    return None if args.no_store else RunStore(args.store)
+
+
+def _prepare_all(loaded: list) -> list:
+    """Every scenario's data set, process and models, before any simulation starts."""
+    from scenarios.run import prepare
+
+    return [prepare(item, status=_status) for item in loaded]
 
 
 def _print_run(run) -> None:
@@ -213,7 +218,18 @@ def _print_run(run) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    _, run = _run_one(args.scenario, args, args.seed, args.replications)
+    from scenarios.compare import load_scenarios
+    from scenarios.run import simulate, store_run
+
+    loaded = load_scenarios([args.scenario], allow_outside_data=args.allow_outside_data)[0]
+    store = _open_store(args)
+    prepared = _prepare_all([loaded])[0]
+    started = datetime.now(UTC)
+    run = simulate(loaded, prepared, replications=args.replications, seed=args.seed,
+                   workers=args.workers, scheduler=args.scheduler,
+                   progress=_progress_bar(loaded.scenario.name))
+    if store is not None:
+        store_run(run, loaded, store, started)
     _print_run(run)
     if args.json:
         _emit(run.payload, args)
@@ -221,26 +237,25 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from scenarios.loading import load_scenario
-    from simulation.summary import paired_differences
+    from scenarios.compare import (
+        common_settings,
+        comparison_summary,
+        load_scenarios,
+        run_comparison,
+    )
 
     if len(args.scenarios) < 2:
         raise CliError(Problem("compare", "SCENARIO", "two or more scenario files",
                                f"{len(args.scenarios)}"))
-    first = load_scenario(args.scenarios[0], allow_outside_data=args.allow_outside_data)
+    loaded = load_scenarios(args.scenarios, allow_outside_data=args.allow_outside_data)
+    store = _open_store(args)
+    prepared = _prepare_all(loaded)
     # one seed and replication count for all: common random numbers make differences paired
-    seed = first.scenario.seed if args.seed is None else args.seed
-    reps = args.replications or first.scenario.replications
-    runs = [_run_one(path, args, seed, reps) for path in args.scenarios]
-    base_loaded, base = runs[0]
-    doc = {"seed": seed, "replications": reps, "base": base_loaded.scenario.name,
-           "scenarios": {}, "differences": {}}
-    for loaded, run in runs:
-        name = loaded.scenario.name
-        doc["scenarios"][name] = {k: run.payload[k] for k in ("run_id", "kpis", "targets")}
-        if run is not base:
-            doc["differences"][name] = paired_differences(base.per_replication,
-                                                          run.per_replication)
+    seed, reps = common_settings(loaded, args.seed, args.replications)
+    comparison = run_comparison(loaded, prepared, seed=seed, replications=reps,
+                                workers=args.workers, scheduler=args.scheduler,
+                                progress=_progress_bar, store=store)
+    doc = comparison_summary(comparison)
     for name, diffs in doc["differences"].items():
         print(f"\n{name} − {doc['base']} (paired over {reps} replications, seed {seed})")
         table = pd.DataFrame({k: {"difference": d["mean"], "ci95_lo": d["ci95"][0],
@@ -291,12 +306,6 @@ def cmd_warehouses_solve(args: argparse.Namespace) -> int:
     if not args.time_limit > 0:
         raise CliError(Problem("--time-limit", "", "a number of seconds > 0",
                                f"{args.time_limit:g}"))
-    for option in ("csv", "xlsx"):  # refused before the solve, not after it
-        target = getattr(args, option)
-        if target and (target == "-" and option == "xlsx"
-                       or target != "-" and not Path(target).resolve().parent.is_dir()):
-            raise CliError(Problem(f"--{option}", "", "a file path in an existing folder",
-                                   target))
     loaded = load_scenario(args.scenario, allow_outside_data=args.allow_outside_data)
     ds = _load(loaded.dataset_path)
     params = (ProcessParams.model_validate_json(loaded.process_path.read_bytes())
@@ -360,7 +369,7 @@ def cmd_warehouses_solve(args: argparse.Namespace) -> int:
 def cmd_runs_list(args: argparse.Namespace) -> int:
     from scenarios.store import RunStore
 
-    runs = RunStore(args.store).list_runs()
+    runs = RunStore(args.store, read_only=True).list_runs()
     print("no runs stored yet" if runs.empty else runs.to_string(index=False))
     if args.json:
         _emit({"runs": _records(runs)}, args)
@@ -370,7 +379,10 @@ def cmd_runs_list(args: argparse.Namespace) -> int:
 def cmd_runs_show(args: argparse.Namespace) -> int:
     from scenarios.store import RunStore
 
-    run = RunStore(args.store).get(args.run_id)
+    if not RUN_ID.fullmatch(args.run_id):
+        raise CliError(Problem("runs show", "RUN_ID", "a run id such as 20261202-143000-1a2b3c "
+                               "(see `pharmaops runs list`)", ascii(args.run_id)))
+    run = RunStore(args.store, read_only=True).get(args.run_id)
     doc = run.to_json_dict()
     for key in ("run_id", "kind", "scenario_name", "status", "started_at", "ended_at", "seed",
                 "dataset_path", "dataset_fingerprint", "code_version"):
@@ -474,14 +486,55 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _option_problems(args: argparse.Namespace) -> list[Problem]:
+    """Options out of range, and output paths that cannot be written, found before any work.
+    ``--seed`` and ``--replications`` take the scenario schema's own bounds."""
+    from scenarios.jsonio import output_path_problem
+    from scenarios.schema import Scenario
+
+    problems = []
+    bounds = {"period_days": (1, 3650), "workers": (1, 256)}
+    for name in ("replications", "seed"):
+        limits = {k: getattr(m, k) for m in Scenario.model_fields[name].metadata
+                  for k in ("ge", "le") if getattr(m, k, None) is not None}
+        bounds[name] = (limits["ge"], limits["le"])
+    for name, (low, high) in bounds.items():
+        value = getattr(args, name, None)
+        if value is not None and not low <= value <= high:
+            problems.append(Problem(f"--{name.replace('_', '-')}", "",
+                                    f"a whole number in {low}..{high}", str(value)))
+    for option in ("json", "csv", "xlsx"):
+        target = getattr(args, option, None)
+        if target:
+            problem = output_path_problem(target, f"--{option}")
+            if problem is None and target == "-" and option == "xlsx":
+                problem = Problem("--xlsx", "", "a file path (an Excel file is not text)", "-")
+            if problem is not None:
+                problems.append(problem)
+    return problems
+
+
+def _report(exc: InputError) -> None:
+    if len(exc.problems) > 1:
+        print(f"error: {exc.summary}", file=sys.stderr)
+        for p in exc.problems:
+            print(f"  - {p}", file=sys.stderr)
+    else:
+        print(f"error: {exc.problems[0] if exc.problems else exc}", file=sys.stderr)
+
+
+def _terminate(signum: int, _frame) -> None:
+    # SIGTERM unwinds like Ctrl-C, so worker processes are stopped and nothing half-stored
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    for option, low in (("period_days", 1), ("replications", 1), ("workers", 1)):
-        value = getattr(args, option, None)
-        if value is not None and value < low:
-            print(f"error: --{option.replace('_', '-')} must be >= {low}; got {value}",
-                  file=sys.stderr)
-            return EXIT_BAD_INPUT
+    problems = _option_problems(args)
+    if problems:
+        _report(CliError(problems, summary=f"{len(problems)} bad option(s); nothing was done"))
+        return EXIT_BAD_INPUT
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         if getattr(args, "json", None) == "-":
             # stdout is for the JSON alone; the tables for people go to stderr
@@ -490,13 +543,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return args.func(args)
         return args.func(args)
     except InputError as exc:
-        if len(exc.problems) > 1:
-            print(f"error: {exc.summary}", file=sys.stderr)
-            for p in exc.problems:
-                print(f"  - {p}", file=sys.stderr)
-        else:
-            print(f"error: {exc.problems[0] if exc.problems else exc}", file=sys.stderr)
+        _report(exc)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted; nothing of the unfinished work was stored", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

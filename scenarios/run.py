@@ -23,9 +23,9 @@ from data.problems import Problem, ScenarioError
 from scenarios.jsonio import json_ready
 from scenarios.loading import LoadedScenario
 from scenarios.network_plan import build_network_plan, district_assignment
+from scenarios.process_cache import Status, today_process
 from scenarios.schema import Scenario
 from scenarios.store import RunRecord, RunStore, code_version
-from simulation.calibrate import calibrate
 from simulation.config import (
     CreditPolicy,
     DeliveryPolicy,
@@ -167,16 +167,16 @@ def configure(dataset: Dataset, params: ProcessParams, scenario: Scenario, *,
                                      account_terms(inputs, scenario, credit_tier))
 
 
-def prepare(loaded: LoadedScenario, dataset: Dataset | None = None) -> Prepared:
-    """Load the data set, calibrate today's process from it, apply the models the scenario's
-    levers call for (credit scores → credit tiers → terms; forward_warehouses = "optimize" →
-    the location model's chosen sites, see :func:`choose_warehouses`; the stock plan) and
-    build the simulation's config."""
+def prepare(loaded: LoadedScenario, dataset: Dataset | None = None, *,
+            status: Status | None = None) -> Prepared:
+    """Load the data set, take today's process (the scenario's process file, or the data
+    set's calibration, computed once and kept: :func:`scenarios.process_cache.today_process`),
+    apply the models the scenario's levers call for (credit scores → credit tiers → terms;
+    forward_warehouses = "optimize" → the location model's chosen sites, see
+    :func:`choose_warehouses`; the stock plan) and build the simulation's config.
+    ``status`` is told what is being done (for a progress message)."""
     ds = dataset if dataset is not None else load_dataset(loaded.dataset_path)
-    if loaded.process_path is not None:  # the process owner's own description
-        params = ProcessParams.model_validate_json(loaded.process_path.read_bytes())
-    else:
-        params = calibrate(ds)
+    params = today_process(ds, process_path=loaded.process_path, status=status)
     scenario = loaded.scenario
     scores = None
     credit_tier = None
@@ -287,16 +287,28 @@ def _forward_stock_payload(scenario: Scenario, prepared: Prepared,
             "by_site": by_site}
 
 
-def store_run(run: SimulationRun, loaded: LoadedScenario, store: RunStore,
-              started_at: datetime) -> str:
-    """Keep the run (scenario text, fingerprint, code version, seed, per-replication KPIs,
-    summary and tables) in one transaction; returns the run id."""
-    run_id = store.save(RunRecord(
+def run_record(run: SimulationRun, loaded: LoadedScenario, started_at: datetime) -> RunRecord:
+    """What the run store keeps of a run: scenario text, fingerprint, code version, seed,
+    per-replication KPIs, summary and tables."""
+    return RunRecord(
         kind="simulation", scenario_name=loaded.scenario.name, scenario_text=loaded.text,
         dataset_path=str(loaded.dataset_path),
         dataset_fingerprint=run.payload["dataset_fingerprint"], code_version=code_version(),
         seed=run.payload["seed"], started_at=started_at, ended_at=datetime.now(UTC),
         status="completed", summary=json_ready(run.payload), replication_kpis=run.per_replication,
-        decision_tables=run.tables))
-    run.payload["run_id"] = run_id
-    return run_id
+        decision_tables=run.tables)
+
+
+def store_runs(runs: list[tuple[SimulationRun, LoadedScenario, datetime]],
+               store: RunStore) -> list[str]:
+    """Keep every run in one transaction (all or none); sets and returns their run ids."""
+    ids = store.save_many([run_record(run, loaded, started) for run, loaded, started in runs])
+    for (run, _, _), run_id in zip(runs, ids, strict=True):
+        run.payload["run_id"] = run_id
+    return ids
+
+
+def store_run(run: SimulationRun, loaded: LoadedScenario, store: RunStore,
+              started_at: datetime) -> str:
+    """Keep one run in one transaction; returns the run id."""
+    return store_runs([(run, loaded, started_at)], store)[0]

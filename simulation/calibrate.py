@@ -41,6 +41,11 @@ from simulation.calibration.transit_fit import (
 from simulation.params import Dist, ProcessParams
 
 
+def calibration_source(dataset: Dataset) -> str:
+    """Where calibrated figures came from: the data set's folder and short fingerprint."""
+    return f"{dataset.path or '<in memory>'} ({dataset.fingerprint[:12]})"
+
+
 def calibrate(dataset: Dataset) -> ProcessParams:
     """Today's process estimated from ``dataset``'s history (never from its ``meta``)."""
     orders = dataset["orders"]
@@ -79,7 +84,7 @@ def calibrate(dataset: Dataset) -> ProcessParams:
     promise_remote = most_common(lead[remote]) if remote.any() else promise
 
     return ProcessParams(
-        source=f"{dataset.path or '<in memory>'} ({dataset.fingerprint[:12]})",
+        source=calibration_source(dataset),
         channel_shares=shares,
         entry_hours=entry,
         app_entry_hours=app_entry,

@@ -1,0 +1,121 @@
+"""Scenarios side by side: every file validated before anything runs, one seed and one
+replication count for all (common random numbers make the differences paired), paired
+differences against the first scenario (the base), and the runs stored together or not at all.
+
+The CLI (``pharmaops compare``) and the committee page both call this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from data.problems import ScenarioError
+from scenarios.loading import LoadedScenario, load_scenario
+from scenarios.run import Prepared, SimulationRun, simulate, store_runs
+from scenarios.store import RunStore
+from simulation.runner import Progress
+from simulation.summary import paired_differences
+
+
+def load_scenarios(paths: Sequence[str | Path], *,
+                   allow_outside_data: bool = False) -> list[LoadedScenario]:
+    """Every scenario file validated; one :class:`ScenarioError` with the problems of every
+    refused file (none is simulated when any is refused)."""
+    loaded, problems = [], []
+    for path in paths:
+        try:
+            loaded.append(load_scenario(path, allow_outside_data=allow_outside_data))
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ScenarioError(problems, summary=f"{len(problems)} problem(s) in the scenario "
+                                              "files; nothing was simulated")
+    return loaded
+
+
+def unique_labels(loaded: Sequence[LoadedScenario]) -> list[str]:
+    """Scenario names, with the file name added where two scenarios share a name."""
+    names = [x.scenario.name for x in loaded]
+    return [name if names.count(name) == 1 else f"{name} ({x.path.name})"
+            for name, x in zip(names, loaded, strict=True)]
+
+
+def common_settings(loaded: Sequence[LoadedScenario], seed: int | None = None,
+                    replications: int | None = None) -> tuple[int, int]:
+    """The seed and replication count every scenario runs with: the base scenario's, unless
+    given."""
+    base = loaded[0].scenario
+    return (base.seed if seed is None else seed,
+            base.replications if replications is None else replications)
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """One simulated scenario: ``label`` is its unique display name."""
+
+    file: str
+    label: str
+    description: str
+    payload: dict
+    per_replication: pd.DataFrame
+    tables: dict[str, pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Every scenario of one comparison, the first being the base."""
+
+    results: tuple[ScenarioResult, ...]
+    seed: int
+    replications: int
+    finished_at: datetime
+    differences: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def base(self) -> ScenarioResult:
+        return self.results[0]
+
+
+def compare(results: Sequence[ScenarioResult], seed: int, replications: int) -> Comparison:
+    """Results with the paired differences of every scenario against the first (the base)."""
+    base, *others = results
+    differences = {r.label: paired_differences(base.per_replication, r.per_replication)
+                   for r in others}
+    return Comparison(tuple(results), seed, replications, datetime.now(UTC), differences)
+
+
+def run_comparison(loaded: Sequence[LoadedScenario], prepared: Sequence[Prepared], *,
+                   seed: int, replications: int, workers: int | None = None,
+                   scheduler: str | None = None,
+                   progress: Callable[[str], Progress | None] | None = None,
+                   store: RunStore | None = None) -> Comparison:
+    """Simulate every prepared scenario with the same seed and replications, store the runs
+    together (when ``store`` is given) and compare them with the first. ``progress(label)``
+    gives each scenario's progress callback."""
+    runs: list[tuple[SimulationRun, LoadedScenario, datetime]] = []
+    for item, prep, label in zip(loaded, prepared, unique_labels(loaded), strict=True):
+        started = datetime.now(UTC)
+        run = simulate(item, prep, replications=replications, seed=seed, workers=workers,
+                       scheduler=scheduler, progress=progress(label) if progress else None)
+        runs.append((run, item, started))
+    if store is not None:
+        store_runs(runs, store)
+    results = [ScenarioResult(item.path.name, label, item.scenario.description, run.payload,
+                              run.per_replication, run.tables)
+               for (run, item, _), label in zip(runs, unique_labels(loaded), strict=True)]
+    return compare(results, seed, replications)
+
+
+def comparison_summary(comparison: Comparison) -> dict:
+    """The JSON document of ``pharmaops compare``: seed, replications, base, each scenario's
+    run id, KPIs and target verdicts, and the paired differences against the base."""
+    return {"seed": comparison.seed, "replications": comparison.replications,
+            "base": comparison.base.label,
+            "scenarios": {r.label: {k: r.payload[k] for k in ("run_id", "kpis", "targets")}
+                          for r in comparison.results},
+            "differences": comparison.differences}
