@@ -7,8 +7,13 @@ STAMP := $(VENV)/.installed
 DATASET := data/national
 SEED := 20261
 PORT ?= 8501
+# The browser test drives Debian's Chromium (Playwright never downloads a browser here);
+# fonts-noto-cjk renders the Chinese place names on the pages.
+CHROMIUM := /usr/bin/chromium
+BROWSER_PACKAGES := chromium fonts-noto-cjk
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: app test data install lint clean-data
+.PHONY: app test data install lint browser clean-data
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -32,7 +37,17 @@ app: data
 	$(BIN)/streamlit run app.py --server.address localhost --server.port $(PORT) \
 	  --server.headless true --browser.gatherUsageStats false
 
-test: $(STAMP)
+# Installed only when missing: a no-op once /usr/bin/chromium is there.
+$(CHROMIUM):
+	$(SUDO) apt-get update
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+	  $(BROWSER_PACKAGES)
+
+browser: $(CHROMIUM)
+
+# Lint, then every test, the browser test (tests/test_browser.py) included: docs/testing.md.
+test: $(STAMP) browser
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 lint: $(STAMP)

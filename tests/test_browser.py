@@ -1,0 +1,394 @@
+"""Every page of the app in a real browser: ``streamlit run app.py`` as a subprocess on a free
+port, driven by Playwright in Debian's Chromium (``/usr/bin/chromium``, installed by
+``make browser``; Playwright never downloads a browser here).
+
+On each page of the navigation the test runs the page's main action with the smallest
+settings, waits until Streamlit has finished, checks that the key figures are shown and that
+no exception or error box is, and saves a full-page screenshot to ``tests/artifacts/screens/``
+(or ``$PHARMAOPS_SCREENSHOTS``). A navigation page without a check here fails the test, and a
+missing Chromium fails it too (never a skip: a skip would hide the gap). docs/testing.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Locator, Page, Playwright, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from data.dataset import load_dataset
+from data.history import DEFAULT_PERIOD_DAYS, measure_history
+from scenarios.store import RunStore
+from tests.display_rules import EXPECTED_CARDS, shown
+
+PROJECT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(os.environ.get("PHARMAOPS_SCREENSHOTS") or PROJECT / "tests/artifacts/screens")
+SERVER_START_S = 90
+#: the longest a page's action may take (a committee run is about 10 s on 2 cores)
+ACTION_MS = 150_000
+VIEWPORT = {"width": 1440, "height": 1000}
+#: the committee's scenarios, shortened: 2 replications of 60 days (10 warm-up)
+SCENARIOS = ("baseline", "plan")
+HORIZON_DAYS, WARMUP_DAYS, REPLICATIONS = 60, 10, 2
+NUMBER = re.compile(r"-?\d[\d,]*(\.\d+)?")
+KPI_VALUE = re.compile(r"^\d+\.\d+(%| days)$")
+
+
+# --------------------------------------------------------------------------- server
+@dataclass(frozen=True)
+class App:
+    url: str
+    dataset: Path
+    run_store: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _short_scenario(name: str, dataset: Path) -> str:
+    """A shipped scenario pointed at ``dataset`` (absolute) with a short horizon."""
+    text = (PROJECT / "scenarios" / f"{name}.toml").read_text(encoding="utf-8")
+    for pattern, value in (
+        (r'^dataset = ".*"', f'dataset = "{dataset.as_posix()}"'),
+        (r"^horizon_days = \d+", f"horizon_days = {HORIZON_DAYS}"),
+        (r"^warmup_days = \d+", f"warmup_days = {WARMUP_DAYS}"),
+    ):
+        text, n = re.subn(pattern, value, text, count=1, flags=re.MULTILINE)
+        assert n == 1, f"{name}.toml: {pattern}"
+    return text
+
+
+def _wait_healthy(proc: subprocess.Popen, url: str, log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"streamlit exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.3)
+    pytest.fail(f"streamlit did not answer within {SERVER_START_S} s:\n{log.read_text()[-3000:]}")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """End the server's whole process group (it may have started simulation workers)."""
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+        except ProcessLookupError:
+            pass
+    with contextlib.suppress(ProcessLookupError):  # workers of a server that died alone
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def app(small_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    """The app served on a free port, on the small data set, with short scenario copies and
+    a temporary run store."""
+    root = tmp_path_factory.mktemp("browser")
+    scenarios = root / "scenarios"
+    scenarios.mkdir()
+    for name in SCENARIOS:
+        (scenarios / f"{name}.toml").write_text(
+            _short_scenario(name, small_dir.resolve()), encoding="utf-8"
+        )
+    store = root / "runs" / "store.sqlite"
+    env = {
+        **os.environ,
+        "PHARMAOPS_DATASET": str(small_dir),
+        "PHARMAOPS_RUN_STORE": str(store),
+        "PHARMAOPS_SCENARIOS_DIR": str(scenarios),
+        "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
+    }
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = root / "streamlit.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py",
+             "--server.address", "127.0.0.1", "--server.port", str(port),
+             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=PROJECT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    try:
+        _wait_healthy(proc, url, log)
+        yield App(url, small_dir, store)
+    finally:
+        _stop(proc)
+        print(f"\nstreamlit log: {log}")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make browser` installs Debian's chromium")
+    pw: Playwright = sync_playwright().start()
+    try:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+    finally:
+        pw.stop()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    yield page
+    context.close()
+
+
+# --------------------------------------------------------------------------- helpers
+def wait_idle(page: Page, timeout_ms: int = ACTION_MS) -> None:
+    """Wait until Streamlit has finished: connected, script not running (so no "Running..."
+    status widget), no spinner; a run that starts just after the action is waited for too."""
+    app = page.locator('[data-testid="stApp"]')
+    with contextlib.suppress(PlaywrightTimeout):  # the rerun may take a moment to start
+        app.and_(page.locator('[data-test-script-state="running"]')).wait_for(timeout=1500)
+    page.wait_for_function(
+        """() => {
+            const a = document.querySelector('[data-testid="stApp"]');
+            return a && a.dataset.testConnectionState === 'CONNECTED'
+                && a.dataset.testScriptState === 'notRunning'
+                && !document.querySelector('[data-testid="stSpinner"]');
+        }""",
+        timeout=timeout_ms,
+    )
+    page.locator('[data-testid="stStatusWidget"]', has_text="Running").wait_for(
+        state="hidden", timeout=timeout_ms
+    )
+
+
+def open_page(page: Page, app: App, url_path: str) -> None:
+    page.goto(f"{app.url}/{url_path}")
+    page.locator('[data-testid="stApp"]').wait_for()
+    wait_idle(page)
+
+
+def assert_no_errors(page: Page) -> None:
+    exceptions = page.locator('[data-testid="stException"]')
+    assert exceptions.count() == 0, exceptions.first.inner_text()
+    errors = page.locator('[data-testid="stAlertContentError"]')
+    assert errors.count() == 0, errors.first.inner_text()
+    # the app opens no dialogs of its own; Streamlit's "Page not found" is one
+    dialogs = page.get_by_role("dialog")
+    assert dialogs.count() == 0, dialogs.first.inner_text()
+
+
+def metrics(page: Page) -> dict[str, list[str]]:
+    """Every st.metric on the page: label -> the values shown under it, in page order."""
+    out: dict[str, list[str]] = {}
+    for card in page.locator('[data-testid="stMetric"]').all():
+        label = card.locator('[data-testid="stMetricLabel"]').inner_text().strip()
+        value = card.locator('[data-testid="stMetricValue"]').inner_text().strip()
+        out.setdefault(label, []).append(value)
+    return out
+
+
+def number(area: Locator, label: str, value: int) -> None:
+    """Type ``value`` into the number input labelled ``label`` in ``area``."""
+    box = area.get_by_label(label, exact=True)
+    box.fill(str(value))
+    box.press("Enter")
+    wait_idle(area.page)
+    assert box.input_value() == str(value), label
+
+
+def heading(page: Page, text: str) -> None:
+    page.get_by_role("heading", name=text, exact=True).first.wait_for()
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """A full-page screenshot. Streamlit scrolls inside its main area, not the document, so
+    the viewport is first made as tall as that area's content."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.mouse.move(VIEWPORT["width"] - 5, VIEWPORT["height"] - 5)  # no tooltip over the page
+    height = page.evaluate(
+        """() => Math.max(...[document.documentElement,
+                             document.querySelector('[data-testid="stMain"]'),
+                             document.querySelector('[data-testid="stMainBlockContainer"]')]
+                             .filter(Boolean).map(e => e.scrollHeight))"""
+    )
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": min(int(height) + 80, 16000)})
+    page.wait_for_timeout(500)  # charts and the map re-layout to the new size
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(VIEWPORT)
+    print(f"screenshot: {path}")
+    return path
+
+
+# --------------------------------------------------------------------------- pages
+def check_today(page: Page, app: App) -> None:
+    """KPIs are measured on load: the six cards show what measure_history measures."""
+    heading(page, "Today")
+    heading(page, "KPIs today vs the committee's targets")
+    ds = load_dataset(app.dataset)
+    kpis = measure_history(ds, period_days=DEFAULT_PERIOD_DAYS).kpis
+    shown_cards = metrics(page)
+    for name, (label, unit, decimals, _) in EXPECTED_CARDS.items():
+        assert shown_cards.get(label) == [shown(kpis[name], unit, decimals)], label
+    for table, rows in ds.counts().items():
+        assert shown_cards[table.replace("_", " ")] == [f"{rows:,}"], table
+    assert page.get_by_text(ds.fingerprint[:12]).count() >= 1
+    assert page.locator('[data-testid="stDeckGlJsonChart"]').count() >= 1
+
+
+def check_committee(page: Page, app: App) -> None:
+    """Run baseline and plan with 2 replications in the app's process; both scenarios' KPI
+    cards, the charts, the paired differences, and the runs stored in the run store."""
+    heading(page, "Committee: scenarios")
+    page.get_by_text("Pick the scenarios in the sidebar").wait_for()
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    number(sidebar, "Replications", REPLICATIONS)
+    number(sidebar, "Workers", 1)
+    sidebar.get_by_role("button", name="Run").click()
+    wait_idle(page)
+    page.get_by_text("Stored as run").wait_for()
+    for name in SCENARIOS:
+        heading(page, name)
+    heading(page, "KPIs side by side")
+    heading(page, "Differences from the base (baseline)")
+    cards = metrics(page)
+    for label, *_ in EXPECTED_CARDS.values():
+        values = cards.get(label, [])
+        assert len(values) == len(SCENARIOS), (label, values)
+        assert all(KPI_VALUE.match(v) for v in values), (label, values)
+    assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 7  # 6 KPIs + stages
+    runs = RunStore(app.run_store).list_runs()
+    sims = runs[runs["kind"] == "simulation"]
+    assert sorted(sims["scenario_name"]) == sorted(SCENARIOS)
+    for run_id in sims["run_id"]:
+        assert page.get_by_text(run_id).count() >= 1, run_id
+
+
+def check_supply_chain(page: Page, app: App) -> None:
+    """One location solve (every district within 3 days, so forward sites are chosen):
+    status, objective, map, tables and the stock plan of the chosen sites."""
+    heading(page, "Supply chain")
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.locator('[data-testid="stSelectbox"]').filter(has_text="Delivery-days rule").click()
+    page.get_by_role("option", name="every district within D days").click()
+    wait_idle(page)
+    assert sidebar.get_by_label("D (days)").input_value() == "3.00"
+    sidebar.get_by_role("button", name="Solve").click()
+    wait_idle(page)
+    heading(page, "Solution")
+    cards = metrics(page)
+    assert cards["Status"] == ["optimal (proven)"]
+    assert NUMBER.fullmatch(cards["Objective (CNY/year)"][0]), cards["Objective (CNY/year)"]
+    assert cards["Gap"][0].endswith("%"), cards["Gap"]
+    for title in (
+        "Map",
+        "Cost components",
+        "Coverage",
+        "Chosen sites",
+        "Stocking of the chosen forward sites",
+        "Downloads",
+    ):
+        heading(page, title)
+    assert page.locator('[data-testid="stDeckGlJsonChart"]').count() == 1
+    assert page.get_by_text("No forward site is chosen").count() == 0
+    # cost components, coverage, chosen sites, stocking
+    assert page.locator('[data-testid="stDataFrame"]').count() == 4
+    # the chosen network simulated against today's, with the fewest replications (2)
+    main = page.locator('[data-testid="stMain"]')
+    number(main, "Replications", 2)
+    main.get_by_role("button", name="Simulate the chosen network").click()
+    wait_idle(page)
+    cards = metrics(page)
+    for label, unit in (
+        ("On-time delivery", "%"),
+        ("Remote-area delivery (days)", " d"),
+        ("Complaints", "%"),
+    ):
+        value = cards[label][0]
+        assert value.endswith(unit) and NUMBER.match(value), (label, value)
+    deltas = page.locator('[data-testid="stMetricDelta"]')
+    assert deltas.filter(has_text="vs today").count() == 3
+    assert page.locator('[data-testid="stDataFrame"]').count() >= 5
+
+
+def planned(title: str) -> Callable[[Page, App], None]:
+    def check(page: Page, app: App) -> None:
+        del app
+        heading(page, title)
+        page.get_by_text("Not built yet.").wait_for()
+        assert page.locator('[data-testid="stMetric"]').count() == 0
+
+    return check
+
+
+#: every page of the navigation: name -> (url path, title, check); a new page needs one here.
+#: The default page is served at the root (Streamlit ignores its url_path).
+PAGES: dict[str, tuple[str, str, Callable[[Page, App], None]]] = {
+    "today": ("", "Today", check_today),
+    "scenarios": ("scenarios", "Committee: scenarios", check_committee),
+    "supply-chain": ("supply-chain", "Supply chain", check_supply_chain),
+    "territory": ("territory", "Sales territory", planned("Sales territory")),
+    "credit": ("credit", "Finance / credit", planned("Finance / credit")),
+}
+
+
+# --------------------------------------------------------------------------- tests
+def test_navigation_lists_exactly_the_checked_pages(page: Page, app: App) -> None:
+    """Every link of the sidebar navigation has a check below, and each link opens its page."""
+    open_page(page, app, "")
+    links = page.locator('[data-testid="stSidebarNavLink"]')
+    hrefs = [links.nth(i).get_attribute("href") or "" for i in range(links.count())]
+    paths = [h.removeprefix(app.url).strip("/") for h in hrefs]
+    assert sorted(paths) == sorted(url for url, _, _ in PAGES.values()), hrefs
+    titles = {url: title for url, title, _ in PAGES.values()}
+    for i, path in enumerate(paths):
+        links.nth(i).click()
+        wait_idle(page)
+        assert page.url.removeprefix(app.url).strip("/") == path
+        heading(page, titles[path])
+        assert_no_errors(page)
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_in_browser(page: Page, app: App, name: str) -> None:
+    url_path, _, check = PAGES[name]
+    open_page(page, app, url_path)
+    assert_no_errors(page)
+    try:
+        check(page, app)
+        wait_idle(page)
+        assert_no_errors(page)
+    finally:
+        screenshot(page, name)
