@@ -8,6 +8,7 @@ seed gives identical results whatever the executor; results are returned in repl
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -22,7 +23,22 @@ Progress = Callable[[int, int], None]  # (done, total)
 _WORKER: dict[str, object] = {}
 
 
-def _init_worker(inputs: SimulationInputs, params: ProcessParams, config: SimulationConfig) -> None:
+def _die_with_parent() -> None:
+    """Ask Linux to end this worker when the process that started it dies (even by SIGKILL),
+    so no replication keeps running for nobody."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the shutdown below still ends the workers
+        pass
+
+
+def _init_worker(inputs: SimulationInputs, params: ProcessParams,
+                 config: SimulationConfig) -> None:
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
     # the inputs travel to each worker process once, not once per replication
     _WORKER.update(inputs=inputs, params=params, config=config)
 
@@ -72,10 +88,19 @@ def run_replications(inputs: SimulationInputs, params: ProcessParams, config: Si
         for r in range(replications):
             tick(run_replication(inputs, params, config, r, seed))
     else:
-        with ProcessPoolExecutor(max_workers=min(workers or default_workers(), replications),
-                                 initializer=_init_worker,
-                                 initargs=(inputs, params, config)) as pool:
+        pool = ProcessPoolExecutor(max_workers=min(workers or default_workers(), replications),
+                                   initializer=_init_worker, initargs=(inputs, params, config))
+        try:
             futures = [pool.submit(_run_in_worker, r, seed) for r in range(replications)]
             for future in as_completed(futures):
                 tick(future.result())
+        except BaseException:
+            # interrupted or failed: stop the workers now rather than wait for their
+            # replications (the executor has no public way to end running tasks)
+            processes = list((pool._processes or {}).values())
+            pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                process.terminate()
+            raise
+        pool.shutdown()
     return sorted(results, key=lambda res: res.replication)

@@ -13,15 +13,10 @@ command line).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
-import altair as alt
-import numpy as np
 import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
@@ -29,23 +24,40 @@ from pandas.io.formats.style import Styler
 from data.dataset import Dataset
 from data.kpis import KPI_NAMES
 from data.problems import DatasetError, InputError, ScenarioError
-from scenarios.jsonio import json_ready
+from scenarios.compare import Comparison, ScenarioResult, run_comparison
 from scenarios.loading import LoadedScenario, load_scenario
 from scenarios.paths import SCENARIOS_ENV_VAR, default_scenarios_dir
-from scenarios.run import Prepared, SimulationRun, prepare, simulate, store_run
+from scenarios.run import Prepared, prepare
 from scenarios.schema import Scenario
-from scenarios.store import RunStore, StoredRun
+from scenarios.store import RunStore
 from simulation.runner import default_workers
-from simulation.summary import paired_differences
+from ui.committee_charts import kpi_chart, stage_chart
+from ui.committee_exports import (
+    _csv,
+    _stacked,
+    _table_names,
+    committee_workbook,
+    comparison_json,
+    per_replication_table,
+)
+from ui.committee_views import (
+    _missing,
+    _probability,
+    difference_view,
+    format_range,
+    forward_view,
+    stage_frame,
+)
 from ui.common import (
     MEASURES,
     column_config,
     format_gap,
     format_measure,
     load_dataset_or_error,
+    show_problems,
     show_refusal,
 )
-from ui.overview import kpi_workbook
+from ui.stored_runs import stored_runs_section
 
 TITLE = "Committee: scenarios"
 URL_PATH = "scenarios"
@@ -58,368 +70,9 @@ DEFAULT_WORKERS = 2
 #: the largest seed a browser number input holds exactly (2**53 - 1)
 MAX_SEED = 2**53 - 1
 RESULTS_KEY = "committee_results"
-#: process stages in the order an order passes them, with the names shown
-STAGE_LABELS = {
-    "entry": "Order entry",
-    "office": "Office approval",
-    "esign": "E-signature approval",
-    "prepayment": "Cash before delivery",
-    "backorder": "Backorder",
-    "pick": "Warehouse picking",
-    "cutoff": "Dispatch cut-off",
-    "transit": "Transit",
-}
 _HIGHLIGHT = "background-color: rgba(255, 75, 75, 0.22)"
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-
-# --------------------------------------------------------------------------- results
-@dataclass(frozen=True)
-class ScenarioResult:
-    """One simulated scenario: ``label`` is its unique display name."""
-
-    file: str
-    label: str
-    description: str
-    payload: dict
-    per_replication: pd.DataFrame
-    tables: dict[str, pd.DataFrame]
-
-
-@dataclass(frozen=True)
-class CommitteeResults:
-    """Every scenario of one press of **Run**, the first being the base."""
-
-    results: tuple[ScenarioResult, ...]
-    seed: int
-    replications: int
-    finished_at: datetime
-    differences: dict[str, dict] = field(default_factory=dict)
-
-    @property
-    def base(self) -> ScenarioResult:
-        return self.results[0]
-
-
-def compare(results: Sequence[ScenarioResult], seed: int, replications: int) -> CommitteeResults:
-    """Results with the paired differences of every scenario against the first (the base)."""
-    base, *others = results
-    differences = {
-        r.label: paired_differences(base.per_replication, r.per_replication) for r in others
-    }
-    return CommitteeResults(tuple(results), seed, replications, datetime.now(UTC), differences)
-
-
-# --------------------------------------------------------------------------- formatting
-def _missing(value: float | None) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value))
-
-
-def format_range(name: str, lo: float | None, hi: float | None) -> str:
-    """``0.8 – 1.2 days``, ``84.1 – 86.3%`` in the measure's unit; ``—`` if not known."""
-    if _missing(lo) or _missing(hi):
-        return "—"
-    m = MEASURES[name]
-    if m.unit == "rate":
-        return f"{100 * lo:.{m.decimals}f} – {100 * hi:.{m.decimals}f}%"
-    return f"{lo:.{m.decimals}f} – {hi:.{m.decimals}f} days"
-
-
-def format_difference(name: str, value: float | None) -> str:
-    """Signed difference in the measure's unit: ``-0.4 days``, ``+3.2 pts`` (rates)."""
-    if _missing(value):
-        return "—"
-    m = MEASURES[name]
-    if m.unit == "rate":
-        return f"{100 * value:+.{m.decimals}f} pts"
-    return f"{value:+.{m.decimals}f} days"
-
-
-def format_difference_range(name: str, lo: float | None, hi: float | None) -> str:
-    """``-0.6 to -0.2 days``: a confidence interval of a difference."""
-    if _missing(lo) or _missing(hi):
-        return "—"
-    low, high = format_difference(name, lo), format_difference(name, hi)
-    return f"{low.rsplit(' ', 1)[0]} to {high}"
-
-
-def _probability(value: float | None) -> str:
-    return "—" if _missing(value) else f"{100 * value:.0f}%"
-
-
-def kpi_view(payload: Mapping) -> pd.DataFrame:
-    """A run summary's KPIs as shown: mean, 95% CI, P10–P90, target, met, P(meet target)."""
-    kpis, targets = payload.get("kpis") or {}, payload.get("targets") or {}
-    rows = []
-    for name in KPI_NAMES:
-        k, t = kpis.get(name) or {}, targets.get(name) or {}
-        ci = k.get("ci95") or [None, None]
-        met = t.get("met")
-        rows.append(
-            {
-                "KPI": MEASURES[name].label,
-                "mean": format_measure(name, k.get("mean")),
-                "95% CI": format_range(name, *ci),
-                "P10 – P90": format_range(name, k.get("p10"), k.get("p90")),
-                "target": format_measure(name, t.get("target")),
-                "met": "—" if met is None else "met" if met else "not met",
-                "P(meet target)": _probability(t.get("probability")),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def _share_range(summary: Mapping | None) -> tuple[str, str]:
-    """Mean and 95% CI of a share, as percentages ("—" when absent)."""
-    if not summary or _missing(summary.get("mean")):
-        return "—", "—"
-    lo, hi = summary.get("ci95") or [None, None]
-    ci = "—" if _missing(lo) or _missing(hi) else f"{100 * lo:.1f}% – {100 * hi:.1f}%"
-    return f"{100 * summary['mean']:.1f}%", ci
-
-
-def forward_view(results: Sequence[ScenarioResult]) -> pd.DataFrame:
-    """One row per scenario with forward warehouses: which, how they were chosen (status and
-    gap of the location model), and the simulated forward stock (fill rate, share of orders
-    from forward stock, split deliveries: mean and 95% CI over replications)."""
-    rows = []
-    for r in results:
-        wh, stock = r.payload.get("warehouses") or {}, r.payload.get("forward_stock")
-        sites = wh.get("forward_warehouses") or []
-        if not sites and stock is None:
-            continue
-        details = r.payload.get("details") or {}
-        row = {"scenario": r.label, "forward warehouses": ", ".join(sites) or "none",
-               "chosen by": "location model" if wh.get("mode") == "optimize" else "the scenario",
-               "model status": wh.get("status", "—"),
-               "gap": "—" if _missing(wh.get("gap")) else f"{100 * wh['gap']:.2f}%"}
-        for name, label in (("forward_fill_rate", "fill rate"),
-                            ("forward_order_share", "orders from forward stock"),
-                            ("split_delivery_rate", "split deliveries")):
-            row[label], row[f"{label} 95% CI"] = _share_range(details.get(name))
-        if stock is not None:
-            row["fill-rate target"] = f"{100 * stock['fill_rate_target']:.1f}% ({stock['policy']})"
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def difference_view(
-    base: ScenarioResult, other: ScenarioResult, differences: Mapping[str, Mapping]
-) -> pd.DataFrame:
-    """Paired differences ``other − base`` as shown, one row per KPI."""
-    rows = []
-    for name in KPI_NAMES:
-        d = differences[name]
-        rows.append(
-            {
-                "KPI": MEASURES[name].label,
-                base.label: format_measure(name, base.payload["kpis"][name]["mean"]),
-                other.label: format_measure(name, other.payload["kpis"][name]["mean"]),
-                "difference": format_difference(name, d["mean"]),
-                "95% CI": format_difference_range(name, *d["ci95"]),
-                "better?": "yes" if d["better"] else "no",
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def stage_frame(payload: Mapping) -> pd.DataFrame:
-    """The stage statistics of a payload, one row per stage in process order."""
-    stages = pd.DataFrame(payload["stages"]).T.astype(float)
-    order = [s for s in STAGE_LABELS if s in stages.index]
-    order += [s for s in stages.index if s not in STAGE_LABELS]
-    stages = stages.loc[order]
-    stages.insert(0, "stage", [STAGE_LABELS.get(s, s) for s in stages.index])
-    return stages.reset_index(drop=True)
-
-
-# --------------------------------------------------------------------------- downloads
-def _long_tables(res: CommitteeResults) -> dict[str, pd.DataFrame]:
-    """Every table of the comparison, one row per scenario and item (raw values)."""
-    kpis, stages = [], []
-    for r in res.results:
-        p = r.payload
-        for name in KPI_NAMES:
-            k, t = p["kpis"][name], p["targets"].get(name, {})
-            kpis.append(
-                {
-                    "scenario": r.label,
-                    "kpi": name,
-                    "mean": k["mean"],
-                    "ci95_lo": k["ci95"][0],
-                    "ci95_hi": k["ci95"][1],
-                    "p10": k["p10"],
-                    "p90": k["p90"],
-                    "target": t.get("target"),
-                    "met": t.get("met"),
-                    "probability_met": t.get("probability"),
-                }
-            )
-        frame = pd.DataFrame(p["stages"]).T.astype(float).rename_axis("stage").reset_index()
-        stages.append(frame.assign(scenario=r.label))
-    diffs = [
-        {
-            "scenario": label,
-            "base": res.base.label,
-            "kpi": name,
-            "difference": d["mean"],
-            "ci95_lo": d["ci95"][0],
-            "ci95_hi": d["ci95"][1],
-            "better": d["better"],
-        }
-        for label, by_kpi in res.differences.items()
-        for name, d in by_kpi.items()
-    ]
-    tables = {
-        "kpis": pd.DataFrame(kpis),
-        "differences": pd.DataFrame(
-            diffs,
-            columns=["scenario", "base", "kpi", "difference", "ci95_lo", "ci95_hi", "better"],
-        ),
-        "stages": _scenario_first(pd.concat(stages, ignore_index=True)),
-        "per_replication": per_replication_table(res),
-    }
-    for name in _table_names(res):
-        tables[name] = _stacked(res, name)
-    return tables
-
-
-def _scenario_first(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame[["scenario", *[c for c in frame.columns if c != "scenario"]]]
-
-
-def _table_names(res: CommitteeResults) -> list[str]:
-    names: list[str] = []
-    for r in res.results:
-        names += [n for n in r.tables if n not in names]
-    return names
-
-
-def _stacked(res: CommitteeResults, name: str) -> pd.DataFrame:
-    """Table ``name`` of every scenario that has it, with a leading ``scenario`` column."""
-    frames = [r.tables[name].assign(scenario=r.label) for r in res.results if name in r.tables]
-    return _scenario_first(pd.concat(frames, ignore_index=True))
-
-
-def per_replication_table(res: CommitteeResults) -> pd.DataFrame:
-    """Every replication's KPIs of every scenario (``scenario, replication, ...``)."""
-    frames = [r.per_replication.assign(scenario=r.label) for r in res.results]
-    return _scenario_first(pd.concat(frames, ignore_index=True))
-
-
-def comparison_json(res: CommitteeResults) -> bytes:
-    """Every scenario's JSON payload and the paired differences, as one JSON document."""
-    doc = {
-        "base": res.base.label,
-        "seed": res.seed,
-        "replications": res.replications,
-        "scenarios": {r.label: r.payload for r in res.results},
-        "differences": res.differences,
-    }
-    return _json_bytes(doc)
-
-
-def _json_bytes(doc: object) -> bytes:
-    return (json.dumps(json_ready(doc), indent=2, ensure_ascii=False, default=str) + "\n").encode()
-
-
-def committee_workbook(res: CommitteeResults) -> bytes:
-    """An Excel workbook, one sheet per table, then an ``about`` sheet (provenance)."""
-    about = {
-        "base": res.base.label,
-        "scenarios": ", ".join(r.label for r in res.results),
-        "run_ids": ", ".join(str(r.payload.get("run_id") or "(not stored)") for r in res.results),
-        "seed": str(res.seed),
-        "replications": str(res.replications),
-        "dataset_fingerprints": ", ".join(
-            str(r.payload["dataset_fingerprint"]) for r in res.results
-        ),
-        "finished_at": res.finished_at.isoformat(timespec="seconds"),
-    }
-    return kpi_workbook(_long_tables(res), about)
-
-
-def _csv(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False).encode("utf-8")
-
-
-# --------------------------------------------------------------------------- charts
-def _scale(name: str) -> tuple[float, str]:
-    return (100.0, "%") if MEASURES[name].unit == "rate" else (1.0, "days")
-
-
-def kpi_chart(res: CommitteeResults, name: str) -> alt.LayerChart:
-    """Mean and 95% CI of KPI ``name`` per scenario, with the target dashed."""
-    m = MEASURES[name]
-    scale, unit = _scale(name)
-    order = [r.label for r in res.results]
-    rows = []
-    for r in res.results:
-        k = r.payload["kpis"][name]
-        rows.append(
-            {
-                "scenario": r.label,
-                "mean": k["mean"] * scale,
-                "lo": k["ci95"][0] * scale,
-                "hi": k["ci95"][1] * scale,
-            }
-        )
-    data = pd.DataFrame(rows)
-    title = f"{m.label} ({unit})"
-    fmt = f".{m.decimals}f"
-    base = alt.Chart(data).encode(
-        x=alt.X("scenario:N", sort=order, title=None, axis=alt.Axis(labelAngle=0))
-    )
-    interval = base.mark_rule(strokeWidth=2).encode(
-        y=alt.Y("lo:Q", title=title, scale=alt.Scale(zero=False)), y2="hi:Q"
-    )
-    means = base.mark_point(filled=True, size=90).encode(
-        y=alt.Y("mean:Q", title=title),
-        color=alt.Color("scenario:N", sort=order, legend=None),
-        tooltip=[
-            alt.Tooltip("scenario:N"),
-            alt.Tooltip("mean:Q", format=fmt, title=f"mean ({unit})"),
-            alt.Tooltip("lo:Q", format=fmt, title="95% CI low"),
-            alt.Tooltip("hi:Q", format=fmt, title="95% CI high"),
-        ],
-    )
-    verdicts = [r.payload["targets"].get(name) for r in res.results]
-    targets = sorted({v["target"] * scale for v in verdicts if v is not None})
-    rule = (
-        alt.Chart(pd.DataFrame({"target": targets}))
-        .mark_rule(color="#d62728", strokeDash=[5, 4])
-        .encode(
-            y=alt.Y("target:Q", title=title),
-            tooltip=[alt.Tooltip("target:Q", format=fmt, title=f"target ({unit})")],
-        )
-    )
-    return alt.layer(interval, means, rule).properties(
-        height=230, title=f"{m.label} (target dashed)"
-    )
-
-
-def stage_chart(res: CommitteeResults) -> alt.Chart:
-    """Mean time in each stage, one bar per scenario."""
-    order = [r.label for r in res.results]
-    frames = [stage_frame(r.payload).assign(scenario=r.label) for r in res.results]
-    data = pd.concat(frames, ignore_index=True)[["scenario", "stage", "mean_time_days"]]
-    stages = list(dict.fromkeys(data["stage"]))
-    return (
-        alt.Chart(data.dropna())
-        .mark_bar()
-        .encode(
-            x=alt.X("stage:N", sort=stages, title=None, axis=alt.Axis(labelAngle=-30)),
-            xOffset=alt.XOffset("scenario:N", sort=order),
-            y=alt.Y("mean_time_days:Q", title="Mean time in stage (days)"),
-            color=alt.Color("scenario:N", sort=order, title="Scenario"),
-            tooltip=[
-                alt.Tooltip("scenario:N"),
-                alt.Tooltip("stage:N"),
-                alt.Tooltip("mean_time_days:Q", format=".2f", title="days"),
-            ],
-        )
-        .properties(height=320)
-    )
 
 
 # --------------------------------------------------------------------------- page
@@ -460,7 +113,7 @@ def render() -> None:
             )
         else:
             show_results(results)
-    _stored_runs()
+    stored_runs_section()
 
 
 def scenarios_folder() -> tuple[Path, bool]:
@@ -572,23 +225,6 @@ def _prepared(
     return prepare(_loaded, _dataset)
 
 
-def _show_problems(title: str, error: InputError) -> None:
-    """An error naming what was refused, with the table of every problem."""
-    st.error(f"{title}: {error.summary}. Fix the problems listed below and press **Run** again.")
-    table = pd.DataFrame(
-        [asdict(p) for p in error.problems], columns=["source", "location", "expected", "found"]
-    )
-    st.dataframe(table, hide_index=True, width="stretch")
-
-
-def _unique_labels(loaded: Sequence[LoadedScenario]) -> list[str]:
-    names = [x.scenario.name for x in loaded]
-    return [
-        name if names.count(name) == 1 else f"{name} ({x.path.name})"
-        for name, x in zip(names, loaded, strict=True)
-    ]
-
-
 def run_scenarios(
     paths: Sequence[Path],
     *,
@@ -596,7 +232,7 @@ def run_scenarios(
     seed: int,
     workers: int,
     allow_outside_data: bool,
-) -> CommitteeResults | None:
+) -> Comparison | None:
     """Validate, prepare, simulate and store every scenario; None (after showing why) if any
     scenario or data set is refused."""
     loaded: list[LoadedScenario] = []
@@ -604,7 +240,7 @@ def run_scenarios(
         try:
             loaded.append(load_scenario(path, allow_outside_data=allow_outside_data))
         except ScenarioError as exc:
-            _show_problems(f"Scenario `{path.name}` refused", exc)
+            show_problems(f"Scenario `{path.name}` refused", exc)
     if len(loaded) < len(paths):
         return None
 
@@ -627,7 +263,7 @@ def run_scenarios(
                 )
             )
         except InputError as exc:
-            _show_problems(f"Scenario `{item.path.name}` cannot be prepared", exc)
+            show_problems(f"Scenario `{item.path.name}` cannot be prepared", exc)
             return None
 
     try:
@@ -636,64 +272,28 @@ def run_scenarios(
         store = None
         st.warning(f"The runs will not be stored: {exc.summary}.")
 
-    results: list[ScenarioResult] = []
-    stored: list[str] = []
-    for item, prep, label in zip(loaded, prepared, _unique_labels(loaded), strict=True):
-        run, started = _simulate_with_progress(item, prep, label, replications, seed, workers)
-        if store is not None:
-            try:
-                run_id = store_run(run, item, store, started)
-                stored.append(f"`{run_id}` ({label})")
-            except InputError as exc:
-                st.warning(f"Run of {label} not stored: {exc}")
-        results.append(
-            ScenarioResult(
-                item.path.name,
-                label,
-                item.scenario.description,
-                run.payload,
-                run.per_replication,
-                run.tables,
-            )
-        )
-    if stored:
-        st.success("Stored as run " + ", ".join(stored) + ".", icon=":material/database:")
-    return compare(results, seed, replications)
+    def progress(label: str):
+        bar = st.progress(0.0, text=f"{label}: replication 0 of {replications}")
 
+        def tick(done: int, total: int) -> None:
+            bar.progress(done / total, text=f"{label}: replication {done} of {total}")
 
-def _simulate_with_progress(
-    loaded: LoadedScenario,
-    prepared: Prepared,
-    label: str,
-    replications: int,
-    seed: int,
-    workers: int,
-) -> tuple[SimulationRun, datetime]:
-    """Simulate with a progress bar; returns the run and when it started."""
-    bar = st.progress(0.0, text=f"{label}: replication 0 of {replications}")
+        return tick
 
-    def progress(done: int, total: int) -> None:
-        bar.progress(done / total, text=f"{label}: replication {done} of {total}")
-
-    started = datetime.now(UTC)
-    run = simulate(
-        loaded,
-        prepared,
-        replications=replications,
-        seed=seed,
-        workers=workers,
-        progress=progress,
-    )
-    bar.progress(
-        1.0,
-        text=f"{label}: {replications} of {replications} replications in "
-        f"{run.payload['runtime_s']:.0f} s",
-    )
-    return run, started
+    try:
+        done = run_comparison(loaded, prepared, seed=seed, replications=replications,
+                              workers=workers, progress=progress, store=store)
+    except InputError as exc:  # the store failed while writing: nothing of this run is kept
+        show_problems("The runs could not be stored", exc)
+        return None
+    if store is not None:
+        ids = [f"`{r.payload['run_id']}` ({r.label})" for r in done.results]
+        st.success("Stored as run " + ", ".join(ids) + ".", icon=":material/database:")
+    return done
 
 
 # --------------------------------------------------------------------------- sections
-def show_results(res: CommitteeResults) -> None:
+def show_results(res: Comparison) -> None:
     """Every result section of a comparison."""
     fingerprints = {r.payload["dataset_fingerprint"] for r in res.results}
     st.caption(
@@ -716,7 +316,7 @@ def show_results(res: CommitteeResults) -> None:
     _downloads(res)
 
 
-def _forward(res: CommitteeResults) -> None:
+def _forward(res: Comparison) -> None:
     frame = forward_view(res.results)
     if frame.empty:
         return
@@ -779,7 +379,7 @@ def _card(name: str, kpi: Mapping, verdict: Mapping | None, replications: int) -
     st.caption(f"95% CI {ci}")
 
 
-def _kpi_charts(res: CommitteeResults) -> None:
+def _kpi_charts(res: Comparison) -> None:
     st.subheader("KPIs side by side")
     st.caption(
         "Dot: mean over the replications; bar: its 95% confidence interval; dashed line: the "
@@ -830,7 +430,7 @@ _STAGE_COLUMNS = {
 }
 
 
-def _stages(res: CommitteeResults) -> None:
+def _stages(res: Comparison) -> None:
     st.subheader("Where orders wait: process stages")
     tabs = st.tabs([r.label for r in res.results])
     for tab, r in zip(tabs, res.results, strict=True):
@@ -850,7 +450,7 @@ def _stages(res: CommitteeResults) -> None:
     st.caption("Means over the replications; stages no order passed are left out.")
 
 
-def _differences(res: CommitteeResults) -> None:
+def _differences(res: Comparison) -> None:
     st.subheader(f"Differences from the base ({res.base.label})")
     if not res.differences:
         st.info("Choose two or more scenarios to compare them with the base.")
@@ -867,7 +467,7 @@ def _differences(res: CommitteeResults) -> None:
         st.dataframe(difference_view(res.base, by_label[label], diffs), hide_index=True)
 
 
-def _breakdowns(res: CommitteeResults) -> None:
+def _breakdowns(res: Comparison) -> None:
     st.subheader("By region and by customer tier")
     names = _table_names(res)
     titles = {"by_region": "By region", "by_tier": "By tier", "credit_scores": "Credit scores",
@@ -880,7 +480,7 @@ def _breakdowns(res: CommitteeResults) -> None:
     st.caption("Means over the replications of each scenario; rates are shares of orders.")
 
 
-def _downloads(res: CommitteeResults) -> None:
+def _downloads(res: Comparison) -> None:
     st.subheader("Downloads")
     stem = f"pharmaops_committee_{res.finished_at:%Y%m%d_%H%M%S}_seed{res.seed}"
     cols = st.columns(3)
@@ -914,58 +514,3 @@ def _downloads(res: CommitteeResults) -> None:
     )
 
 
-def _stored_runs() -> None:
-    with st.expander("Stored runs"):
-        try:
-            store = RunStore()
-            runs = store.list_runs()
-        except InputError as exc:
-            _show_problems("The run store cannot be read", exc)
-            return
-        st.caption(f"Run store `{store.path}`: every run, newest first.")
-        if runs.empty:
-            st.info("No runs stored yet.")
-            return
-        st.dataframe(runs, hide_index=True)
-        sims = runs[runs["kind"] == "simulation"]
-        if sims.empty:
-            st.caption("No simulation runs stored yet.")
-            return
-        names = dict(zip(sims["run_id"], sims["scenario_name"], strict=True))
-        choice = st.selectbox(
-            "Show a stored simulation run",
-            list(names),
-            index=None,
-            format_func=lambda run_id: f"{run_id} · {names[run_id]}",
-            placeholder="Choose a run",
-            key="committee_stored_run",
-        )
-        if choice is not None:
-            try:
-                _stored_summary(store.get(choice))
-            except InputError as exc:
-                _show_problems(f"Run {choice} cannot be read", exc)
-
-
-def _stored_summary(run: StoredRun) -> None:
-    summary = run.summary
-    window = summary.get("window") or {}
-    st.markdown(f"**{run.scenario_name}** · run `{run.run_id}`")
-    st.caption(
-        f"Started {run.started_at:%Y-%m-%d %H:%M} · {summary.get('replications', '?')} "
-        f"replications of {window.get('horizon_days', '?')} days · seed {run.seed} · data set "
-        f"`{run.dataset_fingerprint[:12]}` · code {run.code_version}"
-    )
-    if not isinstance(summary.get("kpis"), dict):
-        st.warning("This run's summary holds no KPIs.")
-        return
-    st.dataframe(kpi_view(summary), hide_index=True)
-    st.download_button(
-        "Stored run (JSON)",
-        partial(lambda r: _json_bytes(r.to_json_dict()), run),
-        file_name=f"pharmaops_run_{run.run_id}.json",
-        mime="application/json",
-        key=f"stored_json_{run.run_id}",
-        on_click="ignore",
-        icon=":material/data_object:",
-    )

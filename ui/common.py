@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from data.dataset import Dataset, load_dataset
-from data.problems import DatasetError, Problem
+from data.problems import DatasetError, InputError, Problem
 from scenarios.paths import default_dataset
 
 GENERATE_HINT = (
@@ -247,3 +247,12 @@ def dataset_from_folder_text(folder_text: str) -> Dataset | None:
         show_refusal(loaded)
         return None
     return loaded
+
+
+def show_problems(title: str, error: InputError) -> None:
+    """An error naming what was refused, with the table of every problem."""
+    st.error(f"{title}: {error.summary}. Fix the problems listed below and press **Run** again.")
+    table = pd.DataFrame(
+        [asdict(p) for p in error.problems], columns=["source", "location", "expected", "found"]
+    )
+    st.dataframe(table, hide_index=True, width="stretch")

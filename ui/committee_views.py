@@ -1,0 +1,151 @@
+"""How the committee page shows a comparison: KPI, forward-stock, difference and stage
+tables with human labels and consistent number formats."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from data.kpis import KPI_NAMES
+from scenarios.compare import ScenarioResult
+from ui.common import (
+    MEASURES,
+    format_measure,
+)
+
+#: process stages in the order an order passes them, with the names shown
+STAGE_LABELS = {
+    "entry": "Order entry",
+    "office": "Office approval",
+    "esign": "E-signature approval",
+    "prepayment": "Cash before delivery",
+    "backorder": "Backorder",
+    "pick": "Warehouse picking",
+    "cutoff": "Dispatch cut-off",
+    "transit": "Transit",
+}
+
+
+# --------------------------------------------------------------------------- formatting
+def _missing(value: float | None) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+def format_range(name: str, lo: float | None, hi: float | None) -> str:
+    """``0.8 – 1.2 days``, ``84.1 – 86.3%`` in the measure's unit; ``—`` if not known."""
+    if _missing(lo) or _missing(hi):
+        return "—"
+    m = MEASURES[name]
+    if m.unit == "rate":
+        return f"{100 * lo:.{m.decimals}f} – {100 * hi:.{m.decimals}f}%"
+    return f"{lo:.{m.decimals}f} – {hi:.{m.decimals}f} days"
+
+
+def format_difference(name: str, value: float | None) -> str:
+    """Signed difference in the measure's unit: ``-0.4 days``, ``+3.2 pts`` (rates)."""
+    if _missing(value):
+        return "—"
+    m = MEASURES[name]
+    if m.unit == "rate":
+        return f"{100 * value:+.{m.decimals}f} pts"
+    return f"{value:+.{m.decimals}f} days"
+
+
+def format_difference_range(name: str, lo: float | None, hi: float | None) -> str:
+    """``-0.6 to -0.2 days``: a confidence interval of a difference."""
+    if _missing(lo) or _missing(hi):
+        return "—"
+    low, high = format_difference(name, lo), format_difference(name, hi)
+    return f"{low.rsplit(' ', 1)[0]} to {high}"
+
+
+def _probability(value: float | None) -> str:
+    return "—" if _missing(value) else f"{100 * value:.0f}%"
+
+
+def kpi_view(payload: Mapping) -> pd.DataFrame:
+    """A run summary's KPIs as shown: mean, 95% CI, P10–P90, target, met, P(meet target)."""
+    kpis, targets = payload.get("kpis") or {}, payload.get("targets") or {}
+    rows = []
+    for name in KPI_NAMES:
+        k, t = kpis.get(name) or {}, targets.get(name) or {}
+        ci = k.get("ci95") or [None, None]
+        met = t.get("met")
+        rows.append(
+            {
+                "KPI": MEASURES[name].label,
+                "mean": format_measure(name, k.get("mean")),
+                "95% CI": format_range(name, *ci),
+                "P10 – P90": format_range(name, k.get("p10"), k.get("p90")),
+                "target": format_measure(name, t.get("target")),
+                "met": "—" if met is None else "met" if met else "not met",
+                "P(meet target)": _probability(t.get("probability")),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _share_range(summary: Mapping | None) -> tuple[str, str]:
+    """Mean and 95% CI of a share, as percentages ("—" when absent)."""
+    if not summary or _missing(summary.get("mean")):
+        return "—", "—"
+    lo, hi = summary.get("ci95") or [None, None]
+    ci = "—" if _missing(lo) or _missing(hi) else f"{100 * lo:.1f}% – {100 * hi:.1f}%"
+    return f"{100 * summary['mean']:.1f}%", ci
+
+
+def forward_view(results: Sequence[ScenarioResult]) -> pd.DataFrame:
+    """One row per scenario with forward warehouses: which, how they were chosen (status and
+    gap of the location model), and the simulated forward stock (fill rate, share of orders
+    from forward stock, split deliveries: mean and 95% CI over replications)."""
+    rows = []
+    for r in results:
+        wh, stock = r.payload.get("warehouses") or {}, r.payload.get("forward_stock")
+        sites = wh.get("forward_warehouses") or []
+        if not sites and stock is None:
+            continue
+        details = r.payload.get("details") or {}
+        row = {"scenario": r.label, "forward warehouses": ", ".join(sites) or "none",
+               "chosen by": "location model" if wh.get("mode") == "optimize" else "the scenario",
+               "model status": wh.get("status", "—"),
+               "gap": "—" if _missing(wh.get("gap")) else f"{100 * wh['gap']:.2f}%"}
+        for name, label in (("forward_fill_rate", "fill rate"),
+                            ("forward_order_share", "orders from forward stock"),
+                            ("split_delivery_rate", "split deliveries")):
+            row[label], row[f"{label} 95% CI"] = _share_range(details.get(name))
+        if stock is not None:
+            row["fill-rate target"] = f"{100 * stock['fill_rate_target']:.1f}% ({stock['policy']})"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def difference_view(
+    base: ScenarioResult, other: ScenarioResult, differences: Mapping[str, Mapping]
+) -> pd.DataFrame:
+    """Paired differences ``other − base`` as shown, one row per KPI."""
+    rows = []
+    for name in KPI_NAMES:
+        d = differences[name]
+        rows.append(
+            {
+                "KPI": MEASURES[name].label,
+                base.label: format_measure(name, base.payload["kpis"][name]["mean"]),
+                other.label: format_measure(name, other.payload["kpis"][name]["mean"]),
+                "difference": format_difference(name, d["mean"]),
+                "95% CI": format_difference_range(name, *d["ci95"]),
+                "better?": "yes" if d["better"] else "no",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def stage_frame(payload: Mapping) -> pd.DataFrame:
+    """The stage statistics of a payload, one row per stage in process order."""
+    stages = pd.DataFrame(payload["stages"]).T.astype(float)
+    order = [s for s in STAGE_LABELS if s in stages.index]
+    order += [s for s in stages.index if s not in STAGE_LABELS]
+    stages = stages.loc[order]
+    stages.insert(0, "stage", [STAGE_LABELS.get(s, s) for s in stages.index])
+    return stages.reset_index(drop=True)
