@@ -148,10 +148,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- simulation
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from simulation.calibrate import calibrate
+    from scenarios.process_cache import today_process
 
     path = _dataset_arg(args.dataset)
-    params = calibrate(_load(path))
+    params = today_process(_load(path), status=_status)
     doc = params.model_dump(mode="json")
     pay = doc.pop("payment")
     pay.pop("customer_lateness_factor")
@@ -298,8 +298,7 @@ def _warehouse_tables(outcome) -> dict[str, pd.DataFrame]:
 def cmd_warehouses_solve(args: argparse.Namespace) -> int:
     from models.inventory.network_design import build_location_problem, solve_location
     from scenarios.loading import load_scenario
-    from simulation.calibrate import calibrate
-    from simulation.params import ProcessParams
+    from scenarios.process_cache import today_process
 
     if args.candidates not in ("sites", "prefectures"):
         raise CliError(Problem("--candidates", "", "sites or prefectures", repr(args.candidates)))
@@ -308,8 +307,7 @@ def cmd_warehouses_solve(args: argparse.Namespace) -> int:
                                f"{args.time_limit:g}"))
     loaded = load_scenario(args.scenario, allow_outside_data=args.allow_outside_data)
     ds = _load(loaded.dataset_path)
-    params = (ProcessParams.model_validate_json(loaded.process_path.read_bytes())
-              if loaded.process_path is not None else calibrate(ds))
+    params = today_process(ds, process_path=loaded.process_path, status=_status)
     lev = loaded.scenario.logistics
     instance = build_location_problem(
         ds, params.transit, candidates=args.candidates, max_sites=lev.warehouse_max_sites,

@@ -41,7 +41,7 @@ def output_path_problem(path: str, option: str = "--json") -> Problem | None:
     parent = target.parent
     if not parent.is_dir():
         what = "does not exist" if not parent.exists() else "is not a folder"
-        return Problem(option, "", expected, f"{parent} {what}")
+        return Problem(option, "", expected, f"{path} (its folder {parent} {what})")
     if not os.access(parent, os.W_OK | os.X_OK) or (target.exists()
                                                     and not os.access(target, os.W_OK)):
         return Problem(option, "", expected, f"{path} is not writable")

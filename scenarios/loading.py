@@ -139,9 +139,47 @@ def _check(
             source, file, process, allow_outside_data=allow_outside_data
         )
         problems.extend(process_problems)
+    if scenario is not None and dataset_path is not None:
+        problems.extend(_check_references(source, scenario, dataset_path))
     if problems or scenario is None or dataset_path is None:
         return problems, None
     return problems, LoadedScenario(file.resolve(), text, scenario, dataset_path, process_path)
+
+
+def _check_references(source: str, scenario: Scenario, dataset_path: Path) -> list[Problem]:
+    """Names the scenario takes from the data set (forward-warehouse site ids) must exist
+    there: found at validate time, not when a run reaches them."""
+    chosen = scenario.logistics.forward_warehouses
+    if not isinstance(chosen, list):
+        return []
+    known = _site_ids(dataset_path)
+    if known is None:  # no readable sites table: loading the data set will say why
+        return []
+    unknown = [s for s in chosen if s not in known]
+    if not unknown:
+        return []
+    shown = ", ".join(sorted(known)[:8]) + (", …" if len(known) > 8 else "")
+    return [Problem(source, "logistics.forward_warehouses",
+                    f"site ids of the data set's sites table ({shown})",
+                    ", ".join(repr(s) for s in unknown))]
+
+
+def _site_ids(folder: Path) -> set[str] | None:
+    """The ``site_id`` column of the data set's sites table, read alone (cheap)."""
+    import pandas as pd
+
+    for suffix in (".csv", ".csv.gz", ".xlsx"):
+        table = folder / f"sites{suffix}"
+        if table.is_file():
+            try:
+                if suffix == ".xlsx":
+                    frame = pd.read_excel(table, dtype=str)
+                else:
+                    frame = pd.read_csv(table, dtype=str, usecols=["site_id"])
+                return set(frame["site_id"].dropna().astype(str))
+            except (OSError, ValueError, KeyError):
+                return None
+    return None
 
 
 def _read_text(file: Path, source: str) -> str | Problem:

@@ -114,6 +114,7 @@ class OrderLevers(_Section):
     abnormal_order_threshold_cny: float = Field(
         default=200_000.0,
         gt=0,
+        le=1e10,
         description="Order value above which an order is abnormal and needs approval, CNY.",
     )
     esign_approval_hours: float | None = Field(
@@ -295,7 +296,7 @@ class Assumptions(_Section):
     """
 
     staffing_utilization: float = Field(
-        default=0.6, gt=0, lt=1,
+        default=0.6, ge=0.05, lt=1,
         description="Office and warehouse staff are sized so today's offered load would keep "
                     "them this busy, share (nominal; see docs/simulation.md).")
     real_time_backorder_reduction: float = Field(
@@ -306,7 +307,7 @@ class Assumptions(_Section):
         default=2.0, ge=0, le=30,
         description="Days a cash-before-delivery order waits for the payment before picking.")
     partner_speed_factor: float = Field(
-        default=1.2, gt=0, le=5,
+        default=1.2, ge=0.2, le=5,
         description="Strategic partner's road km per day relative to today's carrier, ratio.")
     partner_incident_factor: float = Field(
         default=0.4, ge=0, le=1,

@@ -8,14 +8,21 @@ the field names: ``*_hours`` are office working hours (Mon-Fri 09:00-18:00, see
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from models.transit import TransitParams
 
-_STRICT = ConfigDict(extra="forbid", frozen=True)
+_STRICT = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+#: the largest duration a stage may have, in its unit (hours or days): beyond it a number is
+#: a typo, and left in it would overflow the calendar arithmetic
+MAX_DURATION = 10_000.0
+#: per-account multipliers of a type's lateness or default probability
+MAX_FACTOR = 100.0
+Share = Annotated[float, Field(ge=0, le=1)]
+Factor = Annotated[float, Field(ge=0, le=MAX_FACTOR)]
 
 
 class Dist(BaseModel):
@@ -28,10 +35,11 @@ class Dist(BaseModel):
 
     model_config = _STRICT
     kind: Literal["exponential", "gamma", "lognormal", "deterministic", "empirical"]
-    mean: float | None = Field(default=None, ge=0)
-    shape: float | None = Field(default=None, gt=0)
-    sigma: float | None = Field(default=None, ge=0)
-    values: tuple[float, ...] | None = None
+    mean: float | None = Field(default=None, ge=0, le=MAX_DURATION)
+    shape: float | None = Field(default=None, gt=0, le=1e6)
+    sigma: float | None = Field(default=None, ge=0, le=5)
+    values: tuple[Annotated[float, Field(ge=0, le=MAX_DURATION)], ...] | None = Field(
+        default=None, max_length=1_000_000)
 
     @model_validator(mode="after")
     def _complete(self) -> Dist:
@@ -41,8 +49,8 @@ class Dist(BaseModel):
         missing = [n for n in need if getattr(self, n) is None]
         if missing:
             raise ValueError(f"a {self.kind} distribution needs {', '.join(missing)}")
-        if self.kind == "empirical" and (not self.values or min(self.values) < 0):
-            raise ValueError("an empirical distribution needs at least one value, all >= 0")
+        if self.kind == "empirical" and not self.values:
+            raise ValueError("an empirical distribution needs at least one value")
         return self
 
     @property
@@ -77,19 +85,20 @@ class PaymentParams(BaseModel):
 
     model_config = _STRICT
     settlement_days_after_month_end: int = Field(ge=0, le=365)
-    lateness_mean_days: dict[str, float] = Field(
+    lateness_mean_days: dict[str, Annotated[float, Field(gt=0, le=730)]] = Field(
+        min_length=1,
         description="per customer type, mean intended lateness over its paid invoices, days "
                     "(customer factors average 1 within a type)")
-    lateness_shape: float = Field(gt=0)
-    early_payment_days: float = Field(ge=0)
-    customer_lateness_factor: dict[str, float] = Field(
+    lateness_shape: float = Field(gt=0, le=1e12)
+    early_payment_days: float = Field(ge=0, le=90)
+    customer_lateness_factor: dict[str, Factor] = Field(
         default_factory=dict, description="per customer_id multiplier of the type's mean")
-    reminder_first_days: float = Field(ge=0)
-    reminder_interval_days: float = Field(gt=0)
+    reminder_first_days: float = Field(ge=0, le=365)
+    reminder_interval_days: float = Field(gt=0, le=365)
     reminder_sent_probability: float = Field(ge=0, le=1)
     reminder_effect: float = Field(ge=0, le=1)
-    default_probability: dict[str, float]
-    customer_default_factor: dict[str, float] = Field(default_factory=dict)
+    default_probability: dict[str, Share]
+    customer_default_factor: dict[str, Factor] = Field(default_factory=dict)
     partial_payment_share: float = Field(
         ge=0, le=1, description="mean share of a defaulted invoice paid before write-off")
     split_payment_probability: float = Field(ge=0, le=1)
@@ -101,7 +110,8 @@ class ProcessParams(BaseModel):
 
     model_config = _STRICT
     source: str = Field(description="where the figures came from (data set + fingerprint)")
-    channel_shares: dict[str, float]
+    channel_shares: dict[Literal["app", "phone", "wechat"], Share] = Field(
+        min_length=1, description="share of orders per channel; the shares add up to 1")
     entry_hours: Dist = Field(description="rep keys in a phone/WeChat order, working hours")
     app_entry_hours: Dist
     office_hours: Dist = Field(description="clerk review + manual approval, working hours")
@@ -110,8 +120,8 @@ class ProcessParams(BaseModel):
     pick_hours: Dist
     carrier_cutoff_hour: float = Field(ge=0, le=24)
     transit: TransitParams
-    promise_days: int = Field(ge=0)
-    promise_days_remote: int = Field(ge=0)
+    promise_days: int = Field(ge=0, le=90)
+    promise_days_remote: int = Field(ge=0, le=90)
     complaint_if_late: float = Field(ge=0, le=1)
     complaint_error: float = Field(
         ge=0, le=1, description="share of on-time orders complained as wrong or damaged "
@@ -119,3 +129,10 @@ class ProcessParams(BaseModel):
     complaint_no_visibility: float = Field(ge=0, le=1)
     invoice_delay_days: Dist = Field(description="paper invoice after shipping, calendar days")
     payment: PaymentParams
+
+    @model_validator(mode="after")
+    def _shares_add_up(self) -> ProcessParams:
+        total = sum(self.channel_shares.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"channel_shares must add up to 1; they add up to {total:g}")
+        return self

@@ -35,10 +35,14 @@ def _die_with_parent() -> None:
         pass
 
 
-def _init_worker(inputs: SimulationInputs, params: ProcessParams,
+def _init_worker(parent: int, inputs: SimulationInputs, params: ProcessParams,
                  config: SimulationConfig) -> None:
-    _die_with_parent()
+    # a forked worker inherits its parent's signal handlers: it is stopped, not interrupted
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
+    _die_with_parent()
+    if os.getppid() != parent:  # the parent died before the request above took effect
+        os._exit(1)
     # the inputs travel to each worker process once, not once per replication
     _WORKER.update(inputs=inputs, params=params, config=config)
 
@@ -89,7 +93,8 @@ def run_replications(inputs: SimulationInputs, params: ProcessParams, config: Si
             tick(run_replication(inputs, params, config, r, seed))
     else:
         pool = ProcessPoolExecutor(max_workers=min(workers or default_workers(), replications),
-                                   initializer=_init_worker, initargs=(inputs, params, config))
+                                   initializer=_init_worker,
+                                   initargs=(os.getpid(), inputs, params, config))
         try:
             futures = [pool.submit(_run_in_worker, r, seed) for r in range(replications)]
             for future in as_completed(futures):

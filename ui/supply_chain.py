@@ -25,7 +25,7 @@ from models.inventory import network_design as nd
 from models.inventory.covering import maximal_covering_location
 from scenarios.forward_network import network_scenario, simulate_network
 from scenarios.network_plan import build_network_plan, district_assignment
-from simulation.calibrate import calibrate
+from scenarios.process_cache import today_process
 from simulation.inputs import SimulationInputs, build_inputs
 from simulation.params import ProcessParams
 from ui.common import (
@@ -133,11 +133,12 @@ def location_kwargs(settings: Mapping) -> dict:
             "service_days": settings["service_days"], "service_share": settings["service_share"]}
 
 
-@st.cache_resource(max_entries=4, show_spinner="Calibrating today's process …")
+@st.cache_resource(max_entries=4, show_spinner="Today's process: calibrated once per data set "
+                   "(about a minute for the national data set), then kept …")
 def _params(_dataset: Dataset, fingerprint: str, as_of: str) -> ProcessParams:
-    """Cached :func:`calibrate`, keyed on the data set fingerprint and as-of day."""
+    """:func:`today_process` (kept per data set fingerprint), cached per session too."""
     del fingerprint, as_of  # cache key only
-    return calibrate(_dataset)
+    return today_process(_dataset)
 
 
 @st.cache_resource(max_entries=2, show_spinner="Preparing the simulation inputs …")
