@@ -12,11 +12,13 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import os
 import shutil
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +30,9 @@ from data.tables import TABLE_ORDER, TABLES, Column, Table
 META_FILE = "dataset.json"
 #: problems reported per (file, column, check) before the rest are summarised in one line
 MAX_PROBLEMS_PER_CHECK = 20
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+#: float64 holds every whole number of smaller magnitude exactly
+_EXACT_FLOAT_INT = 2.0**53
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f"}
 
@@ -104,12 +109,12 @@ def _convert(source: str, table: Table, frame: pd.DataFrame, col: Column,
         out.rows(source, table, frame, empty, col.name, f"a value ({col.kind})")
     if col.kind == "str":
         return text
-    if col.kind in ("int", "float"):
+    if col.kind == "int":
+        return _convert_int(source, table, frame, col, text, empty, out)
+    if col.kind == "float":
         values = pd.to_numeric(text.where(~empty), errors="coerce")
         # NaN (unparsable) and ±inf ("1e400") are both refused
         bad = (~empty) & ~np.isfinite(values.to_numpy(dtype=float))
-        if col.kind == "int":
-            bad |= (~empty) & values.notna().to_numpy() & (values.fillna(0) % 1 != 0).to_numpy()
         out.rows(source, table, frame, bad, col.name, f"a finite number ({col.kind})")
         ok = ~empty & ~bad
         if col.min is not None:
@@ -118,8 +123,6 @@ def _convert(source: str, table: Table, frame: pd.DataFrame, col: Column,
         if col.max is not None:
             out.rows(source, table, frame, ok & (values > col.max).to_numpy(), col.name,
                      f"a number <= {col.max:g}")
-        if col.kind == "int" and not col.nullable:
-            return values.where(ok, 0).round().astype("int64")
         return values.astype("float64")
     if col.kind == "bool":
         low = text.str.lower()
@@ -137,6 +140,37 @@ def _convert(source: str, table: Table, frame: pd.DataFrame, col: Column,
         out.rows(source, table, frame, bad, col.name, "one of " + ", ".join(col.allowed))
         return text.where(~empty, None) if col.nullable else text
     raise ValueError(f"unknown column kind {col.kind!r} in {table.name}.{col.name}")
+
+
+def _convert_int(source: str, table: Table, frame: pd.DataFrame, col: Column, text: pd.Series,
+                 empty: np.ndarray, out: _Collector) -> pd.Series:
+    """Whole numbers within the column's bounds and the int64 range, kept exactly.
+
+    The vectorised parse goes through float64, which holds every whole number below 2**53
+    exactly; the few rows beyond that are re-read exactly from their text, so a value past
+    the int64 range is refused instead of wrapping round (and 9007199254740993 stays itself).
+    """
+    num = pd.to_numeric(text.where(~empty), errors="coerce").to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        whole = np.isfinite(num) & (np.mod(num, 1) == 0)
+    out.rows(source, table, frame, ~empty & ~whole, col.name, "a whole number (int)")
+    lo = INT64_MIN if col.min is None else max(INT64_MIN, math.ceil(col.min))
+    hi = INT64_MAX if col.max is None else min(INT64_MAX, math.floor(col.max))
+    below, above = whole & (num < lo), whole & (num > hi)
+    big = np.flatnonzero(whole & (np.abs(num) >= _EXACT_FLOAT_INT))
+    exact = {i: int(Decimal(text.iat[i])) for i in big}
+    for i, value in exact.items():
+        below[i], above[i] = value < lo, value > hi
+    out.rows(source, table, frame, below, col.name, f"a whole number >= {lo}")
+    out.rows(source, table, frame, above, col.name, f"a whole number <= {hi}")
+    ok = whole & ~below & ~above
+    if col.nullable:
+        return pd.Series(np.where(ok, num, np.nan), index=text.index, dtype="float64")
+    values = np.where(ok & (np.abs(num) < _EXACT_FLOAT_INT), num, 0).astype("int64")
+    for i, value in exact.items():
+        if ok[i]:
+            values[i] = value
+    return pd.Series(values, index=text.index)
 
 
 def _check_table(source: str, table: Table, frame: pd.DataFrame,

@@ -1,0 +1,97 @@
+"""Hostile input, as a new user would give it: each is refused whole with a message that names
+the file, the line or field, what was expected and what was found (or, for harmless quirks
+such as Excel's byte-order mark, accepted with the right values)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from data.dataset import load_dataset
+from data.problems import DatasetError, Problem
+from data.tables import TABLE_ORDER, TABLES
+
+INT64_MAX = "9223372036854775807"
+#: the tiny profile of tests/conftest.py: orders from 2026-06-05 to the as_of 2026-09-30
+FIRST_ORDER, LAST_ORDER = "2026-06-05", "2026-09-30"
+
+
+# --------------------------------------------------------------------------- helpers
+def _copy(src: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(src, tmp_path / "ds"))
+
+
+def _text(folder: Path, table: str) -> pd.DataFrame:
+    return pd.read_csv(folder / f"{table}.csv", dtype=object, keep_default_na=False)
+
+
+def _set(folder: Path, table: str, row: int, column: str, value: str) -> None:
+    frame = _text(folder, table)
+    frame.loc[row, column] = value
+    frame.to_csv(folder / f"{table}.csv", index=False)
+
+
+def _set_meta(folder: Path, **fields: object) -> None:
+    path = folder / "dataset.json"
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    meta.update(fields)
+    path.write_text(json.dumps(meta), encoding="utf-8")
+
+
+def _problems(folder: Path) -> list[Problem]:
+    with pytest.raises(DatasetError) as err:
+        load_dataset(folder)
+    problems = err.value.problems
+    for p in problems:  # every problem names where, what was expected and what was found
+        assert p.source and p.expected and p.found, p
+    return problems
+
+
+def _only(problems: list[Problem], file: str, column: str | None = None) -> Problem:
+    hits = [p for p in problems if Path(p.source).name == file
+            and (column is None or p.location.endswith(f"column {column}"))]
+    assert len(hits) == 1, (file, column, [str(p) for p in problems])
+    return hits[0]
+
+
+# --------------------------------------------------------------------------- integers
+@pytest.mark.parametrize("value", ["99999999999999999999999", "9223372036854775808",
+                                   "1e30", "18446744073709551616"])
+def test_quantity_beyond_int64_is_refused(tiny_dir: Path, tmp_path: Path, value: str) -> None:
+    ds = _copy(tiny_dir, tmp_path)
+    _set(ds, "order_lines", 3, "quantity", value)
+    p = _only(_problems(ds), "order_lines.csv", "quantity")
+    assert p.location.startswith("line 5 (order_id=")
+    assert INT64_MAX in p.expected and "whole number" in p.expected
+    assert p.found == repr(value)
+
+
+def test_int64_limit_itself_loads_exactly(tiny_dir: Path, tmp_path: Path) -> None:
+    """Whole numbers above 2**53 are kept exactly, even when another row is spelt 5.0
+    (which makes the column parse as floating point)."""
+    ds = _copy(tiny_dir, tmp_path)
+    _set(ds, "order_lines", 0, "quantity", INT64_MAX)
+    _set(ds, "order_lines", 1, "quantity", "9007199254740993")
+    _set(ds, "order_lines", 2, "quantity", "5.0")
+    qty = load_dataset(ds)["order_lines"]["quantity"]
+    assert qty.dtype == np.int64
+    assert qty.iat[0] == int(INT64_MAX) and qty.iat[1] == 9007199254740993 and qty.iat[2] == 5
+
+
+INT_COLUMNS = [(t, c.name) for t in TABLE_ORDER for c in TABLES[t].columns if c.kind == "int"]
+
+
+@pytest.mark.parametrize(("table", "column"), INT_COLUMNS)
+@pytest.mark.parametrize("value", ["1" + "0" * 25, "-" + "1" + "0" * 25, "2.5"])
+def test_every_integer_column_refuses_out_of_range_and_fractions(
+        tiny_dir: Path, tmp_path: Path, table: str, column: str, value: str) -> None:
+    ds = _copy(tiny_dir, tmp_path)
+    _set(ds, table, 0, column, value)
+    p = _only(_problems(ds), f"{table}.csv", column)
+    assert p.location.startswith("line 2 (") and "whole number" in p.expected
+    assert p.found == repr(value)
