@@ -33,8 +33,9 @@ MAX_PROBLEMS_PER_CHECK = 20
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 #: float64 holds every whole number of smaller magnitude exactly
 _EXACT_FLOAT_INT = 2.0**53
-_TRUE = {"true", "1", "yes", "y", "t"}
-_FALSE = {"false", "0", "no", "n", "f"}
+#: what the writer writes and docs/data.md promises, in any case (Excel writes TRUE, and
+#: its boolean cells arrive as True); yes/no, 1/0 and the like are refused, not guessed
+_TRUE, _FALSE = "true", "false"
 
 
 @dataclass(frozen=True)
@@ -126,9 +127,9 @@ def _convert(source: str, table: Table, frame: pd.DataFrame, col: Column,
         return values.astype("float64")
     if col.kind == "bool":
         low = text.str.lower()
-        bad = (~empty) & ~low.isin(_TRUE | _FALSE).to_numpy()
+        bad = (~empty) & ~low.isin((_TRUE, _FALSE)).to_numpy()
         out.rows(source, table, frame, bad, col.name, "true or false")
-        return low.isin(_TRUE)
+        return low == _TRUE
     if col.kind in ("date", "datetime"):
         values = pd.to_datetime(text.where(~empty), format="ISO8601", errors="coerce")
         bad = (~empty) & values.isna().to_numpy()

@@ -95,3 +95,34 @@ def test_every_integer_column_refuses_out_of_range_and_fractions(
     p = _only(_problems(ds), f"{table}.csv", column)
     assert p.location.startswith("line 2 (") and "whole number" in p.expected
     assert p.found == repr(value)
+
+
+# --------------------------------------------------------------------------- booleans
+@pytest.mark.parametrize("value", ["yes", "no", "y", "n", "t", "f", "1", "0", "ja", "真"])
+def test_boolean_is_true_or_false_only(tiny_dir: Path, tmp_path: Path, value: str) -> None:
+    ds = _copy(tiny_dir, tmp_path)
+    _set(ds, "orders", 4, "complaint", value)
+    p = _only(_problems(ds), "orders.csv", "complaint")
+    assert p.location.startswith("line 6 (order_id=")
+    assert p.expected == "true or false" and p.found == repr(value)
+
+
+@pytest.mark.parametrize(("value", "meaning"), [("TRUE", True), ("False", False),
+                                                (" true ", True)])
+def test_boolean_spelling_is_case_blind(tiny_dir: Path, tmp_path: Path, value: str,
+                                        meaning: bool) -> None:
+    ds = _copy(tiny_dir, tmp_path)
+    _set(ds, "orders", 4, "complaint", value)
+    complaint = load_dataset(ds)["orders"]["complaint"]
+    assert complaint.dtype == bool and complaint.iat[4] == meaning
+
+
+def test_excel_boolean_cells_load(tiny_dir: Path, tmp_path: Path) -> None:
+    """Real Excel booleans (not the text true/false) arrive as True/False."""
+    ds = _copy(tiny_dir, tmp_path)
+    reps = _text(ds, "reps")
+    reps["academic_specialist"] = reps["academic_specialist"] == "true"
+    reps[["longitude", "latitude"]] = reps[["longitude", "latitude"]].astype(float)
+    (ds / "reps.csv").unlink()
+    reps.to_excel(ds / "reps.xlsx", index=False)
+    pd.testing.assert_frame_equal(load_dataset(ds)["reps"], load_dataset(tiny_dir)["reps"])
