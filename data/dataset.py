@@ -36,6 +36,10 @@ _EXACT_FLOAT_INT = 2.0**53
 #: what the writer writes and docs/data.md promises, in any case (Excel writes TRUE, and
 #: its boolean cells arrive as True); yes/no, 1/0 and the like are refused, not guessed
 _TRUE, _FALSE = "true", "false"
+#: a UTC offset after a time of day ("T08:00:00+08:00", "T08:00Z"), not a date's "-05"
+_UTC_OFFSET = r"[T ]\d[\d:.]*\s*(?:[zZ]|[+-]\d\d(?::?\d\d)?)$"
+_TIME_EXPECTED = {"date": "a date YYYY-MM-DD",
+                  "datetime": "a time YYYY-MM-DDTHH:MM:SS (local time, no UTC offset)"}
 
 
 @dataclass(frozen=True)
@@ -131,16 +135,31 @@ def _convert(source: str, table: Table, frame: pd.DataFrame, col: Column,
         out.rows(source, table, frame, bad, col.name, "true or false")
         return low == _TRUE
     if col.kind in ("date", "datetime"):
-        values = pd.to_datetime(text.where(~empty), format="ISO8601", errors="coerce")
-        bad = (~empty) & values.isna().to_numpy()
-        expected = "a date YYYY-MM-DD" if col.kind == "date" else "a time YYYY-MM-DDTHH:MM:SS"
-        out.rows(source, table, frame, bad, col.name, expected)
+        values, bad = _parse_times(text, empty)
+        out.rows(source, table, frame, bad, col.name, _TIME_EXPECTED[col.kind])
         return values.dt.normalize() if col.kind == "date" else values
     if col.kind == "category":
         bad = (~empty) & ~text.isin(col.allowed).to_numpy()
         out.rows(source, table, frame, bad, col.name, "one of " + ", ".join(col.allowed))
         return text.where(~empty, None) if col.nullable else text
     raise ValueError(f"unknown column kind {col.kind!r} in {table.name}.{col.name}")
+
+
+def _parse_times(text: pd.Series, empty: np.ndarray) -> tuple[pd.Series, np.ndarray]:
+    """ISO 8601 dates or times in local time; ``bad`` marks non-empty text that is none.
+
+    A UTC offset ("+08:00", "Z") is refused rather than parsed: the data set's times are
+    local (China Standard Time), and a column mixing zones cannot even be held.
+    """
+    try:  # the fast path: no offset anywhere gives a zone-less datetime column
+        values = pd.to_datetime(text.where(~empty), format="ISO8601", errors="coerce")
+        zoneless = isinstance(values.dtype, np.dtype) and values.dtype.kind == "M"
+    except (ValueError, TypeError):  # offsets mixed with local times, or several zones
+        zoneless = False
+    if not zoneless:
+        zoned = text.str.contains(_UTC_OFFSET, regex=True).to_numpy(dtype=bool)
+        values = pd.to_datetime(text.where(~empty & ~zoned), format="ISO8601", errors="coerce")
+    return values, (~empty) & values.isna().to_numpy()
 
 
 def _convert_int(source: str, table: Table, frame: pd.DataFrame, col: Column, text: pd.Series,

@@ -126,3 +126,38 @@ def test_excel_boolean_cells_load(tiny_dir: Path, tmp_path: Path) -> None:
     (ds / "reps.csv").unlink()
     reps.to_excel(ds / "reps.xlsx", index=False)
     pd.testing.assert_frame_equal(load_dataset(ds)["reps"], load_dataset(tiny_dir)["reps"])
+
+
+# --------------------------------------------------------------------------- values
+@pytest.mark.parametrize("value", ["NaN", "nan", "inf", "-inf", "Infinity", "1e400", "NA"])
+def test_money_must_be_a_finite_number(tiny_dir: Path, tmp_path: Path, value: str) -> None:
+    ds = _copy(tiny_dir, tmp_path)
+    _set(ds, "payments", 0, "amount_cny", value)
+    p = _only(_problems(ds), "payments.csv", "amount_cny")
+    assert p.location.startswith("line 2 (payment_id=") and "number" in p.expected
+    assert p.found == repr(value)
+
+
+@pytest.mark.parametrize(("table", "column", "value"), [
+    ("payments", "paid_date", "2025-02-30"), ("payments", "paid_date", "2025-13-01"),
+    ("orders", "placed_at", "2026-02-30T10:00:00"),
+    ("orders", "placed_at", "2026-06-05T08:53:22+08:00"),
+    ("orders", "delivered_at", "2026-06-10T09:48:30Z"),
+])
+def test_impossible_or_zoned_times_are_refused(tiny_dir: Path, tmp_path: Path, table: str,
+                                               column: str, value: str) -> None:
+    ds = _copy(tiny_dir, tmp_path)
+    _set(ds, table, 0, column, value)
+    p = _only(_problems(ds), f"{table}.csv", column)
+    assert p.location.startswith("line 2 (") and "YYYY-MM-DD" in p.expected
+    assert p.found == repr(value)
+
+
+def test_a_whole_column_with_utc_offsets_is_refused(tiny_dir: Path, tmp_path: Path) -> None:
+    ds = _copy(tiny_dir, tmp_path)
+    orders = _text(ds, "orders")
+    orders["placed_at"] = orders["placed_at"] + "+08:00"
+    orders.to_csv(ds / "orders.csv", index=False)
+    problems = _problems(ds)
+    first = next(p for p in problems if p.location.endswith("column placed_at"))
+    assert "no UTC offset" in first.expected
