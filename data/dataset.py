@@ -28,6 +28,13 @@ from data.problems import DatasetError, Problem
 from data.tables import TABLE_ORDER, TABLES, Column, Table
 
 META_FILE = "dataset.json"
+_META_EXAMPLE = '{"as_of": "2026-09-30"}'
+#: the KPIs' default measurement period: as_of must leave an order within it
+HISTORY_YEAR_DAYS = 365
+#: the events whose latest is the end of the history when dataset.json gives no as_of
+_HISTORY_EVENTS = (("orders", "placed_at"), ("orders", "delivered_at"),
+                   ("invoices", "invoice_date"), ("payments", "paid_date"))
+_LAST_DAY = pd.Timestamp("9999-12-31")  # a later day cannot be written YYYY-MM-DD
 #: problems reported per (file, column, check) before the rest are summarised in one line
 MAX_PROBLEMS_PER_CHECK = 20
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -162,6 +169,17 @@ def _parse_times(text: pd.Series, empty: np.ndarray) -> tuple[pd.Series, np.ndar
     return values, (~empty) & values.isna().to_numpy()
 
 
+def _not_utf8(source: str, content: bytes, start: int, expected: str) -> Problem:
+    """The line of the first byte that is not UTF-8, and what the file probably is."""
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return Problem(source, "line 1", f"{expected} in UTF-8",
+                       "UTF-16 text (its byte-order mark); save it as UTF-8")
+    line = content.count(b"\n", 0, start) + 1
+    return Problem(source, f"line {line}", f"{expected} in UTF-8",
+                   f"byte 0x{content[start]:02x}, which is not UTF-8 (GBK, what Excel saves as "
+                   "plain CSV on a Chinese system, is a common cause)")
+
+
 def _convert_int(source: str, table: Table, frame: pd.DataFrame, col: Column, text: pd.Series,
                  empty: np.ndarray, out: _Collector) -> pd.Series:
     """Whole numbers within the column's bounds and the int64 range, kept exactly.
@@ -195,12 +213,13 @@ def _convert_int(source: str, table: Table, frame: pd.DataFrame, col: Column, te
 
 def _check_table(source: str, table: Table, frame: pd.DataFrame,
                  out: _Collector) -> pd.DataFrame | None:
+    """The typed table (bad values empty or zero), or None when a required column is missing;
+    every problem goes to ``out``."""
     missing = [c for c in table.column_names if c not in frame.columns]
     if missing:
         out.problems.append(Problem(source, "header", "columns " + ", ".join(table.column_names),
                                     "missing " + ", ".join(missing)))
         return None
-    before = len(out.problems)
     typed = pd.DataFrame({c.name: _convert(source, table, frame, c, out) for c in table.columns})
     dup = typed.duplicated(list(table.key), keep="first").to_numpy()
     out.rows(source, table, frame, dup, table.key[-1],
@@ -211,7 +230,7 @@ def _check_table(source: str, table: Table, frame: pd.DataFrame,
             a, b = a.dt.normalize(), b.dt.normalize()
         bad = (a.notna() & b.notna() & (b < a)).to_numpy()
         out.rows(source, table, frame, bad, late, f"a time on or after {early}")
-    return typed if len(out.problems) == before else None
+    return typed
 
 
 def _check_foreign_keys(sources: dict[str, str], raws: dict[str, pd.DataFrame],
@@ -236,8 +255,9 @@ def _check_ledger(tables: dict[str, pd.DataFrame], sources: dict[str, str],
         return
     inv = tables["invoices"].set_index("invoice_id")
     pay = tables["payments"]
-    inv_date = pay["invoice_id"].map(inv["invoice_date"])
-    bad = (inv_date.notna() & (pay["paid_date"] < inv_date)).to_numpy()
+    # reindex keeps the datetime dtype (NaT where unknown) even for an empty ledger
+    inv_date = inv["invoice_date"].reindex(pay["invoice_id"].to_numpy()).to_numpy()
+    bad = ~np.isnat(inv_date) & (pay["paid_date"].to_numpy() < inv_date)
     out.rows(sources["payments"], TABLES["payments"], raws["payments"], bad, "paid_date",
              "a date on or after the invoice date")
     settled = pay.groupby("invoice_id")["amount_cny"].sum().reindex(inv.index, fill_value=0.0)
@@ -254,7 +274,9 @@ def load_dataset(folder: str | os.PathLike[str]) -> Dataset:
         raise DatasetError(Problem(str(folder), "", "a data set folder", "no such folder"))
     out = _Collector()
     digest = hashlib.sha256()
-    typed: dict[str, pd.DataFrame] = {}
+    meta, given_as_of = _read_meta(folder, out)
+    converted: dict[str, pd.DataFrame] = {}  # every table whose header is complete
+    typed: dict[str, pd.DataFrame] = {}  # ... and that has no problem
     raws: dict[str, pd.DataFrame] = {}
     sources: dict[str, str] = {}
     for name in TABLE_ORDER:
@@ -271,39 +293,95 @@ def load_dataset(folder: str | os.PathLike[str]) -> Dataset:
             continue
         digest.update(name.encode() + b"\0" + content)
         raws[name] = raw
+        before = len(out.problems)
         checked = _check_table(str(path), TABLES[name], raw, out)
         if checked is not None:
-            typed[name] = checked
+            converted[name] = checked
+            if len(out.problems) == before:
+                typed[name] = checked
     _check_foreign_keys(sources, raws, out)
     _check_ledger(typed, sources, raws, out)
+    as_of = _check_history(folder, meta, given_as_of, converted, sources, raws, out)
     if out.problems:
         raise DatasetError(out.problems, f"data set {folder} refused: "
                                          f"{len(out.problems)} problem(s)")
-    meta = _read_meta(folder)
     if (folder / META_FILE).is_file():  # as_of changes every KPI: part of the identity
         digest.update(META_FILE.encode() + b"\0" + (folder / META_FILE).read_bytes())
-    as_of = pd.Timestamp(meta["as_of"]) if "as_of" in meta else _latest_date(typed)
-    return Dataset(typed, as_of.normalize(), digest.hexdigest(), folder, meta)
+    assert as_of is not None  # every table valid and at least one order: as_of is known
+    return Dataset(typed, as_of, digest.hexdigest(), folder, meta)
 
 
-def _read_meta(folder: Path) -> dict[str, object]:
+def _read_meta(folder: Path, out: _Collector) -> tuple[dict[str, object], pd.Timestamp | None]:
+    """``dataset.json`` (optional) and the day of its ``as_of`` if it gives a valid one."""
     path = folder / META_FILE
     if not path.is_file():
-        return {}
+        return {}, None
+    source = str(path)
+    content = path.read_bytes()
     try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
-        if "as_of" in meta:
-            pd.Timestamp(meta["as_of"])
-    except (ValueError, TypeError) as exc:
-        raise DatasetError(Problem(str(path), "as_of", "JSON with an ISO date as_of",
-                                   str(exc)[:80])) from exc
-    return meta
+        meta = json.loads(content.decode("utf-8-sig"))  # a BOM from Notepad is harmless
+    except UnicodeDecodeError as exc:
+        out.problems.append(_not_utf8(source, content, exc.start, "JSON text"))
+        return {}, None
+    except json.JSONDecodeError as exc:
+        out.problems.append(Problem(source, f"line {exc.lineno}, column {exc.colno}",
+                                    f"JSON such as {_META_EXAMPLE}", exc.msg))
+        return {}, None
+    if not isinstance(meta, dict):
+        out.problems.append(Problem(source, "", f"a JSON object such as {_META_EXAMPLE}",
+                                    json.dumps(meta, ensure_ascii=False)[:60]))
+        return {}, None
+    if "as_of" not in meta:
+        return meta, None
+    value = meta["as_of"]
+    text = value.strip() if isinstance(value, str) else ""
+    if text:  # parsed like a date column: ISO 8601, local time
+        parsed, bad = _parse_times(pd.Series([text], dtype=object), np.array([False]))
+        if not bad[0]:
+            return meta, parsed.iat[0].normalize()
+    found = repr(value) if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    out.problems.append(Problem(source, "field as_of",
+                                'an ISO date "YYYY-MM-DD" (a JSON string)', found[:60]))
+    return meta, None
+
+
+def _check_history(folder: Path, meta: Mapping[str, object], given_as_of: pd.Timestamp | None,
+                   tables: Mapping[str, pd.DataFrame], sources: Mapping[str, str],
+                   raws: Mapping[str, pd.DataFrame], out: _Collector) -> pd.Timestamp | None:
+    """The history must have orders, and ``as_of`` must leave some of them to measure: not
+    before the first order, and not so long after the last that the year of history ending
+    on it (the KPIs' default period) holds none. Returns ``as_of`` (given, or the latest
+    recorded event)."""
+    if "orders" not in tables:
+        return given_as_of  # its header problem is named already
+    placed = tables["orders"]["placed_at"].dropna()
+    if len(tables["orders"]) == 0:
+        out.problems.append(Problem(sources["orders"], "", "at least one order (the history "
+                                    "the KPIs are measured from)", "a header only"))
+    if placed.empty:
+        return given_as_of
+    first = placed.min().normalize()
+    latest = min(placed.max().normalize() + pd.Timedelta(days=HISTORY_YEAR_DAYS - 1), _LAST_DAY)
+    span = f"{first:%Y-%m-%d} (the first order) to {latest:%Y-%m-%d} (a year after the last order)"
+    if given_as_of is not None:
+        if not first <= given_as_of <= latest:
+            out.problems.append(Problem(str(folder / META_FILE), "field as_of",
+                                        f"a date from {span}", repr(meta["as_of"])[:60]))
+        return given_as_of
+    for name, column in _HISTORY_EVENTS:
+        if name in tables:
+            late = (tables[name][column].dt.normalize() > latest).to_numpy()
+            out.rows(sources[name], TABLES[name], raws[name], late, column,
+                     f"a date up to {latest:%Y-%m-%d}, a year after the last order (without "
+                     f"an as_of in {META_FILE}, the latest event ends the history)")
+    if all(name in tables for name, _ in _HISTORY_EVENTS):
+        return _latest_date(tables).normalize()
+    return None
 
 
 def _latest_date(tables: Mapping[str, pd.DataFrame]) -> pd.Timestamp:
     """End of the history when no ``as_of`` is given: the latest recorded event."""
-    candidates = [tables["orders"][c].max() for c in ("placed_at", "delivered_at")]
-    candidates += [tables["invoices"]["invoice_date"].max(), tables["payments"]["paid_date"].max()]
+    candidates = [tables[name][column].max() for name, column in _HISTORY_EVENTS]
     return max(pd.Timestamp(c) for c in candidates if pd.notna(c))
 
 

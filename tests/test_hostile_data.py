@@ -128,6 +128,102 @@ def test_excel_boolean_cells_load(tiny_dir: Path, tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(load_dataset(ds)["reps"], load_dataset(tiny_dir)["reps"])
 
 
+# --------------------------------------------------------------------------- as_of
+@pytest.mark.parametrize("as_of", ["2000-01-01", "2026-06-04", "2027-09-30", "2099-01-01"])
+def test_as_of_outside_the_history_is_refused(tiny_dir: Path, tmp_path: Path, as_of: str
+                                              ) -> None:
+    ds = _copy(tiny_dir, tmp_path)
+    _set_meta(ds, as_of=as_of)
+    (p,) = _problems(ds)
+    assert Path(p.source).name == "dataset.json" and p.location == "field as_of"
+    assert FIRST_ORDER in p.expected and "2027-09-29" in p.expected
+    assert p.found == repr(as_of)
+
+
+@pytest.mark.parametrize("as_of", [FIRST_ORDER, "2027-09-29", "2026-09-30T18:00:00"])
+def test_as_of_inside_the_history_loads(tiny_dir: Path, tmp_path: Path, as_of: str) -> None:
+    ds = _copy(tiny_dir, tmp_path)
+    _set_meta(ds, as_of=as_of)
+    assert load_dataset(ds).as_of == pd.Timestamp(as_of).normalize()
+
+
+@pytest.mark.parametrize(("as_of", "found"), [
+    ("soon", "'soon'"), ("2025-02-30", "'2025-02-30'"), ("30/09/2026", "'30/09/2026'"),
+    ("2026-09-30T00:00:00+08:00", "'2026-09-30T00:00:00+08:00'"), ("", "''"),
+    (20260930, "20260930"), (None, "null"), (True, "true"), (["2026-09-30"], '["2026-09-30"]'),
+])
+def test_as_of_that_is_not_a_date_is_refused(tiny_dir: Path, tmp_path: Path, as_of: object,
+                                             found: str) -> None:
+    ds = _copy(tiny_dir, tmp_path)
+    _set_meta(ds, as_of=as_of)
+    (p,) = _problems(ds)
+    assert Path(p.source).name == "dataset.json" and p.location == "field as_of"
+    assert "YYYY-MM-DD" in p.expected and p.found == found
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    (b'["2026-09-30"]', "a JSON object"), (b'"as_of"', "a JSON object"),
+    (b'{"as_of": "2026-09-30",}', "JSON"), (b"", "JSON"),
+    (b'{"as_of": "2026-09-30", "by": "\xe9"}', "UTF-8"),
+])
+def test_unreadable_dataset_json_is_refused(tiny_dir: Path, tmp_path: Path, content: bytes,
+                                            expected: str) -> None:
+    ds = _copy(tiny_dir, tmp_path)
+    (ds / "dataset.json").write_bytes(content)
+    (p,) = _problems(ds)
+    assert Path(p.source).name == "dataset.json" and expected in p.expected
+
+
+def test_dataset_json_with_bom_loads(tiny_dir: Path, tmp_path: Path) -> None:
+    ds = _copy(tiny_dir, tmp_path)
+    (ds / "dataset.json").write_bytes(b"\xef\xbb\xbf" + (ds / "dataset.json").read_bytes())
+    assert load_dataset(ds).as_of == pd.Timestamp(LAST_ORDER)
+
+
+def test_dataset_json_problem_is_listed_with_the_tables_problems(tiny_dir: Path,
+                                                                 tmp_path: Path) -> None:
+    ds = _copy(tiny_dir, tmp_path)
+    _set_meta(ds, as_of="soon")
+    _set(ds, "payments", 0, "amount_cny", "lots")
+    problems = _problems(ds)
+    assert _only(problems, "dataset.json").location == "field as_of"
+    assert _only(problems, "payments.csv", "amount_cny").found == "'lots'"
+
+
+def test_latest_event_far_after_the_orders_is_named_without_dataset_json(
+        tiny_dir: Path, tmp_path: Path) -> None:
+    """Without dataset.json the latest event ends the history: a typo year there would leave
+    no order in the measured year, so it is named by line."""
+    ds = _copy(tiny_dir, tmp_path)
+    (ds / "dataset.json").unlink()
+    _set(ds, "payments", 2, "paid_date", "2062-09-30")
+    p = _only(_problems(ds), "payments.csv", "paid_date")
+    assert p.location.startswith("line 4 (payment_id=")
+    assert "2027-09-29" in p.expected and p.found == "'2062-09-30'"
+    shutil.rmtree(ds)
+    ds = _copy(tiny_dir, tmp_path)
+    (ds / "dataset.json").unlink()
+    assert load_dataset(ds).as_of == pd.Timestamp(LAST_ORDER)
+
+
+def test_header_only_orders_is_refused(tiny_dir: Path, tmp_path: Path) -> None:
+    ds = _copy(tiny_dir, tmp_path)
+    for table in ("orders", "order_lines", "invoices", "payments"):
+        _text(ds, table).iloc[:0].to_csv(ds / f"{table}.csv", index=False)
+    (p,) = _problems(ds)
+    assert Path(p.source).name == "orders.csv" and "at least one order" in p.expected
+    assert p.found == "a header only"
+
+
+def test_header_only_ledger_loads(tiny_dir: Path, tmp_path: Path) -> None:
+    """No invoices or payments yet is a thin history, not a broken one."""
+    ds = _copy(tiny_dir, tmp_path)
+    for table in ("invoices", "payments"):
+        _text(ds, table).iloc[:0].to_csv(ds / f"{table}.csv", index=False)
+    loaded = load_dataset(ds)
+    assert len(loaded["invoices"]) == 0 and len(loaded["payments"]) == 0
+
+
 # --------------------------------------------------------------------------- values
 @pytest.mark.parametrize("value", ["NaN", "nan", "inf", "-inf", "Infinity", "1e400", "NA"])
 def test_money_must_be_a_finite_number(tiny_dir: Path, tmp_path: Path, value: str) -> None:
