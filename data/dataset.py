@@ -9,11 +9,13 @@ that is renamed into place, so an interrupted write leaves nothing half-written.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import json
 import math
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -68,25 +70,86 @@ class Dataset:
 
 
 # --------------------------------------------------------------------------- reading
-def _find_file(folder: Path, name: str) -> Path | None:
-    for suffix in (".csv", ".csv.gz", ".xlsx"):
-        candidate = folder / f"{name}{suffix}"
-        if candidate.is_file():
-            return candidate
-    return None
+SUFFIXES = (".csv", ".csv.gz", ".xlsx")
+_READABLE = {".csv": "a readable CSV table", ".gz": "a gzip-compressed CSV table",
+             ".xlsx": "an Excel workbook (.xlsx)"}
 
 
-def _read_raw(path: Path) -> tuple[pd.DataFrame, bytes]:
+def _find_files(folder: Path, name: str) -> list[Path]:
+    """Every file that could hold the table: more than one is refused, not picked from."""
+    return [folder / f"{name}{suffix}" for suffix in SUFFIXES
+            if (folder / f"{name}{suffix}").is_file()]
+
+
+def _read_raw(path: Path, table: Table) -> tuple[pd.DataFrame, bytes]:
+    """The table as text, with the header's names as written (stripped); raises
+    :class:`DatasetError` naming the line for what keeps the file from being read as one."""
     raw = path.read_bytes()
+    source, gz = str(path), path.name.endswith(".gz")
     if path.suffix == ".xlsx":
-        frame = pd.read_excel(io.BytesIO(raw), dtype=object, keep_default_na=False)
-        frame = frame.map(lambda v: "" if pd.isna(v) else str(v)).astype(object)
+        def read(**options: object) -> pd.DataFrame:
+            frame = pd.read_excel(io.BytesIO(raw), dtype=object, keep_default_na=False,
+                                  engine="openpyxl", **options)
+            return frame.map(lambda v: "" if pd.isna(v) else str(v)).astype(object)
     else:
-        # object, not pandas' string dtype: hashing lookups (isin, keys) are much faster
-        frame = pd.read_csv(io.BytesIO(raw), dtype=object, keep_default_na=False,
-                            compression="gzip" if path.name.endswith(".gz") else None)
-    frame.columns = [str(c).strip() for c in frame.columns]
+        def read(**options: object) -> pd.DataFrame:
+            # object, not pandas' string dtype: hashing lookups (isin, keys) are much faster
+            return pd.read_csv(io.BytesIO(raw), dtype=object, keep_default_na=False,
+                               encoding="utf-8", compression="gzip" if gz else None, **options)
+    try:
+        frame = read()
+        # the names as written: pandas renames a repeated one "x.1"
+        header = read(header=None, nrows=1)
+    except UnicodeDecodeError as exc:
+        content = gzip.decompress(raw) if gz else raw
+        try:  # pandas reports the position within its chunk: find the file's own
+            content.decode("utf-8")
+            start = exc.start
+        except UnicodeDecodeError as whole:
+            start = whole.start
+        raise DatasetError(_not_utf8(source, content, start, "text")) from exc
+    except pd.errors.EmptyDataError as exc:
+        raise DatasetError(Problem(source, "", "a header row: " + ", ".join(table.column_names),
+                                   "an empty file")) from exc
+    except pd.errors.ParserError as exc:
+        raise DatasetError(_unparsable(source, str(exc))) from exc
+    if header.empty:  # an empty sheet
+        raise DatasetError(Problem(source, "", "a header row: " + ", ".join(table.column_names),
+                                   "an empty file"))
+    if not isinstance(frame.index, pd.RangeIndex):  # pandas took column 1 for an index
+        raise DatasetError(Problem(source, "line 2", f"{header.shape[1]} fields, as in the header",
+                                   f"{header.shape[1] + 1} (every row has one field more than "
+                                   "the header: a comma at the end of each line?)"))
+    names = [str(v).strip() for v in header.iloc[0]]
+    _check_header(source, table, names)
+    frame.columns = names
     return frame, raw
+
+
+def _unparsable(source: str, message: str) -> Problem:
+    fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+    if fields:
+        expected, line, found = fields.groups()
+        return Problem(source, f"line {line}", f"{expected} fields, as in the header",
+                       f"{found} (a comma in a value that is not in quotes?)")
+    quote = re.search(r"EOF inside string starting at row (\d+)", message)
+    if quote:
+        return Problem(source, f"line {int(quote.group(1)) + 1}", 'a closing quote (")',
+                       "the file ends inside the quoted value that starts on this line")
+    return Problem(source, "", "a readable CSV table", message.strip()[:120])
+
+
+def _check_header(source: str, table: Table, names: list[str]) -> None:
+    """A column of the table given twice is ambiguous (which one is meant?); extra columns
+    are ignored, so repeated ones (such as Excel's empty trailing ones) are too."""
+    positions: dict[str, list[int]] = {}
+    for number, name in enumerate(names, start=1):
+        if name in table.column_names:
+            positions.setdefault(name, []).append(number)
+    repeated = [f"{name} in columns {', '.join(map(str, at[:-1]))} and {at[-1]}"
+                for name, at in positions.items() if len(at) > 1]
+    if repeated:
+        raise DatasetError(Problem(source, "header", "each column once", "; ".join(repeated)))
 
 
 class _Collector:
@@ -217,8 +280,12 @@ def _check_table(source: str, table: Table, frame: pd.DataFrame,
     every problem goes to ``out``."""
     missing = [c for c in table.column_names if c not in frame.columns]
     if missing:
+        found = "missing " + ", ".join(missing)
+        separator = re.search(r"[;\t|]", str(frame.columns[0])) if frame.shape[1] == 1 else None
+        if separator:  # Excel in many locales saves "CSV" with semicolons
+            found = f"one column, its names separated by {separator.group()!r}, not by commas"
         out.problems.append(Problem(source, "header", "columns " + ", ".join(table.column_names),
-                                    "missing " + ", ".join(missing)))
+                                    found))
         return None
     typed = pd.DataFrame({c.name: _convert(source, table, frame, c, out) for c in table.columns})
     dup = typed.duplicated(list(table.key), keep="first").to_numpy()
@@ -280,16 +347,25 @@ def load_dataset(folder: str | os.PathLike[str]) -> Dataset:
     raws: dict[str, pd.DataFrame] = {}
     sources: dict[str, str] = {}
     for name in TABLE_ORDER:
-        path = _find_file(folder, name)
-        if path is None:
+        paths = _find_files(folder, name)
+        if not paths:
             out.problems.append(Problem(str(folder / f"{name}.csv"), "",
                                         f"a {name} table (.csv, .csv.gz or .xlsx)", "no file"))
             continue
+        if len(paths) > 1:
+            out.problems.append(Problem(str(folder), f"table {name}",
+                                        "one file (.csv, .csv.gz or .xlsx)",
+                                        f"{len(paths)}: " + ", ".join(p.name for p in paths)))
+            continue
+        path = paths[0]
         sources[name] = str(path)
         try:
-            raw, content = _read_raw(path)
-        except Exception as exc:  # any parser failure is a problem with this file
-            out.problems.append(Problem(str(path), "", "a readable table", f"{exc}"[:120]))
+            raw, content = _read_raw(path, TABLES[name])
+        except DatasetError as exc:
+            out.problems.extend(exc.problems)
+            continue
+        except Exception as exc:  # any other parser failure is a problem with this file
+            out.problems.append(Problem(str(path), "", _READABLE[path.suffix], f"{exc}"[:120]))
             continue
         digest.update(name.encode() + b"\0" + content)
         raws[name] = raw

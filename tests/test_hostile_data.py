@@ -4,6 +4,7 @@ such as Excel's byte-order mark, accepted with the right values)."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 from pathlib import Path
@@ -222,6 +223,154 @@ def test_header_only_ledger_loads(tiny_dir: Path, tmp_path: Path) -> None:
         _text(ds, table).iloc[:0].to_csv(ds / f"{table}.csv", index=False)
     loaded = load_dataset(ds)
     assert len(loaded["invoices"]) == 0 and len(loaded["payments"]) == 0
+
+
+# --------------------------------------------------------------------------- files
+@pytest.mark.parametrize("other", [".csv.gz", ".xlsx"])
+def test_two_files_for_one_table_are_refused(tiny_dir: Path, tmp_path: Path, other: str
+                                             ) -> None:
+    ds = _copy(tiny_dir, tmp_path)
+    if other == ".csv.gz":
+        (ds / "payments.csv.gz").write_bytes(gzip.compress((ds / "payments.csv").read_bytes()))
+    else:
+        _text(ds, "payments").to_excel(ds / "payments.xlsx", index=False)
+    (p,) = _problems(ds)
+    assert "payments" in p.location and "one file" in p.expected
+    assert "payments.csv" in p.found and f"payments{other}" in p.found
+
+
+def test_gzipped_table_loads_like_csv(tiny_dir: Path, tmp_path: Path) -> None:
+    ds = _copy(tiny_dir, tmp_path)
+    (ds / "payments.csv.gz").write_bytes(gzip.compress((ds / "payments.csv").read_bytes()))
+    (ds / "payments.csv").unlink()
+    pd.testing.assert_frame_equal(load_dataset(ds)["payments"],
+                                  load_dataset(tiny_dir)["payments"])
+
+
+def test_gbk_csv_names_the_line_and_the_encoding(tiny_dir: Path, tmp_path: Path) -> None:
+    """Excel on a Chinese Windows saves "CSV" in GBK: the first Chinese name is on line 2."""
+    ds = _copy(tiny_dir, tmp_path)
+    path = ds / "customers.csv"
+    path.write_bytes(path.read_text(encoding="utf-8").encode("gb18030"))
+    p = _only(_problems(ds), "customers.csv")
+    assert p.location == "line 2" and "UTF-8" in p.expected and "byte 0x" in p.found
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz"])
+def test_stray_byte_names_its_line(tiny_dir: Path, tmp_path: Path, suffix: str) -> None:
+    ds = _copy(tiny_dir, tmp_path)
+    content = (ds / "reps.csv").read_bytes().replace(b"Rep 4,", b"Rep\xe9 4,")
+    (ds / "reps.csv").unlink()
+    (ds / f"reps{suffix}").write_bytes(gzip.compress(content) if suffix == ".csv.gz"
+                                       else content)
+    p = _only(_problems(ds), f"reps{suffix}")
+    assert p.location == "line 5" and "UTF-8" in p.expected and "0xe9" in p.found
+
+
+def test_utf16_csv_is_named_as_such(tiny_dir: Path, tmp_path: Path) -> None:
+    ds = _copy(tiny_dir, tmp_path)
+    path = ds / "reps.csv"
+    path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))
+    p = _only(_problems(ds), "reps.csv")
+    assert p.location == "line 1" and "UTF-8" in p.expected and "UTF-16" in p.found
+
+
+@pytest.mark.parametrize("table", ["reps", "orders"])
+@pytest.mark.parametrize("gz", [False, True])
+def test_excel_byte_order_mark_is_accepted(tiny_dir: Path, tmp_path: Path, table: str,
+                                           gz: bool) -> None:
+    ds = _copy(tiny_dir, tmp_path)
+    content = b"\xef\xbb\xbf" + (ds / f"{table}.csv").read_bytes()
+    if gz:
+        (ds / f"{table}.csv").unlink()
+        (ds / f"{table}.csv.gz").write_bytes(gzip.compress(content))
+    else:
+        (ds / f"{table}.csv").write_bytes(content)
+    pd.testing.assert_frame_equal(load_dataset(ds)[table], load_dataset(tiny_dir)[table])
+
+
+@pytest.mark.parametrize("content", [b"", b"\n\n", b"\xef\xbb\xbf"])
+def test_empty_file_is_named(tiny_dir: Path, tmp_path: Path, content: bytes) -> None:
+    ds = _copy(tiny_dir, tmp_path)
+    (ds / "products.csv").write_bytes(content)
+    p = _only(_problems(ds), "products.csv")
+    assert "header" in p.expected and "product_id" in p.expected
+    assert p.found == "an empty file"
+
+
+def test_duplicated_column_is_refused(tiny_dir: Path, tmp_path: Path) -> None:
+    """Two amount_cny columns: which one is meant cannot be guessed."""
+    ds = _copy(tiny_dir, tmp_path)
+    lines = (ds / "payments.csv").read_text(encoding="utf-8").splitlines()
+    lines = [lines[0] + ",amount_cny"] + [line + ",0" for line in lines[1:]]
+    (ds / "payments.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (p,) = _problems(ds)
+    assert Path(p.source).name == "payments.csv" and p.location == "header"
+    assert "once" in p.expected and "amount_cny" in p.found and "4 and 5" in p.found
+
+
+def test_duplicated_extra_columns_are_ignored(tiny_dir: Path, tmp_path: Path) -> None:
+    """Extra columns are ignored, so two of them (or Excel's empty trailing ones) are too."""
+    ds = _copy(tiny_dir, tmp_path)
+    lines = (ds / "payments.csv").read_text(encoding="utf-8").splitlines()
+    lines = [lines[0] + ",note,note,,"] + [line + ",a,b,," for line in lines[1:]]
+    (ds / "payments.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    pd.testing.assert_frame_equal(load_dataset(ds)["payments"],
+                                  load_dataset(tiny_dir)["payments"])
+
+
+def test_missing_column_is_named(tiny_dir: Path, tmp_path: Path) -> None:
+    ds = _copy(tiny_dir, tmp_path)
+    _text(ds, "payments").drop(columns="amount_cny").to_csv(ds / "payments.csv", index=False)
+    (p,) = _problems(ds)
+    assert p.location == "header" and "amount_cny" in p.found
+
+
+def test_row_with_an_extra_field_names_its_line(tiny_dir: Path, tmp_path: Path) -> None:
+    ds = _copy(tiny_dir, tmp_path)
+    path = ds / "reps.csv"
+    path.write_bytes(path.read_bytes().replace(b"Rep 3,", b"Rep 3,Hangzhou,", 1))
+    p = _only(_problems(ds), "reps.csv")
+    assert p.location == "line 4" and "10 fields" in p.expected and "11" in p.found
+
+
+def test_a_comma_at_the_end_of_every_row_is_named(tiny_dir: Path, tmp_path: Path) -> None:
+    """pandas would silently take the first column for an index and shift every value."""
+    ds = _copy(tiny_dir, tmp_path)
+    lines = (ds / "reps.csv").read_text(encoding="utf-8").splitlines()
+    lines = lines[:1] + [line + "," for line in lines[1:]]
+    (ds / "reps.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    p = _only(_problems(ds), "reps.csv")
+    assert p.location == "line 2" and "10 fields" in p.expected and "11" in p.found
+
+
+def test_unclosed_quote_names_its_line(tiny_dir: Path, tmp_path: Path) -> None:
+    ds = _copy(tiny_dir, tmp_path)
+    path = ds / "reps.csv"
+    path.write_bytes(path.read_bytes().replace(b"Rep 5,", b'"Rep 5,', 1))
+    p = _only(_problems(ds), "reps.csv")
+    assert p.location == "line 6" and "quote" in p.expected
+
+
+def test_semicolon_separated_csv_is_named_as_such(tiny_dir: Path, tmp_path: Path) -> None:
+    """Excel in many locales saves "CSV" with semicolons."""
+    ds = _copy(tiny_dir, tmp_path)
+    path = ds / "reps.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",", ";"), encoding="utf-8")
+    p = _only(_problems(ds), "reps.csv")
+    assert p.location == "header" and "rep_id" in p.expected and "';'" in p.found
+
+
+@pytest.mark.parametrize(("name", "content", "expected"), [
+    ("reps.xlsx", b"not a workbook", "Excel"), ("reps.csv.gz", b"not gzip", "gzip"),
+])
+def test_damaged_file_says_what_it_should_be(tiny_dir: Path, tmp_path: Path, name: str,
+                                            content: bytes, expected: str) -> None:
+    ds = _copy(tiny_dir, tmp_path)
+    (ds / "reps.csv").unlink()
+    (ds / name).write_bytes(content)
+    p = _only(_problems(ds), name)
+    assert expected in p.expected and p.found
 
 
 # --------------------------------------------------------------------------- values
