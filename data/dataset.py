@@ -1,9 +1,11 @@
 """Load, validate and write a data set: a folder with one file per table.
 
-A table is read from ``<table>.csv``, ``<table>.csv.gz`` or ``<table>.xlsx``. Loading checks
-every table against :mod:`data.tables` (columns, kinds, bounds, unique and foreign keys, date
-order, ledger consistency) and refuses the whole data set if anything is wrong, listing every
-problem with file, line, id, column, expected and found. Writing goes to a temporary folder
+A table is read from exactly one of ``<table>.csv``, ``<table>.csv.gz`` or ``<table>.xlsx``.
+Loading checks that each file reads as one table (UTF-8, a field per header column in every
+row, each column once), every table against :mod:`data.tables` (columns, kinds, bounds, unique
+and foreign keys, date order, ledger consistency) and that ``as_of`` leaves history to
+measure; it refuses the whole data set if anything is wrong, listing every problem with file,
+line, id, column (or field), expected and found. Writing goes to a temporary folder
 that is renamed into place, so an interrupted write leaves nothing half-written.
 """
 

@@ -7,11 +7,14 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from data.dataset import load_dataset
 from data.problems import DatasetError, Problem
@@ -406,3 +409,67 @@ def test_a_whole_column_with_utc_offsets_is_refused(tiny_dir: Path, tmp_path: Pa
     problems = _problems(ds)
     first = next(p for p in problems if p.location.endswith("column placed_at"))
     assert "no UTC offset" in first.expected
+
+
+# --------------------------------------------------------------------------- the CLI
+def test_cli_check_prints_one_line_per_problem(tiny_dir: Path, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from scenarios.cli import main
+
+    ds = _copy(tiny_dir, tmp_path)
+    _set(ds, "order_lines", 0, "quantity", "99999999999999999999999")
+    _set(ds, "orders", 0, "complaint", "yes")
+    _set_meta(ds, as_of="2000-01-01")
+    assert main(["data", "check", str(ds)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "Traceback" not in err
+    lines = err.splitlines()
+    assert lines[0].startswith(f"error: data set {ds} refused: 3 problem(s)")
+    assert any("order_lines.csv: line 2" in x and "column quantity" in x for x in lines)
+    assert any("orders.csv: line 2" in x and "column complaint" in x for x in lines)
+    assert any("dataset.json: field as_of" in x for x in lines)
+    assert len(lines) == 4
+
+
+# --------------------------------------------------------------------------- property
+HOSTILE = st.sampled_from([
+    "99999999999999999999999", "-9223372036854775809", "9223372036854775807", "1e3", "5.0",
+    "yes", "TRUE", "1", "2025-02-30", "2026-07-01T10:00:00+08:00", "2026-07-01Z", "inf",
+    "-0", "+5", " 7 ", "0x10", "1_000", "1,5", "\ufeff", "0001-01-01", "9999-12-31T23:59:59",
+    "2026-07-01 10:00", "20260701", "", "null",
+])
+
+
+@settings(max_examples=80, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_whatever_loads_keeps_the_specs(tiny_dir: Path, data: st.DataObject) -> None:
+    """Property: with one hostile cell the data set is refused with named problems, or it
+    loads and every value keeps its column's kind and bounds (never a wrapped integer)."""
+    name = data.draw(st.sampled_from(TABLE_ORDER))
+    spec = TABLES[name]
+    with tempfile.TemporaryDirectory() as tmp:
+        ds = Path(shutil.copytree(tiny_dir, Path(tmp) / "ds"))
+        frame = _text(ds, name)
+        row = data.draw(st.integers(0, len(frame) - 1))
+        frame.loc[row, data.draw(st.sampled_from(spec.column_names))] = data.draw(HOSTILE)
+        frame.to_csv(ds / f"{name}.csv", index=False)
+        try:
+            loaded = load_dataset(ds)
+        except DatasetError as err:
+            assert err.problems
+            assert all(p.source and p.expected and p.found for p in err.problems)
+            return
+    table = loaded[name]
+    for col in spec.columns:
+        values = table[col.name]
+        if col.kind == "bool":
+            assert values.dtype == bool
+        if col.kind in ("int", "float"):
+            assert np.isfinite(values.to_numpy(dtype=float)).all() or col.nullable
+            if col.min is not None:
+                assert (values.dropna() >= col.min).all()
+            if col.max is not None:
+                assert (values.dropna() <= col.max).all()
+        if col.kind in ("date", "datetime"):
+            assert values.dt.tz is None
