@@ -226,7 +226,7 @@ def _parse_times(text: pd.Series, empty: np.ndarray) -> tuple[pd.Series, np.ndar
     try:  # the fast path: no offset anywhere gives a zone-less datetime column
         values = pd.to_datetime(text.where(~empty), format="ISO8601", errors="coerce")
         zoneless = isinstance(values.dtype, np.dtype) and values.dtype.kind == "M"
-    except (ValueError, TypeError):  # offsets mixed with local times, or several zones
+    except (ValueError, TypeError, OverflowError):  # offsets mixed with local times, ...
         zoneless = False
     if not zoneless:
         zoned = text.str.contains(_UTC_OFFSET, regex=True).to_numpy(dtype=bool)
@@ -261,7 +261,7 @@ def _convert_int(source: str, table: Table, frame: pd.DataFrame, col: Column, te
     hi = INT64_MAX if col.max is None else min(INT64_MAX, math.floor(col.max))
     below, above = whole & (num < lo), whole & (num > hi)
     big = np.flatnonzero(whole & (np.abs(num) >= _EXACT_FLOAT_INT))
-    exact = {i: int(Decimal(text.iat[i])) for i in big}
+    exact = {i: _exact_int(text.iat[i], num[i]) for i in big}
     for i, value in exact.items():
         below[i], above[i] = value < lo, value > hi
     out.rows(source, table, frame, below, col.name, f"a whole number >= {lo}")
@@ -274,6 +274,13 @@ def _convert_int(source: str, table: Table, frame: pd.DataFrame, col: Column, te
         if ok[i]:
             values[i] = value
     return pd.Series(values, index=text.index)
+
+
+def _exact_int(text: str, approx: float) -> int:
+    try:
+        return int(Decimal(text))
+    except (ArithmeticError, ValueError):  # a spelling pandas reads but Decimal does not
+        return int(approx)
 
 
 def _check_table(source: str, table: Table, frame: pd.DataFrame,
@@ -441,8 +448,8 @@ def _check_history(folder: Path, meta: Mapping[str, object], given_as_of: pd.Tim
     first = placed.min().normalize()
     latest = min(placed.max().normalize() + pd.Timedelta(days=HISTORY_YEAR_DAYS - 1), _LAST_DAY)
     span = f"{first:%Y-%m-%d} (the first order) to {latest:%Y-%m-%d} (a year after the last order)"
-    if given_as_of is not None:
-        if not first <= given_as_of <= latest:
+    if "as_of" in meta:
+        if given_as_of is not None and not first <= given_as_of <= latest:
             out.problems.append(Problem(str(folder / META_FILE), "field as_of",
                                         f"a date from {span}", repr(meta["as_of"])[:60]))
         return given_as_of
