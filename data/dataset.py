@@ -1,22 +1,28 @@
 """Load, validate and write a data set: a folder with one file per table.
 
-A table is read from ``<table>.csv``, ``<table>.csv.gz`` or ``<table>.xlsx``. Loading checks
-every table against :mod:`data.tables` (columns, kinds, bounds, unique and foreign keys, date
-order, ledger consistency) and refuses the whole data set if anything is wrong, listing every
-problem with file, line, id, column, expected and found. Writing goes to a temporary folder
+A table is read from exactly one of ``<table>.csv``, ``<table>.csv.gz`` or ``<table>.xlsx``.
+Loading checks that each file reads as one table (UTF-8, a field per header column in every
+row, each column once), every table against :mod:`data.tables` (columns, kinds, bounds, unique
+and foreign keys, date order, ledger consistency) and that ``as_of`` leaves history to
+measure; it refuses the whole data set if anything is wrong, listing every problem with file,
+line, id, column (or field), expected and found. Writing goes to a temporary folder
 that is renamed into place, so an interrupted write leaves nothing half-written.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import json
+import math
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -26,10 +32,25 @@ from data.problems import DatasetError, Problem
 from data.tables import TABLE_ORDER, TABLES, Column, Table
 
 META_FILE = "dataset.json"
+_META_EXAMPLE = '{"as_of": "2026-09-30"}'
+#: the KPIs' default measurement period: as_of must leave an order within it
+HISTORY_YEAR_DAYS = 365
+#: the events whose latest is the end of the history when dataset.json gives no as_of
+_HISTORY_EVENTS = (("orders", "placed_at"), ("orders", "delivered_at"),
+                   ("invoices", "invoice_date"), ("payments", "paid_date"))
+_LAST_DAY = pd.Timestamp("9999-12-31")  # a later day cannot be written YYYY-MM-DD
 #: problems reported per (file, column, check) before the rest are summarised in one line
 MAX_PROBLEMS_PER_CHECK = 20
-_TRUE = {"true", "1", "yes", "y", "t"}
-_FALSE = {"false", "0", "no", "n", "f"}
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+#: float64 holds every whole number of smaller magnitude exactly
+_EXACT_FLOAT_INT = 2.0**53
+#: what the writer writes and docs/data.md promises, in any case (Excel writes TRUE, and
+#: its boolean cells arrive as True); yes/no, 1/0 and the like are refused, not guessed
+_TRUE, _FALSE = "true", "false"
+#: a UTC offset after a time of day ("T08:00:00+08:00", "T08:00Z"), not a date's "-05"
+_UTC_OFFSET = r"[T ]\d[\d:.]*\s*(?:[zZ]|[+-]\d\d(?::?\d\d)?)$"
+_TIME_EXPECTED = {"date": "a date YYYY-MM-DD",
+                  "datetime": "a time YYYY-MM-DDTHH:MM:SS (local time, no UTC offset)"}
 
 
 @dataclass(frozen=True)
@@ -51,25 +72,86 @@ class Dataset:
 
 
 # --------------------------------------------------------------------------- reading
-def _find_file(folder: Path, name: str) -> Path | None:
-    for suffix in (".csv", ".csv.gz", ".xlsx"):
-        candidate = folder / f"{name}{suffix}"
-        if candidate.is_file():
-            return candidate
-    return None
+SUFFIXES = (".csv", ".csv.gz", ".xlsx")
+_READABLE = {".csv": "a readable CSV table", ".gz": "a gzip-compressed CSV table",
+             ".xlsx": "an Excel workbook (.xlsx)"}
 
 
-def _read_raw(path: Path) -> tuple[pd.DataFrame, bytes]:
+def _find_files(folder: Path, name: str) -> list[Path]:
+    """Every file that could hold the table: more than one is refused, not picked from."""
+    return [folder / f"{name}{suffix}" for suffix in SUFFIXES
+            if (folder / f"{name}{suffix}").is_file()]
+
+
+def _read_raw(path: Path, table: Table) -> tuple[pd.DataFrame, bytes]:
+    """The table as text, with the header's names as written (stripped); raises
+    :class:`DatasetError` naming the line for what keeps the file from being read as one."""
     raw = path.read_bytes()
+    source, gz = str(path), path.name.endswith(".gz")
     if path.suffix == ".xlsx":
-        frame = pd.read_excel(io.BytesIO(raw), dtype=object, keep_default_na=False)
-        frame = frame.map(lambda v: "" if pd.isna(v) else str(v)).astype(object)
+        def read(**options: object) -> pd.DataFrame:
+            frame = pd.read_excel(io.BytesIO(raw), dtype=object, keep_default_na=False,
+                                  engine="openpyxl", **options)
+            return frame.map(lambda v: "" if pd.isna(v) else str(v)).astype(object)
     else:
-        # object, not pandas' string dtype: hashing lookups (isin, keys) are much faster
-        frame = pd.read_csv(io.BytesIO(raw), dtype=object, keep_default_na=False,
-                            compression="gzip" if path.name.endswith(".gz") else None)
-    frame.columns = [str(c).strip() for c in frame.columns]
+        def read(**options: object) -> pd.DataFrame:
+            # object, not pandas' string dtype: hashing lookups (isin, keys) are much faster
+            return pd.read_csv(io.BytesIO(raw), dtype=object, keep_default_na=False,
+                               encoding="utf-8", compression="gzip" if gz else None, **options)
+    try:
+        frame = read()
+        # the names as written: pandas renames a repeated one "x.1"
+        header = read(header=None, nrows=1)
+    except UnicodeDecodeError as exc:
+        content = gzip.decompress(raw) if gz else raw
+        try:  # pandas reports the position within its chunk: find the file's own
+            content.decode("utf-8")
+            start = exc.start
+        except UnicodeDecodeError as whole:
+            start = whole.start
+        raise DatasetError(_not_utf8(source, content, start, "text")) from exc
+    except pd.errors.EmptyDataError as exc:
+        raise DatasetError(Problem(source, "", "a header row: " + ", ".join(table.column_names),
+                                   "an empty file")) from exc
+    except pd.errors.ParserError as exc:
+        raise DatasetError(_unparsable(source, str(exc))) from exc
+    if header.empty:  # an empty sheet
+        raise DatasetError(Problem(source, "", "a header row: " + ", ".join(table.column_names),
+                                   "an empty file"))
+    if not isinstance(frame.index, pd.RangeIndex):  # pandas took column 1 for an index
+        raise DatasetError(Problem(source, "line 2", f"{header.shape[1]} fields, as in the header",
+                                   f"{header.shape[1] + 1} (every row has one field more than "
+                                   "the header: a comma at the end of each line?)"))
+    names = [str(v).strip() for v in header.iloc[0]]
+    _check_header(source, table, names)
+    frame.columns = names
     return frame, raw
+
+
+def _unparsable(source: str, message: str) -> Problem:
+    fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+    if fields:
+        expected, line, found = fields.groups()
+        return Problem(source, f"line {line}", f"{expected} fields, as in the header",
+                       f"{found} (a comma in a value that is not in quotes?)")
+    quote = re.search(r"EOF inside string starting at row (\d+)", message)
+    if quote:
+        return Problem(source, f"line {int(quote.group(1)) + 1}", 'a closing quote (")',
+                       "the file ends inside the quoted value that starts on this line")
+    return Problem(source, "", "a readable CSV table", message.strip()[:120])
+
+
+def _check_header(source: str, table: Table, names: list[str]) -> None:
+    """A column of the table given twice is ambiguous (which one is meant?); extra columns
+    are ignored, so repeated ones (such as Excel's empty trailing ones) are too."""
+    positions: dict[str, list[int]] = {}
+    for number, name in enumerate(names, start=1):
+        if name in table.column_names:
+            positions.setdefault(name, []).append(number)
+    repeated = [f"{name} in columns {', '.join(map(str, at[:-1]))} and {at[-1]}"
+                for name, at in positions.items() if len(at) > 1]
+    if repeated:
+        raise DatasetError(Problem(source, "header", "each column once", "; ".join(repeated)))
 
 
 class _Collector:
@@ -104,12 +186,12 @@ def _convert(source: str, table: Table, frame: pd.DataFrame, col: Column,
         out.rows(source, table, frame, empty, col.name, f"a value ({col.kind})")
     if col.kind == "str":
         return text
-    if col.kind in ("int", "float"):
+    if col.kind == "int":
+        return _convert_int(source, table, frame, col, text, empty, out)
+    if col.kind == "float":
         values = pd.to_numeric(text.where(~empty), errors="coerce")
         # NaN (unparsable) and ±inf ("1e400") are both refused
         bad = (~empty) & ~np.isfinite(values.to_numpy(dtype=float))
-        if col.kind == "int":
-            bad |= (~empty) & values.notna().to_numpy() & (values.fillna(0) % 1 != 0).to_numpy()
         out.rows(source, table, frame, bad, col.name, f"a finite number ({col.kind})")
         ok = ~empty & ~bad
         if col.min is not None:
@@ -118,19 +200,15 @@ def _convert(source: str, table: Table, frame: pd.DataFrame, col: Column,
         if col.max is not None:
             out.rows(source, table, frame, ok & (values > col.max).to_numpy(), col.name,
                      f"a number <= {col.max:g}")
-        if col.kind == "int" and not col.nullable:
-            return values.where(ok, 0).round().astype("int64")
         return values.astype("float64")
     if col.kind == "bool":
         low = text.str.lower()
-        bad = (~empty) & ~low.isin(_TRUE | _FALSE).to_numpy()
+        bad = (~empty) & ~low.isin((_TRUE, _FALSE)).to_numpy()
         out.rows(source, table, frame, bad, col.name, "true or false")
-        return low.isin(_TRUE)
+        return low == _TRUE
     if col.kind in ("date", "datetime"):
-        values = pd.to_datetime(text.where(~empty), format="ISO8601", errors="coerce")
-        bad = (~empty) & values.isna().to_numpy()
-        expected = "a date YYYY-MM-DD" if col.kind == "date" else "a time YYYY-MM-DDTHH:MM:SS"
-        out.rows(source, table, frame, bad, col.name, expected)
+        values, bad = _parse_times(text, empty)
+        out.rows(source, table, frame, bad, col.name, _TIME_EXPECTED[col.kind])
         return values.dt.normalize() if col.kind == "date" else values
     if col.kind == "category":
         bad = (~empty) & ~text.isin(col.allowed).to_numpy()
@@ -139,14 +217,85 @@ def _convert(source: str, table: Table, frame: pd.DataFrame, col: Column,
     raise ValueError(f"unknown column kind {col.kind!r} in {table.name}.{col.name}")
 
 
+def _parse_times(text: pd.Series, empty: np.ndarray) -> tuple[pd.Series, np.ndarray]:
+    """ISO 8601 dates or times in local time; ``bad`` marks non-empty text that is none.
+
+    A UTC offset ("+08:00", "Z") is refused rather than parsed: the data set's times are
+    local (China Standard Time), and a column mixing zones cannot even be held.
+    """
+    try:  # the fast path: no offset anywhere gives a zone-less datetime column
+        values = pd.to_datetime(text.where(~empty), format="ISO8601", errors="coerce")
+        zoneless = isinstance(values.dtype, np.dtype) and values.dtype.kind == "M"
+    except (ValueError, TypeError, OverflowError):  # offsets mixed with local times, ...
+        zoneless = False
+    if not zoneless:
+        zoned = text.str.contains(_UTC_OFFSET, regex=True).to_numpy(dtype=bool)
+        values = pd.to_datetime(text.where(~empty & ~zoned), format="ISO8601", errors="coerce")
+    return values, (~empty) & values.isna().to_numpy()
+
+
+def _not_utf8(source: str, content: bytes, start: int, expected: str) -> Problem:
+    """The line of the first byte that is not UTF-8, and what the file probably is."""
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return Problem(source, "line 1", f"{expected} in UTF-8",
+                       "UTF-16 text (its byte-order mark); save it as UTF-8")
+    line = content.count(b"\n", 0, start) + 1
+    return Problem(source, f"line {line}", f"{expected} in UTF-8",
+                   f"byte 0x{content[start]:02x}, which is not UTF-8 (GBK, what Excel saves as "
+                   "plain CSV on a Chinese system, is a common cause)")
+
+
+def _convert_int(source: str, table: Table, frame: pd.DataFrame, col: Column, text: pd.Series,
+                 empty: np.ndarray, out: _Collector) -> pd.Series:
+    """Whole numbers within the column's bounds and the int64 range, kept exactly.
+
+    The vectorised parse goes through float64, which holds every whole number below 2**53
+    exactly; the few rows beyond that are re-read exactly from their text, so a value past
+    the int64 range is refused instead of wrapping round (and 9007199254740993 stays itself).
+    """
+    num = pd.to_numeric(text.where(~empty), errors="coerce").to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        whole = np.isfinite(num) & (np.mod(num, 1) == 0)
+    out.rows(source, table, frame, ~empty & ~whole, col.name, "a whole number (int)")
+    lo = INT64_MIN if col.min is None else max(INT64_MIN, math.ceil(col.min))
+    hi = INT64_MAX if col.max is None else min(INT64_MAX, math.floor(col.max))
+    below, above = whole & (num < lo), whole & (num > hi)
+    big = np.flatnonzero(whole & (np.abs(num) >= _EXACT_FLOAT_INT))
+    exact = {i: _exact_int(text.iat[i], num[i]) for i in big}
+    for i, value in exact.items():
+        below[i], above[i] = value < lo, value > hi
+    out.rows(source, table, frame, below, col.name, f"a whole number >= {lo}")
+    out.rows(source, table, frame, above, col.name, f"a whole number <= {hi}")
+    ok = whole & ~below & ~above
+    if col.nullable:
+        return pd.Series(np.where(ok, num, np.nan), index=text.index, dtype="float64")
+    values = np.where(ok & (np.abs(num) < _EXACT_FLOAT_INT), num, 0).astype("int64")
+    for i, value in exact.items():
+        if ok[i]:
+            values[i] = value
+    return pd.Series(values, index=text.index)
+
+
+def _exact_int(text: str, approx: float) -> int:
+    try:
+        return int(Decimal(text))
+    except (ArithmeticError, ValueError):  # a spelling pandas reads but Decimal does not
+        return int(approx)
+
+
 def _check_table(source: str, table: Table, frame: pd.DataFrame,
                  out: _Collector) -> pd.DataFrame | None:
+    """The typed table (bad values empty or zero), or None when a required column is missing;
+    every problem goes to ``out``."""
     missing = [c for c in table.column_names if c not in frame.columns]
     if missing:
+        found = "missing " + ", ".join(missing)
+        separator = re.search(r"[;\t|]", str(frame.columns[0])) if frame.shape[1] == 1 else None
+        if separator:  # Excel in many locales saves "CSV" with semicolons
+            found = f"one column, its names separated by {separator.group()!r}, not by commas"
         out.problems.append(Problem(source, "header", "columns " + ", ".join(table.column_names),
-                                    "missing " + ", ".join(missing)))
+                                    found))
         return None
-    before = len(out.problems)
     typed = pd.DataFrame({c.name: _convert(source, table, frame, c, out) for c in table.columns})
     dup = typed.duplicated(list(table.key), keep="first").to_numpy()
     out.rows(source, table, frame, dup, table.key[-1],
@@ -157,7 +306,7 @@ def _check_table(source: str, table: Table, frame: pd.DataFrame,
             a, b = a.dt.normalize(), b.dt.normalize()
         bad = (a.notna() & b.notna() & (b < a)).to_numpy()
         out.rows(source, table, frame, bad, late, f"a time on or after {early}")
-    return typed if len(out.problems) == before else None
+    return typed
 
 
 def _check_foreign_keys(sources: dict[str, str], raws: dict[str, pd.DataFrame],
@@ -182,8 +331,9 @@ def _check_ledger(tables: dict[str, pd.DataFrame], sources: dict[str, str],
         return
     inv = tables["invoices"].set_index("invoice_id")
     pay = tables["payments"]
-    inv_date = pay["invoice_id"].map(inv["invoice_date"])
-    bad = (inv_date.notna() & (pay["paid_date"] < inv_date)).to_numpy()
+    # reindex keeps the datetime dtype (NaT where unknown) even for an empty ledger
+    inv_date = inv["invoice_date"].reindex(pay["invoice_id"].to_numpy()).to_numpy()
+    bad = ~np.isnat(inv_date) & (pay["paid_date"].to_numpy() < inv_date)
     out.rows(sources["payments"], TABLES["payments"], raws["payments"], bad, "paid_date",
              "a date on or after the invoice date")
     settled = pay.groupby("invoice_id")["amount_cny"].sum().reindex(inv.index, fill_value=0.0)
@@ -200,56 +350,123 @@ def load_dataset(folder: str | os.PathLike[str]) -> Dataset:
         raise DatasetError(Problem(str(folder), "", "a data set folder", "no such folder"))
     out = _Collector()
     digest = hashlib.sha256()
-    typed: dict[str, pd.DataFrame] = {}
+    meta, given_as_of = _read_meta(folder, out)
+    converted: dict[str, pd.DataFrame] = {}  # every table whose header is complete
+    typed: dict[str, pd.DataFrame] = {}  # ... and that has no problem
     raws: dict[str, pd.DataFrame] = {}
     sources: dict[str, str] = {}
     for name in TABLE_ORDER:
-        path = _find_file(folder, name)
-        if path is None:
+        paths = _find_files(folder, name)
+        if not paths:
             out.problems.append(Problem(str(folder / f"{name}.csv"), "",
                                         f"a {name} table (.csv, .csv.gz or .xlsx)", "no file"))
             continue
+        if len(paths) > 1:
+            out.problems.append(Problem(str(folder), f"table {name}",
+                                        "one file (.csv, .csv.gz or .xlsx)",
+                                        f"{len(paths)}: " + ", ".join(p.name for p in paths)))
+            continue
+        path = paths[0]
         sources[name] = str(path)
         try:
-            raw, content = _read_raw(path)
-        except Exception as exc:  # any parser failure is a problem with this file
-            out.problems.append(Problem(str(path), "", "a readable table", f"{exc}"[:120]))
+            raw, content = _read_raw(path, TABLES[name])
+        except DatasetError as exc:
+            out.problems.extend(exc.problems)
+            continue
+        except Exception as exc:  # any other parser failure is a problem with this file
+            out.problems.append(Problem(str(path), "", _READABLE[path.suffix], f"{exc}"[:120]))
             continue
         digest.update(name.encode() + b"\0" + content)
         raws[name] = raw
+        before = len(out.problems)
         checked = _check_table(str(path), TABLES[name], raw, out)
         if checked is not None:
-            typed[name] = checked
+            converted[name] = checked
+            if len(out.problems) == before:
+                typed[name] = checked
     _check_foreign_keys(sources, raws, out)
     _check_ledger(typed, sources, raws, out)
+    as_of = _check_history(folder, meta, given_as_of, converted, sources, raws, out)
     if out.problems:
         raise DatasetError(out.problems, f"data set {folder} refused: "
                                          f"{len(out.problems)} problem(s)")
-    meta = _read_meta(folder)
     if (folder / META_FILE).is_file():  # as_of changes every KPI: part of the identity
         digest.update(META_FILE.encode() + b"\0" + (folder / META_FILE).read_bytes())
-    as_of = pd.Timestamp(meta["as_of"]) if "as_of" in meta else _latest_date(typed)
-    return Dataset(typed, as_of.normalize(), digest.hexdigest(), folder, meta)
+    assert as_of is not None  # every table valid and at least one order: as_of is known
+    return Dataset(typed, as_of, digest.hexdigest(), folder, meta)
 
 
-def _read_meta(folder: Path) -> dict[str, object]:
+def _read_meta(folder: Path, out: _Collector) -> tuple[dict[str, object], pd.Timestamp | None]:
+    """``dataset.json`` (optional) and the day of its ``as_of`` if it gives a valid one."""
     path = folder / META_FILE
     if not path.is_file():
-        return {}
+        return {}, None
+    source = str(path)
+    content = path.read_bytes()
     try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
-        if "as_of" in meta:
-            pd.Timestamp(meta["as_of"])
-    except (ValueError, TypeError) as exc:
-        raise DatasetError(Problem(str(path), "as_of", "JSON with an ISO date as_of",
-                                   str(exc)[:80])) from exc
-    return meta
+        meta = json.loads(content.decode("utf-8-sig"))  # a BOM from Notepad is harmless
+    except UnicodeDecodeError as exc:
+        out.problems.append(_not_utf8(source, content, exc.start, "JSON text"))
+        return {}, None
+    except json.JSONDecodeError as exc:
+        out.problems.append(Problem(source, f"line {exc.lineno}, column {exc.colno}",
+                                    f"JSON such as {_META_EXAMPLE}", exc.msg))
+        return {}, None
+    if not isinstance(meta, dict):
+        out.problems.append(Problem(source, "", f"a JSON object such as {_META_EXAMPLE}",
+                                    json.dumps(meta, ensure_ascii=False)[:60]))
+        return {}, None
+    if "as_of" not in meta:
+        return meta, None
+    value = meta["as_of"]
+    text = value.strip() if isinstance(value, str) else ""
+    if text:  # parsed like a date column: ISO 8601, local time
+        parsed, bad = _parse_times(pd.Series([text], dtype=object), np.array([False]))
+        if not bad[0]:
+            return meta, parsed.iat[0].normalize()
+    found = repr(value) if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    out.problems.append(Problem(source, "field as_of",
+                                'an ISO date "YYYY-MM-DD" (a JSON string)', found[:60]))
+    return meta, None
+
+
+def _check_history(folder: Path, meta: Mapping[str, object], given_as_of: pd.Timestamp | None,
+                   tables: Mapping[str, pd.DataFrame], sources: Mapping[str, str],
+                   raws: Mapping[str, pd.DataFrame], out: _Collector) -> pd.Timestamp | None:
+    """The history must have orders, and ``as_of`` must leave some of them to measure: not
+    before the first order, and not so long after the last that the year of history ending
+    on it (the KPIs' default period) holds none. Returns ``as_of`` (given, or the latest
+    recorded event)."""
+    if "orders" not in tables:
+        return given_as_of  # its header problem is named already
+    placed = tables["orders"]["placed_at"].dropna()
+    if len(tables["orders"]) == 0:
+        out.problems.append(Problem(sources["orders"], "", "at least one order (the history "
+                                    "the KPIs are measured from)", "a header only"))
+    if placed.empty:
+        return given_as_of
+    first = placed.min().normalize()
+    latest = min(placed.max().normalize() + pd.Timedelta(days=HISTORY_YEAR_DAYS - 1), _LAST_DAY)
+    span = f"{first:%Y-%m-%d} (the first order) to {latest:%Y-%m-%d} (a year after the last order)"
+    if "as_of" in meta:
+        if given_as_of is not None and not first <= given_as_of <= latest:
+            out.problems.append(Problem(str(folder / META_FILE), "field as_of",
+                                        f"a date from {span}", repr(meta["as_of"])[:60]))
+        return given_as_of
+    for name, column in _HISTORY_EVENTS:
+        if name in tables:
+            late = (tables[name][column].dt.normalize() > latest).to_numpy()
+            out.rows(sources[name], TABLES[name], raws[name], late, column,
+                     f"a date up to {latest:%Y-%m-%d}, a year after the last order (without "
+                     f"an as_of in {META_FILE}, the latest event ends the history)")
+    if all(name in tables for name, _ in _HISTORY_EVENTS):
+        return _latest_date(tables).normalize()
+    return None
 
 
 def _latest_date(tables: Mapping[str, pd.DataFrame]) -> pd.Timestamp:
     """End of the history when no ``as_of`` is given: the latest recorded event."""
-    candidates = [tables["orders"][c].max() for c in ("placed_at", "delivered_at")]
-    candidates += [tables["invoices"]["invoice_date"].max(), tables["payments"]["paid_date"].max()]
+    candidates = [tables[name][column].max() for name, column in _HISTORY_EVENTS]
     return max(pd.Timestamp(c) for c in candidates if pd.notna(c))
 
 
