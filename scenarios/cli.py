@@ -268,37 +268,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------- warehouses
-def _warehouse_tables(outcome) -> dict[str, pd.DataFrame]:
-    """Sites (every candidate, open or not), coverage by days and the assignment."""
-    from models.inventory.network_design import assignment_frame
-
-    inst, res = outcome.instance, outcome.result
-    assign = assignment_frame(outcome)
-    load = assign.groupby("site_id")["units_per_year"].sum()
-    opened = set(res.open_sites)
-    sites = pd.DataFrame({
-        "site_id": list(inst.site_ids), "name": list(inst.site_names),
-        "kind": list(inst.site_kind), "open": [i in opened for i in range(len(inst.site_ids))],
-        "annual_fixed_cost_cny": inst.fixed_cost,
-        "handling_cny_per_unit": inst.handling_cny_per_unit,
-    })
-    sites["units_per_year"] = sites["site_id"].map(load).fillna(0.0)
-    if not assign.empty:
-        transport = (assign["units_per_year"] * assign["road_km"]).groupby(assign["site_id"]).sum()
-        sites["transport_cny"] = (sites["site_id"].map(transport).fillna(0.0)
-                                  * inst.tariff_cny_per_unit_km)
-    else:
-        sites["transport_cny"] = 0.0
-    sites["handling_cny"] = sites["units_per_year"] * sites["handling_cny_per_unit"]
-    coverage = pd.DataFrame({"days": list(outcome.coverage),
-                             "share_of_demand": list(outcome.coverage.values())})
-    return {"sites": sites, "coverage": coverage, "assignment": assign}
-
-
 def cmd_warehouses_solve(args: argparse.Namespace) -> int:
-    from models.inventory.network_design import build_location_problem, solve_location
     from scenarios.loading import load_scenario
+    from scenarios.location import LocationLevers, solve_warehouses
     from scenarios.process_cache import today_process
+    from scenarios.warehouses import cost_table, outcome_tables
 
     if args.candidates not in ("sites", "prefectures"):
         raise CliError(Problem("--candidates", "", "sites or prefectures", repr(args.candidates)))
@@ -308,15 +282,12 @@ def cmd_warehouses_solve(args: argparse.Namespace) -> int:
     loaded = load_scenario(args.scenario, allow_outside_data=args.allow_outside_data)
     ds = _load(loaded.dataset_path)
     params = today_process(ds, process_path=loaded.process_path, status=_status)
-    lev = loaded.scenario.logistics
-    instance = build_location_problem(
-        ds, params.transit, candidates=args.candidates, max_sites=lev.warehouse_max_sites,
-        budget_cny=lev.warehouse_budget_cny, service_days=lev.warehouse_service_days,
-        service_share=lev.warehouse_service_share)
-    outcome = solve_location(instance, args.time_limit)
+    levers = LocationLevers.from_scenario(loaded.scenario, args.candidates)
+    outcome = solve_warehouses(ds, params, levers, args.time_limit)
+    instance = outcome.instance
     doc = {"scenario": loaded.scenario.name, "dataset": str(loaded.dataset_path),
            "dataset_fingerprint": ds.fingerprint, **outcome.summary()}
-    tables = _warehouse_tables(outcome)
+    tables = outcome_tables(outcome)
     r = outcome.result
     print(f"forward-warehouse location for {loaded.scenario.name!r}: "
           f"{instance.problem.n_sites} {args.candidates} candidates × "
@@ -334,7 +305,7 @@ def cmd_warehouses_solve(args: argparse.Namespace) -> int:
     chosen = tables["sites"][tables["sites"]["open"]]
     if not chosen.empty:
         print("\nopen sites")
-        print(chosen.drop(columns=["open"]).to_string(
+        print(chosen.drop(columns=["open", "lon", "lat"]).to_string(
             index=False, float_format=lambda v: f"{v:,.2f}"))
     if outcome.costs:
         print("\ncost components, CNY/year")
@@ -353,8 +324,7 @@ def cmd_warehouses_solve(args: argparse.Namespace) -> int:
                 pd.DataFrame({"field": list(summary), "value": [str(v) for v in
                                                                 summary.values()]}).to_excel(
                     writer, sheet_name="summary", index=False)
-                pd.Series(outcome.costs, name="cny_per_year").rename_axis("component") \
-                    .reset_index().to_excel(writer, sheet_name="costs", index=False)
+                cost_table(outcome).to_excel(writer, sheet_name="costs", index=False)
                 for name, frame in tables.items():
                     frame.to_excel(writer, sheet_name=name, index=False)
     except OSError as exc:

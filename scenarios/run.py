@@ -76,18 +76,10 @@ def choose_warehouses(ds: Dataset, params: ProcessParams, scenario: Scenario,
 
     A model without a solution (infeasible levers, time limit) is a :class:`ScenarioError`.
     """
-    from models.inventory.network_design import (
-        assignment_frame,
-        build_location_problem,
-        solve_location,
-    )
+    from models.inventory.network_design import assignment_frame
+    from scenarios.location import LocationLevers, solve_warehouses
 
-    lev = scenario.logistics
-    instance = build_location_problem(
-        ds, params.transit, candidates="sites", max_sites=lev.warehouse_max_sites,
-        budget_cny=lev.warehouse_budget_cny, service_days=lev.warehouse_service_days,
-        service_share=lev.warehouse_service_share)
-    outcome = solve_location(instance, time_limit_s)
+    outcome = solve_warehouses(ds, params, LocationLevers.from_scenario(scenario), time_limit_s)
     if outcome.result.assignment is None:
         raise ScenarioError(Problem(
             "scenario", "logistics.forward_warehouses",

@@ -15,16 +15,12 @@ from data.dataset import load_dataset
 from data.generate import generate_to_folder
 from models.inventory import network_design as nd
 from scenarios.forward_network import network_scenario, simulate_network
+from scenarios.location import LocationLevers
 from scenarios.network_plan import build_network_plan, district_assignment
+from scenarios.warehouses import SIM_HORIZON_DAYS, SIM_SEED, SIM_WARMUP_DAYS, tradeoff_curve
 from simulation.calibrate import calibrate
 from simulation.inputs import build_inputs
-from ui.supply_chain import (
-    SIM_HORIZON_DAYS,
-    SIM_SEED,
-    SIM_WARMUP_DAYS,
-    status_text,
-    tradeoff_curve,
-)
+from ui.supply_chain import status_text
 
 PAGE = "from ui.supply_chain import render\nrender()\n"
 TIMEOUT_S = 60
@@ -165,9 +161,9 @@ def test_tradeoff_curve_cost_falls_with_more_sites_and_today_is_today(
 ) -> None:
     ds = load_dataset(small_dataset)
     params = calibrate(ds)
-    settings = {"candidates": "sites", "service_days": days, "service_share": share,
-                "max_sites": 8, "time_limit_s": TIME_LIMIT_S}
-    curve = tradeoff_curve(ds, params, settings, 2, TIME_LIMIT_S, simulate_replications=2)
+    levers = LocationLevers(candidates="sites", service_days=days, service_share=share,
+                            max_sites=8)
+    curve = tradeoff_curve(ds, params, levers, 2, TIME_LIMIT_S, simulate_replications=2)
     assert curve["max_sites"].tolist() == [0, 1, 2]
     assert (curve["forward_sites"] <= curve["max_sites"]).all()
     proven = curve[curve["status"] == "optimal"]

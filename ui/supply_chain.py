@@ -22,10 +22,21 @@ import streamlit as st
 from data.dataset import Dataset
 from data.problems import InputError
 from models.inventory import network_design as nd
-from models.inventory.covering import maximal_covering_location
 from scenarios.forward_network import network_scenario, simulate_network
+from scenarios.location import LocationLevers, solve_warehouses
 from scenarios.network_plan import build_network_plan, district_assignment
 from scenarios.process_cache import today_process
+from scenarios.warehouses import (
+    SIM_HORIZON_DAYS,
+    SIM_SEED,
+    SIM_WARMUP_DAYS,
+    TRADEOFF_DAYS,
+    cost_table,
+    coverage_table,
+    covering_curve,
+    site_table,
+    tradeoff_curve,
+)
 from simulation.inputs import SimulationInputs, build_inputs
 from simulation.params import ProcessParams
 from ui.common import (
@@ -41,9 +52,6 @@ RULES = ("none", "every district within D days", "a share of demand within D day
 DEFAULT_TRADEOFF_N = 8
 DEFAULT_REPLICATIONS = 3
 #: simulated horizon and warm-up of a network check, days (one year after a quarter)
-SIM_HORIZON_DAYS, SIM_WARMUP_DAYS = 365, 90
-SIM_SEED = 20260101
-TRADEOFF_DAYS = 2
 _PIXELS = "'pixels'"
 _TOOLTIP = {"html": "<b>{name}</b><br/>{what}", "style": {"fontSize": "12px"}}
 #: colour of a district by delivery days from its assigned site (1, 2, 3, 4+)
@@ -61,20 +69,17 @@ def render() -> None:
     folder_text = st.sidebar.text_input(
         "Data set folder", value=default_dataset_folder(), key="sc_dataset_folder"
     )
-    settings = _sidebar()
+    levers, time_limit_s = _sidebar()
     ds = dataset_from_folder_text(folder_text)
     if ds is None:
         return
-    key = (ds.fingerprint, f"{ds.as_of:%Y-%m-%d}", tuple(sorted(settings.items())))
+    key = (ds.fingerprint, f"{ds.as_of:%Y-%m-%d}", levers, time_limit_s)
 
     if st.sidebar.button("Solve", type="primary", key="sc_solve"):
         try:
             params = _params(ds, ds.fingerprint, f"{ds.as_of:%Y-%m-%d}")
             with st.spinner("Solving the location problem …"):
-                outcome = nd.solve_location(
-                    nd.build_location_problem(ds, params.transit, **location_kwargs(settings)),
-                    settings["time_limit_s"],
-                )
+                outcome = solve_warehouses(ds, params, levers, time_limit_s)
             _keep("sc_outcome", key, outcome)
         except InputError as exc:
             st.error(f"The location problem was refused: {exc}")
@@ -90,7 +95,7 @@ def render() -> None:
         return
     try:
         _results(ds, outcome)
-        _tradeoff(ds, settings, key)
+        _tradeoff(ds, levers, key)
         _covering(ds, outcome, key)
     except Exception as exc:  # noqa: BLE001 - shown, never a traceback
         st.error(f"Showing the results failed: {type(exc).__name__}: {exc}")
@@ -107,7 +112,7 @@ def _kept(name: str, key: tuple) -> object | None:
     return stored[1] if stored is not None and stored[0] == key else None
 
 
-def _sidebar() -> dict:
+def _sidebar() -> tuple[LocationLevers, float]:
     sb = st.sidebar
     candidates = sb.radio("Candidates", ["sites", "prefectures"], key="sc_candidates",
                           help="The data set's sites table, or every prefecture-level city.")
@@ -123,14 +128,8 @@ def _sidebar() -> dict:
                                     step=1, key="sc_max_sites"))
     time_limit = float(sb.number_input("Time limit (s)", min_value=1.0, max_value=600.0,
                                        value=30.0, step=5.0, key="sc_time_limit"))
-    return {"candidates": candidates, "service_days": days, "service_share": share,
-            "max_sites": max_sites, "time_limit_s": time_limit}
-
-
-def location_kwargs(settings: Mapping) -> dict:
-    """The keyword arguments of :func:`nd.build_location_problem` for the sidebar settings."""
-    return {"candidates": settings["candidates"], "max_sites": settings["max_sites"],
-            "service_days": settings["service_days"], "service_share": settings["service_share"]}
+    return LocationLevers(candidates=candidates, max_sites=max_sites, service_days=days,
+                          service_share=share), time_limit
 
 
 @st.cache_resource(max_entries=4, show_spinner="Today's process: calibrated once per data set "
@@ -179,7 +178,8 @@ def _results(ds: Dataset, outcome: nd.LocationOutcome) -> None:
         st.error(f"No plan to show: {r.message}.")
         return
     assignment = nd.assignment_frame(outcome)
-    sites = site_table(outcome)
+    sites = site_table(outcome).sort_values(["open", "kind", "site_id"],
+                                            ascending=[False, True, True])
     _map(outcome, assignment, sites)
 
     st.subheader("Cost components")
@@ -206,38 +206,6 @@ def _results(ds: Dataset, outcome: nd.LocationOutcome) -> None:
     if network is not None:
         tables["simulated_service"] = network
     _downloads(ds, tables)
-
-
-def site_table(outcome: nd.LocationOutcome) -> pd.DataFrame:
-    """Every candidate with its kind, whether it is open, and the demand it serves."""
-    inst = outcome.instance
-    x = outcome.result.assignment
-    served = [0.0] * inst.problem.n_sites
-    if x is not None:
-        assign = nd.assignment_frame(outcome)
-        load = assign.groupby("site_id")["units_per_year"].sum()
-        served = [float(load.get(s, 0.0)) for s in inst.site_ids]
-    open_ids = set(outcome.open_site_ids)
-    return pd.DataFrame({
-        "site_id": inst.site_ids, "name": inst.site_names, "kind": inst.site_kind,
-        "open": [s in open_ids for s in inst.site_ids],
-        "lon": inst.site_lon, "lat": inst.site_lat,
-        "fixed_cost_cny": inst.fixed_cost, "handling_cny_per_unit": inst.handling_cny_per_unit,
-        "units_per_year": served,
-    }).sort_values(["open", "kind", "site_id"], ascending=[False, True, True]).reset_index(
-        drop=True)
-
-
-def cost_table(outcome: nd.LocationOutcome) -> pd.DataFrame:
-    total = outcome.costs.get("total", 0.0)
-    return pd.DataFrame([
-        {"component": k, "cny_per_year": v, "share": v / total if total else float("nan")}
-        for k, v in outcome.costs.items()])
-
-
-def coverage_table(outcome: nd.LocationOutcome) -> pd.DataFrame:
-    return pd.DataFrame({"within_days": list(outcome.coverage),
-                         "share_of_demand": list(outcome.coverage.values())})
 
 
 def _district_points(outcome: nd.LocationOutcome, assignment: pd.DataFrame) -> pd.DataFrame:
@@ -402,22 +370,24 @@ def network_table(check) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- trade-off
-def _tradeoff(ds: Dataset, settings: Mapping, key: tuple) -> None:
+def _tradeoff(ds: Dataset, levers: LocationLevers, key: tuple) -> None:
     st.subheader("Trade-off: forward sites vs cost vs service")
     cols = st.columns(3)
     n = int(cols[0].number_input("Up to N forward sites", min_value=1, max_value=30,
                                  value=DEFAULT_TRADEOFF_N, key="sc_tradeoff_n"))
     limit = float(cols[1].number_input("Time limit per solve (s)", min_value=1.0,
                                        max_value=120.0, value=5.0, key="sc_tradeoff_limit"))
-    simulate = settings["candidates"] == "sites" and cols[2].checkbox(
+    simulate = levers.candidates == "sites" and cols[2].checkbox(
         "Simulate on-time delivery at each point", value=False, key="sc_tradeoff_sim",
         help="Runs the order-to-cash simulation for every network (2 replications each, "
              "98% fill-rate (s, Q) stock): minutes on the national data set.")
     if st.button("Compute trade-off curve", key="sc_tradeoff"):
         params = _params(ds, ds.fingerprint, f"{ds.as_of:%Y-%m-%d}")
         bar = st.progress(0.0)
-        curve = tradeoff_curve(ds, params, settings, n, limit,
+        curve = tradeoff_curve(ds, params, levers, n, limit,
                                simulate_replications=2 if simulate else 0,
+                               inputs=_inputs(ds, ds.fingerprint, f"{ds.as_of:%Y-%m-%d}")
+                               if simulate else None,
                                progress=lambda done, total: bar.progress(done / total))
         _keep("sc_tradeoff_rows", key, curve)
     curve = _kept("sc_tradeoff_rows", key)
@@ -445,54 +415,7 @@ def _tradeoff(ds: Dataset, settings: Mapping, key: tuple) -> None:
     st.dataframe(curve, hide_index=True, key="sc_tradeoff_table")
 
 
-def tradeoff_curve(ds: Dataset, params: ProcessParams, settings: Mapping, n: int,
-                   limit_s: float, simulate_replications: int = 0,
-                   progress=None) -> pd.DataFrame:
-    """One row per p = 0..n: the location model with at most p forward sites (status, sites,
-    total cost, share of demand within TRADEOFF_DAYS by transit time) and, with
-    ``simulate_replications``, the simulated on-time rate (mean, 95% CI) of that network."""
-    rows, today = [], None
-    inputs = (_inputs(ds, ds.fingerprint, f"{ds.as_of:%Y-%m-%d}") if simulate_replications
-              else None)
-    for p in range(n + 1):
-        kw = {**location_kwargs(settings), "max_sites": p}
-        out = nd.solve_location(nd.build_location_problem(ds, params.transit, **kw), limit_s)
-        row = {"max_sites": p, "forward_sites": len(out.forward_site_ids),
-               "status": out.result.status,
-               "total_cost_cny": out.costs.get("total", float("nan")),
-               f"within_{TRADEOFF_DAYS}_days": out.coverage.get(TRADEOFF_DAYS, float("nan"))}
-        if simulate_replications and out.result.assignment is not None:
-            check = simulate_network(
-                ds, params, list(out.forward_site_ids),
-                district_assignment(nd.assignment_frame(out)),
-                replications=simulate_replications, seed=SIM_SEED,
-                horizon_days=SIM_HORIZON_DAYS, warmup_days=SIM_WARMUP_DAYS, workers=None,
-                inputs=inputs, today=today)
-            today = check.today
-            on_time = check.summary["on_time_rate"]
-            row.update(on_time_simulated=on_time["mean"], on_time_ci_low=on_time["ci95"][0],
-                       on_time_ci_high=on_time["ci95"][1])
-        rows.append(row)
-        if progress is not None:
-            progress(p + 1, n + 1)
-    return pd.DataFrame(rows)
-
-
 # --------------------------------------------------------------------------- covering
-def covering_curve(outcome: nd.LocationOutcome, days: float, n: int,
-                   limit_s: float) -> pd.DataFrame:
-    """Maximal covering on the solved instance's candidates: for p = 0..n forward sites, the
-    most demand within ``days`` of transit (status, share, gap, chosen sites)."""
-    inst = outcome.instance
-    rows = []
-    for p in range(n + 1):
-        r = maximal_covering_location(inst, days, max_sites=p, time_limit_s=limit_s)
-        rows.append({"max_sites": p, "status": r.status, "covered_share": r.covered_share,
-                     "gap": r.gap, "forward_sites": ", ".join(
-                         inst.site_ids[i] for i in r.open_sites if not inst.central[i])})
-    return pd.DataFrame(rows)
-
-
 def _covering(ds: Dataset, outcome: nd.LocationOutcome, key: tuple) -> None:
     st.subheader("Maximal covering: the most demand within D days for p sites")
     cols = st.columns(3)
