@@ -100,6 +100,31 @@ class Effects:
 
 
 @dataclass(frozen=True)
+class Operations:
+    """How the company's day runs: when orders come in, when the office and the warehouses
+    work, and how many office staff there are. The defaults are today's; the other settings
+    exist so the production flow can be set up as a textbook queue and checked against queueing
+    theory (a round-the-clock office fed by a constant-rate Poisson stream is M/M/c when its
+    work is exponential)."""
+
+    #: office and warehouse staff work Mon-Fri 09:00-18:00 (True, today) or round the clock
+    working_calendar: bool = True
+    #: orders are placed uniformly between these hours of the day, hours
+    order_hours: tuple[float, float] = (8.0, 20.0)
+    #: arrivals follow the history's monthly seasonality (False: a constant daily rate)
+    seasonal_arrivals: bool = True
+    #: office staff, count; None = sized for today's load at ``Effects.staffing_utilization``
+    office_servers: int | None = None
+
+    def __post_init__(self) -> None:
+        lo, hi = self.order_hours
+        if not 0.0 <= lo < hi <= 24.0:
+            raise ValueError(f"order_hours(={self.order_hours}) must satisfy 0 <= from < to <= 24")
+        if self.office_servers is not None and self.office_servers < 1:
+            raise ValueError(f"office_servers(={self.office_servers}) must be >= 1")
+
+
+@dataclass(frozen=True)
 class NetworkPlan:
     """The warehouse network, decided before the simulation (site indices refer to the
     inputs' sites table; account arrays follow the inputs' account order).
@@ -129,6 +154,7 @@ class SimulationConfig:
     orders: OrderPolicy = OrderPolicy()
     delivery: DeliveryPolicy = DeliveryPolicy()
     effects: Effects = Effects()
+    operations: Operations = Operations()
 
     def __post_init__(self) -> None:
         if not 0 <= self.warmup_days < self.horizon_days:

@@ -35,7 +35,7 @@ import simpy
 
 from data.calendar import next_working_instant
 from models.transit import mean_transit_days, road_km
-from simulation.config import Route, SimulationConfig
+from simulation.config import Operations, Route, SimulationConfig
 from simulation.forward_stock import Served, StockKeeper
 from simulation.inputs import SimulationInputs
 from simulation.params import ProcessParams
@@ -79,14 +79,20 @@ class OrderDraws:
 
 
 def draw_orders(inputs: SimulationInputs, params: ProcessParams, days: float,
-                streams: dict[str, np.random.Generator]) -> OrderDraws:
-    """Arrivals over ``days`` (Poisson per account, monthly seasonality) and their draws."""
+                streams: dict[str, np.random.Generator],
+                operations: Operations | None = None) -> OrderDraws:
+    """Arrivals over ``days`` (Poisson per account, with the history's monthly seasonality
+    unless ``operations`` says otherwise, placed uniformly within its order hours) and their
+    draws."""
+    operations = operations or Operations()
     rng = streams["arrivals"]
     n_days = int(math.ceil(days))
     month = (inputs.epoch + pd.to_timedelta(np.arange(n_days), unit="D")).month.to_numpy() - 1
-    lam = inputs.orders_per_day.sum() * inputs.month_factor[month]
+    season = inputs.month_factor[month] if operations.seasonal_arrivals else np.ones(n_days)
+    lam = inputs.orders_per_day.sum() * season
     per_day = rng.poisson(lam)
-    placed = np.repeat(np.arange(n_days), per_day) + rng.uniform(8.0, 20.0, per_day.sum()) / 24
+    first, last = operations.order_hours
+    placed = np.repeat(np.arange(n_days), per_day) + rng.uniform(first, last, per_day.sum()) / 24
     placed.sort()
     n = len(placed)
     weights = inputs.orders_per_day / inputs.orders_per_day.sum()
@@ -156,6 +162,9 @@ def run_order_flow(inputs: SimulationInputs, params: ProcessParams, config: Simu
                    draws: OrderDraws) -> FlowResult:
     """Run the SimPy model over the pre-drawn orders."""
     lev_o, effects, network = config.orders, config.effects, config.network
+    ops = config.operations
+    # staff work on the office calendar, or round the clock (a textbook queue, see Operations)
+    work = add_work if ops.working_calendar else _round_the_clock
     n = len(draws.placed)
     wd0 = inputs.epoch.weekday()
     cust = draws.customer
@@ -172,7 +181,7 @@ def run_order_flow(inputs: SimulationInputs, params: ProcessParams, config: Simu
     placed_l, entry_h, app_l = draws.placed.tolist(), draws.entry_hours.tolist(), app.tolist()
     app_h = draws.app_entry_hours.tolist()
     entered = np.array([placed_l[i] + app_h[i] / 24.0 if app_l[i]
-                        else add_work(placed_l[i], entry_h[i], wd0) for i in range(n)])
+                        else work(placed_l[i], entry_h[i], wd0) for i in range(n)])
     # ---- routing
     tier = inputs.tier[cust]
     abnormal = draws.amount > lev_o.abnormal_order_threshold_cny
@@ -191,7 +200,8 @@ def run_order_flow(inputs: SimulationInputs, params: ProcessParams, config: Simu
     site = serving[cust]
     today_site = network.central_site
     rate = inputs.orders_per_day.sum()
-    office_servers = _servers(rate * params.office_hours.expected, effects.staffing_utilization)
+    office_servers = ops.office_servers or _servers(rate * params.office_hours.expected,
+                                                    effects.staffing_utilization)
     site_rate = np.bincount(today_site, weights=inputs.orders_per_day,
                             minlength=len(inputs.site_id))
     new_rate = np.bincount(serving, weights=inputs.orders_per_day,
@@ -234,7 +244,7 @@ def run_order_flow(inputs: SimulationInputs, params: ProcessParams, config: Simu
         with pickers[site].request() as req:
             yield req
             started[i] = now = env.now
-            yield timeout(add_work(now, hours, wd0) - now)
+            yield timeout(work(now, hours, wd0) - now)
         picked[i] = now = env.now
         # waiting for the carrier holds no resource and nothing waits on it: computed, not
         # scheduled (one event fewer per order)
@@ -248,7 +258,7 @@ def run_order_flow(inputs: SimulationInputs, params: ProcessParams, config: Simu
             with office.request() as req:
                 yield req
                 office_start[i] = now = env.now
-                yield timeout(add_work(now, office_h[i], wd0) - now)
+                yield timeout(work(now, office_h[i], wd0) - now)
             office_out[i] = now = env.now
         elif route_i == Route.ESIGN:  # signed on a phone, not office-bound
             yield timeout(esign_u[i] * esign_days)
@@ -317,6 +327,11 @@ def run_order_flow(inputs: SimulationInputs, params: ProcessParams, config: Simu
                       delivered, promised, inputs.site_id[site], backordered, prepaid, reason,
                       split, np.array(stock.asked), np.array(stock.filled), log, servers,
                       event_loop_s)
+
+
+def _round_the_clock(t: float, hours: float, _weekday0: int) -> float:
+    """``hours`` of work from ``t`` with staff on duty at every hour (days)."""
+    return t + hours / 24.0
 
 
 def _servers(offered_working_hours_per_day: float, utilization: float) -> int:

@@ -95,7 +95,7 @@ def run_replication(inputs: SimulationInputs, params: ProcessParams, config: Sim
     seed = config.seed if seed is None else seed
     streams = replication_streams(seed, replication)
     horizon = float(config.horizon_days)
-    draws = draw_orders(inputs, params, horizon, streams)
+    draws = draw_orders(inputs, params, horizon, streams, config.operations)
     flow = run_order_flow(inputs, params, config, draws)
     n = len(flow.placed)
     if config.credit.e_invoice:
