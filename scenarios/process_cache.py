@@ -1,8 +1,7 @@
 """Today's process for a data set: the process owner's file, or calibration done once per
 data set and kept.
 
-Calibrating the national data set takes over a minute, and every page and command needs the
-result; it depends only on the data set's tables (its fingerprint) and on the calibration code.
+Calibrating takes a while on a large data set, and every page and command needs the result; it depends only on the data set's tables (its fingerprint) and on the calibration code.
 So it is kept as JSON in a cache folder beside the run store, keyed by both, and reused by the
 CLI and every page. A damaged cache file is recomputed, never trusted.
 """
@@ -61,8 +60,7 @@ def today_process(dataset: Dataset, *, process_path: Path | None = None,
         except (ValidationError, ValueError, OSError):
             pass  # damaged or from an older schema: calibrate again
     if status is not None:
-        status("Calibrating today's process from the data set's history (once per data set; "
-               "about a minute for the national data set) …")
+        status("Calibrating today's process from the data set's history (once per data set) …")
     params = calibrate(dataset)
     try:
         file.parent.mkdir(parents=True, exist_ok=True)

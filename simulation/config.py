@@ -113,8 +113,10 @@ class Operations:
     order_hours: tuple[float, float] = (8.0, 20.0)
     #: arrivals follow the history's monthly seasonality (False: a constant daily rate)
     seasonal_arrivals: bool = True
-    #: office staff, count; None = sized for today's load at ``Effects.staffing_utilization``
+    #: office staff, count; None = sized for the load at ``Effects.staffing_utilization``
     office_servers: int | None = None
+    #: pickers per site (the inputs' sites order), count; None = sized likewise
+    pick_servers: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         lo, hi = self.order_hours

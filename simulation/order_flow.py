@@ -39,12 +39,9 @@ from simulation.config import Operations, Route, SimulationConfig
 from simulation.forward_stock import Served, StockKeeper
 from simulation.inputs import SimulationInputs
 from simulation.params import ProcessParams
+from simulation.staff_sizing import size_staff
 from simulation.stages import StageLog
 from simulation.working_time import add_work, next_open
-
-#: average calendar days an office job holds its server per working hour of work: a week has
-#: 45 office hours in 7 × 24 calendar hours, so one working hour spans 168/45 hours on average
-CALENDAR_DAYS_PER_WORKING_HOUR = 168.0 / 45.0 / 24.0
 
 
 @dataclass(frozen=True)
@@ -198,18 +195,11 @@ def run_order_flow(inputs: SimulationInputs, params: ProcessParams, config: Simu
     open_mask = network.open_sites
     serving = network.serving_site
     site = serving[cust]
-    today_site = network.central_site
-    rate = inputs.orders_per_day.sum()
-    office_servers = ops.office_servers or _servers(rate * params.office_hours.expected,
-                                                    effects.staffing_utilization)
-    site_rate = np.bincount(today_site, weights=inputs.orders_per_day,
-                            minlength=len(inputs.site_id))
-    new_rate = np.bincount(serving, weights=inputs.orders_per_day,
-                           minlength=len(inputs.site_id))
-    # central DCs keep today's staff; a forward warehouse is staffed for the load it takes
-    staffed_rate = np.where(inputs.site_central, site_rate, new_rate)
-    pick_servers = [_servers(r * params.pick_hours.expected, effects.staffing_utilization)
-                    if is_open else 1 for r, is_open in zip(staffed_rate, open_mask, strict=True)]
+    office_servers, pick_servers = size_staff(inputs, network, params.office_hours.expected,
+                                              params.pick_hours.expected,
+                                              effects.staffing_utilization)
+    office_servers = ops.office_servers or office_servers
+    pick_servers = list(ops.pick_servers or pick_servers)
 
     # plain Python lists: scalar access in the event loop is several times faster than numpy
     office_h, pick_h = draws.office_hours.tolist(), draws.pick_hours.tolist()
@@ -329,15 +319,13 @@ def run_order_flow(inputs: SimulationInputs, params: ProcessParams, config: Simu
                       event_loop_s)
 
 
+def _or(value: float | None, default: float) -> float:
+    return default if value is None else value
+
+
 def _round_the_clock(t: float, hours: float, _weekday0: int) -> float:
     """``hours`` of work from ``t`` with staff on duty at every hour (days)."""
     return t + hours / 24.0
-
-
-def _servers(offered_working_hours_per_day: float, utilization: float) -> int:
-    """Staff needed so the offered load keeps them ``utilization`` busy (calendar time)."""
-    load = offered_working_hours_per_day * CALENDAR_DAYS_PER_WORKING_HOUR
-    return max(1, int(math.ceil(load / utilization)))
 
 
 def _next_cutoff(t: float, cutoff: float) -> float:
@@ -397,9 +385,14 @@ def _deliver(inputs: SimulationInputs, params: ProcessParams, config: Simulation
     late = np.floor(delivered) > promised
     p_late = params.complaint_if_late * (effects.tracking_late_complaint_factor
                                          if tracking else 1.0)
-    p_vis = 0.0 if tracking else params.complaint_no_visibility
+    # one complaint per order at most: a late order's other reasons have their own shares
+    p_error = np.where(late, _or(params.complaint_error_if_late, params.complaint_error),
+                       params.complaint_error)
+    p_vis = 0.0 if tracking else np.where(
+        late, _or(params.complaint_no_visibility_if_late, params.complaint_no_visibility),
+        params.complaint_no_visibility)
     reason = np.where(late & (draws.u_late < p_late), "late",
-                      np.where(draws.u_error < params.complaint_error, "error",
+                      np.where(draws.u_error < p_error, "error",
                                np.where(draws.u_visibility < p_vis, "no_visibility", "")))
     return delivered, promised, reason
 

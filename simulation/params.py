@@ -127,6 +127,16 @@ class ProcessParams(BaseModel):
         ge=0, le=1, description="share of on-time orders complained as wrong or damaged "
                                 "(error rate × complaint given an error)")
     complaint_no_visibility: float = Field(ge=0, le=1)
+    complaint_error_if_late: float | None = Field(
+        default=None, ge=0, le=1,
+        description="share of late orders without a lateness complaint that are complained "
+                    "as wrong or damaged; None = complaint_error (an order draws one complaint "
+                    "at most, so a late order's other reasons are measured on late orders)")
+    complaint_no_visibility_if_late: float | None = Field(
+        default=None, ge=0, le=1,
+        description="share of late orders with neither a lateness nor an error complaint that "
+                    "are complained about for lack of visibility; None = "
+                    "complaint_no_visibility")
     invoice_delay_days: Dist = Field(description="paper invoice after shipping, calendar days")
     payment: PaymentParams
 

@@ -132,8 +132,8 @@ def _sidebar() -> tuple[LocationLevers, float]:
                           service_share=share), time_limit
 
 
-@st.cache_resource(max_entries=4, show_spinner="Today's process: calibrated once per data set "
-                   "(about a minute for the national data set), then kept …")
+@st.cache_resource(max_entries=4, show_spinner="Today's process: calibrated once per data set, "
+                   "then kept …")
 def _params(_dataset: Dataset, fingerprint: str, as_of: str) -> ProcessParams:
     """:func:`today_process` (kept per data set fingerprint), cached per session too."""
     del fingerprint, as_of  # cache key only

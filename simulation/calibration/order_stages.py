@@ -56,7 +56,9 @@ def fit_carrier_cutoff(picked: np.ndarray, shipped: np.ndarray) -> float:
 def fit_complaints(orders: pd.DataFrame, delivered: np.ndarray,
                 promised: np.ndarray) -> dict[str, float]:
     """Complaint shares among delivered orders: ``late`` among late ones, ``error`` among on-time
-    ones, ``no_visibility`` among on-time ones without an error complaint."""
+    ones, ``no_visibility`` among on-time ones without an error complaint, and the same two
+    among late orders (an order draws one complaint at most: a late order's customer who
+    complains does so about the lateness, so its other reasons have their own shares)."""
     done = np.isfinite(delivered)
     reason = orders["complaint_reason"].fillna("").astype(str).to_numpy()[done]
     late = np.floor(delivered[done]) > promised[done]
@@ -66,5 +68,9 @@ def fit_complaints(orders: pd.DataFrame, delivered: np.ndarray,
     def share(mask: np.ndarray, what: str) -> float:
         return float((reason[mask] == what).mean()) if mask.any() else 0.0
 
+    late_other = late & (reason != "late")
+    late_quiet = late_other & (reason != "error")
     return {"complaint_if_late": share(late, "late"), "complaint_error": share(on_time, "error"),
-            "complaint_no_visibility": share(quiet, "no_visibility")}
+            "complaint_no_visibility": share(quiet, "no_visibility"),
+            "complaint_error_if_late": share(late_other, "error"),
+            "complaint_no_visibility_if_late": share(late_quiet, "no_visibility")}
