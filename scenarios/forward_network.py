@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from data.dataset import Dataset
-from scenarios.run import configure
+from scenarios.run import configure, todays_work
 from scenarios.schema import Scenario
 from simulation.inputs import SimulationInputs, build_inputs
 from simulation.params import ProcessParams
@@ -66,6 +66,8 @@ def simulate_network(dataset: Dataset, params: ProcessParams, forward_sites: lis
     network with the same seed, horizon and replications (not run again)."""
     inputs = inputs if inputs is not None else build_inputs(dataset)
     common = dict(horizon_days=horizon_days, warmup_days=warmup_days, seed=seed)
+    # today's work content net of the modelled wait, as every scenario run uses it
+    params = todays_work(dataset, params, network_scenario([], **common), inputs)
     todo = [list(forward_sites)] if today is not None else [[], list(forward_sites)]
     runs = []
     for k, sites in enumerate(todo):

@@ -1,8 +1,9 @@
 """Today's process for a data set: the process owner's file, or calibration done once per
 data set and kept.
 
-Calibrating takes a while on a large data set, and every page and command needs the result; it depends only on the data set's tables (its fingerprint) and on the calibration code.
-So it is kept as JSON in a cache folder beside the run store, keyed by both, and reused by the
+Calibrating takes a while on a large data set, and every page and command needs the result;
+it depends only on the data set's tables (its fingerprint) and on the calibration code. So it
+is kept as JSON in a cache folder beside the run store, keyed by both, and reused by the
 CLI and every page. A damaged cache file is recomputed, never trusted.
 """
 

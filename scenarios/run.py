@@ -39,6 +39,7 @@ from simulation.inputs import SimulationInputs, build_inputs
 from simulation.params import ProcessParams
 from simulation.replication import ReplicationResult
 from simulation.runner import Progress, run_replications
+from simulation.staffing import net_of_modelled_wait
 from simulation.summary import (
     mean_table,
     per_replication_frame,
@@ -159,6 +160,31 @@ def configure(dataset: Dataset, params: ProcessParams, scenario: Scenario, *,
                                      account_terms(inputs, scenario, credit_tier))
 
 
+#: the pilot year that measures the wait today's staff add (fixed, so the work content does not
+#: depend on a run's seed)
+PILOT_SEED = 0
+
+
+def todays_work(dataset: Dataset, params: ProcessParams, scenario: Scenario,
+                inputs: SimulationInputs | None = None) -> ProcessParams:
+    """``params`` with the office and picking work net of the wait the simulation's staff add
+    (:func:`simulation.staffing.net_of_modelled_wait`), on today's process with the
+    scenario's staffing assumption; memoised per data set, process and assumption."""
+    key = (dataset.fingerprint, params.model_dump_json(),
+           scenario.assumptions.staffing_utilization)
+    if key not in _WORK:
+        today = Scenario.model_validate({
+            "name": "today", "dataset": ".", "seed": PILOT_SEED,
+            "assumptions": scenario.assumptions.model_dump()})
+        inputs, config = configure(dataset, params, today, inputs=inputs)
+        _WORK.clear()  # one data set and process at a time is enough
+        _WORK[key] = net_of_modelled_wait(inputs, params, config, PILOT_SEED)
+    return _WORK[key]
+
+
+_WORK: dict[tuple, ProcessParams] = {}
+
+
 def prepare(loaded: LoadedScenario, dataset: Dataset | None = None, *,
             status: Status | None = None) -> Prepared:
     """Load the data set, take today's process (the scenario's process file, or the data
@@ -168,7 +194,9 @@ def prepare(loaded: LoadedScenario, dataset: Dataset | None = None, *,
     :func:`choose_warehouses`; the stock plan) and build the simulation's config.
     ``status`` is told what is being done (for a progress message)."""
     ds = dataset if dataset is not None else load_dataset(loaded.dataset_path)
-    params = today_process(ds, process_path=loaded.process_path, status=status)
+    measured = today_process(ds, process_path=loaded.process_path, status=status)
+    inputs = build_inputs(ds)
+    params = todays_work(ds, measured, loaded.scenario, inputs)
     scenario = loaded.scenario
     scores = None
     credit_tier = None
@@ -184,7 +212,7 @@ def prepare(loaded: LoadedScenario, dataset: Dataset | None = None, *,
     if scenario.logistics.forward_warehouses == "optimize":
         chosen, warehouses, assignment = choose_warehouses(ds, params, scenario)
     resolved = _resolved(scenario, chosen)
-    inputs, config = configure(ds, params, resolved, credit_tier=credit_tier,
+    inputs, config = configure(ds, params, resolved, inputs=inputs, credit_tier=credit_tier,
                                assignment=assignment)
     return Prepared(ds, params, inputs, config, scores, chosen, warehouses)
 

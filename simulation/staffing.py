@@ -16,6 +16,8 @@ orders, streams and staff are used in every round, so the answer is deterministi
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from data.calendar import working_hours_between
@@ -64,6 +66,9 @@ def net_of_modelled_wait(inputs: SimulationInputs, params: ProcessParams,
     """``params`` whose staffed stages' work plus the wait ``config``'s staff adds equals the
     measured stage time (``config`` should describe today's process and staffing)."""
     measured = {stage: getattr(params, field).expected for stage, field in STAFFED.items()}
+    # staff are sized for the work each round (the work, not work plus wait, is the load)
+    config = replace(config, operations=replace(config.operations, office_servers=None,
+                                                pick_servers=None))
     current = params
     for _ in range(MAX_ROUNDS):
         wait = modelled_wait_hours(inputs, current, config, seed)
