@@ -28,7 +28,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 # The default data set is generated deterministically (same seed, same data) on first use.
-$(DATASET)/dataset.json: $(STAMP) data/generate.py data/calendar.py data/geo/china_districts.csv
+$(DATASET)/dataset.json: $(STAMP) $(wildcard data/generate/*.py) data/calendar.py \
+  data/geo/china_districts.csv
 	$(BIN)/pharmaops data generate --profile national --seed $(SEED) --out $(DATASET)
 
 data: $(DATASET)/dataset.json

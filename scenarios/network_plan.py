@@ -3,7 +3,7 @@
 Which sites are open (the central DCs plus the scenario's forward warehouses), which site
 picks each account's orders (the location model's district assignment where it has one, else
 the nearest open site), each account's nearest central DC, and the forward warehouses' stock:
-the forward assortment and the (s, Q) / (R, S) policies of :mod:`models.inventory.stocking`,
+the forward assortment and the (s, Q) / (R, S) policies of :mod:`models.inventory.site_stocking`,
 sized for the scenario's fill-rate target on the history's demand, with replenishment lead
 times from each site's central DC by the transit rule (:mod:`models.transit`).
 """
@@ -18,7 +18,7 @@ import pandas as pd
 from data.dataset import Dataset
 from data.geography import great_circle_km
 from data.problems import Problem, ScenarioError
-from models.inventory.stocking import site_policies
+from models.inventory.site_stocking import site_policies
 from models.transit import TransitParams, mean_transit_days, road_km
 from scenarios.schema import Scenario
 from simulation.config import NetworkPlan

@@ -7,45 +7,44 @@ re-run. A run is written in one transaction: a killed process leaves the whole r
 Tables (schema version ``SCHEMA_VERSION``): ``meta(key, value)``; ``runs`` (one row per run);
 ``replication_kpis(run_id, replication, kpi, value)`` (long, queryable); ``decision_tables(
 run_id, name, payload)`` (one JSON payload per table, exact; see ``scenarios.frame_codec``).
+The records and their encoding are in ``scenarios.records``, the code version in
+``scenarios.provenance``.
 """
 
 from __future__ import annotations
 
-import json
 import secrets
 import sqlite3
-import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from data.problems import InputError, Problem
-from scenarios.frame_codec import (
-    SOURCE,
-    KpiRow,
-    decode_frame,
-    decode_kpis,
-    encode_frame,
-    encode_json_dict,
-    encode_kpis,
-    row_dicts,
-    strict_json,
-)
-from scenarios.paths import PROJECT_ROOT, STORE_ENV_VAR, default_store_path
+from scenarios.paths import STORE_ENV_VAR, default_store_path
+from scenarios.provenance import code_version
+from scenarios.records import RunRecord, StoredRun, record_rows, stored_run
+
+# re-exported: callers import the run store's names from here
+__all__ = [
+    "LIST_COLUMNS",
+    "SCHEMA_VERSION",
+    "STORE_ENV_VAR",
+    "RunRecord",
+    "RunStore",
+    "StoredRun",
+    "UnknownRunError",
+    "code_version",
+    "default_store_path",
+]
 
 SCHEMA_VERSION = 1
-FALLBACK_VERSION = "0.1.0+unknown"
 FINGERPRINT_SHORT_CHARS = 12
 LIST_HINT = "pharmaops runs list"
 _BUSY_TIMEOUT_S = 30.0
-_GIT_TIMEOUT_S = 2.0
 
 _SCHEMA = (
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -121,100 +120,6 @@ class UnknownRunError(InputError, KeyError):
         return BaseException.__str__(self)
 
 
-def code_version() -> str:
-    """Installed ``pharmaops`` version (else ``0.1.0+unknown``) plus ``g<short git sha>``.
-
-    The sha joins the PEP 440 local part: ``0.1.0+gabc1234``, ``0.1.0+unknown.gabc1234``.
-    """
-    try:
-        version = metadata.version("pharmaops")
-    except metadata.PackageNotFoundError:
-        version = FALLBACK_VERSION
-    sha = _git_short_sha(PROJECT_ROOT)
-    if sha:
-        version += f"{'.' if '+' in version else '+'}g{sha}"
-    return version
-
-
-def _git_short_sha(root: Path) -> str | None:
-    """Short sha of HEAD when ``root`` is a git checkout; None on any failure."""
-    if not (root / ".git").exists():  # an installed copy must not pick up an enclosing repo
-        return None
-    try:
-        done = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=_GIT_TIMEOUT_S,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    sha = done.stdout.strip()
-    if done.returncode != 0 or not sha or any(c not in "0123456789abcdef" for c in sha):
-        return None
-    return sha
-
-
-@dataclass(frozen=True, eq=False)
-class RunRecord:
-    """One finished run as handed to ``RunStore.save``.
-
-    ``replication_kpis`` has one row per replication: an integer ``replication`` column plus
-    one numeric column per KPI (the long form ``replication, kpi, value`` is accepted too); it
-    comes back in the same layout and dtypes, sorted by replication, with a fresh RangeIndex.
-    ``decision_tables`` maps a table name to a DataFrame; values, dtypes and index come back
-    exactly. ``summary`` must be JSON-serialisable with string keys (tuples come back as lists).
-    Compare DataFrames with ``pandas.testing``; ``==`` on records is identity.
-    """
-
-    kind: str
-    scenario_name: str
-    scenario_text: str
-    dataset_path: str
-    dataset_fingerprint: str
-    code_version: str
-    seed: int | None
-    started_at: datetime
-    ended_at: datetime
-    status: str
-    summary: dict[str, Any]
-    replication_kpis: pd.DataFrame | None
-    decision_tables: dict[str, pd.DataFrame]
-
-
-@dataclass(frozen=True, eq=False)
-class StoredRun(RunRecord):
-    """A run read back from the store: the record's fields plus its ``run_id``."""
-
-    run_id: str
-
-    def to_record(self) -> RunRecord:
-        """The same run as a ``RunRecord`` (e.g. to re-save or compare with a re-run)."""
-        return RunRecord(**{f.name: getattr(self, f.name) for f in fields(RunRecord)})
-
-    def to_json_dict(self) -> dict[str, Any]:
-        """Strict-JSON dict: ISO 8601 times, tables as lists of row dicts, NaN/inf as null."""
-        kpis = self.replication_kpis
-        return {
-            "run_id": self.run_id,
-            "kind": self.kind,
-            "scenario_name": self.scenario_name,
-            "scenario_text": self.scenario_text,
-            "dataset_path": self.dataset_path,
-            "dataset_fingerprint": self.dataset_fingerprint,
-            "code_version": self.code_version,
-            "seed": self.seed,
-            "started_at": self.started_at.isoformat(),
-            "ended_at": self.ended_at.isoformat(),
-            "status": self.status,
-            "summary": strict_json(self.summary),
-            "replication_kpis": None if kpis is None else row_dicts(kpis),
-            "decision_tables": {n: row_dicts(t) for n, t in self.decision_tables.items()},
-        }
-
-
 class RunStore:
     """The SQLite run store at ``path`` (default: ``default_store_path()``)."""
 
@@ -256,7 +161,7 @@ class RunStore:
         """Store every record in one transaction (all or none); their new run ids in order."""
         if self.read_only:
             raise self._refused("a run store opened for writing", "a read-only store")
-        encoded = [_encode_record(record) for record in records]
+        encoded = [record_rows(record) for record in records]
         ids = []
         with self._connect() as con:
             try:
@@ -348,23 +253,7 @@ class RunStore:
                 (key,),
             ).fetchall()
             con.execute("COMMIT")
-        layout = row["replication_kpis_layout"]
-        return StoredRun(
-            run_id=row["run_id"],
-            kind=row["kind"],
-            scenario_name=row["scenario_name"],
-            scenario_text=row["scenario_text"],
-            dataset_path=row["dataset_path"],
-            dataset_fingerprint=row["dataset_fingerprint"],
-            code_version=row["code_version"],
-            seed=None if row["seed"] is None else int(row["seed"]),
-            started_at=datetime.fromisoformat(row["started_at"]),
-            ended_at=datetime.fromisoformat(row["ended_at"]),
-            status=row["status"],
-            summary=json.loads(row["summary_json"]),
-            replication_kpis=None if layout is None else decode_kpis(layout, kpi_rows),
-            decision_tables={name: decode_frame(p) for name, p in table_rows},
-        )
+        return stored_run(row, kpi_rows, table_rows)
 
     # -- internals ----------------------------------------------------------------------
     @contextmanager
@@ -481,90 +370,3 @@ def _new_run_id(con: sqlite3.Connection) -> str:
         if con.execute("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)).fetchone() is None:
             return run_id
 
-
-# -- validation and encoding of a record ---------------------------------------------------
-def _encode_record(
-    record: RunRecord,
-) -> tuple[dict[str, Any], list[KpiRow], list[tuple[str, str]]]:
-    """Validate ``record`` and encode it as a runs row, KPI rows and table payloads."""
-    if not isinstance(record, RunRecord):
-        raise InputError(Problem(SOURCE, "", "a RunRecord", type(record).__name__))
-    problems: list[Problem] = []
-
-    def refuse(location: str, expected: str, found: object) -> None:
-        problems.append(Problem(SOURCE, location, expected, str(found)))
-
-    for name in ("kind", "scenario_name", "status"):
-        value = getattr(record, name)
-        if not isinstance(value, str) or not value.strip():
-            refuse(name, "a non-empty string", repr(value))
-    for name in ("scenario_text", "dataset_path", "dataset_fingerprint", "code_version"):
-        value = getattr(record, name)
-        if not isinstance(value, str):
-            refuse(name, "a string", f"{type(value).__name__} {value!r:.60}")
-    seed = record.seed
-    if isinstance(seed, np.integer):
-        seed = int(seed)
-    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
-        refuse("seed", "None or an integer >= 0 (a SeedSequence seed)", repr(seed))
-    times = {"started_at": record.started_at, "ended_at": record.ended_at}
-    for name, value in times.items():
-        if isinstance(value, pd.Timestamp):
-            times[name] = value.to_pydatetime()
-        elif not isinstance(value, datetime):
-            refuse(name, "a datetime", f"{type(value).__name__} {value!r:.60}")
-    start, end = times["started_at"], times["ended_at"]
-    if isinstance(start, datetime) and isinstance(end, datetime):
-        if (start.tzinfo is None) != (end.tzinfo is None):
-            refuse(
-                "started_at, ended_at",
-                "both naive or both timezone-aware",
-                f"{start.isoformat()} and {end.isoformat()}",
-            )
-        elif end < start:
-            refuse(
-                "ended_at", f"a time at or after started_at ({start.isoformat()})", end.isoformat()
-            )
-
-    def collect(encode: Callable[..., Any], *args: Any) -> Any:
-        try:
-            return encode(*args)
-        except InputError as exc:
-            problems.extend(exc.problems)
-            return None
-
-    summary_json = collect(encode_json_dict, record.summary, "summary")
-    layout, kpi_rows = None, []
-    if record.replication_kpis is not None:
-        layout, kpi_rows = collect(encode_kpis, record.replication_kpis) or (None, [])
-    table_rows: list[tuple[str, str]] = []
-    if not isinstance(record.decision_tables, dict):
-        refuse(
-            "decision_tables", "a dict of name -> DataFrame", type(record.decision_tables).__name__
-        )
-    else:
-        for name, table in record.decision_tables.items():
-            where = f"decision_tables[{name!r}]"
-            if not isinstance(name, str) or not name.strip():
-                refuse(where, "a non-empty string name", repr(name))
-            elif (payload := collect(encode_frame, table, where)) is not None:
-                table_rows.append((name, payload))
-
-    if problems:
-        raise InputError(problems, summary=f"{SOURCE} refused, nothing stored")
-    row: dict[str, Any] = {
-        "kind": record.kind,
-        "scenario_name": record.scenario_name,
-        "scenario_text": record.scenario_text,
-        "dataset_path": record.dataset_path,
-        "dataset_fingerprint": record.dataset_fingerprint,
-        "code_version": record.code_version,
-        "seed": None if seed is None else str(seed),
-        "started_at": start.isoformat(),
-        "ended_at": end.isoformat(),
-        "started_at_epoch_s": start.timestamp(),
-        "status": record.status,
-        "summary_json": summary_json,
-        "replication_kpis_layout": layout,
-    }
-    return row, kpi_rows, table_rows

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
 from data.problems import InputError
-from scenarios import store as store_module
+from scenarios import provenance
 from scenarios.store import (
     SCHEMA_VERSION,
     STORE_ENV_VAR,
@@ -478,16 +478,16 @@ def test_killed_save_leaves_no_partial_run(store_path: Path, tmp_path: Path) -> 
 # -- code version -----------------------------------------------------------------------------
 def test_code_version_adds_the_git_sha(monkeypatch: pytest.MonkeyPatch) -> None:
     def not_installed(name: str) -> str:
-        raise store_module.metadata.PackageNotFoundError(name)
+        raise provenance.metadata.PackageNotFoundError(name)
 
-    monkeypatch.setattr(store_module, "_git_short_sha", lambda root: "abc1234")
-    monkeypatch.setattr(store_module.metadata, "version", lambda name: "0.2.0")
+    monkeypatch.setattr(provenance, "_git_short_sha", lambda root: "abc1234")
+    monkeypatch.setattr(provenance.metadata, "version", lambda name: "0.2.0")
     assert code_version() == "0.2.0+gabc1234"
-    monkeypatch.setattr(store_module.metadata, "version", not_installed)
+    monkeypatch.setattr(provenance.metadata, "version", not_installed)
     assert code_version() == "0.1.0+unknown.gabc1234"  # one '+' only (PEP 440 local part)
-    monkeypatch.setattr(store_module, "_git_short_sha", lambda root: None)
+    monkeypatch.setattr(provenance, "_git_short_sha", lambda root: None)
     assert code_version() == "0.1.0+unknown"
 
 
 def test_git_sha_is_none_outside_a_checkout(tmp_path: Path) -> None:
-    assert store_module._git_short_sha(tmp_path) is None
+    assert provenance._git_short_sha(tmp_path) is None

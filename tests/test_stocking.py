@@ -11,21 +11,19 @@ import pytest
 from data.dataset import Dataset
 from data.generate import generate_dataset
 from data.problems import InputError
-from models.inventory.stocking import (
-    RS_policy_fill_rate,
-    abc_xyz,
+from models.inventory.assortment import abc_xyz_classes, forward_assortment
+from models.inventory.reorder_policies import (
+    RS_policy_for_fill_rate,
     eoq,
-    forward_assortment,
     inverse_standard_normal_loss,
     lead_time_demand,
     pooling_safety_stock,
-    pooling_table,
     safety_stock_normal,
-    site_policies,
-    sQ_policy_fill_rate,
+    sQ_policy_for_fill_rate,
     standard_normal_loss,
     undershoot_moments,
 )
+from models.inventory.site_stocking import pooling_table, site_policies
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +35,7 @@ def dataset() -> Dataset:
 # --------------------------------------------------------------------------- classification
 @pytest.mark.parametrize("by", ["value", "units"])
 def test_abc_shares_add_up_and_follow_thresholds(dataset: Dataset, by: str) -> None:
-    table = abc_xyz(dataset, by=by)
+    table = abc_xyz_classes(dataset, by=by)
     assert len(table) == len(dataset.tables["products"])
     assert table["share"].sum() == pytest.approx(1.0)
     assert table["cumulative_share"].iloc[-1] == pytest.approx(1.0)
@@ -53,7 +51,7 @@ def test_abc_shares_add_up_and_follow_thresholds(dataset: Dataset, by: str) -> N
 
 
 def test_annual_volume_is_last_365_days(dataset: Dataset) -> None:
-    table = abc_xyz(dataset).set_index("product_id")
+    table = abc_xyz_classes(dataset).set_index("product_id")
     orders, lines = dataset.tables["orders"], dataset.tables["order_lines"]
     start = pd.Timestamp(dataset.as_of) - pd.Timedelta(days=364)
     recent = orders.loc[orders["placed_at"] >= start, "order_id"]
@@ -64,7 +62,7 @@ def test_annual_volume_is_last_365_days(dataset: Dataset) -> None:
 
 
 def test_xyz_thresholds(dataset: Dataset) -> None:
-    table = abc_xyz(dataset, x_cv=0.7, y_cv=1.0)
+    table = abc_xyz_classes(dataset, x_cv=0.7, y_cv=1.0)
     cv, xyz = table["cv_weekly"].to_numpy(), table["xyz"].to_numpy()
     assert np.all(cv[xyz == "X"] < 0.7)
     assert np.all((cv[xyz == "Y"] >= 0.7) & (cv[xyz == "Y"] < 1.0))
@@ -75,7 +73,7 @@ def test_xyz_thresholds(dataset: Dataset) -> None:
 
 
 def test_orders_per_week(dataset: Dataset) -> None:
-    table = abc_xyz(dataset)
+    table = abc_xyz_classes(dataset)
     assert (table["orders_per_week"] > 0).all()
     n_orders = (
         dataset.tables["orders"]["placed_at"]
@@ -88,9 +86,9 @@ def test_orders_per_week(dataset: Dataset) -> None:
 
 def test_bad_parameters_are_named(dataset: Dataset) -> None:
     with pytest.raises(InputError, match="by"):
-        abc_xyz(dataset, by="margin")
+        abc_xyz_classes(dataset, by="margin")
     with pytest.raises(InputError, match="a_share"):
-        abc_xyz(dataset, a_share=0.99, b_share=0.9)
+        abc_xyz_classes(dataset, a_share=0.99, b_share=0.9)
 
 
 @pytest.mark.parametrize("qualified", [True, False])
@@ -167,7 +165,7 @@ def test_safety_stock_and_lead_time_demand() -> None:
 def test_sq_reorder_point_hand_computed() -> None:
     # mu=100/d, sd=20/d, L=4 d: mu_L=400, sigma_L=40; Q=400, beta=0.99:
     # G(k) = 0.01*400/40 = 0.1  ->  k = 0.9027 (tables), s = 400 + 0.9027*40 = 436.1
-    pol = sQ_policy_fill_rate(100, 20, 4, 0, 400, 0.99)
+    pol = sQ_policy_for_fill_rate(100, 20, 4, 0, 400, 0.99)
     assert pol.sd_lt == pytest.approx(40.0)
     assert pol.k == pytest.approx(0.9027, abs=1e-3)
     assert pol.s == pytest.approx(436.1, abs=0.1)
@@ -252,7 +250,7 @@ def test_sq_fill_rate_monte_carlo(beta: float, lt_sd: float, q: float) -> None:
     # sigma^2 / (2 mu) = 2 units, which the textbook model ignores: the achieved fill rate is
     # about 0.2 points below target (seed sd about 0.1 point per run, docs/stocking.md).
     mean, sd, lead = 100.0, 20.0, 5.0
-    pol = sQ_policy_fill_rate(mean, sd, lead, lt_sd, q, beta)
+    pol = sQ_policy_for_fill_rate(mean, sd, lead, lt_sd, q, beta)
     achieved = [
         simulate_sq(mean, sd, lead, lt_sd, pol.s, q, days=20_000, seed=seed) for seed in (1, 2)
     ]
@@ -262,7 +260,7 @@ def test_sq_fill_rate_monte_carlo(beta: float, lt_sd: float, q: float) -> None:
 @pytest.mark.parametrize(("beta", "review"), [(0.95, 7), (0.98, 7), (0.98, 14)])
 def test_rs_fill_rate_monte_carlo(beta: float, review: int) -> None:
     mean, sd, lead = 100.0, 30.0, 3
-    pol = RS_policy_fill_rate(mean, sd, review, lead, beta)
+    pol = RS_policy_for_fill_rate(mean, sd, review, lead, beta)
     assert pol.sd_pi == pytest.approx(sd * math.sqrt(review + lead))
     achieved = [
         simulate_rs(mean, sd, review, lead, pol.S, days=200_000, seed=seed) for seed in (1, 2)
@@ -272,7 +270,7 @@ def test_rs_fill_rate_monte_carlo(beta: float, review: int) -> None:
 
 def test_monte_carlo_detects_a_wrong_policy() -> None:
     # the check has power: a reorder point one sigma too low misses the target clearly
-    pol = sQ_policy_fill_rate(100.0, 20.0, 5.0, 0.0, 400.0, 0.98)
+    pol = sQ_policy_for_fill_rate(100.0, 20.0, 5.0, 0.0, 400.0, 0.98)
     achieved = simulate_sq(100.0, 20.0, 5.0, 0.0, pol.s - pol.sd_lt, 400.0, 10_000, 1)
     assert achieved < 0.98 - 0.01
 
@@ -324,8 +322,9 @@ def test_sq_with_undershoot_meets_fill_rate_under_lumpy_demand(
     m3 = scale**3 * shape * (shape + 1) * (shape + 2)
     sd_daily = math.sqrt(rate * m2)  # compound Poisson: Var per day = rate × E[X²]
     u_mean, u_sd = undershoot_moments(size_mean, m2, m3)
-    corrected = sQ_policy_fill_rate(rate * size_mean, sd_daily, lead, 0.0, q, beta, u_mean, u_sd)
-    textbook = sQ_policy_fill_rate(rate * size_mean, sd_daily, lead, 0.0, q, beta)
+    corrected = sQ_policy_for_fill_rate(rate * size_mean, sd_daily, lead, 0.0, q, beta,
+                                        u_mean, u_sd)
+    textbook = sQ_policy_for_fill_rate(rate * size_mean, sd_daily, lead, 0.0, q, beta)
     assert corrected.safety_stock == pytest.approx(corrected.k * corrected.sd_lt)
 
     def achieved(s: float) -> float:
@@ -374,7 +373,7 @@ def test_site_policies(dataset: Dataset) -> None:
     everywhere = pol.groupby("product_id")["site_id"].transform("size") == len(sites)
     total = pol[everywhere].groupby("product_id")["mean_daily_units"].sum() * 365
     assert len(total) > 0
-    annual = abc_xyz(dataset).set_index("product_id")["annual_units"]
+    annual = abc_xyz_classes(dataset).set_index("product_id")["annual_units"]
     assert np.allclose(total, annual.loc[total.index])
     rs = site_policies(dataset, sites, assignment, review_days=7)
     assert (rs["policy"] == "RS").all() and rs["S_units"].notna().all()

@@ -19,32 +19,30 @@ __all__ = [
 ]
 
 # forward-warehouse stocking: ABC/XYZ, assortment, (s, Q) / (R, S) policies (docs/stocking.md)
-from models.inventory.stocking import (  # noqa: E402
-    RS_policy_fill_rate,
+from models.inventory.assortment import abc_xyz_classes, forward_assortment  # noqa: E402
+from models.inventory.reorder_policies import (  # noqa: E402
+    RS_policy_for_fill_rate,
     RSPolicy,
     SQPolicy,
-    abc_xyz,
     eoq,
-    forward_assortment,
     pooling_safety_stock,
-    pooling_table,
     safety_stock_normal,
-    site_policies,
-    sQ_policy_fill_rate,
+    sQ_policy_for_fill_rate,
     standard_normal_loss,
 )
+from models.inventory.site_stocking import pooling_table, site_policies  # noqa: E402
 
 __all__ += [
     "RSPolicy",
-    "RS_policy_fill_rate",
+    "RS_policy_for_fill_rate",
     "SQPolicy",
-    "abc_xyz",
+    "abc_xyz_classes",
     "eoq",
     "forward_assortment",
     "pooling_safety_stock",
     "pooling_table",
     "safety_stock_normal",
     "site_policies",
-    "sQ_policy_fill_rate",
+    "sQ_policy_for_fill_rate",
     "standard_normal_loss",
 ]

@@ -1,0 +1,83 @@
+"""The ledger: invoices at shipping (+ paper delay), monthly settlement, payments by each
+customer's hidden credit quality, manual reminders that are sometimes forgotten, write-offs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from data.generate.order_flow import gamma_draws
+from data.generate.parameters import ProcessTruth
+
+
+def invoices_and_payments(orders: pd.DataFrame, lines: pd.DataFrame, customers: pd.DataFrame,
+                          quality: np.ndarray, epoch: pd.Timestamp, end: pd.Timestamp,
+                          truth: ProcessTruth,
+                          rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Invoices at shipping (+ paper delay), monthly settlement, payment behaviour, write-off."""
+    n = len(orders)
+    horizon = (end - epoch).days  # index of the as-of day
+    ci = orders["customer_index"].to_numpy()
+    inv_day = np.floor(orders["shipped_days"].to_numpy()
+                       + gamma_draws(rng, 2.0, truth.invoice_delay_mean_days, n))
+    inv_date = epoch + pd.to_timedelta(inv_day, unit="D")
+    month_end = (inv_date + pd.offsets.MonthEnd(0)).normalize()
+    due = month_end + pd.Timedelta(days=truth.settlement_days_after_month_end)
+    due_day = (due - epoch).days.to_numpy().astype(float)
+    ctype = customers["customer_type"].to_numpy()[ci]
+    q = quality[ci]
+    mean_late = (pd.Series(ctype).map(truth.lateness_mean_days).to_numpy()
+                 * np.exp(-truth.lateness_quality_effect * q))
+    late = (rng.gamma(truth.lateness_shape, mean_late / truth.lateness_shape, n)
+            - rng.uniform(0, truth.early_payment_days, n))
+    # manual reminders: opportunities every interval after the first, each sometimes forgotten
+    reminders = np.zeros(n, dtype=np.int64)
+    remaining = late.copy()
+    for k in range(6):
+        at = truth.reminder_first_days + k * truth.reminder_interval_days
+        due_now = remaining > at
+        sent = due_now & (rng.random(n) < truth.reminder_sent_probability)
+        reminders += sent
+        remaining = np.where(sent, at + (remaining - at) * truth.reminder_effect, remaining)
+    pay_day = np.maximum(inv_day, due_day + np.round(remaining))
+    logit = (truth.default_logit_intercept + truth.default_logit_quality * q
+             + pd.Series(ctype).map(truth.default_type_offset).to_numpy())
+    default = rng.random(n) < 1.0 / (1.0 + np.exp(-logit))
+    amount = orders["amount_cny"].to_numpy()
+    partial = default & (rng.random(n) < truth.default_partial_probability)
+    paid_share = np.where(default, np.where(partial, rng.uniform(0.2, 0.6, n), 0.0), 1.0)
+    split = ~default & (rng.random(n) < truth.split_payment_probability)
+    wo_day = due_day + truth.write_off_days_after_due
+    issued = inv_day <= horizon
+    inv_ids = np.array([f"I{i + 1:07d}" for i in range(n)])
+    # payments: first (or only) instalment, second instalment for split payers
+    first_amt = np.where(split, np.round(amount * 0.5, 2), np.round(amount * paid_share, 2))
+    first_day = np.where(split, np.floor((inv_day + pay_day) / 2),
+                         np.where(default, due_day + np.round(remaining * 0.5), pay_day))
+    second_amt = np.where(split, np.round(amount - first_amt, 2), 0.0)
+    pay_inv = np.concatenate([np.arange(n), np.arange(n)])
+    pay_amt = np.concatenate([first_amt, second_amt])
+    pay_day_all = np.concatenate([first_day, pay_day])
+    keep = (pay_amt > 0) & (pay_day_all <= horizon) & issued[pay_inv]
+    order_p = np.lexsort((pay_day_all[keep], pay_inv[keep]))
+    p_inv, p_amt, p_day = pay_inv[keep][order_p], pay_amt[keep][order_p], pay_day_all[keep][order_p]
+    payments = pd.DataFrame({
+        "payment_id": [f"Y{i + 1:07d}" for i in range(len(p_inv))],
+        "invoice_id": inv_ids[p_inv],
+        "paid_date": epoch + pd.to_timedelta(p_day, unit="D"),
+        "amount_cny": p_amt,
+    })
+    written = default & (wo_day <= horizon)
+    # reminders counted only up to the as-of day
+    counted = np.where(pay_day <= horizon, reminders,
+                       np.minimum(reminders, np.maximum(0, (horizon - due_day) // 30 + 1)))
+    invoices = pd.DataFrame({
+        "invoice_id": inv_ids, "order_id": orders["order_id"].to_numpy(),
+        "customer_id": orders["customer_id"].to_numpy(),
+        "amount_cny": np.round(amount, 2), "invoice_date": inv_date,
+        "due_date": due, "reminders": counted.astype(np.int64),
+        "write_off_date": pd.Series(epoch + pd.to_timedelta(
+            np.where(written, wo_day, np.nan), unit="D")),
+        "write_off_cny": np.where(written, np.round(amount - first_amt, 2), 0.0),
+    })
+    return invoices[issued].reset_index(drop=True), payments

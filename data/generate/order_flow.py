@@ -1,0 +1,174 @@
+"""Orders and their lines, and today's order-to-delivery process: each order's hand-off times
+stage by stage on the working calendar (rep entry, clerk, approval, stock sync with
+overselling, picking, carrier cut-off, transit by road distance), then what the ERP knows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from data.calendar import add_working_hours, next_working_instant, to_timestamps
+from data.generate.parameters import AREA_PREFERENCE, MONTH_FACTOR, TYPE_MIX, ProcessTruth, Profile
+from data.geography import great_circle_km
+from data.tables import THERAPY_AREAS
+
+
+def orders_and_lines(prof: Profile, customers: pd.DataFrame, products: pd.DataFrame,
+                     epoch: pd.Timestamp, rng: np.random.Generator,
+                     line_rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Orders placed over the history (seasonal Poisson arrivals per account) and their lines;
+    orders in generator units (days since the epoch, customer index), not yet timed."""
+    ctype = customers["customer_type"].to_numpy()
+    order_value = np.array([TYPE_MIX[t][2] for t in ctype])
+    per_year = np.clip(customers["annual_sales_cny"].to_numpy() / order_value, 2.0, 250.0)
+    months = pd.period_range(epoch, periods=int(np.ceil(prof.history_days / 30.44)) + 1, freq="M")
+    m_start = np.array([(p.start_time - epoch).days for p in months], dtype=float)
+    m_len = np.array([p.days_in_month for p in months], dtype=float)
+    factor = MONTH_FACTOR[np.array([p.month - 1 for p in months])]
+    lam = per_year[:, None] / 12.0 * factor[None, :] * (m_len / 30.44)[None, :]
+    counts = rng.poisson(lam)
+    cust_idx, month_idx = np.nonzero(counts)
+    reps = counts[cust_idx, month_idx]
+    cust = np.repeat(cust_idx, reps)
+    month = np.repeat(month_idx, reps)
+    day = m_start[month] + np.floor(rng.random(len(cust)) * m_len[month])
+    t = day + rng.uniform(8.0, 20.0, len(cust)) / 24.0
+    start = ((customers["relationship_start"] - epoch).dt.days.to_numpy())[cust]
+    keep = (t >= np.maximum(start, 0)) & (t < prof.history_days)
+    cust, t = cust[keep], t[keep]
+    order = np.argsort(t, kind="stable")
+    cust, t = cust[order], t[order]
+    n = len(cust)
+    value = order_value[cust] * rng.lognormal(-0.18, 0.6, n)
+    orders = pd.DataFrame({
+        "order_id": [f"O{i + 1:07d}" for i in range(n)],
+        "customer_index": cust, "placed_days": t, "value": value,
+    })
+    lines = _order_lines(orders, customers, products, line_rng)
+    amounts = lines.groupby("order_index")["amount_cny"].sum()
+    orders["amount_cny"] = amounts.reindex(np.arange(n)).to_numpy()
+    return orders, lines.drop(columns="order_index")
+
+
+def _order_lines(orders: pd.DataFrame, customers: pd.DataFrame, products: pd.DataFrame,
+                 rng: np.random.Generator) -> pd.DataFrame:
+    n = len(orders)
+    k = np.minimum(1 + rng.poisson(1.2, n), 6)
+    oi = np.repeat(np.arange(n), k)
+    line_no = np.arange(len(oi)) - np.repeat(np.cumsum(k) - k, k) + 1
+    ctype = customers["customer_type"].to_numpy()[orders["customer_index"].to_numpy()][oi]
+    group = np.where(np.char.startswith(ctype.astype(str), "hospital"), "hospital",
+                     np.where(np.char.endswith(ctype.astype(str), "pharmacy"), "pharmacy", ctype))
+    area_idx = np.empty(len(oi), dtype=np.int64)
+    for g, pref in AREA_PREFERENCE.items():
+        mask = group == g
+        area_idx[mask] = rng.choice(4, size=int(mask.sum()), p=np.array(pref) / sum(pref))
+    prod_area = products["therapy_area"].map({a: i for i, a in enumerate(THERAPY_AREAS)})
+    product = np.empty(len(oi), dtype=np.int64)
+    for a in range(4):
+        pool = np.flatnonzero(prod_area.to_numpy() == a)
+        mask = area_idx == a
+        # a few best-sellers per area: Zipf-like popularity
+        w = 1.0 / np.arange(1, len(pool) + 1)
+        product[mask] = pool[rng.choice(len(pool), size=int(mask.sum()), p=w / w.sum())]
+    weights = rng.gamma(1.0, 1.0, len(oi))
+    share = weights / np.bincount(oi, weights)[oi]
+    price = products["unit_price_cny"].to_numpy()[product]
+    qty = np.maximum(1, np.round(orders["value"].to_numpy()[oi] * share / price)).astype(np.int64)
+    return pd.DataFrame({
+        "order_index": oi, "order_id": orders["order_id"].to_numpy()[oi],
+        "line_no": line_no.astype(np.int64),
+        "product_id": products["product_id"].to_numpy()[product],
+        "quantity": qty, "amount_cny": (qty * price).round(2),
+    })
+
+
+def gamma_draws(rng: np.random.Generator, shape: float, mean: float, n: int) -> np.ndarray:
+    """``n`` gamma draws with the given shape and mean."""
+    return rng.gamma(shape, mean / shape, n)
+
+
+def orders_with_handoff_times(orders: pd.DataFrame, customers: pd.DataFrame,
+                              sites: pd.DataFrame, epoch: pd.Timestamp, end: pd.Timestamp,
+                              truth: ProcessTruth,
+                              rngs: dict[str, np.random.Generator]) -> pd.DataFrame:
+    """The orders with their hand-off times through today's order-to-delivery process, stage
+    by stage, on the working calendar (channel, warehouse, promise and complaint too)."""
+    rng, trng, crng = rngs["process"], rngs["transit"], rngs["complaints"]
+    n = len(orders)
+    ci = orders["customer_index"].to_numpy()
+    names = list(truth.channel_shares)
+    p = np.array([truth.channel_shares[c] for c in names])
+    channel = rng.choice(np.array(names), size=n, p=p / p.sum())
+    t0 = orders["placed_days"].to_numpy()
+    rep_hours = rng.lognormal(np.log(truth.entry_median_hours), truth.entry_sigma, n)
+    app = channel == "app"
+    entered = np.where(app, t0 + truth.app_entry_minutes / 1440.0,
+                       add_working_hours(t0, rep_hours, epoch))
+    clerked = add_working_hours(entered, gamma_draws(rng, 2.0, truth.clerk_mean_hours, n), epoch)
+    approved = add_working_hours(clerked, gamma_draws(rng, 1.5, truth.approval_mean_hours, n),
+                                 epoch)
+    backordered = rng.random(n) < truth.oversell_probability
+    replenish = np.where(backordered, gamma_draws(rng, 3.0, truth.replenishment_mean_days, n), 0.0)
+    picked = add_working_hours(approved + replenish,
+                               gamma_draws(rng, 2.0, truth.pick_mean_hours, n), epoch)
+    cutoff = truth.carrier_cutoff_hour / 24.0
+    day = np.floor(picked)
+    ship_day = np.where(picked - day <= cutoff, day, day + 1)
+    shipped = next_working_instant(ship_day + cutoff, epoch)
+    shipped = np.maximum(shipped, picked)
+    # serving warehouse: nearest central DC; transit by road distance and region
+    central = sites[sites["kind"] == "central_dc"]
+    lon = customers["longitude"].to_numpy()[ci]
+    lat = customers["latitude"].to_numpy()[ci]
+    d = great_circle_km(lon[:, None], lat[:, None], central["longitude"].to_numpy()[None, :],
+                        central["latitude"].to_numpy()[None, :])
+    wh = d.argmin(axis=1)
+    road_km = d[np.arange(n), wh] * truth.detour_factor
+    remote = customers["remote"].to_numpy()[ci]
+    base = (truth.handover_days + road_km / truth.trunk_km_per_day
+            + np.where(remote, truth.remote_last_mile_days, truth.last_mile_days))
+    transit = base * trng.lognormal(-0.5 * truth.transit_sigma**2, truth.transit_sigma, n)
+    incident = trng.random(n) < truth.incident_probability
+    transit += np.where(incident, trng.uniform(1.0, truth.incident_max_days, n), 0.0)
+    delivered = next_working_instant(shipped + transit, epoch)
+    promise = np.where(remote, truth.promise_days_remote, truth.promise_days)
+    promised = np.floor(t0) + promise
+    late = np.floor(delivered) > promised
+    error = crng.random(n) < truth.error_probability
+    u = crng.random(n)
+    reason = np.where(late & (u < truth.complaint_if_late), "late",
+                      np.where(error & (u < truth.complaint_if_error), "error",
+                               np.where(u < truth.complaint_no_visibility, "no_visibility", "")))
+    out = orders.copy()
+    out["customer_id"] = customers["customer_id"].to_numpy()[ci]
+    out["channel"] = channel
+    for name, value in (("entered_days", entered), ("approved_days", approved),
+                        ("picked_days", picked), ("shipped_days", shipped),
+                        ("delivered_days", delivered)):
+        out[name] = value
+    out["promised_days"] = promised
+    out["warehouse_id"] = central["site_id"].to_numpy()[wh]
+    out["backordered"] = backordered
+    out["complaint_reason"] = reason
+    return out
+
+
+def orders_known_at_end(orders: pd.DataFrame, epoch: pd.Timestamp,
+                        end: pd.Timestamp) -> pd.DataFrame:
+    """The orders table as the ERP holds it at ``end``: later events are not known yet."""
+    horizon = (end - epoch).days + 1.0  # end of the as-of day
+    out = pd.DataFrame({"order_id": orders["order_id"],
+                        "customer_id": orders["customer_id"], "channel": orders["channel"]})
+    out["placed_at"] = to_timestamps(orders["placed_days"].to_numpy(), epoch)
+    for stage in ("entered", "approved", "picked", "shipped", "delivered"):
+        t = orders[f"{stage}_days"].to_numpy()
+        out[f"{stage}_at"] = to_timestamps(np.where(t < horizon, t, np.nan), epoch)
+    out["promised_date"] = to_timestamps(orders["promised_days"].to_numpy(), epoch).dt.normalize()
+    out["warehouse_id"] = orders["warehouse_id"]
+    out["backordered"] = orders["backordered"]
+    known = orders["delivered_days"].to_numpy() < horizon
+    reason = np.where(known, orders["complaint_reason"], "")
+    out["complaint"] = reason != ""
+    out["complaint_reason"] = pd.Series(reason).replace("", None)
+    return out.reset_index(drop=True)
