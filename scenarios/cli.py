@@ -17,7 +17,7 @@ import pandas as pd
 
 from data.problems import InputError, Problem
 from scenarios.jsonio import json_ready, write_json
-from scenarios.paths import DEFAULT_DATASET
+from scenarios.paths import DEFAULT_DATASET, SCENARIOS_DIR
 from scenarios.schema import committee_targets
 
 EXIT_BAD_INPUT = 2
@@ -267,6 +267,42 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_validation(args: argparse.Namespace) -> int:
+    from scenarios.compare import load_scenarios
+    from scenarios.run import simulate, store_run
+    from scenarios.validation import history_window_days, is_todays_process, validate_baseline
+
+    loaded = load_scenarios([args.scenario], allow_outside_data=args.allow_outside_data)[0]
+    scenario = loaded.scenario
+    if not is_todays_process(scenario):
+        raise CliError(Problem(str(loaded.path), "orders, logistics, territory, credit",
+                               "a scenario of today's process (no lever pulled), such as "
+                               "scenarios/baseline.toml", "levers set away from today's"))
+    store = _open_store(args)
+    prepared = _prepare_all([loaded])[0]
+    started = datetime.now(UTC)
+    run = simulate(loaded, prepared, replications=args.replications, seed=args.seed,
+                   workers=args.workers, scheduler=args.scheduler,
+                   progress=_progress_bar(scenario.name))
+    if store is not None:
+        store_run(run, loaded, store, started)
+    table = validate_baseline(prepared.dataset, run.per_replication, scenario.horizon_days,
+                              scenario.warmup_days)
+    days = history_window_days(prepared.dataset, scenario.horizon_days, scenario.warmup_days)
+    p = run.payload
+    print(f"simulated {scenario.name!r} ({p['replications']} replications, seed {p['seed']}, "
+          f"run {p['run_id'] or '(not stored)'}) vs the history of the last {days} days "
+          f"(the same calendar days)")
+    print(table.set_index("kpi").to_string(float_format=lambda v: f"{v:,.4g}"))
+    print("consistent: history lies in the 95% prediction interval of one simulated year "
+          "(year_low .. year_high)")
+    if args.json:
+        _emit({"scenario": scenario.name, "run_id": p["run_id"], "seed": p["seed"],
+               "replications": p["replications"], "history_days": days,
+               "validation": _records(table)}, args)
+    return 0
+
+
 # --------------------------------------------------------------------------- warehouses
 def cmd_warehouses_solve(args: argparse.Namespace) -> int:
     from scenarios.loading import load_scenario
@@ -422,6 +458,13 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("scenarios", nargs="+")
     simulation_options(cp)
     cp.set_defaults(func=cmd_compare)
+
+    vl = sub.add_parser("validation", help="today's process simulated vs the measured "
+                        "history: differences with confidence and prediction intervals")
+    vl.add_argument("scenario", nargs="?", default=str(SCENARIOS_DIR / "baseline.toml"),
+                    help="a scenario of today's process (default scenarios/baseline.toml)")
+    simulation_options(vl)
+    vl.set_defaults(func=cmd_validation)
 
     wh = sub.add_parser("warehouses", help="forward-warehouse location model")
     wh_sub = wh.add_subparsers(dest="warehouses_command", required=True)

@@ -18,6 +18,7 @@ from data.problems import ScenarioError
 from scenarios.loading import LoadedScenario, load_scenario
 from scenarios.run import Prepared, SimulationRun, simulate, store_runs
 from scenarios.store import RunStore
+from scenarios.validation import is_todays_process, validate_baseline
 from simulation.runner import Progress
 from simulation.summary import paired_differences
 
@@ -64,6 +65,8 @@ class ScenarioResult:
     payload: dict
     per_replication: pd.DataFrame
     tables: dict[str, pd.DataFrame]
+    #: today's process only: simulated vs history (scenarios.validation), else None
+    validation: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -105,9 +108,14 @@ def run_comparison(loaded: Sequence[LoadedScenario], prepared: Sequence[Prepared
         runs.append((run, item, started))
     if store is not None:
         store_runs(runs, store)
-    results = [ScenarioResult(item.path.name, label, item.scenario.description, run.payload,
-                              run.per_replication, run.tables)
-               for (run, item, _), label in zip(runs, unique_labels(loaded), strict=True)]
+    results = []
+    for (run, item, _), prep, label in zip(runs, prepared, unique_labels(loaded), strict=True):
+        check = None
+        if is_todays_process(item.scenario):
+            check = validate_baseline(prep.dataset, run.per_replication,
+                                      item.scenario.horizon_days, item.scenario.warmup_days)
+        results.append(ScenarioResult(item.path.name, label, item.scenario.description,
+                                      run.payload, run.per_replication, run.tables, check))
     return compare(results, seed, replications)
 
 

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from scipy import stats
 
 import data as data_pkg
 
@@ -48,25 +49,33 @@ def test_national_default_reproduces_todays_baseline(national) -> None:
         assert doc["kpis"][name] == pytest.approx(today, rel=0.10), name
 
 
-def test_simulated_baseline_reproduces_the_measured_history(national, tmp_path: Path) -> None:
-    """`pharmaops run scenarios/baseline.toml` on the data set: each KPI within ±5% of the
-    history's value or with the history's value inside the 95% CI."""
-    folder, measured = national
+#: seeds the simulated baseline is checked at: the match to history must not hang on one
+SEEDS = (11, 12, 13)
+REPLICATIONS = 6
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_simulated_baseline_is_consistent_with_the_history_at_any_seed(
+        national, tmp_path: Path, seed: int) -> None:
+    """`pharmaops validation` on the national data set: at each seed, every KPI's history
+    lies within the prediction interval of one simulated year. The level is Bonferroni-
+    corrected for the 6 KPIs × 3 seeds, so the family of checks errs at most 5% of the time
+    when the model is right (scenarios/validation.py)."""
+    folder, _ = national
     scenario = tmp_path / "baseline.toml"
     text = (Path(data_pkg.__file__).parents[1] / "scenarios" / "baseline.toml").read_text()
     scenario.write_text(text.replace('dataset = "../data/national"', f'dataset = "{folder}"'))
-    out = tmp_path / "run.json"
-    run = subprocess.run([_pharmaops(), "run", str(scenario), "--replications", "4",
-                          "--workers", "2", "--json", str(out), "--allow-outside-data", "--store",
-                          str(tmp_path / "runs.sqlite")], capture_output=True, text=True,
-                         timeout=1200)
+    out = tmp_path / "validation.json"
+    store = folder.parent / "runs.sqlite"  # shared by the seeds: today's process is kept there
+    run = subprocess.run([_pharmaops(), "validation", str(scenario), "--replications",
+                          str(REPLICATIONS), "--seed", str(seed), "--workers", "2", "--json",
+                          str(out), "--allow-outside-data", "--store", str(store)],
+                         capture_output=True, text=True, timeout=1200)
     assert run.returncode == 0, run.stderr
     doc = json.loads(out.read_text())
-    assert doc["replications"] == 4 and doc["run_id"]
-    for name in BASELINE:
-        sim = doc["kpis"][name]
-        today = measured["kpis"][name]
-        lo, hi = sim["ci95"]
-        assert abs(sim["mean"] - today) <= 0.05 * today or lo <= today <= hi, (name, sim, today)
-    assert set(doc["targets"]) == set(BASELINE)
-    assert {"office", "pick", "transit"} <= set(doc["stages"])
+    assert doc["replications"] == REPLICATIONS and doc["seed"] == seed and doc["run_id"]
+    rows = {r["kpi"]: r for r in doc["validation"]}
+    assert set(rows) == set(BASELINE)
+    t = stats.t.ppf(1 - 0.05 / (2 * len(BASELINE) * len(SEEDS)), REPLICATIONS - 1)
+    for name, row in rows.items():
+        assert abs(row["z"]) <= t, (name, row)

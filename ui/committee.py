@@ -47,6 +47,7 @@ from ui.committee_views import (
     format_range,
     forward_view,
     stage_frame,
+    validation_view,
 )
 from ui.common import (
     MEASURES,
@@ -311,9 +312,26 @@ def show_results(res: Comparison) -> None:
     _kpi_charts(res)
     _stages(res)
     _differences(res)
+    _validation(res)
     _forward(res)
     _breakdowns(res)
     _downloads(res)
+
+
+def _validation(res: Comparison) -> None:
+    checked = [r for r in res.results if r.validation is not None]
+    if not checked:
+        return
+    st.subheader("Today simulated vs history")
+    st.caption(
+        "A scenario that pulls no lever is today's process: its simulated year should look like "
+        "the history of the same calendar days. *Consistent*: history lies within the range of "
+        "one simulated year. A CI of the mean that misses history alone is no bias: history is "
+        "one year, known no better than a year varies.")
+    for r in checked:
+        st.markdown(f"**{r.label}**")
+        st.dataframe(validation_view(r.validation), hide_index=True, width="stretch",
+                     key=f"validation_{r.label}")
 
 
 def _forward(res: Comparison) -> None:

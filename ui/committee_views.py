@@ -149,3 +149,38 @@ def stage_frame(payload: Mapping) -> pd.DataFrame:
     stages = stages.loc[order]
     stages.insert(0, "stage", [STAGE_LABELS.get(s, s) for s in stages.index])
     return stages.reset_index(drop=True)
+
+
+VERDICT_TEXT = {"consistent": "consistent", "biased": "differs",
+                "too few replications": "too few replications to judge"}
+
+
+def _fine(name: str, value: float, signed: bool = False) -> str:
+    """Two decimals: validation differences are small (``+0.02 days``, ``-0.31 pts``)."""
+    if _missing(value):
+        return "—"
+    rate = MEASURES[name].unit == "rate"
+    number = f"{100 * value if rate else value:{'+' if signed else ''}.2f}"
+    return f"{number} {'pts' if signed else ''}".strip() if rate and signed else (
+        f"{number}%" if rate else f"{number} days")
+
+
+def validation_view(table: pd.DataFrame) -> pd.DataFrame:
+    """The simulated-vs-history table as shown: KPI names, values in their units with two
+    decimals, the difference with its CI (rates in percentage points), the range of one
+    simulated year (95% prediction interval) and the verdict."""
+    rows = []
+    for r in table.itertuples():
+        ci = ("no CI" if _missing(r.difference_ci_low) else
+              f"{_fine(r.kpi, r.difference_ci_low, True)} to "
+              f"{_fine(r.kpi, r.difference_ci_high, True)}")
+        rows.append({
+            "KPI": MEASURES[r.kpi].label,
+            "History": _fine(r.kpi, r.history),
+            "Simulated (mean)": _fine(r.kpi, r.simulated_mean),
+            "Difference (95% CI)": f"{_fine(r.kpi, r.difference, True)} ({ci})",
+            "One simulated year (95%)": "—" if _missing(r.year_low) else
+            f"{_fine(r.kpi, r.year_low)} – {_fine(r.kpi, r.year_high)}",
+            "Verdict": VERDICT_TEXT.get(r.verdict, r.verdict),
+        })
+    return pd.DataFrame(rows)
