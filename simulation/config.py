@@ -111,8 +111,10 @@ class Operations:
     working_calendar: bool = True
     #: orders are placed uniformly between these hours of the day, hours
     order_hours: tuple[float, float] = (8.0, 20.0)
-    #: arrivals follow the history's monthly seasonality (False: a constant daily rate)
+    #: arrivals follow the history's monthly seasonality (False: no seasons)
     seasonal_arrivals: bool = True
+    #: arrivals continue the history's growth trend (False: the last year's average rate)
+    demand_trend: bool = True
     #: office staff, count; None = sized for the load at ``Effects.staffing_utilization``
     office_servers: int | None = None
     #: pickers per site (the inputs' sites order), count; None = sized likewise

@@ -55,6 +55,10 @@ class SimulationInputs:
     line_product: np.ndarray         # per line: index into product_id
     line_quantity: np.ndarray        # per line: units
     product_id: np.ndarray
+    #: growth of the order rate, log per year (0: none found); the rate ``orders_per_day`` is
+    #: the history's at ``trend_offset_days`` before the epoch (the middle of its window)
+    trend_per_year: float = 0.0
+    trend_offset_days: float = (RATE_WINDOW_DAYS + 1) / 2
 
     @property
     def customers(self) -> int:
@@ -82,13 +86,7 @@ def build_inputs(dataset: Dataset) -> SimulationInputs:
     recent = orders[orders["placed_at"] > as_of - pd.Timedelta(days=RATE_WINDOW_DAYS - 1)]
     counts = np.bincount(index.get_indexer(recent["customer_id"].astype(object)),
                          minlength=len(cust))
-    # seasonality: orders per day by calendar month over the whole history, normalised
-    placed = orders["placed_at"]
-    per_month = placed.groupby([placed.dt.year, placed.dt.month]).size()
-    days = pd.Series({k: pd.Period(year=k[0], month=k[1], freq="M").days_in_month
-                      for k in per_month.index})
-    daily = (per_month / days).groupby(level=1).mean().reindex(range(1, 13))
-    month_factor = (daily / daily.mean()).fillna(1.0).to_numpy()
+    month_factor, trend = demand_pattern(orders["placed_at"], as_of)
     amounts = dataset["order_lines"].groupby("order_id")["amount_cny"].sum()
     order_amount = orders["order_id"].map(amounts).fillna(0.0).to_numpy()
     cust_pos = index.get_indexer(orders["customer_id"].astype(object))
@@ -121,8 +119,41 @@ def build_inputs(dataset: Dataset) -> SimulationInputs:
         opening_amount=opening["amount_cny"].to_numpy(dtype=float),
         opening_invoice_day=((opening["invoice_date"] - epoch) / pd.Timedelta(days=1)).to_numpy(),
         line_start=line_start, line_count=line_count, line_product=line_product,
-        line_quantity=line_quantity, product_id=product_ids,
+        line_quantity=line_quantity, product_id=product_ids, trend_per_year=trend,
     )
+
+
+#: complete months of history needed to tell a trend from the seasons (one month seen twice)
+MIN_MONTHS_FOR_TREND = 13
+
+
+def demand_pattern(placed: pd.Series, as_of: pd.Timestamp) -> tuple[np.ndarray, float]:
+    """Monthly seasonality (12 factors, mean 1) and the trend of the order rate (log growth
+    per year), fitted together by least squares on log(orders per day) of each complete
+    calendar month: ``log r = g · years + s[month]``. With fewer than
+    :data:`MIN_MONTHS_FOR_TREND` complete months, no trend is fitted and the factors are the
+    months' mean rates."""
+    per_month = placed.groupby([placed.dt.year, placed.dt.month]).size()
+    periods = [pd.Period(year=y, month=m, freq="M") for y, m in per_month.index]
+    first, last = placed.min().normalize(), as_of.normalize()
+    complete = np.array([p.start_time >= first and p.end_time.normalize() <= last
+                         for p in periods])
+    days = np.array([p.days_in_month for p in periods], dtype=float)
+    daily = per_month.to_numpy(dtype=float) / days
+    months = np.array([m for _, m in per_month.index])
+    if complete.sum() < MIN_MONTHS_FOR_TREND:
+        mean = pd.Series(daily).groupby(months).mean().reindex(range(1, 13))
+        return (mean / mean.mean()).fillna(1.0).to_numpy(), 0.0
+    keep = complete & (daily > 0)
+    years = np.array([(p.start_time - first).days + p.days_in_month / 2 for p in periods]) / 365.25
+    design = np.column_stack([years[keep]] + [(months[keep] == m).astype(float)
+                                              for m in range(1, 13)])
+    seen = design[:, 1:].any(axis=0)
+    coef, *_ = np.linalg.lstsq(design[:, np.r_[True, seen]], np.log(daily[keep]), rcond=None)
+    level = np.full(12, np.nan)
+    level[seen] = np.exp(coef[1:])
+    factor = level / np.nanmean(level)
+    return np.where(np.isnan(factor), 1.0, factor), float(coef[0])
 
 
 def _pooled_lines(dataset: Dataset, order_idx: np.ndarray) -> tuple[np.ndarray, ...]:

@@ -78,15 +78,18 @@ class OrderDraws:
 def draw_orders(inputs: SimulationInputs, params: ProcessParams, days: float,
                 streams: dict[str, np.random.Generator],
                 operations: Operations | None = None) -> OrderDraws:
-    """Arrivals over ``days`` (Poisson per account, with the history's monthly seasonality
-    unless ``operations`` says otherwise, placed uniformly within its order hours) and their
-    draws."""
+    """Arrivals over ``days`` (Poisson per account, with the history's monthly seasonality and
+    trend unless ``operations`` says otherwise, placed uniformly within its order hours) and
+    their draws."""
     operations = operations or Operations()
     rng = streams["arrivals"]
     n_days = int(math.ceil(days))
     month = (inputs.epoch + pd.to_timedelta(np.arange(n_days), unit="D")).month.to_numpy() - 1
     season = inputs.month_factor[month] if operations.seasonal_arrivals else np.ones(n_days)
-    lam = inputs.orders_per_day.sum() * season
+    # the history's growth goes on: the rate is the history's at trend_offset_days before day 0
+    growth = (np.exp(inputs.trend_per_year * (np.arange(n_days) + 0.5 + inputs.trend_offset_days)
+                     / 365.25) if operations.demand_trend else 1.0)
+    lam = inputs.orders_per_day.sum() * season * growth
     per_day = rng.poisson(lam)
     first, last = operations.order_hours
     placed = np.repeat(np.arange(n_days), per_day) + rng.uniform(first, last, per_day.sum()) / 24

@@ -64,7 +64,8 @@ def textbook(small_dir: Path):
         config,
         orders=OrderPolicy(app_channel_share=1.0, abnormal_order_threshold_cny=1e10),
         operations=Operations(working_calendar=False, order_hours=(0.0, 24.0),
-                              seasonal_arrivals=False, office_servers=CLERKS))
+                              seasonal_arrivals=False, demand_trend=False,
+                              office_servers=CLERKS))
     return inputs, params, config, lam, 24.0 / mean_hours
 
 
