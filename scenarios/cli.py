@@ -178,14 +178,13 @@ def _progress_bar(label: str):
     return progress
 
 
-def _kpi_table(payload: dict) -> pd.DataFrame:
+def _kpi_table(result) -> pd.DataFrame:
     rows = []
-    for name, k in payload["kpis"].items():
-        t = payload["targets"].get(name, {})
-        rows.append({"kpi": name, "mean": k["mean"], "ci95_lo": k["ci95"][0],
-                     "ci95_hi": k["ci95"][1], "p10": k["p10"], "p90": k["p90"],
-                     "target": t.get("target"), "met": t.get("met"),
-                     "p(meet)": t.get("probability")})
+    for name, k in result.kpis.items():
+        t = result.targets.get(name)
+        rows.append({"kpi": name, "mean": k.mean, "ci95_lo": k.ci_low, "ci95_hi": k.ci_high,
+                     "p10": k.p10, "p90": k.p90, "target": t.target if t else None,
+                     "met": t.met if t else None, "p(meet)": t.probability if t else None})
     return pd.DataFrame(rows).set_index("kpi")
 
 
@@ -208,11 +207,11 @@ def _prepare_all(loaded: list) -> list:
 
 
 def _print_run(run) -> None:
-    p = run.payload
-    print(f"scenario {p['scenario']!r}: {p['replications']} replications, seed {p['seed']}, "
-          f"run {p['run_id'] or '(not stored)'}, {p['runtime_s']:.0f} s")
-    print(_kpi_table(p).to_string(float_format=lambda v: f"{v:,.4g}"))
-    stages = pd.DataFrame(p["stages"]).T
+    r = run.result
+    print(f"scenario {r.scenario!r}: {r.replications} replications, seed {r.seed}, "
+          f"run {r.run_id or '(not stored)'}, {r.runtime_s:.0f} s")
+    print(_kpi_table(r).to_string(float_format=lambda v: f"{v:,.4g}"))
+    stages = pd.DataFrame(r.stages).T
     print("\nprocess stages (means over replications)")
     print(stages.to_string(float_format=lambda v: f"{v:,.3f}"))
 
@@ -289,16 +288,16 @@ def cmd_validation(args: argparse.Namespace) -> int:
     table = validate_baseline(prepared.dataset, run.per_replication, scenario.horizon_days,
                               scenario.warmup_days)
     days = history_window_days(prepared.dataset, scenario.horizon_days, scenario.warmup_days)
-    p = run.payload
-    print(f"simulated {scenario.name!r} ({p['replications']} replications, seed {p['seed']}, "
-          f"run {p['run_id'] or '(not stored)'}) vs the history of the last {days} days "
+    r = run.result
+    print(f"simulated {scenario.name!r} ({r.replications} replications, seed {r.seed}, "
+          f"run {r.run_id or '(not stored)'}) vs the history of the last {days} days "
           f"(the same calendar days)")
     print(table.set_index("kpi").to_string(float_format=lambda v: f"{v:,.4g}"))
     print("consistent: history lies in the 95% prediction interval of one simulated year "
           "(year_low .. year_high)")
     if args.json:
-        _emit({"scenario": scenario.name, "run_id": p["run_id"], "seed": p["seed"],
-               "replications": p["replications"], "history_days": days,
+        _emit({"scenario": scenario.name, "run_id": r.run_id, "seed": r.seed,
+               "replications": r.replications, "history_days": days,
                "validation": _records(table)}, args)
     return 0
 

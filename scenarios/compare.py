@@ -16,6 +16,7 @@ import pandas as pd
 
 from data.problems import ScenarioError
 from scenarios.loading import LoadedScenario, load_scenario
+from scenarios.result import RunResult
 from scenarios.run import Prepared, SimulationRun, simulate, store_runs
 from scenarios.store import RunStore
 from scenarios.validation import is_todays_process, validate_baseline
@@ -62,7 +63,7 @@ class ScenarioResult:
     file: str
     label: str
     description: str
-    payload: dict
+    result: RunResult
     per_replication: pd.DataFrame
     tables: dict[str, pd.DataFrame]
     #: today's process only: simulated vs history (scenarios.validation), else None
@@ -115,7 +116,7 @@ def run_comparison(loaded: Sequence[LoadedScenario], prepared: Sequence[Prepared
             check = validate_baseline(prep.dataset, run.per_replication,
                                       item.scenario.horizon_days, item.scenario.warmup_days)
         results.append(ScenarioResult(item.path.name, label, item.scenario.description,
-                                      run.payload, run.per_replication, run.tables, check))
+                                      run.result, run.per_replication, run.tables, check))
     return compare(results, seed, replications)
 
 
@@ -124,6 +125,6 @@ def comparison_summary(comparison: Comparison) -> dict:
     run id, KPIs and target verdicts, and the paired differences against the base."""
     return {"seed": comparison.seed, "replications": comparison.replications,
             "base": comparison.base.label,
-            "scenarios": {r.label: {k: r.payload[k] for k in ("run_id", "kpis", "targets")}
-                          for r in comparison.results},
+            "scenarios": {r.label: {k: doc[k] for k in ("run_id", "kpis", "targets")}
+                          for r in comparison.results for doc in [r.result.to_json()]},
             "differences": comparison.differences}

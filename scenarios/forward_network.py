@@ -20,6 +20,7 @@ from simulation.inputs import SimulationInputs, build_inputs
 from simulation.params import ProcessParams
 from simulation.runner import Progress, run_replications
 from simulation.summary import (
+    Estimate,
     mean_table,
     paired_differences,
     per_replication_frame,
@@ -48,7 +49,7 @@ class NetworkCheck:
 
     today: pd.DataFrame              # per replication, today's network
     network: pd.DataFrame            # per replication, the chosen network
-    summary: dict                    # {kpi: {"mean", "ci95", "p10", "p90"}} of the network
+    summary: dict[str, Estimate]     # the network's KPIs over replications
     differences: dict                # paired network − today per KPI
     by_site: pd.DataFrame            # per forward site, mean over replications
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -24,6 +24,7 @@ from scenarios.jsonio import json_ready
 from scenarios.loading import LoadedScenario
 from scenarios.network_plan import build_network_plan, district_assignment
 from scenarios.process_cache import Status, today_process
+from scenarios.result import ForwardStockResult, RunResult
 from scenarios.schema import Scenario
 from scenarios.store import RunRecord, RunStore, code_version
 from simulation.config import (
@@ -41,6 +42,7 @@ from simulation.replication import ReplicationResult
 from simulation.runner import Progress, run_replications
 from simulation.staffing import net_of_modelled_wait
 from simulation.summary import (
+    Estimate,
     mean_table,
     per_replication_frame,
     stage_summary,
@@ -217,18 +219,24 @@ def prepare(loaded: LoadedScenario, dataset: Dataset | None = None, *,
     return Prepared(ds, params, inputs, config, scores, chosen, warehouses)
 
 
-@dataclass(frozen=True)
+@dataclass
 class SimulationRun:
-    """A finished run: the JSON document, the per-replication KPIs and the tables."""
+    """A finished run: the typed result, the per-replication KPIs and the tables (``result``
+    gains its ``run_id`` when the run is stored)."""
 
-    payload: dict
+    result: RunResult
     per_replication: pd.DataFrame
     tables: dict[str, pd.DataFrame]
     results: list[ReplicationResult]
 
+    @property
+    def payload(self) -> dict:
+        """The run as the ``pharmaops run --json`` document (for the edges: JSON, store)."""
+        return self.result.to_json()
 
-def _grouped_summary(frames: list[pd.DataFrame], key: str) -> dict:
-    """``{group: {kpi: {"mean", "ci95", "p10", "p90"}}}`` over replications."""
+
+def _grouped_summary(frames: list[pd.DataFrame], key: str) -> dict[str, dict[str, Estimate]]:
+    """An estimate per group and KPI over replications."""
     stacked = pd.concat(frames)
     return {str(group): summarize(rows) for group, rows in stacked.groupby(key)}
 
@@ -246,25 +254,20 @@ def simulate(loaded: LoadedScenario, prepared: Prepared, *, replications: int | 
                                scheduler=scheduler, progress=progress)
     per_rep = per_replication_frame(results)
     details = [c for c in per_rep.columns if c not in ("replication", *KPI_NAMES)]
-    payload = {
-        "scenario": scenario.name,
-        "run_id": None,
-        "seed": seed,
-        "replications": replications,
-        "kpis": summarize(per_rep),
-        "targets": target_verdicts(per_rep, scenario.targets.model_dump()),
-        "stages": stage_summary([r.stages for r in results]),
-        "details": summarize(per_rep, tuple(details)),
-        "by_region": _grouped_summary([r.by_region for r in results], "region"),
-        "by_tier": _grouped_summary([r.by_tier for r in results], "tier"),
-        "warehouses": _warehouses_payload(loaded.scenario, prepared),
-        "forward_stock": _forward_stock_payload(scenario, prepared, results),
-        "dataset": str(loaded.dataset_path),
-        "dataset_fingerprint": prepared.dataset.fingerprint,
-        "calibration": prepared.params.source,
-        "window": {"warmup_days": scenario.warmup_days, "horizon_days": scenario.horizon_days},
-        "runtime_s": time.perf_counter() - started,
-    }
+    result = RunResult(
+        scenario=scenario.name, seed=seed, replications=replications,
+        kpis=summarize(per_rep),
+        targets=target_verdicts(per_rep, scenario.targets.model_dump()),
+        stages=stage_summary([r.stages for r in results]),
+        details=summarize(per_rep, tuple(details)),
+        by_region=_grouped_summary([r.by_region for r in results], "region"),
+        by_tier=_grouped_summary([r.by_tier for r in results], "tier"),
+        warehouses=_warehouses_payload(loaded.scenario, prepared),
+        forward_stock=_forward_stock_result(scenario, prepared, results),
+        dataset=str(loaded.dataset_path), dataset_fingerprint=prepared.dataset.fingerprint,
+        calibration=prepared.params.source,
+        window={"warmup_days": scenario.warmup_days, "horizon_days": scenario.horizon_days},
+        runtime_s=time.perf_counter() - started)
     tables = {"by_region": mean_table([r.by_region for r in results], "region"),
               "by_tier": mean_table([r.by_tier for r in results], "tier")}
     if prepared.credit_scores is not None:
@@ -275,7 +278,7 @@ def simulate(loaded: LoadedScenario, prepared: Prepared, *, replications: int | 
         if frames:
             tables["forward_stock"] = mean_table(frames, "site_id")
         tables["forward_policies"] = stock.policies
-    return SimulationRun(payload, per_rep, tables, results)
+    return SimulationRun(result, per_rep, tables, results)
 
 
 #: per forward warehouse and replication (see simulation.replication.forward_stock_kpis)
@@ -283,8 +286,8 @@ FORWARD_SITE_COLUMNS = ("orders", "units_asked", "units_from_stock", "fill_rate"
                         "orders_from_stock", "split_deliveries")
 
 
-def _forward_stock_payload(scenario: Scenario, prepared: Prepared,
-                           results: list[ReplicationResult]) -> dict | None:
+def _forward_stock_result(scenario: Scenario, prepared: Prepared,
+                          results: list[ReplicationResult]) -> ForwardStockResult | None:
     """The forward stock's policy settings and, per forward warehouse, its simulated fill
     rate, orders and split deliveries over replications (None without forward stock)."""
     fw = prepared.config.network.stock
@@ -296,15 +299,17 @@ def _forward_stock_payload(scenario: Scenario, prepared: Prepared,
     if frames:
         by_site = {str(site): summarize(rows, FORWARD_SITE_COLUMNS)
                    for site, rows in pd.concat(frames).groupby("site_id")}
-    return {"policy": lev.forward_policy, "fill_rate_target": lev.forward_fill_rate,
-            "review_days": lev.forward_review_days if lev.forward_policy == "RS" else None,
-            "stocked_products": int(len(fw.policies)),
-            # the plan's expected stock (stocking model), not simulated: CNY/year and units
-            "holding_cost_cny_per_year": float(fw.policies["holding_cost_cny_per_year"].sum())
-            if len(fw.policies) else 0.0,
-            "safety_stock_units": float(fw.policies["safety_stock_units"].sum())
-            if len(fw.policies) else 0.0,
-            "by_site": by_site}
+    policies = fw.policies
+    return ForwardStockResult(
+        policy=lev.forward_policy, fill_rate_target=lev.forward_fill_rate,
+        review_days=lev.forward_review_days if lev.forward_policy == "RS" else None,
+        stocked_products=int(len(policies)),
+        # the plan's expected stock (stocking model), not simulated: CNY/year and units
+        holding_cost_cny_per_year=float(policies["holding_cost_cny_per_year"].sum())
+        if len(policies) else 0.0,
+        safety_stock_units=float(policies["safety_stock_units"].sum())
+        if len(policies) else 0.0,
+        by_site=by_site)
 
 
 def run_record(run: SimulationRun, loaded: LoadedScenario, started_at: datetime) -> RunRecord:
@@ -313,8 +318,8 @@ def run_record(run: SimulationRun, loaded: LoadedScenario, started_at: datetime)
     return RunRecord(
         kind="simulation", scenario_name=loaded.scenario.name, scenario_text=loaded.text,
         dataset_path=str(loaded.dataset_path),
-        dataset_fingerprint=run.payload["dataset_fingerprint"], code_version=code_version(),
-        seed=run.payload["seed"], started_at=started_at, ended_at=datetime.now(UTC),
+        dataset_fingerprint=run.result.dataset_fingerprint, code_version=code_version(),
+        seed=run.result.seed, started_at=started_at, ended_at=datetime.now(UTC),
         status="completed", summary=json_ready(run.payload), replication_kpis=run.per_replication,
         decision_tables=run.tables)
 
@@ -324,7 +329,7 @@ def store_runs(runs: list[tuple[SimulationRun, LoadedScenario, datetime]],
     """Keep every run in one transaction (all or none); sets and returns their run ids."""
     ids = store.save_many([run_record(run, loaded, started) for run, loaded, started in runs])
     for (run, _, _), run_id in zip(runs, ids, strict=True):
-        run.payload["run_id"] = run_id
+        run.result = replace(run.result, run_id=run_id)
     return ids
 
 

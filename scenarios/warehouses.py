@@ -95,8 +95,8 @@ def tradeoff_curve(dataset: Dataset, params: ProcessParams, levers: LocationLeve
                 inputs=inputs, today=today)
             today = check.today
             on_time = check.summary["on_time_rate"]
-            row.update(on_time_simulated=on_time["mean"], on_time_ci_low=on_time["ci95"][0],
-                       on_time_ci_high=on_time["ci95"][1])
+            row.update(on_time_simulated=on_time.mean, on_time_ci_low=on_time.ci_low,
+                       on_time_ci_high=on_time.ci_high)
         rows.append(row)
         if progress is not None:
             progress(p + 1, n + 1)

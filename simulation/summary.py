@@ -4,6 +4,7 @@ and paired differences between scenarios run with common random numbers."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -28,16 +29,62 @@ def mean_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float, floa
     return mean, mean - half, mean + half
 
 
-def summarize(per_replication: pd.DataFrame, names: tuple[str, ...] = KPI_NAMES) -> dict:
-    """``{name: {"mean", "ci95": [lo, hi], "p10", "p90"}}`` over replication rows."""
+@dataclass(frozen=True)
+class Estimate:
+    """A figure over replications: mean, 95% confidence interval of the mean, P10 and P90 of
+    the replications (NaN where there are too few)."""
+
+    mean: float
+    ci_low: float
+    ci_high: float
+    p10: float
+    p90: float
+
+    @property
+    def ci95(self) -> tuple[float, float]:
+        return self.ci_low, self.ci_high
+
+    def to_json(self) -> dict:
+        return {"mean": self.mean, "ci95": [self.ci_low, self.ci_high], "p10": self.p10,
+                "p90": self.p90}
+
+    @classmethod
+    def from_json(cls, doc: dict) -> Estimate:
+        lo, hi = doc.get("ci95") or (None, None)
+        return cls(*(math.nan if v is None else float(v)
+                     for v in (doc.get("mean"), lo, hi, doc.get("p10"), doc.get("p90"))))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A KPI against its target: whether the mean meets it, and the share of replications
+    that do (an estimate of P(meet))."""
+
+    target: float
+    met: bool
+    probability: float
+
+    def to_json(self) -> dict:
+        return {"target": self.target, "met": self.met, "probability": self.probability}
+
+    @classmethod
+    def from_json(cls, doc: dict) -> Verdict:
+        probability = doc.get("probability")
+        return cls(float(doc["target"]), bool(doc.get("met")),
+                   math.nan if probability is None else float(probability))
+
+
+def summarize(per_replication: pd.DataFrame,
+              names: tuple[str, ...] = KPI_NAMES) -> dict[str, Estimate]:
+    """An :class:`Estimate` per name over replication rows."""
     out = {}
     for name in names:
         values = per_replication[name].to_numpy(dtype=float)
         mean, lo, hi = mean_ci(values)
         finite = values[np.isfinite(values)]
-        out[name] = {"mean": mean, "ci95": [lo, hi],
-                     "p10": float(np.percentile(finite, 10)) if len(finite) else math.nan,
-                     "p90": float(np.percentile(finite, 90)) if len(finite) else math.nan}
+        out[name] = Estimate(mean, lo, hi,
+                             float(np.percentile(finite, 10)) if len(finite) else math.nan,
+                             float(np.percentile(finite, 90)) if len(finite) else math.nan)
     return out
 
 
@@ -46,17 +93,18 @@ def meets(name: str, value: float, target: float) -> bool:
     return value >= target if name in HIGHER_IS_BETTER else value <= target
 
 
-def target_verdicts(per_replication: pd.DataFrame, targets: dict[str, float]) -> dict:
-    """``{name: {"target", "met", "probability"}}``: met = the mean meets the target;
-    probability = share of replications that meet it (an estimate of P(meet))."""
+def target_verdicts(per_replication: pd.DataFrame,
+                    targets: dict[str, float]) -> dict[str, Verdict]:
+    """A :class:`Verdict` per target: met = the mean meets the target; probability = share of
+    replications that meet it (an estimate of P(meet))."""
     out = {}
     for name, target in targets.items():
         values = per_replication[name].to_numpy(dtype=float)
         values = values[np.isfinite(values)]
         mean = float(values.mean()) if len(values) else math.nan
-        out[name] = {"target": target, "met": bool(len(values) and meets(name, mean, target)),
-                     "probability": float(np.mean([meets(name, v, target) for v in values]))
-                     if len(values) else math.nan}
+        out[name] = Verdict(target, bool(len(values) and meets(name, mean, target)),
+                            float(np.mean([meets(name, v, target) for v in values]))
+                            if len(values) else math.nan)
     return out
 
 

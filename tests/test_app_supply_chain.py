@@ -150,7 +150,7 @@ def test_simulate_button_shows_the_paired_simulation(
                              replications=2, seed=SIM_SEED, horizon_days=SIM_HORIZON_DAYS,
                              warmup_days=SIM_WARMUP_DAYS)
     on_time = shown.set_index("kpi").loc["On-time delivery"]
-    assert on_time["network_mean"] == pytest.approx(check.summary["on_time_rate"]["mean"])
+    assert on_time["network_mean"] == pytest.approx(check.summary["on_time_rate"].mean)
     assert on_time["difference"] == pytest.approx(check.differences["on_time_rate"]["mean"])
     assert on_time["today_mean"] == pytest.approx(check.today["on_time_rate"].mean())
 

@@ -13,7 +13,7 @@ command line).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 
@@ -31,6 +31,7 @@ from scenarios.run import Prepared, prepare
 from scenarios.schema import Scenario
 from scenarios.store import RunStore
 from simulation.runner import default_workers
+from simulation.summary import Estimate, Verdict
 from ui.committee_charts import kpi_chart, stage_chart
 from ui.committee_exports import (
     _csv,
@@ -288,7 +289,7 @@ def run_scenarios(
         show_problems("The runs could not be stored", exc)
         return None
     if store is not None:
-        ids = [f"`{r.payload['run_id']}` ({r.label})" for r in done.results]
+        ids = [f"`{r.result.run_id}` ({r.label})" for r in done.results]
         st.success("Stored as run " + ", ".join(ids) + ".", icon=":material/database:")
     return done
 
@@ -296,7 +297,7 @@ def run_scenarios(
 # --------------------------------------------------------------------------- sections
 def show_results(res: Comparison) -> None:
     """Every result section of a comparison."""
-    fingerprints = {r.payload["dataset_fingerprint"] for r in res.results}
+    fingerprints = {r.result.dataset_fingerprint for r in res.results}
     st.caption(
         f"Run finished {res.finished_at.astimezone():%Y-%m-%d %H:%M} · "
         f"{res.replications} replications per scenario · seed {res.seed} · "
@@ -347,19 +348,19 @@ def _forward(res: Comparison) -> None:
 
 
 def _scenario_cards(r: ScenarioResult) -> None:
-    p = r.payload
+    p = r.result
     st.subheader(r.label)
-    window = p["window"]
+    window = p.window
     st.caption(
         " · ".join(
             part
             for part in (
                 r.description,
-                f"run `{p['run_id']}`" if p.get("run_id") else "not stored",
-                f"{p['replications']} replications of {window['horizon_days']} days "
+                f"run `{p.run_id}`" if p.run_id else "not stored",
+                f"{p.replications} replications of {window['horizon_days']} days "
                 f"({window['warmup_days']} warm-up)",
-                f"{p['runtime_s']:.1f} s",
-                f"data set `{p['dataset_fingerprint'][:12]}`",
+                f"{p.runtime_s:.1f} s",
+                f"data set `{p.dataset_fingerprint[:12]}`",
             )
             if part
         )
@@ -367,14 +368,14 @@ def _scenario_cards(r: ScenarioResult) -> None:
     cols = st.columns(3)
     for i, name in enumerate(KPI_NAMES):
         with cols[i % 3].container(border=True):
-            _card(name, p["kpis"][name], p["targets"].get(name), p["replications"])
+            _card(name, p.kpis[name], p.targets.get(name), p.replications)
 
 
-def _card(name: str, kpi: Mapping, verdict: Mapping | None, replications: int) -> None:
+def _card(name: str, kpi: Estimate, verdict: Verdict | None, replications: int) -> None:
     m = MEASURES[name]
-    mean, (lo, hi) = kpi["mean"], kpi["ci95"]
+    mean, (lo, hi) = kpi.mean, kpi.ci95
     ci = format_range(name, lo, hi)
-    target = None if verdict is None else verdict["target"]
+    target = None if verdict is None else verdict.target
     known = not _missing(mean) and target is not None
     st.metric(
         m.label,
@@ -383,17 +384,17 @@ def _card(name: str, kpi: Mapping, verdict: Mapping | None, replications: int) -
         delta_color="normal" if m.higher_is_better else "inverse",
         delta_description=f"vs target {format_measure(name, target)}" if known else None,
         help=f"{m.help} Mean over {replications} replications; 95% confidence interval {ci}; "
-        f"P10 – P90 {format_range(name, kpi['p10'], kpi['p90'])}.",
+        f"P10 – P90 {format_range(name, kpi.p10, kpi.p90)}.",
     )
     if verdict is None or _missing(mean):
         st.markdown(":gray-badge[no target verdict]")
     else:
         badge = (
             ":green-badge[:material/check: met]"
-            if verdict["met"]
+            if verdict.met
             else ":red-badge[:material/close: not met]"
         )
-        st.markdown(f"{badge} · P(meet target) **{_probability(verdict['probability'])}**")
+        st.markdown(f"{badge} · P(meet target) **{_probability(verdict.probability)}**")
     st.caption(f"95% CI {ci}")
 
 
@@ -453,7 +454,7 @@ def _stages(res: Comparison) -> None:
     tabs = st.tabs([r.label for r in res.results])
     for tab, r in zip(tabs, res.results, strict=True):
         with tab:
-            frame = stage_frame(r.payload)
+            frame = stage_frame(r.result)
             waits = frame["mean_wait_days"]
             st.dataframe(_stage_styler(frame), hide_index=True, column_config=_STAGE_COLUMNS)
             if waits.notna().any() and waits.max() > 0:

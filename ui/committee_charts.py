@@ -25,13 +25,13 @@ def kpi_chart(res: Comparison, name: str) -> alt.LayerChart:
     order = [r.label for r in res.results]
     rows = []
     for r in res.results:
-        k = r.payload["kpis"][name]
+        k = r.result.kpis[name]
         rows.append(
             {
                 "scenario": r.label,
-                "mean": k["mean"] * scale,
-                "lo": k["ci95"][0] * scale,
-                "hi": k["ci95"][1] * scale,
+                "mean": k.mean * scale,
+                "lo": k.ci_low * scale,
+                "hi": k.ci_high * scale,
             }
         )
     data = pd.DataFrame(rows)
@@ -53,8 +53,8 @@ def kpi_chart(res: Comparison, name: str) -> alt.LayerChart:
             alt.Tooltip("hi:Q", format=fmt, title="95% CI high"),
         ],
     )
-    verdicts = [r.payload["targets"].get(name) for r in res.results]
-    targets = sorted({v["target"] * scale for v in verdicts if v is not None})
+    verdicts = [r.result.targets.get(name) for r in res.results]
+    targets = sorted({v.target * scale for v in verdicts if v is not None})
     rule = (
         alt.Chart(pd.DataFrame({"target": targets}))
         .mark_rule(color="#d62728", strokeDash=[5, 4])
@@ -71,7 +71,7 @@ def kpi_chart(res: Comparison, name: str) -> alt.LayerChart:
 def stage_chart(res: Comparison) -> alt.Chart:
     """Mean time in each stage, one bar per scenario."""
     order = [r.label for r in res.results]
-    frames = [stage_frame(r.payload).assign(scenario=r.label) for r in res.results]
+    frames = [stage_frame(r.result).assign(scenario=r.label) for r in res.results]
     data = pd.concat(frames, ignore_index=True)[["scenario", "stage", "mean_time_days"]]
     stages = list(dict.fromkeys(data["stage"]))
     return (

@@ -18,24 +18,24 @@ def _long_tables(res: Comparison) -> dict[str, pd.DataFrame]:
     """Every table of the comparison, one row per scenario and item (raw values)."""
     kpis, stages = [], []
     for r in res.results:
-        p = r.payload
+        p = r.result
         for name in KPI_NAMES:
-            k, t = p["kpis"][name], p["targets"].get(name, {})
+            k, t = p.kpis[name], p.targets.get(name)
             kpis.append(
                 {
                     "scenario": r.label,
                     "kpi": name,
-                    "mean": k["mean"],
-                    "ci95_lo": k["ci95"][0],
-                    "ci95_hi": k["ci95"][1],
-                    "p10": k["p10"],
-                    "p90": k["p90"],
-                    "target": t.get("target"),
-                    "met": t.get("met"),
-                    "probability_met": t.get("probability"),
+                    "mean": k.mean,
+                    "ci95_lo": k.ci_low,
+                    "ci95_hi": k.ci_high,
+                    "p10": k.p10,
+                    "p90": k.p90,
+                    "target": t.target if t else None,
+                    "met": t.met if t else None,
+                    "probability_met": t.probability if t else None,
                 }
             )
-        frame = pd.DataFrame(p["stages"]).T.astype(float).rename_axis("stage").reset_index()
+        frame = pd.DataFrame(p.stages).T.astype(float).rename_axis("stage").reset_index()
         stages.append(frame.assign(scenario=r.label))
     diffs = [
         {
@@ -93,7 +93,7 @@ def comparison_json(res: Comparison) -> bytes:
         "base": res.base.label,
         "seed": res.seed,
         "replications": res.replications,
-        "scenarios": {r.label: r.payload for r in res.results},
+        "scenarios": {r.label: r.result.to_json() for r in res.results},
         "differences": res.differences,
     }
     return json_bytes(doc)
@@ -108,11 +108,11 @@ def committee_workbook(res: Comparison) -> bytes:
     about = {
         "base": res.base.label,
         "scenarios": ", ".join(r.label for r in res.results),
-        "run_ids": ", ".join(str(r.payload.get("run_id") or "(not stored)") for r in res.results),
+        "run_ids": ", ".join(str(r.result.run_id or "(not stored)") for r in res.results),
         "seed": str(res.seed),
         "replications": str(res.replications),
         "dataset_fingerprints": ", ".join(
-            str(r.payload["dataset_fingerprint"]) for r in res.results
+            str(r.result.dataset_fingerprint) for r in res.results
         ),
         "finished_at": res.finished_at.isoformat(timespec="seconds"),
     }

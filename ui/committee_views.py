@@ -10,6 +10,8 @@ import pandas as pd
 
 from data.kpis import KPI_NAMES
 from scenarios.compare import ScenarioResult
+from scenarios.result import RunResult
+from simulation.summary import Estimate
 from ui.common import (
     MEASURES,
     format_measure,
@@ -65,35 +67,32 @@ def _probability(value: float | None) -> str:
     return "—" if _missing(value) else f"{100 * value:.0f}%"
 
 
-def kpi_view(payload: Mapping) -> pd.DataFrame:
-    """A run summary's KPIs as shown: mean, 95% CI, P10–P90, target, met, P(meet target)."""
-    kpis, targets = payload.get("kpis") or {}, payload.get("targets") or {}
+def kpi_view(result: RunResult) -> pd.DataFrame:
+    """A run's KPIs as shown: mean, 95% CI, P10–P90, target, met, P(meet target)."""
     rows = []
     for name in KPI_NAMES:
-        k, t = kpis.get(name) or {}, targets.get(name) or {}
-        ci = k.get("ci95") or [None, None]
-        met = t.get("met")
+        k, t = result.kpis.get(name), result.targets.get(name)
         rows.append(
             {
                 "KPI": MEASURES[name].label,
-                "mean": format_measure(name, k.get("mean")),
-                "95% CI": format_range(name, *ci),
-                "P10 – P90": format_range(name, k.get("p10"), k.get("p90")),
-                "target": format_measure(name, t.get("target")),
-                "met": "—" if met is None else "met" if met else "not met",
-                "P(meet target)": _probability(t.get("probability")),
+                "mean": format_measure(name, k.mean if k else None),
+                "95% CI": format_range(name, *(k.ci95 if k else (None, None))),
+                "P10 – P90": format_range(name, k.p10 if k else None, k.p90 if k else None),
+                "target": format_measure(name, t.target if t else None),
+                "met": "—" if t is None else "met" if t.met else "not met",
+                "P(meet target)": _probability(t.probability if t else None),
             }
         )
     return pd.DataFrame(rows)
 
 
-def _share_range(summary: Mapping | None) -> tuple[str, str]:
+def _share_range(estimate: Estimate | None) -> tuple[str, str]:
     """Mean and 95% CI of a share, as percentages ("—" when absent)."""
-    if not summary or _missing(summary.get("mean")):
+    if estimate is None or _missing(estimate.mean):
         return "—", "—"
-    lo, hi = summary.get("ci95") or [None, None]
+    lo, hi = estimate.ci95
     ci = "—" if _missing(lo) or _missing(hi) else f"{100 * lo:.1f}% – {100 * hi:.1f}%"
-    return f"{100 * summary['mean']:.1f}%", ci
+    return f"{100 * estimate.mean:.1f}%", ci
 
 
 def forward_view(results: Sequence[ScenarioResult]) -> pd.DataFrame:
@@ -102,11 +101,11 @@ def forward_view(results: Sequence[ScenarioResult]) -> pd.DataFrame:
     from forward stock, split deliveries: mean and 95% CI over replications)."""
     rows = []
     for r in results:
-        wh, stock = r.payload.get("warehouses") or {}, r.payload.get("forward_stock")
+        wh, stock = r.result.warehouses, r.result.forward_stock
         sites = wh.get("forward_warehouses") or []
         if not sites and stock is None:
             continue
-        details = r.payload.get("details") or {}
+        details = r.result.details
         row = {"scenario": r.label, "forward warehouses": ", ".join(sites) or "none",
                "chosen by": "location model" if wh.get("mode") == "optimize" else "the scenario",
                "model status": wh.get("status", "—"),
@@ -116,7 +115,7 @@ def forward_view(results: Sequence[ScenarioResult]) -> pd.DataFrame:
                             ("split_delivery_rate", "split deliveries")):
             row[label], row[f"{label} 95% CI"] = _share_range(details.get(name))
         if stock is not None:
-            row["fill-rate target"] = f"{100 * stock['fill_rate_target']:.1f}% ({stock['policy']})"
+            row["fill-rate target"] = f"{100 * stock.fill_rate_target:.1f}% ({stock.policy})"
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -131,8 +130,8 @@ def difference_view(
         rows.append(
             {
                 "KPI": MEASURES[name].label,
-                base.label: format_measure(name, base.payload["kpis"][name]["mean"]),
-                other.label: format_measure(name, other.payload["kpis"][name]["mean"]),
+                base.label: format_measure(name, base.result.kpis[name].mean),
+                other.label: format_measure(name, other.result.kpis[name].mean),
                 "difference": format_difference(name, d["mean"]),
                 "95% CI": format_difference_range(name, *d["ci95"]),
                 "better?": "yes" if d["better"] else "no",
@@ -141,9 +140,9 @@ def difference_view(
     return pd.DataFrame(rows)
 
 
-def stage_frame(payload: Mapping) -> pd.DataFrame:
-    """The stage statistics of a payload, one row per stage in process order."""
-    stages = pd.DataFrame(payload["stages"]).T.astype(float)
+def stage_frame(result: RunResult) -> pd.DataFrame:
+    """The stage statistics of a run, one row per stage in process order."""
+    stages = pd.DataFrame(result.stages).T.astype(float)
     order = [s for s in STAGE_LABELS if s in stages.index]
     order += [s for s in stages.index if s not in STAGE_LABELS]
     stages = stages.loc[order]

@@ -8,6 +8,7 @@ from functools import partial
 import streamlit as st
 
 from data.problems import InputError
+from scenarios.result import RunResult
 from scenarios.store import RunStore, StoredRun
 from ui.committee_exports import json_bytes
 from ui.committee_views import kpi_view
@@ -59,7 +60,7 @@ def _stored_summary(run: StoredRun) -> None:
     if not isinstance(summary.get("kpis"), dict):
         st.warning("This run's summary holds no KPIs.")
         return
-    st.dataframe(kpi_view(summary), hide_index=True)
+    st.dataframe(kpi_view(RunResult.from_json(summary)), hide_index=True)
     st.download_button(
         "Stored run (JSON)",
         partial(lambda r: json_bytes(r.to_json_dict()), run),

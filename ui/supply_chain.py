@@ -353,18 +353,18 @@ def network_table(check) -> pd.DataFrame:
         scale, unit = (100.0, "%") if is_rate else (1.0, " d")
         today = float(check.today[name].mean())
         rows.append({
-            "kpi": label, "network_mean": s["mean"], "network_ci_low": s["ci95"][0],
-            "network_ci_high": s["ci95"][1], "today_mean": today,
+            "kpi": label, "network_mean": s.mean, "network_ci_low": s.ci_low,
+            "network_ci_high": s.ci_high, "today_mean": today,
             "difference": d["mean"], "difference_ci_low": d["ci95"][0],
             "difference_ci_high": d["ci95"][1], "better": d["better"],
-            "network_text": f"{s['mean'] * scale:.1f}{unit}",
+            "network_text": f"{s.mean * scale:.1f}{unit}",
             "difference_text": f"{d['mean'] * scale:+.1f}{unit} vs today",
             "delta_color": "normal" if name == "on_time_rate" else "inverse"})
     for name in ("forward_fill_rate", "split_delivery_rate"):
         if name in check.summary:
             s = check.summary[name]
-            rows.append({"kpi": name, "network_mean": s["mean"], "network_ci_low": s["ci95"][0],
-                         "network_ci_high": s["ci95"][1], "network_text": "",
+            rows.append({"kpi": name, "network_mean": s.mean, "network_ci_low": s.ci_low,
+                         "network_ci_high": s.ci_high, "network_text": "",
                          "difference_text": "", "delta_color": "off"})
     return pd.DataFrame(rows)
 
