@@ -10,7 +10,8 @@ from ui.common import PLANNED_PAGES, planned_page
 st.set_page_config(page_title="PharmaOps", layout="wide")
 
 today = st.Page(
-    overview.render, title="Today", icon=":material/monitoring:", url_path="today", default=True
+    # the default page is served at "/" (Streamlit ignores a url_path on it)
+    overview.render, title="Today", icon=":material/monitoring:", default=True
 )
 scenarios = st.Page(
     committee.render, title=committee.TITLE, icon=committee.ICON, url_path=committee.URL_PATH

@@ -49,8 +49,11 @@ _EXACT_FLOAT_INT = 2.0**53
 _TRUE, _FALSE = "true", "false"
 #: a UTC offset after a time of day ("T08:00:00+08:00", "T08:00Z"), not a date's "-05"
 _UTC_OFFSET = r"[T ]\d[\d:.]*\s*(?:[zZ]|[+-]\d\d(?::?\d\d)?)$"
-_TIME_EXPECTED = {"date": "a date YYYY-MM-DD",
-                  "datetime": "a time YYYY-MM-DDTHH:MM:SS (local time, no UTC offset)"}
+#: the years a recorded date may fall in; outside them a value was misread or mistyped
+_YEARS = (1900, 2199)
+_TIME_EXPECTED = {"date": "a date YYYY-MM-DD (years 1900-2199)",
+                  "datetime": "a time YYYY-MM-DDTHH:MM:SS (local time, no UTC offset, "
+                              "years 1900-2199)"}
 
 
 @dataclass(frozen=True)
@@ -231,6 +234,9 @@ def _parse_times(text: pd.Series, empty: np.ndarray) -> tuple[pd.Series, np.ndar
     if not zoneless:
         zoned = text.str.contains(_UTC_OFFSET, regex=True).to_numpy(dtype=bool)
         values = pd.to_datetime(text.where(~empty & ~zoned), format="ISO8601", errors="coerce")
+    # a number misread as a date ("-0" → year 0) lies outside any plausible history
+    implausible = (values.notna() & ~values.dt.year.between(*_YEARS)).to_numpy()
+    values = values.where(~implausible)
     return values, (~empty) & values.isna().to_numpy()
 
 

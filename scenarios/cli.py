@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import re
 import signal
 import sys
@@ -558,6 +559,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; nothing of the unfinished work was stored", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `pharmaops … | head`: the reader left; say nothing more
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - replaces the closed pipe to exit
+        return 0
     finally:
         signal.signal(signal.SIGTERM, previous)
 
