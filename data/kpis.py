@@ -9,7 +9,7 @@ in CNY; rates are shares in 0..1.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,12 @@ import pandas as pd
 #: the overall KPI names shared by history analytics, the simulation and the JSON contracts
 KPI_NAMES = ("order_processing_days", "on_time_rate", "dso_days", "bad_debt_rate",
              "remote_delivery_days", "complaint_rate")
+#: companions of the KPIs, as the contracts read them (docs/kpis.md): the carrier's transit to
+#: remote areas beside order-to-delivery, the customer's prepayment wait shown on its own (it is
+#: not in order processing), DSO on total sales beside DSO on credit sales
+COMPANION_NAMES = ("remote_transit_days", "prepayment_wait_days", "dso_total_days")
+#: everything the KPI tables report under a KPI heading
+REPORTED_NAMES = KPI_NAMES + COMPANION_NAMES
 AGING_BUCKETS = (("0-30", 0, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("91-180", 91, 180),
                  (">180", 181, None))
 _DAY = pd.Timedelta(days=1)
@@ -49,10 +55,27 @@ def _days(later: pd.Series, earlier: pd.Series) -> pd.Series:
 
 
 # --------------------------------------------------------------------------- orders
-def order_processing_days(orders: pd.DataFrame) -> pd.Series:
-    """Days from placed to shipped, for orders that have shipped."""
+def prepayment_wait_days(orders: pd.DataFrame) -> pd.Series:
+    """Days each shipped order waited for the customer's payment before picking (0 when it
+    did not; a history without the column had none)."""
     shipped = orders["shipped_at"].notna()
-    return _days(orders.loc[shipped, "shipped_at"], orders.loc[shipped, "placed_at"])
+    if "prepayment_wait_days" not in orders:
+        return pd.Series(0.0, index=orders.index[shipped])
+    return orders.loc[shipped, "prepayment_wait_days"].fillna(0.0).astype(float)
+
+
+def order_processing_days(orders: pd.DataFrame) -> pd.Series:
+    """Days from placed to shipped, without the customer's prepayment wait (the company's
+    processing; the wait is :func:`prepayment_wait_days`), for orders that have shipped."""
+    shipped = orders["shipped_at"].notna()
+    days = _days(orders.loc[shipped, "shipped_at"], orders.loc[shipped, "placed_at"])
+    return days - prepayment_wait_days(orders)
+
+
+def transit_days(orders: pd.DataFrame) -> pd.Series:
+    """Days from shipped to delivered (the carrier's part), for delivered orders."""
+    done = orders["delivered_at"].notna() & orders["shipped_at"].notna()
+    return _days(orders.loc[done, "delivered_at"], orders.loc[done, "shipped_at"])
 
 
 def on_time_flags(orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
@@ -76,6 +99,8 @@ def order_kpis(orders: pd.DataFrame, remote: pd.Series, as_of: pd.Timestamp) -> 
     delivered = orders["delivered_at"].notna()
     lead = delivery_days(orders)
     remote_lead = lead[remote.loc[lead.index].to_numpy(dtype=bool)]
+    transit = transit_days(orders)
+    remote_transit = transit[remote.loc[transit.index].to_numpy(dtype=bool)]
     on_time = on_time_flags(orders, as_of)
     return {
         "orders": float(len(orders)),
@@ -84,6 +109,8 @@ def order_kpis(orders: pd.DataFrame, remote: pd.Series, as_of: pd.Timestamp) -> 
         float("nan"),
         "on_time_rate": _mean(on_time),
         "remote_delivery_days": _mean(remote_lead),
+        "remote_transit_days": _mean(remote_transit),
+        "prepayment_wait_days": _mean(prepayment_wait_days(orders)),
         "complaint_rate": _mean(orders.loc[delivered, "complaint"].astype(float)),
     }
 
@@ -107,6 +134,9 @@ class Ledger:
     pay_invoice: np.ndarray
     pay_day: np.ndarray
     pay_amount: np.ndarray
+    #: sales paid before delivery (no invoice receivable): day and amount, CNY
+    cash_day: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="datetime64[D]"))
+    cash_amount: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @classmethod
     def from_tables(cls, invoices: pd.DataFrame, payments: pd.DataFrame) -> Ledger:
@@ -123,13 +153,16 @@ class Ledger:
             pay_amount=payments["amount_cny"].to_numpy(dtype=float)[known],
         )
 
-    def subset(self, mask: np.ndarray) -> Ledger:
-        """The invoices where ``mask`` is true, with their payments."""
+    def subset(self, mask: np.ndarray, cash_mask: np.ndarray | None = None) -> Ledger:
+        """The invoices where ``mask`` is true, with their payments, and the cash sales where
+        ``cash_mask`` is (none without it)."""
         new_pos = np.cumsum(mask) - 1
         keep = mask[self.pay_invoice]
+        cash = np.zeros(len(self.cash_amount), dtype=bool) if cash_mask is None else cash_mask
         return Ledger(self.invoice_day[mask], self.amount[mask], self.write_off_day[mask],
                       self.write_off[mask], new_pos[self.pay_invoice[keep]],
-                      self.pay_day[keep], self.pay_amount[keep])
+                      self.pay_day[keep], self.pay_amount[keep], self.cash_day[cash],
+                      self.cash_amount[cash])
 
 
 def _day(t: pd.Timestamp) -> np.datetime64:
@@ -161,6 +194,16 @@ def dso_days(ledger: Ledger, as_of: pd.Timestamp, period_days: int = 90) -> floa
     """Standard DSO: receivables at ``as_of`` / credit sales of the last ``period_days`` days ×
     ``period_days``."""
     sales = credit_sales(ledger, Window.ending(as_of, period_days))
+    receivable = float(outstanding(ledger, as_of).sum())
+    return receivable / sales * period_days if sales > 0 else float("nan")
+
+
+def dso_total_days(ledger: Ledger, as_of: pd.Timestamp, period_days: int = 90) -> float:
+    """DSO on total sales: receivables at ``as_of`` / (credit + cash sales of the last
+    ``period_days`` days) × ``period_days``; equals :func:`dso_days` without cash sales."""
+    window = Window.ending(as_of, period_days)
+    sales = credit_sales(ledger, window) + float(
+        ledger.cash_amount[_in(ledger.cash_day, window)].sum())
     receivable = float(outstanding(ledger, as_of).sum())
     return receivable / sales * period_days if sales > 0 else float("nan")
 
@@ -221,6 +264,7 @@ def ledger_kpis(ledger: Ledger, window: Window, dso_period_days: int = 90) -> di
         "credit_sales_cny": credit_sales(ledger, window),
         "receivables_cny": float(outstanding(ledger, window.end).sum()),
         "dso_days": dso_days(ledger, window.end, dso_period_days),
+        "dso_total_days": dso_total_days(ledger, window.end, dso_period_days),
         "dso_countback_days": dso_countback_days(ledger, window.end),
         "average_collection_days": average_collection_days(ledger, window),
         "bad_debt_rate": bad_debt_rate(ledger, window),

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from data.dataset import Dataset, load_dataset
-from data.kpis import KPI_NAMES
+from data.kpis import REPORTED_NAMES
 from data.problems import Problem, ScenarioError
 from scenarios.jsonio import json_ready
 from scenarios.loading import LoadedScenario
@@ -253,10 +253,10 @@ def simulate(loaded: LoadedScenario, prepared: Prepared, *, replications: int | 
                                replications=replications, seed=seed, workers=workers,
                                scheduler=scheduler, progress=progress)
     per_rep = per_replication_frame(results)
-    details = [c for c in per_rep.columns if c not in ("replication", *KPI_NAMES)]
+    details = [c for c in per_rep.columns if c not in ("replication", *REPORTED_NAMES)]
     result = RunResult(
         scenario=scenario.name, seed=seed, replications=replications,
-        kpis=summarize(per_rep),
+        kpis=summarize(per_rep, REPORTED_NAMES),
         targets=target_verdicts(per_rep, scenario.targets.model_dump()),
         stages=stage_summary([r.stages for r in results]),
         details=summarize(per_rep, tuple(details)),

@@ -151,6 +151,7 @@ class FlowResult:
     prepaid: np.ndarray
     complaint_reason: np.ndarray
     split: np.ndarray                 # delivered in two shipments (forward + central DC)
+    prepayment_wait: np.ndarray       # days waited for the customer's prepayment (0: none)
     forward_asked_units: np.ndarray   # units of stocked products asked of a forward warehouse
     forward_filled_units: np.ndarray  # of which shipped from its stock
     log: StageLog
@@ -316,9 +317,10 @@ def run_order_flow(inputs: SimulationInputs, params: ProcessParams, config: Simu
                                       "pick": int(np.sum(np.array(pick_servers)[open_mask])),
                                       "cutoff": None,
                                       "transit": None}
+    wait = np.nan_to_num(np.array(prepay_out) - np.array(prepay_in), nan=0.0)
     return FlowResult(draws.placed, cust, draws.amount, channel, entered, approved, shipped,
                       delivered, promised, inputs.site_id[site], backordered, prepaid, reason,
-                      split, np.array(stock.asked), np.array(stock.filled), log, servers,
+                      split, wait, np.array(stock.asked), np.array(stock.filled), log, servers,
                       event_loop_s)
 
 

@@ -50,7 +50,8 @@ class ReplicationResult:
     by_site: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-def _ledger(invoices: list[Invoices], epoch: np.datetime64) -> Ledger:
+def _ledger(invoices: list[Invoices], epoch: np.datetime64, cash_day: np.ndarray | None = None,
+            cash_amount: np.ndarray | None = None) -> Ledger:
     def day(values: np.ndarray) -> np.ndarray:
         out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[D]")
         ok = np.isfinite(values)
@@ -66,10 +67,12 @@ def _ledger(invoices: list[Invoices], epoch: np.datetime64) -> Ledger:
     pay_day = np.concatenate([p[0] for p in pays])
     pay_amount = np.concatenate([p[1] for p in pays])
     real = np.isfinite(pay_day) & (pay_amount > 0)
+    cash_day = np.zeros(0) if cash_day is None else cash_day
     return Ledger(invoice_day=day(np.floor(cat["invoice_day"])), amount=cat["amount"],
                   write_off_day=day(cat["write_off_day"]), write_off=cat["write_off_amount"],
                   pay_invoice=pos[real], pay_day=day(pay_day[real]),
-                  pay_amount=pay_amount[real])
+                  pay_amount=pay_amount[real], cash_day=day(np.floor(cash_day)),
+                  cash_amount=np.zeros(0) if cash_amount is None else cash_amount)
 
 
 def _orders_frame(flow: FlowResult, inputs: SimulationInputs, horizon: float) -> pd.DataFrame:
@@ -83,6 +86,7 @@ def _orders_frame(flow: FlowResult, inputs: SimulationInputs, horizon: float) ->
         "placed_at": ts(flow.placed), "shipped_at": ts(flow.shipped),
         "delivered_at": ts(flow.delivered),
         "promised_date": pd.Series(inputs.epoch + pd.to_timedelta(flow.promised_day, unit="D")),
+        "prepayment_wait_days": flow.prepayment_wait,
         "complaint": (flow.complaint_reason != "") & delivered_known,
         "remote": inputs.remote[flow.customer], "region": inputs.region[flow.customer],
         "tier": inputs.tier[flow.customer],
@@ -114,7 +118,10 @@ def run_replication(inputs: SimulationInputs, params: ProcessParams, config: Sim
     opening = collect(inputs.opening_customer[open_billed], inputs.opening_amount[open_billed],
                       inputs.opening_invoice_day[open_billed], u=u_open[:, open_billed], **common)
     epoch_day = np.datetime64(inputs.epoch.date(), "D")
-    ledger = _ledger([opening, simulated], epoch_day)
+    # prepaid orders are cash sales on their shipping day: in total sales, never receivable
+    ledger = _ledger([opening, simulated], epoch_day, flow.shipped[flow.prepaid],
+                     flow.amount[flow.prepaid])
+    cash_customer = flow.customer[flow.prepaid]
     window = Window(inputs.epoch + pd.Timedelta(days=config.warmup_days),
                     inputs.epoch + pd.Timedelta(days=config.horizon_days - 1))
     orders = _orders_frame(flow, inputs, horizon)
@@ -129,7 +136,8 @@ def run_replication(inputs: SimulationInputs, params: ProcessParams, config: Sim
     def grouped(values: np.ndarray, order_col: str, name: str) -> pd.DataFrame:
         rows = []
         for value in sorted(set(values)):
-            part = ledger.subset(values[invoice_customer] == value)
+            part = ledger.subset(values[invoice_customer] == value,
+                                 values[cash_customer] == value)
             rows.append({name: value, **kpis(measured[measured[order_col] == value], part)})
         return pd.DataFrame(rows)
 

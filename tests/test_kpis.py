@@ -102,3 +102,42 @@ def test_order_kpis_by_hand() -> None:
     assert k["on_time_rate"] == pytest.approx(1 / 3)
     assert k["remote_delivery_days"] == pytest.approx(7.0)
     assert k["complaint_rate"] == pytest.approx(0.5)
+
+
+def test_contract_definitions_on_hand_made_orders() -> None:
+    """Processing excludes the prepayment wait (shown on its own); remote transit runs from
+    ship to delivery, remote delivery from order to delivery."""
+    orders = pd.DataFrame({
+        "placed_at": [T("2026-03-02 10:00"), T("2026-03-02 10:00"), T("2026-03-03 09:00")],
+        "shipped_at": [T("2026-03-04 10:00"), T("2026-03-07 10:00"), T("2026-03-04 09:00")],
+        "delivered_at": [T("2026-03-06 10:00"), T("2026-03-12 22:00"), NaT],
+        "promised_date": [T("2026-03-09"), T("2026-03-12"), T("2026-03-10")],
+        "prepayment_wait_days": [0.0, 2.0, 0.0],
+        "complaint": [False, False, False],
+    })
+    remote = pd.Series([False, True, True])
+    k = order_kpis(orders, remote, AS_OF)
+    # shipped − placed: 2, 5, 1 days; less the waits 0, 2, 0 → 2, 3, 1
+    assert k["order_processing_days"] == pytest.approx(2.0)
+    assert k["prepayment_wait_days"] == pytest.approx(2.0 / 3)
+    # the one delivered remote order: placed → delivered 10.5 days, shipped → delivered 5.5
+    assert k["remote_delivery_days"] == pytest.approx(10.5)
+    assert k["remote_transit_days"] == pytest.approx(5.5)
+    # a history without the column had no prepayment
+    plain = order_kpis(orders.drop(columns="prepayment_wait_days"), remote, AS_OF)
+    assert plain["prepayment_wait_days"] == 0.0
+    assert plain["order_processing_days"] == pytest.approx(8.0 / 3)
+
+
+def test_dso_on_total_sales_counts_cash_sales_in_the_denominator(ledger: Ledger) -> None:
+    from dataclasses import replace
+
+    from data.kpis import dso_total_days
+
+    assert dso_total_days(ledger, AS_OF) == pytest.approx(dso_days(ledger, AS_OF))
+    credit = 1000.0 + 2000.0 + 3000.0  # invoiced in the 90 days to 2026-03-31
+    receivable = float(outstanding(ledger, AS_OF).sum())
+    cash = replace(ledger, cash_day=np.array(["2026-03-20", "2025-11-01"], dtype="datetime64[D]"),
+                   cash_amount=np.array([4000.0, 9000.0]))  # the second is outside the 90 days
+    assert dso_total_days(cash, AS_OF) == pytest.approx(receivable / (credit + 4000.0) * 90)
+    assert dso_days(cash, AS_OF) == pytest.approx(receivable / credit * 90)

@@ -7,7 +7,6 @@ import json
 
 import pandas as pd
 
-from data.kpis import KPI_NAMES
 from scenarios.compare import Comparison
 from scenarios.jsonio import json_ready
 from ui.overview import kpi_workbook
@@ -19,7 +18,7 @@ def _long_tables(res: Comparison) -> dict[str, pd.DataFrame]:
     kpis, stages = [], []
     for r in res.results:
         p = r.result
-        for name in KPI_NAMES:
+        for name in p.kpis:  # the KPIs and their companions (docs/kpis.md)
             k, t = p.kpis[name], p.targets.get(name)
             kpis.append(
                 {

@@ -111,7 +111,13 @@ class Measure:
 MEASURES: dict[str, Measure] = {
     "orders": Measure("Orders", "count", 0, help="Orders placed in the period."),
     "order_processing_days": Measure(
-        "Order processing", "days", 1, False, "Mean days from order placed to shipped."
+        "Order processing", "days", 1, False,
+        "Mean days from order placed to shipped, without the customer's prepayment wait.",
+    ),
+    "prepayment_wait_days": Measure(
+        "Prepayment wait", "days", 1,
+        help="Mean days an order waits for the customer's payment before picking (cash "
+        "before delivery); not part of order processing.",
     ),
     "order_processing_p90_days": Measure("Order processing p90", "days", 1),
     "on_time_rate": Measure(
@@ -128,6 +134,11 @@ MEASURES: dict[str, Measure] = {
         False,
         "Mean days from order placed to delivered, remote-area customers.",
     ),
+    "remote_transit_days": Measure(
+        "Remote-area transit", "days", 1,
+        help="Mean days from shipped to delivered, remote-area customers: what the carrier's "
+        "contractual limit covers.",
+    ),
     "complaint_rate": Measure(
         "Complaint rate", "rate", 1, False, "Complaints per delivered order."
     ),
@@ -140,6 +151,11 @@ MEASURES: dict[str, Measure] = {
         False,
         "Days sales outstanding: receivables at the end of the period / credit sales of the "
         "last 90 days × 90.",
+    ),
+    "dso_total_days": Measure(
+        "DSO on total sales", "days", 1,
+        help="Receivables / (credit + cash sales of the last 90 days) × 90; equals DSO when "
+        "no sale is paid before delivery.",
     ),
     "dso_countback_days": Measure("DSO countback", "days", 1),
     "average_collection_days": Measure("Average collection", "days", 1),
