@@ -127,6 +127,12 @@ class OrderLevers(_Section):
         default="daily_batch",
         description="How often order entry sees warehouse stock; daily_batch = today.",
     )
+    app_orders_skip_review: bool = Field(
+        default=False,
+        description="App orders that the app found in stock and on credit terms (not cash "
+        "before delivery), and that are not abnormal, go to picking without clerk review; "
+        "false = every such order is reviewed (today).",
+    )
 
 
 class LogisticsLevers(_Section):

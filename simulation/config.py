@@ -50,6 +50,9 @@ class OrderPolicy:
     esign_approval_hours: float | None = None
     #: real-time stock sync (True) or today's daily batch (False)
     real_time_stock: bool = False
+    #: app orders in stock and on credit terms, not abnormal, skip clerk review (the plan: "if
+    #: stock suffices it triggers shipping at once")
+    app_release: bool = False
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,10 @@ Mon-Fri 09:00-18:00 calendar):
 
 1. **entry** — app orders enter at once; phone/WeChat orders wait for the rep to key them in.
 2. **office** — clerk review + manual approval (a resource: the office staff). Routine orders
-   (≤ the abnormal threshold) of accounts in ``auto_approval_tiers`` skip it; abnormal orders
-   go to **esign** (within ``esign_approval_hours``) when e-signature is on.
+   (≤ the abnormal threshold) of accounts in ``auto_approval_tiers`` skip it, and so do app
+   orders whose stock and credit the app cleared (in stock, not cash before delivery) when
+   ``app_release`` is on; abnormal orders go to **esign** (within ``esign_approval_hours``)
+   when e-signature is on.
 3. **prepayment** — cash-before-delivery accounts pay before picking.
 4. **backorder** — the daily batch stock sync accepts orders against stock that is gone
    (overselling); they wait for replenishment. Real-time sync prevents part of these and
@@ -183,18 +185,22 @@ def run_order_flow(inputs: SimulationInputs, params: ProcessParams, config: Simu
     app_h = draws.app_entry_hours.tolist()
     entered = np.array([placed_l[i] + app_h[i] / 24.0 if app_l[i]
                         else work(placed_l[i], entry_h[i], wd0) for i in range(n)])
-    # ---- routing
-    tier = inputs.tier[cust]
-    abnormal = draws.amount > lev_o.abnormal_order_threshold_cny
-    auto = np.isin(tier, list(lev_o.auto_approval_tiers)) & ~abnormal
-    esign = abnormal & (lev_o.esign_approval_hours is not None)
-    route = np.where(auto, Route.AUTO, np.where(esign, Route.ESIGN, Route.OFFICE))
-    prepaid = config.credit.prepaid(cust)
     # ---- stock
     p_back = params.oversell_probability
     if lev_o.real_time_stock:
         p_back *= 1.0 - effects.real_time_backorder_reduction
     backordered = draws.u_backorder < p_back
+    # ---- routing
+    tier = inputs.tier[cust]
+    abnormal = draws.amount > lev_o.abnormal_order_threshold_cny
+    prepaid = config.credit.prepaid(cust)
+    auto = np.isin(tier, list(lev_o.auto_approval_tiers)) & ~abnormal
+    if lev_o.app_release:  # the app checked stock and credit: shipping is triggered at once
+        # with the daily batch sync the app's stock figure is stale: oversold orders pass too
+        in_stock = ~backordered if lev_o.real_time_stock else np.ones(n, dtype=bool)
+        auto |= app & ~abnormal & in_stock & ~prepaid
+    esign = abnormal & (lev_o.esign_approval_hours is not None)
+    route = np.where(auto, Route.AUTO, np.where(esign, Route.ESIGN, Route.OFFICE))
     # ---- sites and staffing (sized for today's load, see docs/simulation.md)
     open_mask = network.open_sites
     serving = network.serving_site
