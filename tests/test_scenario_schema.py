@@ -349,9 +349,10 @@ SECTIONS: dict[str, dict[str, Callable[[Any], bool]]] = {
     "orders": {
         "app_channel_share": _num(0, 1),
         "auto_approval_tiers": _tiers,
-        "abnormal_order_threshold_cny": _num(0, open_low=True),
+        "abnormal_order_threshold_cny": _num(0, 1e10, open_low=True),
         "esign_approval_hours": _num(0, 72, open_low=True),
         "stock_sync": _one_of("daily_batch", "real_time"),
+        "app_orders_skip_review": _is_bool,
     },
     "logistics": {
         "carrier": _one_of("current_3pl", "strategic_partner"),
@@ -386,10 +387,10 @@ SECTIONS: dict[str, dict[str, Callable[[Any], bool]]] = {
         "reminders": _one_of("manual", "automated"),
     },
     "assumptions": {
-        "staffing_utilization": lambda v: _num(0, 1, open_low=True)(v) and v < 1,
+        "staffing_utilization": lambda v: _num(0.05, 1)(v) and v < 1,
         "real_time_backorder_reduction": _num(0, 1),
         "cash_before_delivery_wait_days": _num(0, 30),
-        "partner_speed_factor": _num(0, 5, open_low=True),
+        "partner_speed_factor": _num(0.2, 5),
         "partner_incident_factor": _num(0, 1),
         "remote_limit_compliance": _num(0, 1),
         "tracking_late_complaint_factor": _num(0, 1),
