@@ -10,8 +10,11 @@ more missed carrier cut-offs as a result).
 :func:`net_of_modelled_wait` removes that double count: it runs today's process through the
 order flow with the scenario's staffing, measures the mean wait in working hours at each staffed
 stage, and lowers the stage's mean work by it (shape kept), repeating until the work plus the
-modelled wait equals the measured stage time (a fixed point; two or three rounds). The same
-orders, streams and staff are used in every round, so the answer is deterministic.
+modelled wait equals the measured stage time (a fixed point, found by damped iteration in a
+few rounds). The same
+orders and streams are used in every round, so the answer is deterministic; staff that
+cannot reach it (a utilisation at which the queue alone outlasts the measured time) are refused
+with a clear problem.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from dataclasses import replace
 import numpy as np
 
 from data.calendar import working_hours_between
+from data.problems import InputError, Problem
 from simulation.config import SimulationConfig
 from simulation.inputs import SimulationInputs
 from simulation.order_flow import draw_orders, run_order_flow
@@ -31,7 +35,7 @@ from simulation.replication import replication_streams
 STAFFED = {"office": "office_hours", "pick": "pick_hours"}
 #: stop when every stage's work changed by less than this, working hours
 TOLERANCE_HOURS = 0.005
-MAX_ROUNDS = 6
+MAX_ROUNDS = 12
 
 
 def modelled_wait_hours(inputs: SimulationInputs, params: ProcessParams,
@@ -72,12 +76,20 @@ def net_of_modelled_wait(inputs: SimulationInputs, params: ProcessParams,
     current = params
     for _ in range(MAX_ROUNDS):
         wait = modelled_wait_hours(inputs, current, config, seed)
-        update = {field: _with_mean(getattr(params, field),
-                                    max(measured[stage] - wait[stage], 0.05 * measured[stage]))
+        gap = {stage: getattr(current, field).expected + wait[stage] - measured[stage]
+               for stage, field in STAFFED.items()}
+        if max(abs(g) for g in gap.values()) < TOLERANCE_HOURS:
+            return current
+        # half steps: staff are resized with the work, and a full step can overshoot a
+        # staff-count boundary and oscillate
+        update = {field: _with_mean(getattr(params, field), max(
+            getattr(current, field).expected - gap[stage] / 2, 0.05 * measured[stage]))
                   for stage, field in STAFFED.items()}
-        change = max(abs(update[f].expected - getattr(current, f).expected)
-                     for f in STAFFED.values())
         current = params.model_copy(update=update)
-        if change < TOLERANCE_HOURS:
-            break
-    return current
+    raise InputError(Problem(
+        "assumptions", "staffing_utilization",
+        "staff that do today's work in the stage times history shows",
+        f"utilisation {config.effects.staffing_utilization:g}: after {MAX_ROUNDS} rounds work + "
+        f"modelled wait still differs from the measured time by "
+        f"{max(abs(g) for g in gap.values()):.2f} h (office wait {wait['office']:.1f} h, "
+        f"measured {measured['office']:.1f} h); a lower staffing_utilization queues less"))

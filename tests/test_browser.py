@@ -184,7 +184,8 @@ def wait_idle(page: Page, timeout_ms: int = ACTION_MS) -> None:
             const a = document.querySelector('[data-testid="stApp"]');
             return a && a.dataset.testConnectionState === 'CONNECTED'
                 && a.dataset.testScriptState === 'notRunning'
-                && !document.querySelector('[data-testid="stSpinner"]');
+                && !document.querySelector('[data-testid="stSpinner"]')
+                && !document.querySelector('[data-testid="stSkeleton"]');
         }""",
         timeout=timeout_ms,
     )
@@ -283,6 +284,11 @@ def check_committee(page: Page, app: App) -> None:
         heading(page, name)
     heading(page, "KPIs side by side")
     heading(page, "Differences from the base (baseline)")
+    # a loaded machine may still be drawing the cards (grey placeholders): wait for values
+    page.wait_for_function(
+        """n => [...document.querySelectorAll('[data-testid="stMetricValue"]')]
+                 .filter(e => e.innerText.trim()).length >= n""",
+        arg=6 * len(SCENARIOS), timeout=ACTION_MS)
     cards = metrics(page)
     for label, *_ in EXPECTED_CARDS.values():
         values = cards.get(label, [])
