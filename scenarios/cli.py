@@ -217,11 +217,11 @@ def _print_run(run) -> None:
     print(stages.to_string(float_format=lambda v: f"{v:,.3f}"))
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    from scenarios.compare import load_scenarios
+def _simulate_one(args: argparse.Namespace, loaded):
+    """Open the store, prepare, simulate and store one validated scenario (the store and the
+    preparation are checked before any replication runs); returns (prepared, run)."""
     from scenarios.run import simulate, store_run
 
-    loaded = load_scenarios([args.scenario], allow_outside_data=args.allow_outside_data)[0]
     store = _open_store(args)
     prepared = _prepare_all([loaded])[0]
     started = datetime.now(UTC)
@@ -230,6 +230,14 @@ def cmd_run(args: argparse.Namespace) -> int:
                    progress=_progress_bar(loaded.scenario.name))
     if store is not None:
         store_run(run, loaded, store, started)
+    return prepared, run
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from scenarios.compare import load_scenarios
+
+    loaded = load_scenarios([args.scenario], allow_outside_data=args.allow_outside_data)[0]
+    _, run = _simulate_one(args, loaded)
     _print_run(run)
     if args.json:
         _emit(run.payload, args)
@@ -269,7 +277,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_validation(args: argparse.Namespace) -> int:
     from scenarios.compare import load_scenarios
-    from scenarios.run import simulate, store_run
     from scenarios.validation import history_window_days, is_todays_process, validate_baseline
 
     loaded = load_scenarios([args.scenario], allow_outside_data=args.allow_outside_data)[0]
@@ -278,14 +285,7 @@ def cmd_validation(args: argparse.Namespace) -> int:
         raise CliError(Problem(str(loaded.path), "orders, logistics, territory, credit",
                                "a scenario of today's process (no lever pulled), such as "
                                "scenarios/baseline.toml", "levers set away from today's"))
-    store = _open_store(args)
-    prepared = _prepare_all([loaded])[0]
-    started = datetime.now(UTC)
-    run = simulate(loaded, prepared, replications=args.replications, seed=args.seed,
-                   workers=args.workers, scheduler=args.scheduler,
-                   progress=_progress_bar(scenario.name))
-    if store is not None:
-        store_run(run, loaded, store, started)
+    prepared, run = _simulate_one(args, loaded)
     table = validate_baseline(prepared.dataset, run.per_replication, scenario.horizon_days,
                               scenario.warmup_days)
     days = history_window_days(prepared.dataset, scenario.horizon_days, scenario.warmup_days)

@@ -101,8 +101,9 @@ def run_comparison(loaded: Sequence[LoadedScenario], prepared: Sequence[Prepared
     """Simulate every prepared scenario with the same seed and replications, store the runs
     together (when ``store`` is given) and compare them with the first. ``progress(label)``
     gives each scenario's progress callback."""
+    labels = unique_labels(loaded)
     runs: list[tuple[SimulationRun, LoadedScenario, datetime]] = []
-    for item, prep, label in zip(loaded, prepared, unique_labels(loaded), strict=True):
+    for item, prep, label in zip(loaded, prepared, labels, strict=True):
         started = datetime.now(UTC)
         run = simulate(item, prep, replications=replications, seed=seed, workers=workers,
                        scheduler=scheduler, progress=progress(label) if progress else None)
@@ -110,7 +111,7 @@ def run_comparison(loaded: Sequence[LoadedScenario], prepared: Sequence[Prepared
     if store is not None:
         store_runs(runs, store)
     results = []
-    for (run, item, _), prep, label in zip(runs, prepared, unique_labels(loaded), strict=True):
+    for (run, item, _), prep, label in zip(runs, prepared, labels, strict=True):
         check = None
         if is_todays_process(item.scenario):
             check = validate_baseline(prep.dataset, run.per_replication,

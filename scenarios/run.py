@@ -34,7 +34,6 @@ from simulation.config import (
     NetworkPlan,
     OrderPolicy,
     SimulationConfig,
-    Terms,
 )
 from simulation.inputs import SimulationInputs, build_inputs
 from simulation.params import ProcessParams
@@ -122,9 +121,9 @@ def account_terms(inputs: SimulationInputs, scenario: Scenario,
     tier = (np.full(inputs.customers, "ordinary", dtype=object) if credit_tier is None else
             pd.Series(inputs.customer_id).map(credit_tier).fillna("ordinary")
             .to_numpy(dtype=object))
-    terms = np.select([tier == "premium", tier == "risk"],
-                      [lev.premium_terms, lev.risk_terms], lev.ordinary_terms)
-    return np.array([Terms(t).value for t in terms], dtype=object)
+    # the schema's literals are Terms values already
+    return np.select([tier == "premium", tier == "risk"],
+                     [lev.premium_terms, lev.risk_terms], lev.ordinary_terms).astype(object)
 
 
 def simulation_config(scenario: Scenario, network: NetworkPlan,
@@ -166,6 +165,8 @@ def configure(dataset: Dataset, params: ProcessParams, scenario: Scenario, *,
 #: the pilot year that measures the wait today's staff add (fixed, so the work content does not
 #: depend on a run's seed)
 PILOT_SEED = 0
+#: the last work content computed (the pilot takes seconds; a comparison's scenarios share it)
+_WORK: dict[tuple, ProcessParams] = {}
 
 
 def todays_work(dataset: Dataset, params: ProcessParams, scenario: Scenario,
@@ -183,9 +184,6 @@ def todays_work(dataset: Dataset, params: ProcessParams, scenario: Scenario,
         _WORK.clear()  # one data set and process at a time is enough
         _WORK[key] = net_of_modelled_wait(inputs, params, config, PILOT_SEED)
     return _WORK[key]
-
-
-_WORK: dict[tuple, ProcessParams] = {}
 
 
 def prepare(loaded: LoadedScenario, dataset: Dataset | None = None, *,

@@ -24,7 +24,7 @@ from pandas.io.formats.style import Styler
 from data.dataset import Dataset
 from data.kpis import KPI_NAMES
 from data.problems import DatasetError, InputError, ScenarioError
-from scenarios.compare import Comparison, ScenarioResult, run_comparison
+from scenarios.compare import Comparison, ScenarioResult, load_scenarios, run_comparison
 from scenarios.loading import LoadedScenario, load_scenario
 from scenarios.paths import SCENARIOS_ENV_VAR, default_scenarios_dir
 from scenarios.run import Prepared, prepare
@@ -237,13 +237,11 @@ def run_scenarios(
 ) -> Comparison | None:
     """Validate, prepare, simulate and store every scenario; None (after showing why) if any
     scenario or data set is refused."""
-    loaded: list[LoadedScenario] = []
-    for path in paths:
-        try:
-            loaded.append(load_scenario(path, allow_outside_data=allow_outside_data))
-        except ScenarioError as exc:
-            show_problems(f"Scenario `{path.name}` refused", exc)
-    if len(loaded) < len(paths):
+    try:
+        loaded = load_scenarios(paths, allow_outside_data=allow_outside_data)
+    except ScenarioError as exc:
+        refused = sorted({Path(p.source).name for p in exc.problems})
+        show_problems("Scenario " + ", ".join(f"`{name}`" for name in refused) + " refused", exc)
         return None
 
     prepared: list[Prepared] = []

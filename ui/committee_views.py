@@ -35,31 +35,36 @@ def _missing(value: float | None) -> bool:
     return value is None or (isinstance(value, float) and np.isnan(value))
 
 
-def format_range(name: str, lo: float | None, hi: float | None) -> str:
-    """``0.8 – 1.2 days``, ``84.1 – 86.3%`` in the measure's unit; ``—`` if not known."""
+def format_range(name: str, lo: float | None, hi: float | None,
+                 decimals: int | None = None) -> str:
+    """``0.8 – 1.2 days``, ``84.1 – 86.3%`` in the measure's unit; ``—`` if not known
+    (``decimals`` overrides the measure's own, as in the functions below)."""
     if _missing(lo) or _missing(hi):
         return "—"
     m = MEASURES[name]
+    d = m.decimals if decimals is None else decimals
     if m.unit == "rate":
-        return f"{100 * lo:.{m.decimals}f} – {100 * hi:.{m.decimals}f}%"
-    return f"{lo:.{m.decimals}f} – {hi:.{m.decimals}f} days"
+        return f"{100 * lo:.{d}f} – {100 * hi:.{d}f}%"
+    return f"{lo:.{d}f} – {hi:.{d}f} days"
 
 
-def format_difference(name: str, value: float | None) -> str:
+def format_difference(name: str, value: float | None, decimals: int | None = None) -> str:
     """Signed difference in the measure's unit: ``-0.4 days``, ``+3.2 pts`` (rates)."""
     if _missing(value):
         return "—"
     m = MEASURES[name]
+    d = m.decimals if decimals is None else decimals
     if m.unit == "rate":
-        return f"{100 * value:+.{m.decimals}f} pts"
-    return f"{value:+.{m.decimals}f} days"
+        return f"{100 * value:+.{d}f} pts"
+    return f"{value:+.{d}f} days"
 
 
-def format_difference_range(name: str, lo: float | None, hi: float | None) -> str:
+def format_difference_range(name: str, lo: float | None, hi: float | None,
+                            decimals: int | None = None) -> str:
     """``-0.6 to -0.2 days``: a confidence interval of a difference."""
     if _missing(lo) or _missing(hi):
         return "—"
-    low, high = format_difference(name, lo), format_difference(name, hi)
+    low, high = format_difference(name, lo, decimals), format_difference(name, hi, decimals)
     return f"{low.rsplit(' ', 1)[0]} to {high}"
 
 
@@ -154,14 +159,8 @@ VERDICT_TEXT = {"consistent": "consistent", "biased": "differs",
                 "too few replications": "too few replications to judge"}
 
 
-def _fine(name: str, value: float, signed: bool = False) -> str:
-    """Two decimals: validation differences are small (``+0.02 days``, ``-0.31 pts``)."""
-    if _missing(value):
-        return "—"
-    rate = MEASURES[name].unit == "rate"
-    number = f"{100 * value if rate else value:{'+' if signed else ''}.2f}"
-    return f"{number} {'pts' if signed else ''}".strip() if rate and signed else (
-        f"{number}%" if rate else f"{number} days")
+#: validation differences are small (``+0.02 days``, ``-0.31 pts``): two decimals
+FINE = 2
 
 
 def validation_view(table: pd.DataFrame) -> pd.DataFrame:
@@ -170,16 +169,14 @@ def validation_view(table: pd.DataFrame) -> pd.DataFrame:
     simulated year (95% prediction interval) and the verdict."""
     rows = []
     for r in table.itertuples():
-        ci = ("no CI" if _missing(r.difference_ci_low) else
-              f"{_fine(r.kpi, r.difference_ci_low, True)} to "
-              f"{_fine(r.kpi, r.difference_ci_high, True)}")
+        ci = ("no CI" if _missing(r.difference_ci_low) else format_difference_range(
+            r.kpi, r.difference_ci_low, r.difference_ci_high, FINE))
         rows.append({
             "KPI": MEASURES[r.kpi].label,
-            "History": _fine(r.kpi, r.history),
-            "Simulated (mean)": _fine(r.kpi, r.simulated_mean),
-            "Difference (95% CI)": f"{_fine(r.kpi, r.difference, True)} ({ci})",
-            "One simulated year (95%)": "—" if _missing(r.year_low) else
-            f"{_fine(r.kpi, r.year_low)} – {_fine(r.kpi, r.year_high)}",
+            "History": format_measure(r.kpi, r.history, FINE),
+            "Simulated (mean)": format_measure(r.kpi, r.simulated_mean, FINE),
+            "Difference (95% CI)": f"{format_difference(r.kpi, r.difference, FINE)} ({ci})",
+            "One simulated year (95%)": format_range(r.kpi, r.year_low, r.year_high, FINE),
             "Verdict": VERDICT_TEXT.get(r.verdict, r.verdict),
         })
     return pd.DataFrame(rows)

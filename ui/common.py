@@ -169,18 +169,20 @@ def _missing(value: float | None) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def format_measure(name: str, value: float | None) -> str:
-    """``value`` of measure ``name`` with its unit: ``3.0 days``, ``85.1%``, ``1,234 CNY``."""
+def format_measure(name: str, value: float | None, decimals: int | None = None) -> str:
+    """``value`` of measure ``name`` with its unit: ``3.0 days``, ``85.1%``, ``1,234 CNY``
+    (``decimals`` overrides the measure's own)."""
     if _missing(value):
         return "—"
     m = MEASURES[name]
+    d = m.decimals if decimals is None else decimals
     if m.unit == "days":
-        return f"{value:.{m.decimals}f} days"
+        return f"{value:.{d}f} days"
     if m.unit == "rate":
-        return f"{100 * value:.{m.decimals}f}%"
+        return f"{100 * value:.{d}f}%"
     if m.unit == "cny":
-        return f"{value:,.{m.decimals}f} CNY"
-    return f"{value:,.{m.decimals}f}"
+        return f"{value:,.{d}f} CNY"
+    return f"{value:,.{d}f}"
 
 
 def format_gap(name: str, value: float, target: float) -> str | int:

@@ -18,7 +18,7 @@ from ui.common import show_problems
 def stored_runs_section() -> None:
     with st.expander("Stored runs"):
         try:
-            store = RunStore()
+            store = RunStore(read_only=True)  # a look never creates or changes a store
             runs = store.list_runs()
         except InputError as exc:
             show_problems("The run store cannot be read", exc)
