@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from data.problems import DatasetError, Problem
-from data.tables import TABLE_ORDER, TABLES, Column, Table
+from data.tables import DISTRIBUTOR_TYPES, TABLE_ORDER, TABLES, Column, Table
 
 META_FILE = "dataset.json"
 _META_EXAMPLE = '{"as_of": "2026-09-30"}'
@@ -52,6 +52,7 @@ _UTC_OFFSET = r"[T ]\d[\d:.]*\s*(?:[zZ]|[+-]\d\d(?::?\d\d)?)$"
 #: the years a recorded date may fall in; outside them a value was misread or mistyped
 _YEARS = (1900, 2199)
 _TIME_EXPECTED = {"date": "a date YYYY-MM-DD (years 1900-2199)",
+                  "month": "a month YYYY-MM (years 1900-2199)",
                   "datetime": "a time YYYY-MM-DDTHH:MM:SS (local time, no UTC offset, "
                               "years 1900-2199)"}
 
@@ -209,6 +210,11 @@ def _convert(source: str, table: Table, frame: pd.DataFrame, col: Column,
         bad = (~empty) & ~low.isin((_TRUE, _FALSE)).to_numpy()
         out.rows(source, table, frame, bad, col.name, "true or false")
         return low == _TRUE
+    if col.kind == "month":
+        form = text.str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])").to_numpy(dtype=bool)
+        values, bad = _parse_times(text.where(form, "x") + "-01", empty)
+        out.rows(source, table, frame, bad, col.name, _TIME_EXPECTED[col.kind])
+        return values
     if col.kind in ("date", "datetime"):
         values, bad = _parse_times(text, empty)
         out.rows(source, table, frame, bad, col.name, _TIME_EXPECTED[col.kind])
@@ -331,6 +337,21 @@ def _check_foreign_keys(sources: dict[str, str], raws: dict[str, pd.DataFrame],
                      f"an existing {col.references}")
 
 
+def _check_channel(tables: dict[str, pd.DataFrame], sources: dict[str, str],
+                   raws: dict[str, pd.DataFrame], out: _Collector) -> None:
+    """Flow data, stock reports and terminals' suppliers name delivering distributors."""
+    if "customers" not in tables:
+        return
+    kind = tables["customers"].set_index("customer_id")["customer_type"]
+    distributors = set(kind.index[kind.isin(DISTRIBUTOR_TYPES)])
+    for name in ("terminals", "flows", "stock_reports"):
+        if name in tables:
+            bad = (~tables[name]["distributor_id"].isin(distributors)
+                   & tables[name]["distributor_id"].isin(kind.index)).to_numpy()
+            out.rows(sources[name], TABLES[name], raws[name], bad, "distributor_id",
+                     "a customer of type " + " or ".join(DISTRIBUTOR_TYPES))
+
+
 def _check_ledger(tables: dict[str, pd.DataFrame], sources: dict[str, str],
                   raws: dict[str, pd.DataFrame], out: _Collector) -> None:
     if "invoices" not in tables or "payments" not in tables:
@@ -392,6 +413,7 @@ def load_dataset(folder: str | os.PathLike[str]) -> Dataset:
                 typed[name] = checked
     _check_foreign_keys(sources, raws, out)
     _check_ledger(typed, sources, raws, out)
+    _check_channel(typed, sources, raws, out)
     as_of = _check_history(folder, meta, given_as_of, converted, sources, raws, out)
     if out.problems:
         raise DatasetError(out.problems, f"data set {folder} refused: "
@@ -481,9 +503,9 @@ def _to_text(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
     out = {}
     for col in table.columns:
         s = frame[col.name]
-        if col.kind in ("date", "datetime"):
+        if col.kind in ("date", "datetime", "month"):
             # numpy formats ISO 8601 far faster than strftime
-            unit = "D" if col.kind == "date" else "s"
+            unit = {"date": "D", "datetime": "s", "month": "M"}[col.kind]
             text = np.datetime_as_string(s.to_numpy(dtype=f"datetime64[{unit}]"), unit=unit)
             out[col.name] = np.where(s.isna().to_numpy(), "", text)
         elif col.kind == "bool":

@@ -2,7 +2,8 @@
 
 Everything that reads, writes, validates or documents a table uses these specs, so a column
 is described exactly once. Kinds: ``str``, ``int``, ``float``, ``bool``, ``date`` (ISO
-``YYYY-MM-DD``), ``datetime`` (ISO ``YYYY-MM-DDTHH:MM:SS``), ``category`` (one of ``allowed``).
+``YYYY-MM-DD``), ``month`` (ISO ``YYYY-MM``, held as the month's first day), ``datetime`` (ISO
+``YYYY-MM-DDTHH:MM:SS``), ``category`` (one of ``allowed``).
 """
 
 from __future__ import annotations
@@ -10,10 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 REGIONS = ("East", "South", "North", "Central", "Southwest", "Northwest", "Northeast")
+#: accounts the company invoices (two-invoice system: distributors deliver to public hospitals)
 CUSTOMER_TYPES = (
-    "hospital_3a", "hospital_3", "hospital_2", "community_clinic",
-    "chain_pharmacy", "single_pharmacy", "distributor",
+    "distributor_l1", "distributor_l2", "chain_pharmacy", "private_hospital", "private_clinic",
 )
+DISTRIBUTOR_TYPES = ("distributor_l1", "distributor_l2")
+#: terminals that use the drugs and buy them from a delivering distributor
+TERMINAL_TYPES = ("hospital_3a", "hospital_3", "hospital_2", "community_clinic",
+                  "retail_pharmacy")
+PUBLIC_TERMINAL_TYPES = ("hospital_3a", "hospital_3", "hospital_2", "community_clinic")
 THERAPY_AREAS = ("chronic", "oncology", "acute_anti_infective", "otc")
 CHANNELS = ("phone", "wechat", "app")
 DEPARTMENTS = (
@@ -68,12 +74,14 @@ def _geo(prefix: str = "") -> tuple[Column, ...]:
 
 
 CUSTOMERS = Table(
-    "customers", "Every account that buys: hospitals, clinics, pharmacies, distributors.",
+    "customers", "Every account the company invoices: delivering distributors (level 1 and 2) "
+    "and the accounts it sells to direct (pharmacy chains, private hospitals and clinics).",
     ("customer_id",),
     (
         Column("customer_id", "str", "", "customer identifier"),
         Column("name", "str", "", "display name"),
-        Column("customer_type", "category", "", "type of account", allowed=CUSTOMER_TYPES),
+        Column("customer_type", "category", "", "type of account invoiced",
+               allowed=CUSTOMER_TYPES),
         *_geo(),
         Column("district", "str", "", "county-level district (Chinese name)"),
         Column("adcode", "str", "", "six-digit administrative code of the district"),
@@ -98,13 +106,41 @@ CUSTOMERS = Table(
     ),
 )
 
+TERMINALS = Table(
+    "terminals", "Terminals that use the drugs (public hospitals, community clinics, retail "
+    "pharmacies), supplied by a delivering distributor: a public hospital is reached through "
+    "two invoices, the company's to the distributor and the distributor's to the hospital.",
+    ("terminal_id",),
+    (
+        Column("terminal_id", "str", "", "terminal identifier"),
+        Column("name", "str", "", "display name"),
+        Column("terminal_type", "category", "", "type of terminal", allowed=TERMINAL_TYPES),
+        Column("public", "bool", "", "public medical institution (bound by the two-invoice "
+               "system)"),
+        *_geo(),
+        Column("district", "str", "", "county-level district (Chinese name)"),
+        Column("adcode", "str", "", "six-digit administrative code of the district"),
+        Column("remote", "bool", "", "remote area (see data/geo/SOURCE.md)"),
+        Column("annual_potential_cny", "float", "CNY/year", "market potential for our products",
+               min=0),
+        Column("annual_sales_cny", "float", "CNY/year",
+               "our products' sales to the terminal, planned rate", min=0),
+        Column("departments", "int", "count", "clinical departments (0 if not a hospital)",
+               min=0, max=200),
+        Column("beds", "int", "count", "hospital beds (0 if not a hospital)", min=0, max=20000),
+        Column("distributor_id", "str", "", "delivering distributor",
+               references="customers.customer_id"),
+        Column("rep_id", "str", "", "rep who covers the terminal", references="reps.rep_id"),
+    ),
+)
+
 DOCTORS = Table(
-    "doctors", "Prescribers at hospital and clinic accounts, with what grading needs.",
+    "doctors", "Prescribers at hospital and clinic terminals, with what grading needs.",
     ("doctor_id",),
     (
         Column("doctor_id", "str", "", "doctor identifier"),
-        Column("customer_id", "str", "", "account the doctor works at",
-               references="customers.customer_id"),
+        Column("terminal_id", "str", "", "terminal the doctor works at",
+               references="terminals.terminal_id"),
         Column("department", "category", "", "department", allowed=DEPARTMENTS),
         Column("title", "category", "", "professional title", allowed=TITLES),
         Column("weekly_outpatients", "int", "patients/week", "outpatients seen", min=0, max=2000),
@@ -234,13 +270,42 @@ PAYMENTS = Table(
     ),
 )
 
+FLOWS = Table(
+    "flows", "Flow data (流向): distributors' monthly sales to terminals by product, as the "
+    "distributors report them.",
+    ("distributor_id", "terminal_id", "product_id", "month"),
+    (
+        Column("distributor_id", "str", "", "reporting distributor",
+               references="customers.customer_id"),
+        Column("terminal_id", "str", "", "terminal sold to", references="terminals.terminal_id"),
+        Column("product_id", "str", "", "product", references="products.product_id"),
+        Column("month", "month", "", "month of the sales"),
+        Column("quantity", "int", "units", "units sold", min=1),
+        Column("amount_cny", "float", "CNY", "sales at the distributor's price", min=0),
+    ),
+)
+
+STOCK_REPORTS = Table(
+    "stock_reports", "Distributors' month-end stock by product, as they report it (a missing "
+    "report is a missing row).",
+    ("distributor_id", "product_id", "month"),
+    (
+        Column("distributor_id", "str", "", "reporting distributor",
+               references="customers.customer_id"),
+        Column("product_id", "str", "", "product", references="products.product_id"),
+        Column("month", "month", "", "month whose closing stock is reported"),
+        Column("units", "int", "units", "units in stock at the month's end", min=0),
+    ),
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
-    for t in (CUSTOMERS, DOCTORS, REPS, PRODUCTS, SITES, ORDERS, ORDER_LINES, INVOICES, PAYMENTS)
+    for t in (CUSTOMERS, TERMINALS, DOCTORS, REPS, PRODUCTS, SITES, ORDERS, ORDER_LINES,
+              INVOICES, PAYMENTS, FLOWS, STOCK_REPORTS)
 }
 #: load order: a table's foreign keys point only to tables earlier in this list
-TABLE_ORDER = ("reps", "customers", "doctors", "products", "sites", "orders", "order_lines",
-               "invoices", "payments")
+TABLE_ORDER = ("reps", "customers", "terminals", "doctors", "products", "sites", "orders",
+               "order_lines", "invoices", "payments", "flows", "stock_reports")
 
 
 def tables_markdown() -> str:

@@ -88,7 +88,7 @@ def test_map_holds_every_customer_and_site(
     sizes = {layer["id"]: len(layer["data"]) for layer in spec["layers"]}
     sites = load_dataset(small_dataset)["sites"]
     assert sizes == {
-        "customers": 300,
+        "customers": 120,
         "candidates": int((sites["kind"] == "candidate").sum()),
         "central_dcs": int((sites["kind"] == "central_dc").sum()),
     }

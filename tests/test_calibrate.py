@@ -19,8 +19,7 @@ import pytest
 
 from data.calendar import add_working_hours, working_hours_between
 from data.dataset import Dataset, load_dataset
-from data.generate import STREAMS, ProcessTruth, Profile, _customers, generate_dataset
-from data.geography import load_districts
+from data.generate import ProcessTruth, Profile, generate_dataset, hidden_payment_truth
 from simulation.calibrate import DETOUR_FACTOR, calibrate
 from simulation.params import ProcessParams
 
@@ -87,21 +86,24 @@ def truth(generated: tuple[dict[str, pd.DataFrame], dict]) -> ProcessTruth:
 
 
 @pytest.fixture(scope="module")
-def quality(generated: tuple[dict[str, pd.DataFrame], dict]) -> pd.Series:
-    """The generator's hidden credit quality per customer, rebuilt from its customer stream
-    (the test, unlike calibration, may know how the data were made)."""
+def hidden(generated: tuple[dict[str, pd.DataFrame], dict]) -> pd.DataFrame:
+    """The generator's hidden truth per customer: credit quality and the lateness a
+    distributor passes on from its hospitals (the test, unlike calibration, may know how the
+    data were made)."""
     tables, meta = generated
-    rng = np.random.default_rng(np.random.SeedSequence(SEED).spawn(len(STREAMS))[
-        STREAMS.index("customers")])
-    epoch = pd.Timestamp(meta["history_start"])
-    customers, q = _customers(PROFILE, load_districts(), epoch, rng)
-    assert (customers["customer_id"].to_numpy() == tables["customers"]["customer_id"].to_numpy()
-            ).all() and np.allclose(customers["latitude"], tables["customers"]["latitude"])
-    return pd.Series(q, index=customers["customer_id"].to_numpy())
+    out = hidden_payment_truth(PROFILE, SEED, as_of=meta["as_of"])
+    assert (out.index == tables["customers"]["customer_id"].to_numpy()).all()
+    return out
 
 
 @pytest.fixture(scope="module")
-def mature(dataset: Dataset, truth: ProcessTruth, quality: pd.Series) -> pd.DataFrame:
+def quality(hidden: pd.DataFrame) -> pd.Series:
+    return hidden["quality"]
+
+
+@pytest.fixture(scope="module")
+def mature(dataset: Dataset, truth: ProcessTruth, quality: pd.Series,
+           hidden: pd.DataFrame) -> pd.DataFrame:
     """Invoices old enough to have been written off, with their customer's type and quality."""
     inv = dataset["invoices"]
     ok = inv["due_date"] + pd.Timedelta(days=truth.write_off_days_after_due) <= dataset.as_of
@@ -109,6 +111,7 @@ def mature(dataset: Dataset, truth: ProcessTruth, quality: pd.Series) -> pd.Data
     ctype = dataset["customers"].set_index("customer_id")["customer_type"]
     out["type"] = out["customer_id"].map(ctype)
     out["q"] = out["customer_id"].map(quality)
+    out["passed"] = out["customer_id"].map(hidden["passed_on_days"])
     return out
 
 
@@ -227,15 +230,17 @@ def test_terms_and_reminders(params: ProcessParams, truth: ProcessTruth) -> None
 
 def test_lateness_by_type(params: ProcessParams, truth: ProcessTruth,
                           mature: pd.DataFrame) -> None:
-    """The type mean the history shows is the generator's mean for quality 0 times the mean of
-    ``exp(-effect × quality)`` over the type's paid invoices (their customers' mix)."""
+    """The type mean the history shows is the generator's own-lateness mean for quality 0
+    times the mean of ``exp(-effect × quality)``, plus the mean lateness distributors pass on
+    from their hospitals, over the type's paid invoices (their customers' mix)."""
     paid = mature[mature["write_off_date"].isna()]
     checked = 0
     for kind, group in paid.groupby("type"):
         if len(group) < MIN_TYPE_INVOICES:
             continue
-        expected = truth.lateness_mean_days[kind] * float(
-            np.exp(-truth.lateness_quality_effect * group["q"]).mean())
+        expected = float((truth.lateness_mean_days[kind]
+                          * np.exp(-truth.lateness_quality_effect * group["q"])
+                          + group["passed"]).mean())
         assert _rel(params.payment.lateness_mean_days[kind], expected) \
             <= TOLERANCE["lateness_mean_rel"], kind
         checked += 1
@@ -262,7 +267,7 @@ def test_default_rates_by_type(params: ProcessParams, truth: ProcessTruth,
     assert checked >= 5
 
 
-def test_customer_factors(params: ProcessParams, truth: ProcessTruth, quality: pd.Series,
+def test_customer_factors(params: ProcessParams, truth: ProcessTruth, hidden: pd.DataFrame,
                           dataset: Dataset) -> None:
     """Factors average 1 per type (invoice-weighted) and carry the hidden quality: for the
     lateness factors the truth regressed on the estimate has slope ~1 (a calibrated
@@ -276,12 +281,15 @@ def test_customer_factors(params: ProcessParams, truth: ProcessTruth, quality: p
         for _, group in f.groupby(ctype.reindex(f.index)):
             assert np.average(group, weights=counts.reindex(group.index)) == pytest.approx(1.0)
     late = pd.Series(pay.customer_lateness_factor)
-    true_late = np.exp(-truth.lateness_quality_effect * quality.reindex(late.index))
-    true_late = true_late / true_late.groupby(ctype.reindex(late.index)).transform("mean")
+    ctype_of = ctype.reindex(late.index)
+    h = hidden.reindex(late.index)
+    true_late = (ctype_of.map(truth.lateness_mean_days)
+                 * np.exp(-truth.lateness_quality_effect * h["quality"]) + h["passed_on_days"])
+    true_late = true_late / true_late.groupby(ctype_of).transform("mean")
     assert np.corrcoef(late, true_late)[0, 1] >= 0.6
     assert 0.7 <= np.polyfit(late, true_late, 1)[0] <= 1.3
     default = pd.Series(pay.customer_default_factor)
-    assert np.corrcoef(default, -quality.reindex(default.index))[0, 1] >= 0.3
+    assert np.corrcoef(default, -hidden["quality"].reindex(default.index))[0, 1] >= 0.3
 
 
 # --------------------------------------------------------------------------- contract

@@ -69,7 +69,7 @@ def _hand_dataset() -> Dataset:
     ids = ["A", "B", "C", "D", "E", "F", "G", "H", "J", "K", "N", "L", "M", "P"]
     customers = pd.DataFrame({
         "customer_id": ids,
-        "customer_type": ["chain_pharmacy"] * 10 + ["hospital_3a"] + ["distributor"] * 3,
+        "customer_type": ["chain_pharmacy"] * 10 + ["private_hospital"] + ["distributor_l1"] * 3,
         "operating_years": 10.0, "revenue_growth_pct": 5.0, "debt_ratio": 0.4,
         "reputation_score": 70.0,
         "relationship_start": [T("2024-06-30")] * 9 + [T("2026-08-01")] + [T("2024-06-30")] * 4,
@@ -169,7 +169,7 @@ def test_features_on_a_hand_ledger_use_only_events_up_to_as_of() -> None:
     assert (x.loc["N", history] == 0.0).all()
     assert x.loc["A", "relationship_years"] == pytest.approx(730 / 365.25)
     assert x.loc["K", "relationship_years"] == 0.0  # relationship starts after as_of
-    assert x.loc["N", "type_hospital_3a"] == 1.0 and x.loc["N", "type_chain_pharmacy"] == 0.0
+    assert x.loc["N", "type_private_hospital"] == 1.0 and x.loc["N", "type_chain_pharmacy"] == 0.0
     assert (x.filter(like="type_").sum(axis=1) == 1.0).all()
 
 

@@ -30,7 +30,7 @@ def test_same_seed_same_data_different_seed_different(tmp_path: Path, tiny_dir: 
 def test_generated_small_profile_is_valid_and_complete(small_dir: Path) -> None:
     ds = load_dataset(small_dir)
     counts = ds.counts()
-    assert counts["customers"] == 300
+    assert (counts["customers"], counts["terminals"]) == (120, 400)
     assert all(counts[name] > 0 for name in TABLE_ORDER)
     assert set(ds["customers"]["customer_type"]) == set(TABLES["customers"].column(
         "customer_type").allowed)

@@ -21,8 +21,8 @@ from data.problems import DatasetError, Problem
 from data.tables import TABLE_ORDER, TABLES
 
 INT64_MAX = "9223372036854775807"
-#: the tiny profile of tests/conftest.py: orders from 2026-06-05 to the as_of 2026-09-30
-FIRST_ORDER, LAST_ORDER = "2026-06-05", "2026-09-30"
+#: the tiny profile of tests/conftest.py: orders from 2026-06-03 to the as_of 2026-09-30
+FIRST_ORDER, LAST_ORDER = "2026-06-03", "2026-09-30"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -133,7 +133,7 @@ def test_excel_boolean_cells_load(tiny_dir: Path, tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- as_of
-@pytest.mark.parametrize("as_of", ["2000-01-01", "2026-06-04", "2027-09-30", "2099-01-01"])
+@pytest.mark.parametrize("as_of", ["2000-01-01", "2026-06-02", "2027-09-30", "2099-01-01"])
 def test_as_of_outside_the_history_is_refused(tiny_dir: Path, tmp_path: Path, as_of: str
                                               ) -> None:
     ds = _copy(tiny_dir, tmp_path)

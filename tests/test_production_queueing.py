@@ -34,7 +34,7 @@ from simulation.runner import run_replications
 
 CLERKS = 3
 RHO = 0.8
-REPLICATIONS = 20
+REPLICATIONS = 30
 HORIZON_DAYS, WARMUP_DAYS = 1000, 50
 
 

@@ -12,10 +12,10 @@ AS_OF = pd.Timestamp("2026-09-30")
 def test_tier_rule_by_hand() -> None:
     old = AS_OF - pd.Timedelta(days=3650)
     customers = pd.DataFrame({
-        "customer_type": ["hospital_3a", "community_clinic", "community_clinic",
-                          "hospital_2", "single_pharmacy", "chain_pharmacy",
-                          "community_clinic", "single_pharmacy", "community_clinic",
-                          "single_pharmacy"],
+        "customer_type": ["distributor_l1", "private_clinic", "private_clinic",
+                          "distributor_l2", "private_clinic", "chain_pharmacy",
+                          "private_clinic", "chain_pharmacy", "private_hospital",
+                          "chain_pharmacy"],
         # the top 20% by sales (2 of 10 accounts) are core whatever their type
         "annual_sales_cny": [1e5, 9e6, 1e4, 2e4, 3e4, 8e6, 1e4, 1e4, 1e4, 1e4],
         "relationship_start": [old, old, old, old, AS_OF - pd.Timedelta(days=100), old, old,
@@ -23,4 +23,4 @@ def test_tier_rule_by_hand() -> None:
     })
     tiers = customer_tiers(customers, AS_OF).tolist()
     assert tiers == ["core", "core", "basic", "potential", "potential", "core", "basic",
-                     "basic", "basic", "basic"]
+                     "basic", "potential", "basic"]

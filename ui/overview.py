@@ -47,13 +47,16 @@ _PALETTE = (
     (23, 190, 207),
 )
 TYPE_LABELS = {
+    "distributor_l1": "Level-1 distributor",
+    "distributor_l2": "Level-2 distributor",
+    "chain_pharmacy": "Pharmacy chain",
+    "private_hospital": "Private hospital",
+    "private_clinic": "Private clinic",
     "hospital_3a": "3A hospital",
     "hospital_3": "Grade-3 hospital",
     "hospital_2": "Grade-2 hospital",
     "community_clinic": "Community clinic",
-    "chain_pharmacy": "Chain pharmacy",
-    "single_pharmacy": "Single pharmacy",
-    "distributor": "Distributor",
+    "retail_pharmacy": "Retail pharmacy",
 }
 #: quoted, or pydeck would send the bare string as an accessor expression ("@@=pixels")
 _PIXELS = "'pixels'"

@@ -10,8 +10,10 @@ baseline KPIs of DOMAIN.md are *consequences* of these mechanisms and of the par
 must recover. Every draw comes from one ``numpy.random.Generator`` stream per source.
 
 One module per stage: ``parameters`` (profiles, ``ProcessTruth``, the market, the streams),
-``master_data`` (customers, reps, doctors, products, sites), ``order_flow`` (orders, lines
-and their hand-off times), ``ledger`` (invoices and payments); this module runs them in order.
+``master_data`` (accounts invoiced, reps, doctors, products, sites), ``channel`` (terminals,
+their distributors and demand, distributors' replenishment orders, flow data and stock
+reports), ``order_flow`` (direct orders, lines and every order's hand-off times), ``ledger``
+(invoices and payments); this module runs them in order.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from data.generate import ledger, master_data, order_flow
+from data.generate import channel, ledger, master_data, order_flow
 from data.generate.parameters import (
     DEFAULT_SEED,
     GENERATOR_VERSION,
@@ -32,7 +34,7 @@ from data.generate.parameters import (
     Profile,
 )
 from data.geography import load_districts
-from data.tables import REGIONS
+from data.tables import DISTRIBUTOR_TYPES, REGIONS
 
 __all__ = [
     "DEFAULT_SEED",
@@ -43,9 +45,61 @@ __all__ = [
     "Profile",
     "generate_dataset",
     "generate_to_folder",
+    "hidden_payment_truth",
 ]
-# the customers stage under its former private name (tests/test_calibrate.py uses it)
-_customers = master_data.customers_and_quality
+@dataclasses.dataclass(frozen=True)
+class _Market:
+    customers: pd.DataFrame
+    terminals: pd.DataFrame
+    products: pd.DataFrame
+    sites: pd.DataFrame
+    supplier: np.ndarray        # each terminal's distributor (customer row index)
+    quality: np.ndarray         # each customer's hidden credit quality
+    terminal_days: np.ndarray   # each customer's terminals' sales-weighted payment days
+
+
+def _market(prof: Profile, geo: pd.DataFrame, epoch: pd.Timestamp, truth: ProcessTruth,
+            rngs: dict[str, np.random.Generator]) -> _Market:
+    """Accounts, terminals, products and sites; distributors' sales are their terminals'."""
+    customers, quality = master_data.customers_and_quality(prof, geo, epoch, rngs["customers"])
+    products = master_data.products(prof, rngs["products"])
+    sites = master_data.sites(geo, rngs["sites"])
+    # the channel: terminals, their distributor, their demand; distributors' sales follow
+    crng = rngs["channel"]
+    terminals, terminal_days = channel.terminals(prof, geo, truth, rngs["terminals"])
+    supplier = channel.supplying_distributors(terminals, customers, crng)
+    terminals["distributor_id"] = customers["customer_id"].to_numpy()[supplier]
+    sales = np.bincount(supplier, terminals["annual_sales_cny"], minlength=len(customers))
+    potential = np.bincount(supplier, terminals["annual_potential_cny"],
+                            minlength=len(customers))
+    distributor = customers["customer_type"].isin(DISTRIBUTOR_TYPES).to_numpy()
+    customers.loc[distributor, "annual_sales_cny"] = sales[distributor].round(2)
+    customers.loc[distributor, "annual_potential_cny"] = potential[distributor].round(2)
+    terminal_days = (np.bincount(supplier, terminals["annual_sales_cny"] * terminal_days,
+                                 minlength=len(customers)) / np.where(sales > 0, sales, 1))
+    return _Market(customers, terminals, products, sites, supplier, quality, terminal_days)
+
+
+def hidden_payment_truth(profile: str | Profile = "national", seed: int = DEFAULT_SEED,
+                         as_of: str = "2026-09-30",
+                         truth: ProcessTruth | None = None) -> pd.DataFrame:
+    """What the generator knows and the data do not show, per customer: hidden credit
+    ``quality`` and ``passed_on_days``, the lateness a distributor passes on from its
+    terminals (for tests that check a calibration against the truth)."""
+    prof = PROFILES[profile] if isinstance(profile, str) else profile
+    truth = truth or ProcessTruth()
+    epoch = pd.Timestamp(as_of) - pd.Timedelta(days=prof.history_days - 1)
+    market = _market(prof, load_districts(), epoch, truth, _streams(seed))
+    passed = ledger.passed_on_lateness(market.terminal_days, ledger.term_days(truth),
+                                       ledger.pass_through_shares(market.customers, truth))
+    return pd.DataFrame({"quality": market.quality, "passed_on_days": passed},
+                        index=market.customers["customer_id"].to_numpy())
+
+
+def _streams(seed: int) -> dict[str, np.random.Generator]:
+    return dict(zip(STREAMS, (np.random.default_rng(s)
+                              for s in np.random.SeedSequence(seed).spawn(len(STREAMS))),
+                    strict=True))
 
 
 def generate_dataset(profile: str | Profile = "national", seed: int = DEFAULT_SEED,
@@ -57,28 +111,44 @@ def generate_dataset(profile: str | Profile = "national", seed: int = DEFAULT_SE
         raise ValueError(f"profile {prof.name!r} needs >= {len(REGIONS)} reps (one per region), "
                          f">= 4 products (one per therapy area) and >= 1 customer; got {prof}")
     truth = truth or ProcessTruth()
-    rngs = dict(zip(STREAMS, (np.random.default_rng(s)
-                              for s in np.random.SeedSequence(seed).spawn(len(STREAMS))),
-                    strict=True))
+    rngs = _streams(seed)
     end = pd.Timestamp(as_of)
     epoch = end - pd.Timedelta(days=prof.history_days - 1)
     geo = load_districts()
-    customers, quality = master_data.customers_and_quality(prof, geo, epoch, rngs["customers"])
-    reps = master_data.reps(prof, geo, customers, rngs["reps"])
+    market = _market(prof, geo, epoch, truth, rngs)
+    customers, terminals, products, sites = (market.customers, market.terminals,
+                                             market.products, market.sites)
+    supplier, quality, crng = market.supplier, market.quality, rngs["channel"]
+    distributor = customers["customer_type"].isin(DISTRIBUTOR_TYPES).to_numpy()
+    reps = master_data.reps(prof, geo, pd.concat([
+        customers.loc[~distributor, ["region", "annual_sales_cny"]],
+        terminals[["region", "annual_sales_cny"]]]).groupby("region")["annual_sales_cny"].sum(),
+        rngs["reps"])
     customers["rep_id"] = master_data.customer_reps(customers, reps)
-    doctors = master_data.doctors(customers, rngs["doctors"])
-    products = master_data.products(prof, rngs["products"])
-    sites = master_data.sites(geo, rngs["sites"])
-    orders, lines = order_flow.orders_and_lines(prof, customers, products, epoch,
-                                                rngs["arrivals"], rngs["lines"])
+    terminals["rep_id"] = master_data.customer_reps(terminals, reps)
+    doctors = master_data.doctors(terminals, rngs["doctors"])
+    months = channel.months_of(epoch, prof.history_days)
+    pairs = channel.terminal_products(terminals, products, crng)
+    expected, demand = channel.terminal_demand(pairs, terminals, products, months, truth, crng)
+    d_orders, d_lines, groups = channel.distributor_orders(
+        customers, supplier, pairs, expected, demand, months, products, truth, crng)
+    orders, lines = order_flow.numbered(
+        [order_flow.direct_orders(prof, customers, products, epoch, rngs["arrivals"],
+                                  rngs["lines"]), (d_orders, d_lines)], products)
     orders = order_flow.orders_with_handoff_times(orders, customers, sites, epoch, end, truth,
                                                   rngs)
-    invoices, payments = ledger.invoices_and_payments(orders, lines, customers, quality, epoch,
-                                                      end, truth, rngs["payments"])
+    invoices, payments = ledger.invoices_and_payments(orders, lines, customers, quality,
+                                                      market.terminal_days, epoch, end, truth,
+                                                      rngs["payments"])
+    flows, stock_reports = channel.flows_and_stock(
+        orders, lines, groups, pairs, demand, months, prof.history_days, customers, terminals,
+        products, epoch, truth, rngs["reports"])
     orders = order_flow.orders_known_at_end(orders, epoch, end)
-    tables = {"customers": customers, "doctors": doctors, "reps": reps, "products": products,
-              "sites": sites, "orders": orders, "order_lines": lines, "invoices": invoices,
-              "payments": payments}
+    lines = lines[["order_id", "line_no", "product_id", "quantity", "amount_cny"]]
+    tables = {"customers": customers, "terminals": terminals, "doctors": doctors, "reps": reps,
+              "products": products, "sites": sites, "orders": orders, "order_lines": lines,
+              "invoices": invoices, "payments": payments, "flows": flows,
+              "stock_reports": stock_reports}
     meta = {"profile": prof.name, "seed": seed, "as_of": end.strftime("%Y-%m-%d"),
             "history_start": epoch.strftime("%Y-%m-%d"), "generator_version": GENERATOR_VERSION,
             "process_truth": dataclasses.asdict(truth)}

@@ -10,11 +10,44 @@ from data.generate.order_flow import gamma_draws
 from data.generate.parameters import ProcessTruth
 
 
+def passed_on_lateness(terminal_days: np.ndarray, term_days: float,
+                       pass_through: np.ndarray) -> np.ndarray:
+    """Days a distributor pays the company late because its own customers pay it late: it
+    finances the share 1 - phi of their delay beyond our term and passes phi on,
+    ``phi * max(0, H - T)`` (H: its terminals' payment days, T: our invoice-to-due days)."""
+    return pass_through * np.maximum(0.0, terminal_days - term_days)
+
+
+def pass_through_shares(customers: pd.DataFrame, truth: ProcessTruth) -> np.ndarray:
+    """Each distributor's share phi of its customers' delay it passes on: its level's share,
+    larger for a small distributor (less financing), ``phi_level * (median / size)^e``; 0 for
+    an account the company sells to direct."""
+    ctype = customers["customer_type"].to_numpy()
+    size = customers["annual_sales_cny"].to_numpy()
+    out = np.zeros(len(customers))
+    for level, phi in truth.pass_through.items():
+        mask = (ctype == level) & (size > 0)
+        if mask.any():
+            ratio = np.median(size[mask]) / size[mask]
+            out[mask] = np.clip(phi * ratio**truth.pass_through_size_elasticity,
+                                *truth.pass_through_bounds)
+    return out
+
+
+def term_days(truth: ProcessTruth) -> float:
+    """Days from our invoice to its due date under monthly settlement, on average: half a
+    month to the month's end, then the settlement days."""
+    return 15.2 + truth.settlement_days_after_month_end
+
+
 def invoices_and_payments(orders: pd.DataFrame, lines: pd.DataFrame, customers: pd.DataFrame,
-                          quality: np.ndarray, epoch: pd.Timestamp, end: pd.Timestamp,
-                          truth: ProcessTruth,
+                          quality: np.ndarray, terminal_days: np.ndarray, epoch: pd.Timestamp,
+                          end: pd.Timestamp, truth: ProcessTruth,
                           rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Invoices at shipping (+ paper delay), monthly settlement, payment behaviour, write-off."""
+    """Invoices at shipping (+ paper delay), monthly settlement, payment behaviour, write-off.
+
+    ``terminal_days``: per customer, the sales-weighted days its terminals take to pay it
+    (0 for accounts sold to direct)."""
     n = len(orders)
     horizon = (end - epoch).days  # index of the as-of day
     ci = orders["customer_index"].to_numpy()
@@ -26,8 +59,10 @@ def invoices_and_payments(orders: pd.DataFrame, lines: pd.DataFrame, customers: 
     due_day = (due - epoch).days.to_numpy().astype(float)
     ctype = customers["customer_type"].to_numpy()[ci]
     q = quality[ci]
+    passed = passed_on_lateness(terminal_days, term_days(truth),
+                                pass_through_shares(customers, truth))[ci]
     mean_late = (pd.Series(ctype).map(truth.lateness_mean_days).to_numpy()
-                 * np.exp(-truth.lateness_quality_effect * q))
+                 * np.exp(-truth.lateness_quality_effect * q)) + passed
     late = (rng.gamma(truth.lateness_shape, mean_late / truth.lateness_shape, n)
             - rng.uniform(0, truth.early_payment_days, n))
     # manual reminders: opportunities every interval after the first, each sometimes forgotten

@@ -10,47 +10,90 @@ from data.generate.parameters import (
     CENTRAL_DC_CITIES,
     PRICE_RANGE,
     REGION_WEIGHT,
+    TERMINAL_MIX,
     TYPE_MIX,
     Profile,
 )
 from data.geography import great_circle_km
-from data.tables import CUSTOMER_TYPES, DEPARTMENTS, REGIONS, THERAPY_AREAS, TITLES
+from data.tables import (
+    CUSTOMER_TYPES,
+    DEPARTMENTS,
+    DISTRIBUTOR_TYPES,
+    REGIONS,
+    THERAPY_AREAS,
+    TITLES,
+)
 
 
-def customers_and_quality(prof: Profile, geo: pd.DataFrame, epoch: pd.Timestamp,
-                          rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray]:
-    """The customers table and each customer's hidden credit quality (standardised)."""
-    n = prof.customers
+def types_by_share(types: tuple[str, ...], shares: list[float], n: int,
+                   rng: np.random.Generator) -> np.ndarray:
+    """``n`` types in proportion to ``shares`` (at least one of each when n allows),
+    shuffled."""
+    counts = np.maximum(1, np.floor(np.array(shares) / sum(shares) * n)).astype(int)
+    while counts.sum() > n:
+        counts[int(np.argmax(counts))] -= 1
+    counts[int(np.argmax(counts))] += n - counts.sum()
+    return rng.permutation(np.repeat(np.array(types), counts))
+
+
+def place(types: np.ndarray, geo: pd.DataFrame, near_centre: tuple[str, ...],
+          rng: np.random.Generator) -> pd.DataFrame:
+    """A real county-level district for each of ``types``, weighted by region, urbanisation
+    and remoteness; the types in ``near_centre`` sit near regional centres."""
     # Sansha (South China Sea islands) has no road access: no accounts there
     counties = geo[(geo["level"] == "county") & ~geo["adcode"].str.startswith("4603")]
     counties = counties.reset_index(drop=True)
-    shares = np.array([TYPE_MIX[t][0] for t in CUSTOMER_TYPES])
-    ctype = rng.choice(np.array(CUSTOMER_TYPES), size=n, p=shares / shares.sum())
     urban = np.where(counties["district"].str.endswith("区"), 3.0,
                      np.where(counties["district"].str.endswith("市"), 1.5, 1.0))
     base = counties["region"].map(REGION_WEIGHT).to_numpy() * urban
     base = base / counties.groupby("region")["adcode"].transform("size").to_numpy()
     base = base * np.where(counties["remote"], 0.6, 1.0)
     near = np.exp(-counties["km_to_centre"].to_numpy() / 80.0)
-    idx = np.empty(n, dtype=np.int64)
-    for t in CUSTOMER_TYPES:  # top hospitals and distributors sit near regional centres
-        mask = ctype == t
-        w = base * near if t in ("hospital_3a", "hospital_3", "distributor") else base
+    idx = np.empty(len(types), dtype=np.int64)
+    for t in np.unique(types):
+        mask = types == t
+        w = base * near if t in near_centre else base
         idx[mask] = rng.choice(len(counties), size=int(mask.sum()), p=w / w.sum())
-    loc = counties.iloc[idx].reset_index(drop=True)
+    return counties.iloc[idx].reset_index(drop=True)
+
+
+def located(ids: np.ndarray, names: list[str], kind_column: str, kinds: np.ndarray,
+            loc: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """The identity and location columns shared by customers and terminals."""
+    n = len(ids)
+    return pd.DataFrame({
+        kind_column.replace("_type", "_id"): ids, "name": names, kind_column: kinds,
+        "province": loc["province"], "city": loc["city"],
+        "longitude": (loc["longitude"] + rng.normal(0, 0.03, n)).round(5),
+        "latitude": (loc["latitude"] + rng.normal(0, 0.03, n)).round(5),
+        "region": loc["region"], "district": loc["district"], "adcode": loc["adcode"],
+        "remote": loc["remote"].astype(bool),
+    })
+
+
+def customers_and_quality(prof: Profile, geo: pd.DataFrame, epoch: pd.Timestamp,
+                          rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray]:
+    """The accounts invoiced and each one's hidden credit quality (standardised).
+
+    Distributors' sales are left at 0 here: they follow from the terminals they supply
+    (:mod:`data.generate.channel`)."""
+    n = prof.customers
+    ctype = types_by_share(CUSTOMER_TYPES, [TYPE_MIX[t][0] for t in CUSTOMER_TYPES], n, rng)
+    # level-1 distributors are provincial platforms in the regional centres
+    loc = place(ctype, geo, ("distributor_l1",), rng)
     median_potential = np.array([TYPE_MIX[t][1] for t in ctype])
     potential = median_potential * rng.lognormal(0.0, 0.8, n)
     share = rng.beta(2.0, 5.0, n)
-    is_hosp = np.char.startswith(ctype.astype(str), "hospital")
-    beds = np.where(ctype == "hospital_3a", rng.integers(1500, 3500, n),
-                    np.where(ctype == "hospital_3", rng.integers(800, 1600, n),
-                             np.where(ctype == "hospital_2", rng.integers(200, 700, n), 0)))
-    departments = np.where(is_hosp, np.maximum(8, beds // 50), 0)
+    hospital = ctype == "private_hospital"
+    beds = np.where(hospital, rng.integers(80, 600, n), 0)
+    departments = np.where(hospital, np.maximum(5, beds // 40), 0)
     years_ago = rng.uniform(0.0, 15.0, n)
-    new = rng.random(n) < 0.08  # accounts won during the history
+    distributor = np.isin(ctype, DISTRIBUTOR_TYPES)
+    # direct accounts won during the history (a distributor's terminals were supplied before)
+    new = (rng.random(n) < 0.08) & ~distributor
     years_ago = np.where(new, rng.uniform(0.05, prof.history_days / 365.0 - 0.05, n), years_ago)
     start = epoch + pd.to_timedelta(prof.history_days - years_ago * 365.0, unit="D")
-    operating_years = np.where(is_hosp, rng.uniform(10, 80, n), rng.gamma(2.0, 5.0, n))
+    operating_years = np.where(distributor, rng.uniform(5, 40, n), rng.gamma(2.0, 5.0, n))
     growth = rng.normal(6.0, 12.0, n)
     debt = rng.beta(3.0, 4.0, n)
     reputation = np.clip(rng.normal(70, 12, n), 0, 100)
@@ -61,32 +104,29 @@ def customers_and_quality(prof: Profile, geo: pd.DataFrame, epoch: pd.Timestamp,
     ids = np.char.add("C", np.char.zfill(np.arange(1, n + 1).astype(str), 6))
     names = [f"{d}{_TYPE_LABEL[t]}{i % 97 + 1}" for d, t, i in
              zip(loc["district"], ctype, range(n), strict=True)]
-    customers = pd.DataFrame({
-        "customer_id": ids, "name": names, "customer_type": ctype,
-        "province": loc["province"], "city": loc["city"],
-        "longitude": (loc["longitude"] + rng.normal(0, 0.03, n)).round(5),
-        "latitude": (loc["latitude"] + rng.normal(0, 0.03, n)).round(5),
-        "region": loc["region"], "district": loc["district"], "adcode": loc["adcode"],
-        "remote": loc["remote"].astype(bool), "relationship_start": start.normalize(),
-        "annual_potential_cny": potential.round(2),
-        "annual_sales_cny": (potential * share).round(2),
-        "departments": departments.astype(np.int64), "beds": beds.astype(np.int64),
-        "operating_years": operating_years.round(1), "revenue_growth_pct": growth.round(1),
-        "debt_ratio": debt.round(3), "reputation_score": reputation.round(1),
-        "payment_terms": "monthly",
-    })
+    customers = located(ids, names, "customer_type", ctype, loc, rng)
+    customers["relationship_start"] = start.normalize()
+    customers["annual_potential_cny"] = potential.round(2)
+    customers["annual_sales_cny"] = (potential * share).round(2)
+    customers["departments"] = departments.astype(np.int64)
+    customers["beds"] = beds.astype(np.int64)
+    customers["operating_years"] = operating_years.round(1)
+    customers["revenue_growth_pct"] = growth.round(1)
+    customers["debt_ratio"] = debt.round(3)
+    customers["reputation_score"] = reputation.round(1)
+    customers["payment_terms"] = "monthly"
     return customers, quality
 
 
-_TYPE_LABEL = {"hospital_3a": "三甲医院", "hospital_3": "三级医院", "hospital_2": "二级医院",
-               "community_clinic": "社区卫生服务中心", "chain_pharmacy": "连锁药房",
-               "single_pharmacy": "单体药店", "distributor": "医药公司"}
+_TYPE_LABEL = {"distributor_l1": "医药股份", "distributor_l2": "医药公司",
+               "chain_pharmacy": "连锁药房", "private_hospital": "民营医院",
+               "private_clinic": "诊所"}
 
 
-def reps(prof: Profile, geo: pd.DataFrame, customers: pd.DataFrame,
+def reps(prof: Profile, geo: pd.DataFrame, sales_by_region: pd.Series,
          rng: np.random.Generator) -> pd.DataFrame:
     """The reps table: reps per region by its sales, living in its regional centres."""
-    sales = customers.groupby("region")["annual_sales_cny"].sum().reindex(REGIONS, fill_value=0)
+    sales = sales_by_region.reindex(REGIONS, fill_value=0)
     alloc = np.maximum(1, np.floor(sales / sales.sum() * (prof.reps - len(REGIONS)))).astype(int)
     alloc.iloc[int(np.argmax(alloc.to_numpy()))] += prof.reps - int(alloc.sum())
     centres = geo[geo["regional_centre"]]
@@ -112,7 +152,8 @@ def reps(prof: Profile, geo: pd.DataFrame, customers: pd.DataFrame,
 
 
 def customer_reps(customers: pd.DataFrame, reps: pd.DataFrame) -> np.ndarray:
-    """Each account's rep id: the nearest rep of its region (today's relationship-based map)."""
+    """Each account's (or terminal's) rep id: the nearest rep of its region (today's
+    relationship-based map)."""
     out = np.empty(len(customers), dtype=object)
     for region, group in customers.groupby("region"):
         pool = reps[reps["region"] == region]
@@ -130,13 +171,13 @@ def customer_reps(customers: pd.DataFrame, reps: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def doctors(customers: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+def doctors(terminals: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     """The doctors table: doctors of the hospitals and clinics."""
-    per = customers["customer_type"].map({t: v[3] for t, v in TYPE_MIX.items()}).to_numpy()
+    per = terminals["terminal_type"].map({t: v[2] for t, v in TERMINAL_MIX.items()}).to_numpy()
     count = np.where(per > 0, rng.poisson(per), 0)
-    cust = np.repeat(customers.index.to_numpy(), count)
+    cust = np.repeat(np.arange(len(terminals)), count)
     n = len(cust)
-    ctype = customers["customer_type"].to_numpy()[cust]
+    ctype = terminals["terminal_type"].to_numpy()[cust]
     grade = pd.Series(ctype).map({"hospital_3a": 1.6, "hospital_3": 1.3, "hospital_2": 1.0,
                                   "community_clinic": 0.5}).to_numpy()
     dept = rng.choice(np.array(DEPARTMENTS), size=n, p=[0.22, 0.16, 0.14, 0.16, 0.14, 0.18])
@@ -150,7 +191,7 @@ def doctors(customers: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
                     rng.poisson(6 * grade * np.where(dept == "infectious_disease", 1.5, 1.0)))
     return pd.DataFrame({
         "doctor_id": [f"D{i + 1:06d}" for i in range(n)],
-        "customer_id": customers["customer_id"].to_numpy()[cust],
+        "terminal_id": terminals["terminal_id"].to_numpy()[cust],
         "department": dept, "title": title,
         "weekly_outpatients": outpatients.astype(np.int64),
         "weekly_target_patients": target.astype(np.int64),

@@ -13,14 +13,17 @@ from data.geography import great_circle_km
 from data.tables import THERAPY_AREAS
 
 
-def orders_and_lines(prof: Profile, customers: pd.DataFrame, products: pd.DataFrame,
-                     epoch: pd.Timestamp, rng: np.random.Generator,
-                     line_rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Orders placed over the history (seasonal Poisson arrivals per account) and their lines;
-    orders in generator units (days since the epoch, customer index), not yet timed."""
+def direct_orders(prof: Profile, customers: pd.DataFrame, products: pd.DataFrame,
+                  epoch: pd.Timestamp, rng: np.random.Generator,
+                  line_rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Orders of the accounts the company sells to direct (seasonal Poisson arrivals per
+    account) and their lines, in generator units (days since the epoch, customer and product
+    row indices; lines carry ``order_index`` and ``group`` = -1)."""
     ctype = customers["customer_type"].to_numpy()
     order_value = np.array([TYPE_MIX[t][2] for t in ctype])
-    per_year = np.clip(customers["annual_sales_cny"].to_numpy() / order_value, 2.0, 250.0)
+    direct = order_value > 0
+    per_year = np.where(direct, np.clip(customers["annual_sales_cny"].to_numpy()
+                                        / np.where(direct, order_value, 1.0), 2.0, 250.0), 0.0)
     months = pd.period_range(epoch, periods=int(np.ceil(prof.history_days / 30.44)) + 1, freq="M")
     m_start = np.array([(p.start_time - epoch).days for p in months], dtype=float)
     m_len = np.array([p.days_in_month for p in months], dtype=float)
@@ -40,14 +43,38 @@ def orders_and_lines(prof: Profile, customers: pd.DataFrame, products: pd.DataFr
     cust, t = cust[order], t[order]
     n = len(cust)
     value = order_value[cust] * rng.lognormal(-0.18, 0.6, n)
-    orders = pd.DataFrame({
-        "order_id": [f"O{i + 1:07d}" for i in range(n)],
-        "customer_index": cust, "placed_days": t, "value": value,
-    })
+    orders = pd.DataFrame({"customer_index": cust, "placed_days": t, "value": value})
     lines = _order_lines(orders, customers, products, line_rng)
     amounts = lines.groupby("order_index")["amount_cny"].sum()
     orders["amount_cny"] = amounts.reindex(np.arange(n)).to_numpy()
-    return orders, lines.drop(columns="order_index")
+    return orders, lines
+
+
+def numbered(parts: list[tuple[pd.DataFrame, pd.DataFrame]],
+             products: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Orders of every kind in the order they were placed, numbered, with their lines
+    (``order_id``, ``line_no``, ``product_id``; ``order_index`` and ``group`` kept for the
+    later stages)."""
+    orders, lines, offset = [], [], 0
+    for o, ln in parts:
+        orders.append(o)
+        lines.append(ln.assign(order_index=ln["order_index"] + offset))
+        offset += len(o)
+    all_orders = pd.concat(orders, ignore_index=True)
+    rank = np.empty(len(all_orders), dtype=np.int64)
+    order = np.argsort(all_orders["placed_days"].to_numpy(), kind="stable")
+    rank[order] = np.arange(len(order))
+    all_orders = all_orders.iloc[order].reset_index(drop=True)
+    all_orders.insert(0, "order_id", [f"O{i + 1:07d}" for i in range(len(all_orders))])
+    all_lines = pd.concat(lines, ignore_index=True)
+    all_lines["order_index"] = rank[all_lines["order_index"].to_numpy()]
+    all_lines = all_lines.sort_values("order_index", kind="stable").reset_index(drop=True)
+    first = np.searchsorted(all_lines["order_index"].to_numpy(),
+                            all_lines["order_index"].to_numpy(), side="left")
+    all_lines["line_no"] = (np.arange(len(all_lines)) - first + 1).astype(np.int64)
+    all_lines["order_id"] = all_orders["order_id"].to_numpy()[all_lines["order_index"]]
+    all_lines["product_id"] = products["product_id"].to_numpy()[all_lines["product"]]
+    return all_orders, all_lines
 
 
 def _order_lines(orders: pd.DataFrame, customers: pd.DataFrame, products: pd.DataFrame,
@@ -55,10 +82,9 @@ def _order_lines(orders: pd.DataFrame, customers: pd.DataFrame, products: pd.Dat
     n = len(orders)
     k = np.minimum(1 + rng.poisson(1.2, n), 6)
     oi = np.repeat(np.arange(n), k)
-    line_no = np.arange(len(oi)) - np.repeat(np.cumsum(k) - k, k) + 1
     ctype = customers["customer_type"].to_numpy()[orders["customer_index"].to_numpy()][oi]
-    group = np.where(np.char.startswith(ctype.astype(str), "hospital"), "hospital",
-                     np.where(np.char.endswith(ctype.astype(str), "pharmacy"), "pharmacy", ctype))
+    group = np.where(ctype == "private_hospital", "hospital",
+                     np.where(ctype == "private_clinic", "community_clinic", "pharmacy"))
     area_idx = np.empty(len(oi), dtype=np.int64)
     for g, pref in AREA_PREFERENCE.items():
         mask = group == g
@@ -75,12 +101,8 @@ def _order_lines(orders: pd.DataFrame, customers: pd.DataFrame, products: pd.Dat
     share = weights / np.bincount(oi, weights)[oi]
     price = products["unit_price_cny"].to_numpy()[product]
     qty = np.maximum(1, np.round(orders["value"].to_numpy()[oi] * share / price)).astype(np.int64)
-    return pd.DataFrame({
-        "order_index": oi, "order_id": orders["order_id"].to_numpy()[oi],
-        "line_no": line_no.astype(np.int64),
-        "product_id": products["product_id"].to_numpy()[product],
-        "quantity": qty, "amount_cny": (qty * price).round(2),
-    })
+    return pd.DataFrame({"order_index": oi, "group": -1, "product": product, "quantity": qty,
+                         "amount_cny": (qty * price).round(2)})
 
 
 def gamma_draws(rng: np.random.Generator, shape: float, mean: float, n: int) -> np.ndarray:

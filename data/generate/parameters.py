@@ -8,24 +8,29 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"  # 2: the two-invoice channel (terminals, flows, stock reports)
 
 
 @dataclass(frozen=True)
 class Profile:
-    """Size of a generated data set."""
+    """Size of a generated data set: accounts invoiced, terminals supplied through them."""
 
     name: str
     customers: int
     reps: int
     products: int
+    terminals: int = 0  # 0: four per account invoiced
     history_days: int = 730
+
+    @property
+    def terminal_count(self) -> int:
+        return self.terminals or 4 * self.customers
 
 
 PROFILES: dict[str, Profile] = {
-    "small": Profile("small", customers=300, reps=8, products=12),
-    "national": Profile("national", customers=8000, reps=150, products=40),
-    "large": Profile("large", customers=80000, reps=1500, products=40),
+    "small": Profile("small", customers=120, reps=8, products=12, terminals=400),
+    "national": Profile("national", customers=2500, reps=150, products=40, terminals=8000),
+    "large": Profile("large", customers=25000, reps=1500, products=40, terminals=80000),
 }
 DEFAULT_SEED = 20261
 
@@ -62,9 +67,34 @@ class ProcessTruth:
     complaint_no_visibility: float = 0.030   # untracked orders
     invoice_delay_mean_days: float = 2.5     # paper invoice, gamma shape 2
     settlement_days_after_month_end: int = 30
+    # lateness of the accounts' own making, days after due (distributors add the part of
+    # their hospitals' delay they pass on, below)
     lateness_mean_days: dict[str, float] = field(default_factory=lambda: {
-        "hospital_3a": 26.0, "hospital_3": 24.0, "hospital_2": 20.0, "community_clinic": 14.0,
-        "chain_pharmacy": 5.0, "single_pharmacy": 10.0, "distributor": 12.0})
+        "distributor_l1": 1.0, "distributor_l2": 3.0, "chain_pharmacy": 2.0,
+        "private_hospital": 10.0, "private_clinic": 8.0})
+    # days from the distributor's invoice until a terminal pays it: public hospitals take
+    # 120-180 days (MOFCOM drug-distribution report: about 154 days on average in 2024)
+    terminal_payment_days: dict[str, float] = field(default_factory=lambda: {
+        "hospital_3a": 170.0, "hospital_3": 160.0, "hospital_2": 145.0,
+        "community_clinic": 120.0, "retail_pharmacy": 60.0})
+    terminal_payment_sigma: float = 0.15       # lognormal spread between terminals
+    # a distributor finances the share 1 - phi of its customers' delay and passes phi on:
+    # expected lateness = phi * max(0, H - T), H its sales-weighted terminal payment days,
+    # T the days from our invoice to the due date; phi = phi_level * (median size / size)^e
+    pass_through: dict[str, float] = field(default_factory=lambda: {
+        "distributor_l1": 0.14, "distributor_l2": 0.30})
+    pass_through_size_elasticity: float = 0.3
+    pass_through_bounds: tuple[float, float] = (0.05, 0.9)
+    # the distributors' stock and flow reporting
+    distributor_orders_per_month: dict[str, int] = field(default_factory=lambda: {
+        "distributor_l1": 4, "distributor_l2": 2})
+    distributor_cover_days: dict[str, float] = field(default_factory=lambda: {
+        "distributor_l1": 40.0, "distributor_l2": 35.0})
+    reorder_share_of_cover: float = 0.6        # reorder below this share of the cover
+    missing_report_probability: float = 0.02   # a distributor-month not reported at all
+    inflated_flow_probability: float = 0.004   # a product-month's sales over-reported
+    stock_count_error_probability: float = 0.02
+    delisting_probability: float = 0.04        # a hospital drops a product during the history
     lateness_quality_effect: float = 0.35    # mean x exp(-effect * quality)
     lateness_shape: float = 1.5
     early_payment_days: float = 3.0
@@ -72,23 +102,29 @@ class ProcessTruth:
     reminder_interval_days: float = 30.0
     reminder_sent_probability: float = 0.6   # manual reminders get forgotten
     reminder_effect: float = 0.5             # remaining lateness kept after a reminder
-    default_logit_intercept: float = -4.3
+    default_logit_intercept: float = -4.06
     default_logit_quality: float = -1.1
     default_type_offset: dict[str, float] = field(default_factory=lambda: {
-        "hospital_3a": -1.2, "hospital_3": -1.0, "hospital_2": -0.4, "community_clinic": 0.2,
-        "chain_pharmacy": 0.0, "single_pharmacy": 0.9, "distributor": 0.5})
+        "distributor_l1": -0.6, "distributor_l2": 0.4, "chain_pharmacy": 0.0,
+        "private_hospital": 0.6, "private_clinic": 1.0})
     default_partial_probability: float = 0.3
     split_payment_probability: float = 0.15
     write_off_days_after_due: int = 180
 
 
-# per customer type: share of accounts, median annual potential (CNY), order value (CNY),
-# doctors per account
+# per account type invoiced: share of accounts, median annual potential (CNY), order value
+# (CNY); distributors' sales follow from their terminals, their orders from their stock
 TYPE_MIX = {
-    "hospital_3a": (0.04, 3.0e6, 40000, 12), "hospital_3": (0.06, 1.5e6, 25000, 8),
-    "hospital_2": (0.15, 6.0e5, 12000, 5), "community_clinic": (0.25, 8.0e4, 3000, 2),
-    "chain_pharmacy": (0.22, 4.0e5, 15000, 0), "single_pharmacy": (0.23, 6.0e4, 2500, 0),
-    "distributor": (0.05, 5.0e6, 120000, 0),
+    "distributor_l1": (0.06, 0.0, 0.0), "distributor_l2": (0.24, 0.0, 0.0),
+    "chain_pharmacy": (0.30, 1.6e6, 20000), "private_hospital": (0.15, 1.6e6, 15000),
+    "private_clinic": (0.25, 2.5e5, 4000),
+}
+# per terminal type: share of terminals, median annual potential (CNY), doctors per
+# terminal, products used
+TERMINAL_MIX = {
+    "hospital_3a": (0.05, 5.0e6, 12, 12), "hospital_3": (0.08, 2.5e6, 8, 8),
+    "hospital_2": (0.22, 1.0e6, 5, 5), "community_clinic": (0.30, 1.2e5, 2, 3),
+    "retail_pharmacy": (0.35, 1.5e5, 0, 3),
 }
 REGION_WEIGHT = {"East": 0.32, "South": 0.14, "North": 0.14, "Central": 0.14,
                  "Southwest": 0.12, "Northwest": 0.06, "Northeast": 0.08}
@@ -96,10 +132,10 @@ REGION_WEIGHT = {"East": 0.32, "South": 0.14, "North": 0.14, "Central": 0.14,
 MONTH_FACTOR = np.array([1.05, 0.75, 1.05, 1.0, 1.0, 1.0, 0.95, 0.95, 1.0, 0.95, 1.05, 1.25])
 AREA_PREFERENCE = {  # therapy-area weights in chronic, oncology, acute_anti_infective, otc order
     "hospital": (0.35, 0.30, 0.30, 0.05), "community_clinic": (0.50, 0.02, 0.30, 0.18),
-    "pharmacy": (0.45, 0.05, 0.15, 0.35), "distributor": (0.35, 0.20, 0.25, 0.20),
+    "pharmacy": (0.45, 0.05, 0.15, 0.35),
 }
 PRICE_RANGE = {"chronic": (30, 150), "oncology": (800, 3000), "acute_anti_infective": (20, 200),
                "otc": (10, 40)}
 CENTRAL_DC_CITIES = ("310000", "420100")  # Shanghai, Wuhan
 STREAMS = ("customers", "doctors", "reps", "products", "sites", "arrivals", "lines", "process",
-           "transit", "complaints", "payments")
+           "transit", "complaints", "payments", "terminals", "channel", "reports")
