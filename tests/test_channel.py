@@ -98,8 +98,10 @@ def test_every_row_keeps_the_closing_identity_and_opens_from_the_last_report(rec
 
 
 def test_thresholds_decide_what_is_a_finding() -> None:
-    loose = reconcile(hand.purchases(), hand.flows(), hand.stock_reports(), stale_months=4,
-                      tolerance_units=12, tolerance_share=0.0)
+    # numpy numbers are numbers too (a caller's settings often come from arrays)
+    loose = reconcile(hand.purchases(), hand.flows(), hand.stock_reports(),
+                      stale_months=np.int64(4), tolerance_units=np.int64(12),
+                      tolerance_share=np.float64(0.0))
     # |difference| 12 and excess 12 are not above 12 units; the P2 run is 3 months < 4
     assert sorted(loose.anomalies["kind"]) == ["missing_flows", "missing_report"]
 

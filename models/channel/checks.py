@@ -9,6 +9,8 @@ included.
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Sequence
 
 import pandas as pd
@@ -91,17 +93,28 @@ def check_unique(frame: pd.DataFrame, table: str, key: Sequence[str]) -> list[Pr
                     f"{int(repeated.sum())} repeated key(s)")]
 
 
+def is_whole(value: object) -> bool:
+    """A whole number (Python or numpy), not a bool."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def is_number(value: object) -> bool:
+    """A finite real number (Python or numpy), not a bool."""
+    return (isinstance(value, numbers.Real) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
 def check_parameters(stale_months: int, tolerance_units: float,
                      tolerance_share: float) -> list[Problem]:
     """The reconciliation's thresholds within their ranges."""
     problems = []
-    if isinstance(stale_months, bool) or not isinstance(stale_months, int) or stale_months < 1:
+    if not (is_whole(stale_months) and stale_months >= 1):
         problems.append(Problem("reconcile", "stale_months", "a whole number of months >= 1",
                                 repr(stale_months)))
-    if not (isinstance(tolerance_units, int | float) and tolerance_units >= 0):
+    if not (is_number(tolerance_units) and tolerance_units >= 0):
         problems.append(Problem("reconcile", "tolerance_units", "a number of units >= 0",
                                 repr(tolerance_units)))
-    if not (isinstance(tolerance_share, int | float) and 0 <= tolerance_share <= 1):
+    if not (is_number(tolerance_share) and 0 <= tolerance_share <= 1):
         problems.append(Problem("reconcile", "tolerance_share", "a share in 0..1",
                                 repr(tolerance_share)))
     return problems

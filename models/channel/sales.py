@@ -15,7 +15,12 @@ import pandas as pd
 
 from data.problems import InputError, Problem
 from models.channel.anomalies import held_stock
-from models.channel.checks import TERMINALS_COLUMNS, check_columns, raise_problems
+from models.channel.checks import (
+    TERMINALS_COLUMNS,
+    check_columns,
+    is_whole,
+    raise_problems,
+)
 from models.channel.ledger import Reconciliation
 
 PURE_SALES_BY = ("terminal", "rep", "region")
@@ -110,12 +115,11 @@ def channel_stock_days(recon: Reconciliation,
     in the window, infinite when stock is held (``no_sales``) and NaN when none is
     (``no_stock_no_sales``): see :func:`stock_days`.
     """
-    if isinstance(window_months, bool) or not isinstance(window_months, int) \
-            or window_months < 1:
+    if not (is_whole(window_months) and window_months >= 1):
         raise InputError(Problem("channel_stock_days", "window_months",
                                  "a whole number of months >= 1", repr(window_months)))
     ledger = recon.distributors
-    window = pd.DatetimeIndex(recon.months[-window_months:])
+    window = pd.DatetimeIndex(recon.months[-int(window_months):])
     window_days = int(np.asarray(window.days_in_month, dtype=np.int64).sum())
     empty = pd.DataFrame(columns=["distributor", "product", *STOCK_COLUMNS])
     if not len(window):
