@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import committee, overview, supply_chain
+from ui import channel, committee, overview, supply_chain
 from ui.common import PLANNED_PAGES, planned_page
 
 st.set_page_config(page_title="PharmaOps", layout="wide")
@@ -12,6 +12,9 @@ st.set_page_config(page_title="PharmaOps", layout="wide")
 today = st.Page(
     # the default page is served at "/" (Streamlit ignores a url_path on it)
     overview.render, title="Today", icon=":material/monitoring:", default=True
+)
+channel_stock = st.Page(
+    channel.render, title=channel.TITLE, icon=channel.ICON, url_path=channel.URL_PATH
 )
 scenarios = st.Page(
     committee.render, title=committee.TITLE, icon=committee.ICON, url_path=committee.URL_PATH
@@ -28,5 +31,9 @@ planned = [
 ]
 
 st.navigation(
-    {"Measure": [today], "Decide": [scenarios, supply], "Decide (not built yet)": planned}
+    {
+        "Measure": [today, channel_stock],
+        "Decide": [scenarios, supply],
+        "Decide (not built yet)": planned,
+    }
 ).run()

@@ -1,5 +1,5 @@
-"""JSON for machines: NaN becomes null, numpy scalars become Python numbers, files are
-written atomically."""
+"""JSON for machines: NaN becomes null, numpy scalars become Python numbers, files (JSON
+or any other) are written atomically."""
 
 from __future__ import annotations
 
@@ -48,19 +48,25 @@ def output_path_problem(path: str, option: str = "--json") -> Problem | None:
     return None
 
 
-def write_json(payload: dict, path: str, stdout: TextIO | None = None) -> None:
-    """Write ``payload`` as JSON to ``path`` atomically (``-`` = ``stdout``, default
-    ``sys.stdout``): a temporary file beside it, renamed over it; removed if anything fails."""
-    text = json.dumps(json_ready(payload), indent=2, ensure_ascii=False, default=str) + "\n"
-    if path == "-":
-        (stdout or sys.stdout).write(text)
-        return
+def write_file_atomically(data: bytes, path: str) -> None:
+    """Write ``data`` to ``path``: a temporary file beside it, renamed over it; removed if
+    anything fails (a reader never sees half a file)."""
     target = Path(path).expanduser()
     tmp = target.with_name(f".{target.name}.tmp")
     try:
-        tmp.write_text(text, encoding="utf-8")
+        tmp.write_bytes(data)
         tmp.replace(target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise InputError(Problem(path, "", "a writable file", str(exc)),
                          summary=f"cannot write {path}") from exc
+
+
+def write_json(payload: dict, path: str, stdout: TextIO | None = None) -> None:
+    """Write ``payload`` as JSON to ``path`` atomically (``-`` = ``stdout``, default
+    ``sys.stdout``)."""
+    text = json.dumps(json_ready(payload), indent=2, ensure_ascii=False, default=str) + "\n"
+    if path == "-":
+        (stdout or sys.stdout).write(text)
+        return
+    write_file_atomically(text.encode("utf-8"), path)

@@ -31,6 +31,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from data.dataset import load_dataset
 from data.history import DEFAULT_PERIOD_DAYS, measure_history
+from scenarios.channel import channel_report
 from scenarios.store import RunStore
 from tests.display_rules import EXPECTED_CARDS, shown
 
@@ -269,6 +270,24 @@ def check_today(page: Page, app: App) -> None:
     assert page.locator('[data-testid="stDeckGlJsonChart"]').count() >= 1
 
 
+def check_channel(page: Page, app: App) -> None:
+    """The reconciliation is computed on load: the cards show what channel_report finds in
+    the data set (it needs the data set's channel tables), with the findings, the stock
+    chart, pure sales and stock days."""
+    heading(page, "Channel stock")
+    heading(page, "Findings")
+    report = channel_report(load_dataset(app.dataset))
+    recon = report.reconciliation
+    cards = metrics(page)
+    assert cards["Distributors"] == [f"{recon.distributors['distributor'].nunique():,}"]
+    assert cards["Findings"] == [f"{len(recon.anomalies):,}"]
+    for title in ("Stock per distributor", "Pure sales (sales to terminals)",
+                  "Channel stock days", "Downloads"):
+        heading(page, title)
+    assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 2  # stock, region bars
+    assert page.locator('[data-testid="stDataFrame"]').count() >= 3
+
+
 def check_committee(page: Page, app: App) -> None:
     """Run baseline and plan with 2 replications in the app's process; both scenarios' KPI
     cards, the charts, the paired differences, and the runs stored in the run store."""
@@ -363,6 +382,7 @@ def planned(title: str) -> Callable[[Page, App], None]:
 #: The default page is served at the root (Streamlit ignores its url_path).
 PAGES: dict[str, tuple[str, str, Callable[[Page, App], None]]] = {
     "today": ("", "Today", check_today),
+    "channel": ("channel", "Channel stock", check_channel),
     "scenarios": ("scenarios", "Committee: scenarios", check_committee),
     "supply-chain": ("supply-chain", "Supply chain", check_supply_chain),
     "territory": ("territory", "Sales territory", planned("Sales territory")),
