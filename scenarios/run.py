@@ -23,6 +23,7 @@ from data.problems import Problem, ScenarioError
 from scenarios.jsonio import json_ready
 from scenarios.loading import LoadedScenario
 from scenarios.network_plan import build_network_plan, district_assignment
+from scenarios.outside_drivers import drivers_on, lateness_change_days
 from scenarios.process_cache import Status, today_process
 from scenarios.result import ForwardStockResult, RunResult
 from scenarios.schema import Scenario
@@ -126,16 +127,18 @@ def account_terms(inputs: SimulationInputs, scenario: Scenario,
                      [lev.premium_terms, lev.risk_terms], lev.ordinary_terms).astype(object)
 
 
-def simulation_config(scenario: Scenario, network: NetworkPlan,
-                      terms: np.ndarray) -> SimulationConfig:
+def simulation_config(scenario: Scenario, network: NetworkPlan, terms: np.ndarray,
+                      lateness_change: np.ndarray | None = None) -> SimulationConfig:
     """The simulation's config for ``scenario`` (its ``forward_warehouses`` resolved), with the
-    network plan and each account's terms decided beforehand."""
+    network plan, each account's terms and the outside drivers' change in each account's
+    lateness decided beforehand."""
     o, lg, c = scenario.orders, scenario.logistics, scenario.credit
     effects = {f: getattr(scenario.assumptions, f) for f in Effects.__dataclass_fields__}
     return SimulationConfig(
         name=scenario.name, horizon_days=scenario.horizon_days,
         warmup_days=scenario.warmup_days, seed=scenario.seed, network=network,
-        credit=CreditPolicy(account_terms=terms, e_invoice=c.e_invoice,
+        credit=CreditPolicy(account_terms=terms, lateness_change_days=lateness_change,
+                            e_invoice=c.e_invoice,
                             online_payment=c.online_payment,
                             automated_reminders=c.reminders == "automated"),
         orders=OrderPolicy(app_channel_share=o.app_channel_share,
@@ -158,8 +161,10 @@ def configure(dataset: Dataset, params: ProcessParams, scenario: Scenario, *,
     each account's terms (``credit_tier`` per customer_id)."""
     inputs = inputs if inputs is not None else build_inputs(dataset)
     network = build_network_plan(dataset, params.transit, inputs, scenario, assignment)
+    change = (lateness_change_days(dataset, params, inputs, scenario)
+              if drivers_on(scenario) else None)
     return inputs, simulation_config(scenario, network,
-                                     account_terms(inputs, scenario, credit_tier))
+                                     account_terms(inputs, scenario, credit_tier), change)
 
 
 #: the pilot year that measures the wait today's staff add (fixed, so the work content does not

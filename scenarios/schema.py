@@ -294,6 +294,21 @@ class CreditLevers(_Section):
         return risk_max_score
 
 
+class ChannelLevers(_Section):
+    """Outside drivers of how the channel pays (docs/simulation.md, "Payment as China's
+    market pays"): decided by the state, not the company, and modelled so the committee sees
+    what each would do to DSO."""
+
+    insurance_direct_settlement: bool = Field(
+        default=False,
+        description="The medical-insurance funds settle procured drugs directly with the "
+                    "delivering distributor instead of through the hospital.")
+    sme_payment_rule: bool = Field(
+        default=False,
+        description="Public institutions pay small and medium suppliers within 30 days, at "
+                    "most 60 by contract (the 2025 rule); level-2 distributors count as such.")
+
+
 class Assumptions(_Section):
     """Effect sizes of the levers that DOMAIN.md does not quantify.
 
@@ -360,6 +375,31 @@ class Assumptions(_Section):
         default=4.0, ge=0, le=30,
         description="Days a paper invoice spends in the post and the customer's mailroom "
                     "before its payment process starts; an e-invoice saves them.")
+    public_terminal_payment_days: float = Field(
+        default=154.0, ge=0, le=720,
+        description="Days public hospitals and clinics take to pay their distributor, days "
+                    "(MOFCOM drug-distribution report, 2024).")
+    other_terminal_payment_days: float = Field(
+        default=60.0, ge=0, le=720,
+        description="Days retail pharmacies take to pay their distributor, days.")
+    pass_through_size_elasticity: float = Field(
+        default=0.3, ge=0, le=2,
+        description="How much more of its customers' delay a small distributor passes on: "
+                    "(median size / size) to this power.")
+    insured_share_of_public_sales: float = Field(
+        default=0.5, ge=0, le=1,
+        description="Share of public terminals' purchases the insurance funds settle "
+                    "directly (procured drugs), share.")
+    insurance_settlement_days: float = Field(
+        default=30.0, ge=0, le=365,
+        description="Days the insurance funds take to settle directly, days.")
+    sme_rule_compliance: float = Field(
+        default=0.5, ge=0, le=1,
+        description="Share of public institutions that keep the 2025 rule with small and "
+                    "medium suppliers, share.")
+    sme_rule_max_days: float = Field(
+        default=60.0, ge=0, le=365,
+        description="Longest payment term the 2025 rule allows by contract, days.")
 
 
 class Scenario(_Section):
@@ -406,6 +446,8 @@ class Scenario(_Section):
         default_factory=TerritoryLevers, description="Territory levers."
     )
     credit: CreditLevers = Field(default_factory=CreditLevers, description="Credit levers.")
+    channel: ChannelLevers = Field(default_factory=ChannelLevers,
+                                   description="Outside drivers of the channel's payment.")
     assumptions: Assumptions = Field(
         default_factory=Assumptions, description="Effect sizes DOMAIN.md does not give.")
 
@@ -422,7 +464,7 @@ class Scenario(_Section):
         return warmup_days
 
 
-LEVER_SECTIONS: tuple[str, ...] = ("orders", "logistics", "territory", "credit")
+LEVER_SECTIONS: tuple[str, ...] = ("orders", "logistics", "territory", "credit", "channel")
 """Names of the lever sections, in file order."""
 
 

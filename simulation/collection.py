@@ -73,8 +73,11 @@ def collect(customer: np.ndarray, amount: np.ndarray, invoice_day: np.ndarray,
     factor = _lookup(cid, pp.customer_lateness_factor, 1.0)
     factor = np.where(terms == Terms.MONTHLY_PLUS_QUARTERLY_REBATE,
                       factor * assume.rebate_lateness_factor, factor)
+    mean = mean * factor
+    if lev.lateness_change_days is not None:  # outside drivers (models.pass_through)
+        mean = np.maximum(mean + lev.lateness_change_days[customer], 1e-6)
     lateness = (gamma_dist.ppf(np.clip(u[0], 1e-12, 1 - 1e-12), pp.lateness_shape,
-                               scale=mean * factor / pp.lateness_shape)
+                               scale=mean / pp.lateness_shape)
                 - u[1] * pp.early_payment_days)
     # reminders
     if lev.automated_reminders:

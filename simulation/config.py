@@ -71,6 +71,8 @@ class CreditPolicy:
     :class:`Terms` value per account, in the inputs' account order)."""
 
     account_terms: np.ndarray
+    #: per account, the change in mean lateness (days) outside drivers bring (None: none)
+    lateness_change_days: np.ndarray | None = None
     e_invoice: bool = False
     online_payment: bool = False
     automated_reminders: bool = False
