@@ -340,8 +340,13 @@ class Assumptions(_Section):
         default=0.6, ge=0, le=1,
         description="With tracking and notices, complaints per late order relative to today.")
     cash_discount_take_up: float = Field(
-        default=0.5, ge=0, le=1,
-        description="Share of premium invoices paid early for the 1% discount, share.")
+        default=0.6, ge=0, le=1,
+        description="Share of premium invoices paid early for the 1% discount by accounts "
+                    "with cheap money (level-1 platforms, pharmacy chains), share.")
+    cash_discount_take_up_constrained: float = Field(
+        default=0.15, ge=0, le=1,
+        description="The same for cash-constrained accounts (level-2 distributors, private "
+                    "hospitals and clinics), whose customers pay them late, share.")
     cash_discount_pay_days: int = Field(
         default=10, ge=0, le=60, description="Days after invoice to earn the cash discount.")
     rebate_lateness_factor: float = Field(

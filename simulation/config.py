@@ -94,7 +94,8 @@ class Effects:
     partner_incident_factor: float = 0.4
     remote_limit_compliance: float = 0.95
     tracking_late_complaint_factor: float = 0.6
-    cash_discount_take_up: float = 0.5
+    cash_discount_take_up: float = 0.6
+    cash_discount_take_up_constrained: float = 0.15
     cash_discount_pay_days: int = 10
     rebate_lateness_factor: float = 0.8
     automated_reminder_first_days: float = 3.0

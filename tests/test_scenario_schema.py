@@ -395,6 +395,7 @@ SECTIONS: dict[str, dict[str, Callable[[Any], bool]]] = {
         "remote_limit_compliance": _num(0, 1),
         "tracking_late_complaint_factor": _num(0, 1),
         "cash_discount_take_up": _num(0, 1),
+        "cash_discount_take_up_constrained": _num(0, 1),
         "cash_discount_pay_days": _int(0, 60),
         "rebate_lateness_factor": _num(0, 1),
         "automated_reminder_first_days": _num(0, 60),
