@@ -324,6 +324,9 @@ class Assumptions(_Section):
     tracking_late_complaint_factor: float = Field(
         default=0.6, ge=0, le=1,
         description="With tracking and notices, complaints per late order relative to today.")
+    tracking_visibility_complaint_reduction: float = Field(
+        default=0.7, ge=0, le=1,
+        description="Share of 'cannot see where it is' complaints that tracking removes, share.")
     cash_discount_take_up: float = Field(
         default=0.5, ge=0, le=1,
         description="Share of premium invoices paid early for the 1% discount, share.")
@@ -337,8 +340,9 @@ class Assumptions(_Section):
     automated_reminder_interval_days: float = Field(
         default=14.0, gt=0, le=90, description="Automated reminders repeat every, days.")
     online_payment_days_saved: float = Field(
-        default=3.0, ge=0, le=30,
-        description="Days online payment takes off each payment (transfer and matching).")
+        default=0.5, ge=0, le=30,
+        description="Days online payment takes off each payment (keying and matching; bank "
+                    "transfers settle the same day).")
     e_invoice_delay_days: float = Field(
         default=0.0, ge=0, le=30, description="Days from shipping to an e-invoice.")
     forward_replenishment_handling_days: float = Field(

@@ -394,6 +394,7 @@ SECTIONS: dict[str, dict[str, Callable[[Any], bool]]] = {
         "partner_incident_factor": _num(0, 1),
         "remote_limit_compliance": _num(0, 1),
         "tracking_late_complaint_factor": _num(0, 1),
+        "tracking_visibility_complaint_reduction": _num(0, 1),
         "cash_discount_take_up": _num(0, 1),
         "cash_discount_pay_days": _int(0, 60),
         "rebate_lateness_factor": _num(0, 1),
