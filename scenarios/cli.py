@@ -207,11 +207,32 @@ def _prepare_all(loaded: list) -> list:
     return [prepare(item, status=_status) for item in loaded]
 
 
+def _assumption_table(result) -> pd.DataFrame:
+    """The assumptions the scenario's levers use: value, plausible range and source."""
+    rows = {name: {"value": a["value"], "low": a["low"], "high": a["high"],
+                   "source": a["source"]}
+            for name, a in result.assumptions.items() if a.get("used")}
+    return pd.DataFrame.from_dict(rows, orient="index",
+                                  columns=["value", "low", "high", "source"])
+
+
+def _left_text(frame: pd.DataFrame, column: str, width: int = 70) -> pd.DataFrame:
+    """``frame`` with ``column`` cut to ``width`` characters and padded to be read left to
+    right (pandas aligns text to the right)."""
+    text = frame[column].astype(str)
+    text = text.where(text.str.len() <= width, text.str.slice(0, width - 1) + "…")
+    return frame.assign(**{column: text.str.ljust(int(text.str.len().max() or 0))})
+
+
 def _print_run(run) -> None:
     r = run.result
     print(f"scenario {r.scenario!r}: {r.replications} replications, seed {r.seed}, "
           f"run {r.run_id or '(not stored)'}, {r.runtime_s:.0f} s")
     print(_kpi_table(r).to_string(float_format=lambda v: f"{v:,.4g}"))
+    used = _assumption_table(r)
+    print(f"\nassumptions the levers use ({len(used)} of {len(r.assumptions)}; plausible "
+          "range and source: docs/scenarios.md)")
+    print(_left_text(used, "source").to_string(float_format=lambda v: f"{v:,.4g}"))
     stages = pd.DataFrame(r.stages).T
     print("\nprocess stages (means over replications)")
     print(stages.to_string(float_format=lambda v: f"{v:,.3f}"))

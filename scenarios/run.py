@@ -20,6 +20,7 @@ import pandas as pd
 from data.dataset import Dataset, load_dataset
 from data.kpis import REPORTED_NAMES
 from data.problems import Problem, ScenarioError
+from scenarios.evidence import assumption_rows
 from scenarios.jsonio import json_ready
 from scenarios.loading import LoadedScenario
 from scenarios.network_plan import build_network_plan, district_assignment
@@ -266,7 +267,7 @@ def simulate(loaded: LoadedScenario, prepared: Prepared, *, replications: int | 
         dataset=str(loaded.dataset_path), dataset_fingerprint=prepared.dataset.fingerprint,
         calibration=prepared.params.source,
         window={"warmup_days": scenario.warmup_days, "horizon_days": scenario.horizon_days},
-        runtime_s=time.perf_counter() - started)
+        runtime_s=time.perf_counter() - started, assumptions=assumption_rows(scenario))
     tables = {"by_region": mean_table([r.by_region for r in results], "region"),
               "by_tier": mean_table([r.by_tier for r in results], "tier")}
     if prepared.credit_scores is not None:

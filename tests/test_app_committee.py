@@ -162,6 +162,23 @@ def test_forward_stock_of_the_plan_is_shown(
     assert row["split deliveries"] == f"{100 * split:.1f}%"
 
 
+def test_assumptions_are_shown_with_their_range_and_source(ran: AppTest) -> None:
+    from scenarios.evidence import EVIDENCE
+
+    tables = [d.value for d in ran.dataframe if "plausible range" in d.value.columns]
+    assert len(tables) == len(SCENARIOS)
+    baseline, plan = (t.set_index("assumption") for t in tables)
+    assert sorted(baseline.index) == sorted(EVIDENCE) == sorted(plan.index)
+    for name, found in EVIDENCE.items():
+        assert plan.loc[name, "plausible range"] == f"{found.low:,.4g} – {found.high:,.4g}"
+        assert plan.loc[name, "source"] == found.source
+        assert plan.loc[name, "in range"] == "yes"
+    # today's process pulls no lever: only the staffing assumption is used
+    used = baseline[baseline["used by the levers"] == "yes"].index.tolist()
+    assert used == ["staffing_utilization"]
+    assert (plan["used by the levers"] == "yes").all()
+
+
 def test_runs_are_stored_and_can_be_shown_again(ran: AppTest, project: Path) -> None:
     runs = RunStore(project / "runs" / "store.sqlite").list_runs()
     sims = runs[runs["kind"] == "simulation"]
@@ -184,6 +201,7 @@ def test_downloads_hold_every_table(ran: AppTest, expected: dict[str, Simulation
         "differences",
         "stages",
         "per_replication",
+        "assumptions",
         "by_region",
         "by_tier",
         "credit_scores",

@@ -44,6 +44,7 @@ from ui.committee_exports import (
 from ui.committee_views import (
     _missing,
     _probability,
+    assumptions_view,
     difference_view,
     format_range,
     forward_view,
@@ -311,10 +312,28 @@ def show_results(res: Comparison) -> None:
     _kpi_charts(res)
     _stages(res)
     _differences(res)
+    _assumptions(res)
     _validation(res)
     _forward(res)
     _breakdowns(res)
     _downloads(res)
+
+
+def _assumptions(res: Comparison) -> None:
+    st.subheader("Assumptions: values, plausible ranges and sources")
+    st.caption(
+        "Effect sizes DOMAIN.md does not give, as each scenario states them, with the range "
+        "the evidence makes plausible and its source (*judgement* where no published figure "
+        "exists; docs/scenarios.md gives the reasoning). An assumption no lever of the "
+        "scenario uses changes none of its figures; a value outside its range is highlighted. "
+        "Which verdicts rest on them: the sensitivity section below.")
+    tabs = st.tabs([r.label for r in res.results])
+    for tab, r in zip(tabs, res.results, strict=True):
+        frame = assumptions_view(r.result)
+        with tab:
+            st.dataframe(frame.style.apply(
+                lambda row: [_HIGHLIGHT if row["in range"] == "no" else ""] * len(row), axis=1),
+                hide_index=True, key=f"committee_assumptions_{r.label}")
 
 
 def _validation(res: Comparison) -> None:
