@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from data.problems import InputError, Problem
+from scenarios.cli_sensitivity import add_sensitivity_parser
 from scenarios.jsonio import json_ready, write_json
 from scenarios.paths import DEFAULT_DATASET, SCENARIOS_DIR
 from scenarios.schema import committee_targets
@@ -486,6 +487,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="a scenario of today's process (default scenarios/baseline.toml)")
     simulation_options(vl)
     vl.set_defaults(func=cmd_validation)
+
+    add_sensitivity_parser(sub)
 
     wh = sub.add_parser("warehouses", help="forward-warehouse location model")
     wh_sub = wh.add_subparsers(dest="warehouses_command", required=True)

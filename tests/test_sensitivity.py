@@ -1,9 +1,10 @@
 """Sensitivity of verdicts to assumptions: the engine on analytic KPIs whose thresholds are
-worked out by hand, and the scenario path (changing only assumptions equals preparing a file
-that states them)."""
+worked out by hand, the scenario path (changing only assumptions equals preparing a file that
+states them), and ``pharmaops sensitivity`` on the small data set."""
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from pathlib import Path
@@ -251,3 +252,66 @@ def test_changing_only_assumptions_equals_preparing_a_file_that_states_them(
     _, again = with_assumptions(plain, first, {"tracking_late_complaint_factor": 0.9})
     assert again.config.network is first.config.network
     assert not prepared.config.network.stock.policies.equals(first.config.network.stock.policies)
+
+
+# ------------------------------------------------------------------ the command line
+def test_cli_writes_the_flips_and_every_evaluation(small_dir: Path, process_file: Path,
+                                                   tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from scenarios.cli import main
+    from scenarios.evidence import in_play
+    from scenarios.loading import load_scenario
+
+    path = _scenario(tmp_path, small_dir, process_file)
+    out = tmp_path / "sens.json"
+    assert main(["sensitivity", str(path), "--allow-outside-data", "--replications", "2",
+                 "--workers", "1", "--json", str(out)]) == 0
+    captured = capsys.readouterr()
+    doc = json.loads(out.read_text())
+    varied = in_play(load_scenario(path, allow_outside_data=True).scenario)
+    assert sorted(doc["assumptions"]) == sorted(varied)
+    assert "staffing_utilization" in varied and "partner_speed_factor" not in varied
+    assert doc["not_varied"]["partner_speed_factor"] == "no lever of the scenario uses it"
+    assert doc["seed"] == 3 and doc["replications"] == 2
+    for flip in doc["flips"]:
+        assert set(flip) == {"kpi", "assumption", "low", "high", "verdict_at_low",
+                             "verdict_at_high"}
+    # the flips are exactly the rows of the table whose verdict at an end differs from base
+    table = doc["table"]
+    assert len(table) == 6 * (len(varied) + 2)
+    expected = [{k: row[k] for k in ("kpi", "assumption", "low", "high", "verdict_at_low",
+                                     "verdict_at_high")}
+                for row in table if row["verdict_at_base"] != row["verdict_at_low"]
+                or row["verdict_at_base"] != row["verdict_at_high"]]
+    assert doc["flips"] == expected
+    evaluations = {e["label"]: e for e in doc["evaluations"]}
+    assert evaluations["base"]["settings"] == {}
+    low = evaluations["tracking_visibility_complaint_reduction at low"]
+    high = evaluations["tracking_visibility_complaint_reduction at high"]
+    assert low["settings"] == {"tracking_visibility_complaint_reduction": 0.6}
+    # common random numbers: removing more visibility complaints can only lower the rate
+    assert high["kpis"]["complaint_rate"]["mean"] < low["kpis"]["complaint_rate"]["mean"]
+    assert low["kpis"]["order_processing_days"] == evaluations["base"]["kpis"][
+        "order_processing_days"]
+    for evaluation in doc["evaluations"]:
+        assert set(evaluation["kpis"]) == set(doc["targets"])
+        for kpi in evaluation["kpis"].values():
+            assert kpi["verdict"] in (MET, UNCERTAIN, NOT_MET)
+    assert "tracking_visibility_complaint_reduction" in captured.out  # the table for people
+    assert "evaluation" in captured.err  # progress on stderr
+
+
+def test_cli_refuses_bad_input_with_a_named_problem(small_dir: Path, process_file: Path,
+                                                     tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from scenarios.cli import main
+
+    path = _scenario(tmp_path, small_dir, process_file)
+    assert main(["sensitivity", str(tmp_path / "missing.toml")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    assert main(["sensitivity", str(path), "--allow-outside-data", "--replications", "0"]) == 2
+    assert "--replications" in capsys.readouterr().err
+    assert main(["sensitivity", str(path), "--allow-outside-data", "--assumptions",
+                 "tracking_visibility_complaint_reduction,nonsense"]) == 2
+    err = capsys.readouterr().err
+    assert "--assumptions" in err and "nonsense" in err
