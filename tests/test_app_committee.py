@@ -219,6 +219,47 @@ def test_downloads_hold_every_table(ran: AppTest, expected: dict[str, Simulation
     assert doc["scenarios"]["plan"]["run_id"]
 
 
+SENSITIVITY_ASSUMPTIONS = ["cash_before_delivery_wait_days",
+                           "tracking_visibility_complaint_reduction"]
+
+
+def test_sensitivity_shows_the_verdicts_of_an_independent_run(project: Path) -> None:
+    from scenarios.sensitivity_run import run_sensitivity
+    from ui.committee_sensitivity import JOINT_LABELS, sensitivity_csv_table
+    from ui.committee_sensitivity import RESULT_KEY as SENSITIVITY_KEY
+
+    at = AppTest.from_string(PAGE, default_timeout=TIMEOUT_S).run(timeout=TIMEOUT_S)
+    at.sidebar.number_input(key="committee_workers").set_value(1)
+    at.selectbox(key="sensitivity_file").set_value("plan.toml").run(timeout=TIMEOUT_S)
+    chosen = at.multiselect(key="sensitivity_assumptions_plan.toml")
+    assert len(chosen.value) == 20, "every assumption the plan's levers use is offered"
+    chosen.set_value(SENSITIVITY_ASSUMPTIONS)
+    at.number_input(key="sensitivity_replications").set_value(REPLICATIONS)
+    at.button(key="sensitivity_run").click().run(timeout=TIMEOUT_S)
+    assert not at.exception and not at.error
+
+    loaded = load_scenario(project / "scenarios" / "plan.toml", allow_outside_data=True)
+    independent = run_sensitivity(loaded, prepare(loaded), replications=REPLICATIONS,
+                                  workers=1, assumptions=SENSITIVITY_ASSUMPTIONS)
+    grid = next(d.value for d in at.dataframe if "assumption" in d.value.columns
+                and "On-time delivery" in d.value.columns).set_index("assumption")
+    shown_rows = [*SENSITIVITY_ASSUMPTIONS, *JOINT_LABELS.values()]
+    assert grid.index.tolist() == shown_rows
+    rows = independent.result.rows()
+    for row in rows:
+        label = EXPECTED_CARDS[row["kpi"]][0]
+        cell = grid.loc[JOINT_LABELS.get(row["assumption"], row["assumption"]), label]
+        at_ends = {row["verdict_at_low"], row["verdict_at_high"]}
+        if at_ends == {row["verdict_at_base"]}:
+            assert cell == row["verdict_at_base"], (row, cell)
+        else:
+            assert cell == f"{row['verdict_at_low']} → {row['verdict_at_high']}", (row, cell)
+    found = at.session_state[SENSITIVITY_KEY]
+    assert found.to_json()["flips"] == independent.to_json()["flips"]
+    csv = sensitivity_csv_table(found)
+    assert len(csv) == len(rows) and set(csv["verdict_at_low"]) <= {"met", "uncertain", "not met"}
+
+
 def test_unknown_key_is_an_error_not_a_traceback(project: Path) -> None:
     at = AppTest.from_string(PAGE, default_timeout=TIMEOUT_S).run(timeout=TIMEOUT_S)
     at.sidebar.multiselect(key="committee_files").set_value(["broken.toml"])

@@ -41,6 +41,7 @@ from ui.committee_exports import (
     comparison_json,
     per_replication_table,
 )
+from ui.committee_sensitivity import sensitivity_section
 from ui.committee_views import (
     _missing,
     _probability,
@@ -116,6 +117,8 @@ def render() -> None:
             )
         else:
             show_results(results)
+        workers = int(st.session_state.get("committee_workers", DEFAULT_WORKERS))
+        sensitivity_section(folder, files, configured, prepared_for, workers)
     stored_runs_section()
 
 
@@ -228,6 +231,12 @@ def _prepared(
     return prepare(_loaded, _dataset)
 
 
+def prepared_for(item: LoadedScenario, ds: Dataset) -> Prepared:
+    """The scenario prepared on its data set (cached per file version and data set)."""
+    return _prepared(str(item.path), item.path.stat().st_mtime_ns, ds.fingerprint,
+                     f"{ds.as_of:%Y-%m-%d}", item, ds)
+
+
 def run_scenarios(
     paths: Sequence[Path],
     *,
@@ -253,16 +262,7 @@ def run_scenarios(
             show_refusal(ds)
             return None
         try:
-            prepared.append(
-                _prepared(
-                    str(item.path),
-                    item.path.stat().st_mtime_ns,
-                    ds.fingerprint,
-                    f"{ds.as_of:%Y-%m-%d}",
-                    item,
-                    ds,
-                )
-            )
+            prepared.append(prepared_for(item, ds))
         except InputError as exc:
             show_problems(f"Scenario `{item.path.name}` cannot be prepared", exc)
             return None
