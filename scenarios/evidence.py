@@ -99,9 +99,8 @@ EVIDENCE: dict[str, Evidence] = {
     "staffing_utilization": Evidence(
         JUDGEMENT, 0.5, 0.7,
         "The history shows stage times, not head counts. Office and warehouse staff planned "
-        "50-70% busy leave room for the day's peaks; above about 0.7 the modelled queue alone "
-        "comes close to the measured office time on a small data set, and the work net of "
-        "the modelled wait is not found (the run is refused).",
+        "50-70% busy leave room for the day's peaks; much busier staff would queue more than "
+        "the measured stage times hold (the run is then refused, docs/simulation.md).",
         "always (staff are sized for today's load)", _always),
     "real_time_backorder_reduction": Evidence(
         JUDGEMENT, 0.5, 0.9,
