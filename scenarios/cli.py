@@ -12,49 +12,20 @@ import sys
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pandas as pd
 
 from data.problems import InputError, Problem
-from scenarios.jsonio import json_ready, write_json
+from scenarios.cli_channel import add_channel_parser
+from scenarios.cli_common import CliError, _dataset_arg, _emit, _load, _records
+from scenarios.cli_sensitivity import add_sensitivity_parser
+from scenarios.jsonio import json_ready
 from scenarios.paths import DEFAULT_DATASET, SCENARIOS_DIR
 from scenarios.schema import committee_targets
 
 EXIT_BAD_INPUT = 2
 #: what a run id may look like (refused before it reaches the store or the terminal)
 RUN_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_.:-]{0,63}")
-
-
-class CliError(InputError):
-    """Bad command-line input (a missing file, a bad option value)."""
-
-
-# --------------------------------------------------------------------------- helpers
-def _emit(payload: dict, args: argparse.Namespace) -> None:
-    """Write the command's JSON where ``--json`` says; with ``--json -`` stdout carries only
-    the JSON (the tables for people went to stderr, see :func:`main`)."""
-    write_json(payload, args.json, getattr(args, "json_stdout", None))
-
-
-def _records(frame: pd.DataFrame) -> list[dict]:
-    return frame.to_dict(orient="records")
-
-
-def _load(path: str | Path):
-    from data.dataset import load_dataset
-
-    return load_dataset(path)
-
-
-def _dataset_arg(value: str | None) -> Path:
-    if value is not None:
-        return Path(value)
-    if not DEFAULT_DATASET.is_dir():
-        raise CliError(Problem(str(DEFAULT_DATASET), "", "the default data set",
-                               "no folder; run `make data` or `pharmaops data generate "
-                               f"--profile national --out {DEFAULT_DATASET}`"))
-    return DEFAULT_DATASET
 
 
 # --------------------------------------------------------------------------- data
@@ -207,11 +178,32 @@ def _prepare_all(loaded: list) -> list:
     return [prepare(item, status=_status) for item in loaded]
 
 
+def _assumption_table(result) -> pd.DataFrame:
+    """The assumptions the scenario's levers use: value, plausible range and source."""
+    rows = {name: {"value": a["value"], "low": a["low"], "high": a["high"],
+                   "source": a["source"]}
+            for name, a in result.assumptions.items() if a.get("used")}
+    return pd.DataFrame.from_dict(rows, orient="index",
+                                  columns=["value", "low", "high", "source"])
+
+
+def _left_text(frame: pd.DataFrame, column: str, width: int = 70) -> pd.DataFrame:
+    """``frame`` with ``column`` cut to ``width`` characters and padded to be read left to
+    right (pandas aligns text to the right)."""
+    text = frame[column].astype(str)
+    text = text.where(text.str.len() <= width, text.str.slice(0, width - 1) + "…")
+    return frame.assign(**{column: text.str.ljust(int(text.str.len().max() or 0))})
+
+
 def _print_run(run) -> None:
     r = run.result
     print(f"scenario {r.scenario!r}: {r.replications} replications, seed {r.seed}, "
           f"run {r.run_id or '(not stored)'}, {r.runtime_s:.0f} s")
     print(_kpi_table(r).to_string(float_format=lambda v: f"{v:,.4g}"))
+    used = _assumption_table(r)
+    print(f"\nassumptions the levers use ({len(used)} of {len(r.assumptions)}; plausible "
+          "range and source: docs/scenarios.md)")
+    print(_left_text(used, "source").to_string(float_format=lambda v: f"{v:,.4g}"))
     stages = pd.DataFrame(r.stages).T
     print("\nprocess stages (means over replications)")
     print(stages.to_string(float_format=lambda v: f"{v:,.3f}"))
@@ -368,29 +360,6 @@ def cmd_warehouses_solve(args: argparse.Namespace) -> int:
     return 0
 
 
-# --------------------------------------------------------------------------- channel
-def cmd_channel_reconcile(args: argparse.Namespace) -> int:
-    from scenarios import channel
-
-    ds = _load(_dataset_arg(args.dataset))
-    report = channel.channel_report(ds)
-    doc = channel.report_payload(report, ds)
-    summary, stock = doc["summary"], report.stock
-    found = channel.anomaly_table(report)[["Month", "Distributor", "Product", "What was found"]]
-    print(f"channel of {ds.path}: {summary['distributors']} distributors × {summary['products']} "
-          f"products, {doc['months']['first']} .. {doc['months']['last']}; {len(found)} findings")
-    print(pd.Series(summary["anomalies"], dtype=int).to_string())
-    print(f"channel stock at the end of {summary['channel_stock']['month']}: "
-          f"{channel.stock_days_text(stock.total['stock_days'], str(stock.total['note']))} of "
-          f"the last {stock.window_months} months' sales; the first findings:")
-    print(found.head(20).to_string(index=False) if len(found) else "none")
-    if args.xlsx:
-        channel.write_reconciliation_xlsx(args.xlsx, report, ds)
-    if args.json:
-        _emit(doc, args)
-    return 0
-
-
 # --------------------------------------------------------------------------- runs
 def cmd_runs_list(args: argparse.Namespace) -> int:
     from scenarios.store import RunStore
@@ -488,6 +457,8 @@ def build_parser() -> argparse.ArgumentParser:
     simulation_options(vl)
     vl.set_defaults(func=cmd_validation)
 
+    add_sensitivity_parser(sub)
+
     wh = sub.add_parser("warehouses", help="forward-warehouse location model")
     wh_sub = wh.add_subparsers(dest="warehouses_command", required=True)
     ws = wh_sub.add_parser("solve", help="choose forward warehouses for a scenario's data set "
@@ -505,13 +476,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="allow a data set outside the project's data folder")
     ws.set_defaults(func=cmd_warehouses_solve)
 
-    ch = sub.add_parser("channel", help="distributors' flow data and channel stock")
-    cr = ch.add_subparsers(dest="channel_command", required=True).add_parser(
-        "reconcile", help="each distributor's stock per product and month; the findings")
-    cr.add_argument("dataset", nargs="?", help=f"data set folder (default {DEFAULT_DATASET})")
-    cr.add_argument("--json", metavar="PATH", help="write the result as JSON ('-' = stdout)")
-    cr.add_argument("--xlsx", metavar="PATH", help="write the tables as an Excel workbook")
-    cr.set_defaults(func=cmd_channel_reconcile)
+    add_channel_parser(sub)
 
     runs = sub.add_parser("runs", help="list or show stored runs")
     runs_sub = runs.add_subparsers(dest="runs_command", required=True)

@@ -25,6 +25,9 @@ from simulation.config import NetworkPlan
 from simulation.forward_stock import ForwardStock
 from simulation.inputs import SimulationInputs
 
+#: the assumptions the network plan reads (the forward stock's lead times and costs)
+NETWORK_ASSUMPTIONS = ("forward_replenishment_handling_days", "forward_lead_time_sd_days",
+                       "forward_order_cost_cny", "forward_holding_rate_per_year")
 POLICY_COLUMNS = ["site_id", "product_id", "policy", "s_units", "Q_units", "S_units",
                   "review_days", "lead_time_days", "lead_time_sd_days"]
 

@@ -60,7 +60,8 @@ class ForwardStockResult:
 @dataclass(frozen=True)
 class RunResult:
     """One scenario run: KPIs and details over replications, target verdicts, stage
-    statistics, groups, the warehouse choice and forward stock, and provenance."""
+    statistics, groups, the warehouse choice and forward stock, provenance, and the
+    assumptions it ran with (value, plausible range, source)."""
 
     scenario: str
     seed: int
@@ -81,6 +82,9 @@ class RunResult:
     window: dict[str, int]
     runtime_s: float
     run_id: str | None = None
+    #: every assumption as run: ``{name: {"value", "low", "high", "source", "used"}}`` (its
+    #: plausible range and source from scenarios.evidence; ``used``: a lever puts it to use)
+    assumptions: dict[str, dict] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         """The ``pharmaops run --json`` document (docs/simulation.md)."""
@@ -97,6 +101,7 @@ class RunResult:
             "dataset": self.dataset, "dataset_fingerprint": self.dataset_fingerprint,
             "calibration": self.calibration, "window": dict(self.window),
             "runtime_s": self.runtime_s,
+            "assumptions": {k: dict(v) for k, v in self.assumptions.items()},
         }
 
     @classmethod
@@ -114,4 +119,5 @@ class RunResult:
             dataset=str(doc.get("dataset", "")),
             dataset_fingerprint=str(doc.get("dataset_fingerprint", "")),
             calibration=str(doc.get("calibration", "")), window=dict(doc.get("window") or {}),
-            runtime_s=float(doc.get("runtime_s") or 0.0), run_id=doc.get("run_id"))
+            runtime_s=float(doc.get("runtime_s") or 0.0), run_id=doc.get("run_id"),
+            assumptions={str(k): dict(v) for k, v in (doc.get("assumptions") or {}).items()})

@@ -16,17 +16,23 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from data.dataset import Dataset, load_dataset
 from data.kpis import REPORTED_NAMES
 from data.problems import Problem, ScenarioError
+from scenarios.evidence import assumption_rows
 from scenarios.jsonio import json_ready
 from scenarios.loading import LoadedScenario
-from scenarios.network_plan import build_network_plan, district_assignment
+from scenarios.network_plan import (
+    NETWORK_ASSUMPTIONS,
+    build_network_plan,
+    district_assignment,
+)
 from scenarios.outside_drivers import drivers_on, lateness_change_days
 from scenarios.process_cache import Status, today_process
 from scenarios.result import ForwardStockResult, RunResult
-from scenarios.schema import Scenario
+from scenarios.schema import Assumptions, Scenario
 from scenarios.store import RunRecord, RunStore, code_version
 from simulation.config import (
     CreditPolicy,
@@ -64,6 +70,12 @@ class Prepared:
     forward_warehouses: tuple[str, ...] | None = None
     #: the location result behind them (status, objective, bound, gap, sites, costs, coverage)
     warehouses: dict | None = None
+    #: today's process as measured, before the wait the modelled staff add is netted out
+    #: (:func:`with_assumptions` nets it again for another staffing assumption)
+    measured: ProcessParams | None = None
+    #: the location model's district adcode → serving site ("optimize"), kept so the network
+    #: can be rebuilt with other assumptions without solving the model again
+    assignment: Mapping[str, str] | None = None
 
 
 #: wall-time limit of the location model that answers forward_warehouses = "optimize", s
@@ -167,11 +179,17 @@ def configure(dataset: Dataset, params: ProcessParams, scenario: Scenario, *,
                                      account_terms(inputs, scenario, credit_tier), change)
 
 
+#: the assumptions today's work depends on (:func:`todays_work`): the one preparation step
+#: that can refuse an assumption's value
+WORK_ASSUMPTIONS = ("staffing_utilization",)
 #: the pilot year that measures the wait today's staff add (fixed, so the work content does not
 #: depend on a run's seed)
 PILOT_SEED = 0
-#: the last work content computed (the pilot takes seconds; a comparison's scenarios share it)
+#: the last work contents computed (the pilot takes seconds; a comparison's scenarios and a
+#: sensitivity's staffing values share them)
 _WORK: dict[tuple, ProcessParams] = {}
+#: how many work contents are kept (one per data set, process and staffing assumption)
+_WORK_KEPT = 4
 
 
 def todays_work(dataset: Dataset, params: ProcessParams, scenario: Scenario,
@@ -186,8 +204,10 @@ def todays_work(dataset: Dataset, params: ProcessParams, scenario: Scenario,
             "name": "today", "dataset": ".", "seed": PILOT_SEED,
             "assumptions": scenario.assumptions.model_dump()})
         inputs, config = configure(dataset, params, today, inputs=inputs)
-        _WORK.clear()  # one data set and process at a time is enough
-        _WORK[key] = net_of_modelled_wait(inputs, params, config, PILOT_SEED)
+        work = net_of_modelled_wait(inputs, params, config, PILOT_SEED)
+        while len(_WORK) >= _WORK_KEPT:
+            del _WORK[next(iter(_WORK))]  # the oldest
+        _WORK[key] = work
     return _WORK[key]
 
 
@@ -220,7 +240,39 @@ def prepare(loaded: LoadedScenario, dataset: Dataset | None = None, *,
     resolved = _resolved(scenario, chosen)
     inputs, config = configure(ds, params, resolved, inputs=inputs, credit_tier=credit_tier,
                                assignment=assignment)
-    return Prepared(ds, params, inputs, config, scores, chosen, warehouses)
+    return Prepared(ds, params, inputs, config, scores, chosen, warehouses, measured, assignment)
+
+
+def with_assumptions(loaded: LoadedScenario, prepared: Prepared,
+                     overrides: Mapping[str, float]) -> tuple[LoadedScenario, Prepared]:
+    """``loaded`` with ``overrides`` of its ``[assumptions]``, and what its replications share,
+    on the same data set, process and models' answers (credit tiers, the location model's
+    sites and assignment): only what depends on assumptions is made again — today's work for
+    the staffing assumption (memoised), the forward stock plan when a forward assumption
+    changes, and the config. A value outside its bounds is a :class:`ScenarioError` at
+    ``assumptions.<name>``."""
+    if prepared.measured is None:
+        raise ValueError("prepared(=without the measured process) must come from prepare()")
+    scenario = loaded.scenario
+    try:
+        assumptions = Assumptions.model_validate({**scenario.assumptions.model_dump(),
+                                                  **overrides})
+    except ValidationError as exc:
+        raise ScenarioError([Problem(str(loaded.path), "assumptions." + ".".join(
+            str(part) for part in e["loc"]), e["msg"], repr(e.get("input")))
+            for e in exc.errors()]) from None
+    changed = scenario.model_copy(update={"assumptions": assumptions})
+    params = todays_work(prepared.dataset, prepared.measured, changed, prepared.inputs)
+    resolved = _resolved(changed, prepared.forward_warehouses)
+    tier = None if prepared.credit_scores is None else prepared.credit_scores["tier"]
+    if all(getattr(assumptions, name) == getattr(scenario.assumptions, name)
+           for name in NETWORK_ASSUMPTIONS):
+        config = simulation_config(resolved, prepared.config.network,
+                                   account_terms(prepared.inputs, resolved, tier))
+    else:
+        _, config = configure(prepared.dataset, params, resolved, inputs=prepared.inputs,
+                              credit_tier=tier, assignment=prepared.assignment)
+    return replace(loaded, scenario=changed), replace(prepared, params=params, config=config)
 
 
 @dataclass
@@ -271,7 +323,7 @@ def simulate(loaded: LoadedScenario, prepared: Prepared, *, replications: int | 
         dataset=str(loaded.dataset_path), dataset_fingerprint=prepared.dataset.fingerprint,
         calibration=prepared.params.source,
         window={"warmup_days": scenario.warmup_days, "horizon_days": scenario.horizon_days},
-        runtime_s=time.perf_counter() - started)
+        runtime_s=time.perf_counter() - started, assumptions=assumption_rows(scenario))
     tables = {"by_region": mean_table([r.by_region for r in results], "region"),
               "by_tier": mean_table([r.by_tier for r in results], "tier")}
     if prepared.credit_scores is not None:

@@ -14,8 +14,11 @@ later field, so a violation is reported at that field's dotted path.
 
 from __future__ import annotations
 
+import math
+import operator
 from typing import Annotated, Any, Literal
 
+import annotated_types
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -24,8 +27,10 @@ from pydantic import (
     Field,
     Tag,
     ValidationInfo,
+    create_model,
     field_validator,
 )
+from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
 Tier = Literal["core", "potential", "basic"]
@@ -339,6 +344,9 @@ class Assumptions(_Section):
     tracking_late_complaint_factor: float = Field(
         default=0.6, ge=0, le=1,
         description="With tracking and notices, complaints per late order relative to today.")
+    tracking_visibility_complaint_reduction: float = Field(
+        default=0.7, ge=0, le=1,
+        description="Share of 'cannot see where it is' complaints that tracking removes, share.")
     cash_discount_take_up: float = Field(
         default=0.6, ge=0, le=1,
         description="Share of premium invoices paid early for the 1% discount by accounts "
@@ -357,8 +365,9 @@ class Assumptions(_Section):
     automated_reminder_interval_days: float = Field(
         default=14.0, gt=0, le=90, description="Automated reminders repeat every, days.")
     online_payment_days_saved: float = Field(
-        default=3.0, ge=0, le=30,
-        description="Days online payment takes off each payment (transfer and matching).")
+        default=0.5, ge=0, le=30,
+        description="Days online payment takes off each payment (keying and matching; bank "
+                    "transfers settle the same day).")
     e_invoice_delay_days: float = Field(
         default=0.0, ge=0, le=30, description="Days from shipping to an e-invoice.")
     forward_replenishment_handling_days: float = Field(
@@ -405,6 +414,61 @@ class Assumptions(_Section):
     sme_rule_max_days: float = Field(
         default=60.0, ge=0, le=365,
         description="Longest payment term the 2025 rule allows by contract, days.")
+
+
+def _bounds_phrase(field: FieldInfo) -> str:
+    """``in 0..1``, ``> 0 and <= 90``: a field's bounds as the problems print them."""
+    bound = {type(m).__name__: m for m in field.metadata
+             if isinstance(m, annotated_types.Ge | annotated_types.Gt | annotated_types.Le
+                           | annotated_types.Lt)}
+    ge, gt, le, lt = (bound.get(k) for k in ("Ge", "Gt", "Le", "Lt"))
+    if ge is not None and le is not None:
+        return f"in {ge.ge:g}..{le.le:g}"
+    parts = [f"> {gt.gt:g}" if gt is not None else f">= {ge.ge:g}" if ge is not None else "",
+             f"< {lt.lt:g}" if lt is not None else f"<= {le.le:g}" if le is not None else ""]
+    return " and ".join(p for p in parts if p)
+
+
+def _within(field: FieldInfo, value: float) -> bool:
+    """Whether ``value`` satisfies the field's bounds."""
+    return all(limit is None or holds(value, limit)
+               for m in field.metadata
+               for attr, holds in (("ge", operator.ge), ("gt", operator.gt),
+                                   ("le", operator.le), ("lt", operator.lt))
+               for limit in [getattr(m, attr, None)])
+
+
+def _range_of(name: str) -> Any:
+    """The type of ``assumption_ranges.<name>``: ``[low, high]``, both within the bounds of
+    ``assumptions.<name>`` (whole numbers for a whole-number assumption), low <= high."""
+    field = Assumptions.model_fields[name]
+    whole = field.annotation is int
+    expected = (f"[low, high]: two {'whole numbers' if whole else 'numbers'} "
+                f"{_bounds_phrase(field)} with low <= high")
+
+    def number(v: Any) -> bool:
+        if whole:
+            return type(v) is int
+        return type(v) in (int, float) and math.isfinite(v)
+
+    def check(value: Any) -> tuple[float, float]:
+        if (not isinstance(value, list | tuple) or len(value) != 2
+                or not all(number(v) and _within(field, v) for v in value)
+                or value[0] > value[1]):
+            raise PydanticCustomError("assumption_range", expected)
+        low, high = value
+        return (low, high) if whole else (float(low), float(high))
+
+    return Annotated[Any, AfterValidator(check)]
+
+
+AssumptionRanges = create_model(
+    "AssumptionRanges", __base__=_Section,
+    __doc__="Plausible ranges that replace those of scenarios/evidence.py for this scenario: "
+            "``name = [low, high]`` per assumption (docs/scenarios.md).",
+    **{name: (_range_of(name), Field(default=None, description=f"[low, high] of "
+                                                                 f"assumptions.{name}."))
+       for name in Assumptions.model_fields})
 
 
 class Scenario(_Section):
@@ -455,6 +519,9 @@ class Scenario(_Section):
                                    description="Outside drivers of the channel's payment.")
     assumptions: Assumptions = Field(
         default_factory=Assumptions, description="Effect sizes DOMAIN.md does not give.")
+    assumption_ranges: AssumptionRanges = Field(  # type: ignore[valid-type]
+        default_factory=AssumptionRanges,
+        description="Plausible [low, high] of assumptions, replacing scenarios/evidence.py's.")
 
     @field_validator("warmup_days")
     @classmethod

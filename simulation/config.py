@@ -94,13 +94,15 @@ class Effects:
     partner_incident_factor: float = 0.4
     remote_limit_compliance: float = 0.95
     tracking_late_complaint_factor: float = 0.6
+    #: share of 'cannot see where it is' complaints that tracking removes
+    tracking_visibility_complaint_reduction: float = 0.7
     cash_discount_take_up: float = 0.6
     cash_discount_take_up_constrained: float = 0.15
     cash_discount_pay_days: int = 10
     rebate_lateness_factor: float = 0.8
     automated_reminder_first_days: float = 3.0
     automated_reminder_interval_days: float = 14.0
-    online_payment_days_saved: float = 3.0
+    online_payment_days_saved: float = 0.5
     e_invoice_delay_days: float = 0.0
     paper_invoice_mail_days: float = 4.0
 

@@ -399,9 +399,11 @@ def _deliver(inputs: SimulationInputs, params: ProcessParams, config: Simulation
     # one complaint per order at most: a late order's other reasons have their own shares
     p_error = np.where(late, _or(params.complaint_error_if_late, params.complaint_error),
                        params.complaint_error)
-    p_vis = 0.0 if tracking else np.where(
+    # tracking removes a share of the "cannot see where it is" complaints, not all of them
+    p_vis = np.where(
         late, _or(params.complaint_no_visibility_if_late, params.complaint_no_visibility),
-        params.complaint_no_visibility)
+        params.complaint_no_visibility) * (
+        (1.0 - effects.tracking_visibility_complaint_reduction) if tracking else 1.0)
     reason = np.where(late & (draws.u_late < p_late), "late",
                       np.where(draws.u_error < p_error, "error",
                                np.where(draws.u_visibility < p_vis, "no_visibility", "")))

@@ -162,6 +162,23 @@ def test_forward_stock_of_the_plan_is_shown(
     assert row["split deliveries"] == f"{100 * split:.1f}%"
 
 
+def test_assumptions_are_shown_with_their_range_and_source(ran: AppTest) -> None:
+    from scenarios.evidence import EVIDENCE
+
+    tables = [d.value for d in ran.dataframe if "plausible range" in d.value.columns]
+    assert len(tables) == len(SCENARIOS)
+    baseline, plan = (t.set_index("assumption") for t in tables)
+    assert sorted(baseline.index) == sorted(EVIDENCE) == sorted(plan.index)
+    for name, found in EVIDENCE.items():
+        assert plan.loc[name, "plausible range"] == f"{found.low:,.4g} – {found.high:,.4g}"
+        assert plan.loc[name, "source"] == found.source
+        assert plan.loc[name, "in range"] == "yes"
+    # today's process pulls no lever: only the staffing assumption is used
+    used = baseline[baseline["used by the levers"] == "yes"].index.tolist()
+    assert used == ["staffing_utilization"]
+    assert (plan["used by the levers"] == "yes").all()
+
+
 def test_runs_are_stored_and_can_be_shown_again(ran: AppTest, project: Path) -> None:
     runs = RunStore(project / "runs" / "store.sqlite").list_runs()
     sims = runs[runs["kind"] == "simulation"]
@@ -184,6 +201,7 @@ def test_downloads_hold_every_table(ran: AppTest, expected: dict[str, Simulation
         "differences",
         "stages",
         "per_replication",
+        "assumptions",
         "by_region",
         "by_tier",
         "credit_scores",
@@ -199,6 +217,47 @@ def test_downloads_hold_every_table(ran: AppTest, expected: dict[str, Simulation
     doc = json.loads(comparison_json(res))
     assert doc["base"] == "baseline" and set(doc["scenarios"]) == set(SCENARIOS)
     assert doc["scenarios"]["plan"]["run_id"]
+
+
+SENSITIVITY_ASSUMPTIONS = ["cash_before_delivery_wait_days",
+                           "tracking_visibility_complaint_reduction"]
+
+
+def test_sensitivity_shows_the_verdicts_of_an_independent_run(project: Path) -> None:
+    from scenarios.sensitivity_run import run_sensitivity
+    from ui.committee_sensitivity import JOINT_LABELS, sensitivity_csv_table
+    from ui.committee_sensitivity import RESULT_KEY as SENSITIVITY_KEY
+
+    at = AppTest.from_string(PAGE, default_timeout=TIMEOUT_S).run(timeout=TIMEOUT_S)
+    at.sidebar.number_input(key="committee_workers").set_value(1)
+    at.selectbox(key="sensitivity_file").set_value("plan.toml").run(timeout=TIMEOUT_S)
+    chosen = at.multiselect(key="sensitivity_assumptions_plan.toml")
+    assert len(chosen.value) == 20, "every assumption the plan's levers use is offered"
+    chosen.set_value(SENSITIVITY_ASSUMPTIONS)
+    at.number_input(key="sensitivity_replications").set_value(REPLICATIONS)
+    at.button(key="sensitivity_run").click().run(timeout=TIMEOUT_S)
+    assert not at.exception and not at.error
+
+    loaded = load_scenario(project / "scenarios" / "plan.toml", allow_outside_data=True)
+    independent = run_sensitivity(loaded, prepare(loaded), replications=REPLICATIONS,
+                                  workers=1, assumptions=SENSITIVITY_ASSUMPTIONS)
+    grid = next(d.value for d in at.dataframe if "assumption" in d.value.columns
+                and "On-time delivery" in d.value.columns).set_index("assumption")
+    shown_rows = [*SENSITIVITY_ASSUMPTIONS, *JOINT_LABELS.values()]
+    assert grid.index.tolist() == shown_rows
+    rows = independent.result.rows()
+    for row in rows:
+        label = EXPECTED_CARDS[row["kpi"]][0]
+        cell = grid.loc[JOINT_LABELS.get(row["assumption"], row["assumption"]), label]
+        at_ends = {row["verdict_at_low"], row["verdict_at_high"]}
+        if at_ends == {row["verdict_at_base"]}:
+            assert cell == row["verdict_at_base"], (row, cell)
+        else:
+            assert cell == f"{row['verdict_at_low']} → {row['verdict_at_high']}", (row, cell)
+    found = at.session_state[SENSITIVITY_KEY]
+    assert found.to_json()["flips"] == independent.to_json()["flips"]
+    csv = sensitivity_csv_table(found)
+    assert len(csv) == len(rows) and set(csv["verdict_at_low"]) <= {"met", "uncertain", "not met"}
 
 
 def test_unknown_key_is_an_error_not_a_traceback(project: Path) -> None:

@@ -14,7 +14,7 @@ import pytest
 from data.dataset import load_dataset
 from data.problems import InputError
 from models.channel import ANOMALY_KINDS, DISTRIBUTOR_TYPES
-from scenarios import cli
+from scenarios import cli_channel
 from scenarios.channel import ANOMALY_LABELS, channel_report, write_reconciliation_xlsx
 from scenarios.cli import main
 from tests import channel_ledger as hand
@@ -85,7 +85,7 @@ def test_reconcile_a_generated_data_set(tmp_path: Path,
 def hand_cli(monkeypatch: pytest.MonkeyPatch) -> None:
     """The CLI loads the hand-made channel whatever folder it is given."""
     ds = dataclasses.replace(hand.dataset(), path=Path("hand-made"))
-    monkeypatch.setattr(cli, "_load", lambda path: ds)
+    monkeypatch.setattr(cli_channel, "_load", lambda path: ds)
 
 
 def test_the_hand_made_findings_on_stdout_in_json_and_in_the_workbook(
@@ -138,7 +138,7 @@ def test_a_data_set_without_channel_tables_exits_2_naming_them(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     ds = hand.dataset()
     tables = {k: v for k, v in ds.tables.items() if k not in ("flows", "stock_reports")}
-    monkeypatch.setattr(cli, "_load", lambda path: dataclasses.replace(ds, tables=tables))
+    monkeypatch.setattr(cli_channel, "_load", lambda path: dataclasses.replace(ds, tables=tables))
     assert main(["channel", "reconcile", "somewhere"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "tables flows, stock_reports" in err[0]
@@ -151,7 +151,7 @@ def test_output_paths_are_checked_before_any_work(
     def no_work(path):
         raise AssertionError("the data set was loaded before the options were checked")
 
-    monkeypatch.setattr(cli, "_load", no_work)
+    monkeypatch.setattr(cli_channel, "_load", no_work)
     assert main(["channel", "reconcile", "x", "--xlsx", "-"]) == 2
     assert "an Excel file is not text" in capsys.readouterr().err
     assert main(["channel", "reconcile", "x", "--json", str(tmp_path / "no" / "c.json")]) == 2

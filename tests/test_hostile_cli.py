@@ -76,6 +76,8 @@ JSON_COMMANDS = {
     "calibrate": lambda d, s, p: ["calibrate", str(d)],
     "run": lambda d, s, p: ["run", str(s), "--allow-outside-data", "--workers", "1"],
     "compare": lambda d, s, p: ["compare", str(s), str(s), "--allow-outside-data"],
+    "sensitivity": lambda d, s, p: ["sensitivity", str(s), "--allow-outside-data",
+                                    "--workers", "1"],
     "warehouses solve": lambda d, s, p: ["warehouses", "solve", str(s), "--allow-outside-data"],
     "runs list": lambda d, s, p: ["runs", "list"],
     "runs show": lambda d, s, p: ["runs", "show", "20260101-000000-abcdef"],

@@ -122,7 +122,6 @@ LEVERS = {
     "forward_warehouses": ({"logistics": {"forward_warehouses": ["S29", "S33", "S37", "S31"]}},
                            "remote_delivery_days", -1),
     "e_invoice": ({"credit": {"e_invoice": True}}, "dso_days", -1),
-    "online_payment": ({"credit": {"online_payment": True}}, "dso_days", -1),
     "automated_reminders": ({"credit": {"reminders": "automated"}}, "dso_days", -1),
 }
 
@@ -151,6 +150,19 @@ def test_each_lever_moves_its_kpi_the_right_way(lever: str, small, baseline_runs
     assert sign * diff["mean"] > 0, (lever, diff)
     # paired replications: the whole interval lies on the expected side
     assert (diff["ci95"][0] > 0) if sign > 0 else (diff["ci95"][1] < 0), (lever, diff)
+
+
+def test_online_payment_lowers_dso_in_every_replication(small, baseline_runs) -> None:
+    """Online payment saves half a day per payment by default: too little for a paired
+    interval over three replications (payment days are whole days, so the window's end cuts
+    each replication a little differently), but it never makes a payment later, so with
+    common random numbers every replication's DSO must fall."""
+    _, params = small
+    inputs, base = baseline_runs
+    config = _cfg(small, _scenario(credit={"online_payment": True}), inputs)
+    runs = run_replications(inputs, params, config, replications=REPS, seed=11, workers=1)
+    per_rep = _per_rep(runs)["dso_days"].to_numpy() - base["dso_days"].to_numpy()
+    assert np.all(per_rep < 0), per_rep
 
 
 def test_backorders_fall_with_real_time_stock(small) -> None:
@@ -235,3 +247,36 @@ def test_app_orders_cleared_by_the_app_skip_review(small) -> None:
     office = [set(f.log.frame().query("stage == 'office'")["entity"]) for f in flows]
     assert office[1] == office[0] - set(np.flatnonzero(cleared))
     assert np.mean(on.shipped - on.placed) < np.mean(off.shipped - off.placed)
+
+
+@pytest.mark.parametrize("reduction", [0.0, 0.7, 1.0])
+def test_tracking_removes_its_share_of_visibility_complaints(reduction: float, small) -> None:
+    """With tracking, an order complains that it cannot see its delivery only if it would have
+    without tracking, and then with probability 1 - reduction: the same uniform draw u is
+    compared with p·(1 - reduction) instead of p, so given u < p the chance is 1 - reduction
+    (a binomial count). Late complaints are left as they were (factor 1) so that no order
+    changes its reason for another reason."""
+    from scipy import stats
+
+    from simulation.order_flow import draw_orders, run_order_flow
+    from simulation.replication import replication_streams
+
+    ds, params = small
+    inputs = build_inputs(ds)
+    assumptions = {"tracking_late_complaint_factor": 1.0,
+                   "tracking_visibility_complaint_reduction": reduction}
+    reasons = []
+    for tracking in (False, True):
+        config = _cfg(small, _scenario(logistics={"tracking": tracking},
+                                       assumptions=assumptions), inputs)
+        draws = draw_orders(inputs, params, config.horizon_days,
+                            replication_streams(config.seed, 0), config.operations)
+        reasons.append(run_order_flow(inputs, params, config, draws).complaint_reason)
+    untracked, tracked = (r == "no_visibility" for r in reasons)
+    assert untracked.sum() > 30  # enough complaints for the binomial check to mean something
+    assert not np.any(tracked & ~untracked)
+    others = [np.where(r == "no_visibility", "", r) for r in reasons]
+    np.testing.assert_array_equal(others[0], others[1])
+    kept = int(tracked.sum())
+    low, high = stats.binom.interval(0.999, int(untracked.sum()), 1.0 - reduction)
+    assert low <= kept <= high, (kept, low, high)

@@ -272,9 +272,41 @@ def test_risk_band_must_lie_below_the_premium_band(tmp_path: Path) -> None:
     assert problem.expected == "a score below premium_min_score (70)"
 
 
+def test_assumption_ranges_are_pairs_within_the_assumptions_bounds(tmp_path: Path) -> None:
+    text = MINIMAL + ("[assumption_ranges]\n"
+                      "tracking_visibility_complaint_reduction = [0.5, 0.75]\n"
+                      "cash_discount_pay_days = [5, 12]\n")
+    with project_tree(tmp_path) as scenarios:
+        assert validate_scenario_file(write(scenarios, text)) == []
+        scenario = load_scenario(scenarios / "s.toml").scenario
+    assert scenario.assumption_ranges.tracking_visibility_complaint_reduction == (0.5, 0.75)
+    assert scenario.assumption_ranges.partner_speed_factor is None
+    bad = MINIMAL + ("[assumption_ranges]\n"
+                     "partner_speed_factor = [1.4, 1.1]\n"      # reversed
+                     "staffing_utilization = [0.5, 1.0]\n"      # 1 is outside < 1
+                     "cash_discount_pay_days = [5.5, 12]\n"     # not whole
+                     "online_payment_days_saved = [1]\n"        # one number
+                     "remote_limit_compliance = [true, 1]\n"    # not a number
+                     "tracking = [0, 1]\n")                     # not an assumption
+    with project_tree(tmp_path / "bad") as scenarios:
+        problems = validate_scenario_file(write(scenarios, bad))
+    by_location = {p.location: p for p in problems}
+    assert sorted(by_location) == sorted(
+        f"assumption_ranges.{name}" for name in (
+            "partner_speed_factor", "staffing_utilization", "cash_discount_pay_days",
+            "online_payment_days_saved", "remote_limit_compliance", "tracking"))
+    assert by_location["assumption_ranges.partner_speed_factor"].expected == (
+        "[low, high]: two numbers in 0.2..5 with low <= high")
+    assert by_location["assumption_ranges.staffing_utilization"].expected == (
+        "[low, high]: two numbers >= 0.05 and < 1 with low <= high")
+    assert "whole numbers in 0..60" in by_location[
+        "assumption_ranges.cash_discount_pay_days"].expected
+    assert by_location["assumption_ranges.tracking"].expected.startswith("no such field")
+
+
 def test_docs_describe_every_field() -> None:
     doc = (ROOT / "docs" / "scenarios.md").read_text(encoding="utf-8")
-    sections = ("targets", *LEVER_SECTIONS, "assumptions")
+    sections = ("targets", *LEVER_SECTIONS, "assumptions", "assumption_ranges")
     for name in Scenario.model_fields:
         assert (f"`[{name}]`" if name in sections else f"`{name}`") in doc, name
     for section in sections:
@@ -394,6 +426,7 @@ SECTIONS: dict[str, dict[str, Callable[[Any], bool]]] = {
         "partner_incident_factor": _num(0, 1),
         "remote_limit_compliance": _num(0, 1),
         "tracking_late_complaint_factor": _num(0, 1),
+        "tracking_visibility_complaint_reduction": _num(0, 1),
         "cash_discount_take_up": _num(0, 1),
         "cash_discount_take_up_constrained": _num(0, 1),
         "cash_discount_pay_days": _int(0, 60),
@@ -409,6 +442,15 @@ SECTIONS: dict[str, dict[str, Callable[[Any], bool]]] = {
         "forward_holding_rate_per_year": _num(0, 2, open_low=True),
     },
 }
+
+
+def _pair(rule: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    """[low, high]: two values the assumption itself accepts, low <= high."""
+    return lambda v: type(v) is list and len(v) == 2 and all(map(rule, v)) and v[0] <= v[1]
+
+
+SECTIONS["assumption_ranges"] = {name: _pair(rule)
+                                 for name, rule in SECTIONS["assumptions"].items()}
 
 
 def _key(part: str) -> str:

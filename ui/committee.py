@@ -41,9 +41,11 @@ from ui.committee_exports import (
     comparison_json,
     per_replication_table,
 )
+from ui.committee_sensitivity import sensitivity_section
 from ui.committee_views import (
     _missing,
     _probability,
+    assumptions_view,
     difference_view,
     format_range,
     forward_view,
@@ -115,6 +117,8 @@ def render() -> None:
             )
         else:
             show_results(results)
+        workers = int(st.session_state.get("committee_workers", DEFAULT_WORKERS))
+        sensitivity_section(folder, files, configured, prepared_for, workers)
     stored_runs_section()
 
 
@@ -227,6 +231,12 @@ def _prepared(
     return prepare(_loaded, _dataset)
 
 
+def prepared_for(item: LoadedScenario, ds: Dataset) -> Prepared:
+    """The scenario prepared on its data set (cached per file version and data set)."""
+    return _prepared(str(item.path), item.path.stat().st_mtime_ns, ds.fingerprint,
+                     f"{ds.as_of:%Y-%m-%d}", item, ds)
+
+
 def run_scenarios(
     paths: Sequence[Path],
     *,
@@ -252,16 +262,7 @@ def run_scenarios(
             show_refusal(ds)
             return None
         try:
-            prepared.append(
-                _prepared(
-                    str(item.path),
-                    item.path.stat().st_mtime_ns,
-                    ds.fingerprint,
-                    f"{ds.as_of:%Y-%m-%d}",
-                    item,
-                    ds,
-                )
-            )
+            prepared.append(prepared_for(item, ds))
         except InputError as exc:
             show_problems(f"Scenario `{item.path.name}` cannot be prepared", exc)
             return None
@@ -311,10 +312,28 @@ def show_results(res: Comparison) -> None:
     _kpi_charts(res)
     _stages(res)
     _differences(res)
+    _assumptions(res)
     _validation(res)
     _forward(res)
     _breakdowns(res)
     _downloads(res)
+
+
+def _assumptions(res: Comparison) -> None:
+    st.subheader("Assumptions: values, plausible ranges and sources")
+    st.caption(
+        "Effect sizes DOMAIN.md does not give, as each scenario states them, with the range "
+        "the evidence makes plausible and its source (*judgement* where no published figure "
+        "exists; docs/scenarios.md gives the reasoning). An assumption no lever of the "
+        "scenario uses changes none of its figures; a value outside its range is highlighted. "
+        "Which verdicts rest on them: the sensitivity section below.")
+    tabs = st.tabs([r.label for r in res.results])
+    for tab, r in zip(tabs, res.results, strict=True):
+        frame = assumptions_view(r.result)
+        with tab:
+            st.dataframe(frame.style.apply(
+                lambda row: [_HIGHLIGHT if row["in range"] == "no" else ""] * len(row), axis=1),
+                hide_index=True, key=f"committee_assumptions_{r.label}")
 
 
 def _validation(res: Comparison) -> None:

@@ -49,6 +49,8 @@ def _long_tables(res: Comparison) -> dict[str, pd.DataFrame]:
         for label, by_kpi in res.differences.items()
         for name, d in by_kpi.items()
     ]
+    assumptions = [{"scenario": r.label, "assumption": name, **a}
+                   for r in res.results for name, a in r.result.assumptions.items()]
     tables = {
         "kpis": pd.DataFrame(kpis),
         "differences": pd.DataFrame(
@@ -57,6 +59,8 @@ def _long_tables(res: Comparison) -> dict[str, pd.DataFrame]:
         ),
         "stages": _scenario_first(pd.concat(stages, ignore_index=True)),
         "per_replication": per_replication_table(res),
+        "assumptions": pd.DataFrame(assumptions, columns=["scenario", "assumption", "value",
+                                                          "low", "high", "source", "used"]),
     }
     for name in _table_names(res):
         tables[name] = _stacked(res, name)

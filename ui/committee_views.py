@@ -145,6 +145,31 @@ def difference_view(
     return pd.DataFrame(rows)
 
 
+def _number(value: float | int | None) -> str:
+    return "—" if _missing(value) else f"{value:,.4g}"
+
+
+def assumptions_view(result: RunResult) -> pd.DataFrame:
+    """The assumptions a run was made with: value, plausible range and source, whether a
+    lever of the scenario uses it and whether the value lies in its range; used ones first."""
+    rows = []
+    for name, a in result.assumptions.items():
+        value, low, high = a.get("value"), a.get("low"), a.get("high")
+        known = not any(_missing(v) for v in (value, low, high))
+        rows.append({
+            "assumption": name,
+            "value": _number(value),
+            "plausible range": f"{_number(low)} – {_number(high)}",
+            "in range": "—" if not known else "yes" if low <= value <= high else "no",
+            "used by the levers": "yes" if a.get("used") else "no",
+            "source": a.get("source", "—"),
+        })
+    frame = pd.DataFrame(rows, columns=["assumption", "value", "plausible range", "in range",
+                                        "used by the levers", "source"])
+    return frame.sort_values("used by the levers", ascending=False, kind="stable",
+                             ignore_index=True)
+
+
 def stage_frame(result: RunResult) -> pd.DataFrame:
     """The stage statistics of a run, one row per stage in process order."""
     stages = pd.DataFrame(result.stages).T.astype(float)

@@ -1,0 +1,44 @@
+"""What every ``pharmaops`` command shares: the command-line error, where JSON goes, loading
+the data set a command names (or the default one)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+from data.problems import InputError, Problem
+from scenarios.jsonio import write_json
+from scenarios.paths import DEFAULT_DATASET
+
+
+class CliError(InputError):
+    """Bad command-line input (a missing file, a bad option value)."""
+
+
+# --------------------------------------------------------------------------- helpers
+def _emit(payload: dict, args: argparse.Namespace) -> None:
+    """Write the command's JSON where ``--json`` says; with ``--json -`` stdout carries only
+    the JSON (the tables for people went to stderr, see :func:`main`)."""
+    write_json(payload, args.json, getattr(args, "json_stdout", None))
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return frame.to_dict(orient="records")
+
+
+def _load(path: str | Path):
+    from data.dataset import load_dataset
+
+    return load_dataset(path)
+
+
+def _dataset_arg(value: str | None) -> Path:
+    if value is not None:
+        return Path(value)
+    if not DEFAULT_DATASET.is_dir():
+        raise CliError(Problem(str(DEFAULT_DATASET), "", "the default data set",
+                               "no folder; run `make data` or `pharmaops data generate "
+                               f"--profile national --out {DEFAULT_DATASET}`"))
+    return DEFAULT_DATASET

@@ -1,0 +1,184 @@
+"""The committee page's section "Which verdicts rest on assumptions": a chosen scenario's
+sensitivity (:func:`scenarios.sensitivity_run.run_sensitivity`) with a progress bar, the
+verdict of each KPI at the low and the high end of each assumption's plausible range (flips
+highlighted) and a CSV of the whole table. Nothing runs until **Run sensitivity** is pressed;
+the result stays in the session."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+from pandas.io.formats.style import Styler
+
+from data.dataset import Dataset
+from data.problems import DatasetError, InputError, ScenarioError
+from scenarios.compare import load_scenarios
+from scenarios.evidence import in_play
+from scenarios.loading import LoadedScenario, load_scenario
+from scenarios.run import Prepared
+from scenarios.schema import Assumptions
+from scenarios.sensitivity import CORNERS, JOINT
+from scenarios.sensitivity_run import ScenarioSensitivity, run_sensitivity
+from ui.committee_views import format_range
+from ui.common import MEASURES, format_measure, load_dataset_or_error, show_problems, show_refusal
+
+RESULT_KEY = "committee_sensitivity"
+DEFAULT_REPLICATIONS = 5
+_FLIP = "background-color: rgba(255, 75, 75, 0.22)"
+#: how the joint rows are named on the page
+JOINT_LABELS = {JOINT: "all at low / all at high", CORNERS: "least / most favourable corner"}
+
+PreparedFor = Callable[[LoadedScenario, Dataset], Prepared]
+
+
+def sensitivity_section(folder: Path, files: list[str], allow_outside_data: bool,
+                        prepared_for: PreparedFor, workers: int) -> None:
+    """The section: choose a scenario and the assumptions to vary, run, show."""
+    st.subheader("Which verdicts rest on assumptions")
+    st.caption(
+        "Each assumption the scenario's levers use is set to the low and to the high end of its "
+        "plausible range (docs/scenarios.md), one at a time, then all together; every setting "
+        "runs with the scenario's seed, so they see the same demand. A verdict is *met* when "
+        "the whole 95% interval meets the target, *not met* when none of it does, *uncertain* "
+        "otherwise. A highlighted cell flips: its verdict at an end of the range differs from "
+        "the verdict at the scenario's own values.")
+    cols = st.columns([3, 1])
+    name = cols[0].selectbox("Scenario", files, index=files.index("plan.toml")
+                             if "plan.toml" in files else 0, key="sensitivity_file")
+    replications = int(cols[1].number_input(
+        "Replications per setting", min_value=1, max_value=200, value=DEFAULT_REPLICATIONS,
+        step=1, key="sensitivity_replications"))
+    scenario = _valid(folder / name)
+    used = in_play(scenario) if scenario is not None else []
+    chosen = st.multiselect(
+        "Assumptions to vary", list(Assumptions.model_fields), default=used,
+        key=f"sensitivity_assumptions_{name}",
+        help="By default every assumption the scenario's levers use; the others change none "
+        "of its figures.")
+    n = len(chosen)
+    st.caption(f"At most {1 + 2 * n + 2 + 12} settings × {replications} replications: about "
+               f"{(1 + 2 * n + 2 + 12) * replications} simulated years (10–20 s each on the "
+               "national data set).")
+    if st.button("Run sensitivity", icon=":material/tune:", disabled=not chosen,
+                 key="sensitivity_run"):
+        found = run_section(folder / name, allow_outside_data, prepared_for, chosen,
+                            replications, workers)
+        if found is not None:
+            st.session_state[RESULT_KEY] = found
+    found = st.session_state.get(RESULT_KEY)
+    if found is not None:
+        show_sensitivity(found)
+
+
+def _valid(path: Path):
+    try:
+        return load_scenario(path, allow_outside_data=True).scenario
+    except ScenarioError:
+        return None
+
+
+def run_section(path: Path, allow_outside_data: bool, prepared_for: PreparedFor,
+                assumptions: list[str], replications: int,
+                workers: int) -> ScenarioSensitivity | None:
+    """Validate, prepare and run the sensitivity with a progress bar; None (after showing
+    why) when the scenario, its data set or a setting is refused."""
+    try:
+        loaded = load_scenarios([path], allow_outside_data=allow_outside_data)[0]
+    except ScenarioError as exc:
+        show_problems(f"Scenario `{path.name}` refused", exc)
+        return None
+    ds = load_dataset_or_error(loaded.dataset_path)
+    if isinstance(ds, DatasetError):
+        show_refusal(ds)
+        return None
+    bar = st.progress(0.0, text="Preparing the scenario …")
+
+    def progress(done: int, total: int, label: str) -> None:
+        bar.progress(done / max(total, 1), text=f"setting {min(done + 1, total)} of {total}: "
+                     f"{label}")
+
+    try:
+        prepared = prepared_for(loaded, ds)
+        found = run_sensitivity(loaded, prepared, replications=replications, workers=workers,
+                                assumptions=assumptions, progress=progress)
+    except InputError as exc:
+        show_problems(f"The sensitivity of `{path.name}` cannot be run", exc)
+        return None
+    bar.progress(1.0, text=f"{found.settings_simulated} settings simulated")
+    return found
+
+
+def _label(assumption: str) -> str:
+    return JOINT_LABELS.get(assumption, assumption)
+
+
+def verdict_grid(found: ScenarioSensitivity) -> pd.DataFrame:
+    """Assumption × KPI: the verdict at the low end → at the high end where a verdict flips,
+    the verdict (the same at both ends and at base) where none does."""
+    table = found.result.table()
+    rows: dict[str, dict[str, str]] = {}
+    for r in table.itertuples():
+        cell = (f"{r.verdict_at_low} → {r.verdict_at_high}" if r.flips else r.verdict_at_base)
+        rows.setdefault(_label(r.assumption), {})[MEASURES[r.kpi].label] = cell
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("assumption").reset_index()
+
+
+def flip_cells(found: ScenarioSensitivity) -> set[tuple[str, str]]:
+    """(assumption as shown, KPI label) of every flip."""
+    return {(_label(f.assumption), MEASURES[f.kpi].label) for f in found.result.flips}
+
+
+def _grid_styler(found: ScenarioSensitivity, grid: pd.DataFrame) -> Styler:
+    flips = flip_cells(found)
+
+    def highlight(row: pd.Series) -> list[str]:
+        return [_FLIP if (row["assumption"], column) in flips else ""
+                for column in row.index]
+
+    return grid.style.apply(highlight, axis=1)
+
+
+def sensitivity_csv_table(found: ScenarioSensitivity) -> pd.DataFrame:
+    """The whole KPI × assumption table (joint rows included) in raw values, for download."""
+    return found.result.table().assign(scenario=found.scenario, seed=found.seed,
+                                       replications=found.replications)
+
+
+def show_sensitivity(found: ScenarioSensitivity) -> None:
+    """The verdicts at base, the grid with flips highlighted, the flips, downloads."""
+    result = found.result
+    st.markdown(
+        f"**{found.scenario}**: {len(found.varied)} assumptions varied, "
+        f"{found.settings_simulated} settings × {found.replications} replications, seed "
+        f"{found.seed}, {found.runtime_s:.0f} s · **{len(result.flips)} flip(s)**")
+    base = pd.DataFrame([{
+        "KPI": MEASURES[k].label, "mean": format_measure(k, result.base.estimates[k].mean),
+        "95% CI": format_range(k, *result.base.estimates[k].ci95),
+        "target": format_measure(k, target), "verdict": result.base.verdicts[k]}
+        for k, target in result.targets.items()])
+    st.markdown("Verdicts at the scenario's own assumptions")
+    st.dataframe(base, hide_index=True, key="sensitivity_base")
+    st.markdown("Verdict at the low → high end of each range (highlighted: flips)")
+    grid = verdict_grid(found)
+    st.dataframe(_grid_styler(found, grid), hide_index=True, key="sensitivity_grid")
+    if found.not_varied:
+        st.caption("Not varied: " + ", ".join(
+            f"{name} ({why})" for name, why in found.not_varied.items()) + ".")
+    ranges = pd.DataFrame([{"assumption": name, "value": a["value"],
+                            "plausible range": f"{a['low']:g} – {a['high']:g}",
+                            "source": a["source"]} for name, a in found.varied.items()])
+    with st.expander("Ranges varied and their sources"):
+        st.dataframe(ranges, hide_index=True, key="sensitivity_ranges")
+    stem = f"pharmaops_sensitivity_{found.scenario}_seed{found.seed}"
+    st.download_button(
+        "Verdict table (CSV)", partial(_csv, found), file_name=f"{stem}.csv",
+        mime="text/csv", key="sensitivity_csv", on_click="ignore",
+        icon=":material/download:")
+
+
+def _csv(found: ScenarioSensitivity) -> bytes:
+    return sensitivity_csv_table(found).to_csv(index=False).encode("utf-8")
