@@ -88,9 +88,11 @@ def on_time_flags(orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
 
 
 def delivery_days(orders: pd.DataFrame) -> pd.Series:
-    """Days from placed to delivered, for delivered orders."""
+    """Days from placed to delivered, without the customer's prepayment wait (as processing),
+    for delivered orders."""
     done = orders["delivered_at"].notna()
-    return _days(orders.loc[done, "delivered_at"], orders.loc[done, "placed_at"])
+    days = _days(orders.loc[done, "delivered_at"], orders.loc[done, "placed_at"])
+    return days - prepayment_wait_days(orders).reindex(days.index, fill_value=0.0)
 
 
 def order_kpis(orders: pd.DataFrame, remote: pd.Series, as_of: pd.Timestamp) -> dict[str, float]:

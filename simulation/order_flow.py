@@ -9,7 +9,8 @@ Mon-Fri 09:00-18:00 calendar):
    orders whose stock and credit the app cleared (in stock, not cash before delivery) when
    ``app_release`` is on; abnormal orders go to **esign** (within ``esign_approval_hours``)
    when e-signature is on.
-3. **prepayment** — cash-before-delivery accounts pay before picking.
+3. **prepayment** — cash-before-delivery accounts pay before picking; their delivery promise
+   runs from the payment.
 4. **backorder** — the daily batch stock sync accepts orders against stock that is gone
    (overselling); they wait for replenishment. Real-time sync prevents part of these and
    announces the rest, so their promised date includes the wait.
@@ -317,7 +318,8 @@ def run_order_flow(inputs: SimulationInputs, params: ProcessParams, config: Simu
                np.array(split_out)[split])
     site = np.array(site_l)
     delivered, promised, reason = _deliver(inputs, params, config, draws, site, shipped,
-                                           backordered, log, split_ship_a)
+                                           backordered, log, split_ship_a,
+                                           np.array(prepay_out, dtype=float))
     servers: dict[str, int | None] = {"entry": None, "office": office_servers, "esign": None,
                                       "prepayment": None, "backorder": None,
                                       "pick": int(np.sum(np.array(pick_servers)[open_mask])),
@@ -366,11 +368,13 @@ def _transit_days(inputs: SimulationInputs, params: ProcessParams, config: Simul
 
 def _deliver(inputs: SimulationInputs, params: ProcessParams, config: SimulationConfig,
              draws: OrderDraws, site: np.ndarray, shipped: np.ndarray, backordered: np.ndarray,
-             log: StageLog, split_shipped: np.ndarray) -> tuple[np.ndarray, np.ndarray,
-                                                               np.ndarray]:
+             log: StageLog, split_shipped: np.ndarray,
+             paid_at: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Transit, promised dates and complaints (vectorised: no shared resource). A split
     order (finite ``split_shipped``) is delivered when its second shipment, from the account's
-    central DC, arrives too."""
+    central DC, arrives too. A cash-before-delivery order's promise runs from its payment
+    (finite ``paid_at``), as such a contract reads: the customer's own wait is not the
+    company's lateness."""
     tracking, effects = config.delivery.tracking, config.effects
     cust = draws.customer
     remote = inputs.remote[cust]
@@ -392,7 +396,7 @@ def _deliver(inputs: SimulationInputs, params: ProcessParams, config: Simulation
     promise = np.where(remote, params.promise_days_remote, params.promise_days).astype(float)
     if config.orders.real_time_stock:  # the customer is told the replenishment date
         promise = promise + np.where(backordered, np.ceil(draws.replenish_days), 0.0)
-    promised = np.floor(draws.placed) + promise
+    promised = np.floor(np.where(np.isfinite(paid_at), paid_at, draws.placed)) + promise
     late = np.floor(delivered) > promised
     p_late = params.complaint_if_late * (effects.tracking_late_complaint_factor
                                          if tracking else 1.0)

@@ -106,7 +106,7 @@ def test_order_kpis_by_hand() -> None:
 
 def test_contract_definitions_on_hand_made_orders() -> None:
     """Processing excludes the prepayment wait (shown on its own); remote transit runs from
-    ship to delivery, remote delivery from order to delivery."""
+    ship to delivery, remote delivery from order to delivery less the customer's wait."""
     orders = pd.DataFrame({
         "placed_at": [T("2026-03-02 10:00"), T("2026-03-02 10:00"), T("2026-03-03 09:00")],
         "shipped_at": [T("2026-03-04 10:00"), T("2026-03-07 10:00"), T("2026-03-04 09:00")],
@@ -120,13 +120,15 @@ def test_contract_definitions_on_hand_made_orders() -> None:
     # shipped − placed: 2, 5, 1 days; less the waits 0, 2, 0 → 2, 3, 1
     assert k["order_processing_days"] == pytest.approx(2.0)
     assert k["prepayment_wait_days"] == pytest.approx(2.0 / 3)
-    # the one delivered remote order: placed → delivered 10.5 days, shipped → delivered 5.5
-    assert k["remote_delivery_days"] == pytest.approx(10.5)
+    # the one delivered remote order: placed → delivered 10.5 days less its 2-day wait to pay,
+    # shipped → delivered 5.5
+    assert k["remote_delivery_days"] == pytest.approx(8.5)
     assert k["remote_transit_days"] == pytest.approx(5.5)
     # a history without the column had no prepayment
     plain = order_kpis(orders.drop(columns="prepayment_wait_days"), remote, AS_OF)
     assert plain["prepayment_wait_days"] == 0.0
     assert plain["order_processing_days"] == pytest.approx(8.0 / 3)
+    assert plain["remote_delivery_days"] == pytest.approx(10.5)
 
 
 def test_dso_on_total_sales_counts_cash_sales_in_the_denominator(ledger: Ledger) -> None:

@@ -249,6 +249,31 @@ def test_app_orders_cleared_by_the_app_skip_review(small) -> None:
     assert np.mean(on.shipped - on.placed) < np.mean(off.shipped - off.placed)
 
 
+def test_a_cash_before_delivery_promise_runs_from_the_payment(small, scored) -> None:
+    """A prepaid order is promised the usual days from the day its payment arrives, every
+    other order from the day it was placed (the prepayment stage ends at the payment)."""
+    from simulation.order_flow import draw_orders, run_order_flow
+    from simulation.replication import replication_streams
+
+    ds, params = small
+    inputs, tiers, _ = scored
+    config = _cfg(small, _scenario(credit={"scoring": True,
+                                           "risk_terms": "cash_before_delivery"}), inputs, tiers)
+    draws = draw_orders(inputs, params, config.horizon_days,
+                        replication_streams(config.seed, 0), config.operations)
+    flow = run_order_flow(inputs, params, config, draws)
+    assert 0 < flow.prepaid.sum() < len(flow.prepaid)
+    paid = flow.log.frame().query("stage == 'prepayment'").set_index("entity")["end"]
+    days = np.where(inputs.remote[flow.customer], params.promise_days_remote,
+                    params.promise_days)
+    start = np.floor(flow.placed)
+    ids = np.flatnonzero(flow.prepaid)
+    start[ids] = np.floor(paid.reindex(ids).to_numpy())
+    assert not config.orders.real_time_stock  # daily batch: no announced replenishment date
+    np.testing.assert_array_equal(flow.promised_day, start + days)
+    assert (flow.promised_day[ids] > np.floor(flow.placed[ids]) + days[ids]).any()
+
+
 @pytest.mark.parametrize("reduction", [0.0, 0.7, 1.0])
 def test_tracking_removes_its_share_of_visibility_complaints(reduction: float, small) -> None:
     """With tracking, an order complains that it cannot see its delivery only if it would have
