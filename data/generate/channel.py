@@ -11,15 +11,15 @@ import numpy as np
 import pandas as pd
 
 from data.generate.master_data import located, place, types_by_share
+from data.generate.order_flow import preferred_products
 from data.generate.parameters import (
-    AREA_PREFERENCE,
     MONTH_FACTOR,
     TERMINAL_MIX,
     ProcessTruth,
     Profile,
 )
 from data.geography import great_circle_km
-from data.tables import PUBLIC_TERMINAL_TYPES, TERMINAL_TYPES, THERAPY_AREAS
+from data.tables import PUBLIC_TERMINAL_TYPES, TERMINAL_TYPES
 
 #: the distributor's selling price over the company's list price (distribution margin)
 DISTRIBUTOR_MARKUP = 0.07
@@ -97,17 +97,7 @@ def terminal_products(terminals: pd.DataFrame, products: pd.DataFrame,
     t_idx = np.repeat(np.arange(len(terminals)), k)
     group = np.where(np.char.startswith(ttype.astype(str), "hospital"), "hospital",
                      np.where(ttype == "retail_pharmacy", "pharmacy", ttype))[t_idx]
-    area = np.empty(len(t_idx), dtype=np.int64)
-    for g, pref in AREA_PREFERENCE.items():
-        mask = group == g
-        area[mask] = rng.choice(4, size=int(mask.sum()), p=np.array(pref) / sum(pref))
-    prod_area = products["therapy_area"].map({a: i for i, a in enumerate(THERAPY_AREAS)})
-    product = np.empty(len(t_idx), dtype=np.int64)
-    for a in range(4):
-        pool = np.flatnonzero(prod_area.to_numpy() == a)
-        mask = area == a
-        w = 1.0 / np.arange(1, len(pool) + 1)  # a few best-sellers per area
-        product[mask] = pool[rng.choice(len(pool), size=int(mask.sum()), p=w / w.sum())]
+    product = preferred_products(group, products, rng)
     pairs = pd.DataFrame({"terminal": t_idx, "product": product,
                           "weight": rng.gamma(1.0, 1.0, len(t_idx))})
     pairs = pairs.groupby(["terminal", "product"], as_index=False)["weight"].sum()

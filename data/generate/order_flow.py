@@ -77,6 +77,24 @@ def numbered(parts: list[tuple[pd.DataFrame, pd.DataFrame]],
     return all_orders, all_lines
 
 
+def preferred_products(group: np.ndarray, products: pd.DataFrame,
+                       rng: np.random.Generator) -> np.ndarray:
+    """A product (row index) for each entry of ``group`` (a key of ``AREA_PREFERENCE``): its
+    therapy area by the group's preference, then a few best-sellers per area (Zipf-like)."""
+    area = np.empty(len(group), dtype=np.int64)
+    for g, pref in AREA_PREFERENCE.items():
+        mask = group == g
+        area[mask] = rng.choice(4, size=int(mask.sum()), p=np.array(pref) / sum(pref))
+    prod_area = products["therapy_area"].map({a: i for i, a in enumerate(THERAPY_AREAS)})
+    product = np.empty(len(group), dtype=np.int64)
+    for a in range(4):
+        pool = np.flatnonzero(prod_area.to_numpy() == a)
+        mask = area == a
+        w = 1.0 / np.arange(1, len(pool) + 1)
+        product[mask] = pool[rng.choice(len(pool), size=int(mask.sum()), p=w / w.sum())]
+    return product
+
+
 def _order_lines(orders: pd.DataFrame, customers: pd.DataFrame, products: pd.DataFrame,
                  rng: np.random.Generator) -> pd.DataFrame:
     n = len(orders)
@@ -85,18 +103,7 @@ def _order_lines(orders: pd.DataFrame, customers: pd.DataFrame, products: pd.Dat
     ctype = customers["customer_type"].to_numpy()[orders["customer_index"].to_numpy()][oi]
     group = np.where(ctype == "private_hospital", "hospital",
                      np.where(ctype == "private_clinic", "community_clinic", "pharmacy"))
-    area_idx = np.empty(len(oi), dtype=np.int64)
-    for g, pref in AREA_PREFERENCE.items():
-        mask = group == g
-        area_idx[mask] = rng.choice(4, size=int(mask.sum()), p=np.array(pref) / sum(pref))
-    prod_area = products["therapy_area"].map({a: i for i, a in enumerate(THERAPY_AREAS)})
-    product = np.empty(len(oi), dtype=np.int64)
-    for a in range(4):
-        pool = np.flatnonzero(prod_area.to_numpy() == a)
-        mask = area_idx == a
-        # a few best-sellers per area: Zipf-like popularity
-        w = 1.0 / np.arange(1, len(pool) + 1)
-        product[mask] = pool[rng.choice(len(pool), size=int(mask.sum()), p=w / w.sum())]
+    product = preferred_products(group, products, rng)
     weights = rng.gamma(1.0, 1.0, len(oi))
     share = weights / np.bincount(oi, weights)[oi]
     price = products["unit_price_cny"].to_numpy()[product]
