@@ -116,9 +116,12 @@ def _measure(_dataset: Dataset, fingerprint: str, as_of: str, period_days: int) 
 # --------------------------------------------------------------------------- sections
 def _dataset_summary(ds: Dataset, report: HistoryReport) -> None:
     with st.container(border=True):
-        counts = ds.counts()
-        for col, (name, rows) in zip(st.columns(len(counts)), counts.items(), strict=True):
-            col.metric(name.replace("_", " "), f"{rows:,}")
+        counts = list(ds.counts().items())
+        # two rows (master data, then history): twelve figures in one row get cut off
+        half = (len(counts) + 1) // 2
+        for part in (counts[:half], counts[half:]):
+            for col, (name, rows) in zip(st.columns(half), part, strict=False):
+                col.metric(name.replace("_", " "), f"{rows:,}")
         w = report.window
         st.caption(
             f"Data set `{ds.path}` · as of **{ds.as_of:%Y-%m-%d}** · period "
