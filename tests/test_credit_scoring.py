@@ -173,6 +173,29 @@ def test_features_on_a_hand_ledger_use_only_events_up_to_as_of() -> None:
     assert (x.filter(like="type_").sum(axis=1) == 1.0).all()
 
 
+def test_label_judges_lateness_against_the_norm_of_the_customers_kind() -> None:
+    """Twenty-five level-2 distributors pay 20 days late (their hospitals' delay passed on):
+    the kind's norm is 20 days, so 45 days late is not bad and 55 is (> 20 + 30); three
+    private clinics are too few peers for a norm, so for them more than 30 days is bad."""
+    kinds = ["distributor_l2"] * 27 + ["private_clinic"] * 3
+    late = [20] * 25 + [45, 55] + [10, 31, 35]
+    ids = [f"C{i:02d}" for i in range(len(kinds))]
+    customers = pd.DataFrame({"customer_id": ids, "customer_type": kinds})
+    due = T("2026-03-31")
+    invoices = pd.DataFrame({
+        "invoice_id": [f"I{i:02d}" for i in range(len(ids))], "customer_id": ids,
+        "amount_cny": 1000.0, "invoice_date": T("2026-02-01"), "due_date": due,
+        "write_off_date": NaT, "write_off_cny": 0.0})
+    payments = pd.DataFrame({"invoice_id": invoices["invoice_id"], "amount_cny": 1000.0,
+                             "paid_date": [due + pd.Timedelta(days=d) for d in late]})
+    ds = Dataset({"customers": customers, "invoices": invoices, "payments": payments},
+                 T("2026-09-30"), "hand", None, {})
+    bad = label_bad(ds, "2026-01-01", "2026-09-30")
+    assert bad[ids[:25]].eq(0).all()
+    assert (bad[ids[25]], bad[ids[26]]) == (0, 1)
+    assert bad[ids[27:]].tolist() == [0, 1, 1]
+
+
 def test_features_ignore_everything_after_as_of(credit_ds: Dataset) -> None:
     """Deleting every later event leaves the features at ``as_of`` unchanged (no leakage)."""
     cut = credit_ds.as_of - pd.Timedelta(days=365)

@@ -37,8 +37,12 @@ INVERSE_REGULARISATION = 0.1
 OUTCOME_DAYS = 365
 #: an invoice counts as late in the history features when not settled this many days after due
 LATE_GRACE_DAYS = 15
-#: a customer is bad when its settled invoices are on average later than this (days)
+#: a customer is bad when its settled invoices are on average later than its kind's norm by more
+#: than this (days): abnormal delinquency for the kind, not the channel's normal lateness
 BAD_MEAN_DAYS_LATE = 30.0
+#: a kind's norm is the median mean lateness of its customers in the window once at least this
+#: many of them show one (fewer peers make no norm: it is 0 days)
+MIN_PEERS = 20
 #: ... or when the CNY written off in the outcome year is at least this share of the CNY it was
 #: invoiced in that year: DOMAIN.md's bad-debt target (1%; today's portfolio runs at 2%), so a
 #: bad customer is one whose own bad-debt rate exceeds what the company means to tolerate
@@ -203,7 +207,8 @@ def customer_features(dataset: Dataset, as_of: object = None) -> pd.DataFrame:
 # --------------------------------------------------------------------------- label
 def _outcomes(dataset: Dataset, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
     """Per customer: ``bad`` (0/1), ``observed`` (an invoice settled or written off in the
-    window), ``mean_days_late`` of the invoices settled in the window and
+    window), ``mean_days_late`` of the invoices settled in the window, ``norm_days_late`` (its
+    kind's median of that, see :func:`label_bad`) and
     ``written_off_share`` (CNY written off in the window / CNY invoiced in the window; inf when
     something was written off but nothing invoiced, NaN when neither)."""
     inv, pay = _ledger_upto(dataset, end)
@@ -225,15 +230,22 @@ def _outcomes(dataset: Dataset, start: pd.Timestamp, end: pd.Timestamp) -> pd.Da
     out["written_off"] = written_cny > 0
     out["written_off_share"] = share
     out["observed"] = out["written_off"] | out["mean_days_late"].notna()
+    kind = dataset["customers"].set_index("customer_id")["customer_type"].reindex(ids)
+    out["norm_days_late"] = out["mean_days_late"].groupby(kind.to_numpy()).transform(
+        lambda late: late.median() if late.notna().sum() >= MIN_PEERS else 0.0)
     out["bad"] = ((share >= BAD_WRITTEN_OFF_SHARE)
-                  | (out["mean_days_late"] > BAD_MEAN_DAYS_LATE)).astype(int)
+                  | (out["mean_days_late"] > out["norm_days_late"] + BAD_MEAN_DAYS_LATE)
+                  ).astype(int)
     return out
 
 
 def label_bad(dataset: Dataset, start: object, end: object) -> pd.Series:
     """1 if the customer, within ``start .. end`` (days, inclusive), had write-offs of at least
     1% (``BAD_WRITTEN_OFF_SHARE``) of the CNY it was invoiced in the window, or paid its
-    invoices on average more than 30 days late, else 0; indexed by ``customer_id``.
+    invoices on average more than 30 days later than is normal for its kind, else 0; indexed by
+    ``customer_id``. The kind's norm is the median of its customers' mean lateness in the
+    window (``MIN_PEERS`` or more of them; else 0): a distributor waiting on hospitals that pay
+    in 120-180 days is routinely 20-30 days late, which is the channel, not a credit risk.
 
     The write-off share is CNY with a write-off date in the window / CNY of the invoices dated
     in the window (the ``bad_debt_rate`` KPI's shape, per customer); a write-off with nothing
