@@ -185,6 +185,20 @@ def test_no_kpi_or_target_is_written_into_a_result(small) -> None:
     assert a.kpis == b.kpis
 
 
+def test_everyone_on_cash_before_delivery_leaves_no_receivable(small) -> None:
+    """Every account on cash before delivery: no sale is on credit, so DSO on total sales is 0
+    and DSO on credit sales (and the bad-debt rate) are undefined, not 0: the opening
+    ledger's invoices are settled or written off before the measured window ends."""
+    ds, params = small
+    inputs = build_inputs(ds)
+    risk = pd.Series("risk", index=ds["customers"]["customer_id"])
+    config = _cfg(small, _scenario(credit={"scoring": True,
+                                           "risk_terms": "cash_before_delivery"}), inputs, risk)
+    kpis = run_replication(inputs, params, config, 0).kpis
+    assert kpis["dso_total_days"] == 0.0
+    assert np.isnan(kpis["dso_days"]) and np.isnan(kpis["bad_debt_rate"])
+
+
 CREDIT_LEVERS = {
     # credit terms act on scored tiers; the base run is scored too, on today's monthly terms
     # risk-tier accounts stop owing anything: receivables fall. (DSO need not fall in every
