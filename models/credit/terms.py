@@ -194,33 +194,40 @@ class TermsModel:
     customer: np.ndarray       # customer of each column
     option: np.ndarray         # option of each column
     limit_rows: tuple[str, ...]
+    replacement: np.ndarray    # (n, k): the kept option standing in for each option
 
 
 def build_terms_model(problem: TermsProblem, limits: dict[str, float]) -> TermsModel:
     """The MILP above for the limits given (keys of :data:`PRICE_STEPS`); HiGHS minimises, so
-    the costs are −p."""
-    n, _ = problem.shape
-    cust, opt = np.nonzero(problem.allowed_mask())
-    n_col = cust.size
-    s = np.asarray(problem.sales_cny, dtype=float)[cust, opt]
+    the costs are −p. A dominated option (another allowed option of the same customer is no
+    worse in profit and in every limit row, ties broken by index) gets no column: swapping it
+    for its dominator keeps any solution feasible and no less profitable, so the optimum is
+    unchanged."""
+    n, k = problem.shape
     base = max(float(problem.today_sales_cny().sum()), 1e-9)
-    rows: list[np.ndarray] = []          # coefficient of each column, per limit row
+    s_all = np.asarray(problem.sales_cny, dtype=float)
+    coef: list[np.ndarray] = [-problem.profit_cny()]   # (n, k) each: cost, then limit rows
     upper: list[float] = []
     names: list[str] = []
     if "dso_days" in limits:
-        d = np.asarray(problem.receivable_days, dtype=float)[cust, opt]
-        rows.append(s * (d - limits["dso_days"]) / base)
+        d_all = np.asarray(problem.receivable_days, dtype=float)
+        coef.append(s_all * (d_all - limits["dso_days"]) / base)
         upper.append(0.0)
         names.append("dso_days")
     if "bad_debt_rate" in limits:
-        b = np.asarray(problem.bad_debt_rate, dtype=float)[cust, opt]
-        rows.append(s * (b - limits["bad_debt_rate"]) / base)
+        b_all = np.asarray(problem.bad_debt_rate, dtype=float)
+        coef.append(s_all * (b_all - limits["bad_debt_rate"]) / base)
         upper.append(0.0)
         names.append("bad_debt_rate")
     if "sales_loss_rate" in limits:   # −Σ x s / base ≤ L − 1
-        rows.append(-s / base)
+        coef.append(-s_all / base)
         upper.append(limits["sales_loss_rate"] - 1.0)
         names.append("sales_loss_rate")
+    keep = dominance_replacement(np.stack(coef), problem.allowed_mask())
+    cust, opt = np.nonzero(keep == np.arange(k))
+    cost = coef[0][cust, opt]
+    rows = [c[cust, opt] for c in coef[1:]]
+    n_col = cust.size
     m = len(rows)
     # column-wise matrix: each column has its assign row, then one entry per limit row
     per_col = 1 + m
@@ -234,7 +241,7 @@ def build_terms_model(problem: TermsProblem, limits: dict[str, float]) -> TermsM
     lp = highspy.HighsLp()
     lp.num_col_ = n_col
     lp.num_row_ = n + m
-    lp.col_cost_ = -problem.profit_cny()[cust, opt]
+    lp.col_cost_ = cost
     lp.col_lower_ = np.zeros(n_col)
     lp.col_upper_ = np.ones(n_col)
     lp.row_lower_ = np.concatenate([np.ones(n), np.full(m, -highspy.kHighsInf)])
@@ -246,7 +253,33 @@ def build_terms_model(problem: TermsProblem, limits: dict[str, float]) -> TermsM
     lp.a_matrix_.num_col_ = n_col
     lp.a_matrix_.num_row_ = n + m
     lp.integrality_ = [highspy.HighsVarType.kInteger] * n_col
-    return TermsModel(lp=lp, customer=cust, option=opt, limit_rows=tuple(names))
+    return TermsModel(lp=lp, customer=cust, option=opt, limit_rows=tuple(names),
+                      replacement=keep)
+
+
+def dominance_replacement(coef: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """For ``coef`` (rows, n, k) of costs to minimise (objective and ≤-rows) and ``allowed``
+    (n, k): the undominated allowed option that replaces each option (itself if undominated;
+    −1 where not allowed). o2 dominates o when coef[:, i, o2] ≤ coef[:, i, o] everywhere and
+    is smaller somewhere or o2 < o (a strict order, so every chain ends)."""
+    _, n, k = coef.shape
+    tol = 1e-12 * (1.0 + np.abs(coef))
+    by = np.full((n, k), -1)
+    for o in range(k):
+        for o2 in range(k):
+            if o2 == o:
+                continue
+            le = np.all(coef[:, :, o2] <= coef[:, :, o] + tol[:, :, o], axis=0)
+            lt = np.any(coef[:, :, o2] < coef[:, :, o] - tol[:, :, o], axis=0)
+            dom = allowed[:, o] & allowed[:, o2] & le & (lt | (o2 < o)) & (by[:, o] < 0)
+            by[dom, o] = o2
+    replacement = np.where(allowed, np.arange(k), -1)
+    rows = np.arange(n)[:, None]
+    for _ in range(k):   # follow each chain to an undominated option
+        nxt = np.where(by[rows, np.maximum(replacement, 0)] >= 0,
+                       by[rows, np.maximum(replacement, 0)], replacement)
+        replacement = np.where(allowed, nxt, -1)
+    return replacement
 
 
 @dataclass(frozen=True)
@@ -262,10 +295,12 @@ def solve_terms_model(model: TermsModel, n: int, time_limit_s: float,
     """Run HiGHS; ``start`` (option per customer) is handed over as an incumbent."""
     t0 = time.perf_counter()
     h = new_mip_highs(time_limit_s)
+    h.setOptionValue("mip_rel_gap", OPTIMALITY_GAP / 2)
     h.passModel(model.lp)
     if start is not None:
         sol = highspy.HighsSolution()
-        sol.col_value = list((start[model.customer] == model.option).astype(float))
+        kept = model.replacement[np.arange(n), start]
+        sol.col_value = list((kept[model.customer] == model.option).astype(float))
         h.setSolution(sol)
     h.run()
     info = h.getInfo()
