@@ -10,6 +10,7 @@ import pytest
 from data.problems import InputError
 from models.credit.terms import (
     TermsProblem,
+    dominance_replacement,
     efficient_frontier,
     optimize_terms,
     reachable_limits,
@@ -207,6 +208,14 @@ def test_shadow_price_equals_finite_difference() -> None:
             else:
                 assert key not in sol.binding
     assert priced >= 3  # the check is not vacuous
+
+
+def test_dominated_options_stand_in_for_their_dominator() -> None:
+    # one customer; rows: cost (−profit), DSO row. B ties A (A has the lower index), C trades
+    # profit for days, D is beaten by A, E is not allowed
+    coef = np.array([[[-10.0, -10.0, -12.0, -9.0, -20.0]], [[5.0, 5.0, 6.0, 7.0, 0.0]]])
+    allowed = np.array([[True, True, True, True, False]])
+    assert dominance_replacement(coef, allowed).tolist() == [[0, 0, 2, 0, -1]]
 
 
 def test_unconstrained_takes_each_customers_best_option() -> None:
