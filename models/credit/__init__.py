@@ -31,3 +31,22 @@ __all__ = [
     "score_customers",
     "training_data",
 ]
+
+# Payment terms per customer (docs/credit.md, "Terms optimization")
+from models.credit.terms import (  # noqa: E402
+    OPTIONS,
+    TermsProblem,
+    TermsSolution,
+    efficient_frontier,
+    optimize_terms,
+    reachable_limits,
+)
+
+__all__ += [
+    "OPTIONS",
+    "TermsProblem",
+    "TermsSolution",
+    "efficient_frontier",
+    "optimize_terms",
+    "reachable_limits",
+]
