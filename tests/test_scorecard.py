@@ -246,3 +246,16 @@ def test_psi_bands_and_frames():
     assert table.loc["years", "band"] == "stable"
     with pytest.raises(InputError, match="bins"):
         psi(a["debt"], b["debt"], bins=1)
+
+
+def test_points_add_up_and_same_seed_same_card():
+    df = synthetic(1500, seed=12)
+    card = fit_scorecard(df, "bad", pdo=15, base_score=60, base_odds=4.0, seed=3)
+    report = card.report()
+    new = synthetic(300, seed=13)
+    total = np.full(len(new), report["base_points"])
+    for bn, pts in zip(card.binnings, card.points_table(), strict=True):
+        total += pts[bn.bin_index(new[bn.name])]
+    assert np.allclose(np.clip(total, 0, 100), card.score(new))
+    again = fit_scorecard(df, "bad", pdo=15, base_score=60, base_odds=4.0, seed=3)
+    assert again == card or np.array_equal(again.score(new), card.score(new))
