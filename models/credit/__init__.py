@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from models.credit.binning import FeatureBinning, fit_feature_binning
+from models.credit.scorecard import Challenger, Scorecard, fit_challenger, fit_scorecard
 from models.credit.scoring import (
     FEATURES,
     OUTCOME_DAYS,
@@ -16,6 +18,7 @@ from models.credit.scoring import (
     score_customers,
     training_data,
 )
+from models.credit.stability import PSIResult, psi, psi_band
 
 __all__ = [
     "FEATURES",
@@ -30,6 +33,15 @@ __all__ = [
     "label_bad",
     "score_customers",
     "training_data",
+    "FeatureBinning",
+    "fit_feature_binning",
+    "Scorecard",
+    "Challenger",
+    "fit_scorecard",
+    "fit_challenger",
+    "PSIResult",
+    "psi",
+    "psi_band",
 ]
 
 # Payment terms per customer (docs/credit.md, "Terms optimization")

@@ -54,16 +54,34 @@ TIERS = ("premium", "ordinary", "risk")
 _CENTS = 0.01
 
 OPERATING = ("operating_years", "revenue_growth_pct", "debt_ratio")
-HISTORY = ("invoice_count", "late_15d_share", "mean_days_late", "written_off_share",
-           "overdue_share")
+HISTORY = (
+    "invoice_count",
+    "late_15d_share",
+    "mean_days_late",
+    "written_off_share",
+    "overdue_share",
+)
 TYPE_COLUMNS = tuple(f"type_{t}" for t in CUSTOMER_TYPES)
-FEATURES = (*OPERATING, "reputation_score", "relationship_years", *HISTORY, "has_history",
-            *TYPE_COLUMNS)
+FEATURES = (
+    *OPERATING,
+    "reputation_score",
+    "relationship_years",
+    *HISTORY,
+    "has_history",
+    *TYPE_COLUMNS,
+)
 #: expected sign of each feature's effect on the log-odds of *good*; a fitted coefficient
 #: against it is dropped (feature removed, model refitted), so the score is monotone in it
-MONOTONE = {"operating_years": +1, "revenue_growth_pct": +1, "debt_ratio": -1,
-            "reputation_score": +1, "late_15d_share": -1, "mean_days_late": -1,
-            "written_off_share": -1, "overdue_share": -1}
+MONOTONE = {
+    "operating_years": +1,
+    "revenue_growth_pct": +1,
+    "debt_ratio": -1,
+    "reputation_score": +1,
+    "late_15d_share": -1,
+    "mean_days_late": -1,
+    "written_off_share": -1,
+    "overdue_share": -1,
+}
 _LOG_SCALED = ("operating_years", "relationship_years", "invoice_count")  # right-skewed counts
 
 
@@ -78,25 +96,43 @@ def _day(value: object, name: str, where: str) -> pd.Timestamp:
 def _check_as_of(dataset: Dataset, as_of: object, where: str) -> pd.Timestamp:
     day = dataset.as_of if as_of is None else _day(as_of, "as_of", where)
     if day > dataset.as_of:
-        raise InputError(Problem(where, "as_of", f"a date on or before the data set's as_of "
-                                 f"{dataset.as_of:%Y-%m-%d} (later events are unknown)",
-                                 f"{day:%Y-%m-%d}"))
+        raise InputError(
+            Problem(
+                where,
+                "as_of",
+                f"a date on or before the data set's as_of "
+                f"{dataset.as_of:%Y-%m-%d} (later events are unknown)",
+                f"{day:%Y-%m-%d}",
+            )
+        )
     return day
 
 
 def _check_thresholds(premium_min: float, risk_max: float, where: str) -> None:
     if not 0.0 <= risk_max < premium_min <= 100.0:
-        raise InputError(Problem(where, "premium_min, risk_max",
-                                 "0 <= risk_max < premium_min <= 100 (points)",
-                                 f"premium_min={premium_min}, risk_max={risk_max}"))
+        raise InputError(
+            Problem(
+                where,
+                "premium_min, risk_max",
+                "0 <= risk_max < premium_min <= 100 (points)",
+                f"premium_min={premium_min}, risk_max={risk_max}",
+            )
+        )
 
 
 # --------------------------------------------------------------------------- features
 def _ledger_upto(dataset: Dataset, end: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Invoices dated on or before ``end`` and their payments dated on or before ``end``."""
     inv = dataset["invoices"]
-    columns = ["invoice_id", "customer_id", "amount_cny", "invoice_date", "due_date",
-               "write_off_date", "write_off_cny"]
+    columns = [
+        "invoice_id",
+        "customer_id",
+        "amount_cny",
+        "invoice_date",
+        "due_date",
+        "write_off_date",
+        "write_off_cny",
+    ]
     inv = inv.loc[inv["invoice_date"] <= end, columns]
     pay = dataset["payments"]
     pay = pay.loc[pay["paid_date"] <= end, ["invoice_id", "paid_date", "amount_cny"]]
@@ -106,8 +142,9 @@ def _ledger_upto(dataset: Dataset, end: pd.Timestamp) -> tuple[pd.DataFrame, pd.
 
 def _settlement(inv: pd.DataFrame, pay: pd.DataFrame) -> pd.DataFrame:
     """Per invoice: amount paid, last payment date, fully paid flag and days late (≥ 0)."""
-    by = pay.groupby("invoice_id").agg(paid_cny=("amount_cny", "sum"),
-                                       last_paid=("paid_date", "max"))
+    by = pay.groupby("invoice_id").agg(
+        paid_cny=("amount_cny", "sum"), last_paid=("paid_date", "max")
+    )
     out = inv.join(by, on="invoice_id")
     out["paid_cny"] = out["paid_cny"].fillna(0.0)
     out["fully_paid"] = out["paid_cny"] >= out["amount_cny"] - _CENTS
@@ -136,7 +173,8 @@ def _payment_history(dataset: Dataset, as_of: pd.Timestamp) -> pd.DataFrame:
     # late > 15 days: judged only for invoices whose due date + 15 days has passed by as_of
     # and not written off by then (write-offs have their own feature)
     judged = (inv["due_date"] + pd.Timedelta(days=LATE_GRACE_DAYS) <= as_of) & ~(
-        inv["write_off_date"] <= as_of)
+        inv["write_off_date"] <= as_of
+    )
     on_time = pay[pay["paid_date"] <= pay["due_date"] + pd.Timedelta(days=LATE_GRACE_DAYS)]
     paid_in_grace = on_time.groupby("invoice_id")["amount_cny"].sum()
     settled = inv["invoice_id"].map(paid_in_grace).fillna(0.0) >= inv["amount_cny"] - _CENTS
@@ -215,8 +253,11 @@ def _outcomes(dataset: Dataset, start: pd.Timestamp, end: pd.Timestamp) -> pd.Da
     inv = _settlement(inv, pay)
     cust = inv["customer_id"]
     settled = inv["fully_paid"] & (inv["last_paid"] >= start)
-    written = (inv["write_off_date"] >= start) & (inv["write_off_date"] <= end) & (
-        inv["write_off_cny"] > 0)
+    written = (
+        (inv["write_off_date"] >= start)
+        & (inv["write_off_date"] <= end)
+        & (inv["write_off_cny"] > 0)
+    )
     late = _weighted_mean(inv["days_late"].where(settled), inv["amount_cny"], cust)
     ids = pd.Index(dataset["customers"]["customer_id"].astype(object), name="customer_id")
     written_cny = inv["write_off_cny"].where(written, 0.0).groupby(cust).sum()
@@ -257,8 +298,11 @@ def label_bad(dataset: Dataset, start: object, end: object) -> pd.Series:
     """
     lo, hi = _day(start, "start", "label_bad"), _day(end, "end", "label_bad")
     if lo > hi:
-        raise InputError(Problem("label_bad", "start, end", "start <= end",
-                                 f"start={lo:%Y-%m-%d}, end={hi:%Y-%m-%d}"))
+        raise InputError(
+            Problem(
+                "label_bad", "start, end", "start <= end", f"start={lo:%Y-%m-%d}, end={hi:%Y-%m-%d}"
+            )
+        )
     _check_as_of(dataset, hi, "label_bad")
     return _outcomes(dataset, lo, hi)["bad"].rename("bad")
 
@@ -268,18 +312,29 @@ def _pipeline(columns: Sequence[str], seed: int) -> Pipeline:
     logged = [c for c in columns if c in _LOG_SCALED]
     scaled = [c for c in columns if c not in _LOG_SCALED and c in MONOTONE]
     passed = [c for c in columns if c not in logged and c not in scaled]
-    log_scale = Pipeline([("log1p", FunctionTransformer(np.log1p, feature_names_out="one-to-one")),
-                          ("scale", StandardScaler())])
-    prep = ColumnTransformer([("log", log_scale, logged), ("scale", StandardScaler(), scaled),
-                              ("pass", "passthrough", passed)], verbose_feature_names_out=False)
+    log_scale = Pipeline(
+        [
+            ("log1p", FunctionTransformer(np.log1p, feature_names_out="one-to-one")),
+            ("scale", StandardScaler()),
+        ]
+    )
+    prep = ColumnTransformer(
+        [
+            ("log", log_scale, logged),
+            ("scale", StandardScaler(), scaled),
+            ("pass", "passthrough", passed),
+        ],
+        verbose_feature_names_out=False,
+    )
     # plain class weights, never 'balanced': the score *is* the predicted probability, so it
     # must stay calibrated (reweighting would shift the intercept and every score with it)
     model = LogisticRegression(C=INVERSE_REGULARISATION, max_iter=2000, random_state=seed)
     return Pipeline([("prep", prep), ("logit", model)])
 
 
-def _fit_monotone(x: pd.DataFrame, y: np.ndarray,
-                  seed: int) -> tuple[Pipeline, tuple[str, ...], tuple[str, ...]]:
+def _fit_monotone(
+    x: pd.DataFrame, y: np.ndarray, seed: int
+) -> tuple[Pipeline, tuple[str, ...], tuple[str, ...]]:
     """Fit; while a coefficient has the wrong sign (``MONOTONE``), drop the worst and refit."""
     columns = list(x.columns)
     dropped: list[str] = []
@@ -288,8 +343,9 @@ def _fit_monotone(x: pd.DataFrame, y: np.ndarray,
         names = pipe.named_steps["prep"].get_feature_names_out()
         # the model predicts "bad": its coefficients are minus the effect on ln(odds good)
         good = dict(zip(names, -pipe.named_steps["logit"].coef_[0], strict=True))
-        wrong = {c: abs(good[c]) for c, sign in MONOTONE.items()
-                 if c in good and good[c] * sign < 0}
+        wrong = {
+            c: abs(good[c]) for c, sign in MONOTONE.items() if c in good and good[c] * sign < 0
+        }
         if not wrong:
             return pipe, tuple(columns), tuple(dropped)
         worst = max(wrong, key=wrong.__getitem__)
@@ -319,9 +375,14 @@ class CreditScorer:
         """ln(P(good) / P(bad)) per row of ``features`` (columns as :func:`customer_features`)."""
         missing = [c for c in self.feature_names if c not in features.columns]
         if missing:
-            raise InputError(Problem("CreditScorer", "features",
-                                     "the columns of customer_features()",
-                                     "missing " + ", ".join(missing)))
+            raise InputError(
+                Problem(
+                    "CreditScorer",
+                    "features",
+                    "the columns of customer_features()",
+                    "missing " + ", ".join(missing),
+                )
+            )
         logit = -self.pipeline.decision_function(features[list(self.feature_names)])
         return pd.Series(logit, index=features.index, name="log_odds_good")
 
@@ -333,15 +394,17 @@ class CreditScorer:
         """Credit score ``100 × (1 − P(bad))``, points 0..100 (float), per row of ``features``."""
         return (SCORE_POINTS * (1.0 - self.probability_bad(features))).rename("score")
 
-    def tiers(self, scores: pd.Series, premium_min: float = 80.0,
-              risk_max: float = 59.0) -> pd.Series:
+    def tiers(
+        self, scores: pd.Series, premium_min: float = 80.0, risk_max: float = 59.0
+    ) -> pd.Series:
         """Tier per score; see :func:`credit_tiers`."""
         return credit_tiers(scores, premium_min=premium_min, risk_max=risk_max)
 
 
-def credit_tiers(scores: pd.Series, *, premium_min: float = 80.0,
-                 risk_max: float = 59.0) -> pd.Series:
-    """"premium" / "ordinary" / "risk" from the score rounded *down* to whole points.
+def credit_tiers(
+    scores: pd.Series, *, premium_min: float = 80.0, risk_max: float = 59.0
+) -> pd.Series:
+    """ "premium" / "ordinary" / "risk" from the score rounded *down* to whole points.
 
     With the defaults: ``floor(score) ≥ 80`` premium, ``floor(score) ≤ 59`` risk, else
     ordinary; so 79.99 is ordinary, 80 premium, 59.5 risk, 60 ordinary (DOMAIN.md's integer
@@ -349,22 +412,27 @@ def credit_tiers(scores: pd.Series, *, premium_min: float = 80.0,
     """
     _check_thresholds(premium_min, risk_max, "credit_tiers")
     points = np.floor(scores.to_numpy(dtype=float))
-    tier = np.where(points >= premium_min, "premium",
-                    np.where(points <= risk_max, "risk", "ordinary"))
+    tier = np.where(
+        points >= premium_min, "premium", np.where(points <= risk_max, "risk", "ordinary")
+    )
     return pd.Series(tier, index=scores.index, name="tier")
 
 
-def training_data(dataset: Dataset, *, as_of: object = None,
-                  customers: Sequence[str] | None = None) -> tuple[pd.DataFrame, pd.Series]:
+def training_data(
+    dataset: Dataset, *, as_of: object = None, customers: Sequence[str] | None = None
+) -> tuple[pd.DataFrame, pd.Series]:
     """Features at ``as_of − 365`` days and :func:`label_bad` over ``as_of − 364 .. as_of`` of
     the customers with an observed outcome (optionally only ``customers``)."""
     day = _check_as_of(dataset, as_of, "training_data")
     feature_day = day - pd.Timedelta(days=OUTCOME_DAYS)
     first = dataset["invoices"]["invoice_date"].min()
     if pd.isna(first) or feature_day < first:
-        expected = (f"a date at least {OUTCOME_DAYS} days after the first invoice "
-                    f"({first:%Y-%m-%d}) so that features precede the outcome year"
-                    if pd.notna(first) else "a data set with invoices")
+        expected = (
+            f"a date at least {OUTCOME_DAYS} days after the first invoice "
+            f"({first:%Y-%m-%d}) so that features precede the outcome year"
+            if pd.notna(first)
+            else "a data set with invoices"
+        )
         raise InputError(Problem("training_data", "as_of", expected, f"{day:%Y-%m-%d}"))
     x = customer_features(dataset, feature_day)
     out = _outcomes(dataset, feature_day + pd.Timedelta(days=1), day)
@@ -375,8 +443,9 @@ def training_data(dataset: Dataset, *, as_of: object = None,
     return x.loc[ids], out.loc[ids, "bad"]
 
 
-def fit_credit_scorer(dataset: Dataset, *, as_of: object = None, seed: int,
-                      customers: Sequence[str] | None = None) -> CreditScorer:
+def fit_credit_scorer(
+    dataset: Dataset, *, as_of: object = None, seed: int, customers: Sequence[str] | None = None
+) -> CreditScorer:
     """Fit the scorecard: features at ``as_of − 365`` days, labels (:func:`label_bad`) over
     ``as_of − 364 .. as_of``, on the customers with an observed outcome (optionally only
     ``customers``). ``as_of`` defaults to ``dataset.as_of``; ``seed`` seeds the estimator."""
@@ -384,9 +453,14 @@ def fit_credit_scorer(dataset: Dataset, *, as_of: object = None, seed: int,
     x, y = training_data(dataset, as_of=day, customers=customers)
     feature_day = day - pd.Timedelta(days=OUTCOME_DAYS)
     if y.nunique() < 2:
-        raise InputError(Problem("fit_credit_scorer", "labels",
-                                 "both good and bad customers in the outcome window",
-                                 f"{len(y)} customers, all {'bad' if y.any() else 'good'}"))
+        raise InputError(
+            Problem(
+                "fit_credit_scorer",
+                "labels",
+                "both good and bad customers in the outcome window",
+                f"{len(y)} customers, all {'bad' if y.any() else 'good'}",
+            )
+        )
     pipe, used, dropped = _fit_monotone(x, y.to_numpy(), seed)
     return CreditScorer(pipe, used, dropped, feature_day, day, len(y), float(y.mean()))
 
@@ -423,8 +497,9 @@ def _split(ids: pd.Index, holdout_share: float, seed: int) -> tuple[pd.Index, pd
     return ordered[perm[n_hold:]], ordered[perm[:n_hold]]
 
 
-def reliability_table(probability_bad: pd.Series, bad: pd.Series,
-                      groups: pd.Series | None = None) -> pd.DataFrame:
+def reliability_table(
+    probability_bad: pd.Series, bad: pd.Series, groups: pd.Series | None = None
+) -> pd.DataFrame:
     """Calibration check: per group, ``customers``, mean predicted P(bad)
     (``predicted_bad_rate``) and realised ``bad_rate``. ``groups`` defaults to the deciles of
     ``probability_bad`` (equal counts, ties broken by order; decile 1 = lowest predicted)."""
@@ -432,17 +507,28 @@ def reliability_table(probability_bad: pd.Series, bad: pd.Series,
         rank = probability_bad.rank(method="first").to_numpy()
         decile = np.ceil(rank * 10 / max(len(rank), 1)).astype(int)
         groups = pd.Series(decile, index=probability_bad.index, name="decile")
-    frame = pd.DataFrame({"group": groups.reindex(probability_bad.index).to_numpy(),
-                          "p": probability_bad.to_numpy(),
-                          "y": bad.reindex(probability_bad.index).to_numpy(dtype=float)})
-    out = frame.groupby("group").agg(customers=("y", "size"), predicted_bad_rate=("p", "mean"),
-                                     bad_rate=("y", "mean"))
+    frame = pd.DataFrame(
+        {
+            "group": groups.reindex(probability_bad.index).to_numpy(),
+            "p": probability_bad.to_numpy(),
+            "y": bad.reindex(probability_bad.index).to_numpy(dtype=float),
+        }
+    )
+    out = frame.groupby("group").agg(
+        customers=("y", "size"), predicted_bad_rate=("p", "mean"), bad_rate=("y", "mean")
+    )
     out.index.name = groups.name
     return out
 
 
-def evaluate_holdout(scorer: CreditScorer, dataset: Dataset, customers: Sequence[str], *,
-                     premium_min: float = 80.0, risk_max: float = 59.0) -> dict[str, object]:
+def evaluate_holdout(
+    scorer: CreditScorer,
+    dataset: Dataset,
+    customers: Sequence[str],
+    *,
+    premium_min: float = 80.0,
+    risk_max: float = 59.0,
+) -> dict[str, object]:
     """AUC, Brier, and per tier and per decile of predicted P(bad) the realised bad rate next
     to the mean predicted one, of ``scorer`` on ``customers`` (features at
     ``scorer.feature_as_of``, outcomes over the following year, observed customers only)."""
@@ -454,16 +540,25 @@ def evaluate_holdout(scorer: CreditScorer, dataset: Dataset, customers: Sequence
     table["customers"] = table["customers"].fillna(0).astype(int)
     table["share"] = table["customers"] / max(len(y), 1)
     table.index.name = "tier"
-    return {"customers": len(y), "bad_rate": float(y.mean()) if len(y) else math.nan,
-            "predicted_bad_rate": float(p_bad.mean()) if len(y) else math.nan,
-            "auc": float(roc_auc_score(y, p_bad)) if two else math.nan,
-            "brier": float(brier_score_loss(y, p_bad)) if len(y) else math.nan,
-            "tiers": table[["customers", "share", "bad_rate", "predicted_bad_rate"]],
-            "reliability": reliability_table(p_bad, y)}
+    return {
+        "customers": len(y),
+        "bad_rate": float(y.mean()) if len(y) else math.nan,
+        "predicted_bad_rate": float(p_bad.mean()) if len(y) else math.nan,
+        "auc": float(roc_auc_score(y, p_bad)) if two else math.nan,
+        "brier": float(brier_score_loss(y, p_bad)) if len(y) else math.nan,
+        "tiers": table[["customers", "share", "bad_rate", "predicted_bad_rate"]],
+        "reliability": reliability_table(p_bad, y),
+    }
 
 
-def score_customers(dataset: Dataset, *, seed: int, premium_min: float = 80.0,
-                    risk_max: float = 59.0, holdout_share: float = 0.5) -> CreditScores:
+def score_customers(
+    dataset: Dataset,
+    *,
+    seed: int,
+    premium_min: float = 80.0,
+    risk_max: float = 59.0,
+    holdout_share: float = 0.5,
+) -> CreditScores:
     """Score every customer at ``dataset.as_of``.
 
     Check: fit on ``1 − holdout_share`` of the customers (seeded permutation) with features at
@@ -472,19 +567,33 @@ def score_customers(dataset: Dataset, *, seed: int, premium_min: float = 80.0,
     """
     _check_thresholds(premium_min, risk_max, "score_customers")
     if not 0.0 < holdout_share < 1.0:
-        raise InputError(Problem("score_customers", "holdout_share", "a share in (0, 1)",
-                                 repr(holdout_share)))
+        raise InputError(
+            Problem("score_customers", "holdout_share", "a share in (0, 1)", repr(holdout_share))
+        )
     _, y = training_data(dataset)
     train, hold = _split(y.index, holdout_share, seed)
     check = fit_credit_scorer(dataset, seed=seed, customers=list(train))
-    metrics = evaluate_holdout(check, dataset, list(hold), premium_min=premium_min,
-                               risk_max=risk_max)
+    metrics = evaluate_holdout(
+        check, dataset, list(hold), premium_min=premium_min, risk_max=risk_max
+    )
     scorer = fit_credit_scorer(dataset, seed=seed)
     x = customer_features(dataset)
     score = scorer.score(x)
-    scores = pd.DataFrame({"score": score,
-                           "tier": scorer.tiers(score, premium_min, risk_max),
-                           "probability_bad": scorer.probability_bad(x)})
-    return CreditScores(scores, scorer, dataset.as_of, int(metrics["customers"]),
-                        float(metrics["bad_rate"]), float(metrics["auc"]),
-                        float(metrics["brier"]), metrics["tiers"], metrics["reliability"])
+    scores = pd.DataFrame(
+        {
+            "score": score,
+            "tier": scorer.tiers(score, premium_min, risk_max),
+            "probability_bad": scorer.probability_bad(x),
+        }
+    )
+    return CreditScores(
+        scores,
+        scorer,
+        dataset.as_of,
+        int(metrics["customers"]),
+        float(metrics["bad_rate"]),
+        float(metrics["auc"]),
+        float(metrics["brier"]),
+        metrics["tiers"],
+        metrics["reliability"],
+    )
