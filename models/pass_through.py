@@ -23,23 +23,24 @@ import pandas as pd
 
 from data.tables import DISTRIBUTOR_TYPES
 
-#: days from the company's invoice to its due date under monthly settlement, on average:
-#: half a month to the month's end, then 30 days
-TERM_DAYS = 45.2
+#: days from an invoice to the end of its month, on average (monthly settlement then adds the
+#: settlement days)
+HALF_MONTH_DAYS = 15.2
+#: T under today's monthly settlement (month end + 30 days)
+TERM_DAYS = HALF_MONTH_DAYS + 30.0
 
 
-@dataclass(frozen=True)
-class Exposure:
-    """Per distributor (index: customer_id): level, yearly flow sales (CNY) and the share of
-    them sold to public terminals."""
-
-    frame: pd.DataFrame
+def term_days(settlement_days_after_month_end: float) -> float:
+    """T: days from the company's invoice to its due date under monthly settlement, on
+    average."""
+    return HALF_MONTH_DAYS + settlement_days_after_month_end
 
 
 def exposure(customers: pd.DataFrame, terminals: pd.DataFrame, flows: pd.DataFrame,
-             as_of: pd.Timestamp, months: int = 12) -> Exposure:
-    """Each distributor's sales to terminals over the last ``months`` reported months and
-    their public share (from flow data; a distributor with no flow sales has share 0)."""
+             as_of: pd.Timestamp, months: int = 12) -> pd.DataFrame:
+    """Per distributor (index: customer_id): ``level``, yearly sales to terminals over the
+    last ``months`` reported months (``sales_cny``) and the share of them sold to public
+    terminals (``public_share``; 0 for a distributor with no flow sales)."""
     start = (pd.Timestamp(as_of).to_period("M") - (months - 1)).to_timestamp()
     recent = flows[flows["month"] >= start]
     public = recent["terminal_id"].map(terminals.set_index("terminal_id")["public"])
@@ -53,7 +54,7 @@ def exposure(customers: pd.DataFrame, terminals: pd.DataFrame, flows: pd.DataFra
                           * 12.0 / months})
     frame["public_share"] = (public_sales.reindex(dist.index, fill_value=0.0)
                              / frame["sales_cny"].where(frame["sales_cny"] > 0)).fillna(0.0)
-    return Exposure(frame)
+    return frame
 
 
 def customers_days(public_share: np.ndarray, public_days: float | np.ndarray,

@@ -23,6 +23,7 @@ from models.pass_through import (
     lateness_change,
     public_days_under_drivers,
     size_weight,
+    term_days,
 )
 from scenarios.schema import Scenario
 from simulation.inputs import SimulationInputs
@@ -32,23 +33,31 @@ from simulation.params import ProcessParams
 SME_LEVELS = ("distributor_l2",)
 
 
-def _exposure_today(dataset: Dataset, scenario: Scenario) -> pd.DataFrame:
+def _term(params: ProcessParams) -> float:
+    return term_days(params.payment.settlement_days_after_month_end)
+
+
+def _exposure_today(dataset: Dataset, params: ProcessParams,
+                    scenario: Scenario) -> pd.DataFrame:
+    """Each distributor's exposure today (:func:`models.pass_through.exposure`) with its size
+    ``weight`` and ``x`` (against our term under today's calibrated settlement)."""
     a = scenario.assumptions
     frame = exposure(dataset["customers"], dataset["terminals"], dataset["flows"],
-                     dataset.as_of).frame
+                     dataset.as_of)
     frame["weight"] = size_weight(frame["level"].to_numpy(), frame["sales_cny"].to_numpy(),
                                   a.pass_through_size_elasticity)
     frame["x"] = exposure_x(customers_days(frame["public_share"].to_numpy(),
                                            a.public_terminal_payment_days,
                                            a.other_terminal_payment_days),
-                            frame["weight"].to_numpy())
+                            frame["weight"].to_numpy(), _term(params))
     return frame
 
 
-def estimate_pass_through(dataset: Dataset, params: ProcessParams,
-                          scenario: Scenario) -> PassThrough:
-    """φ per distributor level from today's calibrated lateness of each distributor."""
-    frame = _exposure_today(dataset, scenario)
+def estimate_pass_through(dataset: Dataset, params: ProcessParams, scenario: Scenario,
+                          frame: pd.DataFrame | None = None) -> PassThrough:
+    """φ per distributor level from today's calibrated lateness of each distributor
+    (``frame``: :func:`_exposure_today`, computed when not given)."""
+    frame = _exposure_today(dataset, params, scenario) if frame is None else frame
     pay = params.payment
     mean = frame["level"].map(pay.lateness_mean_days).to_numpy(dtype=float)
     factor = pd.Series(frame.index).map(pay.customer_lateness_factor).fillna(1.0).to_numpy()
@@ -62,15 +71,14 @@ def drivers_on(scenario: Scenario) -> bool:
 
 
 def lateness_change_days(dataset: Dataset, params: ProcessParams, inputs: SimulationInputs,
-                         scenario: Scenario) -> np.ndarray:
+                         scenario: Scenario) -> np.ndarray | None:
     """Per account in the inputs' order: the change in mean lateness (days) the scenario's
-    outside drivers bring (0 for accounts sold to direct, and for everyone with no driver)."""
-    out = np.zeros(inputs.customers)
+    outside drivers bring (0 for accounts sold to direct); None when no driver is on."""
     if not drivers_on(scenario):
-        return out
+        return None
     a, lev = scenario.assumptions, scenario.channel
-    frame = _exposure_today(dataset, scenario)
-    fit = estimate_pass_through(dataset, params, scenario)
+    frame = _exposure_today(dataset, params, scenario)
+    fit = estimate_pass_through(dataset, params, scenario, frame)
     large, sme = public_days_under_drivers(
         a.public_terminal_payment_days,
         insured_share=a.insured_share_of_public_sales if lev.insurance_direct_settlement
@@ -81,7 +89,7 @@ def lateness_change_days(dataset: Dataset, params: ProcessParams, inputs: Simula
     public_new = np.where(frame["level"].isin(SME_LEVELS), sme, large)
     x_new = exposure_x(customers_days(frame["public_share"].to_numpy(), public_new,
                                       a.other_terminal_payment_days),
-                       frame["weight"].to_numpy())
+                       frame["weight"].to_numpy(), _term(params))
     phi = frame["level"].map(fit.phi).fillna(0.0).to_numpy()
     change = pd.Series(lateness_change(frame["x"].to_numpy(), x_new, phi), index=frame.index)
     return pd.Series(inputs.customer_id).map(change).fillna(0.0).to_numpy()

@@ -29,7 +29,7 @@ from scenarios.network_plan import (
     build_network_plan,
     district_assignment,
 )
-from scenarios.outside_drivers import drivers_on, lateness_change_days
+from scenarios.outside_drivers import lateness_change_days
 from scenarios.process_cache import Status, today_process
 from scenarios.result import ForwardStockResult, RunResult
 from scenarios.schema import Assumptions, Scenario
@@ -173,10 +173,9 @@ def configure(dataset: Dataset, params: ProcessParams, scenario: Scenario, *,
     each account's terms (``credit_tier`` per customer_id)."""
     inputs = inputs if inputs is not None else build_inputs(dataset)
     network = build_network_plan(dataset, params.transit, inputs, scenario, assignment)
-    change = (lateness_change_days(dataset, params, inputs, scenario)
-              if drivers_on(scenario) else None)
     return inputs, simulation_config(scenario, network,
-                                     account_terms(inputs, scenario, credit_tier), change)
+                                     account_terms(inputs, scenario, credit_tier),
+                                     lateness_change_days(dataset, params, inputs, scenario))
 
 
 #: the assumptions today's work depends on (:func:`todays_work`): the one preparation step
