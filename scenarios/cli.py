@@ -18,6 +18,7 @@ import pandas as pd
 from data.problems import InputError, Problem
 from scenarios.cli_channel import add_channel_parser
 from scenarios.cli_common import CliError, _dataset_arg, _emit, _load, _records
+from scenarios.cli_credit import add_credit_parser
 from scenarios.cli_sensitivity import add_sensitivity_parser
 from scenarios.jsonio import json_ready
 from scenarios.paths import DEFAULT_DATASET, SCENARIOS_DIR
@@ -477,6 +478,7 @@ def build_parser() -> argparse.ArgumentParser:
     ws.set_defaults(func=cmd_warehouses_solve)
 
     add_channel_parser(sub)
+    add_credit_parser(sub)
 
     runs = sub.add_parser("runs", help="list or show stored runs")
     runs_sub = runs.add_subparsers(dest="runs_command", required=True)
@@ -499,7 +501,7 @@ def _option_problems(args: argparse.Namespace) -> list[Problem]:
     from scenarios.schema import Scenario
 
     problems = []
-    bounds = {"period_days": (1, 3650), "workers": (1, 256)}
+    bounds = {"period_days": (1, 3650), "workers": (1, 256), "frontier_points": (2, 50)}
     for name in ("replications", "seed"):
         limits = {k: getattr(m, k) for m in Scenario.model_fields[name].metadata
                   for k in ("ge", "le") if getattr(m, k, None) is not None}

@@ -64,13 +64,25 @@ def _real_time(s: Scenario) -> bool:
     return s.orders.stock_sync == "real_time"
 
 
+def _terms_in_play(s: Scenario, option: str) -> bool:
+    """Whether the scenario's credit policy can put an account on ``option``."""
+    c = s.credit
+    policy = c.effective_policy
+    if policy == "optimize":
+        return True
+    if policy == "uniform":
+        return c.uniform_terms == option
+    # tiered: only scored accounts can be premium or risk; unscored ones are all ordinary
+    return (c.ordinary_terms == option
+            or (c.scored and option in (c.premium_terms, c.risk_terms)))
+
+
 def _cash_before_delivery(s: Scenario) -> bool:
-    # only scored accounts can be risk accounts; unscored ones are all ordinary
-    return s.credit.scoring and s.credit.risk_terms == "cash_before_delivery"
+    return _terms_in_play(s, "cash_before_delivery")
 
 
 def _cash_discount(s: Scenario) -> bool:
-    return s.credit.scoring and s.credit.premium_terms == "cash_discount_1pct"
+    return _terms_in_play(s, "cash_discount_1pct")
 
 
 def _channel_driver(s: Scenario) -> bool:
@@ -86,7 +98,7 @@ def _sme_rule(s: Scenario) -> bool:
 
 
 def _rebate(s: Scenario) -> bool:
-    return s.credit.ordinary_terms == "monthly_plus_quarterly_rebate"
+    return _terms_in_play(s, "monthly_plus_quarterly_rebate")
 
 
 def _automated_reminders(s: Scenario) -> bool:
@@ -125,7 +137,7 @@ EVIDENCE: dict[str, Evidence] = {
         JUDGEMENT, 1.0, 4.0,
         "The customer must see the pro-forma invoice and pay, and finance must see the money "
         "before release; the transfer itself settles the same day.",
-        "credit.scoring with risk_terms = 'cash_before_delivery'", _cash_before_delivery),
+        "a credit policy that puts accounts on 'cash_before_delivery'", _cash_before_delivery),
     "partner_speed_factor": Evidence(
         JUDGEMENT, 1.0, 1.4,
         "Dedicated trunk lines: no slower on the road than today's carrier, at most about 40% "
@@ -153,26 +165,50 @@ EVIDENCE: dict[str, Evidence] = {
         "kept as published rather than narrowed.",
         "logistics.tracking = true", _tracking),
     "cash_discount_take_up": Evidence(
-        JUDGEMENT, 0.4, 0.8,
-        "A 1% discount for paying at day 10 instead of about day 55 is worth about 8% a year to "
-        "the payer: above a large platform's or a chain's bank rate, so accounts with cheap "
-        "money take it up often, though not always (their payment runs are monthly).",
-        "credit.scoring with premium_terms = 'cash_discount_1pct'", _cash_discount),
-    "cash_discount_take_up_constrained": Evidence(
-        JUDGEMENT, 0.0, 0.3,
+        JUDGEMENT, 0.5, 0.9,
+        "Even when a discount pays for itself, payment runs are monthly and some invoices miss "
+        "the window; the share paid early then follows from the payer's cost of money against "
+        "the discount's implied rate (1% for paying at day 10 instead of day 60 is 7.4% a "
+        "year; docs/credit.md).",
+        "a credit policy that offers 'cash_discount_1pct'", _cash_discount),
+    "cost_of_money": Evidence(
+        "People's Bank of China loan prime rate (1-year LPR 3.0-3.45% in 2025) plus the spread "
+        "large distributors and chains borrow at", 0.03, 0.06,
+        "Level-1 platforms (listed, state-owned) and pharmacy chains borrow near the prime "
+        "rate; the range runs from the LPR to a modest corporate spread.",
+        "a credit policy that offers 'cash_discount_1pct'", _cash_discount),
+    "cost_of_money_constrained": Evidence(
+        JUDGEMENT, 0.08, 0.18,
         "Level-2 distributors and private hospitals and clinics wait 120-180 days for public "
-        "hospitals or live on thin cash: they pay late for lack of funds, not for lack of a "
-        "discount, so few can pay at day 10.",
-        "credit.scoring with premium_terms = 'cash_discount_1pct'", _cash_discount),
+        "hospitals or live on thin cash; they fund themselves by supplier credit, factoring or "
+        "private loans at around 8-18% a year, above what a 1% discount earns.",
+        "a credit policy that offers 'cash_discount_1pct'", _cash_discount),
+    "quarterly_rebate_rate": Evidence(
+        JUDGEMENT, 0.0025, 0.01,
+        "Quarterly payment rebates in China's pharmaceutical distribution run at a fraction of "
+        "a percent to about 1% of the settled amount; 0.5% is the middle.",
+        "a credit policy that offers 'monthly_plus_quarterly_rebate'", _rebate),
+    "cash_before_delivery_sales_loss": Evidence(
+        JUDGEMENT, 0.05, 0.4,
+        "An account told to pay before delivery can buy the same drug from a competitor's "
+        "distributor on credit; some stay (the product is on their formulary), some buy less, "
+        "some leave. Not measured: the company has never moved accounts to prepayment.",
+        "a credit policy that puts accounts on 'cash_before_delivery'", _cash_before_delivery),
+    "cost_of_capital": Evidence(
+        JUDGEMENT, 0.04, 0.08,
+        "What the company pays to finance its receivables (bank credit and equity); for a "
+        "Chinese pharmaceutical maker 4-8% a year. It changes no simulated KPI, only the "
+        "financing cost reported and the terms model's choice.",
+        "every run (the cost of financing receivables is reported)", _always),
     "cash_discount_pay_days": Evidence(
         "DOMAIN.md, 'Effect sizes seen elsewhere': a 1% discount for paying at day 10", 7, 15,
         "A term the company sets; the range covers the early-payment windows commonly offered.",
-        "credit.scoring with premium_terms = 'cash_discount_1pct'", _cash_discount),
+        "a credit policy that offers 'cash_discount_1pct'", _cash_discount),
     "rebate_lateness_factor": Evidence(
         JUDGEMENT, 0.6, 1.0,
         "A quarterly rebate rewards paying on time, but public hospitals pay late for lack of "
         "funds rather than of reasons (DOMAIN.md, 'Who pays when'), so it may change nothing.",
-        "credit.ordinary_terms = 'monthly_plus_quarterly_rebate'", _rebate),
+        "a credit policy that offers 'monthly_plus_quarterly_rebate'", _rebate),
     "automated_reminder_first_days": Evidence(
         JUDGEMENT, 1.0, 7.0,
         "A setting of the reminder system; the range covers what the company may choose.",

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from data.dataset import Dataset, load_dataset
 from data.kpis import REPORTED_NAMES
 from data.problems import Problem, ScenarioError
+from scenarios.credit_policy import PolicyChoice, choose_terms, sales_retained
 from scenarios.evidence import assumption_rows
 from scenarios.jsonio import json_ready
 from scenarios.loading import LoadedScenario
@@ -76,6 +77,9 @@ class Prepared:
     #: the location model's district adcode → serving site ("optimize"), kept so the network
     #: can be rebuilt with other assumptions without solving the model again
     assignment: Mapping[str, str] | None = None
+    #: each account's terms under the credit policy (and the terms model's answer, 'optimize'),
+    #: kept so other assumptions are simulated under the same decision
+    credit_choice: PolicyChoice | None = None
 
 
 #: wall-time limit of the location model that answers forward_warehouses = "optimize", s
@@ -126,33 +130,34 @@ def _warehouses_payload(scenario: Scenario, prepared: Prepared) -> dict:
             "forward_warehouses": list(chosen) if isinstance(chosen, list) else []}
 
 
-def account_terms(inputs: SimulationInputs, scenario: Scenario,
-                  credit_tier: pd.Series | None = None) -> np.ndarray:
-    """Each account's payment terms: the scenario's terms for its credit tier (premium /
-    ordinary / risk per customer_id; every account ordinary when not scored)."""
-    lev = scenario.credit
-    tier = (np.full(inputs.customers, "ordinary", dtype=object) if credit_tier is None else
-            pd.Series(inputs.customer_id).map(credit_tier).fillna("ordinary")
-            .to_numpy(dtype=object))
-    # the schema's literals are Terms values already
-    return np.select([tier == "premium", tier == "risk"],
-                     [lev.premium_terms, lev.risk_terms], lev.ordinary_terms).astype(object)
+def scenario_effects(scenario: Scenario) -> Effects:
+    """The simulation's effect sizes: the scenario's ``[assumptions]``."""
+    return Effects(**{f: getattr(scenario.assumptions, f) for f in Effects.__dataclass_fields__})
+
+
+def credit_levers(scenario: Scenario, terms: np.ndarray,
+                  lateness_change: np.ndarray | None = None,
+                  retained: np.ndarray | None = None) -> CreditPolicy:
+    """The simulation's credit policy: each account's terms, the outside drivers' change in
+    its lateness, the share of its orders it still places, and the collection levers."""
+    c = scenario.credit
+    return CreditPolicy(account_terms=terms, lateness_change_days=lateness_change,
+                        sales_retained=retained, e_invoice=c.e_invoice,
+                        online_payment=c.online_payment,
+                        automated_reminders=c.reminders == "automated")
 
 
 def simulation_config(scenario: Scenario, network: NetworkPlan, terms: np.ndarray,
-                      lateness_change: np.ndarray | None = None) -> SimulationConfig:
+                      lateness_change: np.ndarray | None = None,
+                      retained: np.ndarray | None = None) -> SimulationConfig:
     """The simulation's config for ``scenario`` (its ``forward_warehouses`` resolved), with the
-    network plan, each account's terms and the outside drivers' change in each account's
-    lateness decided beforehand."""
-    o, lg, c = scenario.orders, scenario.logistics, scenario.credit
-    effects = {f: getattr(scenario.assumptions, f) for f in Effects.__dataclass_fields__}
+    network plan, each account's terms, the outside drivers' change in each account's
+    lateness and the share of its orders each account still places decided beforehand."""
+    o, lg = scenario.orders, scenario.logistics
     return SimulationConfig(
         name=scenario.name, horizon_days=scenario.horizon_days,
         warmup_days=scenario.warmup_days, seed=scenario.seed, network=network,
-        credit=CreditPolicy(account_terms=terms, lateness_change_days=lateness_change,
-                            e_invoice=c.e_invoice,
-                            online_payment=c.online_payment,
-                            automated_reminders=c.reminders == "automated"),
+        credit=credit_levers(scenario, terms, lateness_change, retained),
         orders=OrderPolicy(app_channel_share=o.app_channel_share,
                            auto_approval_tiers=frozenset(o.auto_approval_tiers),
                            abnormal_order_threshold_cny=o.abnormal_order_threshold_cny,
@@ -161,21 +166,27 @@ def simulation_config(scenario: Scenario, network: NetworkPlan, terms: np.ndarra
                            app_release=o.app_orders_skip_review),
         delivery=DeliveryPolicy(strategic_partner=lg.carrier == "strategic_partner",
                                 remote_limit_days=lg.remote_limit_days, tracking=lg.tracking),
-        effects=Effects(**effects))
+        effects=scenario_effects(scenario))
 
 
 def configure(dataset: Dataset, params: ProcessParams, scenario: Scenario, *,
               inputs: SimulationInputs | None = None, credit_tier: pd.Series | None = None,
-              assignment: Mapping[str, str] | None = None
-              ) -> tuple[SimulationInputs, SimulationConfig]:
+              assignment: Mapping[str, str] | None = None, choice: PolicyChoice | None = None,
+              source: str = "scenario") -> tuple[SimulationInputs, SimulationConfig]:
     """Inputs and config of ``scenario`` (``forward_warehouses`` a list or "none"): the
     network plan with its stock (``assignment``: district → site, the location model's) and
-    each account's terms (``credit_tier`` per customer_id)."""
+    each account's terms (``choice``, or the scenario's credit policy applied to
+    ``credit_tier`` per customer_id, see :func:`scenarios.credit_policy.choose_terms`)."""
     inputs = inputs if inputs is not None else build_inputs(dataset)
     network = build_network_plan(dataset, params.transit, inputs, scenario, assignment)
-    return inputs, simulation_config(scenario, network,
-                                     account_terms(inputs, scenario, credit_tier),
-                                     lateness_change_days(dataset, params, inputs, scenario))
+    change = lateness_change_days(dataset, params, inputs, scenario)
+    effects = scenario_effects(scenario)
+    if choice is None:
+        base = credit_levers(scenario, np.full(inputs.customers, "monthly", dtype=object),
+                             change)
+        choice = choose_terms(inputs, params, scenario, base, effects, credit_tier, source)
+    return inputs, simulation_config(scenario, network, choice.terms, change,
+                                     sales_retained(choice.terms, effects))
 
 
 #: the assumptions today's work depends on (:func:`todays_work`): the one preparation step
@@ -225,7 +236,7 @@ def prepare(loaded: LoadedScenario, dataset: Dataset | None = None, *,
     scenario = loaded.scenario
     scores = None
     credit_tier = None
-    if scenario.credit.scoring:
+    if scenario.credit.scored:
         from models.credit.scoring import score_customers
 
         result = score_customers(ds, seed=scenario.seed,
@@ -237,9 +248,16 @@ def prepare(loaded: LoadedScenario, dataset: Dataset | None = None, *,
     if scenario.logistics.forward_warehouses == "optimize":
         chosen, warehouses, assignment = choose_warehouses(ds, params, scenario)
     resolved = _resolved(scenario, chosen)
-    inputs, config = configure(ds, params, resolved, inputs=inputs, credit_tier=credit_tier,
-                               assignment=assignment)
-    return Prepared(ds, params, inputs, config, scores, chosen, warehouses, measured, assignment)
+    if status is not None and scenario.credit.effective_policy == "optimize":
+        status("choosing each account's payment terms (terms model)")
+    change = lateness_change_days(ds, params, inputs, resolved)
+    base = credit_levers(resolved, np.full(inputs.customers, "monthly", dtype=object), change)
+    choice = choose_terms(inputs, params, resolved, base, scenario_effects(resolved),
+                          credit_tier, str(loaded.path))
+    inputs, config = configure(ds, params, resolved, inputs=inputs, assignment=assignment,
+                               choice=choice)
+    return Prepared(ds, params, inputs, config, scores, chosen, warehouses, measured, assignment,
+                    choice)
 
 
 def with_assumptions(loaded: LoadedScenario, prepared: Prepared,
@@ -264,13 +282,21 @@ def with_assumptions(loaded: LoadedScenario, prepared: Prepared,
     params = todays_work(prepared.dataset, prepared.measured, changed, prepared.inputs)
     resolved = _resolved(changed, prepared.forward_warehouses)
     tier = None if prepared.credit_scores is None else prepared.credit_scores["tier"]
+    choice = prepared.credit_choice
+    if choice is None:
+        base = credit_levers(resolved, np.full(prepared.inputs.customers, "monthly",
+                                               dtype=object))
+        choice = choose_terms(prepared.inputs, params, resolved, base,
+                              scenario_effects(resolved), tier, str(loaded.path))
     if all(getattr(assumptions, name) == getattr(scenario.assumptions, name)
            for name in NETWORK_ASSUMPTIONS):
-        config = simulation_config(resolved, prepared.config.network,
-                                   account_terms(prepared.inputs, resolved, tier))
+        config = simulation_config(
+            resolved, prepared.config.network, choice.terms,
+            lateness_change_days(prepared.dataset, params, prepared.inputs, resolved),
+            sales_retained(choice.terms, scenario_effects(resolved)))
     else:
         _, config = configure(prepared.dataset, params, resolved, inputs=prepared.inputs,
-                              credit_tier=tier, assignment=prepared.assignment)
+                              assignment=prepared.assignment, choice=choice)
     return replace(loaded, scenario=changed), replace(prepared, params=params, config=config)
 
 

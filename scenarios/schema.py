@@ -280,11 +280,56 @@ class CreditLevers(_Section):
     risk_terms: Literal["monthly", "cash_before_delivery"] = Field(
         default="monthly", description="Payment terms of risk customers; monthly = today."
     )
+    policy: Literal["uniform", "tiered", "optimize"] | None = Field(
+        default=None,
+        description="How terms are set: 'uniform' (everyone on uniform_terms), 'tiered' (terms "
+                    "by credit tier) or 'optimize' (the terms model, docs/credit.md); unset = "
+                    "'tiered' (without scoring every account is ordinary).")
+    uniform_terms: Literal["monthly", "extended_75_days", "cash_discount_1pct",
+                           "monthly_plus_quarterly_rebate", "cash_before_delivery"] = Field(
+        default="monthly", description="Payment terms of every account under policy 'uniform'.")
+    dso_limit_days: float | None = Field(
+        default=None, gt=0, le=365,
+        description="policy 'optimize': portfolio DSO at most, days; unset = targets.dso_days.")
+    bad_debt_limit: float | None = Field(
+        default=None, ge=0, le=1,
+        description="policy 'optimize': bad debt at most, share of credit sales; unset = "
+                    "targets.bad_debt_rate.")
+    sales_loss_limit: float = Field(
+        default=0.02, ge=0, le=1,
+        description="policy 'optimize': sales lost to the terms at most, share of today's.")
+    contribution_margin: float = Field(
+        default=0.30, ge=0, le=1,
+        description="Contribution margin on sales (price less variable cost), share; what a "
+                    "lost sale costs.")
+    risk_never_extended: bool = Field(
+        default=True, description="policy 'optimize': risk-tier accounts never get 75 days.")
+    cash_before_delivery_only_risk: bool = Field(
+        default=True,
+        description="policy 'optimize': only risk-tier accounts can be put on cash before "
+                    "delivery (a credit sanction, not a way to pull cash in).")
+    never_cash_before_delivery: list[Literal[
+        "distributor_l1", "distributor_l2", "chain_pharmacy", "private_hospital",
+        "private_clinic"]] = Field(
+        default_factory=lambda: ["distributor_l1"],
+        description="Account types never put on cash before delivery (level-1 platforms "
+                    "supply the public hospitals); under 'tiered' they keep ordinary terms.")
     e_invoice: bool = Field(default=False, description="Invoices sent electronically at once.")
     online_payment: bool = Field(default=False, description="Customers can pay online.")
     reminders: Literal["manual", "automated"] = Field(
         default="manual", description="Payment reminders; manual (often forgotten) = today."
     )
+
+    @property
+    def effective_policy(self) -> str:
+        """The policy in force: ``policy``, else 'tiered' (every account 'ordinary' when
+        customers are not scored, as before policies existed)."""
+        return self.policy or "tiered"
+
+    @property
+    def scored(self) -> bool:
+        """Whether customers are scored: ``scoring``, or a policy chosen that needs tiers."""
+        return self.scoring or self.policy in ("tiered", "optimize")
 
     @field_validator("risk_max_score")
     @classmethod
@@ -348,13 +393,28 @@ class Assumptions(_Section):
         default=0.7, ge=0, le=1,
         description="Share of 'cannot see where it is' complaints that tracking removes, share.")
     cash_discount_take_up: float = Field(
-        default=0.6, ge=0, le=1,
-        description="Share of premium invoices paid early for the 1% discount by accounts "
-                    "with cheap money (level-1 platforms, pharmacy chains), share.")
-    cash_discount_take_up_constrained: float = Field(
-        default=0.15, ge=0, le=1,
-        description="The same for cash-constrained accounts (level-2 distributors, private "
-                    "hospitals and clinics), whose customers pay them late, share.")
+        default=0.7, ge=0, le=1,
+        description="Share of cash-discount invoices paid early when the discount's implied "
+                    "annual rate far exceeds the payer's cost of money, share.")
+    cost_of_money: float = Field(
+        default=0.045, ge=0, le=1,
+        description="Cost of money of accounts with bank credit (level-1 platforms, pharmacy "
+                    "chains), per year.")
+    cost_of_money_constrained: float = Field(
+        default=0.12, ge=0, le=1,
+        description="Cost of money of cash-constrained accounts (level-2 distributors, private "
+                    "hospitals and clinics), per year.")
+    quarterly_rebate_rate: float = Field(
+        default=0.005, ge=0, le=0.1,
+        description="Quarterly rebate on invoices settled by their due date, share of the "
+                    "invoice.")
+    cash_before_delivery_sales_loss: float = Field(
+        default=0.2, ge=0, le=1,
+        description="Share of its purchases an account moved to cash before delivery stops "
+                    "making (buys less or leaves), share.")
+    cost_of_capital: float = Field(
+        default=0.06, ge=0, le=1,
+        description="The company's cost of financing receivables, per year.")
     cash_discount_pay_days: int = Field(
         default=10, ge=0, le=60, description="Days after invoice to earn the cash discount.")
     rebate_lateness_factor: float = Field(

@@ -17,13 +17,18 @@ import numpy as np
 import pandas as pd
 from scipy.stats import gamma as gamma_dist
 
-from simulation.config import SimulationConfig, Terms
+from simulation.config import CreditPolicy, Effects, Terms
 from simulation.params import ProcessParams
 
 MAX_REMINDERS = 12
-#: account types whose own customers pay them late (cash-constrained): they seldom pay early
-#: for a 1% discount whatever its implied rate
+#: account types whose own customers pay them late or who live on thin cash: their cost of money
+#: is the constrained one (``Effects.cost_of_money_constrained``)
 CASH_CONSTRAINED_TYPES = ("distributor_l2", "private_hospital", "private_clinic")
+#: the cash discount's size (1% off the invoice)
+CASH_DISCOUNT = 0.01
+#: how sharply take-up turns on as the discount's implied rate passes the payer's cost of
+#: money: a logistic of (implied − cost) / spread, per year
+TAKE_UP_SPREAD_PER_YEAR = 0.02
 #: rows of uniform draws each invoice needs (see :func:`collect`)
 DRAWS_PER_INVOICE = 6 + MAX_REMINDERS
 
@@ -43,6 +48,10 @@ class Invoices:
     write_off_day: np.ndarray
     write_off_amount: np.ndarray
     reminders: np.ndarray
+    #: CNY taken off for early payment (cash discount), per invoice
+    discount_amount: np.ndarray
+    #: CNY of quarterly on-time rebate earned, per invoice
+    rebate_amount: np.ndarray
 
 
 def _lookup(keys: np.ndarray, table: dict[str, float], default: float) -> np.ndarray:
@@ -57,13 +66,32 @@ def _month_end_days(day: np.ndarray, epoch: pd.Timestamp) -> np.ndarray:
     return (month_end - np.datetime64(epoch.date(), "D")).astype(float)
 
 
+def implied_annual_rate(discount: float, discount_day: float, normal_day: np.ndarray
+                        ) -> np.ndarray:
+    """Annual rate a payer earns by taking a ``discount`` (share) for paying at
+    ``discount_day`` instead of ``normal_day`` (days after invoice): d/(1 − d) · 365 / Δdays.
+    1% at day 10 instead of day 60 is ≈ 7.4% a year."""
+    gap = np.maximum(np.asarray(normal_day, dtype=float) - discount_day, 1.0)
+    return discount / (1.0 - discount) * 365.0 / gap
+
+
+def discount_take_up(implied_rate: np.ndarray, cost_of_money: np.ndarray,
+                     max_take_up: float) -> np.ndarray:
+    """Share of invoices paid early for the discount: ``max_take_up`` (payment runs, habits)
+    times a logistic in the discount's implied rate over the payer's own cost of money, both
+    per year. A payer whose money costs more than the discount earns keeps its cash."""
+    z = (np.asarray(implied_rate) - np.asarray(cost_of_money)) / TAKE_UP_SPREAD_PER_YEAR
+    return max_take_up / (1.0 + np.exp(-z))
+
+
 def collect(customer: np.ndarray, amount: np.ndarray, invoice_day: np.ndarray,
             customer_type: np.ndarray, customer_id: np.ndarray, epoch: pd.Timestamp,
-            params: ProcessParams, config: SimulationConfig, u: np.ndarray) -> Invoices:
+            params: ProcessParams, credit: CreditPolicy, effects: Effects,
+            u: np.ndarray) -> Invoices:
     """Draw the payment life of each invoice. ``customer`` indexes the account arrays; ``u``
     holds ``DRAWS_PER_INVOICE`` uniform draws per invoice (rows), drawn by the caller per
     order so the same order sees the same draws in every scenario."""
-    pp, lev, assume = params.payment, config.credit, config.effects
+    pp, lev, assume = params.payment, credit, effects
     n = len(amount)
     ctype = customer_type[customer]
     terms = lev.account_terms[customer]
@@ -102,13 +130,17 @@ def collect(customer: np.ndarray, amount: np.ndarray, invoice_day: np.ndarray,
         lateness = np.maximum(lateness - assume.online_payment_days_saved,
                               -pp.early_payment_days)
     pay_day = np.maximum(invoice_day, due + np.round(lateness))
-    # cash discount: premium invoices taken up are paid early, 1% off the invoice
-    # hospitals pay late for lack of funds, not for lack of a discount: accounts waiting on
-    # them take the discount up far less often
-    take_up = np.where(np.isin(ctype, CASH_CONSTRAINED_TYPES),
-                       assume.cash_discount_take_up_constrained, assume.cash_discount_take_up)
+    # cash discount: taken up when it earns the payer more than its money costs. The payer
+    # weighs paying at the discount's day against paying when it means to (due + its mean
+    # lateness); accounts waiting on hospitals borrow dearly and seldom take it
+    cost = np.where(np.isin(ctype, CASH_CONSTRAINED_TYPES), assume.cost_of_money_constrained,
+                    assume.cost_of_money)
+    implied = implied_annual_rate(CASH_DISCOUNT, assume.cash_discount_pay_days,
+                                  due - invoice_day + np.maximum(mean, 0.0))
+    take_up = discount_take_up(implied, cost, assume.cash_discount_take_up)
     discount = (terms == Terms.CASH_DISCOUNT_1PCT) & (u[2] < take_up)
-    amount = np.where(discount, np.round(amount * 0.99, 2), amount)
+    full_amount = amount
+    amount = np.where(discount, np.round(amount * (1.0 - CASH_DISCOUNT), 2), amount)
     pay_day = np.where(discount, invoice_day + np.floor(u[3] * (assume.cash_discount_pay_days
                                                                 + 1)), pay_day)
     # default and write-off
@@ -122,6 +154,10 @@ def collect(customer: np.ndarray, amount: np.ndarray, invoice_day: np.ndarray,
                          np.where(default, due + np.round(np.maximum(lateness, 0) / 2), pay_day))
     last_amount = np.where(split, np.round(amount - first_amount, 2), 0.0)
     write_off_day = np.where(default, due + pp.write_off_days_after_due, np.nan)
+    # the quarterly rebate is earned by invoices settled by their due date
+    rebate = np.where((terms == Terms.MONTHLY_PLUS_QUARTERLY_REBATE) & ~default
+                      & (pay_day <= due), np.round(amount * assume.quarterly_rebate_rate, 2), 0.0)
     return Invoices(customer, amount, invoice_day, due, first_day, first_amount,
                     np.where(split, pay_day, np.nan), last_amount, write_off_day,
-                    np.where(default, np.round(amount - paid_before, 2), 0.0), reminders)
+                    np.where(default, np.round(amount - paid_before, 2), 0.0), reminders,
+                    np.round(full_amount - amount, 2), rebate)

@@ -73,6 +73,9 @@ class CreditPolicy:
     account_terms: np.ndarray
     #: per account, the change in mean lateness (days) outside drivers bring (None: none)
     lateness_change_days: np.ndarray | None = None
+    #: per account, the share of its orders it still places under its terms (None: all); an
+    #: account moved to cash before delivery buys less or leaves
+    sales_retained: np.ndarray | None = None
     e_invoice: bool = False
     online_payment: bool = False
     automated_reminders: bool = False
@@ -96,8 +99,17 @@ class Effects:
     tracking_late_complaint_factor: float = 0.6
     #: share of 'cannot see where it is' complaints that tracking removes
     tracking_visibility_complaint_reduction: float = 0.7
-    cash_discount_take_up: float = 0.6
-    cash_discount_take_up_constrained: float = 0.15
+    #: share of invoices paid early when the discount far outearns the payer's cost of money
+    cash_discount_take_up: float = 0.7
+    #: payers' cost of money, per year: with bank credit / cash-constrained (collection.py)
+    cost_of_money: float = 0.045
+    cost_of_money_constrained: float = 0.12
+    #: quarterly rebate, share of the invoices settled by their due date
+    quarterly_rebate_rate: float = 0.005
+    #: share of its purchases an account moved to cash before delivery stops making
+    cash_before_delivery_sales_loss: float = 0.2
+    #: the company's cost of financing receivables, per year
+    cost_of_capital: float = 0.06
     cash_discount_pay_days: int = 10
     rebate_lateness_factor: float = 0.8
     automated_reminder_first_days: float = 3.0

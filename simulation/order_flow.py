@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import pandas as pd
@@ -76,6 +76,12 @@ class OrderDraws:
     split_incident_days: np.ndarray
     #: replenishment lead times of forward stock, drawn as replenishments happen
     lead_rng: np.random.Generator
+
+
+def kept_orders(draws: OrderDraws, keep: np.ndarray) -> OrderDraws:
+    """``draws`` of the orders where ``keep`` is True (the rest are never placed)."""
+    return replace(draws, **{f.name: getattr(draws, f.name)[keep] for f in fields(draws)
+                             if f.name != "lead_rng"})
 
 
 def draw_orders(inputs: SimulationInputs, params: ProcessParams, days: float,

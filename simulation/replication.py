@@ -20,13 +20,13 @@ from data.kpis import KPI_NAMES, Ledger, Window, ledger_kpis, order_kpis
 from simulation.collection import DRAWS_PER_INVOICE, Invoices, collect
 from simulation.config import SimulationConfig
 from simulation.inputs import SimulationInputs
-from simulation.order_flow import FlowResult, draw_orders, run_order_flow
+from simulation.order_flow import FlowResult, draw_orders, kept_orders, run_order_flow
 from simulation.params import ProcessParams
 from simulation.stages import stage_statistics
 
 STREAMS = ("arrivals", "amounts", "channel", "entry", "entry_app", "office", "esign", "stock",
            "replenish", "pick", "transit", "incident", "remote_limit", "complaints", "invoice",
-           "payment", "opening", "split", "forward_lead")
+           "payment", "opening", "split", "forward_lead", "sales_response")
 
 
 def replication_streams(seed: int, replication: int) -> dict[str, np.random.Generator]:
@@ -100,16 +100,26 @@ def run_replication(inputs: SimulationInputs, params: ProcessParams, config: Sim
     streams = replication_streams(seed, replication)
     horizon = float(config.horizon_days)
     draws = draw_orders(inputs, params, horizon, streams, config.operations)
-    flow = run_order_flow(inputs, params, config, draws)
-    n = len(flow.placed)
+    # every order's draws are made before any is dropped, so the orders a scenario keeps see
+    # the same numbers as in a scenario that keeps them all (common random numbers)
+    n = len(draws.placed)
     if config.credit.e_invoice:
         delay = np.full(n, config.effects.e_invoice_delay_days)
     else:
         delay = np.asarray(params.invoice_delay_days.sample(streams["invoice"], n))
     u_pay = streams["payment"].random((DRAWS_PER_INVOICE, n))
+    kept = np.ones(n, dtype=bool)
+    if config.credit.sales_retained is not None:
+        kept = (streams["sales_response"].random(n)
+                < config.credit.sales_retained[draws.customer])
+    lost_day, lost_amount = draws.placed[~kept], draws.amount[~kept]
+    if not kept.all():
+        draws, delay, u_pay = kept_orders(draws, kept), delay[kept], u_pay[:, kept]
+    flow = run_order_flow(inputs, params, config, draws)
     billed = ~flow.prepaid
     common = dict(customer_type=inputs.customer_type, customer_id=inputs.customer_id,
-                  epoch=inputs.epoch, params=params, config=config)
+                  epoch=inputs.epoch, params=params, credit=config.credit,
+                  effects=config.effects)
     simulated = collect(flow.customer[billed], flow.amount[billed],
                         np.floor(flow.shipped[billed] + delay[billed]), u=u_pay[:, billed],
                         **common)
@@ -142,6 +152,9 @@ def run_replication(inputs: SimulationInputs, params: ProcessParams, config: Sim
         return pd.DataFrame(rows)
 
     overall = kpis(measured, ledger)
+    overall.update(terms_costs([opening, simulated], window, inputs.epoch,
+                               flow.placed, flow.amount, lost_day, lost_amount,
+                               overall["receivables_cny"], config.effects.cost_of_capital))
     by_site = pd.DataFrame()
     if config.network.stock is not None:
         by_site = forward_stock_kpis(flow, inputs, config, measured.index.to_numpy())
@@ -150,6 +163,29 @@ def run_replication(inputs: SimulationInputs, params: ProcessParams, config: Sim
                               horizon)
     return ReplicationResult(replication, overall, grouped(inputs.region, "region", "region"),
                              grouped(inputs.tier, "tier", "tier"), stages, by_site)
+
+
+def terms_costs(invoices: list[Invoices], window: Window, epoch: pd.Timestamp,
+                placed: np.ndarray, amount: np.ndarray, lost_day: np.ndarray,
+                lost_amount: np.ndarray, receivables_cny: float,
+                cost_of_capital: float) -> dict[str, float]:
+    """What the payment terms cost over ``window``: cash discounts and on-time rebates on the
+    invoices dated in it (CNY), orders not placed because of the terms as a share of the
+    orders that would have been (by value, placed in the window), and the cost of financing
+    the receivables at the window's end for a year (CNY/year)."""
+    start = float((window.start - epoch).days)
+    end = start + window.days
+
+    def within(day: np.ndarray) -> np.ndarray:
+        return (day >= start) & (day < end)
+
+    discount = sum(float(inv.discount_amount[within(inv.invoice_day)].sum()) for inv in invoices)
+    rebate = sum(float(inv.rebate_amount[within(inv.invoice_day)].sum()) for inv in invoices)
+    lost = float(lost_amount[within(lost_day)].sum())
+    placed_value = float(amount[within(placed)].sum()) + lost
+    return {"discount_cost_cny": discount, "rebate_cost_cny": rebate,
+            "sales_loss_rate": lost / placed_value if placed_value > 0 else 0.0,
+            "financing_cost_cny": receivables_cny * cost_of_capital}
 
 
 def forward_stock_kpis(flow: FlowResult, inputs: SimulationInputs, config: SimulationConfig,

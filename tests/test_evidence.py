@@ -98,13 +98,17 @@ CHANNEL = ["public_terminal_payment_days", "other_terminal_payment_days",
            "insurance_settlement_days", "sme_rule_compliance", "sme_rule_max_days"]
 
 
+#: what every run uses: today's staffing, and the cost of capital its financing cost is at
+ALWAYS = ["staffing_utilization", "cost_of_capital"]
+
+
 def test_today_uses_only_the_staffing_assumption_and_the_plan_all_but_the_drivers() -> None:
-    assert in_play(_shipped("baseline")) == ["staffing_utilization"]
+    assert in_play(_shipped("baseline")) == ALWAYS
     assert in_play(_shipped("plan")) == [f for f in FIELDS if f not in CHANNEL]
     insurance = in_play(_shipped("whatif_insurance_settlement"))
-    assert insurance == ["staffing_utilization", *CHANNEL[:5]]
+    assert insurance == [*ALWAYS, *CHANNEL[:5]]
     assert in_play(_shipped("whatif_sme_payment_rule")) == [
-        "staffing_utilization", *CHANNEL[:3], *CHANNEL[5:]]
+        *ALWAYS, *CHANNEL[:3], *CHANNEL[5:]]
 
 
 # ------------------------------------------------------------------ assumptions not in play

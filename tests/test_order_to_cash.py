@@ -72,7 +72,8 @@ def test_steady_sales_paid_exactly_75_days_after_invoice_give_dso_75(small) -> N
     inv = collect(np.zeros(n, dtype=int), np.full(n, 1000.0), days,
                   customer_type=np.array(["hospital_3a"], dtype=object),
                   customer_id=np.array(["C1"], dtype=object), epoch=EPOCH, params=p,
-                  config=config, u=np.random.default_rng(1).random((DRAWS_PER_INVOICE, n)))
+                  credit=config.credit, effects=config.effects,
+                  u=np.random.default_rng(1).random((DRAWS_PER_INVOICE, n)))
     assert np.all(inv.first_pay_day - inv.invoice_day == 75)
     ledger = _ledger([inv], np.datetime64(EPOCH.date(), "D"))
     end = EPOCH + pd.Timedelta(days=364)
@@ -191,12 +192,49 @@ def test_everyone_on_cash_before_delivery_leaves_no_receivable(small) -> None:
     ledger's invoices are settled or written off before the measured window ends."""
     ds, params = small
     inputs = build_inputs(ds)
-    risk = pd.Series("risk", index=ds["customers"]["customer_id"])
-    config = _cfg(small, _scenario(credit={"scoring": True,
-                                           "risk_terms": "cash_before_delivery"}), inputs, risk)
+    config = _cfg(small, _scenario(credit={"policy": "uniform",
+                                           "uniform_terms": "cash_before_delivery"}), inputs)
     kpis = run_replication(inputs, params, config, 0).kpis
     assert kpis["dso_total_days"] == 0.0
     assert np.isnan(kpis["dso_days"]) and np.isnan(kpis["bad_debt_rate"])
+    assert kpis["discount_cost_cny"] == 0.0 and kpis["rebate_cost_cny"] == 0.0
+
+
+def test_cash_before_delivery_loses_the_stated_share_of_orders(small) -> None:
+    """Every account on cash before delivery with a sales loss of 30%: the orders not placed
+    are a binomial share of the orders that would have been, and the orders kept are exactly
+    the no-loss run's orders minus the dropped ones (common random numbers)."""
+    ds, params = small
+    inputs = build_inputs(ds)
+    loss = 0.3
+    scen = _scenario(credit={"policy": "uniform", "uniform_terms": "cash_before_delivery"},
+                     assumptions={"cash_before_delivery_sales_loss": loss})
+    kpis = run_replication(inputs, params, _cfg(small, scen, inputs), 0).kpis
+    none = _scenario(credit={"policy": "uniform", "uniform_terms": "cash_before_delivery"},
+                     assumptions={"cash_before_delivery_sales_loss": 0.0})
+    full = run_replication(inputs, params, _cfg(small, none, inputs), 0).kpis
+    assert full["sales_loss_rate"] == 0.0
+    # each order is dropped independently with probability `loss`: the dropped count among
+    # the window's orders is binomial (the arrivals are the same draws in both runs)
+    orders, kept = full["orders"], kpis["orders"]
+    assert kept < orders
+    dropped = (orders - kept) / orders
+    assert abs(dropped - loss) < 4 * np.sqrt(loss * (1 - loss) / orders)
+    assert 0.0 < kpis["sales_loss_rate"] < 1.0
+
+
+def test_level1_platforms_are_never_put_on_cash_before_delivery(small) -> None:
+    """Tiered terms with every account in the risk tier: level-1 distributors keep ordinary
+    terms (``never_cash_before_delivery``), everyone else pays before delivery."""
+    ds, _ = small
+    inputs = build_inputs(ds)
+    risk = pd.Series("risk", index=ds["customers"]["customer_id"])
+    config = _cfg(small, _scenario(credit={"scoring": True,
+                                           "risk_terms": "cash_before_delivery"}), inputs, risk)
+    l1 = inputs.customer_type == "distributor_l1"
+    assert l1.any() and (~l1).any()
+    assert set(config.credit.account_terms[l1]) == {"monthly"}
+    assert set(config.credit.account_terms[~l1]) == {"cash_before_delivery"}
 
 
 CREDIT_LEVERS = {

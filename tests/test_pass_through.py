@@ -86,7 +86,7 @@ def test_collection_shifts_each_accounts_mean_lateness_by_its_change() -> None:
                              effects=Effects())
     inv = collect(np.arange(n), np.full(n, 100.0), np.full(n, 10.0),
                   np.full(n, "distributor_l1", dtype=object), np.array(["A", "B", "C"]),
-                  pd.Timestamp("2026-01-01"), params, config,
+                  pd.Timestamp("2026-01-01"), params, config.credit, config.effects,
                   np.full((DRAWS_PER_INVOICE, n), 0.5))
     late = inv.first_pay_day - inv.due_day
     assert list(late[:2]) == [20.0, 12.0]

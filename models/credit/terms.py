@@ -68,6 +68,10 @@ class TermsProblem:
     allowed: np.ndarray | None = None
     current_option: np.ndarray | None = None
     option_names: tuple[str, ...] = OPTIONS
+    #: (n, k) share of the option's sales invoiced on credit (default 1; 0 for cash before
+    #: delivery). DSO and the bad-debt rate are per credit sales, as the KPIs measure them, and
+    #: ``receivable_days`` / ``bad_debt_rate`` apply to the credit part.
+    credit_share: np.ndarray | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -83,16 +87,22 @@ class TermsProblem:
         cur = np.zeros(n, dtype=int) if self.current_option is None else self.current_option
         return np.asarray(self.sales_cny, dtype=float)[np.arange(n), np.asarray(cur, dtype=int)]
 
-    def financing_cost_cny(self) -> np.ndarray:
-        """r · d / 365 · s per customer and option (CNY/year)."""
+    def credit_sales_cny(self) -> np.ndarray:
+        """s · c: the sales invoiced on credit per customer and option (CNY/year)."""
         s = np.asarray(self.sales_cny, dtype=float)
-        return self.cost_of_capital_per_year * np.asarray(self.receivable_days) / DAYS_PER_YEAR * s
+        return s if self.credit_share is None else s * np.asarray(self.credit_share, dtype=float)
+
+    def financing_cost_cny(self) -> np.ndarray:
+        """r · d / 365 · s · c per customer and option (CNY/year)."""
+        return (self.cost_of_capital_per_year * np.asarray(self.receivable_days) / DAYS_PER_YEAR
+                * self.credit_sales_cny())
 
     def profit_cny(self) -> np.ndarray:
         """Expected profit p_io (CNY/year) of each customer on each option."""
         s = np.asarray(self.sales_cny, dtype=float)
         return (np.asarray(self.margin_rate) * s - self.financing_cost_cny()
-                - np.asarray(self.bad_debt_rate) * s - np.asarray(self.discount_cost_cny))
+                - np.asarray(self.bad_debt_rate) * self.credit_sales_cny()
+                - np.asarray(self.discount_cost_cny))
 
 
 @dataclass(frozen=True)
@@ -149,6 +159,13 @@ def check_terms_problem(problem: TermsProblem) -> None:
     if len(problem.option_names) != k:
         problems.append(Problem(src, "option_names", f"{k} names",
                                 f"{len(problem.option_names)}"))
+    if problem.credit_share is not None:
+        c = np.asarray(problem.credit_share, dtype=float)
+        if c.shape != shape:
+            problems.append(Problem(src, "credit_share", f"shape {shape}", f"shape {c.shape}"))
+        elif not np.all((c >= 0) & (c <= 1)):
+            problems.append(Problem(src, "credit_share", "shares in 0..1",
+                                    f"{np.nanmin(c):g}..{np.nanmax(c):g}"))
     if problem.allowed is not None:
         mask = np.asarray(problem.allowed)
         if mask.shape != shape:
@@ -206,17 +223,18 @@ def build_terms_model(problem: TermsProblem, limits: dict[str, float]) -> TermsM
     n, k = problem.shape
     base = max(float(problem.today_sales_cny().sum()), 1e-9)
     s_all = np.asarray(problem.sales_cny, dtype=float)
+    c_all = problem.credit_sales_cny()
     coef: list[np.ndarray] = [-problem.profit_cny()]   # (n, k) each: cost, then limit rows
     upper: list[float] = []
     names: list[str] = []
     if "dso_days" in limits:
         d_all = np.asarray(problem.receivable_days, dtype=float)
-        coef.append(s_all * (d_all - limits["dso_days"]) / base)
+        coef.append(c_all * (d_all - limits["dso_days"]) / base)
         upper.append(0.0)
         names.append("dso_days")
     if "bad_debt_rate" in limits:
         b_all = np.asarray(problem.bad_debt_rate, dtype=float)
-        coef.append(s_all * (b_all - limits["bad_debt_rate"]) / base)
+        coef.append(c_all * (b_all - limits["bad_debt_rate"]) / base)
         upper.append(0.0)
         names.append("bad_debt_rate")
     if "sales_loss_rate" in limits:   # −Σ x s / base ≤ L − 1
@@ -325,19 +343,21 @@ def portfolio_measures(problem: TermsProblem, assignments: np.ndarray) -> dict[s
     n, _ = problem.shape
     i, o = np.arange(n), np.asarray(assignments, dtype=int)
     s = np.asarray(problem.sales_cny, dtype=float)[i, o]
-    total = float(s.sum())
+    c = problem.credit_sales_cny()[i, o]
+    total, credit = float(s.sum()), float(c.sum())
     today = float(problem.today_sales_cny().sum())
     return {
         "profit_cny": float(problem.profit_cny()[i, o].sum()),
         "sales_cny": total,
-        "dso_days": float(s @ np.asarray(problem.receivable_days)[i, o]) / total
-        if total > 0 else 0.0,
-        "bad_debt_rate": float(s @ np.asarray(problem.bad_debt_rate)[i, o]) / total
-        if total > 0 else 0.0,
+        "credit_sales_cny": credit,
+        "dso_days": float(c @ np.asarray(problem.receivable_days)[i, o]) / credit
+        if credit > 0 else 0.0,
+        "bad_debt_rate": float(c @ np.asarray(problem.bad_debt_rate)[i, o]) / credit
+        if credit > 0 else 0.0,
         "sales_loss_rate": 1.0 - total / today if today > 0 else 0.0,
         "discount_cost_cny": float(np.asarray(problem.discount_cost_cny)[i, o].sum()),
         "financing_cost_cny": float(problem.financing_cost_cny()[i, o].sum()),
-        "bad_debt_cny": float(s @ np.asarray(problem.bad_debt_rate)[i, o]),
+        "bad_debt_cny": float(c @ np.asarray(problem.bad_debt_rate)[i, o]),
         "contribution_cny": float(s @ np.asarray(problem.margin_rate)[i, o]),
     }
 
@@ -466,11 +486,12 @@ def reachable_limits(problem: TermsProblem) -> dict[str, float]:
     (days), the lowest bad-debt rate and the smallest net sales loss (may be negative)."""
     mask = problem.allowed_mask()
     s = np.asarray(problem.sales_cny, dtype=float)
+    c = problem.credit_sales_cny()
     today = float(problem.today_sales_cny().sum())
     best_sales = float(np.where(mask, s, -np.inf).max(axis=1).sum())
     return {
-        "dso_days": _min_ratio(np.asarray(problem.receivable_days, dtype=float), s, mask),
-        "bad_debt_rate": _min_ratio(np.asarray(problem.bad_debt_rate, dtype=float), s, mask),
+        "dso_days": _min_ratio(np.asarray(problem.receivable_days, dtype=float), c, mask),
+        "bad_debt_rate": _min_ratio(np.asarray(problem.bad_debt_rate, dtype=float), c, mask),
         "sales_loss_rate": 1.0 - best_sales / today if today > 0 else 0.0,
     }
 
