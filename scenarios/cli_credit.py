@@ -19,6 +19,8 @@ from scenarios.jsonio import write_file_atomically
 from scenarios.paths import SCENARIOS_DIR
 
 DEFAULT_SCENARIO = SCENARIOS_DIR / "plan.toml"
+#: exit code of ``credit policy`` when no assignment meets the limits (bad input is 2)
+EXIT_NO_ASSIGNMENT = 1
 #: command-line option → credit lever it overrides
 OVERRIDES = {"dso_limit": "dso_limit_days", "bad_debt_limit": "bad_debt_limit",
              "sales_loss_limit": "sales_loss_limit"}
@@ -34,13 +36,14 @@ def _loaded(args: argparse.Namespace):
     from scenarios.compare import load_scenarios
     from scenarios.schema import Scenario
 
-    loaded = load_scenarios([args.scenario or DEFAULT_SCENARIO])[0]
+    loaded = load_scenarios([args.scenario or DEFAULT_SCENARIO],
+                            allow_outside_data=args.allow_outside_data)[0]
     given = {lever: getattr(args, option) for option, lever in OVERRIDES.items()
              if getattr(args, option, None) is not None}
     if not given:
         return loaded
-    raw = loaded.scenario.model_dump()
-    raw["credit"].update(given)
+    raw = loaded.scenario.model_dump(exclude_unset=True)
+    raw.setdefault("credit", {}).update(given)
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
@@ -86,6 +89,12 @@ def _print_policy(doc: dict) -> None:
           f"sales loss ≤ {t['sales_loss_rate']:.1%}")
     if doc["objective_cny"] is None:
         print(f"no assignment: {doc['message']}")
+        reach = doc["reachable"]
+        print(f"reachable with the allowed terms, each limit on its own: DSO "
+              f"{reach['dso_days']:.1f} days, bad debt {reach['bad_debt_rate']:.2%}")
+        rows = pd.DataFrame({"today (all monthly)": doc["today"],
+                             "tiered (scenario)": doc["tiered"]})
+        print(rows.to_string(float_format=lambda v: f"{v:,.4g}"))
         return
     print(f"expected profit {doc['objective_cny']:,.0f} CNY/year, bound "
           f"{doc['bound_cny']:,.0f}, gap {doc['gap']:.2e}")
@@ -113,15 +122,15 @@ def cmd_credit_policy(args: argparse.Namespace) -> int:
     _status("choosing each account's terms and tracing the DSO-profit frontier")
     report = cr.policy_report(ctx, frontier_points=args.frontier_points)
     doc = cr.policy_payload(ctx, report)
-    if report.solution.objective_cny is None:
-        raise ScenarioError([Problem(
-            str(loaded.path), f"credit ({report.solution.infeasible_constraint or 'limits'})",
-            "limits the terms model can meet", f"{doc['status']}: {doc['message']}")])
     _print_policy(doc)
     if args.xlsx:
         cr.write_policy_xlsx(args.xlsx, ctx, report)
     if args.json:
         _emit(doc, args)
+    if report.solution.objective_cny is None:
+        # a model's answer, not bad input: the documents say which limit cannot be met
+        print(f"no assignment meets the limits: {doc['message']}", file=sys.stderr)
+        return EXIT_NO_ASSIGNMENT
     return 0
 
 
@@ -134,6 +143,8 @@ def add_credit_parser(sub: argparse._SubParsersAction) -> None:
     sc.add_argument("--csv", metavar="PATH", help="write every account's score as CSV")
     sc.add_argument("--xlsx", metavar="PATH", help="write the scores as an Excel workbook")
     sc.add_argument("--json", metavar="PATH", help="write the result as JSON ('-' = stdout)")
+    sc.add_argument("--allow-outside-data", action="store_true",
+                    help="let the scenario's data set lie outside the project's data folder")
     sc.set_defaults(func=cmd_credit_score)
     po = cs.add_parser("policy", help="payment terms per account: the terms model's optimum "
                                       "under the scenario's limits, and its DSO frontier")
@@ -149,4 +160,6 @@ def add_credit_parser(sub: argparse._SubParsersAction) -> None:
                     help="DSO limits on the frontier (default 10)")
     po.add_argument("--json", metavar="PATH", help="write the result as JSON ('-' = stdout)")
     po.add_argument("--xlsx", metavar="PATH", help="write the assignment as an Excel workbook")
+    po.add_argument("--allow-outside-data", action="store_true",
+                    help="let the scenario's data set lie outside the project's data folder")
     po.set_defaults(func=cmd_credit_policy)

@@ -29,8 +29,9 @@ from simulation.config import CreditPolicy, Effects, Terms
 from simulation.inputs import SimulationInputs
 from simulation.params import ProcessParams
 
-#: invoices per account and year in the sample that measures each option
-INVOICES_PER_ACCOUNT = 48
+#: invoices per account in the sample that measures each option (over LOOKBACK_DAYS: one
+#: every 7.6 days)
+INVOICES_PER_ACCOUNT = 96
 #: seed of that sample: fixed, so a policy does not change with the run's seed
 SAMPLE_SEED = 20261
 #: wall-time limit of the terms model, s
@@ -59,45 +60,88 @@ def annual_sales_cny(inputs: SimulationInputs) -> np.ndarray:
     return inputs.orders_per_day * 365.0 * mean
 
 
-def review_weights(inputs: SimulationInputs, review_day: int, period_days: int = 90,
-                   max_days: int = 1100) -> np.ndarray:
-    """``W[D]`` = ∫₀ᴰ s(T − a) da / s̄₉₀ for whole days D: the sales issued in the D days before
-    the review day T (days since epoch) relative to the mean daily sales of the DSO's
-    ``period_days``, with the history's monthly seasonality and growth trend. A receivable
-    outstanding D days then adds W[D] to DSO as the KPI measures it on T (receivables at T /
-    the last ``period_days`` days' credit sales × ``period_days``): with flat sales W[D] = D.
-    """
-    offset = np.arange(max_days + 1)
-    day = review_day - offset
-    month = (inputs.epoch + pd.to_timedelta(day, unit="D")).month.to_numpy() - 1
-    sales = inputs.month_factor[month] * np.exp(inputs.trend_per_year * day / 365.25)
-    sales = sales / sales[:period_days].mean()
-    return np.concatenate([[0.0], np.cumsum(sales)[:-1]])
+#: how far back invoices can still be open on the review day (180 days to write-off after a
+#: due date up to ~75 days out, plus lateness), days
+LOOKBACK_DAYS = 730
+
+
+def sales_density(inputs: SimulationInputs, day: np.ndarray, review_day: int,
+                  period_days: int = 90) -> np.ndarray:
+    """Relative daily sales on ``day`` (days since epoch) with the history's monthly
+    seasonality and growth trend, scaled so that the ``period_days`` days ending on the
+    review day average 1 (the DSO's denominator)."""
+    def density(d: np.ndarray) -> np.ndarray:
+        month = (inputs.epoch + pd.to_timedelta(d, unit="D")).month.to_numpy() - 1
+        return inputs.month_factor[month] * np.exp(inputs.trend_per_year * d / 365.25)
+
+    recent = density(np.arange(review_day - period_days + 1, review_day + 1))
+    return density(np.asarray(day)) / recent.mean()
+
+
+def _measures(inv, weight: np.ndarray, review_day: int, window_days: int) -> np.ndarray:
+    """Per invoice, weighted by the sales density of its date: the amount still open at the
+    end of the review day; the amount written off within the measured window (the
+    ``window_days`` ending on the review day); and of the invoices dated in the window, the
+    discount + rebate and the amount billed."""
+    still_open = np.zeros(len(weight))
+    for day, piece in ((inv.first_pay_day, inv.first_pay_amount),
+                       (inv.last_pay_day, inv.last_pay_amount),
+                       (inv.write_off_day, inv.write_off_amount)):
+        still_open += np.where(np.isfinite(day) & (np.nan_to_num(day) > review_day), piece, 0.0)
+    start = review_day - window_days
+
+    def within(day: np.ndarray) -> np.ndarray:
+        return np.isfinite(day) & (np.nan_to_num(day) > start) & (np.nan_to_num(day)
+                                                                   <= review_day)
+
+    dated = within(inv.invoice_day)
+    return weight * np.stack([still_open, np.where(within(inv.write_off_day),
+                                                   inv.write_off_amount, 0.0),
+                              np.where(dated, inv.discount_amount + inv.rebate_amount, 0.0),
+                              np.where(dated, inv.amount, 0.0),
+                              np.where(dated, inv.amount + inv.discount_amount, 0.0)])
 
 
 def option_outcomes(inputs: SimulationInputs, params: ProcessParams, credit: CreditPolicy,
-                    effects: Effects, *, weights: np.ndarray | None = None,
+                    effects: Effects, review_day: int, window_days: int, *,
                     invoices: int = INVOICES_PER_ACCOUNT,
                     seed: int = SAMPLE_SEED) -> dict[str, np.ndarray]:
-    """Per account × option (:data:`OPTIONS` order), measured on ``invoices`` equal invoices
-    per account over a year with the same draws under every option: receivable days (the
-    amount-weighted days from invoice to each payment and to the write-off; through
-    ``weights`` from :func:`review_weights` when given, so they add up to DSO as measured on
-    the review day), bad-debt rate (written off / invoiced), and the discount and rebate cost
-    as a share of the invoiced amount. Cash before delivery has none of them (nothing is
-    receivable)."""
+    """Per account × option (:data:`OPTIONS` order), the expected outcomes of its invoices
+    under the simulation's collection mechanism, from ``invoices`` invoices per account dated
+    over the :data:`LOOKBACK_DAYS` before ``review_day`` (days since epoch):
+
+    - ``receivable_days``: the account's contribution to DSO as the KPI measures it on the
+      review day (receivables then / the last 90 days' credit sales × 90), i.e.
+      ``L/N · Σ_j s(t_j) · open_j`` over its invoices j dated t_j, with ``open_j`` the share of
+      invoice j still open at the end of the review day and s the sales density of
+      :func:`sales_density`. Measuring on the day itself matters: under monthly settlement
+      receivables run in a saw-tooth over the month, and a month's end is near its top;
+    - ``bad_debt_rate``: written off within the measured window (the ``window_days`` ending
+      on the review day) / invoiced in it, as the KPI reads it: write-offs come 180 days
+      after the due date, from the sales of an earlier, smaller month when sales grow;
+    - ``cost_share``: cash discounts and on-time rebates / the invoices' value before
+      discount, over the invoices dated in the window.
+
+    So that an account's figures are its expectation, not the luck of a small sample (the
+    model would pick accounts on luck): default and discount take-up enter as their
+    probabilities (each invoice is collected as defaulting, as paying early for the discount,
+    and as neither, and the three weighed), and each account's invoice dates and lateness
+    quantiles are stratified over their ranges. Cash before delivery has none of the
+    outcomes (nothing is receivable)."""
     n, k = inputs.customers, len(OPTIONS)
     rng = np.random.default_rng(seed)
     customer = np.repeat(np.arange(n), invoices)
     m = customer.size
-    # shipping days drawn over the year rather than evenly spaced: evenly spaced invoices
-    # alias with month ends, and monthly settlement makes the days to the due date depend on
-    # where in the month an invoice falls
-    shipped = rng.uniform(0.0, 365.0, m)
-    delay = (np.zeros(m) + effects.e_invoice_delay_days if credit.e_invoice
-             else np.asarray(params.invoice_delay_days.sample(rng, m)))
-    invoice_day = np.floor(shipped + delay)
+
+    def stratified() -> np.ndarray:
+        # one draw in each of `invoices` equal strata per account, in a random order
+        strata = (np.arange(invoices) + rng.random((n, invoices))) / invoices
+        return rng.permuted(strata, axis=1).ravel()
+
+    invoice_day = np.floor(review_day + 1 - LOOKBACK_DAYS * stratified())
+    weight = sales_density(inputs, invoice_day, review_day) * LOOKBACK_DAYS / invoices
     u = rng.random((DRAWS_PER_INVOICE, m))
+    u[0] = stratified()
     amount = np.full(m, 1000.0)
     out = {key: np.zeros((n, k)) for key in ("receivable_days", "bad_debt_rate", "cost_share")}
     for o, name in enumerate(OPTIONS):
@@ -107,22 +151,28 @@ def option_outcomes(inputs: SimulationInputs, params: ProcessParams, credit: Cre
                               lateness_change_days=credit.lateness_change_days,
                               e_invoice=credit.e_invoice, online_payment=credit.online_payment,
                               automated_reminders=credit.automated_reminders)
-        inv = collect(customer, amount, invoice_day, inputs.customer_type, inputs.customer_id,
-                      inputs.epoch, params, policy, effects, u)
-        days = np.zeros(m)
-        for day, paid in ((inv.first_pay_day, inv.first_pay_amount),
-                          (inv.last_pay_day, inv.last_pay_amount),
-                          (inv.write_off_day, inv.write_off_amount)):
-            held = np.maximum(np.nan_to_num(day) - inv.invoice_day, 0.0)
-            if weights is not None:
-                held = weights[np.minimum(held.astype(np.int64), len(weights) - 1)]
-            days += np.where(np.isfinite(day) & (paid > 0), held * paid, 0.0)
-        billed = np.bincount(customer, inv.amount, n)
-        out["receivable_days"][:, o] = np.bincount(customer, days, n) / billed
-        out["bad_debt_rate"][:, o] = np.bincount(customer, inv.write_off_amount, n) / billed
-        out["cost_share"][:, o] = (np.bincount(customer, inv.discount_amount + inv.rebate_amount,
-                                               n) / np.bincount(customer, amount, n))
-    out["receivable_days"] = np.maximum(out["receivable_days"], 0.0)
+
+        def run(take: float, default: float, policy: CreditPolicy = policy):
+            v = u.copy()
+            v[2], v[4] = 1.0 - take, 1.0 - default   # 0 draws it for sure (p > 0), 1 never
+            return collect(customer, amount, invoice_day, inputs.customer_type,
+                           inputs.customer_id, inputs.epoch, params, policy, effects, v)
+
+        neither = run(0.0, 0.0)
+        defaults = run(0.0, 1.0)
+        early = run(1.0, 0.0)
+        p, q = neither.default_probability, neither.take_up_probability
+
+        def measures(inv):
+            return _measures(inv, weight, review_day, window_days)
+
+        # an invoice defaults with p; if it does not, its payer takes the discount with q
+        expected = (p * measures(defaults) + (1.0 - p) * (q * measures(early)
+                                                          + (1.0 - q) * measures(neither)))
+        per_account = np.stack([np.bincount(customer, row, n) for row in expected])
+        out["receivable_days"][:, o] = per_account[0] / amount[0]
+        out["bad_debt_rate"][:, o] = per_account[1] / np.maximum(per_account[3], 1e-12)
+        out["cost_share"][:, o] = per_account[2] / np.maximum(per_account[4], 1e-12)
     return out
 
 
@@ -135,8 +185,8 @@ def terms_problem(inputs: SimulationInputs, params: ProcessParams, scenario: Sce
     lev = scenario.credit
     n, k = inputs.customers, len(OPTIONS)
     # DSO as the committee reads it: on the last day of the scenario's horizon
-    outcome = option_outcomes(inputs, params, credit, effects,
-                              weights=review_weights(inputs, scenario.horizon_days - 1))
+    outcome = option_outcomes(inputs, params, credit, effects, scenario.horizon_days - 1,
+                              scenario.horizon_days - scenario.warmup_days)
     sales = np.repeat(annual_sales_cny(inputs)[:, None], k, axis=1)
     sales[:, CBD] *= 1.0 - effects.cash_before_delivery_sales_loss
     credit_share = np.ones((n, k))

@@ -52,6 +52,10 @@ class Invoices:
     discount_amount: np.ndarray
     #: CNY of quarterly on-time rebate earned, per invoice
     rebate_amount: np.ndarray
+    #: the probabilities each invoice's default, and its discount take-up if it does not
+    #: default, were drawn with
+    default_probability: np.ndarray
+    take_up_probability: np.ndarray
 
 
 def _lookup(keys: np.ndarray, table: dict[str, float], default: float) -> np.ndarray:
@@ -138,15 +142,18 @@ def collect(customer: np.ndarray, amount: np.ndarray, invoice_day: np.ndarray,
     implied = implied_annual_rate(CASH_DISCOUNT, assume.cash_discount_pay_days,
                                   due - invoice_day + np.maximum(mean, 0.0))
     take_up = discount_take_up(implied, cost, assume.cash_discount_take_up)
-    discount = (terms == Terms.CASH_DISCOUNT_1PCT) & (u[2] < take_up)
+    take_up = np.where(terms == Terms.CASH_DISCOUNT_1PCT, take_up, 0.0)
+    # default first: an account heading for default does not pay early for 1%, so the
+    # discount pulls cash in but does not prevent bad debt
+    p_default = np.clip(_lookup(ctype, pp.default_probability, 0.0)
+                        * _lookup(cid, pp.customer_default_factor, 1.0), 0.0, 1.0)
+    default = u[4] < p_default
+    discount = (u[2] < take_up) & ~default
     full_amount = amount
     amount = np.where(discount, np.round(amount * (1.0 - CASH_DISCOUNT), 2), amount)
     pay_day = np.where(discount, invoice_day + np.floor(u[3] * (assume.cash_discount_pay_days
                                                                 + 1)), pay_day)
     # default and write-off
-    p_default = (_lookup(ctype, pp.default_probability, 0.0)
-                 * _lookup(cid, pp.customer_default_factor, 1.0))
-    default = (u[4] < np.clip(p_default, 0.0, 1.0)) & ~discount
     paid_before = np.where(default, np.round(amount * pp.partial_payment_share, 2), 0.0)
     split = ~default & (u[5] < pp.split_payment_probability)
     first_amount = np.where(default, paid_before, np.where(split, np.round(amount / 2, 2), amount))
@@ -160,4 +167,4 @@ def collect(customer: np.ndarray, amount: np.ndarray, invoice_day: np.ndarray,
     return Invoices(customer, amount, invoice_day, due, first_day, first_amount,
                     np.where(split, pay_day, np.nan), last_amount, write_off_day,
                     np.where(default, np.round(amount - paid_before, 2), 0.0), reminders,
-                    np.round(full_amount - amount, 2), rebate)
+                    np.round(full_amount - amount, 2), rebate, p_default, take_up)
