@@ -1,5 +1,7 @@
 """The ledger: invoices at shipping (+ paper delay), monthly settlement, payments by each
-customer's hidden credit quality, manual reminders that are sometimes forgotten, write-offs."""
+customer's hidden credit quality, manual reminders that are sometimes forgotten, and default
+as an event of the account (insolvency, a dispute, a chain closing stores) that writes off
+whatever it still owes."""
 
 from __future__ import annotations
 
@@ -40,6 +42,33 @@ def term_days(truth: ProcessTruth) -> float:
     return 15.2 + truth.settlement_days_after_month_end
 
 
+def account_default_days(customers: pd.DataFrame, quality: np.ndarray, horizon: int,
+                         truth: ProcessTruth,
+                         rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Per account, the day (since the epoch) of its default event, NaN if none by ``horizon``,
+    and the day it stopped paying before it (``stop_paying_mean_days`` earlier on average).
+
+    Each account has an annual default hazard ``h = sigmoid(intercept + b * quality +
+    type offset + s * ln(size / median size of its type))``; its event time is exponential
+    with the constant daily rate ``-ln(1 - h) / 365`` (so P(an event within a year) = h), the
+    first one counted. Drawn first from the payments stream, so
+    :func:`data.generate.hidden_payment_truth` can rebuild it."""
+    ctype = customers["customer_type"].to_numpy()
+    size = customers["annual_sales_cny"].to_numpy(dtype=float)
+    median = pd.Series(size).groupby(ctype).transform("median").to_numpy()
+    relative = np.log(np.maximum(size, 1.0) / np.maximum(median, 1.0))
+    logit = (truth.default_logit_intercept + truth.default_logit_quality * quality
+             + pd.Series(ctype).map(truth.default_type_offset).to_numpy(dtype=float)
+             + truth.default_logit_size * relative)
+    hazard = 1.0 / (1.0 + np.exp(-logit))
+    rate = -np.log1p(-hazard) / 365.0
+    n = len(customers)
+    day = np.floor(rng.exponential(1.0, n) / rate)
+    stop = day - np.round(rng.gamma(2.0, truth.default_stop_paying_mean_days / 2.0, n))
+    event = day <= horizon
+    return np.where(event, day, np.nan), np.where(event, stop, np.nan)
+
+
 def invoices_and_payments(orders: pd.DataFrame, lines: pd.DataFrame, customers: pd.DataFrame,
                           quality: np.ndarray, terminal_days: np.ndarray, epoch: pd.Timestamp,
                           end: pd.Timestamp, truth: ProcessTruth,
@@ -50,6 +79,7 @@ def invoices_and_payments(orders: pd.DataFrame, lines: pd.DataFrame, customers: 
     (0 for accounts sold to direct)."""
     n = len(orders)
     horizon = (end - epoch).days  # index of the as-of day
+    default_day, stop_day = account_default_days(customers, quality, horizon, truth, rng)
     ci = orders["customer_index"].to_numpy()
     inv_day = np.floor(orders["shipped_days"].to_numpy()
                        + gamma_draws(rng, 2.0, truth.invoice_delay_mean_days, n))
@@ -75,9 +105,9 @@ def invoices_and_payments(orders: pd.DataFrame, lines: pd.DataFrame, customers: 
         reminders += sent
         remaining = np.where(sent, at + (remaining - at) * truth.reminder_effect, remaining)
     pay_day = np.maximum(inv_day, due_day + np.round(remaining))
-    logit = (truth.default_logit_intercept + truth.default_logit_quality * q
-             + pd.Series(ctype).map(truth.default_type_offset).to_numpy())
-    default = rng.random(n) < 1.0 / (1.0 + np.exp(-logit))
+    # the account's default event takes every invoice issued by then and not yet paid when
+    # the account stopped paying
+    default = (inv_day <= default_day[ci]) & (pay_day > stop_day[ci])
     amount = orders["amount_cny"].to_numpy()
     partial = default & (rng.random(n) < truth.default_partial_probability)
     paid_share = np.where(default, np.where(partial, rng.uniform(0.2, 0.6, n), 0.0), 1.0)
