@@ -85,9 +85,9 @@ def hidden_payment_truth(profile: str | Profile = "national", seed: int = DEFAUL
                          truth: ProcessTruth | None = None) -> pd.DataFrame:
     """What the generator knows and the data do not show, per customer: hidden credit
     ``quality``, ``passed_on_days``, the lateness a distributor passes on from its terminals,
-    and its default event, if any by ``as_of``: ``default_date`` and ``stopped_paying``, the
-    day it stopped paying before it (NaT for an account without one). For tests that check a
-    calibration or a score against the truth."""
+    and its default events by ``as_of``: how many (``default_events``), the last one's
+    ``default_date`` and ``stopped_paying``, the day it stopped paying before it (NaT for an
+    account without one). For tests that check a calibration or a score against the truth."""
     prof = PROFILES[profile] if isinstance(profile, str) else profile
     truth = truth or ProcessTruth()
     end = pd.Timestamp(as_of)
@@ -97,12 +97,17 @@ def hidden_payment_truth(profile: str | Profile = "national", seed: int = DEFAUL
     passed = ledger.passed_on_lateness(market.terminal_days, ledger.term_days(truth),
                                        ledger.pass_through_shares(market.customers, truth))
     # the ledger draws the default events first from its stream
-    default_day, stop_day = ledger.account_default_days(
+    account, day, stop = ledger.account_default_events(
         market.customers, market.quality, (end - epoch).days, truth, rngs["payments"])
+    n = len(market.customers)
+    last = np.full(n, np.nan)
+    last_stop = np.full(n, np.nan)
+    last[account], last_stop[account] = day, stop  # sorted by day: the last one stays
     return pd.DataFrame({
         "quality": market.quality, "passed_on_days": passed,
-        "default_date": epoch + pd.to_timedelta(default_day, unit="D"),
-        "stopped_paying": epoch + pd.to_timedelta(stop_day, unit="D"),
+        "default_events": np.bincount(account, minlength=n),
+        "default_date": epoch + pd.to_timedelta(last, unit="D"),
+        "stopped_paying": epoch + pd.to_timedelta(last_stop, unit="D"),
     }, index=market.customers["customer_id"].to_numpy())
 
 

@@ -108,12 +108,12 @@ class ProcessTruth:
     # account has the financing to weather a bad year). An account heading for default stops
     # paying some months before (gamma, shape 2, this mean): every invoice issued by the event
     # and not paid when it stopped paying defaults. Big provincial platforms seldom fail.
-    default_logit_intercept: float = -2.6
+    default_logit_intercept: float = -2.8
     default_logit_quality: float = -1.1
     default_logit_size: float = -0.6
     default_stop_paying_mean_days: float = 180.0
     default_type_offset: dict[str, float] = field(default_factory=lambda: {
-        "distributor_l1": -1.8, "distributor_l2": 0.4, "chain_pharmacy": 0.0,
+        "distributor_l1": -2.3, "distributor_l2": 0.4, "chain_pharmacy": 0.0,
         "private_hospital": 0.4, "private_clinic": 0.6})
     default_partial_probability: float = 0.3
     split_payment_probability: float = 0.15
