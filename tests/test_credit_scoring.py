@@ -330,7 +330,8 @@ def test_scores_stay_within_0_and_100(credit_ds: Dataset, credit_scorer: CreditS
     extreme = pd.concat([x, x.assign(debt_ratio=5.0, written_off_share=1.0, overdue_share=1.0,
                                      late_15d_share=1.0, reputation_score=0.0),
                          x.assign(debt_ratio=0.0, reputation_score=100.0, operating_years=200.0,
-                                  revenue_growth_pct=500.0)])
+                                  revenue_growth_pct=500.0, written_off_share=0.0,
+                                  overdue_share=0.0, late_15d_share=0.0)])
     scores = scorer.score(extreme)
     assert scores.notna().all() and scores.between(0.0, 100.0).all()
     n = len(x)

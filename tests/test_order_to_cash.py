@@ -108,6 +108,11 @@ def test_same_seed_same_numbers_through_a_dask_cluster(small) -> None:
 
 
 REPS = 3
+#: the levers' paired intervals take five replications: since defaults are events of the
+#: account (generator 3), the small data set's receivables hold more invoices that sit
+#: unpaid until written off, which no collection lever touches, so a lever's DSO effect is
+#: smaller against the same replication noise
+LEVER_REPS = 5
 LEVERS = {
     # lever sections -> (KPI, sign of the expected paired difference)
     "app_orders": ({"orders": {"app_channel_share": 0.9}}, "order_processing_days", -1),
@@ -132,7 +137,7 @@ def baseline_runs(small):
     ds, params = small
     inputs = build_inputs(ds)
     return inputs, _per_rep(run_replications(inputs, params, _cfg(small, _scenario(), inputs),
-                                             replications=REPS, seed=11, workers=1))
+                                             replications=LEVER_REPS, seed=11, workers=1))
 
 
 def _per_rep(results) -> pd.DataFrame:
@@ -146,7 +151,7 @@ def test_each_lever_moves_its_kpi_the_right_way(lever: str, small, baseline_runs
     sections, kpi, sign = LEVERS[lever]
     # the translator plans forward warehouses' stock (assortment and reorder policies)
     config = _cfg(small, _scenario(**sections), inputs)
-    runs = run_replications(inputs, params, config, replications=REPS, seed=11, workers=1)
+    runs = run_replications(inputs, params, config, replications=LEVER_REPS, seed=11, workers=1)
     diff = paired_differences(base, _per_rep(runs), (kpi,))[kpi]
     assert sign * diff["mean"] > 0, (lever, diff)
     # paired replications: the whole interval lies on the expected side
@@ -161,7 +166,7 @@ def test_online_payment_lowers_dso_in_every_replication(small, baseline_runs) ->
     _, params = small
     inputs, base = baseline_runs
     config = _cfg(small, _scenario(credit={"online_payment": True}), inputs)
-    runs = run_replications(inputs, params, config, replications=REPS, seed=11, workers=1)
+    runs = run_replications(inputs, params, config, replications=LEVER_REPS, seed=11, workers=1)
     per_rep = _per_rep(runs)["dso_days"].to_numpy() - base["dso_days"].to_numpy()
     assert np.all(per_rep < 0), per_rep
 
@@ -272,7 +277,10 @@ def test_each_credit_term_moves_its_kpi_the_right_way(lever: str, small, scored)
     # terms change no draw and no order: with common random numbers every replication must
     # move the same way
     per_rep = _per_rep(runs)[kpi].to_numpy() - base[kpi].to_numpy()
-    assert np.all(sign * per_rep > 0), (lever, per_rep)
+    # never the wrong way; a replication may not move at all when the tier the terms act on
+    # is a handful of accounts with nothing open at the window's end (the ordinary band is
+    # thin since defaults are events of the account), but the replications together must
+    assert np.all(sign * per_rep >= 0) and np.any(sign * per_rep > 0), (lever, per_rep)
 
 
 def test_app_orders_cleared_by_the_app_skip_review(small) -> None:

@@ -84,16 +84,31 @@ def hidden_payment_truth(profile: str | Profile = "national", seed: int = DEFAUL
                          as_of: str = "2026-09-30",
                          truth: ProcessTruth | None = None) -> pd.DataFrame:
     """What the generator knows and the data do not show, per customer: hidden credit
-    ``quality`` and ``passed_on_days``, the lateness a distributor passes on from its
-    terminals (for tests that check a calibration against the truth)."""
+    ``quality``, ``passed_on_days``, the lateness a distributor passes on from its terminals,
+    and its default events by ``as_of``: how many (``default_events``), the last one's
+    ``default_date`` and ``stopped_paying``, the day it stopped paying before it (NaT for an
+    account without one). For tests that check a calibration or a score against the truth."""
     prof = PROFILES[profile] if isinstance(profile, str) else profile
     truth = truth or ProcessTruth()
-    epoch = pd.Timestamp(as_of) - pd.Timedelta(days=prof.history_days - 1)
-    market = _market(prof, load_districts(), epoch, truth, _streams(seed))
+    end = pd.Timestamp(as_of)
+    epoch = end - pd.Timedelta(days=prof.history_days - 1)
+    rngs = _streams(seed)
+    market = _market(prof, load_districts(), epoch, truth, rngs)
     passed = ledger.passed_on_lateness(market.terminal_days, ledger.term_days(truth),
                                        ledger.pass_through_shares(market.customers, truth))
-    return pd.DataFrame({"quality": market.quality, "passed_on_days": passed},
-                        index=market.customers["customer_id"].to_numpy())
+    # the ledger draws the default events first from its stream
+    account, day, stop = ledger.account_default_events(
+        market.customers, market.quality, (end - epoch).days, truth, rngs["payments"])
+    n = len(market.customers)
+    last = np.full(n, np.nan)
+    last_stop = np.full(n, np.nan)
+    last[account], last_stop[account] = day, stop  # sorted by day: the last one stays
+    return pd.DataFrame({
+        "quality": market.quality, "passed_on_days": passed,
+        "default_events": np.bincount(account, minlength=n),
+        "default_date": epoch + pd.to_timedelta(last, unit="D"),
+        "stopped_paying": epoch + pd.to_timedelta(last_stop, unit="D"),
+    }, index=market.customers["customer_id"].to_numpy())
 
 
 def _streams(seed: int) -> dict[str, np.random.Generator]:

@@ -1,5 +1,7 @@
 """The ledger: invoices at shipping (+ paper delay), monthly settlement, payments by each
-customer's hidden credit quality, manual reminders that are sometimes forgotten, write-offs."""
+customer's hidden credit quality, manual reminders that are sometimes forgotten, and default
+as an event of the account (insolvency, a dispute, a chain closing stores) that writes off
+whatever it still owes."""
 
 from __future__ import annotations
 
@@ -40,6 +42,55 @@ def term_days(truth: ProcessTruth) -> float:
     return 15.2 + truth.settlement_days_after_month_end
 
 
+def account_default_events(customers: pd.DataFrame, quality: np.ndarray, horizon: int,
+                           truth: ProcessTruth, rng: np.random.Generator,
+                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The accounts' default events by ``horizon``: ``(account, day, stop)`` sorted by account
+    and day; ``day`` since the epoch, ``stop`` the day the account stopped paying before it
+    (``default_stop_paying_mean_days`` earlier on average, gamma with shape 2).
+
+    Each account has an annual default hazard ``h = sigmoid(intercept + b * quality + type
+    offset + s * ln(size / median size of its type))``; its events are a Poisson process with
+    the constant daily rate ``-ln(1 - h) / 365`` (P(at least one within a year) = h). An
+    account that came through a default may default again, so the hazard does not wear off
+    as the history goes on. Drawn first from the payments stream, so
+    :func:`data.generate.hidden_payment_truth` can rebuild them."""
+    ctype = customers["customer_type"].to_numpy()
+    size = customers["annual_sales_cny"].to_numpy(dtype=float)
+    median = pd.Series(size).groupby(ctype).transform("median").to_numpy()
+    relative = np.log(np.maximum(size, 1.0) / np.maximum(median, 1.0))
+    logit = (truth.default_logit_intercept + truth.default_logit_quality * quality
+             + pd.Series(ctype).map(truth.default_type_offset).to_numpy(dtype=float)
+             + truth.default_logit_size * relative)
+    hazard = 1.0 / (1.0 + np.exp(-logit))
+    rate = -np.log1p(-hazard) / 365.0
+    count = rng.poisson(rate * (horizon + 1))
+    account = np.repeat(np.arange(len(customers)), count)
+    day = np.floor(rng.uniform(0.0, horizon + 1.0, len(account)))
+    order = np.lexsort((day, account))
+    account, day = account[order], day[order]
+    stop = day - np.round(rng.gamma(2.0, truth.default_stop_paying_mean_days / 2.0,
+                                    len(account)))
+    return account, day, stop
+
+
+def next_default(ci: np.ndarray, inv_day: np.ndarray, events: tuple[np.ndarray, np.ndarray,
+                 np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """For each invoice (account ``ci``, issued on ``inv_day``), its account's first default
+    event on or after that day and the day the account stopped paying before it; NaN if
+    none."""
+    account, day, stop = events
+    span = float(max(inv_day.max(initial=0.0), day.max(initial=0.0))) + 2.0
+    keys = account * span + day
+    at = np.searchsorted(keys, ci * span + inv_day, side="left")
+    ok = at < len(keys)
+    hit = np.zeros(len(ci), dtype=bool)
+    hit[ok] = account[at[ok]] == ci[ok]
+    pick = np.where(hit, at, 0)
+    return (np.where(hit, day[pick] if len(day) else np.nan, np.nan),
+            np.where(hit, stop[pick] if len(stop) else np.nan, np.nan))
+
+
 def invoices_and_payments(orders: pd.DataFrame, lines: pd.DataFrame, customers: pd.DataFrame,
                           quality: np.ndarray, terminal_days: np.ndarray, epoch: pd.Timestamp,
                           end: pd.Timestamp, truth: ProcessTruth,
@@ -50,6 +101,7 @@ def invoices_and_payments(orders: pd.DataFrame, lines: pd.DataFrame, customers: 
     (0 for accounts sold to direct)."""
     n = len(orders)
     horizon = (end - epoch).days  # index of the as-of day
+    events = account_default_events(customers, quality, horizon, truth, rng)
     ci = orders["customer_index"].to_numpy()
     inv_day = np.floor(orders["shipped_days"].to_numpy()
                        + gamma_draws(rng, 2.0, truth.invoice_delay_mean_days, n))
@@ -75,9 +127,10 @@ def invoices_and_payments(orders: pd.DataFrame, lines: pd.DataFrame, customers: 
         reminders += sent
         remaining = np.where(sent, at + (remaining - at) * truth.reminder_effect, remaining)
     pay_day = np.maximum(inv_day, due_day + np.round(remaining))
-    logit = (truth.default_logit_intercept + truth.default_logit_quality * q
-             + pd.Series(ctype).map(truth.default_type_offset).to_numpy())
-    default = rng.random(n) < 1.0 / (1.0 + np.exp(-logit))
+    # the account's default event takes every invoice issued by then and not yet paid when
+    # the account stopped paying
+    default_day, stop_day = next_default(ci, inv_day, events)
+    default = (inv_day <= default_day) & (pay_day > stop_day)
     amount = orders["amount_cny"].to_numpy()
     partial = default & (rng.random(n) < truth.default_partial_probability)
     paid_share = np.where(default, np.where(partial, rng.uniform(0.2, 0.6, n), 0.0), 1.0)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-GENERATOR_VERSION = "2"  # 2: the two-invoice channel (terminals, flows, stock reports)
+GENERATOR_VERSION = "3"  # 2: the two-invoice channel; 3: default as an account-level event
 
 
 @dataclass(frozen=True)
@@ -102,11 +102,19 @@ class ProcessTruth:
     reminder_interval_days: float = 30.0
     reminder_sent_probability: float = 0.6   # manual reminders get forgotten
     reminder_effect: float = 0.5             # remaining lateness kept after a reminder
-    default_logit_intercept: float = -4.06
+    # default is an event of the account (insolvency, a dispute, a chain closing stores), not
+    # of an invoice: the logit of an account's annual default hazard is intercept + quality
+    # effect + type offset + size effect (per ln(size / its type's median size): a large
+    # account has the financing to weather a bad year). An account heading for default stops
+    # paying some months before (gamma, shape 2, this mean): every invoice issued by the event
+    # and not paid when it stopped paying defaults. Big provincial platforms seldom fail.
+    default_logit_intercept: float = -2.8
     default_logit_quality: float = -1.1
+    default_logit_size: float = -0.6
+    default_stop_paying_mean_days: float = 180.0
     default_type_offset: dict[str, float] = field(default_factory=lambda: {
-        "distributor_l1": -0.6, "distributor_l2": 0.4, "chain_pharmacy": 0.0,
-        "private_hospital": 0.6, "private_clinic": 1.0})
+        "distributor_l1": -2.3, "distributor_l2": 0.4, "chain_pharmacy": 0.0,
+        "private_hospital": 0.4, "private_clinic": 0.6})
     default_partial_probability: float = 0.3
     split_payment_probability: float = 0.15
     write_off_days_after_due: int = 180

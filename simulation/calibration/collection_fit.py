@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import optimize, special
+from sklearn.linear_model import LogisticRegression
 
 from simulation.calibration.fitting import (
     DAY,
@@ -122,7 +123,7 @@ def fit_payment(invoices: pd.DataFrame, payments: pd.DataFrame, customers: pd.Da
     lateness_factor = {str(c): float(f) for c, f in factor.sort_index().items()}
 
     default_probability, default_factor = _defaults(written[mature], cust[mature],
-                                                    ctype[mature], types, volume)
+                                                    ctype[mature], types, volume, customers)
     wo = written & (amount > 0)
     partial = (float(np.clip(1.0 - inv["write_off_cny"].to_numpy(dtype=float)[wo] / amount[wo],
                              0.0, 1.0).mean()) if wo.any() else 0.0)
@@ -269,27 +270,49 @@ def _lateness_shape(late: np.ndarray, weight: np.ndarray, early: float, ctype: n
     return float(mean**2 / var) if var > 0 else 1e3
 
 
+#: the operating condition the customer table records: what the default factors rest on
+CONDITION_COLUMNS = ("operating_years", "revenue_growth_pct", "debt_ratio", "reputation_score")
+
+
 def _defaults(written: np.ndarray, cust: np.ndarray, ctype: np.ndarray, types: list[str],
-              volume: pd.Series) -> tuple[dict[str, float], dict[str, float]]:
+              volume: pd.Series, customers: pd.DataFrame,
+              ) -> tuple[dict[str, float], dict[str, float]]:
     """Default probability per type (written-off / invoices old enough to be written off) and
-    per-customer factors: gamma-Poisson empirical Bayes ``(D + α) / (E + α)`` with ``E`` the
-    customer's expected defaults and ``1/α`` the over-dispersion ``Σ((D-E)² - E) / Σ E²``."""
+    per-customer factors from the accounts' operating condition, not from their own past
+    write-offs: a default is an episode of the account (it stops paying, what it owes is
+    written off), so an account that defaulted in the history has that episode behind it, and
+    a factor on its own write-offs would send the simulated defaults to exactly those
+    accounts. A logistic regression of "the account had a write-off" on its operating
+    condition (log operating years, revenue growth, debt ratio, reputation, log size) and its
+    type gives each account's relative risk within its type; the factors are these
+    probabilities over their type's invoice-weighted mean (so the type's rate is kept)."""
     pooled = float(written.mean()) if len(written) else 0.0
     prob = {}
     for kind in types:
         sel = ctype == kind
         prob[kind] = float(written[sel].mean()) if sel.any() else pooled
-    frame = pd.DataFrame({"c": cust, "t": ctype, "d": written.astype(float),
-                          "e": pd.Series(ctype).map(prob).to_numpy(dtype=float)})
-    per = frame.groupby("c").agg(d=("d", "sum"), e=("e", "sum"), t=("t", "first"))
-    per["n"] = volume.reindex(per.index).to_numpy(dtype=float)
-    spread = float(((per["d"] - per["e"]) ** 2 - per["e"]).sum() / (per["e"] ** 2).sum()) \
-        if (per["e"] > 0).any() else 0.0
-    if spread <= 0:
-        factor = pd.Series(1.0, index=per.index)
-    else:
-        alpha = 1.0 / spread
-        factor = (per["d"] + alpha) / (per["e"] + alpha)
-        weighted = (factor * per["n"]).groupby(per["t"]).transform("sum")
-        factor = factor * per["n"].groupby(per["t"]).transform("sum") / weighted
+    ids = volume.index
+    ever = pd.Series(written, index=cust).groupby(level=0).max()
+    seen = ever.index.intersection(ids)
+    y = ever.reindex(seen).to_numpy(dtype=bool)
+    if len(seen) < 10 or y.all() or not y.any():
+        return prob, {str(c): 1.0 for c in ids}
+    frame = customers.reindex(ids)
+    kinds = frame["customer_type"].astype(str).to_numpy()
+    x = np.column_stack([
+        np.log1p(frame["operating_years"].to_numpy(dtype=float)),
+        frame["revenue_growth_pct"].to_numpy(dtype=float),
+        frame["debt_ratio"].to_numpy(dtype=float),
+        frame["reputation_score"].to_numpy(dtype=float),
+        np.log1p(frame["annual_sales_cny"].to_numpy(dtype=float)),
+    ] + [(kinds == k).astype(float) for k in types])
+    x = np.nan_to_num(x)
+    centre, scale = x.mean(axis=0), x.std(axis=0)
+    x = (x - centre) / np.where(scale > 0, scale, 1.0)
+    fit = LogisticRegression(C=1.0, max_iter=2000).fit(x[ids.get_indexer(seen)], y)
+    risk = pd.Series(fit.predict_proba(x)[:, 1], index=ids)
+    weight = volume.reindex(ids).to_numpy(dtype=float)
+    mean = (risk * weight).groupby(kinds).transform("sum") / pd.Series(
+        weight, index=ids).groupby(kinds).transform("sum")
+    factor = risk / mean
     return prob, {str(c): float(f) for c, f in factor.items()}
