@@ -287,7 +287,7 @@ class CreditLevers(_Section):
                     "'tiered' (without scoring every account is ordinary).")
     uniform_terms: Literal["monthly", "extended_75_days", "cash_discount_1pct",
                            "monthly_plus_quarterly_rebate", "cash_before_delivery"] = Field(
-        default="monthly", description="Payment terms of every account under policy 'uniform'.")
+        default="monthly", description="Terms of every account under policy 'uniform'.")
     dso_limit_days: float | None = Field(
         default=None, gt=0, le=365,
         description="policy 'optimize': portfolio DSO at most, days; unset = targets.dso_days.")
@@ -295,15 +295,11 @@ class CreditLevers(_Section):
         default=None, ge=0, le=1,
         description="policy 'optimize': bad debt at most, share of credit sales; unset = "
                     "targets.bad_debt_rate.")
-    sales_loss_limit: float = Field(
-        default=0.02, ge=0, le=1,
-        description="policy 'optimize': sales lost to the terms at most, share of today's.")
-    contribution_margin: float = Field(
-        default=0.30, ge=0, le=1,
-        description="Contribution margin on sales (price less variable cost), share; what a "
-                    "lost sale costs.")
-    risk_never_extended: bool = Field(
-        default=True, description="policy 'optimize': risk-tier accounts never get 75 days.")
+    sales_loss_limit: float = Field(default=0.02, ge=0, le=1, description="optimize: sales lost "
+                                    "to the terms at most, share of today's.")
+    contribution_margin: float = Field(default=0.30, ge=0, le=1, description="Contribution "
+                                       "margin (price less variable cost), share of sales.")
+    risk_never_extended: bool = Field(default=True, description="optimize: risk never on 75 days.")
     cash_before_delivery_only_risk: bool = Field(
         default=True,
         description="policy 'optimize': only risk-tier accounts can be put on cash before "
@@ -404,17 +400,14 @@ class Assumptions(_Section):
         default=0.12, ge=0, le=1,
         description="Cost of money of cash-constrained accounts (level-2 distributors, private "
                     "hospitals and clinics), per year.")
-    quarterly_rebate_rate: float = Field(
-        default=0.005, ge=0, le=0.1,
-        description="Quarterly rebate on invoices settled by their due date, share of the "
-                    "invoice.")
+    quarterly_rebate_rate: float = Field(default=0.005, ge=0, le=0.1, description="Quarterly "
+                                         "rebate on invoices settled by their due date, share.")
     cash_before_delivery_sales_loss: float = Field(
         default=0.2, ge=0, le=1,
         description="Share of its purchases an account moved to cash before delivery stops "
                     "making (buys less or leaves), share.")
-    cost_of_capital: float = Field(
-        default=0.06, ge=0, le=1,
-        description="The company's cost of financing receivables, per year.")
+    cost_of_capital: float = Field(default=0.06, ge=0, le=1, description="The company's cost "
+                                   "of financing receivables, per year.")
     cash_discount_pay_days: int = Field(
         default=10, ge=0, le=60, description="Days after invoice to earn the cash discount.")
     rebate_lateness_factor: float = Field(

@@ -173,9 +173,10 @@ def test_assumptions_are_shown_with_their_range_and_source(ran: AppTest) -> None
         assert plan.loc[name, "plausible range"] == f"{found.low:,.4g} – {found.high:,.4g}"
         assert plan.loc[name, "source"] == found.source
         assert plan.loc[name, "in range"] == "yes"
-    # today's process pulls no lever: only the staffing assumption is used
+    # today's process pulls no lever: only the staffing assumption is used, and the cost of
+    # capital every run's financing cost is reported at
     used = baseline[baseline["used by the levers"] == "yes"].index.tolist()
-    assert used == ["staffing_utilization"]
+    assert used == ["staffing_utilization", "cost_of_capital"]
     # the plan pulls every company lever; the outside drivers of the channel are not its own
     drivers = [n for n in EVIDENCE if EVIDENCE[n].used_when.startswith("channel.")]
     assert len(drivers) == 7
@@ -236,8 +237,8 @@ def test_sensitivity_shows_the_verdicts_of_an_independent_run(project: Path) -> 
     at.sidebar.number_input(key="committee_workers").set_value(1)
     at.selectbox(key="sensitivity_file").set_value("plan.toml").run(timeout=TIMEOUT_S)
     chosen = at.multiselect(key="sensitivity_assumptions_plan.toml")
-    # 28 assumptions, less the 7 behind the channel's outside drivers the plan does not pull
-    assert len(chosen.value) == 21, "every assumption the plan's levers use is offered"
+    # 32 assumptions, less the 7 behind the channel's outside drivers the plan does not pull
+    assert len(chosen.value) == 25, "every assumption the plan's levers use is offered"
     chosen.set_value(SENSITIVITY_ASSUMPTIONS)
     at.number_input(key="sensitivity_replications").set_value(REPLICATIONS)
     at.button(key="sensitivity_run").click().run(timeout=TIMEOUT_S)
