@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import channel, committee, overview, supply_chain
+from ui import channel, committee, finance, overview, supply_chain
 from ui.common import PLANNED_PAGES, planned_page
 
 st.set_page_config(page_title="PharmaOps", layout="wide")
@@ -25,6 +25,7 @@ supply = st.Page(
     icon=supply_chain.ICON,
     url_path=supply_chain.URL_PATH,
 )
+credit = st.Page(finance.render, title=finance.TITLE, icon=finance.ICON, url_path=finance.URL_PATH)
 planned = [
     st.Page(planned_page(p), title=p.title, icon=p.icon, url_path=p.url_path)
     for p in PLANNED_PAGES
@@ -33,7 +34,7 @@ planned = [
 st.navigation(
     {
         "Measure": [today, channel_stock],
-        "Decide": [scenarios, supply],
+        "Decide": [scenarios, supply, credit],
         "Decide (not built yet)": planned,
     }
 ).run()

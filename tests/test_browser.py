@@ -368,6 +368,22 @@ def check_supply_chain(page: Page, app: App) -> None:
     assert page.locator('[data-testid="stDataFrame"]').count() >= 5
 
 
+def check_credit(page: Page, app: App) -> None:
+    """Scores and tiers, one account's reasons, and the terms model's answer (a proof, or
+    the limit that cannot be met) on the shipped plan's limits."""
+    del app
+    heading(page, "Finance / credit")
+    for title in ("Credit scores and tiers", "One account's score and its reasons",
+                  "Payment terms per account (terms model)"):
+        heading(page, title)
+    cards = metrics(page)
+    assert {"premium accounts", "ordinary accounts", "risk accounts"} <= set(cards)
+    assert "score (points)" in cards
+    answer = page.get_by_text("Proven optimal").or_(
+        page.get_by_text("No assignment meets the limits"))
+    answer.first.wait_for()
+
+
 def planned(title: str) -> Callable[[Page, App], None]:
     def check(page: Page, app: App) -> None:
         del app
@@ -386,7 +402,7 @@ PAGES: dict[str, tuple[str, str, Callable[[Page, App], None]]] = {
     "scenarios": ("scenarios", "Committee: scenarios", check_committee),
     "supply-chain": ("supply-chain", "Supply chain", check_supply_chain),
     "territory": ("territory", "Sales territory", planned("Sales territory")),
-    "credit": ("credit", "Finance / credit", planned("Finance / credit")),
+    "credit": ("credit", "Finance / credit", check_credit),
 }
 
 

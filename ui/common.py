@@ -229,14 +229,6 @@ PLANNED_PAGES = (
         "territory models: which customers each rep covers and how many calls each "
         "tier gets, and what that does to sales",
     ),
-    PlannedPage(
-        "Finance / credit",
-        "credit",
-        ":material/account_balance:",
-        "the credit scores and tiers to explore, and terms optimised against DSO, bad debt, "
-        "sales and financing cost (scores and terms already act in the committee page's "
-        "simulation)",
-    ),
 )
 
 

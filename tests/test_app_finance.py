@@ -1,0 +1,54 @@
+"""The finance page through Streamlit's AppTest on a small generated data set: scores and
+tiers, one account's reasons, the terms model's answer with its frontier and Excel download,
+and an impossible DSO limit named in the page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+PAGE = "from ui.finance import render\nrender()\n"
+TIMEOUT_S = 180
+
+
+@pytest.fixture(scope="module")
+def project(small_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    folder = tmp_path_factory.mktemp("finance") / "scenarios"
+    folder.mkdir()
+    (folder / "plan.toml").write_text(
+        f'name = "plan"\ndataset = "{small_dir}"\nseed = 3\n'
+        "[targets]\ndso_days = 60.0\nbad_debt_rate = 0.06\n[credit]\nscoring = true\n"
+        'premium_terms = "cash_discount_1pct"\nrisk_terms = "cash_before_delivery"\n',
+        encoding="utf-8")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PHARMAOPS_SCENARIOS_DIR", str(folder))
+        yield folder
+
+
+@pytest.fixture(scope="module")
+def ran(project: Path) -> AppTest:
+    return AppTest.from_string(PAGE, default_timeout=TIMEOUT_S).run(timeout=TIMEOUT_S)
+
+
+def test_the_page_shows_scores_reasons_and_the_proven_terms(ran: AppTest) -> None:
+    assert not ran.exception and not ran.error
+    headers = [h.value for h in ran.subheader]
+    assert headers[:3] == ["Credit scores and tiers", "One account's score and its reasons",
+                           "Payment terms per account (terms model)"]
+    tiers = {m.label: m.value for m in ran.metric if m.label.endswith("accounts")}
+    assert set(tiers) == {"premium accounts", "ordinary accounts", "risk accounts"}
+    assert any("Proven optimal" in s.value for s in ran.success)
+    assert any(m.label == "score (points)" for m in ran.metric)
+    assert len(ran.get("download_button")) == 1
+
+
+def test_an_impossible_dso_limit_is_named(project: Path) -> None:
+    at = AppTest.from_string(PAGE, default_timeout=TIMEOUT_S).run(timeout=TIMEOUT_S)
+    at.number_input(key="fin_dso_limit").set_value(2.0).run(timeout=TIMEOUT_S)
+    assert not at.exception
+    warning = " ".join(w.value for w in at.warning)
+    assert "No assignment meets the limits" in warning and "dso_days <= 2" in warning
+    assert len(at.get("download_button")) == 0
