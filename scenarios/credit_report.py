@@ -133,6 +133,21 @@ def score_payload(ctx: CreditContext, table: pd.DataFrame) -> dict:
     })
 
 
+def stability(ctx: CreditContext, quarter_days: int = 91) -> tuple[object, pd.DataFrame]:
+    """Population stability between the last two quarters: the score's PSI (its
+    ``PSIResult``) and each feature's (``psi``, ``band``), scoring the accounts' features at
+    ``as_of − quarter_days`` (expected) and at ``as_of`` (actual) with the same scorer."""
+    from models.credit.stability import psi
+
+    ds, scorer = ctx.dataset, ctx.scores.scorer
+    before = customer_features(ds, as_of=ds.as_of - pd.Timedelta(days=quarter_days))
+    now = customer_features(ds)
+    names = list(scorer.feature_names)
+    numeric = [c for c in names if not c.startswith("type_") and c != "has_history"]
+    return (psi(scorer.score(before), scorer.score(now)),
+            psi(before[numeric], now[numeric]).sort_values("psi", ascending=False))
+
+
 # ------------------------------------------------------------------------------ policy
 @dataclass(frozen=True)
 class PolicyReport:
@@ -285,4 +300,4 @@ def score_workbook(ctx: CreditContext, table: pd.DataFrame) -> bytes:
 __all__ = ["CreditContext", "PolicyReport", "assignment_table", "credit_context",
            "frontier_limits", "invoiced_last_year", "policy_payload", "policy_report",
            "policy_workbook", "portfolio_table", "score_payload", "score_table",
-           "score_workbook", "tier_summary", "write_policy_xlsx"]
+           "score_workbook", "stability", "tier_summary", "write_policy_xlsx"]

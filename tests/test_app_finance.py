@@ -36,8 +36,11 @@ def ran(project: Path) -> AppTest:
 def test_the_page_shows_scores_reasons_and_the_proven_terms(ran: AppTest) -> None:
     assert not ran.exception and not ran.error
     headers = [h.value for h in ran.subheader]
-    assert headers[:3] == ["Credit scores and tiers", "One account's score and its reasons",
+    assert headers[:4] == ["Credit scores and tiers", "One account's score and its reasons",
+                           "Population stability (last two quarters)",
                            "Payment terms per account (terms model)"]
+    psi = next(m for m in ran.metric if m.label == "score PSI")
+    assert float(psi.value) >= 0
     tiers = {m.label: m.value for m in ran.metric if m.label.endswith("accounts")}
     assert set(tiers) == {"premium accounts", "ordinary accounts", "risk accounts"}
     assert any("Proven optimal" in s.value for s in ran.success)

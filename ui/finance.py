@@ -25,6 +25,7 @@ from scenarios.credit_report import (
     policy_workbook,
     portfolio_table,
     score_table,
+    stability,
     tier_summary,
 )
 from scenarios.loading import load_scenario
@@ -97,6 +98,7 @@ def render() -> None:
     table = _scores(str(path), path.stat().st_mtime, configured)
     _scores_section(ctx, table)
     _one_account(table)
+    _stability(str(path), path.stat().st_mtime, configured)
     limits = _limits(ctx)
     if limits is not None:
         report = _policy(str(path), path.stat().st_mtime, configured, limits, 10)
@@ -105,8 +107,7 @@ def render() -> None:
     st.info("Simulating a policy with confidence intervals: run the scenario "
             "`whatif_optimized_terms.toml` on the **Scenarios** page (or `pharmaops run "
             "scenarios/whatif_optimized_terms.toml`), which sends the optimized terms through "
-            "the simulation. Population stability (PSI) between the last two quarters and the "
-            "prioritized collection worklist are not built yet.")
+            "the simulation. The prioritized collection worklist is not built yet.")
 
 
 def _scores_section(ctx: CreditContext, table: pd.DataFrame) -> None:
@@ -153,6 +154,24 @@ def _one_account(table: pd.DataFrame) -> None:
                      hide_index=True)
     else:
         st.caption("No feature costs this account points: each is at its best value.")
+
+
+@st.cache_data(max_entries=4, show_spinner="Comparing the last two quarters …")
+def _stability_tables(path: str, mtime: float, allow_outside: bool
+                      ) -> tuple[float, str, pd.DataFrame, pd.DataFrame]:
+    score, features = stability(_context(path, mtime, allow_outside))  # type: ignore[arg-type]
+    return score.value, score.band, score.table, features
+
+
+def _stability(path: str, mtime: float, allow_outside: bool) -> None:
+    st.subheader("Population stability (last two quarters)")
+    value, band, bins, features = _stability_tables(path, mtime, allow_outside)
+    st.caption("PSI of the accounts at the data set's date against 91 days earlier, same "
+               "scorecard: below 0.1 stable, 0.1-0.25 watch, above 0.25 the population has "
+               "shifted and the scorecard should be re-checked.")
+    st.metric("score PSI", f"{value:.3f}", band, delta_color="off")
+    st.dataframe(features.round(3).rename(columns={"psi": "PSI", "band": "band"}),
+                 width="stretch")
 
 
 def _limits(ctx: CreditContext) -> tuple[float, float, float] | None:
