@@ -177,6 +177,16 @@ def configure(dataset: Dataset, params: ProcessParams, scenario: Scenario, *,
     network plan with its stock (``assignment``: district → site, the location model's) and
     each account's terms (``choice``, or the scenario's credit policy applied to
     ``credit_tier`` per customer_id, see :func:`scenarios.credit_policy.choose_terms`)."""
+    inputs, config, _ = _configured(dataset, params, scenario, inputs, credit_tier, assignment,
+                                    choice, source)
+    return inputs, config
+
+
+def _configured(dataset: Dataset, params: ProcessParams, scenario: Scenario,
+                inputs: SimulationInputs | None, credit_tier: pd.Series | None,
+                assignment: Mapping[str, str] | None, choice: PolicyChoice | None,
+                source: str) -> tuple[SimulationInputs, SimulationConfig, PolicyChoice]:
+    """:func:`configure`, and the credit policy's choice it used."""
     inputs = inputs if inputs is not None else build_inputs(dataset)
     network = build_network_plan(dataset, params.transit, inputs, scenario, assignment)
     change = lateness_change_days(dataset, params, inputs, scenario)
@@ -186,7 +196,7 @@ def configure(dataset: Dataset, params: ProcessParams, scenario: Scenario, *,
                              change)
         choice = choose_terms(inputs, params, scenario, base, effects, credit_tier, source)
     return inputs, simulation_config(scenario, network, choice.terms, change,
-                                     sales_retained(choice.terms, effects))
+                                     sales_retained(choice.terms, effects)), choice
 
 
 #: the assumptions today's work depends on (:func:`todays_work`): the one preparation step
@@ -250,12 +260,8 @@ def prepare(loaded: LoadedScenario, dataset: Dataset | None = None, *,
     resolved = _resolved(scenario, chosen)
     if status is not None and scenario.credit.effective_policy == "optimize":
         status("choosing each account's payment terms (terms model)")
-    change = lateness_change_days(ds, params, inputs, resolved)
-    base = credit_levers(resolved, np.full(inputs.customers, "monthly", dtype=object), change)
-    choice = choose_terms(inputs, params, resolved, base, scenario_effects(resolved),
-                          credit_tier, str(loaded.path))
-    inputs, config = configure(ds, params, resolved, inputs=inputs, assignment=assignment,
-                               choice=choice)
+    inputs, config, choice = _configured(ds, params, resolved, inputs, credit_tier, assignment,
+                                         None, str(loaded.path))
     return Prepared(ds, params, inputs, config, scores, chosen, warehouses, measured, assignment,
                     choice)
 

@@ -10,6 +10,8 @@ worklist are not built yet and the page says so.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -72,9 +74,7 @@ def _policy(path: str, mtime: float, allow_outside: bool, limits: tuple[float, f
     credit = ctx.scenario.credit.model_copy(update={  # type: ignore[union-attr]
         "dso_limit_days": limits[0], "bad_debt_limit": limits[1], "sales_loss_limit": limits[2]})
     scenario = ctx.scenario.model_copy(update={"credit": credit})  # type: ignore[union-attr]
-    ctx = CreditContext(scenario, *[getattr(ctx, f) for f in (
-        "dataset", "params", "inputs", "scores", "tier", "credit", "effects")])
-    return policy_report(ctx, frontier_points=points)
+    return policy_report(replace(ctx, scenario=scenario), frontier_points=points)
 
 
 def render() -> None:
