@@ -169,10 +169,10 @@ def terms_costs(invoices: list[Invoices], window: Window, epoch: pd.Timestamp,
                 placed: np.ndarray, amount: np.ndarray, lost_day: np.ndarray,
                 lost_amount: np.ndarray, receivables_cny: float,
                 cost_of_capital: float) -> dict[str, float]:
-    """What the payment terms cost over ``window``: cash discounts and on-time rebates on the
-    invoices dated in it (CNY), orders not placed because of the terms as a share of the
-    orders that would have been (by value, placed in the window), and the cost of financing
-    the receivables at the window's end for a year (CNY/year)."""
+    """What the payment terms cost, per year: cash discounts and on-time rebates on the
+    invoices dated in ``window`` scaled to 365 days (CNY/year), orders not placed because of
+    the terms as a share of the orders that would have been (by value, placed in the window),
+    and the cost of financing the receivables at the window's end for a year (CNY/year)."""
     start = float((window.start - epoch).days)
     end = start + window.days
 
@@ -183,7 +183,8 @@ def terms_costs(invoices: list[Invoices], window: Window, epoch: pd.Timestamp,
     rebate = sum(float(inv.rebate_amount[within(inv.invoice_day)].sum()) for inv in invoices)
     lost = float(lost_amount[within(lost_day)].sum())
     placed_value = float(amount[within(placed)].sum()) + lost
-    return {"discount_cost_cny": discount, "rebate_cost_cny": rebate,
+    per_year = 365.0 / window.days
+    return {"discount_cost_cny": discount * per_year, "rebate_cost_cny": rebate * per_year,
             "sales_loss_rate": lost / placed_value if placed_value > 0 else 0.0,
             "financing_cost_cny": receivables_cny * cost_of_capital}
 
