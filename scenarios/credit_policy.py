@@ -6,7 +6,7 @@
   says cash before delivery;
 - ``optimize``: the terms model (:func:`models.credit.optimize_terms`) chooses one option per
   account, its inputs measured by the simulation's own collection mechanism
-  (:func:`simulation.collection.collect`) on a year of invoices per account under each option,
+  (:func:`simulation.collection.collect`) on two years of invoices per account under each option,
   so the model's expected DSO, bad debt and discount cost are the simulation's.
 
 The chosen terms and the share of orders each account still places (an account moved to cash
