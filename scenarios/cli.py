@@ -17,7 +17,7 @@ import pandas as pd
 
 from data.problems import InputError, Problem
 from scenarios.cli_channel import add_channel_parser
-from scenarios.cli_common import CliError, _dataset_arg, _emit, _load, _records
+from scenarios.cli_common import CliError, _dataset_arg, _emit, _load, _records, _status
 from scenarios.cli_credit import add_credit_parser
 from scenarios.cli_sensitivity import add_sensitivity_parser
 from scenarios.jsonio import json_ready
@@ -159,10 +159,6 @@ def _kpi_table(result) -> pd.DataFrame:
                      "p10": k.p10, "p90": k.p90, "target": t.target if t else None,
                      "met": t.met if t else None, "p(meet)": t.probability if t else None})
     return pd.DataFrame(rows).set_index("kpi")
-
-
-def _status(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def _open_store(args: argparse.Namespace):

@@ -4,6 +4,7 @@ the data set a command names (or the default one)."""
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -22,6 +23,11 @@ def _emit(payload: dict, args: argparse.Namespace) -> None:
     """Write the command's JSON where ``--json`` says; with ``--json -`` stdout carries only
     the JSON (the tables for people went to stderr, see :func:`main`)."""
     write_json(payload, args.json, getattr(args, "json_stdout", None))
+
+
+def _status(message: str) -> None:
+    """A progress message for people, on stderr (stdout may carry ``--json -``)."""
+    print(message, file=sys.stderr, flush=True)
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:

@@ -14,7 +14,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from data.problems import Problem, ScenarioError
-from scenarios.cli_common import _emit
+from scenarios.cli_common import _emit, _status
 from scenarios.jsonio import write_file_atomically
 from scenarios.paths import SCENARIOS_DIR
 
@@ -24,10 +24,6 @@ EXIT_NO_ASSIGNMENT = 1
 #: command-line option → credit lever it overrides
 OVERRIDES = {"dso_limit": "dso_limit_days", "bad_debt_limit": "bad_debt_limit",
              "sales_loss_limit": "sales_loss_limit"}
-
-
-def _status(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def _loaded(args: argparse.Namespace):
@@ -82,7 +78,9 @@ def cmd_credit_score(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_policy(doc: dict) -> None:
+def _print_policy(doc: dict, report) -> None:
+    from scenarios.credit_report import PRICE_UNITS_TEXT, portfolio_table
+
     t = doc["targets"]
     print(f"terms model for {doc['scenario']!r}: {doc['status']} in {doc['seconds']:.1f} s; "
           f"limits DSO ≤ {t['dso_days']:g} days, bad debt ≤ {t['bad_debt_rate']:.2%}, "
@@ -92,22 +90,16 @@ def _print_policy(doc: dict) -> None:
         reach = doc["reachable"]
         print(f"reachable with the allowed terms, each limit on its own: DSO "
               f"{reach['dso_days']:.1f} days, bad debt {reach['bad_debt_rate']:.2%}")
-        rows = pd.DataFrame({"today (all monthly)": doc["today"],
-                             "tiered (scenario)": doc["tiered"]})
-        print(rows.to_string(float_format=lambda v: f"{v:,.4g}"))
-        return
-    print(f"expected profit {doc['objective_cny']:,.0f} CNY/year, bound "
-          f"{doc['bound_cny']:,.0f}, gap {doc['gap']:.2e}")
-    rows = pd.DataFrame({"today (all monthly)": doc["today"], "tiered (scenario)": doc["tiered"],
-                         "optimized": doc["portfolio"]})
-    print(rows.to_string(float_format=lambda v: f"{v:,.4g}"))
-    print("\nterms chosen:", ", ".join(f"{k} {v}" for k, v in doc["option_counts"].items()))
-    if doc["binding"]:
-        units = {"dso_days": "CNY per day", "bad_debt_rate": "CNY per percentage point",
-                 "sales_loss_rate": "CNY per percentage point"}
-        for key, price in doc["binding"].items():
-            print(f"binding: {key}, one more unit is worth {price:,.0f} {units[key]}")
     else:
+        print(f"expected profit {doc['objective_cny']:,.0f} CNY/year, bound "
+              f"{doc['bound_cny']:,.0f}, gap {doc['gap']:.2e}")
+    print(portfolio_table(report).to_string(float_format=lambda v: f"{v:,.4g}"))
+    if doc["objective_cny"] is None:
+        return
+    print("\nterms chosen:", ", ".join(f"{k} {v}" for k, v in doc["option_counts"].items()))
+    for key, price in doc["binding"].items():
+        print(f"binding: {key}, one more unit is worth {price:,.0f} {PRICE_UNITS_TEXT[key]}")
+    if not doc["binding"]:
         print("no limit binds: the most profitable terms meet them all")
     print("\nDSO-profit frontier:")
     print(pd.DataFrame(doc["frontier"]).to_string(index=False,
@@ -122,7 +114,7 @@ def cmd_credit_policy(args: argparse.Namespace) -> int:
     _status("choosing each account's terms and tracing the DSO-profit frontier")
     report = cr.policy_report(ctx, frontier_points=args.frontier_points)
     doc = cr.policy_payload(ctx, report)
-    _print_policy(doc)
+    _print_policy(doc, report)
     if args.xlsx:
         cr.write_policy_xlsx(args.xlsx, ctx, report)
     if args.json:

@@ -10,11 +10,8 @@ import sys
 
 import pandas as pd
 
+from scenarios.cli_common import _status
 from scenarios.jsonio import write_json
-
-
-def _status(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def _progress_bar():

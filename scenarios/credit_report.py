@@ -215,6 +215,10 @@ def assignment_table(ctx: CreditContext, report: PolicyReport) -> pd.DataFrame:
     return out.reset_index()
 
 
+#: the unit of each limit's price in ``binding``
+PRICE_UNITS_TEXT = {"dso_days": "CNY/year per day", "bad_debt_rate":
+                    "CNY/year per percentage point", "sales_loss_rate":
+                    "CNY/year per percentage point"}
 PORTFOLIO_KEYS = ("dso_days", "bad_debt_rate", "sales_loss_rate", "discount_cost_cny",
                   "financing_cost_cny", "bad_debt_cny", "profit_cny", "sales_cny")
 
@@ -297,7 +301,7 @@ def score_workbook(ctx: CreditContext, table: pd.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-__all__ = ["CreditContext", "PolicyReport", "assignment_table", "credit_context",
-           "frontier_limits", "invoiced_last_year", "policy_payload", "policy_report",
-           "policy_workbook", "portfolio_table", "score_payload", "score_table",
+__all__ = ["PRICE_UNITS_TEXT", "CreditContext", "PolicyReport", "assignment_table",
+           "credit_context", "frontier_limits", "invoiced_last_year", "policy_payload",
+           "policy_report", "policy_workbook", "portfolio_table", "score_payload", "score_table",
            "score_workbook", "stability", "tier_summary", "write_policy_xlsx"]

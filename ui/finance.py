@@ -19,6 +19,7 @@ import streamlit as st
 from data.problems import InputError
 from scenarios.channel import XLSX_MIME
 from scenarios.credit_report import (
+    PRICE_UNITS_TEXT,
     CreditContext,
     PolicyReport,
     assignment_table,
@@ -32,6 +33,7 @@ from scenarios.credit_report import (
 )
 from scenarios.loading import load_scenario
 from scenarios.paths import default_scenarios_dir
+from ui.committee import scenario_files
 from ui.common import show_problems
 
 TITLE = "Finance / credit"
@@ -82,7 +84,7 @@ def render() -> None:
     st.caption("Credit scores, tiers and reasons from the payment history; payment terms per "
                "account from the terms model (docs/credit.md). Limits in the sidebar.")
     folder, configured = default_scenarios_dir()
-    files = sorted(p.name for p in folder.glob("*.toml")) if folder.is_dir() else []
+    files = scenario_files(folder)
     if not files:
         st.warning(f"No scenario files (`*.toml`) in `{folder}`.")
         return
@@ -204,11 +206,8 @@ def _policy_section(ctx: CreditContext, report: PolicyReport) -> None:
                    if sol.status == "optimal" else
                    f"Stopped without proof ({sol.status}), gap {sol.gap}.")
         if sol.binding:
-            units = {"dso_days": "CNY/year per day", "bad_debt_rate":
-                     "CNY/year per percentage point", "sales_loss_rate":
-                     "CNY/year per percentage point"}
             st.write("Binding limits: " + "; ".join(
-                f"{MEASURE_LABELS[k]}: one more unit is worth {v:,.0f} {units[k]}"
+                f"{MEASURE_LABELS[k]}: one more unit is worth {v:,.0f} {PRICE_UNITS_TEXT[k]}"
                 for k, v in sol.binding.items()))
         else:
             st.write("No limit binds: the most profitable terms meet them all.")
