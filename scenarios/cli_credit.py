@@ -1,8 +1,9 @@
-"""``pharmaops credit score [SCENARIO]`` (each account's score, tier and reasons) and
+"""``pharmaops credit score [SCENARIO]`` (each account's score, tier and reasons),
 ``pharmaops credit policy SCENARIO`` (the terms model's assignment with its proof, prices and
-DSO-profit frontier; docs/credit.md). Tables for people on stdout, ``--json``, ``--csv`` and
-``--xlsx`` for machines and spreadsheets; bad input is reported by :func:`scenarios.cli.main`
-(exit 2)."""
+DSO-profit frontier) and ``pharmaops credit worklist [SCENARIO]`` (today's open receivables
+ranked by what one contact brings in; docs/credit.md). Tables for people on stdout,
+``--json``, ``--csv`` and ``--xlsx`` for machines and spreadsheets; bad input is reported by
+:func:`scenarios.cli.main` (exit 2)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from scenarios.jsonio import write_file_atomically
 from scenarios.paths import SCENARIOS_DIR
 
 DEFAULT_SCENARIO = SCENARIOS_DIR / "plan.toml"
+#: the worklist is today's: today's reminders go on unless a scenario says otherwise
+WORKLIST_SCENARIO = SCENARIOS_DIR / "baseline.toml"
 #: exit code of ``credit policy`` when no assignment meets the limits (bad input is 2)
 EXIT_NO_ASSIGNMENT = 1
 #: command-line option → credit lever it overrides
@@ -26,13 +29,13 @@ OVERRIDES = {"dso_limit": "dso_limit_days", "bad_debt_limit": "bad_debt_limit",
              "sales_loss_limit": "sales_loss_limit"}
 
 
-def _loaded(args: argparse.Namespace):
-    """The scenario named (default plan), with the command line's limits in its credit
+def _loaded(args: argparse.Namespace, default=DEFAULT_SCENARIO):
+    """The scenario named (else ``default``), with the command line's limits in its credit
     section, validated like the file itself."""
     from scenarios.compare import load_scenarios
     from scenarios.schema import Scenario
 
-    loaded = load_scenarios([args.scenario or DEFAULT_SCENARIO],
+    loaded = load_scenarios([args.scenario or default],
                             allow_outside_data=args.allow_outside_data)[0]
     given = {lever: getattr(args, option) for option, lever in OVERRIDES.items()
              if getattr(args, option, None) is not None}
@@ -109,6 +112,10 @@ def _print_policy(doc: dict, report) -> None:
 def cmd_credit_policy(args: argparse.Namespace) -> int:
     from scenarios import credit_report as cr
 
+    if args.simulate < 0 or args.simulate == 1:
+        raise ScenarioError([Problem("command line", "--simulate",
+                                     "0 (do not simulate) or at least 2 replications (a CI "
+                                     "needs two)", str(args.simulate))])
     loaded = _loaded(args)
     ctx = cr.credit_context(loaded, status=_status)
     _status("choosing each account's terms and tracing the DSO-profit frontier")
@@ -123,6 +130,56 @@ def cmd_credit_policy(args: argparse.Namespace) -> int:
         # a model's answer, not bad input: the documents say which limit cannot be met
         print(f"no assignment meets the limits: {doc['message']}", file=sys.stderr)
         return EXIT_NO_ASSIGNMENT
+    if args.simulate:
+        _simulated(loaded, ctx, report, args.simulate)
+    return 0
+
+
+def _simulated(loaded, ctx, report, replications: int) -> None:
+    """Print the simulated projection of the assignment, with CIs."""
+    from scenarios.credit_simulation import policy_projection, simulate_policy
+
+    _status(f"simulating the assignment ({replications} replications)")
+    run = simulate_policy(loaded, ctx, report, replications=replications)
+    table = policy_projection(run, report)
+    print(f"\nsimulated with these terms ({replications} replications, seed "
+          f"{run.result.seed}; mean and 95% CI; the terms model's expectation beside it):")
+    print(table.to_string(float_format=lambda v: f"{v:,.4g}"))
+
+
+def cmd_credit_worklist(args: argparse.Namespace) -> int:
+    from scenarios import collections as co
+    from scenarios import credit_report as cr
+
+    if args.horizon_days < 1 or args.lead_days < 0 or args.top < 0:
+        raise ScenarioError([Problem(
+            "command line", "--horizon-days / --lead-days / --top",
+            "horizon ≥ 1 day, lead ≥ 0 days, top ≥ 0",
+            f"{args.horizon_days}, {args.lead_days}, {args.top}")])
+    ctx = cr.credit_context(_loaded(args, WORKLIST_SCENARIO), status=_status)
+    _status("valuing a contact on every open receivable")
+    wl = co.collection_worklist(ctx, horizon_days=args.horizon_days, lead_days=args.lead_days)
+    acc = wl.accounts
+    print(f"collection worklist of {ctx.dataset.path} at {wl.as_of:%Y-%m-%d}: {len(acc)} "
+          f"accounts, {acc['open_cny'].sum():,.0f} CNY open and overdue or due within "
+          f"{wl.lead_days} days ({wl.not_yet_due[1]:,.0f} CNY due later left off); one contact "
+          f"each brings {acc['recovered_cny'].sum():,.0f} CNY into the next {wl.horizon_days} "
+          "days in all")
+    print(acc["contact"].value_counts().to_string(header=False))
+    cols = ["rank", "customer_id", "name", "city", "contact", "recovered_cny", "open_cny",
+            "overdue_cny", "days_overdue", "default_probability_open"]
+    if args.top:
+        print(f"\nfirst {min(args.top, len(acc))}:")
+        print(acc.head(args.top)[cols].to_string(index=False, formatters={
+            "recovered_cny": "{:,.0f}".format, "open_cny": "{:,.0f}".format,
+            "overdue_cny": "{:,.0f}".format, "default_probability_open": "{:.1%}".format}))
+    if args.csv:
+        # UTF-8 with BOM: Excel on a Chinese Windows machine reads the names correctly
+        write_file_atomically(acc.to_csv(index=False).encode("utf-8-sig"), args.csv)
+    if args.xlsx:
+        write_file_atomically(co.worklist_workbook(wl), args.xlsx)
+    if args.json:
+        _emit(co.worklist_payload(ctx, wl), args)
     return 0
 
 
@@ -150,8 +207,28 @@ def add_credit_parser(sub: argparse._SubParsersAction) -> None:
                     help="sales lost to the terms at most, share (default: the scenario's)")
     po.add_argument("--frontier-points", type=int, default=10, metavar="N",
                     help="DSO limits on the frontier (default 10)")
+    po.add_argument("--simulate", type=int, default=0, metavar="REPLICATIONS",
+                    help="also simulate the assignment and print DSO, bad debt and the terms' "
+                         "costs with CIs (default 0: do not)")
     po.add_argument("--json", metavar="PATH", help="write the result as JSON ('-' = stdout)")
     po.add_argument("--xlsx", metavar="PATH", help="write the assignment as an Excel workbook")
     po.add_argument("--allow-outside-data", action="store_true",
                     help="let the scenario's data set lie outside the project's data folder")
     po.set_defaults(func=cmd_credit_policy)
+    wl = cs.add_parser("worklist", help="today's open receivables ranked by what one contact "
+                                        "brings in, with the contact to make and why")
+    wl.add_argument("scenario", nargs="?",
+                    help=f"scenario file (data set, seed, reminders; default "
+                         f"{WORKLIST_SCENARIO})")
+    wl.add_argument("--horizon-days", type=int, default=30, metavar="DAYS",
+                    help="count what is paid within this many days of today (default 30)")
+    wl.add_argument("--lead-days", type=int, default=3, metavar="DAYS",
+                    help="list invoices due within this many days too (default 3)")
+    wl.add_argument("--top", type=int, default=15, metavar="N",
+                    help="accounts printed (default 15; every account goes to the files)")
+    wl.add_argument("--csv", metavar="PATH", help="write the ranked accounts as CSV")
+    wl.add_argument("--xlsx", metavar="PATH", help="write the worklist as an Excel workbook")
+    wl.add_argument("--json", metavar="PATH", help="write the result as JSON ('-' = stdout)")
+    wl.add_argument("--allow-outside-data", action="store_true",
+                    help="let the scenario's data set lie outside the project's data folder")
+    wl.set_defaults(func=cmd_credit_worklist)

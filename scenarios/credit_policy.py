@@ -16,7 +16,7 @@ before delivery buys ``cash_before_delivery_sales_loss`` less) go into the simul
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -104,8 +104,8 @@ def _measures(inv, weight: np.ndarray, review_day: int, window_days: int) -> np.
 
 def option_outcomes(inputs: SimulationInputs, params: ProcessParams, credit: CreditPolicy,
                     effects: Effects, review_day: int, window_days: int, *,
-                    invoices: int = INVOICES_PER_ACCOUNT,
-                    seed: int = SAMPLE_SEED) -> dict[str, np.ndarray]:
+                    invoices: int = INVOICES_PER_ACCOUNT, seed: int = SAMPLE_SEED,
+                    options: tuple[str, ...] = OPTIONS) -> dict[str, np.ndarray]:
     """Per account × option (:data:`OPTIONS` order), the expected outcomes of its invoices
     under the simulation's collection mechanism, from ``invoices`` invoices per account dated
     over the :data:`LOOKBACK_DAYS` before ``review_day`` (days since epoch):
@@ -127,7 +127,7 @@ def option_outcomes(inputs: SimulationInputs, params: ProcessParams, credit: Cre
     probabilities (each invoice is collected as defaulting, as paying early for the discount,
     and as neither, and the three weighed), and each account's invoice dates and lateness
     quantiles are stratified over their ranges. Cash before delivery has none of the
-    outcomes (nothing is receivable)."""
+    outcomes (nothing is receivable), and so has every option not in ``options`` (zeros)."""
     n, k = inputs.customers, len(OPTIONS)
     rng = np.random.default_rng(seed)
     customer = np.repeat(np.arange(n), invoices)
@@ -145,12 +145,10 @@ def option_outcomes(inputs: SimulationInputs, params: ProcessParams, credit: Cre
     amount = np.full(m, 1000.0)
     out = {key: np.zeros((n, k)) for key in ("receivable_days", "bad_debt_rate", "cost_share")}
     for o, name in enumerate(OPTIONS):
-        if o == CBD:
+        if o == CBD or name not in options:
             continue
-        policy = CreditPolicy(account_terms=np.full(n, name, dtype=object),
-                              lateness_change_days=credit.lateness_change_days,
-                              e_invoice=credit.e_invoice, online_payment=credit.online_payment,
-                              automated_reminders=credit.automated_reminders)
+        policy = replace(credit, account_terms=np.full(n, name, dtype=object),
+                         sales_retained=None)
 
         def run(take: float, default: float, policy: CreditPolicy = policy):
             v = u.copy()

@@ -105,6 +105,10 @@ def _automated_reminders(s: Scenario) -> bool:
     return s.credit.reminders == "automated"
 
 
+def _pre_due_reminders(s: Scenario) -> bool:
+    return _automated_reminders(s) and min(s.credit.reminder_schedule_days) <= 0
+
+
 def _online_payment(s: Scenario) -> bool:
     return s.credit.online_payment
 
@@ -209,13 +213,16 @@ EVIDENCE: dict[str, Evidence] = {
         "A quarterly rebate rewards paying on time, but public hospitals pay late for lack of "
         "funds rather than of reasons (DOMAIN.md, 'Who pays when'), so it may change nothing.",
         "a credit policy that offers 'monthly_plus_quarterly_rebate'", _rebate),
-    "automated_reminder_first_days": Evidence(
-        JUDGEMENT, 1.0, 7.0,
-        "A setting of the reminder system; the range covers what the company may choose.",
-        "credit.reminders = 'automated'", _automated_reminders),
+    "pre_due_reminder_effect": Evidence(
+        JUDGEMENT, 0.6, 1.0,
+        "A reminder before the due date reaches the payer before its payment run, but asks for "
+        "nothing yet owed: a nudge weaker than the measured chase after due (0.5 of the delay "
+        "kept), possibly none at all.",
+        "automated reminders on or before the due date", _pre_due_reminders),
     "automated_reminder_interval_days": Evidence(
         JUDGEMENT, 7.0, 21.0,
-        "A setting of the reminder system: weekly to three-weekly.",
+        "A setting of the reminder system once its listed days are past: weekly to "
+        "three-weekly.",
         "credit.reminders = 'automated'", _automated_reminders),
     "online_payment_days_saved": Evidence(
         JUDGEMENT, 0.0, 1.0,

@@ -144,7 +144,8 @@ def credit_levers(scenario: Scenario, terms: np.ndarray,
     return CreditPolicy(account_terms=terms, lateness_change_days=lateness_change,
                         sales_retained=retained, e_invoice=c.e_invoice,
                         online_payment=c.online_payment,
-                        automated_reminders=c.reminders == "automated")
+                        automated_reminders=c.reminders == "automated",
+                        reminder_schedule_days=tuple(c.reminder_schedule_days))
 
 
 def simulation_config(scenario: Scenario, network: NetworkPlan, terms: np.ndarray,
@@ -232,13 +233,15 @@ def todays_work(dataset: Dataset, params: ProcessParams, scenario: Scenario,
 
 
 def prepare(loaded: LoadedScenario, dataset: Dataset | None = None, *,
-            status: Status | None = None) -> Prepared:
+            status: Status | None = None, choice: PolicyChoice | None = None) -> Prepared:
     """Load the data set, take today's process (the scenario's process file, or the data
     set's calibration, computed once and kept: :func:`scenarios.process_cache.today_process`),
     apply the models the scenario's levers call for (credit scores → credit tiers → terms;
     forward_warehouses = "optimize" → the location model's chosen sites, see
     :func:`choose_warehouses`; the stock plan) and build the simulation's config.
-    ``status`` is told what is being done (for a progress message)."""
+    ``status`` is told what is being done (for a progress message); ``choice``: each
+    account's terms decided beforehand (e.g. the finance page's assignment under its own
+    limits) instead of the scenario's credit policy."""
     ds = dataset if dataset is not None else load_dataset(loaded.dataset_path)
     measured = today_process(ds, process_path=loaded.process_path, status=status)
     inputs = build_inputs(ds)
@@ -258,10 +261,10 @@ def prepare(loaded: LoadedScenario, dataset: Dataset | None = None, *,
     if scenario.logistics.forward_warehouses == "optimize":
         chosen, warehouses, assignment = choose_warehouses(ds, params, scenario)
     resolved = _resolved(scenario, chosen)
-    if status is not None and scenario.credit.effective_policy == "optimize":
+    if status is not None and choice is None and scenario.credit.effective_policy == "optimize":
         status("choosing each account's payment terms (terms model)")
     inputs, config, choice = _configured(ds, params, resolved, inputs, credit_tier, assignment,
-                                         None, str(loaded.path))
+                                         choice, str(loaded.path))
     return Prepared(ds, params, inputs, config, scores, chosen, warehouses, measured, assignment,
                     choice)
 

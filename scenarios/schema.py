@@ -21,8 +21,6 @@ from typing import Annotated, Any, Literal
 import annotated_types
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
     Discriminator,
     Field,
     Tag,
@@ -32,6 +30,9 @@ from pydantic import (
 )
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
+
+from scenarios.credit_levers import CreditLevers
+from scenarios.section import Section
 
 Tier = Literal["core", "potential", "basic"]
 """Customer tiers from RFM + clinical value tiering (DOMAIN.md, "Customers")."""
@@ -76,11 +77,7 @@ ForwardWarehouses = Annotated[
 ]
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-
-class Targets(_Section):
+class Targets(Section):
     """The committee's KPI targets (DOMAIN.md, "The targets the committee will judge by")."""
 
     order_processing_days: float = Field(
@@ -103,7 +100,7 @@ class Targets(_Section):
     )
 
 
-class OrderLevers(_Section):
+class OrderLevers(Section):
     """Order channel, approval and stock visibility (DOMAIN.md, "Orders")."""
 
     app_channel_share: float | None = Field(
@@ -140,7 +137,7 @@ class OrderLevers(_Section):
     )
 
 
-class LogisticsLevers(_Section):
+class LogisticsLevers(Section):
     """Carrier, tracking and forward warehouses (DOMAIN.md, "Logistics")."""
 
     carrier: Literal["current_3pl", "strategic_partner"] = Field(
@@ -232,7 +229,7 @@ class LogisticsLevers(_Section):
         return share
 
 
-class TerritoryLevers(_Section):
+class TerritoryLevers(Section):
     """Customer tiering and sales-force effort (DOMAIN.md, "Customers")."""
 
     tiering: Literal["none", "rfm_clinical"] = Field(
@@ -255,92 +252,7 @@ class TerritoryLevers(_Section):
     )
 
 
-class CreditLevers(_Section):
-    """Credit scoring, payment terms and collection (DOMAIN.md, "Credit and collection")."""
-
-    scoring: bool = Field(
-        default=False, description="Score customers and set terms by grade; false = today."
-    )
-    premium_min_score: float = Field(
-        default=80.0, ge=0, le=100, description="Lowest credit score of a premium customer, points."
-    )
-    risk_max_score: float = Field(
-        default=59.0,
-        ge=0,
-        le=100,
-        validate_default=True,
-        description="Highest credit score of a risk customer, points (< premium_min_score).",
-    )
-    premium_terms: Literal["monthly", "extended_75_days", "cash_discount_1pct"] = Field(
-        default="monthly", description="Payment terms of premium customers; monthly = today."
-    )
-    ordinary_terms: Literal["monthly", "monthly_plus_quarterly_rebate"] = Field(
-        default="monthly", description="Payment terms of ordinary customers; monthly = today."
-    )
-    risk_terms: Literal["monthly", "cash_before_delivery"] = Field(
-        default="monthly", description="Payment terms of risk customers; monthly = today."
-    )
-    policy: Literal["uniform", "tiered", "optimize"] | None = Field(
-        default=None,
-        description="How terms are set: 'uniform' (everyone on uniform_terms), 'tiered' (terms "
-                    "by credit tier) or 'optimize' (the terms model, docs/credit.md); unset = "
-                    "'tiered' (without scoring every account is ordinary).")
-    uniform_terms: Literal["monthly", "extended_75_days", "cash_discount_1pct",
-                           "monthly_plus_quarterly_rebate", "cash_before_delivery"] = Field(
-        default="monthly", description="Terms of every account under policy 'uniform'.")
-    dso_limit_days: float | None = Field(
-        default=None, gt=0, le=365,
-        description="policy 'optimize': portfolio DSO at most, days; unset = targets.dso_days.")
-    bad_debt_limit: float | None = Field(
-        default=None, ge=0, le=1,
-        description="policy 'optimize': bad debt at most, share of credit sales; unset = "
-                    "targets.bad_debt_rate.")
-    sales_loss_limit: float = Field(default=0.02, ge=0, le=1, description="optimize: sales lost "
-                                    "to the terms at most, share of today's.")
-    contribution_margin: float = Field(default=0.30, ge=0, le=1, description="Contribution "
-                                       "margin (price less variable cost), share of sales.")
-    risk_never_extended: bool = Field(default=True, description="optimize: risk never on 75 days.")
-    cash_before_delivery_only_risk: bool = Field(
-        default=True,
-        description="policy 'optimize': only risk-tier accounts can be put on cash before "
-                    "delivery (a credit sanction, not a way to pull cash in).")
-    never_cash_before_delivery: list[Literal[
-        "distributor_l1", "distributor_l2", "chain_pharmacy", "private_hospital",
-        "private_clinic"]] = Field(
-        default_factory=lambda: ["distributor_l1"],
-        description="Account types never put on cash before delivery (level-1 platforms "
-                    "supply the public hospitals); under 'tiered' they keep ordinary terms.")
-    e_invoice: bool = Field(default=False, description="Invoices sent electronically at once.")
-    online_payment: bool = Field(default=False, description="Customers can pay online.")
-    reminders: Literal["manual", "automated"] = Field(
-        default="manual", description="Payment reminders; manual (often forgotten) = today."
-    )
-
-    @property
-    def effective_policy(self) -> str:
-        """The policy in force: ``policy``, else 'tiered' (every account 'ordinary' when
-        customers are not scored, as before policies existed)."""
-        return self.policy or "tiered"
-
-    @property
-    def scored(self) -> bool:
-        """Whether customers are scored: ``scoring``, or a policy chosen that needs tiers."""
-        return self.scoring or self.policy in ("tiered", "optimize")
-
-    @field_validator("risk_max_score")
-    @classmethod
-    def _risk_below_premium(cls, risk_max_score: float, info: ValidationInfo) -> float:
-        premium_min_score = info.data.get("premium_min_score")
-        if premium_min_score is not None and risk_max_score >= premium_min_score:
-            raise PydanticCustomError(
-                "risk_not_below_premium",
-                "a score below premium_min_score ({premium_min_score})",
-                {"premium_min_score": f"{premium_min_score:g}"},
-            )
-        return risk_max_score
-
-
-class ChannelLevers(_Section):
+class ChannelLevers(Section):
     """Outside drivers of how the channel pays (docs/simulation.md, "Payment as China's
     market pays"): decided by the state, not the company, and modelled so the committee sees
     what each would do to DSO."""
@@ -355,7 +267,7 @@ class ChannelLevers(_Section):
                     "most 60 by contract (the 2025 rule); level-2 distributors count as such.")
 
 
-class Assumptions(_Section):
+class Assumptions(Section):
     """Effect sizes of the levers that DOMAIN.md does not quantify.
 
     Each is an assumption of the project (not a measured figure); a scenario states it so that
@@ -413,10 +325,14 @@ class Assumptions(_Section):
     rebate_lateness_factor: float = Field(
         default=0.8, ge=0, le=1,
         description="Lateness of ordinary customers with a quarterly on-time rebate, ratio.")
-    automated_reminder_first_days: float = Field(
-        default=3.0, ge=0, le=60, description="First automated reminder, days after due.")
+    pre_due_reminder_effect: float = Field(
+        default=0.85, ge=0, le=1,
+        description="Share of the delay still intended that an invoice keeps after a reminder "
+                    "on or before its due date (after due: the measured reminder effect).")
     automated_reminder_interval_days: float = Field(
-        default=14.0, gt=0, le=90, description="Automated reminders repeat every, days.")
+        default=14.0, gt=0, le=90,
+        description="After credit.reminder_schedule_days' last, automated reminders repeat "
+                    "every, days.")
     online_payment_days_saved: float = Field(
         default=0.5, ge=0, le=30,
         description="Days online payment takes off each payment (keying and matching; bank "
@@ -516,7 +432,7 @@ def _range_of(name: str) -> Any:
 
 
 AssumptionRanges = create_model(
-    "AssumptionRanges", __base__=_Section,
+    "AssumptionRanges", __base__=Section,
     __doc__="Plausible ranges that replace those of scenarios/evidence.py for this scenario: "
             "``name = [low, high]`` per assumption (docs/scenarios.md).",
     **{name: (_range_of(name), Field(default=None, description=f"[low, high] of "
@@ -524,7 +440,7 @@ AssumptionRanges = create_model(
        for name in Assumptions.model_fields})
 
 
-class Scenario(_Section):
+class Scenario(Section):
     """One what-if: data set, simulation settings, targets and levers."""
 
     name: str = Field(min_length=1, max_length=80, description="Short name shown in reports.")

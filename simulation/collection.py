@@ -17,10 +17,16 @@ import numpy as np
 import pandas as pd
 from scipy.stats import gamma as gamma_dist
 
+from models.credit.reminders import (
+    MAX_REMINDERS,
+    ReminderSchedule,
+    apply_reminders,
+    automated_schedule,
+    manual_schedule,
+)
 from simulation.config import CreditPolicy, Effects, Terms
 from simulation.params import ProcessParams
 
-MAX_REMINDERS = 12
 #: account types whose own customers pay them late or who live on thin cash: their cost of money
 #: is the constrained one (``Effects.cost_of_money_constrained``)
 CASH_CONSTRAINED_TYPES = ("distributor_l2", "private_hospital", "private_clinic")
@@ -88,6 +94,21 @@ def discount_take_up(implied_rate: np.ndarray, cost_of_money: np.ndarray,
     return max_take_up / (1.0 + np.exp(-z))
 
 
+def reminder_schedule(params: ProcessParams, credit: CreditPolicy,
+                      effects: Effects) -> ReminderSchedule:
+    """The reminders under ``credit``: today's manual ones as measured, or the automated
+    schedule; after due a sent reminder keeps the measured share of the delay, on or before
+    due the assumed ``pre_due_reminder_effect``."""
+    pp = params.payment
+    if credit.automated_reminders:
+        return automated_schedule(credit.reminder_schedule_days,
+                                  effects.automated_reminder_interval_days, pp.reminder_effect,
+                                  effects.pre_due_reminder_effect)
+    return manual_schedule(pp.reminder_first_days, pp.reminder_interval_days,
+                           pp.reminder_sent_probability, pp.reminder_effect,
+                           effects.pre_due_reminder_effect)
+
+
 def collect(customer: np.ndarray, amount: np.ndarray, invoice_day: np.ndarray,
             customer_type: np.ndarray, customer_id: np.ndarray, epoch: pd.Timestamp,
             params: ProcessParams, credit: CreditPolicy, effects: Effects,
@@ -96,7 +117,6 @@ def collect(customer: np.ndarray, amount: np.ndarray, invoice_day: np.ndarray,
     holds ``DRAWS_PER_INVOICE`` uniform draws per invoice (rows), drawn by the caller per
     order so the same order sees the same draws in every scenario."""
     pp, lev, assume = params.payment, credit, effects
-    n = len(amount)
     ctype = customer_type[customer]
     terms = lev.account_terms[customer]
     cid = customer_id[customer]
@@ -114,20 +134,9 @@ def collect(customer: np.ndarray, amount: np.ndarray, invoice_day: np.ndarray,
     lateness = (gamma_dist.ppf(np.clip(u[0], 1e-12, 1 - 1e-12), pp.lateness_shape,
                                scale=mean / pp.lateness_shape)
                 - u[1] * pp.early_payment_days)
-    # reminders
-    if lev.automated_reminders:
-        first, every, p_sent = (assume.automated_reminder_first_days,
-                                assume.automated_reminder_interval_days, 1.0)
-    else:
-        first, every, p_sent = (pp.reminder_first_days, pp.reminder_interval_days,
-                                pp.reminder_sent_probability)
-    reminders = np.zeros(n, dtype=np.int64)
-    sent_draws = u[6:]
-    for k in range(MAX_REMINDERS):
-        at = first + k * every
-        sent = (lateness > at) & (sent_draws[k] < p_sent)
-        reminders += sent
-        lateness = np.where(sent, at + (lateness - at) * pp.reminder_effect, lateness)
+    # reminders (models.credit.reminders): the schedule's days from due, sent or forgotten
+    lateness, reminders = apply_reminders(lateness, reminder_schedule(params, credit, effects),
+                                          u[6:])
     if lev.e_invoice:  # the customer's payment process starts without waiting for the post
         lateness = np.maximum(lateness - assume.paper_invoice_mail_days, -pp.early_payment_days)
     if lev.online_payment:

@@ -16,6 +16,7 @@ from enum import StrEnum
 
 import numpy as np
 
+from models.credit.reminders import AUTOMATED_SCHEDULE_DAYS
 from simulation.forward_stock import ForwardStock
 
 
@@ -79,6 +80,9 @@ class CreditPolicy:
     e_invoice: bool = False
     online_payment: bool = False
     automated_reminders: bool = False
+    #: automated reminders' days from the due date (negative = before); after the last, every
+    #: ``Effects.automated_reminder_interval_days``
+    reminder_schedule_days: tuple[float, ...] = AUTOMATED_SCHEDULE_DAYS
 
     def prepaid(self, customer: np.ndarray) -> np.ndarray:
         """Whether each account in ``customer`` pays before delivery."""
@@ -112,7 +116,8 @@ class Effects:
     cost_of_capital: float = 0.06
     cash_discount_pay_days: int = 10
     rebate_lateness_factor: float = 0.8
-    automated_reminder_first_days: float = 3.0
+    #: share of the remaining delay an invoice keeps after a reminder on or before its due day
+    pre_due_reminder_effect: float = 0.85
     automated_reminder_interval_days: float = 14.0
     online_payment_days_saved: float = 0.5
     e_invoice_delay_days: float = 0.0

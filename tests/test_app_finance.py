@@ -1,6 +1,7 @@
 """The finance page through Streamlit's AppTest on a small generated data set: scores and
 tiers, one account's reasons, the terms model's answer with its frontier and Excel download,
-and an impossible DSO limit named in the page."""
+the policy simulated with CIs, the reminder schedules, the collection worklist with its
+downloads, and an impossible DSO limit named in the page."""
 
 from __future__ import annotations
 
@@ -45,7 +46,26 @@ def test_the_page_shows_scores_reasons_and_the_proven_terms(ran: AppTest) -> Non
     assert set(tiers) == {"premium accounts", "ordinary accounts", "risk accounts"}
     assert any("Proven optimal" in s.value for s in ran.success)
     assert any(m.label == "score (points)" for m in ran.metric)
-    assert len(ran.get("download_button")) == 1
+    assert headers[4:7] == ["Simulate this policy",
+                           "Payment reminders: manual today, automated in the scenario",
+                           "Collection worklist"]
+    # the assignment, and the worklist as Excel and CSV
+    assert len(ran.get("download_button")) == 3
+    dso = {m.label: float(m.value) for m in ran.metric if m.label.startswith("DSO with")}
+    assert dso["DSO with automated reminders (days)"] < dso["DSO with manual reminders (days)"]
+    accounts = next(m for m in ran.metric if m.label == "accounts to contact")
+    assert int(accounts.value.replace(",", "")) > 0
+
+
+def test_simulate_this_policy_shows_cis(project: Path) -> None:
+    at = AppTest.from_string(PAGE, default_timeout=TIMEOUT_S).run(timeout=TIMEOUT_S)
+    at.number_input(key="fin_sim_reps").set_value(2)
+    at.button(key="fin_simulate").click().run(timeout=TIMEOUT_S)
+    assert not at.exception and not at.error
+    table = next(d.value for d in at.dataframe if "simulated mean" in d.value.columns)
+    dso = table[table["figure"].str.startswith("DSO")].iloc[0]
+    assert dso["95% CI low"] <= dso["simulated mean"] <= dso["95% CI high"]
+    assert dso["95% CI low"] < dso["95% CI high"]  # two replications: a real interval
 
 
 def test_an_impossible_dso_limit_is_named(project: Path) -> None:
@@ -54,4 +74,6 @@ def test_an_impossible_dso_limit_is_named(project: Path) -> None:
     assert not at.exception
     warning = " ".join(w.value for w in at.warning)
     assert "No assignment meets the limits" in warning and "dso_days <= 2" in warning
-    assert len(at.get("download_button")) == 0
+    # no assignment to download or simulate; the worklist's downloads remain
+    assert len(at.get("download_button")) == 2
+    assert any("No assignment to simulate" in i.value for i in at.info)

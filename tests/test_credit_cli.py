@@ -93,3 +93,32 @@ def test_score_lists_every_account_with_its_tier_and_reasons(
     tiers = pd.DataFrame(doc["tiers"])
     assert tiers["share_of_accounts"].sum() == pytest.approx(1.0)
     assert tiers["accounts"].sum() == len(table)
+
+
+def test_simulate_sends_the_assignment_through_the_simulation(
+        scenario: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from scenarios import credit_report as cr
+    from scenarios.compare import load_scenarios
+    from scenarios.credit_simulation import policy_choice, policy_scenario
+    from scenarios.run import prepare
+
+    loaded = load_scenarios([scenario], allow_outside_data=True)[0]
+    ctx = cr.credit_context(loaded)
+    report = cr.policy_report(ctx, frontier_points=2)
+    choice = policy_choice(ctx, report)
+    prepared = prepare(policy_scenario(loaded, report), ctx.dataset, choice=choice)
+    assert list(prepared.config.credit.account_terms) == [
+        OPTIONS[o] for o in report.solution.assignments]
+    assert main(["credit", "policy", str(scenario), "--allow-outside-data",
+                 "--frontier-points", "2", "--simulate", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "simulated with these terms (2 replications" in out
+    assert "discount" in out and "financing_cost_cny" in out
+
+
+def test_one_replication_is_refused_before_any_work(scenario: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["credit", "policy", str(scenario), "--allow-outside-data",
+                 "--simulate", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "--simulate" in err and "at least 2 replications" in err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import shutil
@@ -429,6 +430,8 @@ SECTIONS: dict[str, dict[str, Callable[[Any], bool]]] = {
         "e_invoice": _is_bool,
         "online_payment": _is_bool,
         "reminders": _one_of("manual", "automated"),
+        "reminder_schedule_days": lambda v: type(v) is list and 1 <= len(v) <= 12 and all(
+            _num(-30, 365)(d) for d in v) and all(b > a for a, b in itertools.pairwise(v)),
     },
     "assumptions": {
         "staffing_utilization": lambda v: _num(0.05, 1)(v) and v < 1,
@@ -447,7 +450,7 @@ SECTIONS: dict[str, dict[str, Callable[[Any], bool]]] = {
         "cash_before_delivery_sales_loss": _num(0, 1),
         "cost_of_capital": _num(0, 1),
         "rebate_lateness_factor": _num(0, 1),
-        "automated_reminder_first_days": _num(0, 60),
+        "pre_due_reminder_effect": _num(0, 1),
         "automated_reminder_interval_days": _num(0, 90, open_low=True),
         "online_payment_days_saved": _num(0, 30),
         "e_invoice_delay_days": _num(0, 30),

@@ -1,11 +1,11 @@
 """Page "Finance / credit": each account's credit score, tier and the features that cost it
-most points; the payment terms the terms model chooses under finance's limits, with its proof,
-the price of each binding limit and the DSO-profit frontier; the assignment as Excel.
+most points, population stability between the last two quarters; the payment terms the terms
+model chooses under finance's limits, with its proof, the price of each binding limit and the
+DSO-profit frontier, the assignment as Excel and simulated with CIs; the reminder schedules
+and the collection worklist (:mod:`ui.finance_collections`).
 
-Everything shown comes from :mod:`scenarios.credit_report` (models: docs/credit.md). The
-policy's simulated projection with CIs is the Scenarios page's (scenario
-``whatif_optimized_terms.toml``); population stability between quarters and the collection
-worklist are not built yet and the page says so.
+Everything shown comes from :mod:`scenarios.credit_report`, :mod:`scenarios.credit_simulation`
+and :mod:`scenarios.collections` (models: docs/credit.md).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from scenarios.loading import load_scenario
 from scenarios.paths import default_scenarios_dir
 from ui.committee import scenario_files
 from ui.common import show_problems
+from ui.finance_collections import reminders_section, simulate_section, worklist_section
 
 TITLE = "Finance / credit"
 ICON = ":material/account_balance:"
@@ -102,14 +103,13 @@ def render() -> None:
     _one_account(table)
     _stability(str(path), path.stat().st_mtime, configured)
     limits = _limits(ctx)
-    if limits is not None:
-        report = _policy(str(path), path.stat().st_mtime, configured, limits, 10)
-        _policy_section(ctx, report)
-    st.subheader("Not built yet")
-    st.info("Simulating a policy with confidence intervals: run the scenario "
-            "`whatif_optimized_terms.toml` on the **Scenarios** page (or `pharmaops run "
-            "scenarios/whatif_optimized_terms.toml`), which sends the optimized terms through "
-            "the simulation. The prioritized collection worklist is not built yet.")
+    key = (str(path), path.stat().st_mtime, configured)
+    report = _policy(*key, limits, 10)
+    _policy_section(ctx, report)
+    simulate_section(load_scenario(str(path), allow_outside_data=configured), ctx, report,
+                     (*key, limits))
+    reminders_section(ctx, key)
+    worklist_section(ctx, key)
 
 
 def _scores_section(ctx: CreditContext, table: pd.DataFrame) -> None:
@@ -176,7 +176,7 @@ def _stability(path: str, mtime: float, allow_outside: bool) -> None:
                  width="stretch")
 
 
-def _limits(ctx: CreditContext) -> tuple[float, float, float] | None:
+def _limits(ctx: CreditContext) -> tuple[float, float, float]:
     sb = st.sidebar
     sb.subheader("Terms model limits")
     lev, targets = ctx.scenario.credit, ctx.scenario.targets

@@ -1,64 +1,44 @@
-"""Customer credit scoring (DOMAIN.md, "Credit and collection"); see ``docs/credit.md``."""
+"""Customer credit scoring, payment terms and collections (DOMAIN.md, "Credit and
+collection"); see ``docs/credit.md``.
+
+The public names load their module on first use (PEP 562), so the simulation can import the
+light reminder mechanism (:mod:`models.credit.reminders`) without loading scikit-learn and
+HiGHS in every worker.
+"""
 
 from __future__ import annotations
 
-from models.credit.binning import FeatureBinning, fit_feature_binning
-from models.credit.scorecard import Challenger, Scorecard, fit_challenger, fit_scorecard
-from models.credit.scoring import (
-    FEATURES,
-    OUTCOME_DAYS,
-    TIERS,
-    CreditScorer,
-    CreditScores,
-    credit_tiers,
-    customer_features,
-    evaluate_holdout,
-    fit_credit_scorer,
-    label_bad,
-    score_customers,
-    training_data,
-)
-from models.credit.stability import PSIResult, psi, psi_band
+import importlib
+from typing import Any
 
-__all__ = [
-    "FEATURES",
-    "OUTCOME_DAYS",
-    "TIERS",
-    "CreditScorer",
-    "CreditScores",
-    "credit_tiers",
-    "customer_features",
-    "evaluate_holdout",
-    "fit_credit_scorer",
-    "label_bad",
-    "score_customers",
-    "training_data",
-    "FeatureBinning",
-    "fit_feature_binning",
-    "Scorecard",
-    "Challenger",
-    "fit_scorecard",
-    "fit_challenger",
-    "PSIResult",
-    "psi",
-    "psi_band",
-]
+#: public name → the module that defines it
+_HOME = {
+    **dict.fromkeys(("FeatureBinning", "fit_feature_binning"), "binning"),
+    **dict.fromkeys(("Challenger", "Scorecard", "fit_challenger", "fit_scorecard"),
+                    "scorecard"),
+    **dict.fromkeys(("FEATURES", "OUTCOME_DAYS", "TIERS", "CreditScorer", "CreditScores",
+                     "credit_tiers", "customer_features", "evaluate_holdout",
+                     "fit_credit_scorer", "label_bad", "score_customers", "training_data"),
+                    "scoring"),
+    **dict.fromkeys(("PSIResult", "psi", "psi_band"), "stability"),
+    # payment terms per customer (docs/credit.md, "Terms optimization")
+    **dict.fromkeys(("OPTIONS", "TermsProblem", "TermsSolution", "efficient_frontier",
+                     "optimize_terms", "reachable_limits"), "terms"),
+    # collections (docs/credit.md, "Collections")
+    **dict.fromkeys(("ReminderSchedule", "apply_reminders", "automated_schedule",
+                     "manual_schedule"), "reminders"),
+}
 
-# Payment terms per customer (docs/credit.md, "Terms optimization")
-from models.credit.terms import (  # noqa: E402
-    OPTIONS,
-    TermsProblem,
-    TermsSolution,
-    efficient_frontier,
-    optimize_terms,
-    reachable_limits,
-)
+__all__ = list(_HOME)
 
-__all__ += [
-    "OPTIONS",
-    "TermsProblem",
-    "TermsSolution",
-    "efficient_frontier",
-    "optimize_terms",
-    "reachable_limits",
-]
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
