@@ -183,17 +183,23 @@ def cmd_credit_worklist(args: argparse.Namespace) -> int:
     return 0
 
 
+def _outputs(parser: argparse.ArgumentParser, csv: str | None, xlsx: str) -> None:
+    """The files a credit command writes, and where its data set may lie."""
+    if csv:
+        parser.add_argument("--csv", metavar="PATH", help=f"write {csv}")
+    parser.add_argument("--xlsx", metavar="PATH", help=f"write {xlsx}")
+    parser.add_argument("--json", metavar="PATH", help="write the result as JSON ('-' = stdout)")
+    parser.add_argument("--allow-outside-data", action="store_true",
+                        help="let the scenario's data set lie outside the project's data folder")
+
+
 def add_credit_parser(sub: argparse._SubParsersAction) -> None:
     cr = sub.add_parser("credit", help="credit scores and payment terms (finance)")
     cs = cr.add_subparsers(dest="credit_command", required=True)
     sc = cs.add_parser("score", help="each account's credit score, tier and reasons")
     sc.add_argument("scenario", nargs="?",
                     help=f"scenario file (data set, seed, thresholds; default {DEFAULT_SCENARIO})")
-    sc.add_argument("--csv", metavar="PATH", help="write every account's score as CSV")
-    sc.add_argument("--xlsx", metavar="PATH", help="write the scores as an Excel workbook")
-    sc.add_argument("--json", metavar="PATH", help="write the result as JSON ('-' = stdout)")
-    sc.add_argument("--allow-outside-data", action="store_true",
-                    help="let the scenario's data set lie outside the project's data folder")
+    _outputs(sc, "every account's score as CSV", "the scores as an Excel workbook")
     sc.set_defaults(func=cmd_credit_score)
     po = cs.add_parser("policy", help="payment terms per account: the terms model's optimum "
                                       "under the scenario's limits, and its DSO frontier")
@@ -210,10 +216,7 @@ def add_credit_parser(sub: argparse._SubParsersAction) -> None:
     po.add_argument("--simulate", type=int, default=0, metavar="REPLICATIONS",
                     help="also simulate the assignment and print DSO, bad debt and the terms' "
                          "costs with CIs (default 0: do not)")
-    po.add_argument("--json", metavar="PATH", help="write the result as JSON ('-' = stdout)")
-    po.add_argument("--xlsx", metavar="PATH", help="write the assignment as an Excel workbook")
-    po.add_argument("--allow-outside-data", action="store_true",
-                    help="let the scenario's data set lie outside the project's data folder")
+    _outputs(po, None, "the assignment as an Excel workbook")
     po.set_defaults(func=cmd_credit_policy)
     wl = cs.add_parser("worklist", help="today's open receivables ranked by what one contact "
                                         "brings in, with the contact to make and why")
@@ -226,9 +229,5 @@ def add_credit_parser(sub: argparse._SubParsersAction) -> None:
                     help="list invoices due within this many days too (default 3)")
     wl.add_argument("--top", type=int, default=15, metavar="N",
                     help="accounts printed (default 15; every account goes to the files)")
-    wl.add_argument("--csv", metavar="PATH", help="write the ranked accounts as CSV")
-    wl.add_argument("--xlsx", metavar="PATH", help="write the worklist as an Excel workbook")
-    wl.add_argument("--json", metavar="PATH", help="write the result as JSON ('-' = stdout)")
-    wl.add_argument("--allow-outside-data", action="store_true",
-                    help="let the scenario's data set lie outside the project's data folder")
+    _outputs(wl, "the ranked accounts as CSV", "the worklist as an Excel workbook")
     wl.set_defaults(func=cmd_credit_worklist)

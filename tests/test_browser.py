@@ -369,8 +369,9 @@ def check_supply_chain(page: Page, app: App) -> None:
 
 
 def check_credit(page: Page, app: App) -> None:
-    """Scores and tiers, one account's reasons, and the terms model's answer (a proof, or
-    the limit that cannot be met) on the shipped plan's limits."""
+    """Scores and tiers, one account's reasons, the terms model's answer (a proof, or the
+    limit that cannot be met) on the shipped plan's limits, the reminder schedules and the
+    collection worklist."""
     del app
     heading(page, "Finance / credit")
     for title in ("Credit scores and tiers", "One account's score and its reasons",
@@ -382,6 +383,11 @@ def check_credit(page: Page, app: App) -> None:
     answer = page.get_by_text("Proven optimal").or_(
         page.get_by_text("No assignment meets the limits"))
     answer.first.wait_for()
+    for title in ("Simulate this policy", "Collection worklist"):
+        heading(page, title)
+    cards = metrics(page)
+    assert "accounts to contact" in cards
+    assert any(label.startswith("DSO with automated reminders") for label in cards)
 
 
 def planned(title: str) -> Callable[[Page, App], None]:
