@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import channel, committee, finance, overview, supply_chain
-from ui.common import PLANNED_PAGES, planned_page
+from ui import channel, committee, finance, overview, supply_chain, territory
 
 st.set_page_config(page_title="PharmaOps", layout="wide")
 
@@ -26,15 +25,13 @@ supply = st.Page(
     url_path=supply_chain.URL_PATH,
 )
 credit = st.Page(finance.render, title=finance.TITLE, icon=finance.ICON, url_path=finance.URL_PATH)
-planned = [
-    st.Page(planned_page(p), title=p.title, icon=p.icon, url_path=p.url_path)
-    for p in PLANNED_PAGES
-]
+sales = st.Page(
+    territory.render, title=territory.TITLE, icon=territory.ICON, url_path=territory.URL_PATH
+)
 
 st.navigation(
     {
         "Measure": [today, channel_stock],
-        "Decide": [scenarios, supply, credit],
-        "Decide (not built yet)": planned,
+        "Decide": [scenarios, supply, credit, sales],
     }
 ).run()

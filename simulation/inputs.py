@@ -16,7 +16,7 @@ import pandas as pd
 
 from data.dataset import Dataset
 from data.geography import great_circle_km
-from models.territory.tiers import customer_tiers
+from models.territory.segmentation import account_segments
 
 RATE_WINDOW_DAYS = 365
 
@@ -98,7 +98,8 @@ def build_inputs(dataset: Dataset) -> SimulationInputs:
     sites = dataset["sites"].reset_index(drop=True)
     inv = dataset["invoices"]
     opening = inv[inv["invoice_date"] > as_of - pd.Timedelta(days=RATE_WINDOW_DAYS)]
-    tiers = customer_tiers(cust, as_of).to_numpy()
+    # customer tiers (core / potential / basic) from RFM and clinical value
+    tiers = account_segments(dataset)["tier"].reindex(cust["customer_id"]).to_numpy()
     return SimulationInputs(
         epoch=epoch,
         customer_id=cust["customer_id"].to_numpy(dtype=object),

@@ -24,7 +24,6 @@ from data.generate import generate_to_folder
 from data.history import measure_history
 from scenarios.schema import committee_targets
 from tests.display_rules import EXPECTED_CARDS, shown
-from ui.common import PLANNED_PAGES
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 TIMEOUT_S = 60
@@ -168,15 +167,3 @@ def test_workbook_has_one_sheet_per_table(small_dataset: Path) -> None:
     assert math.isclose(sheets["aging"]["share"].sum(), 1.0)
 
 
-@pytest.mark.parametrize("index", range(len(PLANNED_PAGES)))
-def test_planned_pages_show_no_numbers(index: int) -> None:
-    at = AppTest.from_string(
-        "from ui.common import PLANNED_PAGES, planned_page\n"
-        f"planned_page(PLANNED_PAGES[{index}])()\n",
-        default_timeout=TIMEOUT_S,
-    )
-    at.run(timeout=TIMEOUT_S)
-
-    assert not at.exception
-    assert len(at.info) == 1 and "Not built yet" in at.info[0].value
-    assert not at.metric and not at.dataframe

@@ -1,5 +1,4 @@
-"""Pieces every page shares: choosing and loading the data set, how measures are shown, and
-the pages that are planned but not built yet.
+"""Pieces every page shares: choosing and loading the data set, and how measures are shown.
 
 Loading is cached per folder and file stamp (name, mtime, size), so editing or regenerating
 a data set is picked up on the next rerun; a refused data set is cached as its
@@ -9,7 +8,6 @@ a data set is picked up on the next rerun; a refused data set is cached as its
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -208,42 +206,6 @@ def column_config(frame: pd.DataFrame) -> dict[str, st.column_config.Column]:
                 label, format=formats[m.unit], help=m.help or None
             )
     return out
-
-
-# --------------------------------------------------------------------------- planned pages
-@dataclass(frozen=True)
-class PlannedPage:
-    """A page listed in the navigation whose mechanism is not built yet."""
-
-    title: str
-    url_path: str
-    icon: str
-    coming: str
-
-
-PLANNED_PAGES = (
-    PlannedPage(
-        "Sales territory",
-        "territory",
-        ":material/groups:",
-        "territory models: which customers each rep covers and how many calls each "
-        "tier gets, and what that does to sales",
-    ),
-)
-
-
-def planned_page(page: PlannedPage) -> Callable[[], None]:
-    """A page body that says honestly what is not built yet; shows no numbers."""
-
-    def render() -> None:
-        st.title(page.title)
-        st.info(
-            f"Not built yet. This page will hold {page.coming}. "
-            "Today's measured KPIs are on the **Today** page."
-        )
-
-    render.__name__ = f"planned_{page.url_path.replace('-', '_')}"
-    return render
 
 
 def dataset_from_folder_text(folder_text: str) -> Dataset | None:

@@ -1,0 +1,182 @@
+"""Page "Sales territory": customer tiers (RFM + clinical value), A/B/C/D and lifetime value
+per account; doctor grades by weighted points, re-graded at once when a director moves a
+weight; the potential × support value grid per product. Models: docs/territory.md. The call
+plan, territory alignment and sales-force size are not on the page yet, and it says so.
+"""
+
+from __future__ import annotations
+
+import io
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from data.dataset import Dataset
+from models.territory.grading import (
+    ATTRIBUTES,
+    DEFAULT_GRADE_CUTS,
+    DEFAULT_WEIGHTS,
+    POTENTIAL_LEVELS,
+    SUPPORT_LEVELS,
+    attribute_points,
+    regrade,
+    value_grid,
+)
+from models.territory.segmentation import TIERS, account_segments
+from scenarios.channel import XLSX_MIME
+from ui.common import dataset_from_folder_text, default_dataset_folder
+from ui.overview import TYPE_LABELS
+
+TITLE = "Sales territory"
+ICON = ":material/groups:"
+URL_PATH = "territory"
+ATTRIBUTE_LABELS = {"hospital_grade": "hospital grade", "title": "title",
+                    "outpatients": "weekly outpatients", "beds": "beds in charge",
+                    "product_need": "product need (target patients)"}
+AREA_LABELS = {"oncology": "Oncology", "acute_anti_infective": "Acute-care anti-infectives"}
+SEGMENT_LABELS = {"rank": "#", "name": "account", "customer_type": "type", "city": "city",
+                  "tier": "tier", "abcd": "A/B/C/D", "rfm_score": "RFM (3-15)",
+                  "monetary_cny": "orders last year (CNY)", "retention": "retention (%)",
+                  "clv_cny": "lifetime value (CNY)"}
+SHOWN = 100
+
+
+@st.cache_data(max_entries=2, show_spinner="Scoring every account (RFM) …")
+def _segments(_ds: Dataset, fingerprint: str) -> pd.DataFrame:
+    del fingerprint  # cache key only
+    seg = account_segments(_ds)
+    customers = _ds["customers"].set_index("customer_id")
+    return seg.join(customers[["name", "city"]])
+
+
+@st.cache_data(max_entries=2, show_spinner="Reading every doctor's attributes …")
+def _doctors(_ds: Dataset, fingerprint: str):
+    """The doctors with their hospital, the attribute points (computed once) and the grid."""
+    del fingerprint  # cache key only
+    terminals = _ds["terminals"].set_index("terminal_id")
+    doctors = _ds["doctors"].reset_index(drop=True)
+    hospital = doctors["terminal_id"].map(terminals["terminal_type"])
+    city = doctors["terminal_id"].map(terminals["city"])
+    return doctors.assign(hospital_type=hospital.to_numpy()), attribute_points(
+        doctors, hospital), value_grid(doctors, city)
+
+
+def render() -> None:
+    st.title(TITLE)
+    st.caption("Customer tiers from order history and clinical value, doctor grades and the "
+               "potential × support grid (docs/territory.md). Measured from the data set, "
+               "not simulated.")
+    folder_text = st.sidebar.text_input(
+        "Data set folder", value=default_dataset_folder(), key="tr_dataset_folder",
+        help="A folder with one file per table (see `pharmaops data check`).")
+    ds = dataset_from_folder_text(folder_text)
+    if ds is None:
+        return
+    _tiers(ds)
+    if "doctors" in ds.tables and len(ds["doctors"]):
+        weights, cuts = _grading_settings()
+        _grades(ds, weights, cuts)
+    else:
+        st.info("The data set has no doctors: grades and the value grid need the doctors "
+                "table.")
+    st.subheader("Not built yet")
+    st.info("The call plan from response curves, territory alignment (a map coloured by rep, "
+            "the workload balance), the sales-force size curve and their effect in the "
+            "simulation are not on this page yet.")
+
+
+def _tiers(ds: Dataset) -> None:
+    st.subheader("Customer tiers")
+    seg = _segments(ds, ds.fingerprint)
+    value = seg.groupby("tier")["monetary_cny"].sum().reindex(list(TIERS)).fillna(0)
+    counts = seg["tier"].value_counts().reindex(list(TIERS)).fillna(0)
+    cols = st.columns(3)
+    for col, tier in zip(cols, TIERS, strict=True):
+        col.metric(f"{tier} accounts", f"{int(counts[tier]):,}",
+                   f"{value[tier] / max(value.sum(), 1e-9):.1%} of last year's orders",
+                   delta_color="off")
+    st.caption("RFM of the last year's orders (each 1-5 against the accounts' quintiles) plus "
+               "clinical value: core = the accounts that bring the first 80% of the value (A), "
+               "or supply grade-3 hospitals with RFM ≥ 12; potential = supply grade-3 or "
+               "grade-2 hospitals with RFM ≥ 7, or won within two years; basic = the rest.")
+    by_type = pd.crosstab(seg["customer_type"].map(TYPE_LABELS).fillna(seg["customer_type"]),
+                          seg["tier"]).reindex(columns=list(TIERS), fill_value=0)
+    by_type.index.name = "type"
+    c1, c2 = st.columns([2, 1])
+    c1.dataframe(by_type.rename(columns=lambda t: f"{t} (accounts)"), width="stretch")
+    abcd = seg["abcd"].value_counts().reindex(list("ABCD"), fill_value=0)
+    c2.dataframe(pd.DataFrame({"class": abcd.index, "accounts": abcd.to_numpy()}),
+                 hide_index=True, width="stretch")
+    top = seg.sort_values("clv_cny", ascending=False).reset_index()
+    top.insert(0, "rank", range(1, len(top) + 1))
+    top["customer_type"] = top["customer_type"].map(TYPE_LABELS).fillna(top["customer_type"])
+    top["retention"] = 100 * top["retention"]
+    cols = list(SEGMENT_LABELS)
+    st.caption("Lifetime value: the net present value of 5 years of margin (30% of orders), "
+               "kept with the retention of the account's type and discounted at 8% a year.")
+    st.dataframe(top.head(SHOWN)[cols].rename(columns=SEGMENT_LABELS).style.format({
+        SEGMENT_LABELS["monetary_cny"]: "{:,.0f}", SEGMENT_LABELS["clv_cny"]: "{:,.0f}",
+        SEGMENT_LABELS["retention"]: "{:.1f}"}), hide_index=True, width="stretch")
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as xl:
+        top.drop(columns=["rank"]).to_excel(xl, sheet_name="accounts", index=False)
+        by_type.to_excel(xl, sheet_name="tiers by type")
+    st.download_button("Download the tiers (Excel)", buffer.getvalue(),
+                       file_name="customer_tiers.xlsx", mime=XLSX_MIME, key="tr_tiers_xlsx")
+
+
+def _grading_settings() -> tuple[dict[str, float], dict[str, float]]:
+    sb = st.sidebar
+    sb.subheader("Doctor grading")
+    weights = {a: sb.slider(f"Weight: {ATTRIBUTE_LABELS[a]}", 0.0, 1.0, DEFAULT_WEIGHTS[a],
+                            step=0.05, key=f"tr_w_{a}") for a in ATTRIBUTES}
+    cuts = {g: float(sb.number_input(f"Grade {g} from (points)", 0.0, 100.0, v, step=5.0,
+                                     key=f"tr_cut_{g}"))
+            for g, v in DEFAULT_GRADE_CUTS.items()}
+    return weights, cuts
+
+
+def _grades(ds: Dataset, weights: dict[str, float], cuts: dict[str, float]) -> None:
+    st.subheader("Doctor grades")
+    doctors, points, grid = _doctors(ds, ds.fingerprint)
+    if sum(weights.values()) <= 0:
+        st.warning("Every weight is 0: give at least one attribute a weight.")
+        return
+    values = list(cuts.values())
+    if any(b >= a for a, b in zip(values, values[1:], strict=False)):
+        st.warning("Grade cut points must fall from A to C (A highest): "
+                   + ", ".join(f"{g} {v:g}" for g, v in cuts.items()) + ".")
+        return
+    total, grade = regrade(points, weights, cuts)
+    st.caption("Each doctor scores 0-100 on hospital grade, title, weekly outpatients, beds "
+               "in charge and product need; the grade comes from the weighted points (weights "
+               "and cut points in the sidebar: every doctor is re-graded at once).")
+    counts = pd.Series(grade).value_counts().reindex([*cuts, "D"], fill_value=0)
+    cols = st.columns(len(counts))
+    for col, (g, n) in zip(cols, counts.items(), strict=True):
+        col.metric(f"grade {g} doctors", f"{int(n):,}", f"{n / len(grade):.1%}",
+                   delta_color="off")
+    chart = alt.Chart(pd.DataFrame({"points": total})).mark_bar().encode(
+        x=alt.X("points:Q", bin=alt.Bin(step=5), title="weighted points"),
+        y=alt.Y("count():Q", title="doctors"))
+    st.altair_chart(chart, width="stretch")
+    st.subheader("Value grid: potential × support")
+    st.caption("Per product (DOMAIN.md's thresholds; key cities 北京, 上海, 广州, 南京, 杭州 "
+               "for oncology): potential A-C by prescriptions, target patients, outpatients or "
+               "beds (any one suffices), support 1-3 by our share. Doctors below C or below "
+               "support 3 are outside the grid; chronic products have no grid.")
+    cols = st.columns(len(AREA_LABELS))
+    for col, (area, label) in zip(cols, AREA_LABELS.items(), strict=True):
+        rows = grid["therapy_area"] == area
+        table = pd.crosstab(grid.loc[rows, "potential"], grid.loc[rows, "support"]).reindex(
+            index=list(POTENTIAL_LEVELS), columns=list(SUPPORT_LEVELS), fill_value=0)
+        kol = doctors.loc[rows & (grid["cell"] != ""), "kol"].astype(bool).sum()
+        col.markdown(f"**{label}** — {int(rows.sum()):,} doctors, "
+                     f"{int((grid.loc[rows, 'cell'] != '').sum()):,} in the grid "
+                     f"({int(kol):,} KOL)")
+        col.dataframe(table.rename(index=lambda p: f"potential {p}",
+                                   columns=lambda s: f"support {s}"), width="stretch")
+
+
+__all__ = ["ICON", "TITLE", "URL_PATH", "render"]
