@@ -20,6 +20,7 @@ from scenarios.cli_channel import add_channel_parser
 from scenarios.cli_common import CliError, _dataset_arg, _emit, _load, _records, _status
 from scenarios.cli_credit import add_credit_parser
 from scenarios.cli_sensitivity import add_sensitivity_parser
+from scenarios.cli_territory import add_territory_parser
 from scenarios.jsonio import json_ready
 from scenarios.paths import DEFAULT_DATASET, SCENARIOS_DIR
 from scenarios.schema import committee_targets
@@ -475,6 +476,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_channel_parser(sub)
     add_credit_parser(sub)
+    add_territory_parser(sub)
 
     runs = sub.add_parser("runs", help="list or show stored runs")
     runs_sub = runs.add_subparsers(dest="runs_command", required=True)

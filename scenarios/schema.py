@@ -33,6 +33,7 @@ from pydantic_core import PydanticCustomError
 
 from scenarios.credit_levers import CreditLevers
 from scenarios.section import Section
+from scenarios.territory_levers import TerritoryLevers
 
 Tier = Literal["core", "potential", "basic"]
 """Customer tiers from RFM + clinical value tiering (DOMAIN.md, "Customers")."""
@@ -227,29 +228,6 @@ class LogisticsLevers(Section):
             raise PydanticCustomError(
                 "share_without_days", "warehouse_service_days to be set as well", {})
         return share
-
-
-class TerritoryLevers(Section):
-    """Customer tiering and sales-force effort (DOMAIN.md, "Customers")."""
-
-    tiering: Literal["none", "rfm_clinical"] = Field(
-        default="none", description="Customer tiering; none = reps choose by relationship (today)."
-    )
-    academic_specialist_for_core: bool = Field(
-        default=False, description="Core customers get an academic specialist besides the rep."
-    )
-    field_days_per_month: float | None = Field(
-        default=None,
-        ge=1,
-        le=31,
-        description="Rep field days per month, days; None = the data set's history.",
-    )
-    calls_per_day: float | None = Field(
-        default=None,
-        gt=0,
-        le=30,
-        description="Rep calls per field day, calls/day; None = the data set's history.",
-    )
 
 
 class ChannelLevers(Section):

@@ -327,6 +327,9 @@ def _int(low: int, high: int) -> Callable[[Any], bool]:
     return lambda v: type(v) is int and low <= v <= high
 
 
+GRADING_ATTRIBUTES = ("hospital_grade", "title", "outpatients", "beds", "product_need")
+
+
 def _num(low: float, high: float = math.inf, *, open_low: bool = False) -> Callable[[Any], bool]:
     def ok(v: Any) -> bool:
         if type(v) not in (int, float) or not math.isfinite(v):
@@ -407,6 +410,11 @@ SECTIONS: dict[str, dict[str, Callable[[Any], bool]]] = {
         "academic_specialist_for_core": _is_bool,
         "field_days_per_month": _num(1, 31),
         "calls_per_day": _num(0, 30, open_low=True),
+        "grading_weights": lambda v: type(v) is dict and all(
+            k in GRADING_ATTRIBUTES and _num(0, 100)(w) for k, w in v.items())
+        and any(w > 0 for w in v.values()),
+        "grade_cuts": lambda v: type(v) is dict and set(v) == {"A", "B", "C"} and all(
+            _num(0, 100)(w) for w in v.values()) and v["A"] > v["B"] > v["C"],
     },
     "credit": {
         "scoring": _is_bool,

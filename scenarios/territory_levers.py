@@ -1,0 +1,59 @@
+"""The scenario's territory section: customer tiering, doctor grading and sales-force effort
+(DOMAIN.md, "Customers"; docs/territory.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+from pydantic_core import PydanticCustomError
+
+from models.territory.grading import DEFAULT_GRADE_CUTS, DEFAULT_WEIGHTS
+from scenarios.section import Section
+
+
+class TerritoryLevers(Section):
+    """Customer tiering and sales-force effort (DOMAIN.md, "Customers")."""
+
+    tiering: Literal["none", "rfm_clinical"] = Field(
+        default="none", description="Customer tiering; none = reps choose by relationship (today)."
+    )
+    academic_specialist_for_core: bool = Field(
+        default=False, description="Core customers get an academic specialist besides the rep."
+    )
+    field_days_per_month: float | None = Field(
+        default=None,
+        ge=1,
+        le=31,
+        description="Rep field days per month, days; None = the data set's history.",
+    )
+    calls_per_day: float | None = Field(
+        default=None,
+        gt=0,
+        le=30,
+        description="Rep calls per field day, calls/day; None = the data set's history.",
+    )
+    grading_weights: dict[Literal["hospital_grade", "title", "outpatients", "beds",
+                                  "product_need"], Annotated[float, Field(ge=0, le=100)]] = Field(
+        default_factory=lambda: dict(DEFAULT_WEIGHTS),
+        description="Doctor grading: weight of each attribute (relative; only ratios count; "
+                    "an attribute left out weighs 0).")
+    grade_cuts: dict[Literal["A", "B", "C"], Annotated[float, Field(ge=0, le=100)]] = Field(
+        default_factory=lambda: dict(DEFAULT_GRADE_CUTS),
+        description="Doctor grading: lowest points of grades A, B and C (A > B > C); below C "
+                    "is D.")
+
+    @field_validator("grading_weights")
+    @classmethod
+    def _some_weight(cls, weights: dict[str, float]) -> dict[str, float]:
+        if not any(v > 0 for v in weights.values()):
+            raise PydanticCustomError("no_weight", "at least one weight above 0", {})
+        return weights
+
+    @field_validator("grade_cuts")
+    @classmethod
+    def _falling_cuts(cls, cuts: dict[str, float]) -> dict[str, float]:
+        if set(cuts) != {"A", "B", "C"} or not cuts["A"] > cuts["B"] > cuts["C"]:
+            raise PydanticCustomError("grade_cuts", "points for A, B and C with A > B > C", {})
+        return cuts
+

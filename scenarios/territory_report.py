@@ -1,0 +1,121 @@
+"""The sales directors' views of a scenario: customer tiers, A/B/C/D and lifetime value per
+account; doctor grades under the scenario's weights and cut points; the potential × support
+grid (docs/territory.md). ``pharmaops territory plan`` and the territory page are doors onto
+these functions; what is not built yet is listed, never filled in.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import pandas as pd
+
+from data.dataset import Dataset, load_dataset
+from models.territory.grading import (
+    POTENTIAL_LEVELS,
+    SUPPORT_LEVELS,
+    attribute_points,
+    regrade,
+    value_grid,
+)
+from models.territory.segmentation import TIERS, account_segments
+from scenarios.jsonio import json_ready
+from scenarios.loading import LoadedScenario
+from scenarios.schema import Scenario
+
+#: parts of the territory plan not built yet (docs/territory.md)
+NOT_BUILT = ("call_plan", "alignment", "sales_force_size")
+
+
+@dataclass(frozen=True)
+class TerritoryContext:
+    scenario: Scenario
+    dataset: Dataset
+
+
+def territory_context(loaded: LoadedScenario, dataset: Dataset | None = None
+                      ) -> TerritoryContext:
+    return TerritoryContext(loaded.scenario, dataset if dataset is not None
+                            else load_dataset(loaded.dataset_path))
+
+
+def segment_table(ctx: TerritoryContext) -> pd.DataFrame:
+    """One row per invoiced account: who it is, its rep, RFM, A/B/C/D, tier, retention and
+    lifetime value (CNY)."""
+    ds = ctx.dataset
+    seg = account_segments(ds)
+    customers = ds["customers"].set_index("customer_id")
+    out = customers[["name", "city", "rep_id"]].join(seg.drop(columns=["customer_type"]))
+    out.insert(1, "customer_type", customers["customer_type"])
+    return out.reset_index()
+
+
+def doctor_table(ctx: TerritoryContext) -> pd.DataFrame:
+    """One row per doctor: hospital, department, title, weighted points and grade under the
+    scenario's weights and cut points, the grid cell and the KOL flag."""
+    ds = ctx.dataset
+    terminals = ds["terminals"].set_index("terminal_id")
+    doctors = ds["doctors"].reset_index(drop=True)
+    hospital = doctors["terminal_id"].map(terminals["terminal_type"])
+    city = doctors["terminal_id"].map(terminals["city"])
+    lev = ctx.scenario.territory
+    points, grade = regrade(attribute_points(doctors, hospital), lev.grading_weights,
+                            lev.grade_cuts)
+    grid = value_grid(doctors, city)
+    return pd.DataFrame({
+        "doctor_id": doctors["doctor_id"], "terminal_id": doctors["terminal_id"],
+        "hospital": doctors["terminal_id"].map(terminals["name"]),
+        "hospital_type": hospital, "city": city, "department": doctors["department"],
+        "title": doctors["title"], "points": points.round(2), "grade": grade,
+        "therapy_area": grid["therapy_area"], "potential": grid["potential"],
+        "support": grid["support"], "cell": grid["cell"], "kol": doctors["kol"]})
+
+
+def tier_summary(seg: pd.DataFrame) -> pd.DataFrame:
+    """Accounts and last year's orders per tier, with shares."""
+    g = seg.groupby("tier")
+    out = pd.DataFrame({"accounts": g.size(), "orders_cny": g["monetary_cny"].sum()}).reindex(
+        list(TIERS), fill_value=0)
+    out["share_of_accounts"] = out["accounts"] / max(out["accounts"].sum(), 1)
+    out["share_of_orders"] = out["orders_cny"] / max(out["orders_cny"].sum(), 1e-9)
+    out.index.name = "tier"
+    return out.reset_index()
+
+
+def grid_counts(doctors: pd.DataFrame) -> dict[str, dict[str, int]]:
+    """Per therapy area with a grid: doctors per cell ("A1" … "C3"; "outside")."""
+    out = {}
+    for area, rows in doctors[doctors["therapy_area"] != ""].groupby("therapy_area"):
+        cells = rows["cell"].replace("", "outside").value_counts()
+        order = [p + s for p in POTENTIAL_LEVELS for s in SUPPORT_LEVELS] + ["outside"]
+        out[str(area)] = {c: int(cells.get(c, 0)) for c in order}
+    return out
+
+
+def territory_payload(ctx: TerritoryContext, seg: pd.DataFrame, doctors: pd.DataFrame
+                      ) -> dict:
+    """``pharmaops territory plan --json``."""
+    lev = ctx.scenario.territory
+    grades = doctors["grade"].value_counts()
+    return json_ready({
+        "scenario": ctx.scenario.name, "dataset": str(ctx.dataset.path),
+        "as_of": f"{ctx.dataset.as_of:%Y-%m-%d}",
+        "tiers": tier_summary(seg).to_dict(orient="records"),
+        "abcd": {k: int((seg["abcd"] == k).sum()) for k in "ABCD"},
+        "grading": {"weights": dict(lev.grading_weights), "cuts": dict(lev.grade_cuts)},
+        "grades": {g: int(grades.get(g, 0)) for g in [*lev.grade_cuts, "D"]},
+        "grid": grid_counts(doctors),
+        "accounts": seg.to_dict(orient="records"),
+        "not_built": list(NOT_BUILT),
+    })
+
+
+def territory_workbook(seg: pd.DataFrame, doctors: pd.DataFrame) -> bytes:
+    """Tiers, accounts and doctors as Excel."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as xl:
+        tier_summary(seg).to_excel(xl, sheet_name="tiers", index=False)
+        seg.to_excel(xl, sheet_name="accounts", index=False)
+        doctors.to_excel(xl, sheet_name="doctors", index=False)
+    return buffer.getvalue()
