@@ -72,6 +72,25 @@ def doctor_table(ctx: TerritoryContext) -> pd.DataFrame:
         "support": grid["support"], "cell": grid["cell"], "kol": doctors["kol"]})
 
 
+def rep_workload(ds: Dataset) -> pd.DataFrame:
+    """Today's alignment, one row per rep: home city, region and team, the hospitals and
+    pharmacies (terminals), doctors and invoiced accounts it covers, last year's orders of
+    its accounts (CNY), and its terminals against the average rep (ratio)."""
+    reps = ds["reps"].set_index("rep_id")
+    terminals, customers = ds["terminals"], ds["customers"]
+    doctors = ds["doctors"]["terminal_id"].map(terminals.set_index("terminal_id")["rep_id"])
+    seg = account_segments(ds)
+    orders = seg["monetary_cny"].groupby(customers.set_index("customer_id")["rep_id"]).sum()
+    out = reps[["name", "home_city", "region", "team"]].assign(
+        terminals=terminals["rep_id"].value_counts().reindex(reps.index, fill_value=0),
+        doctors=doctors.value_counts().reindex(reps.index, fill_value=0),
+        accounts=customers["rep_id"].value_counts().reindex(reps.index, fill_value=0),
+        orders_cny=orders.reindex(reps.index, fill_value=0.0))
+    out["terminals_vs_average"] = out["terminals"] / max(out["terminals"].mean(), 1e-9)
+    out.index.name = "rep_id"
+    return out.reset_index()
+
+
 def tier_summary(seg: pd.DataFrame) -> pd.DataFrame:
     """Accounts and last year's orders per tier, with shares."""
     g = seg.groupby("tier")

@@ -41,8 +41,8 @@ def _expected(small_dir: Path, weights: dict[str, float]) -> dict[str, int]:
 
 def test_tiers_grades_and_grid(page: AppTest, small_dir: Path) -> None:
     headers = [h.value for h in page.subheader]
-    assert headers[:4] == ["Customer tiers", "Doctor grades", "Value grid: potential × support",
-                           "Not built yet"]
+    assert headers[:5] == ["Customer tiers", "Territories today", "Doctor grades",
+                           "Value grid: potential × support", "Not built yet"]
     tiers = {m.label: m.value for m in page.metric if m.label.endswith(" accounts")}
     assert set(tiers) == {"core accounts", "potential accounts", "basic accounts"}
     assert _grades(page) == _expected(small_dir, DEFAULT_WEIGHTS)

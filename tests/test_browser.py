@@ -395,7 +395,8 @@ def check_territory(page: Page, app: App) -> None:
     said, not shown as numbers."""
     del app
     heading(page, "Sales territory")
-    for title in ("Customer tiers", "Doctor grades", "Value grid: potential × support"):
+    for title in ("Customer tiers", "Territories today", "Doctor grades",
+                  "Value grid: potential × support"):
         heading(page, title)
     cards = metrics(page)
     assert {"core accounts", "potential accounts", "basic accounts"} <= set(cards)

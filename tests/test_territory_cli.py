@@ -61,3 +61,20 @@ def test_bad_grade_cuts_exit_2_with_nothing_written(small_dir: Path, tmp_path: P
                  str(out)]) == 2
     assert "territory.grade_cuts" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_todays_workload_per_rep_adds_up(small_dir: Path) -> None:
+    from models.territory.segmentation import account_segments
+    from scenarios.territory_report import rep_workload
+
+    ds = load_dataset(small_dir)
+    work = rep_workload(ds)
+    assert list(work["rep_id"]) == list(ds["reps"]["rep_id"])
+    assert work["terminals"].sum() == len(ds["terminals"])
+    assert work["doctors"].sum() == len(ds["doctors"])
+    assert work["accounts"].sum() == len(ds["customers"])
+    assert work["orders_cny"].sum() == pytest.approx(account_segments(ds)["monetary_cny"].sum())
+    assert work["terminals_vs_average"].mean() == pytest.approx(1.0)
+    one = ds["reps"]["rep_id"].iloc[0]
+    assert work.set_index("rep_id").loc[one, "terminals"] == (ds["terminals"]["rep_id"]
+                                                               == one).sum()

@@ -1,7 +1,8 @@
 """Page "Sales territory": customer tiers (RFM + clinical value), A/B/C/D and lifetime value
 per account; doctor grades by weighted points, re-graded at once when a director moves a
-weight; the potential × support value grid per product. Models: docs/territory.md. The call
-plan, territory alignment and sales-force size are not on the page yet, and it says so.
+weight; the potential × support value grid per product; today's territories on a map with
+each rep's workload against the average. Models: docs/territory.md. The call plan, a new
+alignment and sales-force size are not on the page yet, and it says so.
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ from __future__ import annotations
 import io
 
 import altair as alt
+import numpy as np
 import pandas as pd
+import pydeck as pdk
 import streamlit as st
 
 from data.dataset import Dataset
@@ -25,6 +28,7 @@ from models.territory.grading import (
 )
 from models.territory.segmentation import TIERS, account_segments
 from scenarios.channel import XLSX_MIME
+from scenarios.territory_report import rep_workload
 from ui.common import dataset_from_folder_text, default_dataset_folder
 from ui.overview import TYPE_LABELS
 
@@ -74,6 +78,7 @@ def render() -> None:
     if ds is None:
         return
     _tiers(ds)
+    _territories(ds)
     if "doctors" in ds.tables and len(ds["doctors"]):
         weights, cuts = _grading_settings()
         _grades(ds, weights, cuts)
@@ -81,9 +86,8 @@ def render() -> None:
         st.info("The data set has no doctors: grades and the value grid need the doctors "
                 "table.")
     st.subheader("Not built yet")
-    st.info("The call plan from response curves, territory alignment (a map coloured by rep, "
-            "the workload balance), the sales-force size curve and their effect in the "
-            "simulation are not on this page yet.")
+    st.info("The call plan from response curves, a new territory alignment, the sales-force "
+            "size curve and their effect in the simulation are not on this page yet.")
 
 
 def _tiers(ds: Dataset) -> None:
@@ -124,6 +128,67 @@ def _tiers(ds: Dataset) -> None:
         by_type.to_excel(xl, sheet_name="tiers by type")
     st.download_button("Download the tiers (Excel)", buffer.getvalue(),
                        file_name="customer_tiers.xlsx", mime=XLSX_MIME, key="tr_tiers_xlsx")
+
+
+@st.cache_data(max_entries=2, show_spinner="Counting each rep's territory …")
+def _workload(_ds: Dataset, fingerprint: str) -> pd.DataFrame:
+    del fingerprint  # cache key only
+    return rep_workload(_ds)
+
+
+def _rep_colours(rep_ids: pd.Series) -> np.ndarray:
+    """A stable, well-spread colour per rep (golden-angle hues)."""
+    codes = pd.Categorical(rep_ids).codes.astype(float)
+    hue = (codes * 0.618033988749895) % 1.0
+    rgb = np.stack([np.abs(hue * 6 - 3) - 1, 2 - np.abs(hue * 6 - 2),
+                    2 - np.abs(hue * 6 - 4)], axis=1).clip(0, 1)
+    return (40 + 180 * rgb).round().astype(int)
+
+
+def _territories(ds: Dataset) -> None:
+    st.subheader("Territories today")
+    work = _workload(ds, ds.fingerprint)
+    terminals = ds["terminals"]
+    colours = _rep_colours(pd.concat([work["rep_id"], terminals["rep_id"]]))[len(work):]
+    reps = work.set_index("rep_id")
+    points = pd.DataFrame({
+        "lon": terminals["longitude"].round(4), "lat": terminals["latitude"].round(4),
+        "r": colours[:, 0], "g": colours[:, 1], "b": colours[:, 2],
+        "name": terminals["name"], "what": terminals["terminal_type"],
+        "where": terminals["city"],
+        "detail": "rep: " + terminals["rep_id"].map(reps["name"]).fillna("")})
+    homes = ds["reps"].assign(what="rep's base", where=ds["reps"]["home_city"],
+                              detail=ds["reps"]["team"])
+    deck = pdk.Deck(layers=[
+        pdk.Layer("ScatterplotLayer", id="terminals", data=points.to_dict("records"),
+                  get_position="[lon, lat]", get_radius=6000, radius_min_pixels=1.5,
+                  radius_max_pixels=8, get_fill_color="[r, g, b, 170]", pickable=True),
+        pdk.Layer("ScatterplotLayer", id="reps", data=homes[
+            ["longitude", "latitude", "name", "what", "where", "detail"]].to_dict("records"),
+                  get_position="[longitude, latitude]", radius_units="'pixels'", get_radius=4,
+                  get_fill_color=[20, 20, 20, 235], pickable=True)],
+        map_style=None, initial_view_state=pdk.ViewState(latitude=35.0, longitude=104.5,
+                                                         zoom=3.2),
+        tooltip={"html": "<b>{name}</b><br/>{what}<br/>{where}<br/>{detail}"})
+    st.pydeck_chart(deck, height=480, alt="Map of hospitals and pharmacies coloured by rep")
+    st.caption(f"{len(terminals):,} hospitals and pharmacies coloured by the rep who covers "
+               f"them; black dots: the {len(work)} reps' bases. Hover for details.")
+    low, high = work["terminals_vs_average"].quantile([0.1, 0.9])
+    st.caption(f"Workload today: hospitals and pharmacies per rep against the average rep "
+               f"({work['terminals'].mean():.0f}); the middle 80% of reps carry "
+               f"{low:.0%}-{high:.0%} of it. The shaded band is ±15% of the average, the "
+               "balance an alignment would be asked to keep.")
+    ordered = work.sort_values("terminals", ascending=False).reset_index(drop=True)
+    ordered["rank"] = np.arange(1, len(ordered) + 1)
+    mean = float(work["terminals"].mean())
+    band = alt.Chart(pd.DataFrame({"low": [0.85 * mean], "high": [1.15 * mean]})).mark_rect(
+        opacity=0.15, color="#2e7d32").encode(y="low:Q", y2="high:Q")
+    bars = alt.Chart(ordered).mark_bar().encode(
+        x=alt.X("rank:O", title="reps, most loaded first", axis=alt.Axis(labels=False)),
+        y=alt.Y("terminals:Q", title="hospitals and pharmacies covered"),
+        tooltip=["name", "home_city", "team", "terminals", "doctors", "accounts",
+                 alt.Tooltip("orders_cny:Q", format=",.0f", title="orders of its accounts")])
+    st.altair_chart(band + bars, width="stretch")
 
 
 def _grading_settings() -> tuple[dict[str, float], dict[str, float]]:
