@@ -361,13 +361,13 @@ def _dp_batch(batch, s_lists, budget, curves, lv: _Levels, deadline: float):
             return None
     left = budget[batch].copy()
     rows = np.arange(R)
-    y = {}
+    picked, levels = [], []
     for j in range(steps - 1, -1, -1):
         k = choices[j][rows, left]
-        for r_i in np.flatnonzero(accs[j] >= 0):
-            y[int(accs[j][r_i])] = int(k[r_i])
+        picked.append(accs[j][accs[j] >= 0])
+        levels.append(k[accs[j] >= 0])
         left = left - k
-    return y, left
+    return (np.concatenate(picked), np.concatenate(levels)), left
 
 
 # ---------------------------------------------------------------------------------- driver
@@ -421,8 +421,8 @@ def _solve(p, call_cost, time_limit_s, t0):
             exact[batch] = False
             continue
         rate = cells / max(time.perf_counter() - start, 1e-6)
-        picks, left = res
-        y[list(picks)] = list(picks.values())
+        (picked, levels), left = res
+        y[picked] = levels
         concave_budget[batch] = left
     # concave accounts of rep r share the calls the DP left them (all calls in a pure-concave
     # rep): greedy on their increments, exact because they never rise
@@ -462,7 +462,10 @@ def allocate_calls(accounts: pd.DataFrame, capacity: Mapping, *, call_cost: floa
     p = _validate(accounts, capacity, call_cost, time_limit_s)
     rep = p["rep_code"]
     n_reps = len(p["reps"])
-    budget, _, infeasible = _budgets(p)
+    if not len(rep):
+        return CallPlan(np.zeros(0, dtype=np.int64), 0.0, 0.0, 0.0, "optimal",
+                        time.perf_counter() - t0, "none", "no accounts")
+    _, _, infeasible = _budgets(p)
     bad = _infeasible(p)
     y, exact, env_bound, method = _solve(p, float(call_cost), float(time_limit_s), t0)
     calls = p["min_calls"] + y
