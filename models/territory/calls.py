@@ -52,6 +52,8 @@ TINY = 1e-9
 _DP_STEP_CELLS = 4_000_000
 #: assumed float cells per second until the first batch is timed (a slow shared core)
 _DP_RATE_GUESS = 2e7
+#: cells timed before the measured speed replaces the guess
+_DP_RATE_MIN_CELLS = 1e6
 _FN = "allocate_calls"
 
 
@@ -410,17 +412,20 @@ def _solve(p, call_cost, time_limit_s, t0):
     exact = np.ones(n_reps, dtype=bool)
     concave_budget = np.where(loose, 0, budget)
     curves = _concave_curves(rep, acc, inc, concave, budget, n_reps) if len(dp_reps) else []
-    deadline, rate = t0 + time_limit_s, _DP_RATE_GUESS
+    deadline, done_cells, done_s = t0 + time_limit_s, 0.0, 0.0
     kmax = np.zeros(n_reps, dtype=np.int64)
     np.maximum.at(kmax, rep[s_acc], lv.u[s_acc])
     for batch in _batches(dp_reps, budget, kmax):
         cells, start = _dp_cells(batch, s_lists, budget, lv.u), time.perf_counter()
+        # speed measured so far, once enough work was timed that call overheads do not rule
+        rate = done_cells / done_s if done_cells >= _DP_RATE_MIN_CELLS else _DP_RATE_GUESS
         res = None if start + cells / rate > deadline else _dp_batch(
             batch, s_lists, budget, curves, lv, deadline)
         if res is None:
             exact[batch] = False
             continue
-        rate = cells / max(time.perf_counter() - start, 1e-6)
+        done_cells += cells
+        done_s += max(time.perf_counter() - start, 1e-6)
         (picked, levels), left = res
         y[picked] = levels
         concave_budget[batch] = left
