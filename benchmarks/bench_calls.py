@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing as mp
+import queue as queue_mod
 import re
 import statistics
 import tempfile
@@ -106,8 +108,16 @@ def milp_highs(accounts, capacity, cost, time_limit) -> dict:
     seconds = time.perf_counter() - t0
     info = h.getInfo()
     return {"solver": "HiGHS", "binaries": n, "status": h.modelStatusToString(h.getModelStatus()),
-            "objective": base - info.objective_function_value,
+            "objective": base - info.objective_function_value
+            if info.primal_solution_status == 2 else float("nan"),  # 2: a feasible solution
             "bound": base - info.mip_dual_bound, "gap": info.mip_gap, "seconds": seconds}
+
+
+def _feasible(x: np.ndarray, acc, row, left) -> bool:
+    """A 0-1 solution of the plain MILP meets the capacities and the level order."""
+    same = acc[1:] == acc[:-1]
+    ordered = not (same & ~x[:-1] & x[1:]).any()
+    return ordered and bool((np.bincount(row, weights=x, minlength=len(left)) <= left).all())
 
 
 def milp_cbc(accounts, capacity, cost, time_limit) -> dict:
@@ -129,12 +139,14 @@ def milp_cbc(accounts, capacity, cost, time_limit) -> dict:
         text = log.read_text(encoding="utf-8", errors="replace")
     result = re.search(r"Result - (.+)", text)
     status = result.group(1).strip() if result else "unknown"
-    attained = sum(float(inc[j]) for j in range(len(acc)) if (y[j].value() or 0) > 0.5)
-    # CBC minimises −Σ inc·y: its "Lower bound" is minus an upper bound on the maximum; with
-    # a proof ("Optimal solution found") it prints no bound and the bound is the objective
-    lower = re.search(r"Lower bound:\s+(\S+)", text)
-    if lower:
-        bound = base - float(lower.group(1))
+    # CBC minimises −Σ inc·y internally and prints the bound in the problem's (max) sense as
+    # "Upper bound"; with a proof ("Optimal solution found") it prints none: bound = objective
+    x = np.array([(v.value() or 0.0) > 0.5 for v in y])
+    feasible = "No feasible solution" not in text and _feasible(x, acc, row, left)
+    attained = float(inc[x].sum()) if feasible else float("nan")
+    upper = re.search(r"Upper bound:\s+(\S+)", text)
+    if upper:
+        bound = base + float(upper.group(1))
     else:
         bound = base + attained if status.startswith("Optimal") else float("nan")
     return {"solver": "CBC (PuLP)", "binaries": len(acc),
@@ -151,11 +163,38 @@ def _ours(accounts, capacity, repeat) -> tuple[list[float], object]:
     return times, plan
 
 
+def _child(queue, fn, args) -> None:
+    queue.put(fn(*args))
+
+
+def _guarded(fn, args, wall: float) -> dict:
+    """``fn(*args)`` in a forked process, stopped after ``wall`` seconds: a solver that does
+    not honour its time limit (HiGHS in presolve on the full territory) still gives a row."""
+    ctx = mp.get_context("fork")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_child, args=(queue, fn, args))
+    t0 = time.perf_counter()
+    proc.start()
+    try:
+        return queue.get(timeout=wall)
+    except queue_mod.Empty:
+        return {"solver": fn.__name__, "binaries": -1,
+                "status": f"no answer, stopped at {wall:.0f} s",
+                "objective": float("nan"), "bound": float("nan"),
+                "seconds": time.perf_counter() - t0}
+    finally:
+        if proc.is_alive():
+            proc.terminate()
+        proc.join()
+
+
 def _milps(accounts, capacity, limit, repeat, ours_s, suffix) -> dict:
-    """Both MILPs ``repeat`` times each; the last run's figures with the median seconds."""
+    """Both MILPs ``repeat`` times each; the last run's figures with the median seconds. A run
+    is stopped at twice its time limit plus a minute for building the model."""
     out = {}
     for name, fn in (("highs", milp_highs), ("cbc", milp_cbc)):
-        runs = [fn(accounts, capacity, CALL_COST, limit) for _ in range(repeat)]
+        runs = [_guarded(fn, (accounts, capacity, CALL_COST, limit), 2 * limit + 60)
+                for _ in range(repeat)]
         secs = [r["seconds"] for r in runs]
         last = runs[-1] | {"median_s": statistics.median(secs), "runs_s": secs,
                            "ratio_to_ours": statistics.median(secs) / ours_s, "limit_s": limit}
