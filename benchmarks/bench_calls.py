@@ -2,8 +2,8 @@
 0-1 MILP of the same problem solved by CBC (through PuLP) and by HiGHS (from arrays).
 
 Run by hand: ``.venv/bin/python benchmarks/bench_calls.py [--accounts 50000] [--reps 150]
-[--repeat 3] [--milp-reps 15] [--milp-time 60] [--milp-full-time 0] [--seed 20261]
-[--json out.json]``.
+[--repeat 3] [--milp-reps 15] [--milp-time 60] [--milp-full-time 0] [--s-share 0.5]
+[--days 20] [--seed 20261] [--json out.json]``; ``--milp-reps 0`` times the allocation only.
 
 The territory is seeded (:func:`synthetic_accounts`). The MILPs get the accounts of the first
 ``--milp-reps`` reps only (the full size is out of their reach) and a wall-time limit; the
@@ -38,16 +38,19 @@ from models.territory.calls import account_value, allocate_calls
 CALL_COST = 150.0
 
 
-def synthetic_accounts(n: int, reps: int, seed: int) -> tuple[pd.DataFrame, dict]:
+def synthetic_accounts(n: int, reps: int, seed: int, s_share: float = 0.5,
+                       days_per_period: int = 20) -> tuple[pd.DataFrame, dict]:
     """(accounts, capacity per rep). Accounts spread unevenly over reps (Dirichlet shares);
     monthly sales without calls lognormal around 30,000 CNY, with saturation 1.3-3 × that;
-    half the curves concave (c 0.4-1), half S-shaped (c 1.5-4), half response at 2-10 calls
-    (d = x_half^c); margin 50-80 %; max_calls 2-20, one account in ten with min_calls 1-2;
-    capacity 8 calls a day over 18-21 field days."""
+    a share ``s_share`` of the curves S-shaped (c 1.5-4), the rest concave (c 0.4-1), half
+    response at 2-10 calls (d = x_half^c); margin 50-80 %; max_calls 2-20 (times
+    ``days_per_period / 20``), one account in ten with min_calls 1-2; capacity 8 calls a day
+    over 18-21 field days a month (``days_per_period`` 20) or pro rata."""
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     share = rng.dirichlet(np.full(reps, 20.0))
     rep = rng.choice(reps, size=n, p=share)
-    s_shaped = rng.random(n) < 0.5
+    s_shaped = rng.random(n) < s_share
+    scale = days_per_period / 20
     c = np.where(s_shaped, rng.uniform(1.5, 4.0, n), rng.uniform(0.4, 1.0, n))
     sales_min = 30_000.0 * rng.lognormal(0.0, 0.8, n)
     min_calls = np.where(rng.random(n) < 0.1, rng.integers(1, 3, n), 0)
@@ -59,9 +62,9 @@ def synthetic_accounts(n: int, reps: int, seed: int) -> tuple[pd.DataFrame, dict
         "d": rng.uniform(2.0, 10.0, n) ** c,
         "margin": rng.uniform(0.5, 0.8, n),
         "min_calls": min_calls,
-        "max_calls": np.maximum(rng.integers(2, 21, n), min_calls),
+        "max_calls": np.maximum(np.round(rng.integers(2, 21, n) * scale).astype(int), min_calls),
     })
-    capacity = {f"R{r:03d}": 8 * int(rng.integers(18, 22)) for r in range(reps)}
+    capacity = {f"R{r:03d}": int(8 * rng.integers(18, 22) * scale) for r in range(reps)}
     return accounts, capacity
 
 
@@ -169,7 +172,7 @@ def _child(queue, fn, args) -> None:
 
 def _guarded(fn, args, wall: float) -> dict:
     """``fn(*args)`` in a forked process, stopped after ``wall`` seconds: a solver that does
-    not honour its time limit (HiGHS in presolve on the full territory) still gives a row."""
+    not honour its time limit (HiGHS on the full territory) still gives a row."""
     ctx = mp.get_context("fork")
     queue = ctx.Queue()
     proc = ctx.Process(target=_child, args=(queue, fn, args))
@@ -217,11 +220,15 @@ def main() -> None:
     parser.add_argument("--milp-time", type=float, default=60.0)
     parser.add_argument("--milp-full-time", type=float, default=0.0,
                         help="also give each MILP the full territory once, with this limit (s)")
+    parser.add_argument("--s-share", type=float, default=0.5, help="share of S-shaped curves")
+    parser.add_argument("--days", type=int, default=20, help="field days in the period")
     parser.add_argument("--seed", type=int, default=20261)
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
-    accounts, capacity = synthetic_accounts(args.accounts, args.reps, args.seed)
-    out: dict = {"accounts": args.accounts, "reps": args.reps, "seed": args.seed}
+    accounts, capacity = synthetic_accounts(args.accounts, args.reps, args.seed, args.s_share,
+                                            args.days)
+    out: dict = {"accounts": args.accounts, "reps": args.reps, "seed": args.seed,
+                 "s_share": args.s_share, "days": args.days}
     times, plan = _ours(accounts, capacity, args.repeat)
     out["full"] = {"median_s": statistics.median(times), "runs_s": times,
                    "status": plan.status, "method": plan.method, "objective": plan.objective,
@@ -230,16 +237,17 @@ def main() -> None:
     print(f"full {args.accounts} accounts x {args.reps} reps: {plan.status} ({plan.method}), "
           f"objective {plan.objective:,.0f} CNY, envelope bound {plan.envelope_bound:,.0f}, "
           f"median {out['full']['median_s']:.2f} s ({', '.join(f'{t:.2f}' for t in times)})")
-    keep = sorted(capacity)[: args.milp_reps]
-    sub = accounts[accounts["rep"].isin(keep)].reset_index(drop=True)
-    cap = {r: capacity[r] for r in keep}
-    times, plan = _ours(sub, cap, args.repeat)
-    med = statistics.median(times)
-    out["sub"] = {"accounts": len(sub), "reps": len(keep), "median_s": med, "runs_s": times,
-                  "status": plan.status, "objective": plan.objective, "bound": plan.bound}
-    print(f"sub {len(sub)} accounts x {len(keep)} reps: ours {plan.status}, objective "
-          f"{plan.objective:,.2f}, median {med:.3f} s")
-    out |= _milps(sub, cap, args.milp_time, args.repeat, med, "")
+    if args.milp_reps > 0:
+        keep = sorted(capacity)[: args.milp_reps]
+        sub = accounts[accounts["rep"].isin(keep)].reset_index(drop=True)
+        cap = {r: capacity[r] for r in keep}
+        times, plan = _ours(sub, cap, args.repeat)
+        med = statistics.median(times)
+        out["sub"] = {"accounts": len(sub), "reps": len(keep), "median_s": med, "runs_s": times,
+                      "status": plan.status, "objective": plan.objective, "bound": plan.bound}
+        print(f"sub {len(sub)} accounts x {len(keep)} reps: ours {plan.status}, objective "
+              f"{plan.objective:,.2f}, median {med:.3f} s")
+        out |= _milps(sub, cap, args.milp_time, args.repeat, med, "")
     if args.milp_full_time:
         out |= _milps(accounts, capacity, args.milp_full_time, 1, out["full"]["median_s"],
                       "_full")
