@@ -49,9 +49,10 @@ COLUMNS = ("rep", "sales_min", "sales_max", "c", "d", "margin", "min_calls", "ma
 OPTIMALITY_GAP = 1e-9
 TINY = 1e-9
 #: most float cells one dynamic-programme step handles at once (memory ≈ 8 bytes × this)
-_DP_STEP_CELLS = 4_000_000
-#: assumed float cells per second until the first batch is timed (a slow shared core)
-_DP_RATE_GUESS = 2e7
+_DP_STEP_CELLS = 1_000_000
+#: assumed float cells per second until enough is timed (half the speed measured on a
+#: shared 2-core VM)
+_DP_RATE_GUESS = 1e8
 #: cells timed before the measured speed replaces the guess
 _DP_RATE_MIN_CELLS = 1e6
 _FN = "allocate_calls"
@@ -238,11 +239,11 @@ def _take_top(group, key, budget, length=None) -> np.ndarray:
     running ``length`` fits ``budget[group]``; only items with ``key > 0``. Ties keep the
     given order, so steps listed in order per account are taken as a prefix."""
     length = np.ones(len(group), dtype=np.int64) if length is None else length
-    order = np.lexsort((np.arange(len(group)), -key, group))
+    order = np.lexsort((-key, group))  # lexsort is stable: ties keep the given order
     g, k, ln = group[order], key[order], length[order]
     cum = np.cumsum(ln)
-    start = np.searchsorted(g, g, side="left")
-    within = cum - np.concatenate([[0], cum])[start]
+    first = np.concatenate([[True], g[1:] != g[:-1]]) if len(g) else np.zeros(0, dtype=bool)
+    within = cum - (cum - ln)[np.flatnonzero(first)][np.cumsum(first) - 1]
     mask = np.zeros(len(group), dtype=bool)
     mask[order] = (within <= budget[g]) & (k > 0)
     return mask
@@ -436,6 +437,7 @@ def _solve(p, call_cost, time_limit_s, t0):
     y += np.bincount(acc[take], minlength=n).astype(np.int64)
     if not exact.all():
         y = _segment_greedy(y, ~exact, rep, acc, env, head, budget)
+        y = _fill_left(y, ~exact, rep, lv, budget)
     method = "dp" if len(dp_reps) else "greedy"
     method += "" if exact.all() else " (envelope greedy where out of time)"
     return y, exact, env_bound, method
@@ -453,6 +455,18 @@ def _segment_greedy(y, reps_mask, rep, acc, env, head, budget) -> np.ndarray:
     y[np.flatnonzero(reps_mask[rep])] = 0
     np.add.at(y, seg_acc[sel][take], seg_len[sel][take])
     return y
+
+
+def _fill_left(y, reps_mask, rep, lv: _Levels, budget) -> np.ndarray:
+    """One more call for the accounts of the flagged reps whose next call gains most, while
+    the rep has calls left (a segment that did not fit leaves some)."""
+    n_reps = len(budget)
+    left = budget - np.bincount(rep, weights=y, minlength=n_reps).astype(np.int64)
+    ok = reps_mask[rep] & (y < lv.u)
+    idx = lv.off + np.minimum(y, lv.u)
+    gain = np.where(ok, lv.g[np.minimum(idx + 1, len(lv.g) - 1)] - lv.g[idx], 0.0)
+    take = _take_top(rep, gain, np.where(reps_mask, left, 0))
+    return y + take
 
 
 def allocate_calls(accounts: pd.DataFrame, capacity: Mapping, *, call_cost: float = 0.0,
