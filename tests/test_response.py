@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from data.problems import InputError
-from models.territory.response import ResponseCurve, adbudg, fit_judgemental, fit_response
+from models.territory.calls import adbudg_sales
+from models.territory.response import ResponseCurve, fit_judgemental, fit_response
 
 
 def test_the_curve_runs_from_no_calls_to_saturation():
@@ -21,7 +22,7 @@ def test_the_curve_runs_from_no_calls_to_saturation():
     s = curve.sales(np.arange(4.0))
     assert s[2] - s[1] > s[1] - s[0]
     # concave: it never does
-    concave = adbudg(np.arange(10.0), 100.0, 300.0, 0.8, 3.0)
+    concave = adbudg_sales(np.arange(10.0), 100.0, 300.0, 0.8, 3.0)
     assert np.all(np.diff(np.diff(concave)) < 0)
 
 

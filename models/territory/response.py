@@ -23,6 +23,7 @@ import numpy as np
 from scipy.optimize import curve_fit
 
 from data.problems import InputError, Problem
+from models.territory.calls import adbudg_sales
 
 #: the Syntex study's judgement points, as ratios of today's calls
 JUDGEMENT_POINTS = (0.0, 0.5, 1.5, float("inf"))
@@ -40,15 +41,7 @@ class ResponseCurve:
     standard_errors: Mapping[str, float] | None = None
 
     def sales(self, calls: np.ndarray | float) -> np.ndarray:
-        return adbudg(calls, self.sales_min, self.sales_max, self.c, self.d)
-
-
-def adbudg(calls: np.ndarray | float, sales_min: np.ndarray | float,
-           sales_max: np.ndarray | float, c: np.ndarray | float, d: np.ndarray | float
-           ) -> np.ndarray:
-    """ADBUDG sales at ``calls`` (vectorised over every argument)."""
-    x = np.power(np.maximum(np.asarray(calls, dtype=float), 0.0), c)
-    return sales_min + (np.asarray(sales_max) - sales_min) * x / (d + x)
+        return adbudg_sales(calls, self.sales_min, self.sales_max, self.c, self.d)
 
 
 def _problem(where: str, expected: str, found: object) -> InputError:
@@ -94,7 +87,7 @@ def fit_response(calls: np.ndarray, sales: np.ndarray, *, start: ResponseCurve |
         start = ResponseCurve(float(s[x == x.min()].mean()), float(s.max()) * 1.2, 1.5,
                               float(np.median(x[x > 0]) if (x > 0).any() else 1.0) ** 1.5)
     p0 = [start.sales_min, start.sales_max, start.c, start.d]
-    params, cov = curve_fit(adbudg, x, s, p0=p0, bounds=([0, 0, 0.05, 1e-9],
+    params, cov = curve_fit(adbudg_sales, x, s, p0=p0, bounds=([0, 0, 0.05, 1e-9],
                                                           [np.inf, np.inf, 10.0, np.inf]),
                             maxfev=20000)
     se = np.sqrt(np.clip(np.diag(cov), 0, None))
