@@ -35,7 +35,7 @@ from models.territory.alignment_solve import (
     is_feasible,
     repair,
     solve_lp,
-    solve_milp,
+    solve_milp_guarded,
 )
 
 #: problems with at most this many unit-rep pairs are modelled on all of them
@@ -189,10 +189,11 @@ def solve(problem: GapProblem, time_limit_s: float, disruption: bool) -> Outcome
     elif cu.size < n * m:
         excluded = -np.inf  # no dual information: the excluded pairs are not bounded
     restricted = -np.inf
-    left = deadline - time.perf_counter()
+    left = deadline - time.perf_counter() - 0.5  # room to collect the result
     gap_now = relative_gap(z, max(lag, comb))
     if left > 0.05 and gap_now > OPTIMALITY_GAP:
-        status, am, zm, bm = solve_milp(problem, keep_u, keep_r, a, left, OPTIMALITY_GAP / 10)
+        status, am, zm, bm = solve_milp_guarded(problem, keep_u, keep_r, a, left,
+                                                OPTIMALITY_GAP / 10)
         method += "+milp"
         if am is not None and zm < z and is_feasible(problem, am):
             a, z = am, zm

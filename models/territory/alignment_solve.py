@@ -8,13 +8,25 @@ shift moves, then improves by shift moves (Martello & Toth 1990, ch. 7.5 style h
 
 from __future__ import annotations
 
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import highspy
 import numpy as np
 
 from models.inventory.highs import new_highs
 from models.territory.alignment_bounds import GapProblem
+
+#: restricted MILPs with at least this many pairs run in a child process that is ended at the
+#: deadline (HiGHS can overrun its time limit in root cut separation, callbacks included)
+GUARD_PAIRS = 20_000
+#: seconds allowed for the child to start and to hand back its result
+SPAWN_S = 1.5
 
 #: load slack tolerated as rounding (workload units, relative to the limit)
 LOAD_TOL = 1e-9
@@ -74,13 +86,27 @@ def solve_lp(problem: GapProblem, cu: np.ndarray, cr: np.ndarray, time_limit_s: 
             np.asarray(sol.col_value), np.asarray(sol.row_dual))
 
 
+def _stop_at(h, deadline: float) -> None:
+    """Interrupt HiGHS at ``deadline`` from its simplex and MIP callbacks: its own time limit
+    is not checked inside root cut separation, which can run far past it on these rows."""
+
+    def check(event) -> None:
+        if time.perf_counter() > deadline:
+            event.interrupt()
+
+    h.cbSimplexInterrupt.subscribe(check)
+    h.cbMipInterrupt.subscribe(check)
+
+
 def solve_milp(
     problem: GapProblem, cu: np.ndarray, cr: np.ndarray, start: np.ndarray | None,
-    time_limit_s: float, rel_gap: float,
+    time_limit_s: float, rel_gap: float, save: Path | None = None,
 ):
     """MILP on the pairs, warm-started from ``start`` (rep per unit, all pairs present).
 
     Returns (status, assignment or None, objective, dual bound of the restricted problem).
+    With ``save``, every improving solution is also written there (pickle), so that a caller
+    that ends this process early still gets the best one found.
     """
     h = new_highs()
     h.setOptionValue("time_limit", max(float(time_limit_s), 0.1))
@@ -88,9 +114,15 @@ def solve_milp(
     h.setOptionValue("mip_abs_gap", 0.0)
     h.setOptionValue("random_seed", 0)
     h.passModel(build_model(problem, cu, cr, integer=True))
+    _stop_at(h, time.perf_counter() + float(time_limit_s))
+    if save is not None:
+        h.cbMipImprovingSolution.subscribe(lambda e: _save(save, problem, cu, cr, e))
     if start is not None:
-        on = start[cu] == cr
-        h.setSolution(int(on.sum()), np.flatnonzero(on).astype(np.int32), np.ones(int(on.sum())))
+        # a complete point: a partial one makes HiGHS run a completion sub-MIP first
+        sol = highspy.HighsSolution()
+        sol.col_value = (start[cu] == cr).astype(float)
+        sol.value_valid = True
+        h.setSolution(sol)
     h.run()
     status = h.modelStatusToString(h.getModelStatus())
     info = h.getInfo()
@@ -107,6 +139,49 @@ def solve_milp(
     if (a < 0).any():
         return status, None, np.inf, bound
     return status, a, float(info.objective_function_value), bound
+
+
+def _save(path: Path, problem: GapProblem, cu, cr, event) -> None:
+    """Write an improving MILP solution as (status, assignment, objective, -inf)."""
+    x = np.asarray(event.data_out.mip_solution)
+    a = np.full(problem.cost.shape[0], -1, dtype=np.int64)
+    on = x > 0.5
+    a[cu[on]] = cr[on]
+    if (a >= 0).all():
+        tmp = path.with_suffix(".part")
+        z = float(problem.cost[np.arange(a.size), a].sum())
+        tmp.write_bytes(pickle.dumps(("interrupted", a, z, -np.inf)))
+        tmp.replace(path)  # atomic: the reader never sees half a file
+
+
+def solve_milp_guarded(
+    problem: GapProblem, cu: np.ndarray, cr: np.ndarray, start: np.ndarray | None,
+    time_limit_s: float, rel_gap: float,
+):
+    """:func:`solve_milp`, in a child process ended at the time limit when the model is large.
+
+    A child that has not answered by then gives ("killed", None, inf, -inf): no solution
+    and no bound, so the caller keeps its own incumbent and bounds. The child is a fresh
+    interpreter running this module, so the caller's script needs no ``__main__`` guard.
+    """
+    if cu.size < GUARD_PAIRS:
+        return solve_milp(problem, cu, cr, start, time_limit_s, rel_gap)
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = Path(tmp) / "in.pkl", Path(tmp) / "out.pkl"
+        args = (problem, cu, cr, start, max(time_limit_s - SPAWN_S, 0.1), rel_gap)
+        src.write_bytes(pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL))
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "models.territory.alignment_solve", str(src), str(dst)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        try:
+            proc.wait(timeout=max(time_limit_s, 0.1))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if dst.exists():  # the final result, or the last improving solution if ended early
+            return pickle.loads(dst.read_bytes())
+    return ("killed", None, np.inf, -np.inf)
 
 
 def loads(problem: GapProblem, a: np.ndarray) -> np.ndarray:
@@ -213,3 +288,11 @@ def improve(problem: GapProblem, a: np.ndarray, cu: np.ndarray, cr: np.ndarray,
         a[i] = k
         dis = disruption_of(problem, a)
     return a
+
+
+if __name__ == "__main__":  # child of solve_milp_guarded: arguments in, result out (pickles)
+    _args = pickle.loads(Path(sys.argv[1]).read_bytes())
+    _out = Path(sys.argv[2])
+    _result = pickle.dumps(solve_milp(*_args, save=_out))
+    _out.with_suffix(".part").write_bytes(_result)
+    _out.with_suffix(".part").replace(_out)
