@@ -170,7 +170,7 @@ def solve(problem: GapProblem, time_limit_s: float, disruption: bool) -> Outcome
     cu, cr = candidate_pairs(problem, disruption)
     cu, cr, (lag, rc), x, infeasible = _lp_bound(problem, cu, cr, t0 + 0.4 * time_limit_s)
     if infeasible:
-        return _no_solution("infeasible", np.inf, "lp", n)
+        return _no_solution("infeasible", np.inf, "lp", problem)
     a, z = _incumbent(problem, cu, cr, x, t0 + 0.55 * time_limit_s)
     method = "lp+lagrangian"
     keep_u, keep_r, excluded = cu, cr, np.inf
@@ -203,8 +203,8 @@ def solve(problem: GapProblem, time_limit_s: float, disruption: bool) -> Outcome
     bound = max(lag, comb, min(restricted, excluded))
     if a is None:
         if np.isinf(bound) and bound > 0:
-            return _no_solution("infeasible", np.inf, method, n)
-        return _no_solution("time_limit", bound, method, n)
+            return _no_solution("infeasible", np.inf, method, problem)
+        return _no_solution("time_limit", bound, method, problem)
     if bool((problem.cost >= 0).all()):
         bound = max(bound, 0.0)  # every objective here is a sum of non-negative terms
     bound = min(bound, z)
@@ -214,7 +214,13 @@ def solve(problem: GapProblem, time_limit_s: float, disruption: bool) -> Outcome
     return Outcome(a, z, bound, status, method, msg)
 
 
-def _no_solution(status: str, bound: float, method: str, n: int) -> Outcome:
-    msg = ("no assignment meets the balance limits and the disruption cap together"
-           if status == "infeasible" else "time limit reached before a feasible assignment")
+def _no_solution(status: str, bound: float, method: str, problem: GapProblem) -> Outcome:
+    n = problem.cost.shape[0]
+    limits = "the balance limits"
+    if problem.cap is not None:
+        limits += " and the disruption cap together"
+    elif (problem.lower > 0).any() and n < problem.cost.shape[1]:
+        limits += f": {n} units cannot give all {problem.cost.shape[1]} reps a workload"
+    msg = (f"no assignment meets {limits}" if status == "infeasible"
+           else "time limit reached before a feasible assignment")
     return Outcome(np.full(n, -1, dtype=np.int64), np.nan, bound, status, method, msg)
