@@ -35,6 +35,7 @@ from models.territory.alignment_solve import (
     is_feasible,
     repair,
     solve_lp,
+    solve_milp,
     solve_milp_guarded,
 )
 
@@ -47,6 +48,10 @@ COVER = 3.0
 #: most pairs handed to the MILP (beyond, each unit keeps its pairs with the best pair bound;
 #: HiGHS did not improve the incumbent in 45 s on 270,000 pairs at national scale)
 MAX_MILP_PAIRS = 40_000
+#: large-neighbourhood search at scale: reps per neighbourhood, most steps, seconds per step
+LNS_GROUP = 6
+LNS_STEPS = 100_000
+LNS_SECONDS = 3.0
 #: rounds of column generation on the LP
 PRICING_ROUNDS = 6
 #: a result is "optimal" when its relative gap to the proven bound is at most this
@@ -181,6 +186,45 @@ def _incumbent(problem, cu, cr, x, deadline):
     return best, best_z
 
 
+def _lns(problem: GapProblem, a: np.ndarray, cu, cr, deadline: float) -> np.ndarray:
+    """Large-neighbourhood search: in turn, the units of a rep and its LNS_GROUP − 1 most
+    connected reps (by candidate pairs) are re-assigned among those reps by an exact MILP, the
+    rest fixed. Each step keeps every limit, so the result stays feasible."""
+    n, m = problem.cost.shape
+    co = np.zeros((m, m))
+    np.add.at(co, (a[cu], cr), 1.0)
+    co[np.arange(m), np.arange(m)] = np.inf  # the seed rep first
+    cost = problem.cost
+    for step in range(LNS_STEPS):
+        if time.perf_counter() > deadline - 0.5:
+            break
+        reps = np.argsort(-co[step % m])[:min(LNS_GROUP, m)]
+        units = np.flatnonzero(np.isin(a, reps))
+        pos = np.full(m, -1, dtype=np.int64)
+        pos[reps] = np.arange(reps.size)
+        cap = None
+        if problem.cap is not None:
+            outside = ~np.isin(np.arange(n), units) & (a != problem.current)
+            cap = problem.cap - float(problem.moved[outside].sum())
+        sub = GapProblem(
+            cost=cost[np.ix_(units, reps)], weight=problem.weight[np.ix_(units, reps)],
+            lower=problem.lower[reps], upper=problem.upper[reps],
+            current=None if problem.current is None else pos[problem.current[units]],
+            moved=problem.moved[units], cap=cap, near=problem.near[np.ix_(units, reps)],
+        )
+        k = reps.size
+        su, sr = np.repeat(np.arange(units.size), k), np.tile(np.arange(k), units.size)
+        left = min(LNS_SECONDS, deadline - 0.5 - time.perf_counter())
+        _, b, zb, _ = solve_milp(sub, su, sr, pos[a[units]], left, 1e-9)
+        before = float(cost[units, a[units]].sum())
+        if b is not None and zb < before - 1e-9 * max(abs(before), 1.0):
+            trial = a.copy()
+            trial[units] = reps[b]
+            if is_feasible(problem, trial):
+                a = trial
+    return a
+
+
 def solve(problem: GapProblem, time_limit_s: float, disruption: bool) -> Outcome:
     """Best assignment within the time limit and a lower bound valid for the full problem."""
     t0 = time.perf_counter()
@@ -216,7 +260,12 @@ def solve(problem: GapProblem, time_limit_s: float, disruption: bool) -> Outcome
     restricted = -np.inf
     left = deadline - time.perf_counter() - 0.5  # room to collect the result
     gap_now = relative_gap(z, max(lag, comb))
-    if left > 0.05 and gap_now > OPTIMALITY_GAP:
+    if n * m > FULL_PAIRS and a is not None and gap_now > OPTIMALITY_GAP:
+        # at scale the whole MILP stalls (see MAX_MILP_PAIRS); exact MILPs on neighbourhoods
+        a = _lns(problem, a, cu, cr, deadline)
+        z = float(problem.cost[np.arange(n), a].sum())
+        method += "+lns"
+    elif left > 0.05 and gap_now > OPTIMALITY_GAP:
         status, am, zm, bm = solve_milp_guarded(problem, keep_u, keep_r, a, left,
                                                 OPTIMALITY_GAP / 10)
         method += "+milp"
