@@ -13,6 +13,9 @@
    a better solution; the remaining pairs go to a HiGHS MILP warm-started from the incumbent.
    Its dual bound holds for the full problem only together with the smallest pair bound of
    the pairs left out: bound = max(L, combinatorial, min(MILP bound, excluded pair bound)).
+   Above FULL_PAIRS pairs with an incumbent, the whole MILP is replaced by a large-
+   neighbourhood search (exact MILPs over a few neighbouring reps' units in turn); the bound
+   is then max(L, combinatorial).
 """
 
 from __future__ import annotations
