@@ -12,6 +12,7 @@ from typing import Any
 
 #: public name → the module that defines it
 _HOME = {
+    **dict.fromkeys(("Alignment", "align_territories"), "alignment"),
     **dict.fromkeys(("CallPlan", "adbudg_sales", "allocate_calls"), "calls"),
     **dict.fromkeys(("attribute_points", "regrade", "value_grid"), "grading"),
     **dict.fromkeys(("ResponseCurve", "fit_judgemental", "fit_response"), "response"),
