@@ -216,8 +216,8 @@ EVIDENCE: dict[str, Evidence] = {
     "pre_due_reminder_effect": Evidence(
         JUDGEMENT, 0.6, 1.0,
         "A reminder before the due date reaches the payer before its payment run, but asks for "
-        "nothing yet owed: a nudge weaker than the measured chase after due (0.5 of the delay "
-        "kept), possibly none at all.",
+        "nothing yet owed: a nudge weaker than the measured chase after due (about half of the "
+        "delay kept), possibly none at all.",
         "automated reminders on or before the due date", _pre_due_reminders),
     "automated_reminder_interval_days": Evidence(
         JUDGEMENT, 7.0, 21.0,
