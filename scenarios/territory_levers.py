@@ -43,6 +43,11 @@ class TerritoryLevers(Section):
         description="Doctor grading: lowest points of grades A, B and C (A > B > C); below C "
                     "is D.")
 
+    visit_quota: dict[Literal["A", "B", "C", "D"], Annotated[float, Field(ge=0, le=31)]] = Field(
+        default_factory=lambda: {"A": 4.0, "B": 2.0, "C": 1.0, "D": 0.0},
+        description="Visits a month each doctor of a grade is due; a grade left out gets none. "
+                    "A hospital's workload is the sum over its doctors (a pharmacy: 1 visit).")
+
     @field_validator("grading_weights")
     @classmethod
     def _some_weight(cls, weights: dict[str, float]) -> dict[str, float]:

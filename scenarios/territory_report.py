@@ -9,9 +9,11 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from data.dataset import Dataset, load_dataset
+from data.geography import great_circle_km
 from models.territory.grading import (
     POTENTIAL_LEVELS,
     SUPPORT_LEVELS,
@@ -25,7 +27,9 @@ from scenarios.loading import LoadedScenario
 from scenarios.schema import Scenario
 
 #: parts of the territory plan not built yet (docs/territory.md)
-NOT_BUILT = ("call_plan", "alignment", "sales_force_size")
+NOT_BUILT = ("call_plan", "sales_force_size")
+#: monthly visits a terminal without doctors (a retail pharmacy) is due
+PHARMACY_VISITS = 1.0
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,45 @@ def rep_workload(ds: Dataset) -> pd.DataFrame:
     return out.reset_index()
 
 
+def terminal_workload(ctx: TerritoryContext, doctors: pd.DataFrame) -> pd.Series:
+    """Visits a month each terminal is due: the scenario's visit quota of each of its doctors'
+    grades, summed (a terminal without doctors: :data:`PHARMACY_VISITS`)."""
+    quota = doctors["grade"].map(ctx.scenario.territory.visit_quota).fillna(0.0)
+    due = quota.groupby(doctors["terminal_id"]).sum()
+    terminals = ctx.dataset["terminals"]["terminal_id"]
+    return due.reindex(terminals).fillna(PHARMACY_VISITS).rename("visits_per_month")
+
+
+def propose_alignment(ctx: TerritoryContext, doctors: pd.DataFrame, *, balance: float = 0.15,
+                      time_limit_s: float = 60.0):
+    """A balanced alignment of the terminals to reps (:func:`align_territories`, minimum
+    distance to the rep's base, every rep within ``balance`` of the average workload) and the
+    table per terminal: its workload, today's and the proposed rep, the km to each base."""
+    from models.territory.alignment import align_territories
+
+    ds = ctx.dataset
+    terminals, reps = ds["terminals"].reset_index(drop=True), ds["reps"].reset_index(drop=True)
+    work = terminal_workload(ctx, doctors).to_numpy()
+    km = great_circle_km(terminals["longitude"].to_numpy()[:, None],
+                         terminals["latitude"].to_numpy()[:, None],
+                         reps["longitude"].to_numpy()[None, :],
+                         reps["latitude"].to_numpy()[None, :])
+    today = pd.Index(reps["rep_id"]).get_indexer(terminals["rep_id"])
+    result = align_territories(work, km, balance=balance,
+                               current=today if (today >= 0).all() else None,
+                               time_limit_s=time_limit_s)
+    rows = np.arange(len(terminals))
+    proposed = result.assignment
+    found = (proposed >= 0).all()
+    table = pd.DataFrame({
+        "terminal_id": terminals["terminal_id"], "name": terminals["name"],
+        "city": terminals["city"], "visits_per_month": work,
+        "rep_today": terminals["rep_id"], "km_today": km[rows, np.maximum(today, 0)],
+        "rep_proposed": reps["rep_id"].to_numpy()[proposed] if found else None,
+        "km_proposed": km[rows, proposed] if found else np.nan})
+    return result, table
+
+
 def tier_summary(seg: pd.DataFrame) -> pd.DataFrame:
     """Accounts and last year's orders per tier, with shares."""
     g = seg.groupby("tier")
@@ -112,8 +155,23 @@ def grid_counts(doctors: pd.DataFrame) -> dict[str, dict[str, int]]:
     return out
 
 
-def territory_payload(ctx: TerritoryContext, seg: pd.DataFrame, doctors: pd.DataFrame
-                      ) -> dict:
+def alignment_payload(result, table: pd.DataFrame, balance: float) -> dict:
+    """The alignment part of the plan: status, objective (km), bound, gap, loads, and the
+    distance and workload spread today against the proposal."""
+    today_loads = table.groupby("rep_today")["visits_per_month"].sum()
+    return {"status": result.status, "objective_km": result.objective,
+            "bound_km": result.bound, "gap": result.gap, "balance": balance,
+            "seconds": result.seconds, "message": result.message,
+            "disruption_visits": result.disruption,
+            "km_today": float(table["km_today"].sum()),
+            "loads_proposed": [float(v) for v in result.loads],
+            "loads_today_min_max": [float(today_loads.min()), float(today_loads.max())],
+            "assignments": dict(zip(table["terminal_id"], table["rep_proposed"],
+                                    strict=True)) if result.status != "infeasible" else {}}
+
+
+def territory_payload(ctx: TerritoryContext, seg: pd.DataFrame, doctors: pd.DataFrame,
+                      alignment: dict | None = None) -> dict:
     """``pharmaops territory plan --json``."""
     lev = ctx.scenario.territory
     grades = doctors["grade"].value_counts()
@@ -126,15 +184,19 @@ def territory_payload(ctx: TerritoryContext, seg: pd.DataFrame, doctors: pd.Data
         "grades": {g: int(grades.get(g, 0)) for g in [*lev.grade_cuts, "D"]},
         "grid": grid_counts(doctors),
         "accounts": seg.to_dict(orient="records"),
+        **({"alignment": alignment} if alignment is not None else {}),
         "not_built": list(NOT_BUILT),
     })
 
 
-def territory_workbook(seg: pd.DataFrame, doctors: pd.DataFrame) -> bytes:
-    """Tiers, accounts and doctors as Excel."""
+def territory_workbook(seg: pd.DataFrame, doctors: pd.DataFrame,
+                       alignment: pd.DataFrame | None = None) -> bytes:
+    """Tiers, accounts, doctors (and the proposed alignment) as Excel."""
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as xl:
         tier_summary(seg).to_excel(xl, sheet_name="tiers", index=False)
         seg.to_excel(xl, sheet_name="accounts", index=False)
         doctors.to_excel(xl, sheet_name="doctors", index=False)
+        if alignment is not None:
+            alignment.to_excel(xl, sheet_name="alignment", index=False)
     return buffer.getvalue()

@@ -413,6 +413,8 @@ SECTIONS: dict[str, dict[str, Callable[[Any], bool]]] = {
         "grading_weights": lambda v: type(v) is dict and all(
             k in GRADING_ATTRIBUTES and _num(0, 100)(w) for k, w in v.items())
         and any(w > 0 for w in v.values()),
+        "visit_quota": lambda v: type(v) is dict and all(
+            k in ("A", "B", "C", "D") and _num(0, 31)(w) for k, w in v.items()),
         "grade_cuts": lambda v: type(v) is dict and set(v) == {"A", "B", "C"} and all(
             _num(0, 100)(w) for w in v.values()) and v["A"] > v["B"] > v["C"],
     },

@@ -31,7 +31,9 @@ def test_plan_document_and_workbook(small_dir: Path, tmp_path: Path,
     js, xlsx = tmp_path / "t.json", tmp_path / "t.xlsx"
     assert main(["territory", "plan", str(scenario), "--allow-outside-data", "--json", str(js),
                  "--xlsx", str(xlsx)]) == 0
-    assert "not built yet: call_plan, alignment, sales_force_size" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "not built yet: call_plan, sales_force_size" in out
+    assert "alignment: none proposed" in out and "alignment" not in doc_keys(js)
     doc = json.loads(js.read_text())
     ds = load_dataset(small_dir)
     hospital = ds["doctors"]["terminal_id"].map(
@@ -51,6 +53,10 @@ def test_plan_document_and_workbook(small_dir: Path, tmp_path: Path,
     sheets = pd.read_excel(xlsx, sheet_name=None)
     assert list(sheets) == ["tiers", "accounts", "doctors"]
     assert len(sheets["doctors"]) == len(ds["doctors"])
+
+
+def doc_keys(path: Path) -> set[str]:
+    return set(json.loads(path.read_text()))
 
 
 def test_bad_grade_cuts_exit_2_with_nothing_written(small_dir: Path, tmp_path: Path,
@@ -78,3 +84,46 @@ def test_todays_workload_per_rep_adds_up(small_dir: Path) -> None:
     one = ds["reps"]["rep_id"].iloc[0]
     assert work.set_index("rep_id").loc[one, "terminals"] == (ds["terminals"]["rep_id"]
                                                                == one).sum()
+
+
+def test_proposed_alignment_is_balanced_and_covers_every_terminal(
+        small_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    scenario = _scenario(tmp_path, small_dir, "visit_quota = { A = 4.0, B = 2.0, C = 1.0 }\n")
+    js = tmp_path / "t.json"
+    assert main(["territory", "plan", str(scenario), "--allow-outside-data", "--json", str(js),
+                 "--align-seconds", "30", "--balance", "0.15"]) == 0
+    assert "alignment: optimal" in capsys.readouterr().out
+    doc = json.loads(js.read_text())
+    a = doc["alignment"]
+    assert "alignment" not in doc["not_built"]
+    ds = load_dataset(small_dir)
+    assert set(a["assignments"]) == set(ds["terminals"]["terminal_id"])
+    assert set(a["assignments"].values()) <= set(ds["reps"]["rep_id"])
+    # workload by hand: each doctor's grade quota, summed per terminal; 1 without doctors
+    from scenarios.compare import load_scenarios
+    from scenarios.territory_report import doctor_table, territory_context
+
+    ctx = territory_context(load_scenarios([scenario], allow_outside_data=True)[0])
+    grades = doctor_table(ctx).set_index("doctor_id")["grade"]
+    quota = {"A": 4.0, "B": 2.0, "C": 1.0, "D": 0.0}
+    by_hand = {t: 1.0 for t in ds["terminals"]["terminal_id"]}  # no doctors: a pharmacy
+    with_doctors: dict[str, float] = {}
+    for doctor, terminal in zip(ds["doctors"]["doctor_id"], ds["doctors"]["terminal_id"],
+                                strict=True):
+        with_doctors[terminal] = with_doctors.get(terminal, 0.0) + quota[grades[doctor]]
+    by_hand.update(with_doctors)
+    loads = pd.Series(by_hand).groupby(pd.Series(a["assignments"])).sum()
+    average = sum(by_hand.values()) / len(ds["reps"])
+    assert loads.sum() == pytest.approx(sum(a["loads_proposed"]))
+    assert loads.reindex(ds["reps"]["rep_id"], fill_value=0).between(
+        0.85 * average - 1e-6, 1.15 * average + 1e-6).all()
+    assert a["bound_km"] <= a["objective_km"] + 1e-6 and a["gap"] <= 1e-9
+
+
+def test_a_bad_balance_exits_2_before_any_work(small_dir: Path, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    scenario = _scenario(tmp_path, small_dir, "")
+    out = tmp_path / "t.json"
+    assert main(["territory", "plan", str(scenario), "--allow-outside-data", "--json", str(out),
+                 "--align-seconds", "5", "--balance", "1.5"]) == 2
+    assert "--balance" in capsys.readouterr().err and not out.exists()
