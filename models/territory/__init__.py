@@ -7,8 +7,7 @@ customer tiers does not load the optimisation code.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from models.lazy import lazy_exports
 
 #: public name → the module that defines it
 _HOME = {
@@ -19,16 +18,4 @@ _HOME = {
     **dict.fromkeys(("SegmentRules", "account_segments", "lifetime_value"), "segmentation"),
 }
 
-__all__ = list(_HOME)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _HOME:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__all__, __getattr__, __dir__ = lazy_exports(__name__, _HOME)
