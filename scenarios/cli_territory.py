@@ -24,7 +24,7 @@ def cmd_territory_plan(args: argparse.Namespace) -> int:
                                      f"{args.align_seconds}, {args.balance}")])
     loaded = load_scenarios([args.scenario], allow_outside_data=args.allow_outside_data)[0]
     ctx = tr.territory_context(loaded)
-    seg, doctors = tr.segment_table(ctx), tr.doctor_table(ctx)
+    seg, doctors = tr.segment_table(ctx.dataset), tr.doctor_table(ctx)
     aligned, table = None, None
     if args.align_seconds:
         _status(f"aligning territories (balance ±{args.balance:.0%}, at most "

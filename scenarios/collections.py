@@ -22,11 +22,11 @@ import pandas as pd
 from data.dataset import Dataset
 from data.kpis import Ledger, outstanding
 from models.credit.collections import contact_value
-from models.credit.reminders import ReminderSchedule, manual_schedule
+from models.credit.reminders import ReminderSchedule
 from scenarios.credit_policy import annual_sales_cny, option_outcomes
 from scenarios.credit_report import CreditContext
 from scenarios.jsonio import json_ready
-from simulation.collection import reminder_schedule
+from simulation.collection import default_probabilities, lateness_means, reminder_schedule
 
 #: expected CNY counted if paid within this many days of today
 HORIZON_DAYS = 30
@@ -46,10 +46,8 @@ CONTACT_TEXT = {
 
 def today_schedule(ctx: CreditContext) -> ReminderSchedule:
     """The manual reminders the open invoices have lived under, as measured."""
-    pp = ctx.params.payment
-    return manual_schedule(pp.reminder_first_days, pp.reminder_interval_days,
-                           pp.reminder_sent_probability, pp.reminder_effect,
-                           ctx.effects.pre_due_reminder_effect)
+    return reminder_schedule(ctx.params, replace(ctx.credit, automated_reminders=False),
+                             ctx.effects)
 
 
 def scenario_schedule(ctx: CreditContext) -> ReminderSchedule:
@@ -115,19 +113,13 @@ class Worklist:
     not_yet_due: tuple[int, float]
 
 
-def _lookup(keys: pd.Series, table: dict[str, float], default: float) -> np.ndarray:
-    return keys.map(table).fillna(default).to_numpy(dtype=float)
-
-
 def _invoice_values(ctx: CreditContext, inv: pd.DataFrame, horizon_days: int) -> pd.DataFrame:
     """Each listed invoice's P(default | open) and expected CNY in the horizon."""
     pp, customers = ctx.params.payment, ctx.dataset["customers"].set_index("customer_id")
-    ctype = inv["customer_id"].map(customers["customer_type"])
-    type_mean = float(np.mean(list(pp.lateness_mean_days.values())))
-    mean = (_lookup(ctype, pp.lateness_mean_days, type_mean)
-            * _lookup(inv["customer_id"], pp.customer_lateness_factor, 1.0))
-    prior = np.clip(_lookup(ctype, pp.default_probability, 0.0)
-                    * _lookup(inv["customer_id"], pp.customer_default_factor, 1.0), 0.0, 1.0)
+    cid = inv["customer_id"].to_numpy(dtype=object)
+    ctype = inv["customer_id"].map(customers["customer_type"]).to_numpy(dtype=object)
+    mean = lateness_means(ctx.params, ctype, cid)
+    prior = default_probabilities(ctx.params, ctype, cid)
     a = inv["days_since_due"].to_numpy(dtype=float)
     keep = np.where(a <= 0, ctx.effects.pre_due_reminder_effect, pp.reminder_effect)
     value = contact_value(a, inv["open_cny"].to_numpy(), mean, pp.lateness_shape,

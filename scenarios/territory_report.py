@@ -44,10 +44,9 @@ def territory_context(loaded: LoadedScenario, dataset: Dataset | None = None
                             else load_dataset(loaded.dataset_path))
 
 
-def segment_table(ctx: TerritoryContext) -> pd.DataFrame:
+def segment_table(ds: Dataset) -> pd.DataFrame:
     """One row per invoiced account: who it is, its rep, RFM, A/B/C/D, tier, retention and
     lifetime value (CNY)."""
-    ds = ctx.dataset
     seg = account_segments(ds)
     customers = ds["customers"].set_index("customer_id")
     out = customers[["name", "city", "rep_id"]].join(seg.drop(columns=["customer_type"]))

@@ -94,6 +94,26 @@ def discount_take_up(implied_rate: np.ndarray, cost_of_money: np.ndarray,
     return max_take_up / (1.0 + np.exp(-z))
 
 
+def lateness_means(params: ProcessParams, customer_type: np.ndarray, customer_id: np.ndarray,
+                   factor_scale: np.ndarray | None = None) -> np.ndarray:
+    """Mean intended lateness (days after due, before reminders) per invoice: its type's mean
+    (the types' average for an unknown type) × the account's own factor (× ``factor_scale``)."""
+    pp = params.payment
+    type_mean = float(np.mean(list(pp.lateness_mean_days.values())))
+    factor = _lookup(customer_id, pp.customer_lateness_factor, 1.0)
+    if factor_scale is not None:
+        factor = factor * factor_scale
+    return _lookup(customer_type, pp.lateness_mean_days, type_mean) * factor
+
+
+def default_probabilities(params: ProcessParams, customer_type: np.ndarray,
+                          customer_id: np.ndarray) -> np.ndarray:
+    """Probability each invoice defaults: its type's × the account's own factor."""
+    pp = params.payment
+    return np.clip(_lookup(customer_type, pp.default_probability, 0.0)
+                   * _lookup(customer_id, pp.customer_default_factor, 1.0), 0.0, 1.0)
+
+
 def reminder_schedule(params: ProcessParams, credit: CreditPolicy,
                       effects: Effects) -> ReminderSchedule:
     """The reminders under ``credit``: today's manual ones as measured, or the automated
@@ -123,12 +143,8 @@ def collect(customer: np.ndarray, amount: np.ndarray, invoice_day: np.ndarray,
     month_due = _month_end_days(invoice_day, epoch) + pp.settlement_days_after_month_end
     due = np.where(terms == Terms.EXTENDED_75_DAYS, invoice_day + 75.0, month_due)
     # intended lateness (before reminders), account factor on the type's mean
-    type_mean = float(np.mean(list(pp.lateness_mean_days.values())))
-    mean = _lookup(ctype, pp.lateness_mean_days, type_mean)
-    factor = _lookup(cid, pp.customer_lateness_factor, 1.0)
-    factor = np.where(terms == Terms.MONTHLY_PLUS_QUARTERLY_REBATE,
-                      factor * assume.rebate_lateness_factor, factor)
-    mean = mean * factor
+    mean = lateness_means(params, ctype, cid, np.where(
+        terms == Terms.MONTHLY_PLUS_QUARTERLY_REBATE, assume.rebate_lateness_factor, 1.0))
     if lev.lateness_change_days is not None:  # outside drivers (models.pass_through)
         mean = np.maximum(mean + lev.lateness_change_days[customer], 1e-6)
     lateness = (gamma_dist.ppf(np.clip(u[0], 1e-12, 1 - 1e-12), pp.lateness_shape,
@@ -154,8 +170,7 @@ def collect(customer: np.ndarray, amount: np.ndarray, invoice_day: np.ndarray,
     take_up = np.where(terms == Terms.CASH_DISCOUNT_1PCT, take_up, 0.0)
     # default first: an account heading for default does not pay early for 1%, so the
     # discount pulls cash in but does not prevent bad debt
-    p_default = np.clip(_lookup(ctype, pp.default_probability, 0.0)
-                        * _lookup(cid, pp.customer_default_factor, 1.0), 0.0, 1.0)
+    p_default = default_probabilities(params, ctype, cid)
     default = u[4] < p_default
     discount = (u[2] < take_up) & ~default
     full_amount = amount

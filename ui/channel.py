@@ -37,7 +37,7 @@ from scenarios.channel import (
     stock_days_text,
     stock_table,
 )
-from ui.common import dataset_from_folder_text, default_dataset_folder, show_problems
+from ui.common import show_problems, sidebar_dataset
 
 TITLE = "Channel stock"
 ICON = ":material/inventory_2:"
@@ -57,10 +57,7 @@ def render() -> None:
         "else last month's computed closing) + our deliveries − their reported sales to "
         "terminals, against their month-end stock reports. Measured, not simulated."
     )
-    folder_text = st.sidebar.text_input(
-        "Data set folder", value=default_dataset_folder(), key="ch_dataset_folder",
-        help="A folder with one file per table (see `pharmaops data check`).")
-    ds = dataset_from_folder_text(folder_text)
+    ds = sidebar_dataset("ch_dataset_folder")
     if ds is None:
         return
     show_channel(ds)

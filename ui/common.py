@@ -208,6 +208,15 @@ def column_config(frame: pd.DataFrame) -> dict[str, st.column_config.Column]:
     return out
 
 
+def sidebar_dataset(key: str) -> Dataset | None:
+    """The data set of the folder typed in the sidebar (default ``$PHARMAOPS_DATASET`` or
+    ``data/national``), or ``None`` after showing why there is none."""
+    folder_text = st.sidebar.text_input(
+        "Data set folder", value=default_dataset_folder(), key=key,
+        help="A folder with one file per table (see `pharmaops data check`).")
+    return dataset_from_folder_text(folder_text)
+
+
 def dataset_from_folder_text(folder_text: str) -> Dataset | None:
     """The data set in the sidebar's folder, or ``None`` after showing why there is none."""
     folder = Path(folder_text.strip()).expanduser()

@@ -26,10 +26,10 @@ from models.territory.grading import (
     regrade,
     value_grid,
 )
-from models.territory.segmentation import TIERS, account_segments
+from models.territory.segmentation import TIERS
 from scenarios.channel import XLSX_MIME
-from scenarios.territory_report import rep_workload
-from ui.common import dataset_from_folder_text, default_dataset_folder
+from scenarios.territory_report import rep_workload, segment_table
+from ui.common import sidebar_dataset
 from ui.overview import TYPE_LABELS
 
 TITLE = "Sales territory"
@@ -49,9 +49,7 @@ SHOWN = 100
 @st.cache_data(max_entries=2, show_spinner="Scoring every account (RFM) …")
 def _segments(_ds: Dataset, fingerprint: str) -> pd.DataFrame:
     del fingerprint  # cache key only
-    seg = account_segments(_ds)
-    customers = _ds["customers"].set_index("customer_id")
-    return seg.join(customers[["name", "city"]])
+    return segment_table(_ds).set_index("customer_id")
 
 
 @st.cache_data(max_entries=2, show_spinner="Reading every doctor's attributes …")
@@ -71,10 +69,7 @@ def render() -> None:
     st.caption("Customer tiers from order history and clinical value, doctor grades and the "
                "potential × support grid (docs/territory.md). Measured from the data set, "
                "not simulated.")
-    folder_text = st.sidebar.text_input(
-        "Data set folder", value=default_dataset_folder(), key="tr_dataset_folder",
-        help="A folder with one file per table (see `pharmaops data check`).")
-    ds = dataset_from_folder_text(folder_text)
+    ds = sidebar_dataset("tr_dataset_folder")
     if ds is None:
         return
     _tiers(ds)
