@@ -1,12 +1,14 @@
 """The sales directors' views of a scenario: customer tiers, A/B/C/D and lifetime value per
 account; doctor grades under the scenario's weights and cut points; the potential × support
-grid (docs/territory.md). ``pharmaops territory plan`` and the territory page are doors onto
-these functions; what is not built yet is listed, never filled in.
+grid; today's workload per rep and a balanced alignment of the terminals to reps
+(docs/territory.md). ``pharmaops territory plan`` and the territory page are doors onto these
+functions; what is not built yet is listed, never filled in.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +32,8 @@ from scenarios.schema import Scenario
 NOT_BUILT = ("call_plan", "sales_force_size")
 #: monthly visits a terminal without doctors (a retail pharmacy) is due
 PHARMACY_VISITS = 1.0
+#: each rep's visits a month within this share of the average, unless asked otherwise
+DEFAULT_BALANCE = 0.15
 
 
 @dataclass(frozen=True)
@@ -95,24 +99,39 @@ def rep_workload(ds: Dataset) -> pd.DataFrame:
 
 
 def terminal_workload(ctx: TerritoryContext, doctors: pd.DataFrame) -> pd.Series:
-    """Visits a month each terminal is due: the scenario's visit quota of each of its doctors'
-    grades, summed (a terminal without doctors: :data:`PHARMACY_VISITS`)."""
-    quota = doctors["grade"].map(ctx.scenario.territory.visit_quota).fillna(0.0)
+    """Visits a month each terminal is due under the scenario's visit quota
+    (:func:`visits_due`)."""
+    return visits_due(ctx.dataset, doctors, ctx.scenario.territory.visit_quota)
+
+
+def visits_due(ds: Dataset, doctors: pd.DataFrame, visit_quota: Mapping[str, float]
+               ) -> pd.Series:
+    """Visits a month each terminal is due: ``visit_quota`` (visits a month per doctor grade)
+    of each of its doctors (``terminal_id``, ``grade``), summed; a terminal without doctors:
+    :data:`PHARMACY_VISITS`."""
+    quota = doctors["grade"].map(dict(visit_quota)).fillna(0.0)
     due = quota.groupby(doctors["terminal_id"]).sum()
-    terminals = ctx.dataset["terminals"]["terminal_id"]
+    terminals = ds["terminals"]["terminal_id"]
     return due.reindex(terminals).fillna(PHARMACY_VISITS).rename("visits_per_month")
 
 
-def propose_alignment(ctx: TerritoryContext, doctors: pd.DataFrame, *, balance: float = 0.15,
-                      time_limit_s: float = 60.0):
+def propose_alignment(ctx: TerritoryContext, doctors: pd.DataFrame, *,
+                      balance: float = DEFAULT_BALANCE, time_limit_s: float = 60.0):
+    """:func:`align_terminals` on the visits due under the scenario's visit quota."""
+    return align_terminals(ctx.dataset, terminal_workload(ctx, doctors), balance=balance,
+                           time_limit_s=time_limit_s)
+
+
+def align_terminals(ds: Dataset, visits: pd.Series, *, balance: float = DEFAULT_BALANCE,
+                    time_limit_s: float = 60.0):
     """A balanced alignment of the terminals to reps (:func:`align_territories`, minimum
-    distance to the rep's base, every rep within ``balance`` of the average workload) and the
-    table per terminal: its workload, today's and the proposed rep, the km to each base."""
+    distance to the rep's base, every rep within ``balance`` of the average of ``visits``,
+    visits a month per terminal in row order) and the table per terminal: its workload,
+    today's and the proposed rep, the km to each base."""
     from models.territory.alignment import align_territories
 
-    ds = ctx.dataset
     terminals, reps = ds["terminals"].reset_index(drop=True), ds["reps"].reset_index(drop=True)
-    work = terminal_workload(ctx, doctors).to_numpy()
+    work = np.asarray(visits, dtype=float)
     km = great_circle_km(terminals["longitude"].to_numpy()[:, None],
                          terminals["latitude"].to_numpy()[:, None],
                          reps["longitude"].to_numpy()[None, :],
@@ -131,6 +150,23 @@ def propose_alignment(ctx: TerritoryContext, doctors: pd.DataFrame, *, balance: 
         "rep_proposed": reps["rep_id"].to_numpy()[proposed] if found else None,
         "km_proposed": km[rows, proposed] if found else np.nan})
     return result, table
+
+
+def rep_visits(ds: Dataset, table: pd.DataFrame) -> pd.DataFrame:
+    """Per rep of an alignment table (:func:`align_terminals`): name and base, terminals,
+    visits a month and km to the base today and proposed (proposed NaN without a
+    proposal)."""
+    reps = ds["reps"].set_index("rep_id")[["name", "home_city"]]
+    out = reps.copy()
+    for when in ("today", "proposed"):
+        g = table.groupby(f"rep_{when}")
+        out[f"terminals_{when}"] = g.size().reindex(reps.index, fill_value=0)
+        out[f"visits_{when}"] = g["visits_per_month"].sum().reindex(reps.index, fill_value=0.0)
+        out[f"km_{when}"] = g[f"km_{when}"].sum().reindex(reps.index, fill_value=0.0)
+    if table["rep_proposed"].isna().any():  # no proposal: nothing to count
+        out[["terminals_proposed", "visits_proposed", "km_proposed"]] = np.nan
+    out.index.name = "rep_id"
+    return out.reset_index()
 
 
 def tier_summary(seg: pd.DataFrame) -> pd.DataFrame:
