@@ -1,8 +1,9 @@
 """Page "Sales territory": customer tiers (RFM + clinical value), A/B/C/D and lifetime value
-per account; doctor grades by weighted points, re-graded at once when a director moves a
-weight; the potential × support value grid per product; today's territories on a map with
-each rep's workload against the average. Models: docs/territory.md. The call plan, a new
-alignment and sales-force size are not on the page yet, and it says so.
+per account; today's territories on a map with each rep's workload against the average; a
+proposed balanced alignment on request (ui/territory_alignment.py); doctor grades by weighted
+points, re-graded at once when a director moves a weight; the potential × support value grid
+per product. Models: docs/territory.md. The call plan, sales-force size and the alignment's
+effect in the simulation are not on the page yet, and it says so.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import io
 import altair as alt
 import numpy as np
 import pandas as pd
-import pydeck as pdk
 import streamlit as st
 
 from data.dataset import Dataset
@@ -28,9 +28,10 @@ from models.territory.grading import (
 )
 from models.territory.segmentation import TIERS
 from scenarios.channel import XLSX_MIME
-from scenarios.territory_report import rep_workload, segment_table
+from scenarios.territory_report import DEFAULT_BALANCE, rep_workload, segment_table
 from ui.common import sidebar_dataset
 from ui.overview import TYPE_LABELS
+from ui.territory_alignment import alignment_section, rep_map
 
 TITLE = "Sales territory"
 ICON = ":material/groups:"
@@ -66,23 +67,37 @@ def _doctors(_ds: Dataset, fingerprint: str):
 
 def render() -> None:
     st.title(TITLE)
-    st.caption("Customer tiers from order history and clinical value, doctor grades and the "
-               "potential × support grid (docs/territory.md). Measured from the data set, "
-               "not simulated.")
+    st.caption("Customer tiers from order history and clinical value, today's territories "
+               "and a proposed alignment, doctor grades and the potential × support grid "
+               "(docs/territory.md). Measured from the data set, not simulated.")
     ds = sidebar_dataset("tr_dataset_folder")
     if ds is None:
         return
     _tiers(ds)
     _territories(ds)
     if "doctors" in ds.tables and len(ds["doctors"]):
-        weights, cuts = _grading_settings()
-        _grades(ds, weights, cuts)
+        _with_doctors(ds)
     else:
+        # every terminal is then due the pharmacy's visits: the alignment still balances them
+        alignment_section(ds, pd.DataFrame({"terminal_id": [], "grade": []}), ())
         st.info("The data set has no doctors: grades and the value grid need the doctors "
                 "table.")
     st.subheader("Not built yet")
-    st.info("The call plan from response curves, a new territory alignment, the sales-force "
-            "size curve and their effect in the simulation are not on this page yet.")
+    st.info("The call plan from response curves, the sales-force size curve and the effect "
+            "of a new alignment in the simulation are not on this page yet.")
+
+
+def _with_doctors(ds: Dataset) -> None:
+    """The alignment, grades and grid under the sidebar's grading (graded once per run)."""
+    weights, cuts = _grading_settings()
+    problem = _grading_problem(weights, cuts)
+    doctors, points, _ = _doctors(ds, ds.fingerprint)
+    graded = None if problem else regrade(points, weights, cuts)  # (points, grade)
+    grades = None if graded is None else pd.DataFrame(
+        {"terminal_id": doctors["terminal_id"], "grade": graded[1]})
+    alignment_section(ds, grades, (tuple(weights.items()), tuple(cuts.items())),
+                      f"the doctor grading is not usable: {problem}")
+    _grades(ds, graded, cuts, problem)
 
 
 def _tiers(ds: Dataset) -> None:
@@ -131,52 +146,26 @@ def _workload(_ds: Dataset, fingerprint: str) -> pd.DataFrame:
     return rep_workload(_ds)
 
 
-def _rep_colours(rep_ids: pd.Series) -> np.ndarray:
-    """A stable, well-spread colour per rep (golden-angle hues)."""
-    codes = pd.Categorical(rep_ids).codes.astype(float)
-    hue = (codes * 0.618033988749895) % 1.0
-    rgb = np.stack([np.abs(hue * 6 - 3) - 1, 2 - np.abs(hue * 6 - 2),
-                    2 - np.abs(hue * 6 - 4)], axis=1).clip(0, 1)
-    return (40 + 180 * rgb).round().astype(int)
-
-
 def _territories(ds: Dataset) -> None:
     st.subheader("Territories today")
     work = _workload(ds, ds.fingerprint)
     terminals = ds["terminals"]
-    colours = _rep_colours(pd.concat([work["rep_id"], terminals["rep_id"]]))[len(work):]
-    reps = work.set_index("rep_id")
-    points = pd.DataFrame({
-        "lon": terminals["longitude"].round(4), "lat": terminals["latitude"].round(4),
-        "r": colours[:, 0], "g": colours[:, 1], "b": colours[:, 2],
-        "name": terminals["name"], "what": terminals["terminal_type"],
-        "where": terminals["city"],
-        "detail": "rep: " + terminals["rep_id"].map(reps["name"]).fillna("")})
-    homes = ds["reps"].assign(what="rep's base", where=ds["reps"]["home_city"],
-                              detail=ds["reps"]["team"])
-    deck = pdk.Deck(layers=[
-        pdk.Layer("ScatterplotLayer", id="terminals", data=points.to_dict("records"),
-                  get_position="[lon, lat]", get_radius=6000, radius_min_pixels=1.5,
-                  radius_max_pixels=8, get_fill_color="[r, g, b, 170]", pickable=True),
-        pdk.Layer("ScatterplotLayer", id="reps", data=homes[
-            ["longitude", "latitude", "name", "what", "where", "detail"]].to_dict("records"),
-                  get_position="[longitude, latitude]", radius_units="'pixels'", get_radius=4,
-                  get_fill_color=[20, 20, 20, 235], pickable=True)],
-        map_style=None, initial_view_state=pdk.ViewState(latitude=35.0, longitude=104.5,
-                                                         zoom=3.2),
-        tooltip={"html": "<b>{name}</b><br/>{what}<br/>{where}<br/>{detail}"})
-    st.pydeck_chart(deck, height=480, alt="Map of hospitals and pharmacies coloured by rep")
+    names = work.set_index("rep_id")["name"]
+    rep_map(ds, terminals["rep_id"], "rep: " + terminals["rep_id"].map(names).fillna(""),
+            "Map of hospitals and pharmacies coloured by rep")
     st.caption(f"{len(terminals):,} hospitals and pharmacies coloured by the rep who covers "
                f"them; black dots: the {len(work)} reps' bases. Hover for details.")
     low, high = work["terminals_vs_average"].quantile([0.1, 0.9])
     st.caption(f"Workload today: hospitals and pharmacies per rep against the average rep "
                f"({work['terminals'].mean():.0f}); the middle 80% of reps carry "
-               f"{low:.0%}-{high:.0%} of it. The shaded band is ±15% of the average, the "
-               "balance an alignment would be asked to keep.")
+               f"{low:.0%}-{high:.0%} of it. The shaded band is ±{DEFAULT_BALANCE:.0%} of the "
+               "average, the balance an alignment is asked to keep by default (below, on "
+               "visits a month).")
     ordered = work.sort_values("terminals", ascending=False).reset_index(drop=True)
     ordered["rank"] = np.arange(1, len(ordered) + 1)
     mean = float(work["terminals"].mean())
-    band = alt.Chart(pd.DataFrame({"low": [0.85 * mean], "high": [1.15 * mean]})).mark_rect(
+    band = alt.Chart(pd.DataFrame({"low": [(1 - DEFAULT_BALANCE) * mean],
+                                   "high": [(1 + DEFAULT_BALANCE) * mean]})).mark_rect(
         opacity=0.15, color="#2e7d32").encode(y="low:Q", y2="high:Q")
     bars = alt.Chart(ordered).mark_bar().encode(
         x=alt.X("rank:O", title="reps, most loaded first", axis=alt.Axis(labels=False)),
@@ -197,18 +186,25 @@ def _grading_settings() -> tuple[dict[str, float], dict[str, float]]:
     return weights, cuts
 
 
-def _grades(ds: Dataset, weights: dict[str, float], cuts: dict[str, float]) -> None:
-    st.subheader("Doctor grades")
-    doctors, points, grid = _doctors(ds, ds.fingerprint)
+def _grading_problem(weights: dict[str, float], cuts: dict[str, float]) -> str | None:
+    """Why the sidebar's weights and cut points cannot grade, or None."""
     if sum(weights.values()) <= 0:
-        st.warning("Every weight is 0: give at least one attribute a weight.")
-        return
+        return "every weight is 0: give at least one attribute a weight."
     values = list(cuts.values())
     if any(b >= a for a, b in zip(values, values[1:], strict=False)):
-        st.warning("Grade cut points must fall from A to C (A highest): "
-                   + ", ".join(f"{g} {v:g}" for g, v in cuts.items()) + ".")
+        return ("grade cut points must fall from A to C (A highest): "
+                + ", ".join(f"{g} {v:g}" for g, v in cuts.items()) + ".")
+    return None
+
+
+def _grades(ds: Dataset, graded: tuple[np.ndarray, np.ndarray] | None,
+            cuts: dict[str, float], problem: str | None) -> None:
+    st.subheader("Doctor grades")
+    doctors, _, grid = _doctors(ds, ds.fingerprint)
+    if graded is None:
+        st.warning(problem[0].upper() + problem[1:])
         return
-    total, grade = regrade(points, weights, cuts)
+    total, grade = graded
     st.caption("Each doctor scores 0-100 on hospital grade, title, weekly outpatients, beds "
                "in charge and product need; the grade comes from the weighted points (weights "
                "and cut points in the sidebar: every doctor is re-graded at once).")

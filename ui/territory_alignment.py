@@ -1,0 +1,229 @@
+"""The territory page's maps of terminals by rep (today's and the proposed) and its section
+"Proposed alignment": a balanced alignment of the hospitals and pharmacies to the reps
+(``scenarios.territory_report.align_terminals``) under the page's doctor grading, with its
+proof (status, bound, gap), km and disruption against today, each rep's visits a month
+against the balance band, the terminals that change rep and the workbook. docs/territory.md.
+"""
+
+from __future__ import annotations
+
+import io
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+import streamlit as st
+
+from data.dataset import Dataset
+from scenarios.channel import XLSX_MIME
+from scenarios.territory_levers import TerritoryLevers
+from scenarios.territory_report import DEFAULT_BALANCE, align_terminals, rep_visits, visits_due
+from ui.overview import TYPE_LABELS
+
+#: the page's time limit for one solve (s): default and the most a director may ask for
+DEFAULT_SECONDS, MAX_SECONDS = 20, 120
+#: widest balance offered (share of the average); the model refuses 1 and above
+MAX_BALANCE = 0.5
+STATE = "tr_alignment"
+STATUS_LABELS = {"optimal": "proven optimal", "time_limit": "best found in the time",
+                 "infeasible": "infeasible"}
+CHANGE_LABELS = {"name": "hospital or pharmacy", "type": "type", "city": "city",
+                 "visits_per_month": "visits a month", "rep_today": "rep today",
+                 "rep_proposed": "rep proposed", "km_today": "km to today's rep's base",
+                 "km_proposed": "km to the proposed rep's base"}
+REP_LABELS = {"rep": "rep (base)", "terminals_today": "terminals today",
+              "terminals_proposed": "terminals proposed",
+              "visits_today": "visits a month today", "visits_proposed": "visits a month proposed",
+              "km_today": "km to the base today", "km_proposed": "km to the base proposed"}
+
+
+def rep_colours(rep_ids: pd.Series) -> np.ndarray:
+    """A stable, well-spread colour per rep (golden-angle hues), RGB 0-255 per row."""
+    codes = pd.Categorical(rep_ids).codes.astype(float)
+    hue = (codes * 0.618033988749895) % 1.0
+    rgb = np.stack([np.abs(hue * 6 - 3) - 1, 2 - np.abs(hue * 6 - 2),
+                    2 - np.abs(hue * 6 - 4)], axis=1).clip(0, 1)
+    return (40 + 180 * rgb).round().astype(int)
+
+
+def rep_map(ds: Dataset, rep_ids: pd.Series, detail: pd.Series, alt_text: str) -> None:
+    """The terminals coloured by ``rep_ids`` (one rep per terminal row) with ``detail`` in the
+    tooltip, and the reps' bases as black dots."""
+    terminals, reps = ds["terminals"], ds["reps"]
+    # colours over every rep first, so a rep keeps its colour on every map of the page
+    colours = rep_colours(pd.concat([reps["rep_id"], pd.Series(rep_ids)]))[len(reps):]
+    points = pd.DataFrame({
+        "lon": terminals["longitude"].round(4), "lat": terminals["latitude"].round(4),
+        "r": colours[:, 0], "g": colours[:, 1], "b": colours[:, 2],
+        "name": terminals["name"], "what": terminals["terminal_type"],
+        "where": terminals["city"], "detail": np.asarray(detail)})
+    homes = reps.assign(what="rep's base", where=reps["home_city"], detail=reps["team"])
+    deck = pdk.Deck(layers=[
+        pdk.Layer("ScatterplotLayer", id="terminals", data=points.to_dict("records"),
+                  get_position="[lon, lat]", get_radius=6000, radius_min_pixels=1.5,
+                  radius_max_pixels=8, get_fill_color="[r, g, b, 170]", pickable=True),
+        pdk.Layer("ScatterplotLayer", id="reps", data=homes[
+            ["longitude", "latitude", "name", "what", "where", "detail"]].to_dict("records"),
+                  get_position="[longitude, latitude]", radius_units="'pixels'", get_radius=4,
+                  get_fill_color=[20, 20, 20, 235], pickable=True)],
+        map_style=None, initial_view_state=pdk.ViewState(latitude=35.0, longitude=104.5,
+                                                         zoom=3.2),
+        tooltip={"html": "<b>{name}</b><br/>{what}<br/>{where}<br/>{detail}"})
+    st.pydeck_chart(deck, height=480, alt=alt_text)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _align(_ds: Dataset, _grades: pd.DataFrame, fingerprint: str, grading: tuple,
+           quota: tuple, balance: float, seconds: float):
+    """The alignment and its table; keyed by the data set, the grading (weights and cuts,
+    which fix ``_grades``), the visit quota, the balance and the time limit (s)."""
+    del fingerprint, grading  # cache key only
+    visits = visits_due(_ds, _grades, dict(quota))
+    return align_terminals(_ds, visits, balance=balance, time_limit_s=seconds)
+
+
+def alignment_section(ds: Dataset, grades: pd.DataFrame | None, grading: tuple,
+                      why_not: str | None = None) -> None:
+    """Controls, the button and the last proposal; ``grades`` one row per doctor
+    (``terminal_id``, ``grade``) under the sidebar's ``grading``, None with ``why_not``."""
+    st.subheader("Proposed alignment")
+    quota = TerritoryLevers().visit_quota
+    st.caption(
+        "Each hospital or pharmacy is due visits a month by its doctors' grades ("
+        + ", ".join(f"{g} {v:g}" for g, v in quota.items())
+        + " a doctor, under the grading in the sidebar; a terminal without doctors 1). The "
+        "alignment gives every terminal one rep so that the km to the reps' bases are least "
+        "while each rep's visits a month stay within ± the balance of the average; the "
+        "optimizer proves how far from the best its answer can be (bound and gap).")
+    if grades is None:
+        st.info(f"No alignment can be proposed: {why_not}")
+        return
+    c1, c2 = st.columns(2)
+    balance = c1.slider("Balance: each rep's visits a month within ± (% of the average)", 0.0,
+                        100 * MAX_BALANCE, 100 * DEFAULT_BALANCE, step=1.0,
+                        key="tr_al_balance") / 100
+    seconds = float(c2.number_input("Time limit (seconds)", 1, MAX_SECONDS, DEFAULT_SECONDS,
+                                    step=5, key="tr_al_seconds"))
+    key = (ds.fingerprint, grading, tuple(quota.items()), balance, seconds)
+    if st.button("Propose an alignment", key="tr_al_go", type="primary"):
+        with st.spinner(f"Aligning {len(ds['terminals']):,} terminals to "
+                        f"{len(ds['reps'])} reps: this can take up to {seconds:g} s …"):
+            st.session_state[STATE] = (key, *_align(ds, grades, *key))
+    stored = st.session_state.get(STATE)
+    if stored is None or stored[0][0] != ds.fingerprint:
+        st.caption("Press the button to propose an alignment.")
+        return
+    if stored[0] != key:
+        st.warning("This proposal was made under other settings (balance, time limit or "
+                   "grading): press the button to propose one for the current settings.")
+    _show(ds, stored[1], stored[2], balance=stored[0][3], seconds=stored[0][4])
+
+
+def _show(ds: Dataset, result, table: pd.DataFrame, *, balance: float, seconds: float) -> None:
+    if (result.assignment < 0).any():
+        _no_alignment(result, balance, seconds)
+        return
+    _metrics(result, table)
+    names = _rep_names(ds)
+    rep_map(ds, table["rep_proposed"],
+            "proposed rep: " + table["rep_proposed"].map(names) + "<br/>today: "
+            + table["rep_today"].map(names).fillna("none"),
+            "Map of hospitals and pharmacies coloured by the proposed rep")
+    st.caption("Hospitals and pharmacies coloured by the proposed rep (each rep the same "
+               "colour as on today's map); black dots: the reps' bases. Hover for details.")
+    _balance_chart(ds, table, balance)
+    _changes(ds, table, names)
+    _download(ds, table, names)
+
+
+def _metrics(result, table: pd.DataFrame) -> None:
+    km_today = float(table["km_today"].sum())
+    visits = float(table["visits_per_month"].sum())
+    cols = st.columns(5)
+    cols[0].metric("status", STATUS_LABELS.get(result.status, result.status),
+                   f"solved in {result.seconds:.1f} s", delta_color="off")
+    cols[1].metric("km to the reps' bases, today", f"{km_today:,.0f} km")
+    cols[2].metric("km to the reps' bases, proposed", f"{result.objective:,.0f} km",
+                   f"{result.objective - km_today:+,.0f} km vs today", delta_color="inverse")
+    cols[3].metric("lower bound: no balanced alignment has fewer", f"{result.bound:,.0f} km",
+                   f"gap {result.gap:.2%}", delta_color="off")
+    cols[4].metric("visits a month that change rep", f"{result.disruption:,.0f} visits",
+                   f"{result.disruption / max(visits, 1e-9):.1%} of {visits:,.0f}",
+                   delta_color="off")
+
+
+def _no_alignment(result, balance: float, seconds: float) -> None:
+    """Why there is no proposal, and what would help."""
+    if result.status == "infeasible":
+        st.error(f"Infeasible: no alignment keeps every rep within ±{balance:.0%} of the "
+                 f"average visits a month ({result.message}). A wider balance would help; so "
+                 "would a grading or visit quota that splits the visits more finely.")
+    else:
+        st.warning(f"No alignment found within {seconds:g} s ({result.message}). Allow more "
+                   "seconds, or a wider balance.")
+
+
+def _rep_names(ds: Dataset) -> pd.Series:
+    reps = ds["reps"].set_index("rep_id")
+    return reps["name"] + " (" + reps["home_city"] + ")"
+
+
+def _balance_chart(ds: Dataset, table: pd.DataFrame, balance: float) -> None:
+    per_rep = rep_visits(ds, table).sort_values("visits_today", ascending=False)
+    per_rep["rep"] = per_rep["rep_id"].map(_rep_names(ds))
+    mean = float(per_rep["visits_today"].mean())
+    inside = per_rep[["visits_today", "visits_proposed"]].apply(
+        lambda v: int(v.between((1 - balance) * mean, (1 + balance) * mean).sum()))
+    st.caption(f"Visits a month per rep, today and proposed, most loaded today first; the "
+               f"shaded band is ±{balance:.0%} of the average ({mean:,.0f}). Within the band: "
+               f"{inside['visits_today']} of {len(per_rep)} reps today, "
+               f"{inside['visits_proposed']} proposed.")
+    long = per_rep.melt(id_vars=["rep"], value_vars=["visits_today", "visits_proposed"],
+                        var_name="when", value_name="visits")
+    long["when"] = long["when"].str.removeprefix("visits_")
+    band = alt.Chart(pd.DataFrame({"low": [(1 - balance) * mean],
+                                   "high": [(1 + balance) * mean]})).mark_rect(
+        opacity=0.15, color="#2e7d32").encode(y="low:Q", y2="high:Q")
+    bars = alt.Chart(long).mark_bar().encode(
+        x=alt.X("rep:N", sort=list(per_rep["rep"]), title="rep (base), most loaded today first"),
+        xOffset=alt.XOffset("when:N", sort=["today", "proposed"]),
+        y=alt.Y("visits:Q", title="visits a month"),
+        color=alt.Color("when:N", sort=["today", "proposed"], title=None),
+        tooltip=["rep", "when", alt.Tooltip("visits:Q", format=",.0f")])
+    st.altair_chart(band + bars, width="stretch")
+
+
+def _labelled(ds: Dataset, table: pd.DataFrame, names: pd.Series) -> pd.DataFrame:
+    """The alignment table with human labels: type, rep names with their bases."""
+    types = ds["terminals"].set_index("terminal_id")["terminal_type"]
+    out = table.assign(type=table["terminal_id"].map(types).map(TYPE_LABELS),
+                       rep_today=table["rep_today"].map(names),
+                       rep_proposed=table["rep_proposed"].map(names))
+    return out[list(CHANGE_LABELS)].rename(columns=CHANGE_LABELS)
+
+
+def _changes(ds: Dataset, table: pd.DataFrame, names: pd.Series) -> None:
+    moved = table[table["rep_today"] != table["rep_proposed"]]
+    moved = moved.sort_values("visits_per_month", ascending=False)
+    st.markdown(f"**Hospitals and pharmacies that change rep** — {len(moved):,} of "
+                f"{len(table):,}")
+    if moved.empty:
+        st.caption("None: today's alignment is already the proposal.")
+        return
+    st.dataframe(_labelled(ds, moved, names).style.format({
+        CHANGE_LABELS["visits_per_month"]: "{:,.0f}", CHANGE_LABELS["km_today"]: "{:,.0f}",
+        CHANGE_LABELS["km_proposed"]: "{:,.0f}"}), hide_index=True, width="stretch")
+
+
+def _download(ds: Dataset, table: pd.DataFrame, names: pd.Series) -> None:
+    per_rep = rep_visits(ds, table)
+    per_rep.insert(0, "rep", per_rep.pop("rep_id").map(names))
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as xl:
+        _labelled(ds, table, names).to_excel(xl, sheet_name="alignment", index=False)
+        per_rep.drop(columns=["name", "home_city"]).rename(columns=REP_LABELS).to_excel(
+            xl, sheet_name="reps", index=False)
+    st.download_button("Download the proposed alignment (Excel)", buffer.getvalue(),
+                       file_name="territory_alignment.xlsx", mime=XLSX_MIME,
+                       key="tr_alignment_xlsx")
