@@ -1,17 +1,23 @@
 """The territory page through Streamlit's AppTest on a small generated data set: tiers with
 their shares of the value, doctor grades re-graded when a weight moves (against the model
-called directly), the value grid, the tiers workbook, and bad cut points named."""
+called directly), the value grid, the tiers workbook, bad cut points named, and the proposed
+alignment: its metrics, every rep within the balance band (summed from the workbook the page
+offers, not from the page's chart) and an impossible balance said, not raised."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from data.dataset import load_dataset
 from models.territory.grading import DEFAULT_WEIGHTS, attribute_points, regrade
+from scenarios.territory_levers import TerritoryLevers
 
 PAGE = "from ui.territory import render\nrender()\n"
 TIMEOUT_S = 120
@@ -41,8 +47,8 @@ def _expected(small_dir: Path, weights: dict[str, float]) -> dict[str, int]:
 
 def test_tiers_grades_and_grid(page: AppTest, small_dir: Path) -> None:
     headers = [h.value for h in page.subheader]
-    assert headers[:5] == ["Customer tiers", "Territories today", "Doctor grades",
-                           "Value grid: potential × support", "Not built yet"]
+    assert headers[:6] == ["Customer tiers", "Territories today", "Proposed alignment",
+                           "Doctor grades", "Value grid: potential × support", "Not built yet"]
     tiers = {m.label: m.value for m in page.metric if m.label.endswith(" accounts")}
     assert set(tiers) == {"core accounts", "potential accounts", "basic accounts"}
     assert _grades(page) == _expected(small_dir, DEFAULT_WEIGHTS)
@@ -60,3 +66,82 @@ def test_cut_points_out_of_order_are_named(page: AppTest) -> None:
     page.number_input(key="tr_cut_B").set_value(80.0).run(timeout=TIMEOUT_S)
     assert not page.exception
     assert any("must fall from A to C" in w.value for w in page.warning)
+
+
+@pytest.fixture()
+def files(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
+    """Every file the page hands to a download button, by file name (AppTest keeps no
+    media after a run)."""
+    seen: dict[str, bytes] = {}
+    keep = MemoryMediaFileStorage.load_and_get_id
+
+    def load(self, path_or_data, mimetype, kind, filename=None):
+        seen[filename] = path_or_data
+        return keep(self, path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", load)
+    return seen
+
+
+def _propose(at: AppTest, balance_pct: float) -> AppTest:
+    at.slider(key="tr_al_balance").set_value(balance_pct).run(timeout=TIMEOUT_S)
+    at.button(key="tr_al_go").click().run(timeout=TIMEOUT_S)
+    assert not at.exception
+    return at
+
+
+def _visits_by_hand(small_dir: Path) -> pd.Series:
+    """Visits a month per terminal: each doctor's default-grade quota, summed; 1 without
+    doctors (the page's defaults: DEFAULT_WEIGHTS and the scenario schema's quota)."""
+    ds = load_dataset(small_dir)
+    hospital = ds["doctors"]["terminal_id"].map(
+        ds["terminals"].set_index("terminal_id")["terminal_type"])
+    _, grade = regrade(attribute_points(ds["doctors"], hospital), DEFAULT_WEIGHTS)
+    quota = TerritoryLevers().visit_quota
+    visits = {t: 1.0 for t in ds["terminals"]["terminal_id"]}
+    visits.update({t: 0.0 for t in ds["doctors"]["terminal_id"]})
+    for terminal, g in zip(ds["doctors"]["terminal_id"], grade, strict=True):
+        visits[terminal] += quota.get(g, 0.0)
+    return pd.Series(visits)
+
+
+def test_proposed_alignment_keeps_every_rep_within_the_band(
+        page: AppTest, files: dict[str, bytes], small_dir: Path) -> None:
+    assert not any(m.label == "status" for m in page.metric)  # nothing solved before asked
+    balance_pct = 10.0
+    _propose(page, balance_pct)
+    cards = {m.label: m.value for m in page.metric}
+    assert cards["status"] == "proven optimal"
+    assert cards["km to the reps' bases, proposed"].endswith(" km")
+    assert cards["lower bound: no balanced alignment has fewer"].endswith(" km")
+    assert cards["visits a month that change rep"].endswith(" visits")
+    xlsx = files["territory_alignment.xlsx"]
+    assert xlsx
+    book = openpyxl.load_workbook(io.BytesIO(xlsx), read_only=True)
+    assert {"alignment", "reps"} <= set(book.sheetnames)
+    table = pd.read_excel(io.BytesIO(xlsx), sheet_name="alignment").set_index("terminal id")
+    ds = load_dataset(small_dir)
+    assert set(table.index) == set(ds["terminals"]["terminal_id"])
+    assert set(table["city"]) <= set(ds["terminals"]["city"])  # city names, not codes
+    assert not set(table["rep proposed"]) & set(ds["reps"]["rep_id"])  # names, not ids
+    visits = _visits_by_hand(small_dir)
+    loads = visits.groupby(table["rep proposed"].reindex(visits.index)).sum()
+    average = visits.sum() / len(ds["reps"])
+    share = balance_pct / 100
+    assert len(loads) == len(ds["reps"])  # every rep carries some of the visits
+    assert loads.between((1 - share) * average - 1e-6, (1 + share) * average + 1e-6).all()
+
+
+def test_an_impossible_balance_is_said_not_raised(page: AppTest,
+                                                  files: dict[str, bytes]) -> None:
+    _propose(page, 0.0)
+    errors = [e.value for e in page.error]
+    assert any("Infeasible" in e and "wider balance" in e for e in errors), errors
+    assert "territory_alignment.xlsx" not in files  # no empty workbook offered
+
+
+def test_a_proposal_survives_other_widgets(page: AppTest) -> None:
+    _propose(page, 15.0)
+    page.slider(key="tr_w_title").set_value(0.9).run(timeout=TIMEOUT_S)
+    assert any(m.label == "status" for m in page.metric)
+    assert any("other settings" in w.value for w in page.warning)

@@ -221,7 +221,9 @@ def _download(ds: Dataset, table: pd.DataFrame, names: pd.Series) -> None:
     per_rep.insert(0, "rep", per_rep.pop("rep_id").map(names))
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as xl:
-        _labelled(ds, table, names).to_excel(xl, sheet_name="alignment", index=False)
+        # the id too, so the sheet can be joined back to the CRM
+        _labelled(ds, table, names).assign(**{"terminal id": table["terminal_id"]}).to_excel(
+            xl, sheet_name="alignment", index=False)
         per_rep.drop(columns=["name", "home_city"]).rename(columns=REP_LABELS).to_excel(
             xl, sheet_name="reps", index=False)
     st.download_button("Download the proposed alignment (Excel)", buffer.getvalue(),
