@@ -111,10 +111,11 @@ def test_proposed_alignment_keeps_every_rep_within_the_band(
     balance_pct = 10.0
     _propose(page, balance_pct)
     cards = {m.label: m.value for m in page.metric}
-    assert cards["status"] == "proven optimal"
+    assert cards["status"] == "optimal"
     assert cards["km to the reps' bases, proposed"].endswith(" km")
     assert cards["lower bound: no balanced alignment has fewer"].endswith(" km")
     assert cards["visits a month that change rep"].endswith(" visits")
+    assert cards["gap to the bound"].endswith("%")
     xlsx = files["territory_alignment.xlsx"]
     assert xlsx
     book = openpyxl.load_workbook(io.BytesIO(xlsx), read_only=True)

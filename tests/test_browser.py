@@ -391,17 +391,29 @@ def check_credit(page: Page, app: App) -> None:
 
 
 def check_territory(page: Page, app: App) -> None:
-    """Tiers with their shares, doctor grades and the value grid; what is not built yet is
+    """Tiers with their shares, doctor grades and the value grid; one proposed alignment at
+    the default balance (proof, km, a second map, the workbook); what is not built yet is
     said, not shown as numbers."""
     del app
     heading(page, "Sales territory")
-    for title in ("Customer tiers", "Territories today", "Doctor grades",
+    for title in ("Customer tiers", "Territories today", "Proposed alignment", "Doctor grades",
                   "Value grid: potential × support"):
         heading(page, title)
     cards = metrics(page)
     assert {"core accounts", "potential accounts", "basic accounts"} <= set(cards)
     assert "grade A doctors" in cards
     page.get_by_text("are not on this page yet").wait_for()
+    main = page.locator('[data-testid="stMain"]')
+    main.get_by_role("button", name="Propose an alignment").click()
+    wait_idle(page)
+    cards = metrics(page)
+    assert cards["status"] == ["optimal"], cards.get("status")
+    for label in ("km to the reps' bases, today", "km to the reps' bases, proposed",
+                  "lower bound: no balanced alignment has fewer"):
+        value = cards[label][0]
+        assert value.endswith(" km") and NUMBER.match(value), (label, value)
+    assert page.locator('[data-testid="stDeckGlJsonChart"]').count() == 2  # today, proposed
+    main.get_by_text("Download the proposed alignment (Excel)").wait_for()
 
 
 #: every page of the navigation: name -> (url path, title, check); a new page needs one here.

@@ -26,8 +26,9 @@ DEFAULT_SECONDS, MAX_SECONDS = 20, 120
 #: widest balance offered (share of the average); the model refuses 1 and above
 MAX_BALANCE = 0.5
 STATE = "tr_alignment"
-STATUS_LABELS = {"optimal": "proven optimal", "time_limit": "best found in the time",
-                 "infeasible": "infeasible"}
+#: status -> (the metric's value, how it was reached)
+STATUS_LABELS = {"optimal": ("optimal", "proven"),
+                 "time_limit": ("time limit", "best found, not proven")}
 CHANGE_LABELS = {"name": "hospital or pharmacy", "type": "type", "city": "city",
                  "visits_per_month": "visits a month", "rep_today": "rep today",
                  "rep_proposed": "rep proposed", "km_today": "km to today's rep's base",
@@ -102,7 +103,7 @@ def alignment_section(ds: Dataset, grades: pd.DataFrame | None, grading: tuple,
     c1, c2 = st.columns(2)
     balance = c1.slider("Balance: each rep's visits a month within ± (% of the average)", 0.0,
                         100 * MAX_BALANCE, 100 * DEFAULT_BALANCE, step=1.0,
-                        key="tr_al_balance") / 100
+                        format="%.0f%%", key="tr_al_balance") / 100
     seconds = float(c2.number_input("Time limit (seconds)", 1, MAX_SECONDS, DEFAULT_SECONDS,
                                     step=5, key="tr_al_seconds"))
     key = (ds.fingerprint, grading, tuple(quota.items()), balance, seconds)
@@ -140,17 +141,17 @@ def _show(ds: Dataset, result, table: pd.DataFrame, *, balance: float, seconds: 
 def _metrics(result, table: pd.DataFrame) -> None:
     km_today = float(table["km_today"].sum())
     visits = float(table["visits_per_month"].sum())
-    cols = st.columns(5)
-    cols[0].metric("status", STATUS_LABELS.get(result.status, result.status),
-                   f"solved in {result.seconds:.1f} s", delta_color="off")
-    cols[1].metric("km to the reps' bases, today", f"{km_today:,.0f} km")
-    cols[2].metric("km to the reps' bases, proposed", f"{result.objective:,.0f} km",
-                   f"{result.objective - km_today:+,.0f} km vs today", delta_color="inverse")
-    cols[3].metric("lower bound: no balanced alignment has fewer", f"{result.bound:,.0f} km",
-                   f"gap {result.gap:.2%}", delta_color="off")
-    cols[4].metric("visits a month that change rep", f"{result.disruption:,.0f} visits",
-                   f"{result.disruption / max(visits, 1e-9):.1%} of {visits:,.0f}",
-                   delta_color="off")
+    proof, km = st.columns(3), st.columns(3)
+    value, how = STATUS_LABELS.get(result.status, (result.status, ""))
+    proof[0].metric("status", value, f"{how}, in {result.seconds:.1f} s", delta_color="off")
+    proof[1].metric("lower bound: no balanced alignment has fewer", f"{result.bound:,.0f} km")
+    proof[2].metric("gap to the bound", f"{result.gap:.2%}")
+    km[0].metric("km to the reps' bases, today", f"{km_today:,.0f} km")
+    km[1].metric("km to the reps' bases, proposed", f"{result.objective:,.0f} km",
+                 f"{result.objective - km_today:+,.0f} km vs today", delta_color="inverse")
+    km[2].metric("visits a month that change rep", f"{result.disruption:,.0f} visits",
+                 f"{result.disruption / max(visits, 1e-9):.1%} of {visits:,.0f}",
+                 delta_color="off")
 
 
 def _no_alignment(result, balance: float, seconds: float) -> None:
