@@ -8,6 +8,7 @@ against the balance band, the terminals that change rep and the workbook. docs/t
 from __future__ import annotations
 
 import io
+from typing import NamedTuple
 
 import altair as alt
 import numpy as np
@@ -74,6 +75,17 @@ def rep_map(ds: Dataset, rep_ids: pd.Series, detail: pd.Series, alt_text: str) -
     st.pydeck_chart(deck, height=480, alt=alt_text)
 
 
+class Settings(NamedTuple):
+    """What a proposal depends on: the data set, the grading (weights, cuts), the visit
+    quota, the balance (share of the average) and the time limit (s)."""
+
+    fingerprint: str
+    grading: tuple
+    quota: tuple
+    balance: float
+    seconds: float
+
+
 @st.cache_data(max_entries=4, show_spinner=False)
 def _align(_ds: Dataset, _grades: pd.DataFrame, fingerprint: str, grading: tuple,
            quota: tuple, balance: float, seconds: float):
@@ -106,19 +118,20 @@ def alignment_section(ds: Dataset, grades: pd.DataFrame | None, grading: tuple,
                         format="%.0f%%", key="tr_al_balance") / 100
     seconds = float(c2.number_input("Time limit (seconds)", 1, MAX_SECONDS, DEFAULT_SECONDS,
                                     step=5, key="tr_al_seconds"))
-    key = (ds.fingerprint, grading, tuple(quota.items()), balance, seconds)
+    key = Settings(ds.fingerprint, grading, tuple(quota.items()), balance, seconds)
     if st.button("Propose an alignment", key="tr_al_go", type="primary"):
         with st.spinner(f"Aligning {len(ds['terminals']):,} terminals to "
                         f"{len(ds['reps'])} reps: this can take up to {seconds:g} s …"):
             st.session_state[STATE] = (key, *_align(ds, grades, *key))
-    stored = st.session_state.get(STATE)
-    if stored is None or stored[0][0] != ds.fingerprint:
+    stored = st.session_state.get(STATE)  # (settings, result, table) of the last press
+    if stored is None or stored[0].fingerprint != ds.fingerprint:
         st.caption("Press the button to propose an alignment.")
         return
-    if stored[0] != key:
+    made, result, table = stored
+    if made != key:
         st.warning("This proposal was made under other settings (balance, time limit or "
                    "grading): press the button to propose one for the current settings.")
-    _show(ds, stored[1], stored[2], balance=stored[0][3], seconds=stored[0][4])
+    _show(ds, result, table, balance=made.balance, seconds=made.seconds)
 
 
 def _show(ds: Dataset, result, table: pd.DataFrame, *, balance: float, seconds: float) -> None:
