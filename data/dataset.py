@@ -332,7 +332,8 @@ def _check_foreign_keys(sources: dict[str, str], raws: dict[str, pd.DataFrame],
             if col.name not in frame.columns or ref_col not in raws.get(ref_table, {}):
                 continue
             known = raws[ref_table][ref_col].str.strip()
-            bad = (~frame[col.name].str.strip().isin(known)).to_numpy()
+            given = frame[col.name].str.strip()
+            bad = (~given.isin(known) & ~(col.nullable & given.eq(""))).to_numpy()
             out.rows(sources[name], table, frame, bad, col.name,
                      f"an existing {col.references}")
 
@@ -350,6 +351,17 @@ def _check_channel(tables: dict[str, pd.DataFrame], sources: dict[str, str],
                    & tables[name]["distributor_id"].isin(kind.index)).to_numpy()
             out.rows(sources[name], TABLES[name], raws[name], bad, "distributor_id",
                      "a customer of type " + " or ".join(DISTRIBUTOR_TYPES))
+
+
+def _check_visits(tables: dict[str, pd.DataFrame], sources: dict[str, str],
+                  raws: dict[str, pd.DataFrame], out: _Collector) -> None:
+    """A visit's account is a terminal or an account invoiced (sold to direct)."""
+    if "visits" not in tables or "terminals" not in tables or "customers" not in tables:
+        return
+    known = pd.concat([tables["terminals"]["terminal_id"], tables["customers"]["customer_id"]])
+    bad = (~tables["visits"]["account_id"].isin(known)).to_numpy()
+    out.rows(sources["visits"], TABLES["visits"], raws["visits"], bad, "account_id",
+             "an existing terminals.terminal_id or customers.customer_id")
 
 
 def _check_ledger(tables: dict[str, pd.DataFrame], sources: dict[str, str],
@@ -414,6 +426,7 @@ def load_dataset(folder: str | os.PathLike[str]) -> Dataset:
     _check_foreign_keys(sources, raws, out)
     _check_ledger(typed, sources, raws, out)
     _check_channel(typed, sources, raws, out)
+    _check_visits(typed, sources, raws, out)
     as_of = _check_history(folder, meta, given_as_of, converted, sources, raws, out)
     if out.problems:
         raise DatasetError(out.problems, f"data set {folder} refused: "

@@ -28,6 +28,7 @@ DEPARTMENTS = (
 )
 TITLES = ("chief", "associate_chief", "attending", "resident")
 COMPLAINT_REASONS = ("late", "error", "no_visibility")
+VISIT_KINDS = ("call", "department_meeting", "academic_meeting")
 
 
 @dataclass(frozen=True)
@@ -298,14 +299,32 @@ STOCK_REPORTS = Table(
     ),
 )
 
+VISITS = Table(
+    "visits", "Reps' visits from the CRM: calls on a doctor or a pharmacy, department meetings "
+    "(科室会) and academic meetings, each with its rep, account and time spent.",
+    ("visit_id",),
+    (
+        Column("visit_id", "str", "", "visit identifier"),
+        Column("rep_id", "str", "", "rep or academic specialist who made the visit",
+               references="reps.rep_id"),
+        Column("account_id", "str", "", "account visited: a terminal (terminal_id) or an "
+               "account sold to direct (customer_id)"),
+        Column("doctor_id", "str", "", "doctor met (empty at a pharmacy or a direct account)",
+               nullable=True, references="doctors.doctor_id"),
+        Column("date", "date", "", "day of the visit"),
+        Column("kind", "category", "", "kind of visit", allowed=VISIT_KINDS),
+        Column("minutes", "int", "minutes", "time spent at the account", min=1, max=720),
+    ),
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (CUSTOMERS, TERMINALS, DOCTORS, REPS, PRODUCTS, SITES, ORDERS, ORDER_LINES,
-              INVOICES, PAYMENTS, FLOWS, STOCK_REPORTS)
+              INVOICES, PAYMENTS, FLOWS, STOCK_REPORTS, VISITS)
 }
 #: load order: a table's foreign keys point only to tables earlier in this list
 TABLE_ORDER = ("reps", "customers", "terminals", "doctors", "products", "sites", "orders",
-               "order_lines", "invoices", "payments", "flows", "stock_reports")
+               "order_lines", "invoices", "payments", "flows", "stock_reports", "visits")
 
 
 def tables_markdown() -> str:

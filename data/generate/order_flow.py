@@ -15,10 +15,12 @@ from data.tables import THERAPY_AREAS
 
 def direct_orders(prof: Profile, customers: pd.DataFrame, products: pd.DataFrame,
                   epoch: pd.Timestamp, rng: np.random.Generator,
-                  line_rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+                  line_rng: np.random.Generator,
+                  lift: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Orders of the accounts the company sells to direct (seasonal Poisson arrivals per
-    account) and their lines, in generator units (days since the epoch, customer and product
-    row indices; lines carry ``order_index`` and ``group`` = -1)."""
+    account, times the account's ``lift`` that month: customers × the history's months, the
+    calls it got against the plan) and their lines, in generator units (days since the epoch,
+    customer and product row indices; lines carry ``order_index`` and ``group`` = -1)."""
     ctype = customers["customer_type"].to_numpy()
     order_value = np.array([TYPE_MIX[t][2] for t in ctype])
     direct = order_value > 0
@@ -29,6 +31,9 @@ def direct_orders(prof: Profile, customers: pd.DataFrame, products: pd.DataFrame
     m_len = np.array([p.days_in_month for p in months], dtype=float)
     factor = MONTH_FACTOR[np.array([p.month - 1 for p in months])]
     lam = per_year[:, None] / 12.0 * factor[None, :] * (m_len / 30.44)[None, :]
+    if lift is not None:  # months past the history keep their rate (no order is kept there)
+        k = min(lift.shape[1], lam.shape[1])
+        lam[:, :k] = lam[:, :k] * lift[:, :k]
     counts = rng.poisson(lam)
     cust_idx, month_idx = np.nonzero(counts)
     reps = counts[cust_idx, month_idx]

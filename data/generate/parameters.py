@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-GENERATOR_VERSION = "3"  # 2: the two-invoice channel; 3: default as an account-level event
+GENERATOR_VERSION = "4"  # 2: the two-invoice channel; 3: default as an account-level event;
+# 4: reps' visits and the response of sales to calls
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ class ProcessTruth:
     # account has the financing to weather a bad year). An account heading for default stops
     # paying some months before (gamma, shape 2, this mean): every invoice issued by the event
     # and not paid when it stopped paying defaults. Big provincial platforms seldom fail.
-    default_logit_intercept: float = -2.8
+    default_logit_intercept: float = -2.75
     default_logit_quality: float = -1.1
     default_logit_size: float = -0.6
     default_stop_paying_mean_days: float = 180.0
@@ -118,6 +119,27 @@ class ProcessTruth:
     default_partial_probability: float = 0.3
     split_payment_probability: float = 0.15
     write_off_days_after_due: int = 180
+    # reps' calls (data.generate.visits): an account's monthly sales as a share of its monthly
+    # potential follow its calls that month x by ADBUDG, lo + (hi - lo) x^c / (d + x^c),
+    # times its hidden affinity (gamma, mean 1); c > 1 is S-shaped
+    call_response: dict[str, tuple[float, float, float, float]] = field(
+        default_factory=lambda: {
+            "hospital_3a": (0.08, 0.50, 1.6, 25.0), "hospital_3": (0.08, 0.45, 1.4, 9.5),
+            "hospital_2": (0.10, 0.40, 1.2, 3.5), "community_clinic": (0.12, 0.38, 1.0, 1.25),
+            "retail_pharmacy": (0.15, 0.40, 0.8, 0.9), "chain_pharmacy": (0.15, 0.42, 0.9, 2.0),
+            "private_hospital": (0.10, 0.45, 1.3, 5.7), "private_clinic": (0.12, 0.40, 1.0, 1.5)})
+    # calls a month an account of the type's median potential would get from a rep with time
+    planned_calls_per_month: dict[str, float] = field(default_factory=lambda: {
+        "hospital_3a": 8.0, "hospital_3": 6.0, "hospital_2": 4.0, "community_clinic": 2.0,
+        "retail_pharmacy": 1.0, "chain_pharmacy": 2.0, "private_hospital": 4.0,
+        "private_clinic": 2.0})
+    planned_calls_size_elasticity: float = 0.3   # calls ∝ (potential / type median)^e
+    planned_calls_sigma: float = 0.45            # the rep's habit, lognormal per account
+    rep_month_sigma: float = 0.2                 # a rep's field time month to month
+    department_meeting_probability: dict[str, float] = field(default_factory=lambda: {
+        "hospital_3a": 0.3, "hospital_3": 0.2, "hospital_2": 0.08})  # per hospital-month
+    academic_meeting_probability: dict[str, float] = field(default_factory=lambda: {
+        "hospital_3a": 0.1})
 
 
 # per account type invoiced: share of accounts, median annual potential (CNY), order value
@@ -146,4 +168,4 @@ PRICE_RANGE = {"chronic": (30, 150), "oncology": (800, 3000), "acute_anti_infect
                "otc": (10, 40)}
 CENTRAL_DC_CITIES = ("310000", "420100")  # Shanghai, Wuhan
 STREAMS = ("customers", "doctors", "reps", "products", "sites", "arrivals", "lines", "process",
-           "transit", "complaints", "payments", "terminals", "channel", "reports")
+           "transit", "complaints", "payments", "terminals", "channel", "reports", "visits")

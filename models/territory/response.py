@@ -21,10 +21,13 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import curve_fit
+from scipy.special import expit
 
 from data.problems import InputError, Problem
 from models.territory.calls import adbudg_sales
 
+#: the range of the shape c a segment's fit may take
+C_BOUNDS = (0.05, 10.0)
 #: the Syntex study's judgement points, as ratios of today's calls
 JUDGEMENT_POINTS = (0.0, 0.5, 1.5, float("inf"))
 
@@ -94,3 +97,104 @@ def fit_response(calls: np.ndarray, sales: np.ndarray, *, start: ResponseCurve |
     names = ("sales_min", "sales_max", "c", "d")
     return ResponseCurve(*map(float, params), standard_errors=dict(zip(names, map(float, se),
                                                                        strict=True)))
+
+
+@dataclass(frozen=True)
+class SegmentResponse:
+    """A segment's response estimated from account-months: the curve in share of the
+    account's potential per month (at the year's average season), the calendar months'
+    factors (mean 1), cluster-robust standard errors (accounts are the clusters), and the
+    observations used."""
+
+    curve: ResponseCurve
+    month_factors: np.ndarray
+    month_factor_se: np.ndarray
+    accounts: int
+    observations: int
+    rmse: float
+
+
+def _unpack(theta: np.ndarray) -> tuple[float, float, float, float, np.ndarray]:
+    lo, span, c, log_d = theta[:4]
+    g = np.concatenate([[0.0], theta[4:]])
+    factors = 12.0 * np.exp(g) / np.exp(g).sum()
+    return lo, lo + span, c, float(np.exp(log_d)), factors
+
+
+def fit_segment_response(calls: np.ndarray, share: np.ndarray, month: np.ndarray,
+                         account: np.ndarray) -> SegmentResponse:
+    """ADBUDG of a segment from account-months: ``share`` = the month's sales / the
+    account's monthly potential, ``calls`` that month, ``month`` the calendar month (1-12),
+    ``account`` a cluster label. Model: E[share] = f[month] · sales(calls), with f the
+    calendar month's factor (mean 1) and accounts' own level as noise of mean 1; nonlinear
+    least squares from several starts (S-shaped and concave), standard errors from the
+    cluster-robust sandwich (Liang & Zeger 1986) so that an account's months do not count as
+    independent."""
+    from scipy.optimize import least_squares
+
+    x, y = np.asarray(calls, dtype=float), np.asarray(share, dtype=float)
+    k = np.asarray(month, dtype=np.int64) - 1
+    if not (len(x) == len(y) == len(k) == len(account)) or len(x) < 30:
+        raise _problem("observations", "≥ 30 account-months with calls, share and month",
+                       len(x))
+    if (x < 0).any() or not np.all(np.isfinite(y)) or ((k < 0) | (k > 11)).any():
+        raise _problem("observations", "calls ≥ 0, finite shares, months 1-12", "other")
+    present = np.unique(k)
+
+    def model(theta: np.ndarray) -> np.ndarray:
+        lo, hi, c, d, f = _unpack(theta)
+        return f[k] * adbudg_sales(x, lo, hi, c, d)
+
+    def residual(theta: np.ndarray) -> np.ndarray:
+        return model(theta) - y
+
+    logx = np.log(np.where(x > 0, x, 1.0))
+    onehot = np.eye(12)[k]
+
+    def jacobian(theta: np.ndarray) -> np.ndarray:
+        lo, hi, c, d, f = _unpack(theta)
+        with np.errstate(divide="ignore"):
+            sig = expit(c * np.log(x) - np.log(d))
+        fk, dsig = f[k], sig * (1.0 - sig) * (hi - lo)
+        sales = lo + (hi - lo) * sig
+        p = f / 12.0  # d f_k / d g_j = f_k (1[k = j] - p_j)
+        dg = (sales * fk)[:, None] * (onehot[:, 1:] - p[None, 1:])
+        return np.column_stack([fk, fk * sig, fk * dsig * np.where(x > 0, logx, 0.0),
+                                -fk * dsig, dg])
+
+    low = float(y[x == 0].mean()) if (x == 0).sum() >= 5 else float(np.quantile(y, 0.1))
+    high = float(np.quantile(y, 0.9))
+    med = float(np.median(x[x > 0])) if (x > 0).any() else 1.0
+    g0 = np.zeros(11)
+    best = None
+    for c0 in (0.8, 1.5, 2.5):
+        theta0 = np.concatenate([[max(low, 1e-4), max(high - low, 1e-3), c0,
+                                  c0 * np.log(max(med, 0.5))], g0])
+        fit = least_squares(residual, theta0, jac=jacobian, bounds=(
+            np.concatenate([[0.0, 0.0, C_BOUNDS[0], -20.0], np.full(11, -3.0)]),
+            np.concatenate([[np.inf, np.inf, C_BOUNDS[1], 40.0], np.full(11, 3.0)])),
+            x_scale="jac", max_nfev=400)
+        if best is None or fit.cost < best.cost:
+            best = fit
+    assert best is not None
+    theta, jac, r = best.x, best.jac, best.fun
+    free = np.r_[np.arange(4), 4 + np.flatnonzero(np.isin(np.arange(1, 12), present))]
+    jac = jac[:, free]
+    bread = np.linalg.pinv(jac.T @ jac)
+    labels, inverse = np.unique(np.asarray(account), return_inverse=True)
+    scores = np.zeros((len(labels), len(free)))
+    np.add.at(scores, inverse, jac * r[:, None])
+    g = len(labels)
+    cov = bread @ (scores.T @ scores) @ bread * (g / max(g - 1, 1))
+    lo, hi, c, d, factors = _unpack(theta)
+    var_lo, var_span, cov_ls = cov[0, 0], cov[1, 1], cov[0, 1]
+    se = {"sales_min": float(np.sqrt(max(var_lo, 0.0))),
+          "sales_max": float(np.sqrt(max(var_lo + var_span + 2 * cov_ls, 0.0))),
+          "c": float(np.sqrt(max(cov[2, 2], 0.0))),
+          "d": float(d * np.sqrt(max(cov[3, 3], 0.0)))}
+    # f = 12 softmax(g), g_1 = 0: by the delta method over the free g's
+    p = factors / 12.0
+    grad = 12.0 * (np.diag(p) - np.outer(p, p))[:, 1:][:, free[4:] - 4]
+    f_se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", grad, cov[4:, 4:], grad), 0.0, None))
+    return SegmentResponse(ResponseCurve(float(lo), float(hi), float(c), d, se), factors, f_se,
+                           g, len(x), float(np.sqrt(np.mean(r**2))))
