@@ -1,7 +1,8 @@
 """``pharmaops territory plan SCENARIO``: customer tiers, A/B/C/D and lifetime value per
 account, doctor grades under the scenario's weights and the value grid (docs/territory.md);
-with ``--align-seconds`` a balanced alignment of the terminals to reps; the call plan and
-sales-force size are listed as not built yet. Tables for people
+a balanced alignment of the terminals to reps (``--align-seconds``), the call plan from
+response curves estimated from the visits and profit against sales-force size
+(``--calls-seconds``). Tables for people
 on stdout, ``--json`` and ``--xlsx`` for machines and spreadsheets; bad input is reported by
 :func:`scenarios.cli.main` (exit 2)."""
 
@@ -18,10 +19,12 @@ def cmd_territory_plan(args: argparse.Namespace) -> int:
     from scenarios import territory_report as tr
     from scenarios.compare import load_scenarios
 
-    if args.align_seconds < 0 or not 0 <= args.balance < 1:
-        raise ScenarioError([Problem("command line", "--align-seconds / --balance",
-                                     "seconds ≥ 0 (0: no alignment), balance in [0, 1)",
-                                     f"{args.align_seconds}, {args.balance}")])
+    if args.align_seconds < 0 or not 0 <= args.balance < 1 or args.calls_seconds < 0:
+        raise ScenarioError([Problem("command line",
+                                     "--align-seconds / --balance / --calls-seconds",
+                                     "seconds ≥ 0 (0: none), balance in [0, 1)",
+                                     f"{args.align_seconds}, {args.balance}, "
+                                     f"{args.calls_seconds}")])
     loaded = load_scenarios([args.scenario], allow_outside_data=args.allow_outside_data)[0]
     ctx = tr.territory_context(loaded)
     seg, doctors = tr.segment_table(ctx.dataset), tr.doctor_table(ctx)
@@ -32,7 +35,25 @@ def cmd_territory_plan(args: argparse.Namespace) -> int:
         result, table = tr.propose_alignment(ctx, doctors, balance=args.balance,
                                              time_limit_s=args.align_seconds)
         aligned = tr.alignment_payload(result, table, args.balance)
-    doc = tr.territory_payload(ctx, seg, doctors, aligned)
+    calls, sheets, sized = None, None, None
+    if args.calls_seconds:
+        from scenarios.call_planning import plan_calls
+
+        _status("estimating response curves from the visits and flow data, planning calls")
+        lev = ctx.scenario.territory
+        report = plan_calls(ctx.dataset, tr.terminal_workload(ctx, doctors),
+                            time_limit_s=args.calls_seconds,
+                            field_days_per_month=lev.field_days_per_month,
+                            calls_per_day=lev.calls_per_day)
+        calls, sheets = tr.call_plan_payload(report), tr.call_plan_sheets(report)
+        from scenarios.force_size import size_curve, size_payload
+
+        _status("re-planning calls at every sales-force size")
+        curve = size_curve(report, lev.rep_cost_cny_per_month,
+                           time_limit_s=args.calls_seconds)
+        sized = size_payload(curve, report, lev.rep_cost_cny_per_month)
+        sheets["sales-force size"] = curve
+    doc = tr.territory_payload(ctx, seg, doctors, aligned, calls, sized)
     print(f"territory of {ctx.dataset.path} at {doc['as_of']} for {doc['scenario']!r}: "
           f"{len(seg):,} accounts, {len(doctors):,} doctors")
     print(tr.tier_summary(seg).set_index("tier").to_string(formatters={
@@ -52,9 +73,27 @@ def cmd_territory_plan(args: argparse.Namespace) -> int:
               f"{a['disruption_visits']:,.0f} visits a month change rep {a['message']}")
     else:
         print("alignment: none proposed (--align-seconds S proposes one)")
-    print("not built yet:", ", ".join(doc["not_built"]))
+    if calls is not None:
+        c = calls
+        print(f"call plan: {c['status']} in {c['seconds']:.1f} s (gap {c['gap']:.2%}), "
+              f"{c['calls_planned']:,} calls a month of {c['capacity']:,} the reps can make "
+              f"(today {c['calls_today']:,.0f}); sales {c['sales_planned_cny_month']:,.0f} "
+              f"CNY a month against {c['sales_today_cny_month']:,.0f} at today's calls "
+              f"({c['uplift_share']:+.1%}; today's calls only reallocated "
+              f"{c['uplift_reallocated_share']:+.1%}); visit quota "
+              f"{c['quota_calls']:,.0f} calls a month, met at {c['quota_met_share']:.0%} of "
+              "the accounts")
+        z = sized
+        print(f"sales-force size: profit a month highest at {z['best_reps']} reps "
+              f"({z['best_profit_cny_month']:,.0f} CNY, reps at "
+              f"{z['rep_cost_cny_month']:,.0f} CNY a month); today {z['today_reps']} reps, "
+              f"{z['today_alignment_profit_cny_month']:,.0f} CNY on today's alignment")
+    else:
+        print("call plan: none (--calls-seconds 0)")
+    if doc["not_built"]:
+        print("not built yet:", ", ".join(doc["not_built"]))
     if args.xlsx:
-        write_file_atomically(tr.territory_workbook(seg, doctors, table), args.xlsx)
+        write_file_atomically(tr.territory_workbook(seg, doctors, table, sheets), args.xlsx)
     if args.json:
         _emit(doc, args)
     return 0
@@ -66,9 +105,12 @@ def add_territory_parser(sub: argparse._SubParsersAction) -> None:
     pl = ts.add_parser("plan", help="tiers, A/B/C/D, lifetime value, doctor grades and the "
                                     "value grid of a scenario's data set")
     pl.add_argument("scenario", help="scenario file (data set; [territory] grading weights)")
-    pl.add_argument("--align-seconds", type=float, default=0.0, metavar="S",
-                    help="also propose a balanced alignment of the hospitals and pharmacies "
-                         "to reps within this many seconds (default 0: none; national: 60)")
+    pl.add_argument("--align-seconds", type=float, default=60.0, metavar="S",
+                    help="propose a balanced alignment of the hospitals and pharmacies to "
+                         "reps within this many seconds (default 60; 0: none)")
+    pl.add_argument("--calls-seconds", type=float, default=60.0, metavar="S",
+                    help="plan calls from response curves within this many seconds "
+                         "(default 60; 0: none)")
     pl.add_argument("--balance", type=float, default=0.15, metavar="SHARE",
                     help="each rep's monthly visits within this share of the average "
                          "(default 0.15)")

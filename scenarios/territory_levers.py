@@ -47,6 +47,10 @@ class TerritoryLevers(Section):
         default_factory=lambda: {"A": 4.0, "B": 2.0, "C": 1.0, "D": 0.0},
         description="Visits a month each doctor of a grade is due; a grade left out gets none. "
                     "A hospital's workload is the sum over its doctors (a pharmacy: 1 visit).")
+    rep_cost_cny_per_month: float = Field(
+        default=25000.0, ge=0, le=1e6,
+        description="Cost of one rep a month, CNY (salary, social insurance, travel and "
+                    "expenses): an assumption, used by the sales-force size curve.")
 
     @field_validator("grading_weights")
     @classmethod

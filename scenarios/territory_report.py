@@ -29,7 +29,7 @@ from scenarios.loading import LoadedScenario
 from scenarios.schema import Scenario
 
 #: parts of the territory plan not built yet (docs/territory.md)
-NOT_BUILT = ("call_plan", "sales_force_size")
+NOT_BUILT: tuple[str, ...] = ()
 #: monthly visits a terminal without doctors (a retail pharmacy) is due
 PHARMACY_VISITS = 1.0
 #: each rep's visits a month within this share of the average, unless asked otherwise
@@ -205,8 +205,32 @@ def alignment_payload(result, table: pd.DataFrame, balance: float) -> dict:
                                     strict=True)) if result.status != "infeasible" else {}}
 
 
+def call_plan_payload(report) -> dict:
+    """The call plan part of the plan (a :class:`scenarios.call_planning.CallPlanReport`):
+    status, bound and gap, totals and uplift, per rep, coverage per account type, and the
+    segments' response curves."""
+    from scenarios.call_planning import coverage
+
+    return {**report.summary,
+            "reps": report.reps.to_dict(orient="records"),
+            "coverage": coverage(report).to_dict(orient="records"),
+            "response_curves": report.responses.to_dict(orient="records")}
+
+
+def call_plan_sheets(report) -> dict[str, pd.DataFrame]:
+    """The call plan's sheets of the workbook."""
+    from scenarios.call_planning import coverage
+
+    cols = ["account_id", "name", "account_type", "city", "rep_id", "km_to_base",
+            "potential_cny_month", "level", "quota_calls", "min_calls", "max_calls",
+            "current_calls", "planned_calls", "sales_today_cny", "sales_planned_cny"]
+    return {"call plan": report.accounts[cols], "call plan by rep": report.reps,
+            "coverage": coverage(report), "response curves": report.responses}
+
+
 def territory_payload(ctx: TerritoryContext, seg: pd.DataFrame, doctors: pd.DataFrame,
-                      alignment: dict | None = None) -> dict:
+                      alignment: dict | None = None, call_plan: dict | None = None,
+                      force_size: dict | None = None) -> dict:
     """``pharmaops territory plan --json``."""
     lev = ctx.scenario.territory
     grades = doctors["grade"].value_counts()
@@ -220,13 +244,16 @@ def territory_payload(ctx: TerritoryContext, seg: pd.DataFrame, doctors: pd.Data
         "grid": grid_counts(doctors),
         "accounts": seg.to_dict(orient="records"),
         **({"alignment": alignment} if alignment is not None else {}),
+        **({"call_plan": call_plan} if call_plan is not None else {}),
+        **({"sales_force_size": force_size} if force_size is not None else {}),
         "not_built": list(NOT_BUILT),
     })
 
 
 def territory_workbook(seg: pd.DataFrame, doctors: pd.DataFrame,
-                       alignment: pd.DataFrame | None = None) -> bytes:
-    """Tiers, accounts, doctors (and the proposed alignment) as Excel."""
+                       alignment: pd.DataFrame | None = None,
+                       call_plan: dict[str, pd.DataFrame] | None = None) -> bytes:
+    """Tiers, accounts, doctors (the proposed alignment, the call plan's sheets) as Excel."""
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as xl:
         tier_summary(seg).to_excel(xl, sheet_name="tiers", index=False)
@@ -234,4 +261,6 @@ def territory_workbook(seg: pd.DataFrame, doctors: pd.DataFrame,
         doctors.to_excel(xl, sheet_name="doctors", index=False)
         if alignment is not None:
             alignment.to_excel(xl, sheet_name="alignment", index=False)
+        for name, frame in (call_plan or {}).items():
+            frame.to_excel(xl, sheet_name=name, index=False)
     return buffer.getvalue()

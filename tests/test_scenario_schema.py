@@ -417,6 +417,7 @@ SECTIONS: dict[str, dict[str, Callable[[Any], bool]]] = {
             k in ("A", "B", "C", "D") and _num(0, 31)(w) for k, w in v.items()),
         "grade_cuts": lambda v: type(v) is dict and set(v) == {"A", "B", "C"} and all(
             _num(0, 100)(w) for w in v.values()) and v["A"] > v["B"] > v["C"],
+        "rep_cost_cny_per_month": _num(0, 1e6),
     },
     "credit": {
         "scoring": _is_bool,

@@ -30,10 +30,11 @@ def test_plan_document_and_workbook(small_dir: Path, tmp_path: Path,
                          "grade_cuts = { A = 80.0, B = 60.0, C = 40.0 }\n")
     js, xlsx = tmp_path / "t.json", tmp_path / "t.xlsx"
     assert main(["territory", "plan", str(scenario), "--allow-outside-data", "--json", str(js),
-                 "--xlsx", str(xlsx)]) == 0
+                 "--xlsx", str(xlsx), "--align-seconds", "0", "--calls-seconds", "0"]) == 0
     out = capsys.readouterr().out
-    assert "not built yet: call_plan, sales_force_size" in out
+    assert "not built yet" not in out
     assert "alignment: none proposed" in out and "alignment" not in doc_keys(js)
+    assert "call plan: none" in out and "call_plan" not in doc_keys(js)
     doc = json.loads(js.read_text())
     ds = load_dataset(small_dir)
     hospital = ds["doctors"]["terminal_id"].map(
@@ -118,6 +119,41 @@ def test_proposed_alignment_is_balanced_and_covers_every_terminal(
     assert loads.reindex(ds["reps"]["rep_id"], fill_value=0).between(
         0.85 * average - 1e-6, 1.15 * average + 1e-6).all()
     assert a["bound_km"] <= a["objective_km"] + 1e-6 and a["gap"] <= 1e-9
+
+
+def test_the_call_plan_in_the_document_and_the_workbook(
+        small_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """By default the plan holds a proven-optimal call plan: calls within each rep's capacity,
+    totals that add up over the reps and the account types, and its sheets in the workbook."""
+    scenario = _scenario(tmp_path, small_dir, "")
+    js, xlsx = tmp_path / "t.json", tmp_path / "t.xlsx"
+    assert main(["territory", "plan", str(scenario), "--allow-outside-data", "--json", str(js),
+                 "--xlsx", str(xlsx), "--align-seconds", "0"]) == 0
+    assert "call plan: optimal" in capsys.readouterr().out
+    c = json.loads(js.read_text())["call_plan"]
+    assert c["status"] == "optimal" and c["gap"] <= 1e-9
+    assert c["bound_cny_month"] >= c["objective_cny_month"] - 1e-6
+    reps = pd.DataFrame(c["reps"])
+    assert (reps["calls_planned"] <= reps["capacity"]).all()
+    assert reps["calls_planned"].sum() == c["calls_planned"]
+    assert c["idle_calls"] == c["capacity"] - c["calls_planned"]
+    assert pd.DataFrame(c["coverage"])["calls_planned"].sum() == c["calls_planned"]
+    assert c["uplift_cny_month"] == pytest.approx(c["sales_planned_cny_month"]
+                                                  - c["sales_today_cny_month"])
+    ds = load_dataset(small_dir)
+    # every account reps call on is planned or counted as left out (too few of its type)
+    direct = (~ds["customers"]["customer_type"].str.startswith("distributor")).sum()
+    assert c["accounts"] + c["accounts_left_out"] == len(ds["terminals"]) + direct
+    sheets = pd.read_excel(xlsx, sheet_name=None)
+    assert {"call plan", "call plan by rep", "coverage", "response curves",
+            "sales-force size"} <= set(sheets)
+    size = json.loads(js.read_text())["sales_force_size"]
+    curve = pd.DataFrame(size["curve"])
+    assert (curve["status"] == "optimal").all()
+    assert curve["profit_cny_month"].to_numpy() == pytest.approx(
+        (curve["margin_cny_month"] - curve["reps"] * 25000.0).to_numpy())
+    assert size["best_profit_cny_month"] == pytest.approx(curve["profit_cny_month"].max())
+    assert sheets["call plan"]["planned_calls"].sum() == c["calls_planned"]
 
 
 def test_a_bad_balance_exits_2_before_any_work(small_dir: Path, tmp_path: Path,
