@@ -2,7 +2,9 @@
 their shares of the value, doctor grades re-graded when a weight moves (against the model
 called directly), the value grid, the tiers workbook, bad cut points named, and the proposed
 alignment: its metrics, every rep within the balance band (summed from the workbook the page
-offers, not from the page's chart) and an impossible balance said, not raised."""
+offers, not from the page's chart) and an impossible balance said, not raised; the call plan
+proven optimal within every rep's capacity (read from its workbook), and the sales-force size
+curve answering the rep's cost."""
 
 from __future__ import annotations
 
@@ -47,8 +49,9 @@ def _expected(small_dir: Path, weights: dict[str, float]) -> dict[str, int]:
 
 def test_tiers_grades_and_grid(page: AppTest, small_dir: Path) -> None:
     headers = [h.value for h in page.subheader]
-    assert headers[:6] == ["Customer tiers", "Territories today", "Proposed alignment",
-                           "Doctor grades", "Value grid: potential × support", "Not built yet"]
+    assert headers[:7] == ["Customer tiers", "Territories today", "Proposed alignment",
+                           "Call plan", "Doctor grades", "Value grid: potential × support",
+                           "Not built yet"]
     tiers = {m.label: m.value for m in page.metric if m.label.endswith(" accounts")}
     assert set(tiers) == {"core accounts", "potential accounts", "basic accounts"}
     assert _grades(page) == _expected(small_dir, DEFAULT_WEIGHTS)
@@ -146,3 +149,46 @@ def test_a_proposal_survives_other_widgets(page: AppTest) -> None:
     page.slider(key="tr_w_title").set_value(0.9).run(timeout=TIMEOUT_S)
     assert any(m.label == "status" for m in page.metric)
     assert any("other settings" in w.value for w in page.warning)
+
+
+def _plan(at: AppTest) -> AppTest:
+    at.button(key="tr_calls_go").click().run(timeout=TIMEOUT_S)
+    assert not at.exception
+    return at
+
+
+def test_the_call_plan_is_proven_and_within_every_reps_capacity(
+        page: AppTest, files: dict[str, bytes], small_dir: Path) -> None:
+    assert not any(m.label == "call plan status" for m in page.metric)
+    _plan(page)
+    cards = {m.label: m.value for m in page.metric}
+    assert cards["call plan status"] == "optimal"
+    assert cards["call plan's gap to the bound"] == "0.00%"
+    assert cards["sales a month, planned"].endswith(" CNY")
+    assert "Sales-force size" in [h.value for h in page.subheader]
+    book = pd.read_excel(io.BytesIO(files["call_plan.xlsx"]), sheet_name=None)
+    assert {"call plan", "call plan by rep", "coverage", "response curves",
+            "sales-force size"} <= set(book)
+    reps = book["call plan by rep"]
+    assert (reps["calls_planned"] <= reps["capacity"]).all()
+    plan = book["call plan"]
+    assert ((plan["min_calls"] <= plan["planned_calls"])
+            & (plan["planned_calls"] <= plan["max_calls"])).all()
+    assert plan.groupby("rep_id")["planned_calls"].sum().reindex(reps["rep_id"]).fillna(
+        0).to_numpy().tolist() == reps["calls_planned"].tolist()
+    assert int(cards["calls a month planned"].replace(",", "")) == plan["planned_calls"].sum()
+
+
+def test_the_size_curve_answers_the_reps_cost(page: AppTest, files: dict[str, bytes]) -> None:
+    """Free reps are worth adding up to the largest size tried; reps dearer than any call's
+    margin are not: the best size moves from the largest to the smallest."""
+    _plan(page)
+    best = {}
+    for cost in (0.0, 1e6):
+        page.number_input(key="tr_rep_cost").set_value(cost).run(timeout=TIMEOUT_S)
+        assert not page.exception
+        curve = pd.read_excel(io.BytesIO(files["call_plan.xlsx"]),
+                              sheet_name="sales-force size")
+        best[cost] = int(curve.loc[curve["profit_cny_month"].idxmax(), "reps"])
+        assert f"Highest at {best[cost]} reps" in " ".join(c.value for c in page.caption)
+    assert best[0.0] == curve["reps"].max() and best[1e6] == curve["reps"].min()

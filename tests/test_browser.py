@@ -392,8 +392,8 @@ def check_credit(page: Page, app: App) -> None:
 
 def check_territory(page: Page, app: App) -> None:
     """Tiers with their shares, doctor grades and the value grid; one proposed alignment at
-    the default balance (proof, km, a second map, the workbook); what is not built yet is
-    said, not shown as numbers."""
+    the default balance (proof, km, a second map, the workbook); one call plan (proof, sales,
+    the size curve and its workbook); what is not built yet is said, not shown as numbers."""
     del app
     heading(page, "Sales territory")
     for title in ("Customer tiers", "Territories today", "Proposed alignment", "Doctor grades",
@@ -402,7 +402,7 @@ def check_territory(page: Page, app: App) -> None:
     cards = metrics(page)
     assert {"core accounts", "potential accounts", "basic accounts"} <= set(cards)
     assert "grade A doctors" in cards
-    page.get_by_text("are not on this page yet").wait_for()
+    page.get_by_text("is not built yet").wait_for()
     main = page.locator('[data-testid="stMain"]')
     main.get_by_role("button", name="Propose an alignment").click()
     wait_idle(page)
@@ -414,6 +414,14 @@ def check_territory(page: Page, app: App) -> None:
         assert value.endswith(" km") and NUMBER.match(value), (label, value)
     assert page.locator('[data-testid="stDeckGlJsonChart"]').count() == 2  # today, proposed
     main.get_by_text("Download the proposed alignment (Excel)").wait_for()
+    main.get_by_role("button", name="Plan calls").click()
+    wait_idle(page)
+    cards = metrics(page)
+    assert cards["call plan status"] == ["optimal"], cards.get("call plan status")
+    value = cards["sales a month, planned"][0]
+    assert value.endswith(" CNY") and NUMBER.match(value), value
+    heading(page, "Sales-force size")
+    main.get_by_text("Download the call plan and the size curve (Excel)").wait_for()
 
 
 #: every page of the navigation: name -> (url path, title, check); a new page needs one here.

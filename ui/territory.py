@@ -2,8 +2,9 @@
 per account; today's territories on a map with each rep's workload against the average; a
 proposed balanced alignment on request (ui/territory_alignment.py); doctor grades by weighted
 points, re-graded at once when a director moves a weight; the potential × support value grid
-per product. Models: docs/territory.md. The call plan, sales-force size and the alignment's
-effect in the simulation are not on the page yet, and it says so.
+per product; the call plan from response curves estimated from the visits and the sales-force
+size curve on request (ui/territory_calls.py). Models: docs/territory.md. The plan's and the
+alignment's effect in the simulation is not built yet, and the page says so.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from scenarios.territory_report import DEFAULT_BALANCE, rep_workload, segment_ta
 from ui.common import sidebar_dataset
 from ui.overview import TYPE_LABELS
 from ui.territory_alignment import alignment_section, rep_map
+from ui.territory_calls import call_plan_section
 
 TITLE = "Sales territory"
 ICON = ":material/groups:"
@@ -68,8 +70,9 @@ def _doctors(_ds: Dataset, fingerprint: str):
 def render() -> None:
     st.title(TITLE)
     st.caption("Customer tiers from order history and clinical value, today's territories "
-               "and a proposed alignment, doctor grades and the potential × support grid "
-               "(docs/territory.md). Measured from the data set, not simulated.")
+               "and a proposed alignment, the call plan and sales-force size, doctor grades "
+               "and the potential × support grid (docs/territory.md). Measured and optimized "
+               "on the data set, not simulated.")
     ds = sidebar_dataset("tr_dataset_folder")
     if ds is None:
         return
@@ -79,12 +82,15 @@ def render() -> None:
         _with_doctors(ds)
     else:
         # every terminal is then due the pharmacy's visits: the alignment still balances them
-        alignment_section(ds, pd.DataFrame({"terminal_id": [], "grade": []}), ())
+        no_doctors = pd.DataFrame({"terminal_id": [], "grade": []})
+        alignment_section(ds, no_doctors, ())
+        call_plan_section(ds, no_doctors, ())
         st.info("The data set has no doctors: grades and the value grid need the doctors "
                 "table.")
     st.subheader("Not built yet")
-    st.info("The call plan from response curves, the sales-force size curve and the effect "
-            "of a new alignment in the simulation are not on this page yet.")
+    st.info("The effect of the call plan and of a new alignment in the simulation (order "
+            "rates, new customers, the selling-expense ratio, reps behind their quota) is not "
+            "built yet.")
 
 
 def _with_doctors(ds: Dataset) -> None:
@@ -95,8 +101,10 @@ def _with_doctors(ds: Dataset) -> None:
     graded = None if problem else regrade(points, weights, cuts)  # (points, grade)
     grades = None if graded is None else pd.DataFrame(
         {"terminal_id": doctors["terminal_id"], "grade": graded[1]})
-    alignment_section(ds, grades, (tuple(weights.items()), tuple(cuts.items())),
-                      f"the doctor grading is not usable: {problem}")
+    grading = (tuple(weights.items()), tuple(cuts.items()))
+    why = f"the doctor grading is not usable: {problem}"
+    alignment_section(ds, grades, grading, why)
+    call_plan_section(ds, grades, grading, why)
     _grades(ds, graded, cuts, problem)
 
 
