@@ -198,6 +198,17 @@ def _print_run(run) -> None:
     print(f"scenario {r.scenario!r}: {r.replications} replications, seed {r.seed}, "
           f"run {r.run_id or '(not stored)'}, {r.runtime_s:.0f} s")
     print(_kpi_table(r).to_string(float_format=lambda v: f"{v:,.4g}"))
+    sales = r.details.get("credit_sales_cny")
+    if sales is not None:
+        days = r.window.get("horizon_days", 0) - r.window.get("warmup_days", 0)
+        print(f"credit sales over the {days} days measured: {sales.mean:,.0f} CNY "
+              f"(95% CI {sales.ci95[0]:,.0f} .. {sales.ci95[1]:,.0f})")
+    if r.call_plan:
+        c = r.call_plan
+        print(f"call plan ({c['status']}, gap {c['gap']:.2%}): {c['reps']} reps (today "
+              f"{c['reps_today']}), {c['calls_planned']:,} calls a month (today "
+              f"{c['calls_today']:,.0f}); the curves expect {c['uplift_share']:+.1%} sales "
+              "from the accounts planned")
     used = _assumption_table(r)
     print(f"\nassumptions the levers use ({len(used)} of {len(r.assumptions)}; plausible "
           "range and source: docs/scenarios.md)")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from models.territory.calls import adbudg_sales, allocate_calls
+from models.territory.calls import CallPlan, adbudg_sales, allocate_calls
 from scenarios.call_planning import CallPlanReport
 
 #: sizes tried, as shares of today's reps
@@ -35,34 +35,44 @@ def _spread(total: int, weights: pd.Series) -> pd.Series:
     return base + 1
 
 
+def plan_at_size(report: CallPlanReport, reps: int, *, time_limit_s: float = 30.0
+                 ) -> tuple[CallPlan, pd.Series]:
+    """The plan with ``reps`` reps spread over the regions, each region's calls pooled
+    (module docstring); returns the plan (calls per account row of ``report.accounts``) and
+    the reps per region."""
+    acc = report.accounts
+    reps_table = report.reps.set_index("rep_id")
+    region_of = acc["rep_id"].map(reps_table["region"])
+    per_region = reps_table.groupby("region")["capacity"].agg(["size", "mean"])
+    n = _spread(int(reps), per_region["size"])
+    capacity = np.floor(n * per_region["mean"]).astype(np.int64)
+    quota = acc["quota_calls"].groupby(region_of).transform("sum")
+    scale = np.minimum(1.0, region_of.map(capacity) / quota.where(quota > 0, 1.0))
+    low = np.floor(acc["quota_calls"] * scale + 1e-9).astype(np.int64)
+    frame = pd.DataFrame({"rep": region_of, "sales_min": acc["sales_min"],
+                          "sales_max": acc["sales_max"], "c": acc["c"], "d": acc["d"],
+                          "margin": acc["margin"], "min_calls": low,
+                          "max_calls": np.maximum(acc["max_calls"], low)})
+    return allocate_calls(frame, capacity.to_dict(), time_limit_s=time_limit_s), n
+
+
 def size_curve(report: CallPlanReport, rep_cost_cny_month: float, *,
                shares: tuple[float, ...] = DEFAULT_SHARES,
                time_limit_s: float = 30.0) -> pd.DataFrame:
     """One row per size: reps, calls a month, sales and margin a month (CNY), the reps' cost
     and profit a month (CNY), the plan's status and gap."""
     acc = report.accounts
-    reps = report.reps.set_index("rep_id")
-    region_of = acc["rep_id"].map(dict(zip(report.reps["rep_id"],
-                                           report.reps["region"], strict=True)))
-    per_region = reps.groupby("region")["capacity"].agg(["size", "mean"])
-    margin = acc["margin"].to_numpy()
+    capacity_of = report.reps.groupby("region")["capacity"].mean()
     rows = []
     for share in shares:
-        n = _spread(round(share * len(reps)), per_region["size"])
-        capacity = np.floor(n * per_region["mean"]).astype(np.int64)
-        quota = acc["quota_calls"].groupby(region_of).transform("sum")
-        scale = np.minimum(1.0, region_of.map(capacity) / quota.where(quota > 0, 1.0))
-        low = np.floor(acc["quota_calls"] * scale + 1e-9).astype(np.int64)
-        frame = pd.DataFrame({"rep": region_of, "sales_min": acc["sales_min"],
-                              "sales_max": acc["sales_max"], "c": acc["c"], "d": acc["d"],
-                              "margin": margin, "min_calls": low,
-                              "max_calls": np.maximum(acc["max_calls"], low)})
-        plan = allocate_calls(frame, capacity.to_dict(), time_limit_s=time_limit_s)
+        plan, n = plan_at_size(report, round(share * len(report.reps)),
+                               time_limit_s=time_limit_s)
         sales = float(adbudg_sales(plan.calls, acc["sales_min"], acc["sales_max"], acc["c"],
                                    acc["d"]).sum())
         cost = float(n.sum()) * rep_cost_cny_month
         rows.append({"share_of_today": float(share), "reps": int(n.sum()),
-                     "calls": int(plan.calls.sum()), "capacity": int(capacity.sum()),
+                     "calls": int(plan.calls.sum()),
+                     "capacity": int(np.floor(n * capacity_of.reindex(n.index)).sum()),
                      "sales_cny_month": sales, "margin_cny_month": plan.objective,
                      "rep_cost_cny_month": cost, "profit_cny_month": plan.objective - cost,
                      "status": plan.status, "gap": plan.gap})
@@ -84,4 +94,4 @@ def size_payload(curve: pd.DataFrame, report: CallPlanReport,
             "curve": curve.to_dict(orient="records")}
 
 
-__all__ = ["DEFAULT_SHARES", "size_curve", "size_payload"]
+__all__ = ["DEFAULT_SHARES", "plan_at_size", "size_curve", "size_payload"]

@@ -85,6 +85,9 @@ class RunResult:
     #: every assumption as run: ``{name: {"value", "low", "high", "source", "used"}}`` (its
     #: plausible range and source from scenarios.evidence; ``used``: a lever puts it to use)
     assumptions: dict[str, dict] = field(default_factory=dict)
+    #: the call plan behind territory.allocation = "optimize" (empty under "current"): status,
+    #: gap, reps, calls and sales a month today and planned (docs/territory.md)
+    call_plan: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
         """The ``pharmaops run --json`` document (docs/simulation.md)."""
@@ -102,6 +105,7 @@ class RunResult:
             "calibration": self.calibration, "window": dict(self.window),
             "runtime_s": self.runtime_s,
             "assumptions": {k: dict(v) for k, v in self.assumptions.items()},
+            "call_plan": dict(self.call_plan),
         }
 
     @classmethod
@@ -120,4 +124,5 @@ class RunResult:
             dataset_fingerprint=str(doc.get("dataset_fingerprint", "")),
             calibration=str(doc.get("calibration", "")), window=dict(doc.get("window") or {}),
             runtime_s=float(doc.get("runtime_s") or 0.0), run_id=doc.get("run_id"),
-            assumptions={str(k): dict(v) for k, v in (doc.get("assumptions") or {}).items()})
+            assumptions={str(k): dict(v) for k, v in (doc.get("assumptions") or {}).items()},
+            call_plan=dict(doc.get("call_plan") or {}))

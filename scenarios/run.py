@@ -80,6 +80,9 @@ class Prepared:
     #: each account's terms under the credit policy (and the terms model's answer, 'optimize'),
     #: kept so other assumptions are simulated under the same decision
     credit_choice: PolicyChoice | None = None
+    #: the call plan behind territory.allocation = "optimize" (status, gap, reps, calls and
+    #: sales a month today and planned); its multipliers are in the inputs' order rates
+    calls: dict | None = None
 
 
 #: wall-time limit of the location model that answers forward_warehouses = "optimize", s
@@ -247,6 +250,16 @@ def prepare(loaded: LoadedScenario, dataset: Dataset | None = None, *,
     inputs = build_inputs(ds)
     params = todays_work(ds, measured, loaded.scenario, inputs)
     scenario = loaded.scenario
+    calls = None
+    if scenario.territory.allocation == "optimize":
+        # after today's work is measured: the same staff meet the planned demand
+        from scenarios.territory_effect import call_effect
+
+        if status is not None:
+            status("planning calls on the response curves estimated from the visits")
+        effect = call_effect(ds, scenario, inputs.customer_id)
+        inputs = replace(inputs, orders_per_day=inputs.orders_per_day * effect.lift)
+        calls = effect.summary
     scores = None
     credit_tier = None
     if scenario.credit.scored:
@@ -266,7 +279,7 @@ def prepare(loaded: LoadedScenario, dataset: Dataset | None = None, *,
     inputs, config, choice = _configured(ds, params, resolved, inputs, credit_tier, assignment,
                                          choice, str(loaded.path))
     return Prepared(ds, params, inputs, config, scores, chosen, warehouses, measured, assignment,
-                    choice)
+                    choice, calls)
 
 
 def with_assumptions(loaded: LoadedScenario, prepared: Prepared,
@@ -357,7 +370,8 @@ def simulate(loaded: LoadedScenario, prepared: Prepared, *, replications: int | 
         dataset=str(loaded.dataset_path), dataset_fingerprint=prepared.dataset.fingerprint,
         calibration=prepared.params.source,
         window={"warmup_days": scenario.warmup_days, "horizon_days": scenario.horizon_days},
-        runtime_s=time.perf_counter() - started, assumptions=assumption_rows(scenario))
+        runtime_s=time.perf_counter() - started, assumptions=assumption_rows(scenario),
+        call_plan=json_ready(prepared.calls or {}))
     tables = {"by_region": mean_table([r.by_region for r in results], "region"),
               "by_tier": mean_table([r.by_tier for r in results], "tier")}
     if prepared.credit_scores is not None:

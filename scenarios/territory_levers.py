@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from models.territory.grading import DEFAULT_GRADE_CUTS, DEFAULT_WEIGHTS
@@ -47,10 +47,30 @@ class TerritoryLevers(Section):
         default_factory=lambda: {"A": 4.0, "B": 2.0, "C": 1.0, "D": 0.0},
         description="Visits a month each doctor of a grade is due; a grade left out gets none. "
                     "A hospital's workload is the sum over its doctors (a pharmacy: 1 visit).")
+    allocation: Literal["current", "optimize"] = Field(
+        default="current",
+        description="Calls per account: current = today's (the history's order rates); "
+                    "optimize = the call plan on the response curves estimated from the visits "
+                    "(docs/territory.md), which changes every account's order rate.")
+    reps: int | None = Field(
+        default=None, ge=1, le=100000,
+        description="Reps in the field; left out = today's. Needs allocation = \"optimize\": "
+                    "the plan at this size, calls pooled per region as the size curve does.")
     rep_cost_cny_per_month: float = Field(
         default=25000.0, ge=0, le=1e6,
         description="Cost of one rep a month, CNY (salary, social insurance, travel and "
                     "expenses): an assumption, used by the sales-force size curve.")
+
+    @field_validator("reps")
+    @classmethod
+    def _reps_need_a_plan(cls, reps: int | None, info: ValidationInfo) -> int | None:
+        # an invalid allocation is reported on its own: judge reps only against a valid one
+        allocation = info.data.get("allocation")
+        if reps is not None and allocation is not None and allocation != "optimize":
+            raise PydanticCustomError(
+                "reps_need_plan", "reps only with allocation = \"optimize\" (a new size needs "
+                "its calls re-planned)", {})
+        return reps
 
     @field_validator("grading_weights")
     @classmethod

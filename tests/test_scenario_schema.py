@@ -418,6 +418,8 @@ SECTIONS: dict[str, dict[str, Callable[[Any], bool]]] = {
         "grade_cuts": lambda v: type(v) is dict and set(v) == {"A", "B", "C"} and all(
             _num(0, 100)(w) for w in v.values()) and v["A"] > v["B"] > v["C"],
         "rep_cost_cny_per_month": _num(0, 1e6),
+        "allocation": _one_of("current", "optimize"),
+        "reps": _int(1, 100000),
     },
     "credit": {
         "scoring": _is_bool,
@@ -534,6 +536,15 @@ def oracle(doc: dict[str, Any], scenario_dir: Path, data_root: Path) -> set[str]
         and "warehouse_service_days" not in logistics
     ):
         wrong.add("logistics.warehouse_service_share")  # a share needs its days
+    territory = doc.get("territory", {})
+    if (
+        type(territory) is dict
+        and "reps" in territory
+        and SECTIONS["territory"]["reps"](territory["reps"])
+        and SECTIONS["territory"]["allocation"](territory.get("allocation", "current"))
+        and territory.get("allocation", "current") != "optimize"
+    ):
+        wrong.add("territory.reps")  # a new size needs its calls re-planned
     credit = doc.get("credit", {})
     if type(credit) is dict:
         premium, risk = credit.get("premium_min_score", 80), credit.get("risk_max_score", 59)

@@ -1,0 +1,94 @@
+"""The call plan's effect on demand, for the simulation (docs/territory.md, "Into the
+simulation").
+
+With ``territory.allocation = "optimize"`` every account reps call on gets the calls the plan
+sets (:func:`scenarios.call_planning.plan_calls`; at ``territory.reps`` reps, the plan at that
+size, :func:`scenarios.force_size.plan_at_size`), and its sales move along its response curve:
+lift = sales(planned calls) / sales(today's calls). The simulation's demand is per invoiced
+account, so an account sold to direct takes its own lift and a distributor its terminals',
+weighted by their sales at today's calls (its orders replenish what they sell). Invoiced
+accounts no call reaches (a distributor without terminals, a type without a usable curve)
+keep their rate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from data.dataset import Dataset
+from models.territory.calls import adbudg_sales
+from scenarios.schema import Scenario
+
+
+@dataclass(frozen=True)
+class CallEffect:
+    """Order-rate multipliers per invoiced account (``customer_ids`` order) and the plan's
+    figures (``summary``: status, gap, reps, calls and sales a month today and planned)."""
+
+    lift: np.ndarray
+    summary: dict
+
+
+def account_lifts(accounts: pd.DataFrame, calls: np.ndarray) -> pd.Series:
+    """Each planned account's sales at ``calls`` over its sales at today's calls (by
+    account_id)."""
+    planned = adbudg_sales(calls, accounts["sales_min"], accounts["sales_max"], accounts["c"],
+                           accounts["d"])
+    today = accounts["sales_today_cny"].to_numpy()
+    return pd.Series(np.where(today > 0, planned / np.where(today > 0, today, 1.0), 1.0),
+                     index=accounts["account_id"].to_numpy())
+
+
+def customer_lifts(ds: Dataset, accounts: pd.DataFrame, lift: pd.Series,
+                   customer_ids: np.ndarray) -> np.ndarray:
+    """Order-rate multiplier per invoiced account: its own lift (sold to direct) or its
+    terminals' lifts weighted by their sales at today's calls (a distributor); 1 where no
+    planned account stands behind it."""
+    weight = accounts.set_index("account_id")["sales_today_cny"]
+    terminals = ds["terminals"].set_index("terminal_id")
+    behind = pd.DataFrame({"customer_id": terminals["distributor_id"].reindex(lift.index)
+                           .fillna(pd.Series(lift.index, index=lift.index)),
+                           "w": weight.reindex(lift.index).to_numpy(),
+                           "wl": (weight.reindex(lift.index) * lift).to_numpy()})
+    sums = behind.groupby("customer_id")[["w", "wl"]].sum()
+    per_customer = (sums["wl"] / sums["w"].where(sums["w"] > 0)).dropna()
+    return pd.Series(customer_ids).map(per_customer).fillna(1.0).to_numpy(dtype=float)
+
+
+def call_effect(ds: Dataset, scenario: Scenario, customer_ids: np.ndarray, *,
+                time_limit_s: float = 60.0) -> CallEffect | None:
+    """The plan's multipliers (None under ``allocation = "current"``: today's rates)."""
+    lev = scenario.territory
+    if lev.allocation != "optimize":
+        return None
+    from scenarios.call_planning import plan_calls
+    from scenarios.force_size import plan_at_size
+    from scenarios.territory_report import TerritoryContext, doctor_table, visits_due
+
+    doctors = doctor_table(TerritoryContext(scenario, ds))
+    report = plan_calls(ds, visits_due(ds, doctors, lev.visit_quota),
+                        time_limit_s=time_limit_s,
+                        field_days_per_month=lev.field_days_per_month,
+                        calls_per_day=lev.calls_per_day)
+    acc = report.accounts
+    if lev.reps is None or lev.reps == len(report.reps):
+        plan, reps = report.plan, len(report.reps)
+    else:
+        plan, n = plan_at_size(report, lev.reps, time_limit_s=time_limit_s)
+        reps = int(n.sum())
+    lift = account_lifts(acc, plan.calls)
+    planned = float((acc["sales_today_cny"].to_numpy() * lift.to_numpy()).sum())
+    today = float(acc["sales_today_cny"].sum())
+    summary = {"status": plan.status, "gap": plan.gap, "reps": reps,
+               "reps_today": len(report.reps), "calls_today": float(acc["current_calls"].sum()),
+               "calls_planned": int(plan.calls.sum()), "sales_today_cny_month": today,
+               "sales_planned_cny_month": planned,
+               "uplift_share": planned / today - 1 if today > 0 else float("nan"),
+               "accounts_left_out": report.summary["accounts_left_out"]}
+    return CallEffect(customer_lifts(ds, acc, lift, customer_ids), summary)
+
+
+__all__ = ["CallEffect", "account_lifts", "call_effect", "customer_lifts"]
