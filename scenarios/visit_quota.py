@@ -151,7 +151,7 @@ def _summary(ds: Dataset, cal: dict, reps: pd.DataFrame, pending: pd.DataFrame) 
     in_month = ((v["date"] >= cal["month_start"])
                 & (v["date"] < cal["as_of"] + pd.Timedelta(days=1)))
     with_doctor = v["doctor_id"].fillna("").astype(str) != ""
-    return {**cal, "reps": len(reps), "reps_behind": int(reps["behind"].sum()),
+    return {**cal, "reps_total": len(reps), "reps_behind": int(reps["behind"].sum()),
             "due": float(reps["due"].sum()), "done": int(reps["done"].sum()),
             "expected_by_now": float(reps["expected_by_now"].sum()),
             "shortfall": float(reps["shortfall"].sum()),
