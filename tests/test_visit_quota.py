@@ -178,3 +178,76 @@ def test_cli_bad_as_of_exits_2(small_dir: Path, tmp_path: Path, as_of: str,
                  "--allow-outside-data", "--as-of", as_of, "--json", str(js)]) == 2
     assert "--as-of" in capsys.readouterr().err
     assert not js.exists()
+
+
+PAGE = "from ui.territory import render\nrender()\n"
+TIMEOUT_S = 120
+
+
+@pytest.fixture()
+def files(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
+    """Every file the page hands to a download button, by file name."""
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    seen: dict[str, bytes] = {}
+    keep = MemoryMediaFileStorage.load_and_get_id
+
+    def load(self, path_or_data, mimetype, kind, filename=None):
+        seen[filename] = path_or_data
+        return keep(self, path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", load)
+    return seen
+
+
+@pytest.fixture()
+def page(small_dir: Path, monkeypatch: pytest.MonkeyPatch, files: dict[str, bytes]):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("PHARMAOPS_DATASET", str(small_dir))
+    at = AppTest.from_string(PAGE, default_timeout=TIMEOUT_S)
+    at.run(timeout=TIMEOUT_S)
+    assert not at.exception and not at.error
+    return at
+
+
+def test_page_section_counts_the_reps_behind(page, files: dict[str, bytes], small) -> None:
+    ctx, doctors = small
+    assert "Reps behind their visit quota" in [h.value for h in page.subheader]
+    expected = quota_progress(ctx.dataset, doctors, ctx.scenario.territory.visit_quota)
+    cards = {m.label: m.value for m in page.metric}
+    assert cards["reps behind"] == (f"{expected.summary['reps_behind']} of "
+                                    f"{expected.summary['reps_total']}")
+    assert cards["month gone"] == "100%"
+    assert cards["calls done"] == f"{expected.summary['done']:,} calls"
+    book = pd.read_excel(io.BytesIO(files["visit_quota.xlsx"]), sheet_name=None)
+    assert list(book) == ["month", "reps", "doctors still due"]
+    assert len(book["reps"]) == len(ctx.dataset["reps"])
+    assert len(book["doctors still due"]) == len(expected.pending) > 0
+    assert not set(book["reps"]["rep (base)"]) & set(ctx.dataset["reps"]["rep_id"])  # names
+
+
+def test_page_as_of_earlier_in_the_month(page, files: dict[str, bytes], small) -> None:
+    ctx, doctors = small
+    day = ctx.dataset.as_of.replace(day=15)
+    page.date_input(key="tr_quota_as_of").set_value(day.date()).run(timeout=TIMEOUT_S)
+    assert not page.exception
+    expected = quota_progress(ctx.dataset, doctors, ctx.scenario.territory.visit_quota,
+                              as_of=day)
+    cards = {m.label: m.value for m in page.metric}
+    assert cards["month gone"] == f"{expected.summary['elapsed_share']:.0%}"
+    assert cards["calls done"] == f"{expected.summary['done']:,} calls"
+    month = pd.read_excel(io.BytesIO(files["visit_quota.xlsx"]), sheet_name="month")
+    assert f"{day:%Y-%m-%d}" in month["value"].astype(str).tolist()
+
+
+def test_page_says_when_no_rep_is_behind(page, files: dict[str, bytes], small) -> None:
+    """On the first day of a month that starts on a weekend nothing is expected yet."""
+    ctx, _ = small
+    first = next(d for d in pd.date_range(end=ctx.dataset.as_of, periods=400)
+                 if d.day == 1 and d.day_of_week >= 5)
+    page.date_input(key="tr_quota_as_of").set_value(first.date()).run(timeout=TIMEOUT_S)
+    assert not page.exception
+    assert any("No rep is behind" in s.value for s in page.success)
+    assert {m.label: m.value for m in page.metric}["reps behind"].startswith("0 of ")
+    assert files["visit_quota.xlsx"]  # the workbook still lists every rep
