@@ -42,8 +42,9 @@ def quota_section(ds: Dataset, grades: pd.DataFrame | None, grading: tuple,
         "Each rep's doctors (those of the hospitals it covers) are due the visit quota a "
         "month (" + ", ".join(f"{g} {v:g}" for g, v in quota.items()) + " calls a doctor, "
         "graded as in the sidebar). Only the rep's own calls on a doctor count: department "
-        "and academic meetings are not recorded per doctor, and another rep's call is that "
-        "rep's work. A rep is behind when its calls fall short of the quota × the share of "
+        "and academic meetings reach a whole department at once and are not calls, and "
+        "another rep's call is that rep's work; calls on grade-D doctors (no quota) are "
+        "not counted. A rep is behind when its calls fall short of the quota × the share of "
         "the month's working days (Monday-Friday; public holidays not known) gone by the "
         "day chosen; later visits are ignored, so an earlier day shows who to remind before "
         "month end.")
