@@ -2,7 +2,8 @@
 account, doctor grades under the scenario's weights and the value grid (docs/territory.md);
 a balanced alignment of the terminals to reps (``--align-seconds``), the call plan from
 response curves estimated from the visits and profit against sales-force size
-(``--calls-seconds``). Tables for people
+(``--calls-seconds``); ``pharmaops territory quota SCENARIO``: the reps behind their monthly
+visit quota (:mod:`scenarios.visit_quota`). Tables for people
 on stdout, ``--json`` and ``--xlsx`` for machines and spreadsheets; bad input is reported by
 :func:`scenarios.cli.main` (exit 2)."""
 
@@ -99,6 +100,68 @@ def cmd_territory_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _as_of_day(text: str | None):
+    """``--as-of`` as a day, or None; a malformed date is refused (exit 2)."""
+    from datetime import datetime
+
+    import pandas as pd
+
+    if text is None:
+        return None
+    try:
+        return pd.Timestamp(datetime.strptime(text, "%Y-%m-%d"))
+    except ValueError:
+        raise ScenarioError([Problem("command line", "--as-of", "a date YYYY-MM-DD",
+                                     repr(text))]) from None
+
+
+def cmd_territory_quota(args: argparse.Namespace) -> int:
+    from scenarios import territory_report as tr
+    from scenarios import visit_quota as vq
+    from scenarios.compare import load_scenarios
+
+    day = _as_of_day(args.as_of)
+    loaded = load_scenarios([args.scenario], allow_outside_data=args.allow_outside_data)[0]
+    ctx = tr.territory_context(loaded)
+    ds = ctx.dataset
+    if "visits" not in ds.tables or not len(ds["visits"]) or not len(ds["doctors"]):
+        raise ScenarioError([Problem(str(ds.path), "visits, doctors",
+                                     "the CRM's visits and the doctors", "none")])
+    first, last = vq.history_bounds(ds)
+    if day is not None and not first <= day <= last:
+        raise ScenarioError([Problem("command line", "--as-of",
+                                     f"a day within the visits' history {first:%Y-%m-%d} … "
+                                     f"{last:%Y-%m-%d}", args.as_of)])
+    quota = ctx.scenario.territory.visit_quota
+    progress = vq.quota_progress(ds, tr.doctor_table(ctx), quota, as_of=day)
+    doc = vq.quota_payload(progress, ctx.scenario.name, str(ds.path), quota)
+    _print_quota(doc, vq.worst_first(progress.reps))
+    if args.xlsx:
+        write_file_atomically(vq.quota_workbook(progress), args.xlsx)
+    if args.json:
+        _emit(doc, args)
+    return 0
+
+
+def _print_quota(doc: dict, reps) -> None:
+    """The month, the totals and the reps behind, worst first."""
+    print(f"visit quota of {doc['dataset']} for {doc['scenario']!r}, month {doc['month']} "
+          f"to {doc['as_of']}: {doc['working_days_elapsed']} of {doc['working_days']} working "
+          f"days elapsed ({doc['elapsed_share']:.0%}); quota "
+          + ", ".join(f"{g} {v:g}" for g, v in doc["visit_quota"].items())
+          + " calls a month per doctor")
+    print(f"{doc['reps_behind']} of {doc['reps_total']} reps behind; calls due this month "
+          f"{doc['due']:,.0f}, expected by now {doc['expected_by_now']:,.0f}, done "
+          f"{doc['done']:,} (every call on a doctor this month: "
+          f"{doc['calls_on_doctors_in_month']:,}); short {doc['shortfall']:,.0f} calls; "
+          f"{doc['doctors_pending']:,} doctors still due a call")
+    behind = reps[reps["behind"]]
+    if len(behind):
+        print(behind.drop(columns=["behind"]).set_index("rep_id").to_string(formatters={
+            "due": "{:,.0f}".format, "expected_by_now": "{:,.1f}".format,
+            "shortfall": "{:,.1f}".format}))
+
+
 def add_territory_parser(sub: argparse._SubParsersAction) -> None:
     te = sub.add_parser("territory", help="customer tiers and doctor grades (sales directors)")
     ts = te.add_subparsers(dest="territory_command", required=True)
@@ -119,3 +182,16 @@ def add_territory_parser(sub: argparse._SubParsersAction) -> None:
     pl.add_argument("--allow-outside-data", action="store_true",
                     help="let the scenario's data set lie outside the project's data folder")
     pl.set_defaults(func=cmd_territory_plan)
+    qu = ts.add_parser("quota", help="the reps behind their monthly visit quota, worst first, "
+                                     "and the doctors still due a call")
+    qu.add_argument("scenario", help="scenario file (data set; [territory] grading and "
+                                     "visit_quota)")
+    qu.add_argument("--as-of", metavar="YYYY-MM-DD",
+                    help="measure the month holding this day up to it (default the data "
+                         "set's as_of; visits after it are ignored)")
+    qu.add_argument("--json", metavar="PATH", help="write the result as JSON ('-' = stdout)")
+    qu.add_argument("--xlsx", metavar="PATH", help="write the reps and the doctors pending as "
+                                                   "an Excel workbook")
+    qu.add_argument("--allow-outside-data", action="store_true",
+                    help="let the scenario's data set lie outside the project's data folder")
+    qu.set_defaults(func=cmd_territory_quota)

@@ -49,13 +49,13 @@ def _expected(small_dir: Path, weights: dict[str, float]) -> dict[str, int]:
 
 def test_tiers_grades_and_grid(page: AppTest, small_dir: Path) -> None:
     headers = [h.value for h in page.subheader]
-    assert headers[:7] == ["Customer tiers", "Territories today", "Proposed alignment",
+    assert headers[:8] == ["Customer tiers", "Territories today", "Proposed alignment",
                            "Call plan", "Doctor grades", "Value grid: potential × support",
-                           "Not built yet"]
+                           "Reps behind their visit quota", "Not built yet"]
     tiers = {m.label: m.value for m in page.metric if m.label.endswith(" accounts")}
     assert set(tiers) == {"core accounts", "potential accounts", "basic accounts"}
     assert _grades(page) == _expected(small_dir, DEFAULT_WEIGHTS)
-    assert len(page.get("download_button")) == 1
+    assert len(page.get("download_button")) == 2  # the tiers and the visit quota
 
 
 def test_moving_a_weight_regrades_every_doctor(page: AppTest, small_dir: Path) -> None:

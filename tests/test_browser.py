@@ -391,17 +391,19 @@ def check_credit(page: Page, app: App) -> None:
 
 
 def check_territory(page: Page, app: App) -> None:
-    """Tiers with their shares, doctor grades and the value grid; one proposed alignment at
-    the default balance (proof, km, a second map, the workbook); one call plan (proof, sales,
-    the size curve and its workbook); what is not built yet is said, not shown as numbers."""
+    """Tiers with their shares, doctor grades and the value grid, the reps behind their visit
+    quota; one proposed alignment at the default balance (proof, km, a second map, the
+    workbook); one call plan (proof, sales, the size curve and its workbook); what is not built
+    yet is said, not shown as numbers."""
     del app
     heading(page, "Sales territory")
     for title in ("Customer tiers", "Territories today", "Proposed alignment", "Doctor grades",
-                  "Value grid: potential × support"):
+                  "Value grid: potential × support", "Reps behind their visit quota"):
         heading(page, title)
     cards = metrics(page)
     assert {"core accounts", "potential accounts", "basic accounts"} <= set(cards)
     assert "grade A doctors" in cards
+    assert re.fullmatch(r"\d+ of \d+", cards["reps behind"][0]), cards.get("reps behind")
     page.get_by_text("is not built yet").wait_for()
     main = page.locator('[data-testid="stMain"]')
     main.get_by_role("button", name="Propose an alignment").click()

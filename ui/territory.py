@@ -3,8 +3,9 @@ per account; today's territories on a map with each rep's workload against the a
 proposed balanced alignment on request (ui/territory_alignment.py); doctor grades by weighted
 points, re-graded at once when a director moves a weight; the potential × support value grid
 per product; the call plan from response curves estimated from the visits and the sales-force
-size curve on request (ui/territory_calls.py). Models: docs/territory.md. The plan's and the
-alignment's effect in the simulation is not built yet, and the page says so.
+size curve on request (ui/territory_calls.py); the reps behind their monthly visit quota
+(ui/territory_quota.py). Models: docs/territory.md. The plan's and the alignment's effect in
+the simulation is not built yet, and the page says so.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from ui.common import sidebar_dataset
 from ui.overview import TYPE_LABELS
 from ui.territory_alignment import alignment_section, rep_map
 from ui.territory_calls import call_plan_section
+from ui.territory_quota import quota_section
 
 TITLE = "Sales territory"
 ICON = ":material/groups:"
@@ -71,8 +73,8 @@ def render() -> None:
     st.title(TITLE)
     st.caption("Customer tiers from order history and clinical value, today's territories "
                "and a proposed alignment, the call plan and sales-force size, doctor grades "
-               "and the potential × support grid (docs/territory.md). Measured and optimized "
-               "on the data set, not simulated.")
+               "and the potential × support grid, and the reps behind their visit quota "
+               "(docs/territory.md). Measured and optimized on the data set, not simulated.")
     ds = sidebar_dataset("tr_dataset_folder")
     if ds is None:
         return
@@ -85,12 +87,13 @@ def render() -> None:
         no_doctors = pd.DataFrame({"terminal_id": [], "grade": []})
         alignment_section(ds, no_doctors, ())
         call_plan_section(ds, no_doctors, ())
+        quota_section(ds, None, (), "the data set has no doctors.")
         st.info("The data set has no doctors: grades and the value grid need the doctors "
                 "table.")
     st.subheader("Not built yet")
     st.info("The effect of the call plan and of a new alignment in the simulation (order "
-            "rates, new customers, the selling-expense ratio, reps behind their quota) is not "
-            "built yet.")
+            "rates, new customers, the selling-expense ratio, the reps behind their quota "
+            "under the plan) is not built yet.")
 
 
 def _with_doctors(ds: Dataset) -> None:
@@ -106,6 +109,8 @@ def _with_doctors(ds: Dataset) -> None:
     alignment_section(ds, grades, grading, why)
     call_plan_section(ds, grades, grading, why)
     _grades(ds, graded, cuts, problem)
+    quota_section(ds, None if grades is None else grades.assign(
+        doctor_id=doctors["doctor_id"].to_numpy()), grading, why)
 
 
 def _tiers(ds: Dataset) -> None:

@@ -1,0 +1,132 @@
+"""The territory page's section "Reps behind their visit quota": each rep's calls on its
+doctors this month against the visit quota per grade, pro rata to the month's working days
+elapsed up to an "as of" day, the reps behind worst first, and the doctors still due a call
+(``scenarios.visit_quota.quota_progress``; docs/territory.md).
+"""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import streamlit as st
+
+from data.dataset import Dataset
+from scenarios.channel import XLSX_MIME
+from scenarios.territory_levers import TerritoryLevers
+from scenarios.visit_quota import QuotaProgress, history_bounds, quota_progress, worst_first
+
+REP_LABELS = {"rep": "rep (base)", "due": "calls due this month", "done": "calls done",
+              "expected_by_now": "calls expected by now", "shortfall": "short (calls)",
+              "done_share": "quota done (%)", "doctors_pending": "doctors still due a call"}
+PENDING_LABELS = {"rep": "rep (base)", "rank": "#", "doctor_id": "doctor",
+                  "hospital": "hospital", "grade": "grade",
+                  "weekly_target_patients": "target patients a week", "quota": "quota (calls)",
+                  "done": "calls done", "missing": "calls missing"}
+
+
+@st.cache_data(max_entries=4, show_spinner="Counting this month's calls per rep …")
+def _progress(_ds: Dataset, _grades: pd.DataFrame, fingerprint: str, grading: tuple,
+              quota: tuple, as_of: str) -> QuotaProgress:
+    del fingerprint, grading  # cache key only
+    return quota_progress(_ds, _grades, dict(quota), as_of=as_of)
+
+
+def quota_section(ds: Dataset, grades: pd.DataFrame | None, grading: tuple,
+                  why_not: str | None = None) -> None:
+    """The as-of day, how many reps are behind, the table of them and the workbook.
+    ``grades``: ``doctor_id``, ``terminal_id``, ``grade`` under the sidebar's grading."""
+    st.subheader("Reps behind their visit quota")
+    quota = TerritoryLevers().visit_quota
+    st.caption(
+        "Each rep's doctors (those of the hospitals it covers) are due the visit quota a "
+        "month (" + ", ".join(f"{g} {v:g}" for g, v in quota.items()) + " calls a doctor, "
+        "graded as in the sidebar). Only the rep's own calls on a doctor count: department "
+        "and academic meetings reach a whole department at once and are not calls, and "
+        "another rep's call is that rep's work; calls on grade-D doctors (no quota) are "
+        "not counted. A rep is behind when its calls fall short of the quota × the share of "
+        "the month's working days (Monday-Friday; public holidays not known) gone by the "
+        "day chosen; later visits are ignored, so an earlier day shows who to remind before "
+        "month end.")
+    if "visits" not in ds.tables or not len(ds["visits"]):
+        st.info("The data set has no visits: the quota needs the CRM's visit history.")
+        return
+    if grades is None:
+        st.info(f"No quota can be counted: {why_not}")
+        return
+    first, last = history_bounds(ds)
+    day = st.date_input("As of (the month holding this day is measured up to it)",
+                        value=last.date(), min_value=first.date(), max_value=last.date(),
+                        key="tr_quota_as_of")
+    progress = _progress(ds, grades, ds.fingerprint, grading, tuple(quota.items()),
+                         f"{pd.Timestamp(day):%Y-%m-%d}")
+    _metrics(progress)
+    _behind_table(progress)
+    st.download_button("Download the reps and the doctors still due a call (Excel)",
+                       _workbook(progress), file_name="visit_quota.xlsx", mime=XLSX_MIME,
+                       key="tr_quota_xlsx")
+
+
+def _metrics(progress: QuotaProgress) -> None:
+    s = progress.summary
+    cols = st.columns(4)
+    cols[0].metric("reps behind", f"{s['reps_behind']:,} of {s['reps_total']:,}")
+    cols[1].metric("month gone", f"{s['elapsed_share']:.0%}",
+                   f"{s['working_days_elapsed']} of {s['working_days']} working days of "
+                   f"{s['month']}", delta_color="off")
+    cols[2].metric("calls due this month", f"{s['due']:,.0f} calls",
+                   f"{s['expected_by_now']:,.0f} expected by now", delta_color="off")
+    cols[3].metric("calls done", f"{s['done']:,} calls",
+                   f"short {s['shortfall']:,.0f} calls", delta_color="off")
+    st.caption(f"Every call on a doctor by any rep this month so far: "
+               f"{s['calls_on_doctors_in_month']:,}. Where the quota asks far more calls than "
+               "the reps make, most reps are behind: the quota, not only the reps, may need "
+               f"to change. {s['doctors_pending']:,} doctors are still due a call.")
+
+
+def _labelled_reps(reps: pd.DataFrame) -> pd.DataFrame:
+    out = reps.assign(rep=reps["name"] + " (" + reps["home_city"] + ")",
+                      done_share=100 * reps["done"] / reps["due"].where(reps["due"] > 0))
+    return out
+
+
+def _behind_table(progress: QuotaProgress) -> None:
+    reps = _labelled_reps(worst_first(progress.reps))
+    behind = reps[reps["behind"]]
+    if not len(behind):
+        st.success("No rep is behind its visit quota on this day.")
+        return
+    st.markdown(f"**Reps behind**, most calls short first ({len(behind):,})")
+    st.dataframe(behind[list(REP_LABELS)].rename(columns=REP_LABELS).style.format(
+        {REP_LABELS["due"]: "{:,.0f}", REP_LABELS["done"]: "{:,.0f}",
+         REP_LABELS["expected_by_now"]: "{:,.1f}", REP_LABELS["shortfall"]: "{:,.1f}",
+         REP_LABELS["done_share"]: "{:.0f}", REP_LABELS["doctors_pending"]: "{:,.0f}"},
+        na_rep="–"), hide_index=True, width="stretch")
+
+
+def _workbook(progress: QuotaProgress) -> bytes:
+    """Every rep (worst first, a column says who is behind) and every doctor still due a call,
+    with the month's calendar: never empty, even when no rep is behind."""
+    s = progress.summary
+    reps = _labelled_reps(worst_first(progress.reps))
+    names = progress.reps.set_index("rep_id")
+    pending = progress.pending.assign(rep=progress.pending["rep_id"].map(
+        names["name"] + " (" + names["home_city"] + ")"))
+    month = pd.DataFrame({"item": ["month", "as of", "working days", "working days gone",
+                               "reps behind", "calls due this month", "calls expected by now",
+                               "calls done", "short (calls)"],
+                          "value": [s["month"], f"{s['as_of']:%Y-%m-%d}", s["working_days"],
+                                    s["working_days_elapsed"], s["reps_behind"], s["due"],
+                                    round(s["expected_by_now"], 1), s["done"],
+                                    round(s["shortfall"], 1)]})
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as xl:
+        month.to_excel(xl, sheet_name="month", index=False)
+        reps[[*REP_LABELS, "behind"]].rename(columns=REP_LABELS).to_excel(
+            xl, sheet_name="reps", index=False)
+        pending[list(PENDING_LABELS)].rename(columns=PENDING_LABELS).to_excel(
+            xl, sheet_name="doctors still due", index=False)
+    return buffer.getvalue()
+
+
+__all__ = ["quota_section"]
