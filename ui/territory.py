@@ -91,9 +91,10 @@ def render() -> None:
         st.info("The data set has no doctors: grades and the value grid need the doctors "
                 "table.")
     st.subheader("Not built yet")
-    st.info("The effect of the call plan and of a new alignment in the simulation (order "
-            "rates, new customers, the selling-expense ratio, the reps behind their quota "
-            "under the plan) is not built yet.")
+    st.info("In the simulation, the call plan moves order rates (scenario lever "
+            "territory.allocation = \"optimize\"; the committee's what-if \"plan, optimized "
+            "calls\"). The new customers a plan wins, the selling-expense ratio and a new "
+            "alignment's effect are not built yet.")
 
 
 def _with_doctors(ds: Dataset) -> None:
