@@ -280,3 +280,43 @@ def test_unknown_key_is_an_error_not_a_traceback(project: Path) -> None:
     assert problems["location"].tolist() == ["unknown_lever"]
     assert "no such field" in problems["expected"].iloc[0]
     assert not at.metric
+
+
+def test_sales_and_calls_are_shown_with_their_ci(
+    ran: AppTest, expected: dict[str, SimulationRun]
+) -> None:
+    frame = next(d.value for d in ran.dataframe if "calls" in d.value.columns
+                 and "scenario" in d.value.columns)
+    assert frame["scenario"].tolist() == list(SCENARIOS)
+    sales_column = next(c for c in frame.columns if c.startswith("credit sales over"))
+    for _, row in frame.iterrows():
+        sales = expected[row["scenario"]].payload["details"]["credit_sales_cny"]
+        assert row[sales_column] == f"{sales['mean']:,.0f}"
+        lo, hi = sales["ci95"]
+        assert row["95% CI (CNY)"] == f"{lo:,.0f} – {hi:,.0f}"
+        assert row["calls"] == "today's"  # neither shipped scenario plans calls
+
+
+def test_a_planned_scenario_shows_its_call_plan() -> None:
+    """A stored run of territory.allocation = "optimize" carries its plan: the view says how
+    the calls were set beside the sales."""
+    import pandas as pd
+
+    from scenarios.compare import ScenarioResult
+    from scenarios.result import RunResult
+    from ui.committee_views import sales_view
+
+    plan = {"status": "optimal", "gap": 0.0, "reps": 120, "reps_today": 150,
+            "calls_planned": 18000, "calls_today": 17115.9, "uplift_share": 0.123}
+    result = RunResult.from_json({
+        "scenario": "s", "window": {"horizon_days": 365, "warmup_days": 90},
+        "details": {"credit_sales_cny": {"mean": 2.5e9, "ci95": [2.4e9, 2.6e9],
+                                         "p10": 2.45e9, "p90": 2.55e9}},
+        "call_plan": plan})
+    row = sales_view([ScenarioResult("s.toml", "s", "", result, pd.DataFrame(), {})]).iloc[0]
+    assert row["credit sales over 275 days (CNY)"] == "2,500,000,000"
+    assert row["95% CI (CNY)"] == "2,400,000,000 – 2,600,000,000"
+    assert row["calls"] == "call plan (optimal, gap 0.00%)"
+    assert row["reps"] == "120 (today 150)"
+    assert row["calls a month"] == "18,000 (today 17,116)"
+    assert row["sales uplift the curves expect"] == "+12.3%"

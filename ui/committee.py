@@ -49,6 +49,7 @@ from ui.committee_views import (
     difference_view,
     format_range,
     forward_view,
+    sales_view,
     stage_frame,
     validation_view,
 )
@@ -315,6 +316,7 @@ def show_results(res: Comparison) -> None:
     _assumptions(res)
     _validation(res)
     _forward(res)
+    _sales(res)
     _breakdowns(res)
     _downloads(res)
 
@@ -362,6 +364,17 @@ def _forward(res: Comparison) -> None:
                "products asked of it. Lines it lacks or does not stock ship from the central DC "
                "as a second shipment (split delivery); per-site figures and the stock plan are "
                "in the tabs below and in the workbook.")
+
+
+def _sales(res: Comparison) -> None:
+    st.subheader("Sales and the reps' calls")
+    st.dataframe(sales_view(res.results), hide_index=True, key="committee_sales")
+    st.caption("Credit sales: invoiced over the days measured, mean and 95% CI over the "
+               "replications. A scenario with territory.allocation = \"optimize\" gives every "
+               "account the calls the call plan sets, and its order rate moves along its "
+               "response curve estimated from the visits (docs/territory.md); the uplift the "
+               "curves expect is the plan's own, optimistic by a few points. New customers and "
+               "the selling-expense ratio are not simulated yet.")
 
 
 def _scenario_cards(r: ScenarioResult) -> None:

@@ -125,6 +125,33 @@ def forward_view(results: Sequence[ScenarioResult]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def sales_view(results: Sequence[ScenarioResult]) -> pd.DataFrame:
+    """One row per scenario: credit sales over the days measured (mean and 95% CI over
+    replications, CNY) and how its calls are set: today's, or the call plan on the response
+    curves (status and gap, reps, calls a month against today's, the uplift the curves
+    expect; docs/territory.md)."""
+    rows = []
+    for r in results:
+        p = r.result
+        sales, plan = p.details.get("credit_sales_cny"), p.call_plan
+        days = p.window.get("horizon_days", 0) - p.window.get("warmup_days", 0)
+        lo, hi = sales.ci95 if sales is not None else (None, None)
+        rows.append({
+            "scenario": r.label,
+            f"credit sales over {days} days (CNY)": "—" if sales is None or _missing(
+                sales.mean) else f"{sales.mean:,.0f}",
+            "95% CI (CNY)": "—" if _missing(lo) or _missing(hi) else f"{lo:,.0f} – {hi:,.0f}",
+            "calls": "today's" if not plan else
+            f"call plan ({plan['status']}, gap {100 * plan['gap']:.2f}%)",
+            "reps": "today's" if not plan else f"{plan['reps']:,} (today {plan['reps_today']:,})",
+            "calls a month": "—" if not plan else
+            f"{plan['calls_planned']:,} (today {plan['calls_today']:,.0f})",
+            "sales uplift the curves expect": "—" if not plan else
+            f"{100 * plan['uplift_share']:+.1f}%",
+        })
+    return pd.DataFrame(rows)
+
+
 def difference_view(
     base: ScenarioResult, other: ScenarioResult, differences: Mapping[str, Mapping]
 ) -> pd.DataFrame:
