@@ -53,6 +53,8 @@ CALLS_PER_TRIP = 4.0
 #: no account is planned more calls than this quantile of its segment's account-months: the
 #: curves are estimated where the data are, and the plan would chase their tail
 MAX_CALLS_QUANTILE = 0.95
+#: curves drawn for the uplift's interval
+UPLIFT_DRAWS = 400
 #: months of visits that make today's plan
 CURRENT_MONTHS = 12
 
@@ -150,13 +152,43 @@ def _minimums(accounts: pd.DataFrame, due: pd.Series, capacity: pd.Series) -> pd
     return np.floor(need * scale + 1e-9).astype(np.int64)
 
 
+def uplift_interval(acc: pd.DataFrame, columns: tuple[str, ...],
+                    estimates: dict[str, SegmentResponse], rng: np.random.Generator,
+                    draws: int = UPLIFT_DRAWS) -> dict[str, list[float]]:
+    """95% interval of the uplift of each calls column in ``columns`` over today's calls,
+    from curves drawn within their estimates' uncertainty (accounts keep their own level):
+    the curves' estimation error, not the optimizer's curse (docs/territory.md)."""
+    today = np.zeros(draws)
+    totals = {col: np.zeros(draws) for col in columns}
+    for segment, rows in acc.groupby("account_type"):
+        curves = estimates[str(segment)].draw_curves(rng, draws)  # draws × 4
+        scale = (rows["potential_cny_month"] * rows["level"]).to_numpy()[None, :]
+
+        def sales(calls: pd.Series, curves: np.ndarray = curves,
+                  scale: np.ndarray = scale) -> np.ndarray:
+            x = calls.to_numpy(dtype=float)[None, :]
+            return (scale * adbudg_sales(x, curves[:, [0]], curves[:, [1]], curves[:, [2]],
+                                         curves[:, [3]])).sum(axis=1)
+
+        today += sales(rows["current_calls"])
+        for col in columns:
+            totals[col] += sales(rows[col])
+    out = {}
+    for col, total in totals.items():
+        uplift = total / np.where(today > 0, today, np.nan) - 1
+        out[col] = [float(np.nanquantile(uplift, 0.025)), float(np.nanquantile(uplift, 0.975))]
+    return out
+
+
 def plan_calls(ds: Dataset, due: pd.Series, *, time_limit_s: float = 60.0,
                estimates: dict[str, SegmentResponse] | None = None,
                field_days_per_month: float | None = None,
-               calls_per_day: float | None = None) -> CallPlanReport:
+               calls_per_day: float | None = None,
+               rng: np.random.Generator | None = None) -> CallPlanReport:
     """The call plan for ``ds`` with ``due`` visits a month per terminal (the visit quota,
     :func:`scenarios.territory_report.visits_due`); the field-time overrides as in
-    :func:`rep_capacity`; module docstring."""
+    :func:`rep_capacity`; with ``rng``, the uplifts' 95% intervals from the curves'
+    uncertainty (:func:`uplift_interval`); module docstring."""
     panel = call_panel(ds)
     everything = estimates if estimates is not None else estimate_responses(panel)
     estimates = usable_estimates(everything)
@@ -229,6 +261,10 @@ def plan_calls(ds: Dataset, due: pd.Series, *, time_limit_s: float = 60.0,
         "uplift_reallocated_share": (reallocated - today) / today if today > 0
         else float("nan"),
     }
+    if rng is not None and len(acc):
+        interval = uplift_interval(acc, ("planned_calls", "reallocated_calls"), estimates, rng)
+        summary["uplift_ci95"] = interval["planned_calls"]
+        summary["uplift_reallocated_ci95"] = interval["reallocated_calls"]
     return CallPlanReport(acc, reps.reset_index(), plan, response_table(everything), summary)
 
 

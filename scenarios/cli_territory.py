@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 
+import numpy as np
+
 from data.problems import Problem, ScenarioError
 from scenarios.cli_common import _emit, _status
 from scenarios.jsonio import write_file_atomically
@@ -45,7 +47,8 @@ def cmd_territory_plan(args: argparse.Namespace) -> int:
         report = plan_calls(ctx.dataset, tr.terminal_workload(ctx, doctors),
                             time_limit_s=args.calls_seconds,
                             field_days_per_month=lev.field_days_per_month,
-                            calls_per_day=lev.calls_per_day)
+                            calls_per_day=lev.calls_per_day,
+                            rng=np.random.default_rng(ctx.scenario.seed))
         calls, sheets = tr.call_plan_payload(report), tr.call_plan_sheets(report)
         from scenarios.force_size import size_curve, size_payload
 
@@ -80,8 +83,10 @@ def cmd_territory_plan(args: argparse.Namespace) -> int:
               f"{c['calls_planned']:,} calls a month of {c['capacity']:,} the reps can make "
               f"(today {c['calls_today']:,.0f}); sales {c['sales_planned_cny_month']:,.0f} "
               f"CNY a month against {c['sales_today_cny_month']:,.0f} at today's calls "
-              f"({c['uplift_share']:+.1%}; today's calls only reallocated "
-              f"{c['uplift_reallocated_share']:+.1%}); visit quota "
+              f"({c['uplift_share']:+.1%}, 95% interval {c['uplift_ci95'][0]:+.1%} .. "
+              f"{c['uplift_ci95'][1]:+.1%}; today's calls only reallocated "
+              f"{c['uplift_reallocated_share']:+.1%}, {c['uplift_reallocated_ci95'][0]:+.1%} .. "
+              f"{c['uplift_reallocated_ci95'][1]:+.1%}); visit quota "
               f"{c['quota_calls']:,.0f} calls a month, met at {c['quota_met_share']:.0%} of "
               "the accounts")
         z = sized

@@ -140,6 +140,9 @@ def test_the_call_plan_in_the_document_and_the_workbook(
     assert pd.DataFrame(c["coverage"])["calls_planned"].sum() == c["calls_planned"]
     assert c["uplift_cny_month"] == pytest.approx(c["sales_planned_cny_month"]
                                                   - c["sales_today_cny_month"])
+    for key in ("uplift_ci95", "uplift_reallocated_ci95"):
+        low, high = c[key]
+        assert low <= high
     ds = load_dataset(small_dir)
     # every account reps call on is planned or counted as left out (too few of its type)
     direct = (~ds["customers"]["customer_type"].str.startswith("distributor")).sum()

@@ -155,13 +155,14 @@ def test_oversold_flow_months_and_missing_reports_are_left_out(medium):
 def test_the_call_plan_sells_more_on_the_generators_own_curves(medium):
     """The plan is chosen on estimated curves; judged on the hidden ones (each account's
     potential × affinity × its type's true curve) it must still beat today's calls, both
-    with every rep's capacity and with today's calls per rep only moved between accounts.
-    Within each rep the plan respects its capacity and every account its bounds."""
+    with every rep's capacity and with today's calls per rep only moved between accounts, and
+    the true uplifts lie in the intervals drawn from the curves' uncertainty. Within each rep
+    the plan respects its capacity and every account its bounds."""
     from data.generate import hidden_call_truth
     from scenarios.call_planning import plan_calls
 
     due = pd.Series(1.0, index=medium["terminals"]["terminal_id"])
-    report = plan_calls(medium, due, time_limit_s=30)
+    report = plan_calls(medium, due, time_limit_s=30, rng=np.random.default_rng(3))
     assert report.plan.status == "optimal" and report.plan.gap <= 1e-6
     acc = report.accounts
     assert ((acc["min_calls"] <= acc["planned_calls"])
@@ -183,6 +184,11 @@ def test_the_call_plan_sells_more_on_the_generators_own_curves(medium):
     # chosen on estimates, the plan looks better on them than it is (the optimizer's curse:
     # docs/territory.md gives the size); it must not look worse
     assert report.summary["uplift_share"] >= true_sales(acc["planned_calls"]) / today - 1
+    # the curves' uncertainty, drawn, covers the true uplift of both plans
+    for calls, interval in (("planned_calls", "uplift_ci95"),
+                            ("reallocated_calls", "uplift_reallocated_ci95")):
+        low, high = report.summary[interval]
+        assert low <= true_sales(acc[calls]) / today - 1 <= high, (calls, low, high)
 
 
 def test_a_curve_the_data_do_not_pin_down_is_not_planned_on():
@@ -198,3 +204,20 @@ def test_a_curve_the_data_do_not_pin_down_is_not_planned_on():
     assert "bound" in unusable(est(10.0, 0.4, 0.05))
     assert "bound" in unusable(est(0.05, 0.4, 0.05))
     assert "less certain" in unusable(est(1.2, 0.4, 0.5))
+
+
+def test_curves_drawn_from_an_estimate_centre_on_it_and_stay_within_bounds():
+    from models.territory.response import C_BOUNDS, ResponseCurve, SegmentResponse
+
+    curve = ResponseCurve(0.1, 0.4, 1.5, 6.0)
+    cov = np.diag([0.01**2, 0.05**2, 0.3**2, 0.2**2])
+    est = SegmentResponse(curve, np.ones(12), np.zeros(12), 50, 1200, 0.1, cov)
+    draws = est.draw_curves(np.random.default_rng(0), 20000)
+    assert draws[:, 0].mean() == pytest.approx(0.1, abs=0.001)
+    assert (draws[:, 1] - draws[:, 0]).mean() == pytest.approx(0.3, abs=0.002)
+    assert np.median(draws[:, 3]) == pytest.approx(6.0, rel=0.01)  # ln d is normal
+    assert (draws[:, 0] >= 0).all() and (draws[:, 1] >= draws[:, 0]).all()
+    assert ((draws[:, 2] >= C_BOUNDS[0]) & (draws[:, 2] <= C_BOUNDS[1])).all()
+    still = SegmentResponse(curve, np.ones(12), np.zeros(12), 50, 1200, 0.1, None)
+    assert still.draw_curves(np.random.default_rng(0), 3) == pytest.approx(
+        np.array([[0.1, 0.4, 1.5, 6.0]] * 3))

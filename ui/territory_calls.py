@@ -26,6 +26,8 @@ from ui.overview import TYPE_LABELS
 STATE = "tr_calls"
 #: the page's time limit for one plan (s)
 SECONDS = 60.0
+#: seed of the curves drawn for the uplift's interval (the shipped scenarios' seed)
+UPLIFT_SEED = 20260101
 COVERAGE_LABELS = {"account_type": "type", "accounts": "accounts",
                    "calls_today": "calls a month today", "calls_planned": "calls a month planned",
                    "uncalled_today": "accounts without a call today",
@@ -52,7 +54,8 @@ class Settings(NamedTuple):
 def _plan(_ds: Dataset, _grades: pd.DataFrame, fingerprint: str, grading: tuple,
           quota: tuple):
     del fingerprint, grading  # cache key only
-    return plan_calls(_ds, visits_due(_ds, _grades, dict(quota)), time_limit_s=SECONDS)
+    return plan_calls(_ds, visits_due(_ds, _grades, dict(quota)), time_limit_s=SECONDS,
+                      rng=np.random.default_rng(UPLIFT_SEED))
 
 
 def call_plan_section(ds: Dataset, grades: pd.DataFrame | None, grading: tuple,
@@ -102,22 +105,27 @@ def _metrics(report) -> None:
                     else "best found", delta_color="off")
     proof[1].metric("upper bound on margin a month", f"{s['bound_cny_month']:,.0f} CNY")
     proof[2].metric("call plan's gap to the bound", f"{s['gap']:.2%}")
+    low, high = s["uplift_ci95"]
     sales[0].metric("sales a month, planned", f"{s['sales_planned_cny_month']:,.0f} CNY",
                     f"{s['uplift_share']:+.1%} vs today's calls "
-                    f"({s['sales_today_cny_month']:,.0f} CNY)")
+                    f"(95% interval {low:+.1%} to {high:+.1%})")
+    low, high = s["uplift_reallocated_ci95"]
     sales[1].metric("today's calls only reallocated", f"{s['sales_reallocated_cny_month']:,.0f}"
-                    " CNY", f"{s['uplift_reallocated_share']:+.1%} vs today")
+                    " CNY", f"{s['uplift_reallocated_share']:+.1%} vs today "
+                    f"(95% interval {low:+.1%} to {high:+.1%})")
     sales[2].metric("calls a month planned", f"{s['calls_planned']:,}",
                     f"of {s['capacity']:,} the reps can make; today {s['calls_today']:,.0f}",
                     delta_color="off")
     st.caption(
         f"The visit quota asks {s['quota_calls']:,.0f} calls a month; it is met at "
-        f"{s['quota_met_share']:.0%} of the accounts. {s['idle_calls']:,} calls a month stay "
+        f"{s['quota_met_share']:.0%} of the accounts; today's calls would sell "
+        f"{s['sales_today_cny_month']:,.0f} CNY a month. {s['idle_calls']:,} calls a month stay "
         "idle where a rep's accounts need no more (no account is planned more calls than its "
         "type got in 95% of its months: the curves are not extrapolated). The uplift is read "
         "off the estimated curves, which the plan was chosen on: it is optimistic — on "
         "generated data whose true curves are known, the true uplift was about 5 points "
-        "lower (docs/territory.md)."
+        "lower, within the 95% interval drawn from the curves' uncertainty "
+        "(docs/territory.md)."
         + (f" {s['accounts_left_out']:,} accounts of types whose curve cannot be planned on "
            "(too few accounts, or too uncertain a curve: "
            + ", ".join(TYPE_LABELS.get(t, t) for t in s["types_without_curve"])

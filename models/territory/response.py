@@ -112,6 +112,20 @@ class SegmentResponse:
     accounts: int
     observations: int
     rmse: float
+    #: cluster-robust covariance of (sales_min, sales_max − sales_min, c, ln d), for drawing
+    #: curves the data allow (None when not estimated)
+    covariance: np.ndarray | None = None
+
+    def draw_curves(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """``n`` curves (rows sales_min, sales_max, c, d) drawn from the estimate's normal
+        approximation, kept within the fit's bounds (parameter uncertainty of the curve)."""
+        c = self.curve
+        mean = np.array([c.sales_min, c.sales_max - c.sales_min, c.c, np.log(c.d)])
+        cov = self.covariance if self.covariance is not None else np.zeros((4, 4))
+        theta = rng.multivariate_normal(mean, cov, size=n, method="eigh")
+        lo, span = np.maximum(theta[:, 0], 0.0), np.maximum(theta[:, 1], 0.0)
+        shape = np.clip(theta[:, 2], *C_BOUNDS)
+        return np.column_stack([lo, lo + span, shape, np.exp(theta[:, 3])])
 
 
 def _unpack(theta: np.ndarray) -> tuple[float, float, float, float, np.ndarray]:
@@ -197,4 +211,4 @@ def fit_segment_response(calls: np.ndarray, share: np.ndarray, month: np.ndarray
     grad = 12.0 * (np.diag(p) - np.outer(p, p))[:, 1:][:, free[4:] - 4]
     f_se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", grad, cov[4:, 4:], grad), 0.0, None))
     return SegmentResponse(ResponseCurve(float(lo), float(hi), float(c), d, se), factors, f_se,
-                           g, len(x), float(np.sqrt(np.mean(r**2))))
+                           g, len(x), float(np.sqrt(np.mean(r**2))), cov[:4, :4].copy())
