@@ -69,6 +69,8 @@ class CallPlanReport:
     plan: CallPlan
     responses: pd.DataFrame
     summary: dict
+    #: the usable curves the plan rests on, per account type
+    estimates: dict[str, SegmentResponse] | None = None
 
 
 def call_accounts(ds: Dataset) -> pd.DataFrame:
@@ -265,7 +267,8 @@ def plan_calls(ds: Dataset, due: pd.Series, *, time_limit_s: float = 60.0,
         interval = uplift_interval(acc, ("planned_calls", "reallocated_calls"), estimates, rng)
         summary["uplift_ci95"] = interval["planned_calls"]
         summary["uplift_reallocated_ci95"] = interval["reallocated_calls"]
-    return CallPlanReport(acc, reps.reset_index(), plan, response_table(everything), summary)
+    return CallPlanReport(acc, reps.reset_index(), plan, response_table(everything), summary,
+                          estimates)
 
 
 def coverage(report: CallPlanReport) -> pd.DataFrame:

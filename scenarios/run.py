@@ -38,6 +38,7 @@ from scenarios.store import RunRecord, RunStore, code_version
 from simulation.config import (
     CreditPolicy,
     DeliveryPolicy,
+    DemandPolicy,
     Effects,
     NetworkPlan,
     OrderPolicy,
@@ -250,7 +251,7 @@ def prepare(loaded: LoadedScenario, dataset: Dataset | None = None, *,
     inputs = build_inputs(ds)
     params = todays_work(ds, measured, loaded.scenario, inputs)
     scenario = loaded.scenario
-    calls = None
+    calls, lift_draws = None, None
     if scenario.territory.allocation == "optimize":
         # after today's work is measured: the same staff meet the planned demand
         from scenarios.territory_effect import call_effect
@@ -260,6 +261,7 @@ def prepare(loaded: LoadedScenario, dataset: Dataset | None = None, *,
         effect = call_effect(ds, scenario, inputs.customer_id)
         inputs = replace(inputs, orders_per_day=inputs.orders_per_day * effect.lift)
         calls = effect.summary
+        lift_draws = effect.rate_draws
     scores = None
     credit_tier = None
     if scenario.credit.scored:
@@ -278,6 +280,8 @@ def prepare(loaded: LoadedScenario, dataset: Dataset | None = None, *,
         status("choosing each account's payment terms (terms model)")
     inputs, config, choice = _configured(ds, params, resolved, inputs, credit_tier, assignment,
                                          choice, str(loaded.path))
+    if lift_draws is not None:  # each replication draws the call plan's curves
+        config = replace(config, demand=DemandPolicy(rate_draws=lift_draws))
     return Prepared(ds, params, inputs, config, scores, chosen, warehouses, measured, assignment,
                     choice, calls)
 
@@ -319,6 +323,8 @@ def with_assumptions(loaded: LoadedScenario, prepared: Prepared,
     else:
         _, config = configure(prepared.dataset, params, resolved, inputs=prepared.inputs,
                               assignment=prepared.assignment, choice=choice)
+    # the call plan's per-replication demand is a decision taken before, like the terms
+    config = replace(config, demand=prepared.config.demand)
     return replace(loaded, scenario=changed), replace(prepared, params=params, config=config)
 
 

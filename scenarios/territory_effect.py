@@ -22,14 +22,21 @@ from data.dataset import Dataset
 from models.territory.calls import adbudg_sales
 from scenarios.schema import Scenario
 
+#: curve draws behind the simulation's per-replication lifts (replication r uses r mod this)
+LIFT_DRAWS = 64
+
 
 @dataclass(frozen=True)
 class CallEffect:
-    """Order-rate multipliers per invoiced account (``customer_ids`` order) and the plan's
-    figures (``summary``: status, gap, reps, calls and sales a month today and planned)."""
+    """Order-rate multipliers per invoiced account (``customer_ids`` order) at the curves'
+    estimates, the same under curves drawn within their estimation error relative to those
+    (``rate_draws``, draws × accounts, for :class:`simulation.config.DemandPolicy`), and the
+    plan's figures (``summary``: status, gap, reps, calls and sales a month today and
+    planned)."""
 
     lift: np.ndarray
     summary: dict
+    rate_draws: np.ndarray | None = None
 
 
 def account_lifts(accounts: pd.DataFrame, calls: np.ndarray) -> pd.Series:
@@ -58,9 +65,26 @@ def customer_lifts(ds: Dataset, accounts: pd.DataFrame, lift: pd.Series,
     return pd.Series(customer_ids).map(per_customer).fillna(1.0).to_numpy(dtype=float)
 
 
+def drawn_lifts(accounts: pd.DataFrame, calls: np.ndarray, estimates: dict,
+                rng: np.random.Generator, draws: int) -> np.ndarray:
+    """Each planned account's lift (draws × accounts, ``accounts`` order) under curves drawn
+    from its type's estimate; every account keeps its own level, which cancels in a lift."""
+    out = np.ones((draws, len(accounts)))
+    planned = np.asarray(calls, dtype=float)
+    for segment, rows in accounts.groupby("account_type"):
+        curves = estimates[str(segment)].draw_curves(rng, draws)
+        idx = accounts.index.get_indexer(rows.index)
+        args = (curves[:, [0]], curves[:, [1]], curves[:, [2]], curves[:, [3]])
+        new = adbudg_sales(planned[idx][None, :], *args)
+        old = adbudg_sales(rows["current_calls"].to_numpy(dtype=float)[None, :], *args)
+        out[:, idx] = np.where(old > 0, new / np.where(old > 0, old, 1.0), 1.0)
+    return out
+
+
 def call_effect(ds: Dataset, scenario: Scenario, customer_ids: np.ndarray, *,
-                time_limit_s: float = 60.0) -> CallEffect | None:
-    """The plan's multipliers (None under ``allocation = "current"``: today's rates)."""
+                time_limit_s: float = 60.0, draws: int = LIFT_DRAWS) -> CallEffect | None:
+    """The plan's multipliers (None under ``allocation = "current"``: today's rates), with
+    ``draws`` of them under the curves' uncertainty (seeded by the scenario's seed)."""
     lev = scenario.territory
     if lev.allocation != "optimize":
         return None
@@ -88,7 +112,16 @@ def call_effect(ds: Dataset, scenario: Scenario, customer_ids: np.ndarray, *,
                "sales_planned_cny_month": planned,
                "uplift_share": planned / today - 1 if today > 0 else float("nan"),
                "accounts_left_out": report.summary["accounts_left_out"]}
-    return CallEffect(customer_lifts(ds, acc, lift, customer_ids), summary)
+    point = customer_lifts(ds, acc, lift, customer_ids)
+    rate_draws = None
+    if draws and report.estimates:
+        per_draw = drawn_lifts(acc.reset_index(drop=True), plan.calls, report.estimates,
+                               np.random.default_rng(scenario.seed), draws)
+        ids = acc["account_id"].to_numpy()
+        rate_draws = np.stack([customer_lifts(ds, acc, pd.Series(row, index=ids), customer_ids)
+                               for row in per_draw]) / np.where(point > 0, point, 1.0)
+    return CallEffect(point, summary, rate_draws)
 
 
-__all__ = ["CallEffect", "account_lifts", "call_effect", "customer_lifts"]
+__all__ = ["LIFT_DRAWS", "CallEffect", "account_lifts", "call_effect", "customer_lifts",
+           "drawn_lifts"]

@@ -154,6 +154,29 @@ class Operations:
 
 
 @dataclass(frozen=True)
+class DemandPolicy:
+    """Demand changes decided before the simulation, drawn per replication.
+
+    ``rate_draws`` (draws × accounts): multipliers of every account's order rate; replication
+    r uses row r mod draws (e.g. a call plan's lifts under curves drawn within their
+    estimation error, relative to the lift the inputs already carry). None: the inputs'
+    rates."""
+
+    rate_draws: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.rate_draws is not None and (self.rate_draws.ndim != 2
+                                            or len(self.rate_draws) == 0
+                                            or (self.rate_draws < 0).any()):
+            raise ValueError("rate_draws must be draws × accounts of multipliers >= 0")
+
+    def for_replication(self, replication: int) -> np.ndarray | None:
+        if self.rate_draws is None:
+            return None
+        return self.rate_draws[replication % len(self.rate_draws)]
+
+
+@dataclass(frozen=True)
 class NetworkPlan:
     """The warehouse network, decided before the simulation (site indices refer to the
     inputs' sites table; account arrays follow the inputs' account order).
@@ -184,6 +207,7 @@ class SimulationConfig:
     delivery: DeliveryPolicy = DeliveryPolicy()
     effects: Effects = Effects()
     operations: Operations = Operations()
+    demand: DemandPolicy = DemandPolicy()
 
     def __post_init__(self) -> None:
         if not 0 <= self.warmup_days < self.horizon_days:
@@ -192,3 +216,6 @@ class SimulationConfig:
         if len(self.network.serving_site) != len(self.credit.account_terms):
             raise ValueError("network.serving_site and credit.account_terms must have one "
                              "entry per account")
+        draws = self.demand.rate_draws
+        if draws is not None and draws.shape[1] != len(self.credit.account_terms):
+            raise ValueError("demand.rate_draws must have one column per account")

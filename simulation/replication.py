@@ -11,7 +11,7 @@ existing ones keep their draws.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -99,6 +99,9 @@ def run_replication(inputs: SimulationInputs, params: ProcessParams, config: Sim
     seed = config.seed if seed is None else seed
     streams = replication_streams(seed, replication)
     horizon = float(config.horizon_days)
+    rate = config.demand.for_replication(replication)
+    if rate is not None:  # this replication's draw of a demand change decided beforehand
+        inputs = replace(inputs, orders_per_day=inputs.orders_per_day * rate)
     draws = draw_orders(inputs, params, horizon, streams, config.operations)
     # every order's draws are made before any is dropped, so the orders a scenario keeps see
     # the same numbers as in a scenario that keeps them all (common random numbers)

@@ -53,6 +53,15 @@ def test_a_distributor_moves_with_its_terminals_weighted_by_their_sales(small_di
         assert lift[customer] == pytest.approx(expected, rel=1e-9), customer
     assert any(v != 1.0 for v in lift.values())
     assert (effect.lift > 0).all()
+    # the curves' uncertainty: one row per draw, relative to the lift at the estimates; an
+    # account no planned call reaches stays at 1 in every draw
+    from scenarios.territory_effect import LIFT_DRAWS
+
+    draws = effect.rate_draws
+    assert draws.shape == (LIFT_DRAWS, len(ids))
+    untouched = np.array([c not in totals for c in ids])
+    assert untouched.any() and (draws[:, untouched] == 1.0).all()
+    assert draws[:, ~untouched].std(axis=0).max() > 0
 
 
 def test_the_current_allocation_changes_nothing(small_dir: Path):
@@ -98,3 +107,34 @@ def test_a_new_size_is_planned_at_that_size(small_dir: Path):
 def test_reps_without_a_plan_are_refused():
     with pytest.raises(Exception, match="allocation"):
         Scenario.model_validate({"name": "x", "dataset": "d", "territory": {"reps": 100}})
+
+
+def test_each_replication_takes_its_row_of_the_demand_draws(small_dir: Path):
+    """Replication r multiplies every account's order rate by row r mod draws: doubled rates
+    give about twice the orders (Poisson: within 5 standard deviations), a row of ones the
+    same orders as no draws at all (the same streams)."""
+    from dataclasses import replace
+
+    from scenarios.run import configure
+    from simulation.calibrate import calibrate
+    from simulation.config import DemandPolicy
+    from simulation.inputs import build_inputs
+    from simulation.replication import run_replication
+
+    ds = load_dataset(small_dir)
+    params, inputs = calibrate(ds), build_inputs(ds)
+    scenario = Scenario.model_validate({"name": "t", "dataset": "x", "horizon_days": 120,
+                                        "warmup_days": 30, "seed": 5})
+    config = configure(ds, params, scenario, inputs=inputs)[1]
+    n = inputs.customers
+    draws = DemandPolicy(rate_draws=np.vstack([np.ones(n), np.full(n, 2.0)]))
+    doubled = replace(config, demand=draws)
+
+    def orders(cfg, replication):
+        return run_replication(inputs, params, cfg, replication).stages.loc["entry", "visits"]
+
+    plain = orders(config, 1)
+    assert orders(doubled, 1) == pytest.approx(2 * plain, abs=5 * np.sqrt(2 * plain))
+    assert orders(doubled, 2) == orders(config, 2)  # row 0 (2 mod 2): ones
+    with pytest.raises(ValueError, match="one column per account"):
+        replace(config, demand=DemandPolicy(rate_draws=np.ones((2, n + 1))))
