@@ -16,6 +16,7 @@ import pandas as pd
 
 from data.dataset import Dataset, load_dataset
 from data.geography import great_circle_km
+from data.problems import InputError, Problem
 from models.territory.grading import (
     POTENTIAL_LEVELS,
     SUPPORT_LEVELS,
@@ -116,20 +117,36 @@ def visits_due(ds: Dataset, doctors: pd.DataFrame, visit_quota: Mapping[str, flo
 
 
 def propose_alignment(ctx: TerritoryContext, doctors: pd.DataFrame, *,
-                      balance: float = DEFAULT_BALANCE, time_limit_s: float = 60.0):
+                      balance: float = DEFAULT_BALANCE, time_limit_s: float = 60.0,
+                      objective: str = "distance", max_disruption_share: float | None = None):
     """:func:`align_terminals` on the visits due under the scenario's visit quota."""
     return align_terminals(ctx.dataset, terminal_workload(ctx, doctors), balance=balance,
-                           time_limit_s=time_limit_s)
+                           time_limit_s=time_limit_s, objective=objective,
+                           max_disruption_share=max_disruption_share)
+
+
+def check_disruption_share(share: float | None) -> None:
+    """Refuse a disruption cap that is not a share in [0, 1] (InputError)."""
+    if share is None:
+        return
+    if (isinstance(share, bool) or not isinstance(share, (int, float))
+            or not 0.0 <= float(share) <= 1.0):
+        raise InputError(Problem("align_terminals", "max_disruption_share",
+                                 "a share of the visits in [0, 1]", repr(share)))
 
 
 def align_terminals(ds: Dataset, visits: pd.Series, *, balance: float = DEFAULT_BALANCE,
-                    time_limit_s: float = 60.0):
-    """A balanced alignment of the terminals to reps (:func:`align_territories`, minimum
-    distance to the rep's base, every rep within ``balance`` of the average of ``visits``,
-    visits a month per terminal in row order) and the table per terminal: its workload,
-    today's and the proposed rep, the km to each base."""
+                    time_limit_s: float = 60.0, objective: str = "distance",
+                    max_disruption_share: float | None = None):
+    """A balanced alignment of the terminals to reps (:func:`align_territories`, every rep
+    within ``balance`` of the average of ``visits``, visits a month per terminal in row order)
+    and the table per terminal: its workload, today's and the proposed rep, the km to each
+    base. ``objective`` "distance" minimises km to the reps' bases, "disruption" the visits a
+    month whose rep changes; ``max_disruption_share`` (0..1 of all visits a month, None: no
+    cap) caps the visits that may change rep."""
     from models.territory.alignment import align_territories
 
+    check_disruption_share(max_disruption_share)
     terminals, reps = ds["terminals"].reset_index(drop=True), ds["reps"].reset_index(drop=True)
     work = np.asarray(visits, dtype=float)
     km = great_circle_km(terminals["longitude"].to_numpy()[:, None],
@@ -137,8 +154,10 @@ def align_terminals(ds: Dataset, visits: pd.Series, *, balance: float = DEFAULT_
                          reps["longitude"].to_numpy()[None, :],
                          reps["latitude"].to_numpy()[None, :])
     today = pd.Index(reps["rep_id"]).get_indexer(terminals["rep_id"])
+    cap = None if max_disruption_share is None else float(max_disruption_share) * work.sum()
     result = align_territories(work, km, balance=balance,
                                current=today if (today >= 0).all() else None,
+                               max_disruption=cap, objective=objective,
                                time_limit_s=time_limit_s)
     rows = np.arange(len(terminals))
     proposed = result.assignment
@@ -190,12 +209,25 @@ def grid_counts(doctors: pd.DataFrame) -> dict[str, dict[str, int]]:
     return out
 
 
-def alignment_payload(result, table: pd.DataFrame, balance: float) -> dict:
-    """The alignment part of the plan: status, objective (km), bound, gap, loads, and the
-    distance and workload spread today against the proposal."""
+def alignment_payload(result, table: pd.DataFrame, balance: float,
+                      objective: str = "distance",
+                      max_disruption_share: float | None = None) -> dict:
+    """The alignment part of the plan: status, what was minimised and the disruption cap
+    (share of the visits, None: none), the proposal's km and its bound (km, distance only),
+    the visits a month that change rep and their bound (disruption only), the gap, loads,
+    and the distance and workload spread today against the proposal."""
     today_loads = table.groupby("rep_today")["visits_per_month"].sum()
-    return {"status": result.status, "objective_km": result.objective,
-            "bound_km": result.bound, "gap": result.gap, "balance": balance,
+    # the model's objective and bound are in the minimised quantity's units: km for
+    # distance, visits a month for disruption; *_km always means km
+    km = (result.objective if objective == "distance"
+          else float(table["km_proposed"].sum(min_count=1)))  # NaN without a proposal
+    by_objective = ({"objective_km": km, "bound_km": result.bound} if objective == "distance"
+                    else {"objective_km": km, "bound_km": None,
+                          "objective_visits": result.objective,
+                          "bound_visits": result.bound})
+    return {"status": result.status, "objective": objective,
+            "max_disruption_share": max_disruption_share, **by_objective,
+            "gap": result.gap, "balance": balance,
             "seconds": result.seconds, "message": result.message,
             "disruption_visits": result.disruption,
             "km_today": float(table["km_today"].sum()),
