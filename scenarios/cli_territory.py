@@ -125,7 +125,8 @@ def _alignment_line(a: dict, visits: float) -> str:
             else "visits that change rep")
     head = (f"alignment: {a['status']} in {a['seconds']:.1f} s, minimum {what} within "
             f"±{a['balance']:.0%} of the average visits a month{cap}")
-    if a["status"] == "infeasible" or not a["assignments"]:
+    # a time limit reached before any alignment leaves no rep per terminal
+    if not a["assignments"] or None in a["assignments"].values():
         return f"{head}: no proposal ({a['message']})"
     if a["objective"] == "distance":
         proof = (f"{a['objective_km']:,.0f} km to the reps' bases, bound {a['bound_km']:,.0f} km, "
