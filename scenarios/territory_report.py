@@ -36,6 +36,8 @@ NOT_BUILT: tuple[str, ...] = ()
 PHARMACY_VISITS = 1.0
 #: each rep's visits a month within this share of the average, unless asked otherwise
 DEFAULT_BALANCE = 0.15
+#: the km pass after minimum disruption: this share of the time limit, at most this many s
+KM_PASS_SHARE, KM_PASS_MAX_S = 0.2, 10.0
 
 
 @dataclass(frozen=True)
@@ -143,8 +145,9 @@ def align_terminals(ds: Dataset, visits: pd.Series, *, balance: float = DEFAULT_
     within ``balance`` of the average of ``visits``, visits a month per terminal in row order)
     and the table per terminal: its workload, today's and the proposed rep, the km to each
     base. ``objective`` "distance" minimises km to the reps' bases, "disruption" the visits a
-    month whose rep changes; ``max_disruption_share`` (0..1 of all visits a month, None: no
-    cap) caps the visits that may change rep."""
+    month whose rep changes (its moved terminals then re-placed for fewer km within the
+    same ``time_limit_s``, :func:`_shorter_moves`); ``max_disruption_share`` (0..1 of all
+    visits a month, None: no cap) caps the visits that may change rep."""
     from models.territory.alignment import align_territories
 
     check_disruption_share(max_disruption_share)
@@ -156,12 +159,14 @@ def align_terminals(ds: Dataset, visits: pd.Series, *, balance: float = DEFAULT_
                          reps["latitude"].to_numpy()[None, :])
     today = pd.Index(reps["rep_id"]).get_indexer(terminals["rep_id"])
     cap = None if max_disruption_share is None else float(max_disruption_share) * work.sum()
+    # minimum disruption keeps part of the time limit for the km pass (_shorter_moves)
+    polish = min(KM_PASS_MAX_S, KM_PASS_SHARE * time_limit_s) if objective == "disruption" else 0
     result = align_territories(work, km, balance=balance,
                                current=today if (today >= 0).all() else None,
                                max_disruption=cap, objective=objective,
-                               time_limit_s=time_limit_s)
+                               time_limit_s=time_limit_s - polish)
     if objective == "disruption":
-        result = _shorter_moves(result, work, km, today, balance, time_limit_s)
+        result = _shorter_moves(result, work, km, today, balance, polish)
     rows = np.arange(len(terminals))
     proposed = result.assignment
     found = (proposed >= 0).all()
@@ -175,11 +180,11 @@ def align_terminals(ds: Dataset, visits: pd.Series, *, balance: float = DEFAULT_
 
 
 def _shorter_moves(result, work: np.ndarray, km: np.ndarray, today: np.ndarray,
-                   balance: float, time_limit_s: float):
+                   balance: float, seconds: float):
     """A minimum-disruption alignment with its moved terminals re-placed for fewer km
-    (:func:`models.territory.alignment_polish.shorten_moves`, a quarter of the time limit,
-    at most 10 s, beyond it): the disruption never rises, so its bound still holds; the
-    objective, loads and gap are recounted."""
+    (:func:`models.territory.alignment_polish.shorten_moves`, at most ``seconds``): the
+    disruption never rises, so its bound still holds; the objective, loads and gap are
+    recounted."""
     from dataclasses import replace
 
     from models.territory.alignment import load_limits
@@ -192,7 +197,7 @@ def _shorter_moves(result, work: np.ndarray, km: np.ndarray, today: np.ndarray,
     lower, upper = load_limits(work, km.shape[1], float(balance))
     # national data: 3.0 -> 1.5 million km in 5 s, 1.43 million at convergence (25 s)
     a = shorten_moves(result.assignment, work, km, today, lower, upper,
-                      max_seconds=min(10.0, 0.25 * time_limit_s))
+                      max_seconds=seconds)
     moved = float(work[a != today].sum())
     gap = relative_gap(moved, result.bound)
     return replace(result, assignment=a, objective=moved, disruption=moved, gap=gap,
