@@ -200,7 +200,11 @@ def _shorter_moves(result, work: np.ndarray, km: np.ndarray, today: np.ndarray,
                       max_seconds=seconds)
     moved = float(work[a != today].sum())
     gap = relative_gap(moved, result.bound)
+    # the solver's message quotes its own gap; say the one after the pass when it moved
+    message = (result.message if moved == result.objective
+               else f"{result.message}; {gap:.2e} after the km pass")
     return replace(result, assignment=a, objective=moved, disruption=moved, gap=gap,
+                   message=message,
                    seconds=result.seconds + time.perf_counter() - t0,
                    loads=np.bincount(a, weights=work, minlength=km.shape[1]),
                    status="optimal" if gap <= 1e-9 else result.status)
