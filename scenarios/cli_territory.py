@@ -17,6 +17,10 @@ from data.problems import Problem, ScenarioError
 from scenarios.cli_common import _emit, _status
 from scenarios.jsonio import write_file_atomically
 
+#: what ``--objective`` may minimise (models.territory.alignment.OBJECTIVES, kept here so the
+#: options are checked without importing the solver)
+OBJECTIVES = ("distance", "disruption")
+
 
 def cmd_territory_plan(args: argparse.Namespace) -> int:
     from scenarios import territory_report as tr
@@ -28,16 +32,20 @@ def cmd_territory_plan(args: argparse.Namespace) -> int:
                                      "seconds ≥ 0 (0: none), balance in [0, 1)",
                                      f"{args.align_seconds}, {args.balance}, "
                                      f"{args.calls_seconds}")])
+    _check_alignment_options(args)
     loaded = load_scenarios([args.scenario], allow_outside_data=args.allow_outside_data)[0]
     ctx = tr.territory_context(loaded)
     seg, doctors = tr.segment_table(ctx.dataset), tr.doctor_table(ctx)
     aligned, table = None, None
     if args.align_seconds:
-        _status(f"aligning territories (balance ±{args.balance:.0%}, at most "
-                f"{args.align_seconds:g} s)")
+        _status(f"aligning territories (minimum {args.objective}, balance "
+                f"±{args.balance:.0%}, at most {args.align_seconds:g} s)")
         result, table = tr.propose_alignment(ctx, doctors, balance=args.balance,
-                                             time_limit_s=args.align_seconds)
-        aligned = tr.alignment_payload(result, table, args.balance)
+                                             time_limit_s=args.align_seconds,
+                                             objective=args.objective,
+                                             max_disruption_share=args.max_disruption)
+        aligned = tr.alignment_payload(result, table, args.balance, args.objective,
+                                       args.max_disruption)
     calls, sheets, sized = None, None, None
     if args.calls_seconds:
         from scenarios.call_planning import plan_calls
@@ -68,13 +76,7 @@ def cmd_territory_plan(args: argparse.Namespace) -> int:
     for area, cells in doc["grid"].items():
         print(f"value grid, {area}:", ", ".join(f"{k} {v:,}" for k, v in cells.items()))
     if aligned is not None:
-        a = aligned
-        print(f"alignment: {a['status']} in {a['seconds']:.1f} s, {a['objective_km']:,.0f} km "
-              f"to the reps' bases (today {a['km_today']:,.0f}), bound {a['bound_km']:,.0f}, "
-              f"gap {a['gap']:.2%}; visits a month per rep today "
-              f"{a['loads_today_min_max'][0]:,.0f}-{a['loads_today_min_max'][1]:,.0f}, "
-              f"proposed within ±{a['balance']:.0%} of the average; "
-              f"{a['disruption_visits']:,.0f} visits a month change rep {a['message']}")
+        print(_alignment_line(aligned, float(table["visits_per_month"].sum())))
     else:
         print("alignment: none proposed (--align-seconds S proposes one)")
     if calls is not None:
@@ -103,6 +105,46 @@ def cmd_territory_plan(args: argparse.Namespace) -> int:
     if args.json:
         _emit(doc, args)
     return 0
+
+
+def _check_alignment_options(args: argparse.Namespace) -> None:
+    """Refuse an unknown --objective or a --max-disruption outside [0, 1] before any work
+    (exit 2); argparse's choices would exit without the problem report."""
+    problems = []
+    if args.objective not in OBJECTIVES:
+        problems.append(Problem("command line", "--objective", " or ".join(OBJECTIVES),
+                                repr(args.objective)))
+    if args.max_disruption is not None and not 0 <= args.max_disruption <= 1:
+        problems.append(Problem("command line", "--max-disruption",
+                                "a share of the visits in [0, 1]", str(args.max_disruption)))
+    if problems:
+        raise ScenarioError(problems)
+
+
+def _alignment_line(a: dict, visits: float) -> str:
+    """What was minimised, the proposal against its bound and gap in the objective's units
+    (km or visits a month), the balance and the share of the visits that change rep."""
+    cap = ("" if a["max_disruption_share"] is None
+           else f", at most {a['max_disruption_share']:.0%} of the visits changing rep")
+    what = ("km to the reps' bases" if a["objective"] == "distance"
+            else "visits that change rep")
+    head = (f"alignment: {a['status']} in {a['seconds']:.1f} s, minimum {what} within "
+            f"±{a['balance']:.0%} of the average visits a month{cap}")
+    # a time limit reached before any alignment leaves no rep per terminal
+    if not a["assignments"] or None in a["assignments"].values():
+        return f"{head}: no proposal ({a['message']})"
+    if a["objective"] == "distance":
+        proof = (f"{a['objective_km']:,.0f} km to the reps' bases, bound {a['bound_km']:,.0f} km, "
+                 f"gap {a['gap']:.2%}")
+    else:
+        proof = (f"{a['objective_visits']:,.0f} visits a month change rep, bound "
+                 f"{a['bound_visits']:,.0f} visits, gap {a['gap']:.2%}; "
+                 f"{a['objective_km']:,.0f} km to the reps' bases")
+    low, high = a["loads_today_min_max"]
+    return (f"{head}: {proof} (today {a['km_today']:,.0f} km); visits a month per rep today "
+            f"{low:,.0f}-{high:,.0f}, proposed within ±{a['balance']:.0%} of the average; "
+            f"{a['disruption_visits']:,.0f} of {visits:,.0f} visits a month "
+            f"({a['disruption_visits'] / max(visits, 1e-9):.1%}) change rep {a['message']}")
 
 
 def _as_of_day(text: str | None):
@@ -182,6 +224,12 @@ def add_territory_parser(sub: argparse._SubParsersAction) -> None:
     pl.add_argument("--balance", type=float, default=0.15, metavar="SHARE",
                     help="each rep's monthly visits within this share of the average "
                          "(default 0.15)")
+    pl.add_argument("--objective", default="distance", metavar="distance|disruption",
+                    help="minimise the km to the reps' bases (distance, default) or the "
+                         "visits a month that change rep (disruption)")
+    pl.add_argument("--max-disruption", type=float, default=None, metavar="SHARE",
+                    help="at most this share (0-1) of the visits a month may change rep "
+                         "(default: no cap)")
     pl.add_argument("--json", metavar="PATH", help="write the result as JSON ('-' = stdout)")
     pl.add_argument("--xlsx", metavar="PATH", help="write the tables as an Excel workbook")
     pl.add_argument("--allow-outside-data", action="store_true",

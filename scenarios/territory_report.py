@@ -8,6 +8,7 @@ functions; what is not built yet is listed, never filled in.
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ import pandas as pd
 
 from data.dataset import Dataset, load_dataset
 from data.geography import great_circle_km
+from data.problems import InputError, Problem
 from models.territory.grading import (
     POTENTIAL_LEVELS,
     SUPPORT_LEVELS,
@@ -34,6 +36,8 @@ NOT_BUILT: tuple[str, ...] = ()
 PHARMACY_VISITS = 1.0
 #: each rep's visits a month within this share of the average, unless asked otherwise
 DEFAULT_BALANCE = 0.15
+#: the km pass after minimum disruption: this share of the time limit, at most this many s
+KM_PASS_SHARE, KM_PASS_MAX_S = 0.2, 10.0
 
 
 @dataclass(frozen=True)
@@ -116,20 +120,37 @@ def visits_due(ds: Dataset, doctors: pd.DataFrame, visit_quota: Mapping[str, flo
 
 
 def propose_alignment(ctx: TerritoryContext, doctors: pd.DataFrame, *,
-                      balance: float = DEFAULT_BALANCE, time_limit_s: float = 60.0):
+                      balance: float = DEFAULT_BALANCE, time_limit_s: float = 60.0,
+                      objective: str = "distance", max_disruption_share: float | None = None):
     """:func:`align_terminals` on the visits due under the scenario's visit quota."""
     return align_terminals(ctx.dataset, terminal_workload(ctx, doctors), balance=balance,
-                           time_limit_s=time_limit_s)
+                           time_limit_s=time_limit_s, objective=objective,
+                           max_disruption_share=max_disruption_share)
+
+
+def check_disruption_share(share: float | None) -> None:
+    """Refuse a disruption cap that is not a share in [0, 1] (InputError)."""
+    if share is None:
+        return
+    if (isinstance(share, bool) or not isinstance(share, (int, float))
+            or not 0.0 <= float(share) <= 1.0):
+        raise InputError(Problem("align_terminals", "max_disruption_share",
+                                 "a share of the visits in [0, 1]", repr(share)))
 
 
 def align_terminals(ds: Dataset, visits: pd.Series, *, balance: float = DEFAULT_BALANCE,
-                    time_limit_s: float = 60.0):
-    """A balanced alignment of the terminals to reps (:func:`align_territories`, minimum
-    distance to the rep's base, every rep within ``balance`` of the average of ``visits``,
-    visits a month per terminal in row order) and the table per terminal: its workload,
-    today's and the proposed rep, the km to each base."""
+                    time_limit_s: float = 60.0, objective: str = "distance",
+                    max_disruption_share: float | None = None):
+    """A balanced alignment of the terminals to reps (:func:`align_territories`, every rep
+    within ``balance`` of the average of ``visits``, visits a month per terminal in row order)
+    and the table per terminal: its workload, today's and the proposed rep, the km to each
+    base. ``objective`` "distance" minimises km to the reps' bases, "disruption" the visits a
+    month whose rep changes (its moved terminals then re-placed for fewer km within the
+    same ``time_limit_s``, :func:`_shorter_moves`); ``max_disruption_share`` (0..1 of all
+    visits a month, None: no cap) caps the visits that may change rep."""
     from models.territory.alignment import align_territories
 
+    check_disruption_share(max_disruption_share)
     terminals, reps = ds["terminals"].reset_index(drop=True), ds["reps"].reset_index(drop=True)
     work = np.asarray(visits, dtype=float)
     km = great_circle_km(terminals["longitude"].to_numpy()[:, None],
@@ -137,9 +158,15 @@ def align_terminals(ds: Dataset, visits: pd.Series, *, balance: float = DEFAULT_
                          reps["longitude"].to_numpy()[None, :],
                          reps["latitude"].to_numpy()[None, :])
     today = pd.Index(reps["rep_id"]).get_indexer(terminals["rep_id"])
+    cap = None if max_disruption_share is None else float(max_disruption_share) * work.sum()
+    # minimum disruption keeps part of the time limit for the km pass (_shorter_moves)
+    polish = min(KM_PASS_MAX_S, KM_PASS_SHARE * time_limit_s) if objective == "disruption" else 0
     result = align_territories(work, km, balance=balance,
                                current=today if (today >= 0).all() else None,
-                               time_limit_s=time_limit_s)
+                               max_disruption=cap, objective=objective,
+                               time_limit_s=time_limit_s - polish)
+    if objective == "disruption":
+        result = _shorter_moves(result, work, km, today, balance, polish)
     rows = np.arange(len(terminals))
     proposed = result.assignment
     found = (proposed >= 0).all()
@@ -150,6 +177,37 @@ def align_terminals(ds: Dataset, visits: pd.Series, *, balance: float = DEFAULT_
         "rep_proposed": reps["rep_id"].to_numpy()[proposed] if found else None,
         "km_proposed": km[rows, proposed] if found else np.nan})
     return result, table
+
+
+def _shorter_moves(result, work: np.ndarray, km: np.ndarray, today: np.ndarray,
+                   balance: float, seconds: float):
+    """A minimum-disruption alignment with its moved terminals re-placed for fewer km
+    (:func:`models.territory.alignment_polish.shorten_moves`, at most ``seconds``): the
+    disruption never rises, so its bound still holds; the objective, loads and gap are
+    recounted."""
+    from dataclasses import replace
+
+    from models.territory.alignment import load_limits
+    from models.territory.alignment_bounds import relative_gap
+    from models.territory.alignment_polish import shorten_moves
+
+    if (result.assignment < 0).any() or (today < 0).any():
+        return result  # no alignment, or no today to keep
+    t0 = time.perf_counter()
+    lower, upper = load_limits(work, km.shape[1], float(balance))
+    # national data: 3.0 -> 1.5 million km in 5 s, 1.43 million at convergence (25 s)
+    a = shorten_moves(result.assignment, work, km, today, lower, upper,
+                      max_seconds=seconds)
+    moved = float(work[a != today].sum())
+    gap = relative_gap(moved, result.bound)
+    # the solver's message quotes its own gap; say the one after the pass when it moved
+    message = (result.message if moved == result.objective
+               else f"{result.message}; {gap:.2e} after the km pass")
+    return replace(result, assignment=a, objective=moved, disruption=moved, gap=gap,
+                   message=message,
+                   seconds=result.seconds + time.perf_counter() - t0,
+                   loads=np.bincount(a, weights=work, minlength=km.shape[1]),
+                   status="optimal" if gap <= 1e-9 else result.status)
 
 
 def rep_visits(ds: Dataset, table: pd.DataFrame) -> pd.DataFrame:
@@ -190,12 +248,25 @@ def grid_counts(doctors: pd.DataFrame) -> dict[str, dict[str, int]]:
     return out
 
 
-def alignment_payload(result, table: pd.DataFrame, balance: float) -> dict:
-    """The alignment part of the plan: status, objective (km), bound, gap, loads, and the
-    distance and workload spread today against the proposal."""
+def alignment_payload(result, table: pd.DataFrame, balance: float,
+                      objective: str = "distance",
+                      max_disruption_share: float | None = None) -> dict:
+    """The alignment part of the plan: status, what was minimised and the disruption cap
+    (share of the visits, None: none), the proposal's km and its bound (km, distance only),
+    the visits a month that change rep and their bound (disruption only), the gap, loads,
+    and the distance and workload spread today against the proposal."""
     today_loads = table.groupby("rep_today")["visits_per_month"].sum()
-    return {"status": result.status, "objective_km": result.objective,
-            "bound_km": result.bound, "gap": result.gap, "balance": balance,
+    # the model's objective and bound are in the minimised quantity's units: km for
+    # distance, visits a month for disruption; *_km always means km
+    km = (result.objective if objective == "distance"
+          else float(table["km_proposed"].sum(min_count=1)))  # NaN without a proposal
+    by_objective = ({"objective_km": km, "bound_km": result.bound} if objective == "distance"
+                    else {"objective_km": km, "bound_km": None,
+                          "objective_visits": result.objective,
+                          "bound_visits": result.bound})
+    return {"status": result.status, "objective": objective,
+            "max_disruption_share": max_disruption_share, **by_objective,
+            "gap": result.gap, "balance": balance,
             "seconds": result.seconds, "message": result.message,
             "disruption_visits": result.disruption,
             "km_today": float(table["km_today"].sum()),

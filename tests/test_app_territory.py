@@ -86,8 +86,15 @@ def files(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
     return seen
 
 
-def _propose(at: AppTest, balance_pct: float) -> AppTest:
+def _propose(at: AppTest, balance_pct: float, minimise: str | None = None,
+             cap_pct: float | None = None) -> AppTest:
+    """Set the balance (and what to minimise, the cap on visits changing rep), press the
+    button."""
     at.slider(key="tr_al_balance").set_value(balance_pct).run(timeout=TIMEOUT_S)
+    if minimise is not None:
+        at.radio(key="tr_al_objective").set_value(minimise).run(timeout=TIMEOUT_S)
+    if cap_pct is not None:
+        at.slider(key="tr_al_cap").set_value(cap_pct).run(timeout=TIMEOUT_S)
     at.button(key="tr_al_go").click().run(timeout=TIMEOUT_S)
     assert not at.exception
     return at
@@ -134,6 +141,65 @@ def test_proposed_alignment_keeps_every_rep_within_the_band(
     share = balance_pct / 100
     assert len(loads) == len(ds["reps"])  # every rep carries some of the visits
     assert loads.between((1 - share) * average - 1e-6, (1 + share) * average + 1e-6).all()
+
+
+def _number(text: str) -> float:
+    """The number of a metric's value ("1,234 visits" -> 1234.0)."""
+    return float(text.split()[0].replace(",", ""))
+
+
+def _moved(files: dict[str, bytes], small_dir: Path) -> tuple[pd.DataFrame, float]:
+    """The workbook's terminals whose proposed rep is not today's, and their visits a month
+    counted by hand; asserts every rep lies within ±15%."""
+    table = pd.read_excel(io.BytesIO(files["territory_alignment.xlsx"]),
+                          sheet_name="alignment").set_index("terminal id")
+    visits = _visits_by_hand(small_dir)
+    proposed = table["rep proposed"].reindex(visits.index)
+    loads = visits.groupby(proposed).sum()
+    average = visits.sum() / len(load_dataset(small_dir)["reps"])
+    assert loads.between(0.85 * average - 1e-6, 1.15 * average + 1e-6).all()
+    moved = table[table["rep today"] != table["rep proposed"]]
+    return moved, float(visits[moved.index].sum())
+
+
+def test_least_visits_changing_rep_matches_the_table_of_changes(
+        page: AppTest, files: dict[str, bytes], small_dir: Path) -> None:
+    _propose(page, 15.0, minimise="visits that change rep")
+    cards = {m.label: m.value for m in page.metric}
+    assert cards["status"] == "optimal"
+    bound = cards["lower bound: no balanced alignment has fewer"]
+    assert bound.endswith(" visits")  # the bound in the minimised quantity's units
+    changed = _number(cards["visits a month that change rep"])
+    assert _number(bound) <= changed + 1e-6
+    assert cards["km to the reps' bases, proposed"].endswith(" km")
+    shown = next(d.value for d in page.dataframe if "rep proposed" in d.value.columns)
+    assert shown["visits a month"].sum() == pytest.approx(changed)
+    moved, by_hand = _moved(files, small_dir)
+    assert by_hand == pytest.approx(changed) and len(moved) == len(shown)
+    assert any(f"{len(shown):,} of " in m.value for m in page.markdown)
+    # the least visits changing rep is no more than minimum km moves
+    page.radio(key="tr_al_objective").set_value("km to the reps' bases").run(timeout=TIMEOUT_S)
+    page.button(key="tr_al_go").click().run(timeout=TIMEOUT_S)
+    by_km = {m.label: m.value for m in page.metric}
+    assert by_km["lower bound: no balanced alignment has fewer"].endswith(" km")
+    assert changed <= _number(by_km["visits a month that change rep"]) + 1e-6
+
+
+def test_a_cap_on_visits_changing_rep_is_kept(page: AppTest, files: dict[str, bytes],
+                                              small_dir: Path) -> None:
+    _propose(page, 15.0, cap_pct=30.0)
+    cards = {m.label: m.value for m in page.metric}
+    assert cards["status"] == "optimal"
+    _, by_hand = _moved(files, small_dir)
+    assert by_hand == pytest.approx(_number(cards["visits a month that change rep"]))
+    assert by_hand <= 0.30 * _visits_by_hand(small_dir).sum() + 1e-6
+
+
+def test_a_tight_cap_with_a_tight_balance_is_said(page: AppTest) -> None:
+    _propose(page, 15.0, cap_pct=5.0)
+    errors = [e.value for e in page.error]
+    assert any("Infeasible" in e and "looser cap" in e and "wider balance" in e
+               for e in errors), errors
 
 
 def test_an_impossible_balance_is_said_not_raised(page: AppTest,

@@ -100,7 +100,15 @@ def test_proposed_alignment_is_balanced_and_covers_every_terminal(
     ds = load_dataset(small_dir)
     assert set(a["assignments"]) == set(ds["terminals"]["terminal_id"])
     assert set(a["assignments"].values()) <= set(ds["reps"]["rep_id"])
-    # workload by hand: each doctor's grade quota, summed per terminal; 1 without doctors
+    _assert_within_band(a, _visits_by_hand(scenario, ds), ds, 0.15)
+    assert a["bound_km"] <= a["objective_km"] + 1e-6 and a["gap"] <= 1e-9
+    assert a["objective"] == "distance" and a["max_disruption_share"] is None
+    assert "objective_visits" not in a and "bound_visits" not in a
+
+
+def _visits_by_hand(scenario: Path, ds) -> pd.Series:
+    """Visits a month per terminal: each doctor's grade quota (A 4, B 2, C 1, D 0) under the
+    scenario's grading, summed per terminal; 1 without doctors."""
     from scenarios.compare import load_scenarios
     from scenarios.territory_report import doctor_table, territory_context
 
@@ -113,12 +121,75 @@ def test_proposed_alignment_is_balanced_and_covers_every_terminal(
                                 strict=True):
         with_doctors[terminal] = with_doctors.get(terminal, 0.0) + quota[grades[doctor]]
     by_hand.update(with_doctors)
-    loads = pd.Series(by_hand).groupby(pd.Series(a["assignments"])).sum()
-    average = sum(by_hand.values()) / len(ds["reps"])
+    return pd.Series(by_hand)
+
+
+def _assert_within_band(a: dict, visits: pd.Series, ds, balance: float) -> None:
+    """Every rep's visits a month, summed by hand over the JSON's assignments, lie within
+    ±balance of the average and add up to the document's loads."""
+    loads = visits.groupby(pd.Series(a["assignments"])).sum()
+    average = visits.sum() / len(ds["reps"])
     assert loads.sum() == pytest.approx(sum(a["loads_proposed"]))
     assert loads.reindex(ds["reps"]["rep_id"], fill_value=0).between(
-        0.85 * average - 1e-6, 1.15 * average + 1e-6).all()
-    assert a["bound_km"] <= a["objective_km"] + 1e-6 and a["gap"] <= 1e-9
+        (1 - balance) * average - 1e-6, (1 + balance) * average + 1e-6).all()
+
+
+def _moved_by_hand(a: dict, visits: pd.Series, ds) -> float:
+    """Visits a month of the terminals whose proposed rep is not today's."""
+    today = ds["terminals"].set_index("terminal_id")["rep_id"]
+    moved = [t for t, rep in a["assignments"].items() if rep != today[t]]
+    return float(visits[moved].sum())
+
+
+def _plan_alignment(scenario: Path, js: Path, *options: str) -> dict:
+    assert main(["territory", "plan", str(scenario), "--allow-outside-data", "--json", str(js),
+                 "--align-seconds", "30", "--calls-seconds", "0", "--balance", "0.15",
+                 *options]) == 0
+    return json.loads(js.read_text())["alignment"]
+
+
+def test_minimum_disruption_is_balanced_and_moves_what_it_says(
+        small_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    scenario = _scenario(tmp_path, small_dir, "")
+    a = _plan_alignment(scenario, tmp_path / "t.json", "--objective", "disruption")
+    out = capsys.readouterr().out
+    assert "minimum visits that change rep" in out and "visits a month change rep" in out
+    ds = load_dataset(small_dir)
+    visits = _visits_by_hand(scenario, ds)
+    _assert_within_band(a, visits, ds, 0.15)
+    moved = _moved_by_hand(a, visits, ds)
+    assert a["objective"] == "disruption" and a["status"] == "optimal"
+    assert moved == pytest.approx(a["disruption_visits"]) == pytest.approx(a["objective_visits"])
+    assert a["bound_visits"] <= a["objective_visits"] + 1e-6
+    assert a["bound_km"] is None and a["objective_km"] > 0  # km of the proposal, no km bound
+    # the least disruption is no more than what minimum km moves
+    b = _plan_alignment(scenario, tmp_path / "d.json")
+    assert moved <= _moved_by_hand(b, visits, ds) + 1e-6
+
+
+def test_a_disruption_cap_is_kept(small_dir: Path, tmp_path: Path,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """Minimum km with at most 30% of the visits changing rep (the least possible on the small
+    data set at ±15% is about 21%)."""
+    scenario = _scenario(tmp_path, small_dir, "")
+    a = _plan_alignment(scenario, tmp_path / "t.json", "--max-disruption", "0.3")
+    assert "at most 30% of the visits changing rep" in capsys.readouterr().out
+    ds = load_dataset(small_dir)
+    visits = _visits_by_hand(scenario, ds)
+    _assert_within_band(a, visits, ds, 0.15)
+    moved = _moved_by_hand(a, visits, ds)
+    assert moved == pytest.approx(a["disruption_visits"])
+    assert moved <= 0.3 * visits.sum() + 1e-6
+    assert a["max_disruption_share"] == 0.3 and a["objective"] == "distance"
+    assert a["bound_km"] <= a["objective_km"] + 1e-6
+
+
+def test_a_cap_below_the_least_disruption_is_said(
+        small_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    scenario = _scenario(tmp_path, small_dir, "")
+    a = _plan_alignment(scenario, tmp_path / "t.json", "--max-disruption", "0.05")
+    assert a["status"] == "infeasible" and a["assignments"] == {}
+    assert "no proposal" in capsys.readouterr().out
 
 
 def test_the_call_plan_in_the_document_and_the_workbook(
@@ -157,6 +228,24 @@ def test_the_call_plan_in_the_document_and_the_workbook(
         (curve["margin_cny_month"] - curve["reps"] * 25000.0).to_numpy())
     assert size["best_profit_cny_month"] == pytest.approx(curve["profit_cny_month"].max())
     assert sheets["call plan"]["planned_calls"].sum() == c["calls_planned"]
+
+
+@pytest.mark.parametrize(("option", "value"), [
+    ("--max-disruption", "1.5"), ("--max-disruption", "-0.1"), ("--objective", "xyz")])
+def test_bad_alignment_options_exit_2_before_any_work(
+        small_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch, option: str, value: str) -> None:
+    import scenarios.compare
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("the scenario was loaded before the options were checked")
+
+    monkeypatch.setattr(scenarios.compare, "load_scenarios", no_work)
+    scenario = _scenario(tmp_path, small_dir, "")
+    out = tmp_path / "t.json"
+    assert main(["territory", "plan", str(scenario), "--allow-outside-data", "--json", str(out),
+                 "--align-seconds", "5", option, value]) == 2
+    assert option in capsys.readouterr().err and not out.exists()
 
 
 def test_a_bad_balance_exits_2_before_any_work(small_dir: Path, tmp_path: Path,

@@ -27,6 +27,11 @@ DEFAULT_SECONDS, MAX_SECONDS = 20, 120
 #: widest balance offered (share of the average); the model refuses 1 and above
 MAX_BALANCE = 0.5
 STATE = "tr_alignment"
+#: the radio's choices -> align_territories' objective
+OBJECTIVE_LABELS = {"km to the reps' bases": "distance",
+                    "visits that change rep": "disruption"}
+#: the disruption slider at this share (%) means no cap
+NO_CAP_PCT = 100.0
 #: status -> (the metric's value, how it was reached)
 STATUS_LABELS = {"optimal": ("optimal", "proven"),
                  "time_limit": ("time limit", "best found, not proven")}
@@ -77,23 +82,29 @@ def rep_map(ds: Dataset, rep_ids: pd.Series, detail: pd.Series, alt_text: str) -
 
 class Settings(NamedTuple):
     """What a proposal depends on: the data set, the grading (weights, cuts), the visit
-    quota, the balance (share of the average) and the time limit (s)."""
+    quota, the balance (share of the average), the time limit (s), what is minimised
+    ("distance" or "disruption") and the disruption cap (share of the visits, None: none)."""
 
     fingerprint: str
     grading: tuple
     quota: tuple
     balance: float
     seconds: float
+    objective: str = "distance"
+    cap: float | None = None
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def _align(_ds: Dataset, _grades: pd.DataFrame, fingerprint: str, grading: tuple,
-           quota: tuple, balance: float, seconds: float):
+           quota: tuple, balance: float, seconds: float, objective: str,
+           cap: float | None):
     """The alignment and its table; keyed by the data set, the grading (weights and cuts,
-    which fix ``_grades``), the visit quota, the balance and the time limit (s)."""
+    which fix ``_grades``), the visit quota, the balance, the time limit (s), the objective
+    and the disruption cap (share of the visits)."""
     del fingerprint, grading  # cache key only
     visits = visits_due(_ds, _grades, dict(quota))
-    return align_terminals(_ds, visits, balance=balance, time_limit_s=seconds)
+    return align_terminals(_ds, visits, balance=balance, time_limit_s=seconds,
+                           objective=objective, max_disruption_share=cap)
 
 
 def alignment_section(ds: Dataset, grades: pd.DataFrame | None, grading: tuple,
@@ -106,9 +117,11 @@ def alignment_section(ds: Dataset, grades: pd.DataFrame | None, grading: tuple,
         "Each hospital or pharmacy is due visits a month by its doctors' grades ("
         + ", ".join(f"{g} {v:g}" for g, v in quota.items())
         + " a doctor, under the grading in the sidebar; a terminal without doctors 1). The "
-        "alignment gives every terminal one rep so that the km to the reps' bases are least "
-        "while each rep's visits a month stay within ± the balance of the average; the "
-        "optimizer proves how far from the best its answer can be (bound and gap).")
+        "alignment gives every terminal one rep so that the km to the reps' bases, or the "
+        "visits a month that change rep, are least while each rep's visits a month stay "
+        "within ± the balance of the average, optionally with at most a share of the visits "
+        "changing rep; the optimizer proves how far from the best its answer can be (bound "
+        "and gap).")
     if grades is None:
         st.info(f"No alignment can be proposed: {why_not}")
         return
@@ -118,7 +131,9 @@ def alignment_section(ds: Dataset, grades: pd.DataFrame | None, grading: tuple,
                         format="%.0f%%", key="tr_al_balance") / 100
     seconds = float(c2.number_input("Time limit (seconds)", 1, MAX_SECONDS, DEFAULT_SECONDS,
                                     step=5, key="tr_al_seconds"))
-    key = Settings(ds.fingerprint, grading, tuple(quota.items()), balance, seconds)
+    objective, cap = _disruption_controls()
+    key = Settings(ds.fingerprint, grading, tuple(quota.items()), balance, seconds, objective,
+                   cap)
     if st.button("Propose an alignment", key="tr_al_go", type="primary"):
         with st.spinner(f"Aligning {len(ds['terminals']):,} terminals to "
                         f"{len(ds['reps'])} reps: this can take up to {seconds:g} s …"):
@@ -129,16 +144,30 @@ def alignment_section(ds: Dataset, grades: pd.DataFrame | None, grading: tuple,
         return
     made, result, table = stored
     if made != key:
-        st.warning("This proposal was made under other settings (balance, time limit or "
-                   "grading): press the button to propose one for the current settings.")
-    _show(ds, result, table, balance=made.balance, seconds=made.seconds)
+        st.warning("This proposal was made under other settings (balance, time limit, what "
+                   "is minimised, the cap on visits changing rep or grading): press the "
+                   "button to propose one for the current settings.")
+    _show(ds, result, table, made)
 
 
-def _show(ds: Dataset, result, table: pd.DataFrame, *, balance: float, seconds: float) -> None:
+def _disruption_controls() -> tuple[str, float | None]:
+    """The radio (what is minimised) and the slider (the most visits that may change rep,
+    % of all; 100% = no cap): the objective and the cap as a share, None without one."""
+    c1, c2 = st.columns(2)
+    label = c1.radio("Minimise", list(OBJECTIVE_LABELS), horizontal=True,
+                     key="tr_al_objective")
+    pct = c2.slider("At most this share of visits change rep (% of all visits a month; "
+                    "100% = no limit)", 0.0, NO_CAP_PCT, NO_CAP_PCT, step=1.0,
+                    format="%.0f%%", key="tr_al_cap")
+    return OBJECTIVE_LABELS[label], None if pct >= NO_CAP_PCT else pct / 100
+
+
+def _show(ds: Dataset, result, table: pd.DataFrame, made: Settings) -> None:
     if (result.assignment < 0).any():
-        _no_alignment(result, balance, seconds)
+        _no_alignment(result, made)
         return
-    _metrics(result, table)
+    balance = made.balance
+    _metrics(result, table, made.objective)
     names = _rep_names(ds)
     rep_map(ds, table["rep_proposed"],
             "proposed rep: " + table["rep_proposed"].map(names) + "<br/>today: "
@@ -151,31 +180,44 @@ def _show(ds: Dataset, result, table: pd.DataFrame, *, balance: float, seconds: 
     _download(ds, table, names)
 
 
-def _metrics(result, table: pd.DataFrame) -> None:
+def _metrics(result, table: pd.DataFrame, objective: str) -> None:
+    """The proof (status, bound and gap in the minimised quantity's units: km or visits a
+    month), then km today and proposed, and the visits that change rep."""
     km_today = float(table["km_today"].sum())
+    # from the table: the model's objective is km only when it minimises km
+    km_proposed = float(table["km_proposed"].sum())
     visits = float(table["visits_per_month"].sum())
+    unit = "km" if objective == "distance" else "visits"
     proof, km = st.columns(3), st.columns(3)
     value, how = STATUS_LABELS.get(result.status, (result.status, ""))
     proof[0].metric("status", value, f"{how}, in {result.seconds:.1f} s", delta_color="off")
-    proof[1].metric("lower bound: no balanced alignment has fewer", f"{result.bound:,.0f} km")
+    proof[1].metric("lower bound: no balanced alignment has fewer",
+                    f"{result.bound:,.0f} {unit}",
+                    "km to the reps' bases" if objective == "distance"
+                    else "visits a month that change rep", delta_color="off")
     proof[2].metric("gap to the bound", f"{result.gap:.2%}")
     km[0].metric("km to the reps' bases, today", f"{km_today:,.0f} km")
-    km[1].metric("km to the reps' bases, proposed", f"{result.objective:,.0f} km",
-                 f"{result.objective - km_today:+,.0f} km vs today", delta_color="inverse")
+    km[1].metric("km to the reps' bases, proposed", f"{km_proposed:,.0f} km",
+                 f"{km_proposed - km_today:+,.0f} km vs today", delta_color="inverse")
     km[2].metric("visits a month that change rep", f"{result.disruption:,.0f} visits",
                  f"{result.disruption / max(visits, 1e-9):.1%} of {visits:,.0f}",
                  delta_color="off")
 
 
-def _no_alignment(result, balance: float, seconds: float) -> None:
+def _no_alignment(result, made: Settings) -> None:
     """Why there is no proposal, and what would help."""
+    balance, cap = made.balance, made.cap
+    capped = "" if cap is None else f" while at most {cap:.0%} of the visits change rep"
+    helps = ("A wider balance would help" if cap is None else
+             "A looser cap on the visits that change rep or a wider balance would help")
     if result.status == "infeasible":
         st.error(f"Infeasible: no alignment keeps every rep within ±{balance:.0%} of the "
-                 f"average visits a month ({result.message}). A wider balance would help; so "
-                 "would a grading or visit quota that splits the visits more finely.")
+                 f"average visits a month{capped} ({result.message}). {helps}; so would a "
+                 "grading or visit quota that splits the visits more finely.")
     else:
-        st.warning(f"No alignment found within {seconds:g} s ({result.message}). Allow more "
-                   "seconds, or a wider balance.")
+        st.warning(f"No alignment found within {made.seconds:g} s ({result.message}). Allow "
+                   f"more seconds, {'a looser cap, ' if cap is not None else ''}or a wider "
+                   "balance.")
 
 
 def _rep_names(ds: Dataset) -> pd.Series:
