@@ -22,3 +22,20 @@ def small_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def tiny_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny profile for property tests that rewrite and reload a data set many times."""
     return generate_to_folder(TINY, 11, tmp_path_factory.mktemp("tiny") / "ds")
+
+
+@pytest.fixture()
+def files(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
+    """Every file a page hands to a download button, by file name (AppTest keeps no media
+    after a run)."""
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    seen: dict[str, bytes] = {}
+    keep = MemoryMediaFileStorage.load_and_get_id
+
+    def load(self, path_or_data, mimetype, kind, filename=None):
+        seen[filename] = path_or_data
+        return keep(self, path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", load)
+    return seen

@@ -14,7 +14,6 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from data.dataset import load_dataset
@@ -69,21 +68,6 @@ def test_cut_points_out_of_order_are_named(page: AppTest) -> None:
     page.number_input(key="tr_cut_B").set_value(80.0).run(timeout=TIMEOUT_S)
     assert not page.exception
     assert any("must fall from A to C" in w.value for w in page.warning)
-
-
-@pytest.fixture()
-def files(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
-    """Every file the page hands to a download button, by file name (AppTest keeps no
-    media after a run)."""
-    seen: dict[str, bytes] = {}
-    keep = MemoryMediaFileStorage.load_and_get_id
-
-    def load(self, path_or_data, mimetype, kind, filename=None):
-        seen[filename] = path_or_data
-        return keep(self, path_or_data, mimetype, kind, filename)
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", load)
-    return seen
 
 
 def _propose(at: AppTest, balance_pct: float, minimise: str | None = None,

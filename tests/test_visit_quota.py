@@ -185,22 +185,6 @@ TIMEOUT_S = 120
 
 
 @pytest.fixture()
-def files(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
-    """Every file the page hands to a download button, by file name."""
-    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
-
-    seen: dict[str, bytes] = {}
-    keep = MemoryMediaFileStorage.load_and_get_id
-
-    def load(self, path_or_data, mimetype, kind, filename=None):
-        seen[filename] = path_or_data
-        return keep(self, path_or_data, mimetype, kind, filename)
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", load)
-    return seen
-
-
-@pytest.fixture()
 def page(small_dir: Path, monkeypatch: pytest.MonkeyPatch, files: dict[str, bytes]):
     from streamlit.testing.v1 import AppTest
 

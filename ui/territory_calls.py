@@ -58,6 +58,19 @@ def _plan(_ds: Dataset, _grades: pd.DataFrame, fingerprint: str, grading: tuple,
                       rng=np.random.default_rng(UPLIFT_SEED))
 
 
+def visits_and_grades(ds: Dataset, grades: pd.DataFrame | None, needs: str, refusal: str,
+                      why_not: str | None) -> bool:
+    """Whether a section that reads the visits under the sidebar's grading can run; says why
+    not when it cannot (``needs``: what needs the visits; ``refusal``: what cannot be done)."""
+    if "visits" not in ds.tables or not len(ds["visits"]):
+        st.info(f"The data set has no visits: {needs} need the CRM's visit history.")
+        return False
+    if grades is None:
+        st.info(f"{refusal}: {why_not}")
+        return False
+    return True
+
+
 def call_plan_section(ds: Dataset, grades: pd.DataFrame | None, grading: tuple,
                       why_not: str | None = None) -> None:
     """Controls, the button and the last plan, then the sales-force size curve."""
@@ -71,11 +84,8 @@ def call_plan_section(ds: Dataset, grades: pd.DataFrame | None, grading: tuple,
         "its base included) and the visit quota (" + ", ".join(
             f"{g} {v:g}" for g, v in quota.items()) + " a doctor; scaled down where a rep "
         "cannot make them all), and proves it optimal.")
-    if "visits" not in ds.tables or not len(ds["visits"]):
-        st.info("The data set has no visits: response curves need the CRM's visit history.")
-        return
-    if grades is None:
-        st.info(f"No call plan can be made: {why_not}")
+    if not visits_and_grades(ds, grades, "response curves", "No call plan can be made",
+                             why_not):
         return
     key = Settings(ds.fingerprint, grading, tuple(quota.items()))
     if st.button("Plan calls", key="tr_calls_go", type="primary"):
@@ -216,4 +226,4 @@ def _size(_report, settings: Settings, cost: float) -> pd.DataFrame:
     return size_curve(_report, cost, time_limit_s=SECONDS)
 
 
-__all__ = ["call_plan_section"]
+__all__ = ["call_plan_section", "visits_and_grades"]

@@ -15,6 +15,7 @@ from data.dataset import Dataset
 from scenarios.channel import XLSX_MIME
 from scenarios.territory_levers import TerritoryLevers
 from scenarios.visit_quota import QuotaProgress, history_bounds, quota_progress, worst_first
+from ui.territory_calls import visits_and_grades
 
 REP_LABELS = {"rep": "rep (base)", "due": "calls due this month", "done": "calls done",
               "expected_by_now": "calls expected by now", "shortfall": "short (calls)",
@@ -48,11 +49,8 @@ def quota_section(ds: Dataset, grades: pd.DataFrame | None, grading: tuple,
         "the month's working days (Monday-Friday; public holidays not known) gone by the "
         "day chosen; later visits are ignored, so an earlier day shows who to remind before "
         "month end.")
-    if "visits" not in ds.tables or not len(ds["visits"]):
-        st.info("The data set has no visits: the quota needs the CRM's visit history.")
-        return
-    if grades is None:
-        st.info(f"No quota can be counted: {why_not}")
+    if not visits_and_grades(ds, grades, "the quota's calls", "No quota can be counted",
+                             why_not):
         return
     first, last = history_bounds(ds)
     day = st.date_input("As of (the month holding this day is measured up to it)",
