@@ -191,6 +191,7 @@ def _force_size(report) -> None:
     cost = float(st.number_input("Cost of one rep a month (CNY: salary, social insurance, "
                                  "travel and expenses)", 0.0, 1e6,
                                  TerritoryLevers().rep_cost_cny_per_month, step=1000.0,
+                                 format="%.0f",
                                  key="tr_rep_cost"))
     curve = _size(report, st.session_state[STATE][0], cost)
     doc = size_payload(curve, report, cost)
@@ -203,7 +204,7 @@ def _force_size(report) -> None:
         f"earn {doc['today_alignment_profit_cny_month']:,.0f} CNY a month on today's "
         "alignment.")
     line = alt.Chart(curve).mark_line(point=True).encode(
-        x=alt.X("reps:Q", title="reps"),
+        x=alt.X("reps:Q", title="reps", axis=alt.Axis(format="d", tickMinStep=1)),
         y=alt.Y("profit_cny_month:Q", title="profit a month (CNY)", scale=alt.Scale(zero=False)),
         tooltip=[alt.Tooltip("reps:Q"), alt.Tooltip("profit_cny_month:Q", format=",.0f",
                                                      title="profit a month (CNY)"),
