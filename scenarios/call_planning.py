@@ -201,12 +201,11 @@ def plan_calls(ds: Dataset, due: pd.Series, *, time_limit_s: float = 60.0,
     acc = acc[acc["account_type"].isin(list(estimates))].reset_index(drop=True)
     level = acc["account_id"].map(_levels(panel, estimates)).fillna(1.0)
     acc["level"] = level.clip(lower=0.0)
-    curve = {s: e.curve for s, e in estimates.items()}
+    # the type's curve; its ends scaled from a share of potential to the account's CNY
     scale = acc["potential_cny_month"] * acc["level"]
-    acc["sales_min"] = scale * acc["account_type"].map({s: v.sales_min for s, v in curve.items()})
-    acc["sales_max"] = scale * acc["account_type"].map({s: v.sales_max for s, v in curve.items()})
-    acc["c"] = acc["account_type"].map({s: v.c for s, v in curve.items()})
-    acc["d"] = acc["account_type"].map({s: v.d for s, v in curve.items()})
+    for name in ("sales_min", "sales_max", "c", "d"):
+        value = acc["account_type"].map({s: getattr(e.curve, name) for s, e in estimates.items()})
+        acc[name] = scale * value if name.startswith("sales") else value
     seen = panel.groupby("account_type")["calls"].quantile(MAX_CALLS_QUANTILE).round()
     reps = rep_capacity(ds, acc, field_days_per_month=field_days_per_month,
                         calls_per_day=calls_per_day)

@@ -36,10 +36,10 @@ def _spread(total: int, weights: pd.Series) -> pd.Series:
 
 
 def plan_at_size(report: CallPlanReport, reps: int, *, time_limit_s: float = 30.0
-                 ) -> tuple[CallPlan, pd.Series]:
+                 ) -> tuple[CallPlan, pd.Series, pd.Series]:
     """The plan with ``reps`` reps spread over the regions, each region's calls pooled
-    (module docstring); returns the plan (calls per account row of ``report.accounts``) and
-    the reps per region."""
+    (module docstring); returns the plan (calls per account row of ``report.accounts``), the
+    reps and the calls a month per region."""
     acc = report.accounts
     reps_table = report.reps.set_index("rep_id")
     region_of = acc["rep_id"].map(reps_table["region"])
@@ -53,7 +53,7 @@ def plan_at_size(report: CallPlanReport, reps: int, *, time_limit_s: float = 30.
                           "sales_max": acc["sales_max"], "c": acc["c"], "d": acc["d"],
                           "margin": acc["margin"], "min_calls": low,
                           "max_calls": np.maximum(acc["max_calls"], low)})
-    return allocate_calls(frame, capacity.to_dict(), time_limit_s=time_limit_s), n
+    return allocate_calls(frame, capacity.to_dict(), time_limit_s=time_limit_s), n, capacity
 
 
 def size_curve(report: CallPlanReport, rep_cost_cny_month: float, *,
@@ -62,17 +62,16 @@ def size_curve(report: CallPlanReport, rep_cost_cny_month: float, *,
     """One row per size: reps, calls a month, sales and margin a month (CNY), the reps' cost
     and profit a month (CNY), the plan's status and gap."""
     acc = report.accounts
-    capacity_of = report.reps.groupby("region")["capacity"].mean()
     rows = []
     for share in shares:
-        plan, n = plan_at_size(report, round(share * len(report.reps)),
-                               time_limit_s=time_limit_s)
+        plan, n, capacity = plan_at_size(report, round(share * len(report.reps)),
+                                         time_limit_s=time_limit_s)
         sales = float(adbudg_sales(plan.calls, acc["sales_min"], acc["sales_max"], acc["c"],
                                    acc["d"]).sum())
         cost = float(n.sum()) * rep_cost_cny_month
         rows.append({"share_of_today": float(share), "reps": int(n.sum()),
                      "calls": int(plan.calls.sum()),
-                     "capacity": int(np.floor(n * capacity_of.reindex(n.index)).sum()),
+                     "capacity": int(capacity.sum()),
                      "sales_cny_month": sales, "margin_cny_month": plan.objective,
                      "rep_cost_cny_month": cost, "profit_cny_month": plan.objective - cost,
                      "status": plan.status, "gap": plan.gap})

@@ -39,30 +39,32 @@ class CallEffect:
     rate_draws: np.ndarray | None = None
 
 
-def account_lifts(accounts: pd.DataFrame, calls: np.ndarray) -> pd.Series:
-    """Each planned account's sales at ``calls`` over its sales at today's calls (by
-    account_id)."""
+def account_lifts(accounts: pd.DataFrame, calls: np.ndarray) -> np.ndarray:
+    """Each planned account's sales at ``calls`` over its sales at today's calls
+    (``accounts`` row order)."""
     planned = adbudg_sales(calls, accounts["sales_min"], accounts["sales_max"], accounts["c"],
                            accounts["d"])
     today = accounts["sales_today_cny"].to_numpy()
-    return pd.Series(np.where(today > 0, planned / np.where(today > 0, today, 1.0), 1.0),
-                     index=accounts["account_id"].to_numpy())
+    return np.where(today > 0, np.asarray(planned) / np.where(today > 0, today, 1.0), 1.0)
 
 
-def customer_lifts(ds: Dataset, accounts: pd.DataFrame, lift: pd.Series,
+def customer_lifts(ds: Dataset, accounts: pd.DataFrame, lift: np.ndarray,
                    customer_ids: np.ndarray) -> np.ndarray:
-    """Order-rate multiplier per invoiced account: its own lift (sold to direct) or its
+    """Order-rate multiplier per invoiced account from the planned accounts' ``lift``
+    (``accounts`` row order; one row per draw when 2-D): its own lift (sold to direct) or its
     terminals' lifts weighted by their sales at today's calls (a distributor); 1 where no
     planned account stands behind it."""
-    weight = accounts.set_index("account_id")["sales_today_cny"]
-    terminals = ds["terminals"].set_index("terminal_id")
-    behind = pd.DataFrame({"customer_id": terminals["distributor_id"].reindex(lift.index)
-                           .fillna(pd.Series(lift.index, index=lift.index)),
-                           "w": weight.reindex(lift.index).to_numpy(),
-                           "wl": (weight.reindex(lift.index) * lift).to_numpy()})
-    sums = behind.groupby("customer_id")[["w", "wl"]].sum()
-    per_customer = (sums["wl"] / sums["w"].where(sums["w"] > 0)).dropna()
-    return pd.Series(customer_ids).map(per_customer).fillna(1.0).to_numpy(dtype=float)
+    supplier = ds["terminals"].set_index("terminal_id")["distributor_id"]
+    owner = accounts["account_id"].map(supplier).fillna(accounts["account_id"])
+    col = pd.Index(customer_ids).get_indexer(owner)
+    keep = col >= 0
+    weight = accounts["sales_today_cny"].to_numpy(dtype=float)[keep]
+    rows = np.atleast_2d(np.asarray(lift, dtype=float))[:, keep]
+    total = np.bincount(col[keep], weight, minlength=len(customer_ids))
+    weighted = np.zeros((len(rows), len(customer_ids)))
+    np.add.at(weighted.T, col[keep], (rows * weight).T)
+    out = np.where(total > 0, weighted / np.where(total > 0, total, 1.0), 1.0)
+    return out[0] if np.ndim(lift) == 1 else out
 
 
 def drawn_lifts(accounts: pd.DataFrame, calls: np.ndarray, estimates: dict,
@@ -101,10 +103,10 @@ def call_effect(ds: Dataset, scenario: Scenario, customer_ids: np.ndarray, *,
     if lev.reps is None or lev.reps == len(report.reps):
         plan, reps = report.plan, len(report.reps)
     else:
-        plan, n = plan_at_size(report, lev.reps, time_limit_s=time_limit_s)
+        plan, n, _ = plan_at_size(report, lev.reps, time_limit_s=time_limit_s)
         reps = int(n.sum())
     lift = account_lifts(acc, plan.calls)
-    planned = float((acc["sales_today_cny"].to_numpy() * lift.to_numpy()).sum())
+    planned = float((acc["sales_today_cny"].to_numpy() * lift).sum())
     today = float(acc["sales_today_cny"].sum())
     summary = {"status": plan.status, "gap": plan.gap, "reps": reps,
                "reps_today": len(report.reps), "calls_today": float(acc["current_calls"].sum()),
@@ -117,9 +119,8 @@ def call_effect(ds: Dataset, scenario: Scenario, customer_ids: np.ndarray, *,
     if draws and report.estimates:
         per_draw = drawn_lifts(acc.reset_index(drop=True), plan.calls, report.estimates,
                                np.random.default_rng(scenario.seed), draws)
-        ids = acc["account_id"].to_numpy()
-        rate_draws = np.stack([customer_lifts(ds, acc, pd.Series(row, index=ids), customer_ids)
-                               for row in per_draw]) / np.where(point > 0, point, 1.0)
+        rate_draws = (customer_lifts(ds, acc, per_draw, customer_ids)
+                      / np.where(point > 0, point, 1.0))
     return CallEffect(point, summary, rate_draws)
 
 

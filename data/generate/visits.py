@@ -91,16 +91,19 @@ def _doctor_of(terminal_row: np.ndarray, doctors_terminal_row: np.ndarray,
                weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A doctor (row) of each visit's terminal, picked in proportion to ``weights``; -1 at a
     terminal without doctors."""
+    u = rng.random(len(terminal_row))
+    if not len(doctors_terminal_row):
+        return np.full(len(terminal_row), -1)
     order = np.argsort(doctors_terminal_row, kind="stable")
     sorted_rows = doctors_terminal_row[order]
     cum = np.concatenate([[0.0], np.cumsum(weights[order])])
     first = np.searchsorted(sorted_rows, terminal_row, side="left")
     last = np.searchsorted(sorted_rows, terminal_row, side="right")
-    draw = cum[first] + rng.random(len(terminal_row)) * (cum[last] - cum[first])
-    pos = np.clip(np.searchsorted(cum, draw, side="right") - 1, first, np.maximum(first,
-                                                                                  last - 1))
-    return np.where(last > first, order[np.minimum(pos, max(len(order) - 1, 0))]
-                    if len(order) else -1, -1)
+    found = last > first
+    # the doctor whose share of the terminal's cumulative weight holds the draw
+    pos = np.searchsorted(cum, cum[first] + u * (cum[last] - cum[first]), side="right") - 1
+    pos = np.clip(pos, first, np.maximum(first, last - 1))
+    return np.where(found, order[np.minimum(pos, len(order) - 1)], -1)
 
 
 def _dates(month: np.ndarray, months: pd.DataFrame, epoch: pd.Timestamp,
