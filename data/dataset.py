@@ -355,13 +355,20 @@ def _check_channel(tables: dict[str, pd.DataFrame], sources: dict[str, str],
 
 def _check_visits(tables: dict[str, pd.DataFrame], sources: dict[str, str],
                   raws: dict[str, pd.DataFrame], out: _Collector) -> None:
-    """A visit's account is a terminal or an account invoiced (sold to direct)."""
-    if "visits" not in tables or "terminals" not in tables or "customers" not in tables:
+    """A visit's account is a terminal, a prospect or an account invoiced (sold to direct);
+    a prospect is no terminal (a won one moves to the terminals)."""
+    if any(t not in tables for t in ("visits", "terminals", "customers", "prospects")):
         return
-    known = pd.concat([tables["terminals"]["terminal_id"], tables["customers"]["customer_id"]])
+    prospects = tables["prospects"]["prospect_id"]
+    twice = prospects.isin(tables["terminals"]["terminal_id"]).to_numpy()
+    out.rows(sources["prospects"], TABLES["prospects"], raws["prospects"], twice, "prospect_id",
+             "an id not among terminals.terminal_id (a won prospect is a terminal)")
+    known = pd.concat([tables["terminals"]["terminal_id"], prospects,
+                       tables["customers"]["customer_id"]])
     bad = (~tables["visits"]["account_id"].isin(known)).to_numpy()
     out.rows(sources["visits"], TABLES["visits"], raws["visits"], bad, "account_id",
-             "an existing terminals.terminal_id or customers.customer_id")
+             "an existing terminals.terminal_id, prospects.prospect_id or "
+             "customers.customer_id")
 
 
 def _check_ledger(tables: dict[str, pd.DataFrame], sources: dict[str, str],

@@ -132,6 +132,35 @@ TERMINALS = Table(
         Column("distributor_id", "str", "", "delivering distributor",
                references="customers.customer_id"),
         Column("rep_id", "str", "", "rep who covers the terminal", references="reps.rep_id"),
+        Column("won_date", "date", "", "first day of the month it first bought our products, "
+               "when it was won during the history (empty: a customer from before)",
+               nullable=True),
+    ),
+)
+
+PROSPECTS = Table(
+    "prospects", "Target terminals that do not buy our products yet (new hospitals, clinics "
+    "and pharmacies in the reps' territories): a rep's calls may win one, which then buys "
+    "from its delivering distributor and moves to the terminals with its id and won_date.",
+    ("prospect_id",),
+    (
+        Column("prospect_id", "str", "", "account identifier (kept when it is won)"),
+        Column("name", "str", "", "display name"),
+        Column("terminal_type", "category", "", "type of terminal", allowed=TERMINAL_TYPES),
+        Column("public", "bool", "", "public medical institution (bound by the two-invoice "
+               "system)"),
+        *_geo(),
+        Column("district", "str", "", "county-level district (Chinese name)"),
+        Column("adcode", "str", "", "six-digit administrative code of the district"),
+        Column("remote", "bool", "", "remote area (see data/geo/SOURCE.md)"),
+        Column("annual_potential_cny", "float", "CNY/year", "market potential for our products",
+               min=0),
+        Column("departments", "int", "count", "clinical departments (0 if not a hospital)",
+               min=0, max=200),
+        Column("beds", "int", "count", "hospital beds (0 if not a hospital)", min=0, max=20000),
+        Column("distributor_id", "str", "", "delivering distributor that would supply it",
+               references="customers.customer_id"),
+        Column("rep_id", "str", "", "rep who covers the prospect", references="reps.rep_id"),
     ),
 )
 
@@ -307,8 +336,8 @@ VISITS = Table(
         Column("visit_id", "str", "", "visit identifier"),
         Column("rep_id", "str", "", "rep or academic specialist who made the visit",
                references="reps.rep_id"),
-        Column("account_id", "str", "", "account visited: a terminal (terminal_id) or an "
-               "account sold to direct (customer_id)"),
+        Column("account_id", "str", "", "account visited: a terminal (terminal_id), a "
+               "prospect (prospect_id) or an account sold to direct (customer_id)"),
         Column("doctor_id", "str", "", "doctor met (empty at a pharmacy or a direct account)",
                nullable=True, references="doctors.doctor_id"),
         Column("date", "date", "", "day of the visit"),
@@ -319,12 +348,12 @@ VISITS = Table(
 
 TABLES: dict[str, Table] = {
     t.name: t
-    for t in (CUSTOMERS, TERMINALS, DOCTORS, REPS, PRODUCTS, SITES, ORDERS, ORDER_LINES,
+    for t in (CUSTOMERS, TERMINALS, PROSPECTS, DOCTORS, REPS, PRODUCTS, SITES, ORDERS, ORDER_LINES,
               INVOICES, PAYMENTS, FLOWS, STOCK_REPORTS, VISITS)
 }
 #: load order: a table's foreign keys point only to tables earlier in this list
-TABLE_ORDER = ("reps", "customers", "terminals", "doctors", "products", "sites", "orders",
-               "order_lines", "invoices", "payments", "flows", "stock_reports", "visits")
+TABLE_ORDER = ("reps", "customers", "terminals", "prospects", "doctors", "products", "sites",
+               "orders", "order_lines", "invoices", "payments", "flows", "stock_reports", "visits")
 
 
 def tables_markdown() -> str:

@@ -39,10 +39,18 @@ from data.tables import DISTRIBUTOR_TYPES
 from models.territory.calls import CallPlan, adbudg_sales, allocate_calls
 from models.territory.response import SegmentResponse
 from models.territory.segmentation import SegmentRules
+from scenarios.territory_prospects import (
+    estimate_win_response,
+    prospect_rows,
+    win_panel,
+    win_summary,
+    wins_interval,
+)
 from scenarios.territory_response import (
     call_panel,
     estimate_responses,
     response_table,
+    unusable,
     usable_estimates,
 )
 
@@ -71,6 +79,11 @@ class CallPlanReport:
     summary: dict
     #: the usable curves the plan rests on, per account type
     estimates: dict[str, SegmentResponse] | None = None
+    #: open prospects with their calls today and planned and their chance of a win a month
+    #: (``plan.calls`` holds the accounts' rows, then these); None without a usable win curve
+    prospects: pd.DataFrame | None = None
+    #: the monthly win chance against calls, estimated (None: not estimable)
+    win: SegmentResponse | None = None
 
 
 def call_accounts(ds: Dataset) -> pd.DataFrame:
@@ -213,16 +226,25 @@ def plan_calls(ds: Dataset, due: pd.Series, *, time_limit_s: float = 60.0,
     acc["max_calls"] = np.maximum(acc["account_type"].map(seen).fillna(0).astype(np.int64),
                                   acc["min_calls"])
     acc["margin"] = SegmentRules().contribution_margin
-    inputs = acc[["rep_id", "sales_min", "sales_max", "c", "d", "margin", "min_calls",
-                  "max_calls"]].rename(columns={"rep_id": "rep"})
+    win = estimate_win_response(win_panel(ds)) if "prospects" in ds.tables else None
+    pros = (prospect_rows(ds, win, _current_calls(ds)) if win is not None
+            and not unusable(win) else None)
+    columns = ["rep_id", "sales_min", "sales_max", "c", "d", "margin", "min_calls",
+               "max_calls"]
+    inputs = pd.concat([acc[columns], pros[columns]] if pros is not None else [acc[columns]],
+                       ignore_index=True).rename(columns={"rep_id": "rep"})
     plan = allocate_calls(inputs, reps["capacity"].to_dict(), time_limit_s=time_limit_s)
-    acc["planned_calls"] = plan.calls
+    acc["planned_calls"] = plan.calls[:len(acc)]
     # the same calls as today per rep, only moved between its accounts (Syntex's question)
-    today = acc.groupby("rep_id")["current_calls"].sum().reindex(reps.index).fillna(0.0)
+    everyone = pd.concat([acc, pros]) if pros is not None else acc
+    today = everyone.groupby("rep_id")["current_calls"].sum().reindex(reps.index).fillna(0.0)
     same = np.maximum(np.minimum(np.round(today), reps["capacity"]),
                       acc.groupby("rep_id")["min_calls"].sum().reindex(reps.index).fillna(0))
     moved = allocate_calls(inputs, same.astype(np.int64).to_dict(), time_limit_s=time_limit_s)
-    acc["reallocated_calls"] = moved.calls
+    acc["reallocated_calls"] = moved.calls[:len(acc)]
+    if pros is not None:
+        pros = pros.assign(planned_calls=plan.calls[len(acc):],
+                           reallocated_calls=moved.calls[len(acc):])
     acc["quota_calls"] = acc["account_id"].map(due).fillna(0.0)
     acc["sales_today_cny"] = adbudg_sales(acc["current_calls"], acc["sales_min"],
                                           acc["sales_max"], acc["c"], acc["d"])
@@ -231,8 +253,11 @@ def plan_calls(ds: Dataset, due: pd.Series, *, time_limit_s: float = 60.0,
     reallocated = float(adbudg_sales(acc["reallocated_calls"], acc["sales_min"],
                                      acc["sales_max"], acc["c"], acc["d"]).sum())
     by_rep = acc.groupby("rep_id")
-    reps["calls_today"] = by_rep["current_calls"].sum().reindex(reps.index).fillna(0.0)
-    reps["calls_planned"] = by_rep["planned_calls"].sum().reindex(reps.index).fillna(0)
+    everyone = pd.concat([acc, pros]) if pros is not None else acc
+    reps["calls_today"] = everyone.groupby("rep_id")["current_calls"].sum().reindex(
+        reps.index).fillna(0.0)
+    reps["calls_planned"] = everyone.groupby("rep_id")["planned_calls"].sum().reindex(
+        reps.index).fillna(0)
     reps["quota_calls"] = by_rep["quota_calls"].sum().reindex(reps.index).fillna(0.0)
     reps["idle_calls"] = reps["capacity"] - reps["calls_planned"]
     reps["sales_today_cny"] = by_rep["sales_today_cny"].sum().reindex(reps.index).fillna(0.0)
@@ -246,8 +271,8 @@ def plan_calls(ds: Dataset, due: pd.Series, *, time_limit_s: float = 60.0,
         "method": plan.method, "accounts": len(acc),
         # too few accounts of a type, or too uncertain a curve: left out of the plan, said
         "types_without_curve": missing, "accounts_left_out": left_out,
-        "calls_today": float(acc["current_calls"].sum()),
-        "calls_planned": int(acc["planned_calls"].sum()),
+        "calls_today": float(everyone["current_calls"].sum()),
+        "calls_planned": int(everyone["planned_calls"].sum()),
         "capacity": int(reps["capacity"].sum()),
         "idle_calls": int(reps["idle_calls"].sum()),
         "quota_calls": float(acc["quota_calls"].sum()),
@@ -262,12 +287,15 @@ def plan_calls(ds: Dataset, due: pd.Series, *, time_limit_s: float = 60.0,
         "uplift_reallocated_share": (reallocated - today) / today if today > 0
         else float("nan"),
     }
+    summary.update(win_summary(pros, win))
     if rng is not None and len(acc):
         interval = uplift_interval(acc, ("planned_calls", "reallocated_calls"), estimates, rng)
         summary["uplift_ci95"] = interval["planned_calls"]
         summary["uplift_reallocated_ci95"] = interval["reallocated_calls"]
+        if pros is not None:
+            summary["wins_planned_ci95"] = wins_interval(pros, "planned_calls", win, rng)
     return CallPlanReport(acc, reps.reset_index(), plan, response_table(everything), summary,
-                          estimates)
+                          estimates, pros, win)
 
 
 def coverage(report: CallPlanReport) -> pd.DataFrame:

@@ -203,6 +203,10 @@ def _print_run(run) -> None:
         days = r.window.get("horizon_days", 0) - r.window.get("warmup_days", 0)
         print(f"credit sales over the {days} days measured: {sales.mean:,.0f} CNY "
               f"(95% CI {sales.ci95[0]:,.0f} .. {sales.ci95[1]:,.0f})")
+    won = r.details.get("new_customers_per_year")
+    if won is not None:
+        print(f"new customers (prospects won) a year: {won.mean:,.1f} (95% CI "
+              f"{won.ci95[0]:,.1f} .. {won.ci95[1]:,.1f})")
     if r.call_plan:
         c = r.call_plan
         print(f"call plan ({c['status']}, gap {c['gap']:.2%}): {c['reps']} reps (today "

@@ -91,6 +91,7 @@ def cmd_territory_plan(args: argparse.Namespace) -> int:
               f"{c['uplift_reallocated_ci95'][1]:+.1%}); visit quota "
               f"{c['quota_calls']:,.0f} calls a month, met at {c['quota_met_share']:.0%} of "
               "the accounts")
+        print(_prospects_line(c))
         z = sized
         print(f"sales-force size: profit a month highest at {z['best_reps']} reps "
               f"({z['best_profit_cny_month']:,.0f} CNY, reps at "
@@ -105,6 +106,19 @@ def cmd_territory_plan(args: argparse.Namespace) -> int:
     if args.json:
         _emit(doc, args)
     return 0
+
+
+def _prospects_line(c: dict) -> str:
+    """The plan's calls on prospects and the wins a month they bring."""
+    if c.get("prospects") is None:
+        return f"prospects: not planned ({c.get('win_curve_left_out') or 'none in the data'})"
+    ci = c.get("wins_planned_ci95")
+    interval = f", 95% interval {ci[0]:+.0%} .. {ci[1]:+.0%}" if ci else ""
+    today, planned = c["wins_today_month"], c["wins_planned_month"]
+    change = f" ({planned / today - 1:+.0%}{interval})" if today > 0 else ""
+    return (f"prospects: {c['prospects']:,} not buying yet; {c['prospect_calls_planned']:,} "
+            f"calls a month on them (today {c['prospect_calls_today']:,.0f}) win "
+            f"{planned:,.1f} a month against {today:,.1f} at today's calls{change}")
 
 
 def _check_alignment_options(args: argparse.Namespace) -> None:

@@ -38,8 +38,8 @@ def _spread(total: int, weights: pd.Series) -> pd.Series:
 def plan_at_size(report: CallPlanReport, reps: int, *, time_limit_s: float = 30.0
                  ) -> tuple[CallPlan, pd.Series, pd.Series]:
     """The plan with ``reps`` reps spread over the regions, each region's calls pooled
-    (module docstring); returns the plan (calls per account row of ``report.accounts``), the
-    reps and the calls a month per region."""
+    (module docstring); returns the plan (calls per row of ``report.accounts``, then of
+    ``report.prospects``), the reps and the calls a month per region."""
     acc = report.accounts
     reps_table = report.reps.set_index("rep_id")
     region_of = acc["rep_id"].map(reps_table["region"])
@@ -53,6 +53,11 @@ def plan_at_size(report: CallPlanReport, reps: int, *, time_limit_s: float = 30.
                           "sales_max": acc["sales_max"], "c": acc["c"], "d": acc["d"],
                           "margin": acc["margin"], "min_calls": low,
                           "max_calls": np.maximum(acc["max_calls"], low)})
+    pros = report.prospects
+    if pros is not None:  # the prospects' win curves compete for the same calls
+        frame = pd.concat([frame, pros[["sales_min", "sales_max", "c", "d", "margin",
+                                        "min_calls", "max_calls"]].assign(
+            rep=pros["rep_id"].map(reps_table["region"]).to_numpy())], ignore_index=True)
     return allocate_calls(frame, capacity.to_dict(), time_limit_s=time_limit_s), n, capacity
 
 
@@ -66,8 +71,8 @@ def size_curve(report: CallPlanReport, rep_cost_cny_month: float, *,
     for share in shares:
         plan, n, capacity = plan_at_size(report, round(share * len(report.reps)),
                                          time_limit_s=time_limit_s)
-        sales = float(adbudg_sales(plan.calls, acc["sales_min"], acc["sales_max"], acc["c"],
-                                   acc["d"]).sum())
+        sales = float(adbudg_sales(plan.calls[:len(acc)], acc["sales_min"], acc["sales_max"],
+                                   acc["c"], acc["d"]).sum())
         cost = float(n.sum()) * rep_cost_cny_month
         rows.append({"share_of_today": float(share), "reps": int(n.sum()),
                      "calls": int(plan.calls.sum()),

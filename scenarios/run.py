@@ -32,6 +32,7 @@ from scenarios.network_plan import (
 )
 from scenarios.outside_drivers import lateness_change_days
 from scenarios.process_cache import Status, today_process
+from scenarios.prospect_effect import WinEffect, win_effect
 from scenarios.result import ForwardStockResult, RunResult
 from scenarios.schema import Assumptions, Scenario
 from scenarios.store import RunRecord, RunStore, code_version
@@ -84,6 +85,8 @@ class Prepared:
     #: the call plan behind territory.allocation = "optimize" (status, gap, reps, calls and
     #: sales a month today and planned); its multipliers are in the inputs' order rates
     calls: dict | None = None
+    #: prospects won over the horizon per draw (None: no prospects or no win curve)
+    wins: WinEffect | None = None
 
 
 #: wall-time limit of the location model that answers forward_warehouses = "optimize", s
@@ -251,7 +254,7 @@ def prepare(loaded: LoadedScenario, dataset: Dataset | None = None, *,
     inputs = build_inputs(ds)
     params = todays_work(ds, measured, loaded.scenario, inputs)
     scenario = loaded.scenario
-    calls, lift_draws = None, None
+    calls, lift_draws, planned_prospect_calls = None, None, None
     if scenario.territory.allocation == "optimize":
         # after today's work is measured: the same staff meet the planned demand
         from scenarios.territory_effect import call_effect
@@ -262,6 +265,12 @@ def prepare(loaded: LoadedScenario, dataset: Dataset | None = None, *,
         inputs = replace(inputs, orders_per_day=inputs.orders_per_day * effect.lift)
         calls = effect.summary
         lift_draws = effect.rate_draws
+        planned_prospect_calls = effect.prospect_calls
+    # prospects won over the horizon at today's calls or the plan's, and what they order
+    wins = win_effect(ds, inputs.customer_id, scenario.horizon_days, scenario.seed,
+                      planned_calls=planned_prospect_calls)
+    if wins is not None:
+        lift_draws = wins.rate_draws * (lift_draws if lift_draws is not None else 1.0)
     scores = None
     credit_tier = None
     if scenario.credit.scored:
@@ -283,7 +292,7 @@ def prepare(loaded: LoadedScenario, dataset: Dataset | None = None, *,
     if lift_draws is not None:  # each replication draws the call plan's curves
         config = replace(config, demand=DemandPolicy(rate_draws=lift_draws))
     return Prepared(ds, params, inputs, config, scores, chosen, warehouses, measured, assignment,
-                    choice, calls)
+                    choice, calls, wins)
 
 
 def with_assumptions(loaded: LoadedScenario, prepared: Prepared,
@@ -362,6 +371,10 @@ def simulate(loaded: LoadedScenario, prepared: Prepared, *, replications: int | 
                                replications=replications, seed=seed, workers=workers,
                                scheduler=scheduler, progress=progress)
     per_rep = per_replication_frame(results)
+    if prepared.wins is not None:  # replication r's demand carries draw r mod the draws
+        draws = prepared.wins.wins_per_year
+        per_rep["new_customers_per_year"] = draws[per_rep["replication"].to_numpy()
+                                                  % len(draws)]
     details = [c for c in per_rep.columns if c not in ("replication", *REPORTED_NAMES)]
     result = RunResult(
         scenario=scenario.name, seed=seed, replications=replications,

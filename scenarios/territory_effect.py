@@ -37,6 +37,8 @@ class CallEffect:
     lift: np.ndarray
     summary: dict
     rate_draws: np.ndarray | None = None
+    #: the plan's calls a month on each open prospect (by id; None: no win curve to plan on)
+    prospect_calls: pd.Series | None = None
 
 
 def account_lifts(accounts: pd.DataFrame, calls: np.ndarray) -> np.ndarray:
@@ -105,7 +107,8 @@ def call_effect(ds: Dataset, scenario: Scenario, customer_ids: np.ndarray, *,
     else:
         plan, n, _ = plan_at_size(report, lev.reps, time_limit_s=time_limit_s)
         reps = int(n.sum())
-    lift = account_lifts(acc, plan.calls)
+    calls = plan.calls[:len(acc)]
+    lift = account_lifts(acc, calls)
     planned = float((acc["sales_today_cny"].to_numpy() * lift).sum())
     today = float(acc["sales_today_cny"].sum())
     summary = {"status": plan.status, "gap": plan.gap, "reps": reps,
@@ -117,11 +120,14 @@ def call_effect(ds: Dataset, scenario: Scenario, customer_ids: np.ndarray, *,
     point = customer_lifts(ds, acc, lift, customer_ids)
     rate_draws = None
     if draws and report.estimates:
-        per_draw = drawn_lifts(acc.reset_index(drop=True), plan.calls, report.estimates,
+        per_draw = drawn_lifts(acc.reset_index(drop=True), calls, report.estimates,
                                np.random.default_rng(scenario.seed), draws)
         rate_draws = (customer_lifts(ds, acc, per_draw, customer_ids)
                       / np.where(point > 0, point, 1.0))
-    return CallEffect(point, summary, rate_draws)
+    pros = report.prospects
+    prospect_calls = (None if pros is None else
+                      pd.Series(plan.calls[len(acc):], index=pros["account_id"].to_numpy()))
+    return CallEffect(point, summary, rate_draws, prospect_calls)
 
 
 __all__ = ["LIFT_DRAWS", "CallEffect", "account_lifts", "call_effect", "customer_lifts",

@@ -295,8 +295,13 @@ def call_plan_sheets(report) -> dict[str, pd.DataFrame]:
     cols = ["account_id", "name", "account_type", "city", "rep_id", "km_to_base",
             "potential_cny_month", "level", "quota_calls", "min_calls", "max_calls",
             "current_calls", "planned_calls", "sales_today_cny", "sales_planned_cny"]
-    return {"call plan": report.accounts[cols], "call plan by rep": report.reps,
-            "coverage": coverage(report), "response curves": report.responses}
+    sheets = {"call plan": report.accounts[cols], "call plan by rep": report.reps,
+              "coverage": coverage(report), "response curves": report.responses}
+    if report.prospects is not None:
+        sheets["prospects"] = report.prospects[[
+            "account_id", "name", "account_type", "city", "rep_id", "potential_cny_month",
+            "win_value_cny", "max_calls", "current_calls", "planned_calls"]]
+    return sheets
 
 
 def territory_payload(ctx: TerritoryContext, seg: pd.DataFrame, doctors: pd.DataFrame,

@@ -5,8 +5,8 @@ A terminal's sales are its flow data (units at our list price), not our invoices
 distributor's stocking smooths its orders. Months the flow data cannot be trusted are left
 out: a distributor month without one flow row (a missing report), and every terminal month
 that got flows of a distributor × product × month the channel reconciliation found oversold
-(sales reported beyond what the distributor had). An account sold to direct sells what it
-orders. Only complete months of the history count.
+(sales reported beyond what the distributor had), and a terminal's months before it was won.
+An account sold to direct sells what it orders. Only complete months of the history count.
 """
 
 from __future__ import annotations
@@ -58,6 +58,10 @@ def _terminal_sales(ds: Dataset, months: pd.DatetimeIndex) -> pd.DataFrame:
     out = out.merge(reported, on=["distributor_id", "month"], how="left")
     out = out[out["reported"].eq(True).to_numpy()]
     out = out.merge(drop.assign(flagged=True), on=["terminal_id", "month"], how="left")
+    # a terminal won during the history was a prospect before (its calls won it, sold nothing)
+    if "won_date" in terminals:
+        won = out["terminal_id"].map(terminals.set_index("terminal_id")["won_date"])
+        out = out[~(out["month"] < won).to_numpy()]
     return out[~out["flagged"].eq(True).to_numpy()][["terminal_id", "month", "sales_cny"]]
 
 

@@ -30,7 +30,12 @@ def test_same_seed_same_data_different_seed_different(tmp_path: Path, tiny_dir: 
 def test_generated_small_profile_is_valid_and_complete(small_dir: Path) -> None:
     ds = load_dataset(small_dir)
     counts = ds.counts()
-    assert (counts["customers"], counts["terminals"]) == (120, 400)
+    # the profile's 400 terminals of the market: those still prospects are listed apart
+    assert counts["customers"] == 120
+    assert counts["terminals"] + counts["prospects"] == 400
+    won = ds["terminals"]["won_date"].dropna()
+    assert len(won) and (won >= pd.Timestamp(ds.meta["history_start"])).all()
+    assert not set(ds["prospects"]["prospect_id"]) & set(ds["terminals"]["terminal_id"])
     assert all(counts[name] > 0 for name in TABLE_ORDER)
     assert set(ds["customers"]["customer_type"]) == set(TABLES["customers"].column(
         "customer_type").allowed)

@@ -21,8 +21,8 @@ from data.problems import DatasetError, Problem
 from data.tables import TABLE_ORDER, TABLES
 
 INT64_MAX = "9223372036854775807"
-#: the tiny profile of tests/conftest.py: orders from 2026-06-04 to the as_of 2026-09-30
-FIRST_ORDER, LAST_ORDER = "2026-06-04", "2026-09-30"
+#: the tiny profile of tests/conftest.py: orders from 2026-06-03 to the as_of 2026-09-30
+FIRST_ORDER, LAST_ORDER = "2026-06-03", "2026-09-30"
 
 
 # --------------------------------------------------------------------------- helpers

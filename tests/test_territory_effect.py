@@ -18,7 +18,7 @@ from scenarios.territory_effect import call_effect
 
 def _scenario(folder: Path, small_dir: Path, territory: str, name: str) -> Path:
     path = folder / f"{name}.toml"
-    path.write_text(f'name = "{name}"\ndataset = "{small_dir}"\nreplications = 4\n'
+    path.write_text(f'name = "{name}"\ndataset = "{small_dir}"\nreplications = 8\n'
                     f'horizon_days = 300\nwarmup_days = 60\n[territory]\n{territory}',
                     encoding="utf-8")
     return path

@@ -127,9 +127,10 @@ def forward_view(results: Sequence[ScenarioResult]) -> pd.DataFrame:
 
 def sales_view(results: Sequence[ScenarioResult]) -> pd.DataFrame:
     """One row per scenario: credit sales over the days measured (mean and 95% CI over
-    replications, CNY) and how its calls are set: today's, or the call plan on the response
+    replications, CNY), how its calls are set: today's, or the call plan on the response
     curves (status and gap, reps, calls a month against today's, the uplift the curves
-    expect; docs/territory.md)."""
+    expect), and the new customers a year its calls win among the prospects (mean and 95%
+    CI; docs/territory.md)."""
     rows = []
     for r in results:
         p = r.result
@@ -148,8 +149,19 @@ def sales_view(results: Sequence[ScenarioResult]) -> pd.DataFrame:
             f"{plan['calls_planned']:,} (today {plan['calls_today']:,.0f})",
             "sales uplift the curves expect": "—" if not plan else
             f"{100 * plan['uplift_share']:+.1f}%",
+            **_wins_columns(p.details.get("new_customers_per_year")),
         })
     return pd.DataFrame(rows)
+
+
+def _wins_columns(won) -> dict[str, str]:
+    """New customers a year (prospects won) with their 95% CI, or a dash."""
+    if won is None or _missing(won.mean):
+        return {"new customers a year": "—", "new customers 95% CI": "—"}
+    lo, hi = won.ci95
+    return {"new customers a year": f"{won.mean:,.0f}",
+            "new customers 95% CI": "—" if _missing(lo) or _missing(hi)
+            else f"{lo:,.0f} – {hi:,.0f}"}
 
 
 def difference_view(

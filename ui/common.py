@@ -141,6 +141,7 @@ MEASURES: dict[str, Measure] = {
         "Complaint rate", "rate", 1, False, "Complaints per delivered order."
     ),
     "credit_sales_cny": Measure("Credit sales", "cny", 0),
+    "new_customers_per_year": Measure("New customers a year", "count", 0),
     "receivables_cny": Measure("Receivables", "cny", 0),
     "dso_days": Measure(
         "DSO",

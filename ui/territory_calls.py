@@ -22,6 +22,7 @@ from scenarios.force_size import size_curve, size_payload
 from scenarios.territory_levers import TerritoryLevers
 from scenarios.territory_report import call_plan_sheets, visits_due
 from ui.overview import TYPE_LABELS
+from ui.territory_prospects import prospects_section
 
 STATE = "tr_calls"
 #: the page's time limit for one plan (s)
@@ -103,6 +104,7 @@ def call_plan_section(ds: Dataset, grades: pd.DataFrame | None, grading: tuple,
                    "the current one.")
     _metrics(report)
     _curves(report)
+    prospects_section(ds, report)
     _tables(ds, report)
     _force_size(report)
 

@@ -60,6 +60,7 @@ class _Market:
     supplier: np.ndarray        # each terminal's distributor (customer row index)
     quality: np.ndarray         # each customer's hidden credit quality
     terminal_days: np.ndarray   # each customer's terminals' sales-weighted payment days
+    prospect: np.ndarray        # terminals that do not buy our products at the start
 
 
 def _call_accounts(customers: pd.DataFrame, terminals: pd.DataFrame,
@@ -98,10 +99,18 @@ def _market(prof: Profile, geo: pd.DataFrame, epoch: pd.Timestamp, truth: Proces
     terminals["distributor_id"] = customers["customer_id"].to_numpy()[supplier]
     # reps by region in proportion to the sales they would make with time for every call
     accounts = _call_accounts(customers, terminals, c_aff, t_aff)
+    prng = rngs["prospects"]
+    prospect = prng.random(len(terminals)) < terminals["terminal_type"].map(
+        truth.prospect_share).fillna(0.0).to_numpy()
+    accounts["prospect"] = np.concatenate([prospect, np.zeros(len(accounts) - len(prospect),
+                                                                bool)])
     types, potential = accounts["account_type"].to_numpy(), accounts["potential"].to_numpy()
     params = visits.curve_params(types, truth)
     desired = visits.desired_calls(types, potential, truth, rngs["visits"])
-    provisional = potential * visits.response_share(desired, params) * accounts["affinity"]
+    desired = np.where(accounts["prospect"], visits.prospect_calls(
+        accounts["prospect"].to_numpy(), truth, prng), desired)
+    provisional = (potential * visits.response_share(desired, params) * accounts["affinity"]
+                   * ~accounts["prospect"])
     reps = master_data.reps(prof, geo, provisional.groupby(accounts["region"]).sum(),
                             rngs["reps"])
     customers["rep_id"] = master_data.customer_reps(customers, reps)
@@ -116,9 +125,10 @@ def _market(prof: Profile, geo: pd.DataFrame, epoch: pd.Timestamp, truth: Proces
              * accounts["affinity"].to_numpy()).round(2)
     terminals["annual_sales_cny"] = sales[:len(terminals)]
     customers.loc[direct, "annual_sales_cny"] = sales[len(terminals):]
-    t_sales = terminals["annual_sales_cny"].to_numpy()
+    # a distributor's sales and payment days are its customers' at the start
+    t_sales = terminals["annual_sales_cny"].to_numpy() * ~prospect
     by_dist = np.bincount(supplier, t_sales, minlength=len(customers))
-    dist_potential = np.bincount(supplier, terminals["annual_potential_cny"],
+    dist_potential = np.bincount(supplier, terminals["annual_potential_cny"] * ~prospect,
                                  minlength=len(customers))
     distributor = customers["customer_type"].isin(DISTRIBUTOR_TYPES).to_numpy()
     customers.loc[distributor, "annual_sales_cny"] = by_dist[distributor].round(2)
@@ -126,7 +136,7 @@ def _market(prof: Profile, geo: pd.DataFrame, epoch: pd.Timestamp, truth: Proces
     terminal_days = (np.bincount(supplier, t_sales * terminal_days, minlength=len(customers))
                      / np.where(by_dist > 0, by_dist, 1))
     return _Market(customers, terminals, products, sites, reps, accounts, supplier, quality,
-                   terminal_days)
+                   terminal_days, prospect)
 
 
 def hidden_payment_truth(profile: str | Profile = "national", seed: int = DEFAULT_SEED,
@@ -176,6 +186,30 @@ def hidden_call_truth(profile: str | Profile = "national", seed: int = DEFAULT_S
                                         "planned_calls"]]
 
 
+def _prospects_apart(terminals: pd.DataFrame, doctors: pd.DataFrame, visit_rows: pd.DataFrame,
+                     won: np.ndarray, prospect: np.ndarray, months: pd.DataFrame
+                     ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Terminals with the day a prospect won during the history first bought (``won_date``,
+    empty for customers from before), and the prospects still not won in a table of their
+    own (their doctors are not known: the CRM records doctors of customers)."""
+    starts = np.array([p.start_time for p in months["period"]], dtype="datetime64[ns]")
+    terminals = terminals.copy()
+    terminals["won_date"] = pd.Series(np.where(prospect & (won >= 0),
+                                               starts[np.maximum(won, 0)],
+                                               np.datetime64("NaT", "ns")),
+                                      index=terminals.index)
+    open_ = prospect & (won < 0)
+    prospects = (terminals[open_].drop(columns=["annual_sales_cny", "won_date"])
+                 .rename(columns={"terminal_id": "prospect_id"}).reset_index(drop=True))
+    terminals = terminals[~open_].reset_index(drop=True)
+    doctors = doctors[doctors["terminal_id"].isin(terminals["terminal_id"])].reset_index(
+        drop=True)
+    visit_rows = visit_rows.copy()
+    visit_rows["doctor_id"] = visit_rows["doctor_id"].where(
+        visit_rows["doctor_id"].isin(doctors["doctor_id"]), None)
+    return terminals, prospects, doctors, visit_rows
+
+
 def _streams(seed: int) -> dict[str, np.random.Generator]:
     return dict(zip(STREAMS, (np.random.default_rng(s)
                               for s in np.random.SeedSequence(seed).spawn(len(STREAMS))),
@@ -208,6 +242,11 @@ def generate_dataset(profile: str | Profile = "national", seed: int = DEFAULT_SE
                                  pd.Index(reps["rep_id"]).get_indexer(acc["rep_id"]), len(reps),
                                  months, truth, rngs["visits"])
     lift = visits.sales_lift(calls, acc["planned_calls"].to_numpy(), params)
+    # a prospect buys nothing until the month it is won
+    won = visits.won_months(calls, acc["prospect"].to_numpy(), truth, rngs["prospects"])
+    month = np.arange(lift.shape[1])
+    lift[acc["prospect"].to_numpy()[:, None]
+         & ((won[:, None] < 0) | (month[None, :] < won[:, None]))] = 0.0
     c_lift = np.ones((len(customers), len(months)))
     c_lift[acc["customer_row"].to_numpy()[len(terminals):]] = lift[len(terminals):]
     pairs = channel.terminal_products(terminals, products, crng)
@@ -231,8 +270,12 @@ def generate_dataset(profile: str | Profile = "national", seed: int = DEFAULT_SE
         acc, calls, months, epoch, end,
         doctors.assign(terminal_row=pd.Index(terminals["terminal_id"]).get_indexer(
             doctors["terminal_id"])), reps, truth, rngs["visits"])
+    terminals, prospects, doctors, visit_rows = _prospects_apart(
+        terminals, doctors, visit_rows, won[:len(terminals)], market.prospect, months)
+    flows = flows[flows["terminal_id"].isin(terminals["terminal_id"])].reset_index(drop=True)
     lines = lines[["order_id", "line_no", "product_id", "quantity", "amount_cny"]]
-    tables = {"customers": customers, "terminals": terminals, "doctors": doctors, "reps": reps,
+    tables = {"customers": customers, "terminals": terminals, "prospects": prospects,
+              "doctors": doctors, "reps": reps,
               "products": products, "sites": sites, "orders": orders, "order_lines": lines,
               "invoices": invoices, "payments": payments, "flows": flows,
               "stock_reports": stock_reports, "visits": visit_rows}

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-GENERATOR_VERSION = "4"  # 2: the two-invoice channel; 3: default as an account-level event;
-# 4: reps' visits and the response of sales to calls
+GENERATOR_VERSION = "5"  # 2: the two-invoice channel; 3: default as an account-level event;
+# 4: reps' visits and the response of sales to calls; 5: prospects won by calls
 
 
 @dataclass(frozen=True)
@@ -140,6 +140,18 @@ class ProcessTruth:
         "hospital_3a": 0.3, "hospital_3": 0.2, "hospital_2": 0.08})  # per hospital-month
     academic_meeting_probability: dict[str, float] = field(default_factory=lambda: {
         "hospital_3a": 0.1})
+    # prospects (data.generate.visits): the share of each type's terminals that do not buy
+    # our products when the history starts (new grade-2 hospitals above all); today a rep
+    # calls on a prospect only where it has a relationship (this share of them), about this
+    # many calls a month (median; the rep's habit spreads it); a prospect is won in a month
+    # with the chance lo + (hi - lo) x^c / (d + x^c) at x calls that month, and buys from
+    # then on like the customers of its type
+    prospect_share: dict[str, float] = field(default_factory=lambda: {
+        "hospital_3": 0.05, "hospital_2": 0.25, "community_clinic": 0.12,
+        "retail_pharmacy": 0.08})
+    prospect_call_list_share: float = 0.45
+    prospect_planned_calls: float = 2.5
+    win_response: tuple[float, float, float, float] = (0.002, 0.15, 1.5, 4.0)
 
 
 # per account type invoiced: share of accounts, median annual potential (CNY), order value
@@ -168,4 +180,5 @@ PRICE_RANGE = {"chronic": (30, 150), "oncology": (800, 3000), "acute_anti_infect
                "otc": (10, 40)}
 CENTRAL_DC_CITIES = ("310000", "420100")  # Shanghai, Wuhan
 STREAMS = ("customers", "doctors", "reps", "products", "sites", "arrivals", "lines", "process",
-           "transit", "complaints", "payments", "terminals", "channel", "reports", "visits")
+           "transit", "complaints", "payments", "terminals", "channel", "reports", "visits",
+           "prospects")

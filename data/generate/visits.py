@@ -9,6 +9,10 @@ the account's potential = lo + (hi - lo) · x^c / (d + x^c), times the account's
 affinity (mean 1). The data show the calls (the ``visits`` table) and the sales (terminals'
 flow data, direct accounts' orders), never the curve: estimation is checked against it.
 
+Prospects (terminals that do not buy our products yet) get calls only where their rep has a
+relationship; each month a prospect is won with a chance that rises with that month's calls
+(``ProcessTruth.win_response``, the same ADBUDG form) and buys from then on.
+
 Meetings (department meetings at hospitals, academic meetings at top hospitals led by an
 academic specialist) are recorded with their time; the generator gives them no effect on
 sales.
@@ -79,6 +83,26 @@ def monthly_calls(planned: np.ndarray, rep_index: np.ndarray, n_reps: int,
     cal = FIELD_MONTH[[p.month - 1 for p in months["period"]]]
     avail = rng.lognormal(-0.5 * sigma**2, sigma, (n_reps, len(months))) * cal[None, :]
     return rng.poisson(planned[:, None] * avail[rep_index])
+
+
+def prospect_calls(prospect: np.ndarray, truth: ProcessTruth,
+                   rng: np.random.Generator) -> np.ndarray:
+    """Calls a month today's reps want on each prospect (0 for the others and for prospects
+    off the rep's list): ``prospect_planned_calls`` times the rep's habit (lognormal)."""
+    sigma = truth.planned_calls_sigma
+    listed = prospect & (rng.random(len(prospect)) < truth.prospect_call_list_share)
+    habit = rng.lognormal(0.0, sigma, len(prospect))
+    return np.where(listed, truth.prospect_planned_calls * habit, 0.0)
+
+
+def won_months(calls: np.ndarray, prospect: np.ndarray, truth: ProcessTruth,
+               rng: np.random.Generator) -> np.ndarray:
+    """The month (column of ``calls``, accounts × months) each prospect is won in: the first
+    whose draw falls under the win chance at that month's calls; -1 for a prospect not won
+    and for an account that is no prospect."""
+    chance = response_share(calls, np.asarray(truth.win_response, dtype=float))
+    hit = (rng.random(calls.shape) < chance) & prospect[:, None]
+    return np.where(hit.any(axis=1), hit.argmax(axis=1), -1)
 
 
 def sales_lift(calls: np.ndarray, planned: np.ndarray, params: np.ndarray) -> np.ndarray:

@@ -1,0 +1,79 @@
+"""The territory page's section "New customers": the prospects the call plan calls on, the
+chance of a win a month against calls estimated from the history (fitted curve beside the
+observed rate), and the wins a month at today's calls and at the plan's
+(``scenarios.territory_prospects``; docs/territory.md, "New customers").
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from data.dataset import Dataset
+from scenarios.territory_prospects import win_chance, win_panel
+from ui.overview import TYPE_LABELS
+
+PROSPECT_LABELS = {"name": "prospect", "account_type": "type", "city": "city",
+                   "rep_id": "rep", "potential_cny_month": "potential a month (CNY)",
+                   "win_value_cny": "sales a win brings over 5 years (CNY)",
+                   "current_calls": "calls a month today", "planned_calls": "calls a month planned"}
+
+
+def prospects_section(ds: Dataset, report) -> None:
+    """What the plan does for new customers (``report``: the call plan's report)."""
+    st.markdown("**New customers**")
+    s = report.summary
+    if report.prospects is None:
+        st.info("No prospect is planned on: "
+                f"{s.get('win_curve_left_out') or 'the data set has no prospects'}.")
+        return
+    today, planned = s["wins_today_month"], s["wins_planned_month"]
+    cols = st.columns(3)
+    cols[0].metric("prospects not buying yet", f"{s['prospects']:,}")
+    cols[1].metric("calls a month on prospects, planned", f"{s['prospect_calls_planned']:,}",
+                   f"today {s['prospect_calls_today']:,.0f}", delta_color="off")
+    ci = s.get("wins_planned_ci95")
+    change = f"{planned / today - 1:+.0%} vs today's calls" if today > 0 else ""
+    if ci and today > 0:
+        change += f" (95% interval {ci[0]:+.0%} to {ci[1]:+.0%})"
+    cols[2].metric("new customers a month, planned", f"{planned:,.1f}", change or None)
+    st.caption(
+        f"Today's calls on the prospects win {today:,.1f} a month. A prospect's chance of a "
+        "win a month rises with its calls that month, as estimated from the prospects' months "
+        "in the history (below). The plan weighs a win as the margin on the sales a customer "
+        "of its type brings over five years, discounted, against the calls it takes from the "
+        "customers. The simulation draws the wins month by month over its horizon, so the "
+        "prospects won early no longer count later.")
+    _win_chart(ds, report)
+    shown = report.prospects.sort_values("planned_calls", ascending=False).head(200).copy()
+    shown["account_type"] = shown["account_type"].map(TYPE_LABELS).fillna(
+        shown["account_type"])
+    st.dataframe(shown[list(PROSPECT_LABELS)].rename(columns=PROSPECT_LABELS).style.format(
+        {PROSPECT_LABELS[k]: "{:,.0f}" for k in ("potential_cny_month", "win_value_cny",
+                                                 "planned_calls")}
+        | {PROSPECT_LABELS["current_calls"]: "{:,.1f}"}), hide_index=True, width="stretch")
+
+
+def _win_chart(ds: Dataset, report) -> None:
+    panel = win_panel(ds)
+    seen = panel.groupby("calls").agg(months=("won", "size"), rate=("won", "mean"))
+    seen = seen[seen["months"] >= 20].reset_index()
+    x = np.arange(0, int(max(seen["calls"].max(), 1)) + 1)
+    curve = pd.DataFrame({"calls": x, "chance": win_chance(x, report.win)})
+    line = alt.Chart(curve).mark_line().encode(
+        x=alt.X("calls:Q", title="calls that month", axis=alt.Axis(format="d",
+                                                                   tickMinStep=1)),
+        y=alt.Y("chance:Q", title="chance of a win a month", axis=alt.Axis(format="%")))
+    dots = alt.Chart(seen).mark_circle(size=60, color="#d62728").encode(
+        x="calls:Q", y="rate:Q",
+        tooltip=[alt.Tooltip("calls:Q", title="calls that month"),
+                 alt.Tooltip("rate:Q", format=".1%", title="won in the history"),
+                 alt.Tooltip("months:Q", format=",", title="prospect-months")])
+    st.caption("Line: the estimated chance of a win a month; dots: the share of prospect-months "
+               "with that many calls that ended in a win (20 months or more).")
+    st.altair_chart(line + dots, width="stretch")
+
+
+__all__ = ["prospects_section"]
