@@ -1,0 +1,191 @@
+"""Selling expenses: the generated table, its checks, the ratio and the unit costs.
+
+Truths are independent of the code under test: the generator's hidden unit costs
+(``ProcessTruth.expense_*``) with a tolerance of four standard errors computed from its hidden
+noise, and hand-built tables whose ratio and unit costs are worked out by hand.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from data.dataset import load_dataset
+from data.generate import ProcessTruth
+from data.generate.expenses import ITEM_SHAPE
+from data.kpis import Ledger, Window, selling_expense_ratio, selling_expenses_cny
+from data.problems import InputError
+from data.tables import EXPENSE_CATEGORIES, REGIONS
+from models.expenses import estimate_basis, projected_ratio
+
+
+def _ledger(days: list[str], amounts: list[float]) -> Ledger:
+    invoices = pd.DataFrame({
+        "invoice_id": [f"I{i}" for i in range(len(days))],
+        "invoice_date": pd.to_datetime(days), "amount_cny": amounts,
+        "write_off_date": pd.NaT, "write_off_cny": 0.0})
+    payments = pd.DataFrame({"invoice_id": pd.Series([], dtype=object),
+                             "paid_date": pd.to_datetime([]), "amount_cny": []})
+    return Ledger.from_tables(invoices, payments)
+
+
+def test_generated_table_has_every_month_region_and_category(small_dir: Path) -> None:
+    ds = load_dataset(small_dir)
+    exp = ds["selling_expenses"]
+    months = pd.period_range(ds.meta["history_start"], ds.as_of, freq="M")
+    assert len(exp) == len(months) * len(REGIONS) * len(EXPENSE_CATEGORIES)
+    assert set(exp["category"]) == set(EXPENSE_CATEGORIES)
+    assert (exp["month"] == exp["month"].dt.to_period("M").dt.to_timestamp()).all()
+    assert (exp["amount_cny"] >= 0).all()
+    # no calls in a region-month: no call expenses there (and the other way round)
+    rep_region = ds["reps"].set_index("rep_id")["region"]
+    calls = ds["visits"][ds["visits"]["kind"] == "call"]
+    made = set(zip(calls["rep_id"].map(rep_region), calls["date"].dt.to_period("M").astype(str),
+                   strict=True))
+    spent = exp[(exp["category"] == "calls") & (exp["amount_cny"] > 0)]
+    assert set(zip(spent["region"], spent["month"].dt.to_period("M").astype(str),
+                   strict=True)) == made
+
+
+def test_a_data_set_without_the_table_loads_and_its_ratio_is_not_known(
+        tiny_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "no_expenses"
+    shutil.copytree(tiny_dir, folder)
+    (folder / "selling_expenses.csv").unlink()
+    ds = load_dataset(folder)
+    assert "selling_expenses" not in ds.tables
+    assert "selling_expenses" not in ds.counts()
+    ledger = Ledger.from_tables(ds["invoices"], ds["payments"])
+    assert math.isnan(selling_expense_ratio(ds.tables.get("selling_expenses"), ledger,
+                                            Window.ending(ds.as_of, 90)))
+
+
+@pytest.mark.parametrize(("column", "value", "expected"), [
+    ("region", "Atlantis", "one of East"),
+    ("category", "bribes", "one of field_force"),
+    ("amount_cny", "-5", "a number >= 0"),
+    ("month", "2026-03-15", "a month YYYY-MM"),
+])
+def test_bad_rows_are_named_with_file_row_and_field(tiny_dir: Path, tmp_path: Path,
+                                                     column: str, value: str,
+                                                     expected: str) -> None:
+    folder = tmp_path / "bad"
+    shutil.copytree(tiny_dir, folder)
+    path = folder / "selling_expenses.csv"
+    text = pd.read_csv(path, dtype=object, keep_default_na=False)
+    text.loc[4, column] = value
+    text.to_csv(path, index=False)
+    with pytest.raises(InputError) as err:
+        load_dataset(folder)
+    hits = [p for p in err.value.problems if p.source == str(path)]
+    assert len(hits) == 1, err.value.problems
+    assert hits[0].location.startswith("line 6 (")  # header is line 1, row 4 is line 6
+    assert f"column {column}" in hits[0].location
+    assert expected in hits[0].expected and value in hits[0].found
+
+
+def test_ratio_on_a_hand_built_ledger() -> None:
+    """Window 2026-02-15 .. 2026-03-31: half of February's 14 days (14/28), all of March."""
+    expenses = pd.DataFrame({
+        "month": pd.to_datetime(["2026-01-01", "2026-02-01", "2026-03-01", "2026-03-01"]),
+        "region": ["East"] * 4, "category": ["promotion", "calls", "calls", "promotion"],
+        "amount_cny": [999.0, 280.0, 100.0, 300.0]})
+    window = Window(pd.Timestamp("2026-02-15"), pd.Timestamp("2026-03-31"))
+    ledger = _ledger(["2026-02-10", "2026-02-20", "2026-03-31", "2026-04-01"],
+                     [5000.0, 1000.0, 1000.0, 7000.0])
+    spent = 280.0 * 14 / 28 + 100.0 + 300.0
+    assert selling_expenses_cny(expenses, window) == pytest.approx(spent)
+    assert selling_expense_ratio(expenses, ledger, window) == pytest.approx(spent / 2000.0)
+
+
+def test_unit_costs_on_a_hand_built_table() -> None:
+    """Two whole months: 2 field reps and 1 specialist, 3 calls, 2 department meetings, 1
+    academic meeting in the window (one call outside it)."""
+    months = pd.to_datetime(["2026-01-01", "2026-02-01"])
+    amounts = {"field_force": (20000.0, 24000.0), "academic_specialists": (10000.0, 14000.0),
+               "calls": (200.0, 100.0), "department_meetings": (5000.0, 1000.0),
+               "academic_meetings": (0.0, 9000.0), "promotion": (300.0, 300.0)}
+    expenses = pd.DataFrame([{"month": m, "region": "East", "category": c, "amount_cny": a[k]}
+                             for c, a in amounts.items() for k, m in enumerate(months)])
+    reps = pd.DataFrame({"rep_id": ["A", "B", "S"], "academic_specialist": [False, False, True]})
+    visits = pd.DataFrame({
+        "date": pd.to_datetime(["2026-01-05", "2026-01-06", "2026-02-02", "2026-03-02",
+                                "2026-01-07", "2026-02-03", "2026-02-04"]),
+        "kind": ["call", "call", "call", "call", "department_meeting", "department_meeting",
+                 "academic_meeting"]})
+    window = Window(pd.Timestamp("2026-01-01"), pd.Timestamp("2026-02-28"))
+    ledger = _ledger(["2026-01-10", "2026-02-10"], [2000.0, 4000.0])
+    b = estimate_basis(expenses, reps, visits, ledger, window)
+    assert b.rep_month_cny == pytest.approx(44000.0 / (2 * 2))
+    assert b.specialist_month_cny == pytest.approx(24000.0 / 2)
+    assert b.call_cny == pytest.approx(300.0 / 3)
+    assert b.department_meeting_cny == pytest.approx(6000.0 / 2)
+    assert b.academic_meeting_cny == pytest.approx(9000.0)
+    assert b.promotion_share == pytest.approx(600.0 / 6000.0)
+    assert (b.reps, b.specialists) == (2, 1)
+    assert b.calls_month == pytest.approx(3 / (59 / (365.25 / 12)))
+
+
+def test_unit_costs_recover_the_generators_hidden_truth(small_dir: Path) -> None:
+    """Every unit cost within four standard errors of the hidden one, the standard error
+    worked out from the generator's hidden noise (log-normal pay, gamma items, log-normal
+    promotion) and the volumes in the data."""
+    ds = load_dataset(small_dir)
+    truth = ProcessTruth()
+    window = Window.ending(ds.as_of, 730)
+    ledger = Ledger.from_tables(ds["invoices"], ds["payments"])
+    b = estimate_basis(ds["selling_expenses"], ds["reps"], ds["visits"], ledger, window)
+    months = 24
+    pay_cv = math.sqrt(math.exp(truth.expense_pay_sigma**2) - 1)
+    kinds = ds["visits"]["kind"].value_counts()
+    cust_region = ds["customers"].set_index("customer_id")["region"]
+    inv = ds["invoices"]
+    cells = inv.groupby([inv["customer_id"].map(cust_region),
+                         inv["invoice_date"].dt.to_period("M")])["amount_cny"].sum()
+    promo_cv = (math.sqrt(math.exp(truth.expense_promotion_sigma**2) - 1)
+                * math.sqrt((cells**2).sum()) / cells.sum())
+    cases = [
+        (b.rep_month_cny, truth.expense_rep_month_cny, pay_cv / math.sqrt(b.reps * months)),
+        (b.specialist_month_cny, truth.expense_specialist_month_cny,
+         pay_cv / math.sqrt(b.specialists * months)),
+        (b.call_cny, truth.expense_call_cny, 1 / math.sqrt(kinds["call"] * ITEM_SHAPE)),
+        (b.department_meeting_cny, truth.expense_department_meeting_cny,
+         1 / math.sqrt(kinds["department_meeting"] * ITEM_SHAPE)),
+        (b.academic_meeting_cny, truth.expense_academic_meeting_cny,
+         1 / math.sqrt(kinds["academic_meeting"] * ITEM_SHAPE)),
+        (b.promotion_share, truth.expense_promotion_share, promo_cv),
+    ]
+    for estimate, hidden, rel_se in cases:
+        assert rel_se < 0.1
+        assert estimate == pytest.approx(hidden, rel=4 * rel_se)
+
+
+def _basis(**changes):
+    from models.expenses import ExpenseBasis
+
+    values = dict(rep_month_cny=16000.0, call_cny=80.0, department_meeting_cny=3000.0,
+                  academic_meeting_cny=30000.0, specialist_month_cny=24000.0,
+                  promotion_share=0.3, reps=100, specialists=10, calls_month=10000.0,
+                  department_meetings_month=300.0, academic_meetings_month=30.0)
+    values.update(changes)
+    return ExpenseBasis(**values)
+
+
+def test_projected_ratio_moves_the_right_way() -> None:
+    b = _basis()
+    days = 365.25 / 12 * 12  # a year
+    monthly = 16000 * 100 + 80 * 10000 + 3000 * 300 + 30000 * 30 + 24000 * 10
+    sales = np.array([1e8, 2e8])
+    ratio = projected_ratio(b, sales, days)
+    np.testing.assert_allclose(ratio, (12 * monthly + 0.3 * sales) / sales)
+    assert ratio[1] < ratio[0]  # more sales at the same costs: a lower ratio
+    more_reps = projected_ratio(b, sales, days, reps=150)
+    np.testing.assert_allclose(more_reps - ratio, 12 * 16000 * 50 / sales)
+    more_calls = projected_ratio(b, sales, days, calls_month=12000.0)
+    np.testing.assert_allclose(more_calls - ratio, 12 * 80 * 2000 / sales)
+    assert np.isnan(projected_ratio(b, np.array([0.0]), days)).all()
