@@ -193,6 +193,16 @@ def _left_text(frame: pd.DataFrame, column: str, width: int = 70) -> pd.DataFram
     return frame.assign(**{column: text.str.ljust(int(text.str.len().max() or 0))})
 
 
+def _expense_line(r) -> str:
+    """The projected selling-expense ratio in points with its CI, against today's."""
+    ratio, today = r.details.get("selling_expense_ratio"), r.selling_expenses.get("today_ratio")
+    if ratio is None:
+        return "selling-expense ratio: not known (the data set has no selling_expenses table)"
+    return (f"selling-expense ratio: {100 * ratio.mean:.1f}% (95% CI {100 * ratio.ci95[0]:.1f} "
+            f".. {100 * ratio.ci95[1]:.1f}); today {100 * (today or float('nan')):.1f}%, "
+            f"target {r.selling_expenses['target_change_points']:+.0f} points")
+
+
 def _print_run(run) -> None:
     r = run.result
     print(f"scenario {r.scenario!r}: {r.replications} replications, seed {r.seed}, "
@@ -203,6 +213,7 @@ def _print_run(run) -> None:
         days = r.window.get("horizon_days", 0) - r.window.get("warmup_days", 0)
         print(f"credit sales over the {days} days measured: {sales.mean:,.0f} CNY "
               f"(95% CI {sales.ci95[0]:,.0f} .. {sales.ci95[1]:,.0f})")
+    print(_expense_line(r))
     if r.call_plan:
         c = r.call_plan
         print(f"call plan ({c['status']}, gap {c['gap']:.2%}): {c['reps']} reps (today "
