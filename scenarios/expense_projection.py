@@ -2,7 +2,7 @@
 
 Today's unit costs are estimated from the data set's ``selling_expenses`` table over the last
 year (:func:`models.expenses.estimate_basis`); each replication's expenses put them on the
-scenario's volumes — its reps and calls a month (today's, or the call plan's), meetings and
+scenario's volumes — its reps and calls a month (today's, or changed by the call plan), meetings and
 academic specialists as today — plus the promotion share of that replication's simulated
 credit sales; the ratio is expenses / those credit sales over the days measured. A data set
 without the table gives no ratio ("not known").
@@ -40,12 +40,15 @@ def todays_basis(ds: Dataset, days: int = BASIS_DAYS) -> tuple[ExpenseBasis, flo
 
 
 def scenario_volumes(basis: ExpenseBasis, call_plan: dict | None) -> dict[str, float]:
-    """Field reps and calls a month of the scenario: the call plan's (its reps less today's
-    academic specialists, who stay) or today's."""
+    """Field reps and calls a month of the scenario: today's, or under a call plan its reps
+    less today's academic specialists (who stay) and today's calls plus the plan's change
+    (planned − today's calls of the accounts it plans; the accounts it leaves out keep
+    theirs)."""
     if not call_plan:
         return {"reps": float(basis.reps), "calls_month": basis.calls_month}
+    change = float(call_plan["calls_planned"]) - float(call_plan["calls_today"])
     return {"reps": float(max(0, int(call_plan["reps"]) - basis.specialists)),
-            "calls_month": float(call_plan["calls_planned"])}
+            "calls_month": max(0.0, basis.calls_month + change)}
 
 
 def with_expenses(per_rep: pd.DataFrame, basis: ExpenseBasis | None, call_plan: dict | None,

@@ -189,3 +189,74 @@ def test_projected_ratio_moves_the_right_way() -> None:
     more_calls = projected_ratio(b, sales, days, calls_month=12000.0)
     np.testing.assert_allclose(more_calls - ratio, 12 * 80 * 2000 / sales)
     assert np.isnan(projected_ratio(b, np.array([0.0]), days)).all()
+
+
+def _run(tmp_path: Path, dataset: Path, name: str, territory: str = ""):
+    from scenarios.compare import load_scenarios
+    from scenarios.run import prepare, simulate
+
+    path = tmp_path / f"{name}.toml"
+    path.write_text(f'name = "{name}"\ndataset = "{dataset}"\nreplications = 3\n'
+                    f'horizon_days = 200\nwarmup_days = 30\n[territory]\n{territory}',
+                    encoding="utf-8")
+    loaded = load_scenarios([path], allow_outside_data=True)[0]
+    prepared = prepare(loaded)
+    return prepared, simulate(loaded, prepared, workers=1)
+
+
+def test_a_run_projects_the_ratio_per_replication_and_its_json_carries_it(
+        small_dir: Path, tmp_path: Path) -> None:
+    from scenarios.result import RunResult
+
+    _, run = _run(tmp_path, small_dir, "today")
+    per_rep = run.per_replication
+    sales = per_rep["credit_sales_cny"].to_numpy()
+    spent = per_rep["selling_expenses_cny"].to_numpy()
+    np.testing.assert_allclose(per_rep["selling_expense_ratio"], spent / sales)
+    # the costs that do not follow sales are the same in every replication: expenses less
+    # the promotion share of sales is one number (today's share measured from the data)
+    ds = load_dataset(small_dir)
+    window = Window.ending(ds.as_of, 365)
+    ledger = Ledger.from_tables(ds["invoices"], ds["payments"])
+    exp = ds["selling_expenses"]
+    share = (selling_expenses_cny(exp[exp["category"] == "promotion"], window)
+             / (selling_expenses_cny(exp, window) / selling_expense_ratio(exp, ledger, window)))
+    fixed = spent - share * sales
+    np.testing.assert_allclose(fixed, fixed[0], rtol=1e-9)
+    # ... and is today's non-promotion spending, per day, over the 170 days measured
+    today_fixed = selling_expenses_cny(exp[exp["category"] != "promotion"], window)
+    assert fixed[0] == pytest.approx(today_fixed * 170 / 365, rel=0.02)
+    doc = run.result.to_json()
+    assert set(doc["details"]["selling_expense_ratio"]) >= {"mean", "ci95"}
+    assert doc["selling_expenses"]["today_ratio"] == pytest.approx(
+        selling_expense_ratio(exp, ledger, window))
+    assert doc["selling_expenses"]["target_change_points"] == -5.0
+    back = RunResult.from_json(doc)
+    assert back.selling_expenses == doc["selling_expenses"]
+    assert back.details["selling_expense_ratio"].mean == pytest.approx(
+        per_rep["selling_expense_ratio"].mean())
+
+
+def test_more_reps_raise_the_projected_ratio_and_no_table_means_not_known(
+        small_dir: Path, tmp_path: Path) -> None:
+    from scenarios.expense_projection import with_expenses
+
+    prepared, run = _run(tmp_path, small_dir, "today")
+    basis = prepared.expenses[0]
+    per_rep = run.per_replication[["replication", "credit_sales_cny"]]
+    days = 170
+    today = with_expenses(per_rep, basis, None, days)["selling_expense_ratio"]
+    plan = {"reps": basis.reps + basis.specialists + 4, "calls_planned": 100.0,
+            "calls_today": 100.0}
+    more = with_expenses(per_rep, basis, plan, days)["selling_expense_ratio"]
+    extra = 4 * basis.rep_month_cny * days / (365.25 / 12)
+    np.testing.assert_allclose(more - today, extra / per_rep["credit_sales_cny"])
+    richer = with_expenses(per_rep.assign(credit_sales_cny=per_rep["credit_sales_cny"] * 1.2),
+                           basis, None, days)["selling_expense_ratio"]
+    assert (richer < today).all()  # more sales at the same costs: a lower ratio
+    folder = tmp_path / "data_without"
+    shutil.copytree(small_dir, folder)
+    (folder / "selling_expenses.csv").unlink()
+    _, bare = _run(tmp_path, folder, "bare")
+    assert "selling_expense_ratio" not in bare.result.details
+    assert bare.result.to_json()["selling_expenses"] == {}
