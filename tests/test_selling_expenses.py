@@ -260,3 +260,56 @@ def test_more_reps_raise_the_projected_ratio_and_no_table_means_not_known(
     _, bare = _run(tmp_path, folder, "bare")
     assert "selling_expense_ratio" not in bare.result.details
     assert bare.result.to_json()["selling_expenses"] == {}
+
+
+def test_the_committee_sees_the_ratio_its_ci_and_its_change_in_points() -> None:
+    from scenarios.compare import ScenarioResult
+    from scenarios.result import RunResult
+    from ui.committee_views import sales_view
+
+    def result(name: str, mean: float) -> ScenarioResult:
+        doc = {"scenario": name, "window": {"horizon_days": 365, "warmup_days": 90},
+               "details": {"selling_expense_ratio": {"mean": mean, "ci95": [mean - 0.004,
+                                                                          mean + 0.004]}}}
+        return ScenarioResult(f"{name}.toml", name, "", RunResult.from_json(doc),
+                              pd.DataFrame(), {})
+
+    bare = ScenarioResult("x.toml", "x", "", RunResult.from_json({"scenario": "x"}),
+                          pd.DataFrame(), {})
+    diffs = {"b": {"selling_expense_ratio": {"mean": -0.061, "ci95": [-0.07, -0.052]}},
+             "c": {"selling_expense_ratio": {"mean": -0.02, "ci95": [-0.03, -0.01]}}}
+    view = sales_view([result("a", 0.32), result("b", 0.259), result("c", 0.30), bare],
+                      diffs).set_index("scenario")
+    assert view.loc["a", "selling-expense ratio"] == "32.0%"
+    assert view.loc["a", "ratio 95% CI"] == "31.6% – 32.4%"
+    assert view.loc["a", "ratio vs base (points, 95% CI)"] == "—"
+    assert view.loc["b", "ratio vs base (points, 95% CI)"] == "-6.1 (-7.0 to -5.2)"
+    assert view.loc["b", "target −5 points"] == "reached"
+    assert view.loc["c", "target −5 points"] == "not reached"
+    assert view.loc["x", "selling-expense ratio"] == "not known"
+
+
+@pytest.mark.parametrize("with_table", [True, False])
+def test_today_page_shows_todays_ratio_or_not_known(small_dir: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     with_table: bool) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    folder = tmp_path / "ds"
+    shutil.copytree(small_dir, folder)
+    if not with_table:
+        (folder / "selling_expenses.csv").unlink()
+    monkeypatch.setenv("PHARMAOPS_DATASET", str(folder))
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"),
+                           default_timeout=60).run(timeout=60)
+    assert not at.exception
+    card = next(m for m in at.metric if m.label == "Selling-expense ratio")
+    if not with_table:
+        assert card.value == "not known"
+        return
+    ds = load_dataset(folder)
+    ratio = selling_expense_ratio(ds["selling_expenses"],
+                                  Ledger.from_tables(ds["invoices"], ds["payments"]),
+                                  Window.ending(ds.as_of, 365))
+    assert card.value == f"{100 * ratio:.1f}%"
+    assert f"target {100 * ratio - 5:.1f}%" in card.proto.delta_description
