@@ -89,9 +89,12 @@ def cmd_kpis(args: argparse.Namespace) -> int:
     print(f"KPIs of {path} measured over {payload['period']['start']} .. "
           f"{payload['period']['end']} ({report.window.days} days)")
     print(table.to_string(float_format=lambda v: f"{v:,.3f}"))
+    from scenarios.expense_projection import TARGET_CHANGE_POINTS
+
     ratio = report.overall["selling_expense_ratio"]
-    print("selling-expense ratio: " + (f"{100 * ratio:.1f}% (target: -5 points)" if ratio == ratio
-                                       else "not known (no selling_expenses table)"))
+    print("selling-expense ratio: " + (
+        f"{100 * ratio:.1f}% (target: {TARGET_CHANGE_POINTS:+.0f} points)" if pd.notna(ratio)
+        else "not known (no selling_expenses table)"))
     if not args.no_store:
         store = RunStore(args.store)
         run_id = store.save(RunRecord(
