@@ -5,7 +5,8 @@ Loading checks that each file reads as one table (UTF-8, a field per header colu
 row, each column once), every table against :mod:`data.tables` (columns, kinds, bounds, unique
 and foreign keys, date order, ledger consistency) and that ``as_of`` leaves history to
 measure; it refuses the whole data set if anything is wrong, listing every problem with file,
-line, id, column (or field), expected and found. Writing goes to a temporary folder
+line, id, column (or field), expected and found. An optional table (``Table.optional``) may
+be left out; the data set then holds no such table. Writing goes to a temporary folder
 that is renamed into place, so an interrupted write leaves nothing half-written.
 """
 
@@ -72,7 +73,7 @@ class Dataset:
 
     def counts(self) -> dict[str, int]:
         """Rows per table."""
-        return {name: len(self.tables[name]) for name in TABLE_ORDER}
+        return {name: len(self.tables[name]) for name in TABLE_ORDER if name in self.tables}
 
 
 # --------------------------------------------------------------------------- reading
@@ -403,6 +404,8 @@ def load_dataset(folder: str | os.PathLike[str]) -> Dataset:
     sources: dict[str, str] = {}
     for name in TABLE_ORDER:
         paths = _find_files(folder, name)
+        if not paths and TABLES[name].optional:  # left out: what needs it says "not known"
+            continue
         if not paths:
             out.problems.append(Problem(str(folder / f"{name}.csv"), "",
                                         f"a {name} table (.csv, .csv.gz or .xlsx)", "no file"))
@@ -545,6 +548,8 @@ def write_dataset(tables: Mapping[str, pd.DataFrame], out_dir: str | os.PathLike
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
         for name in TABLE_ORDER:
+            if name not in tables and TABLES[name].optional:
+                continue
             _to_text(tables[name], TABLES[name]).to_csv(tmp / f"{name}.csv", index=False)
         if meta is not None:
             (tmp / META_FILE).write_text(json.dumps(dict(meta), indent=2, default=str) + "\n",

@@ -1,7 +1,9 @@
 """Today's KPIs measured from a data set's own history (no simulation, no assumption).
 
 Uses the KPI definitions of :mod:`data.kpis` over a measurement period that ends on
-the data set's ``as_of`` day: overall, by region, by customer type and by month.
+the data set's ``as_of`` day: overall, by region, by customer type and by month. The
+selling-expense ratio (overall, by region and by month) is NaN without a ``selling_expenses``
+table.
 """
 
 from __future__ import annotations
@@ -11,7 +13,16 @@ from dataclasses import dataclass
 import pandas as pd
 
 from data.dataset import Dataset
-from data.kpis import REPORTED_NAMES, Ledger, Window, aging, ledger_kpis, order_kpis
+from data.kpis import (
+    REPORTED_NAMES,
+    Ledger,
+    Window,
+    aging,
+    ledger_kpis,
+    order_kpis,
+    selling_expense_ratio,
+    selling_expenses_cny,
+)
 
 DEFAULT_PERIOD_DAYS = 365
 DEFAULT_DSO_PERIOD_DAYS = 90
@@ -42,6 +53,15 @@ def _kpis(orders: pd.DataFrame, ledger: Ledger, window: Window,
     return out
 
 
+def _expenses(expenses: pd.DataFrame | None, ledger: Ledger, window: Window
+              ) -> dict[str, float]:
+    """Selling expenses (CNY) and their ratio to credit sales; NaN when not known."""
+    known = expenses is not None
+    return {"selling_expenses_cny": selling_expenses_cny(expenses, window) if known
+            else float("nan"),
+            "selling_expense_ratio": selling_expense_ratio(expenses, ledger, window)}
+
+
 def measure_history(dataset: Dataset, period_days: int = DEFAULT_PERIOD_DAYS,
                     dso_period_days: int = DEFAULT_DSO_PERIOD_DAYS) -> HistoryReport:
     """Measure every KPI over the ``period_days`` days ending on ``dataset.as_of``."""
@@ -51,14 +71,20 @@ def measure_history(dataset: Dataset, period_days: int = DEFAULT_PERIOD_DAYS,
     orders = orders[window.contains(orders["placed_at"])]
     invoices = dataset["invoices"].join(cust, on="customer_id")
     ledger = Ledger.from_tables(invoices, dataset["payments"])
-    overall = _kpis(orders, ledger, window, dso_period_days)
+    expenses = dataset.tables.get("selling_expenses")
+    overall = {**_kpis(orders, ledger, window, dso_period_days),
+               **_expenses(expenses, ledger, window)}
 
     def grouped(key: str) -> pd.DataFrame:
         rows = []
         for value in sorted(cust[key].unique()):
             ords = orders[orders[key] == value]
             part = ledger.subset((invoices[key] == value).to_numpy())
-            rows.append({key: value, **_kpis(ords, part, window, dso_period_days)})
+            row = {key: value, **_kpis(ords, part, window, dso_period_days)}
+            if key == "region":  # the ledger books selling expenses by region
+                row.update(_expenses(None if expenses is None else
+                                     expenses[expenses["region"] == value], part, window))
+            rows.append(row)
         return pd.DataFrame(rows)
 
     months = []
@@ -67,6 +93,6 @@ def measure_history(dataset: Dataset, period_days: int = DEFAULT_PERIOD_DAYS,
                    min(period.end_time.normalize(), window.end))
         ords = orders[m.contains(orders["placed_at"])]
         months.append({"month": str(period), **order_kpis(ords, ords["remote"], window.end),
-                       **ledger_kpis(ledger, m, m.days)})
+                       **ledger_kpis(ledger, m, m.days), **_expenses(expenses, ledger, m)})
     return HistoryReport(window, overall, aging(ledger, window.end),
                          grouped("region"), grouped("customer_type"), pd.DataFrame(months))

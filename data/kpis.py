@@ -271,3 +271,31 @@ def ledger_kpis(ledger: Ledger, window: Window, dso_period_days: int = 90) -> di
         "average_collection_days": average_collection_days(ledger, window),
         "bad_debt_rate": bad_debt_rate(ledger, window),
     }
+
+
+# --------------------------------------------------------------------------- selling expenses
+def month_shares(months: pd.Series, window: Window) -> np.ndarray:
+    """Share (0..1) of each month's days (``months``: first days) inside ``window``."""
+    start = pd.DatetimeIndex(months).to_period("M").to_timestamp()
+    stop = start + pd.offsets.MonthEnd(0)
+    first = np.maximum(start.to_numpy(), np.datetime64(window.start, "ns"))
+    last = np.minimum(stop.to_numpy(), np.datetime64(window.end, "ns"))
+    inside = ((last - first) / np.timedelta64(1, "D")).astype(float) + 1.0
+    return np.clip(inside, 0.0, None) / np.asarray(start.days_in_month, dtype=float)
+
+
+def selling_expenses_cny(expenses: pd.DataFrame, window: Window) -> float:
+    """Selling expenses (CNY) of ``window``: each month's ``amount_cny`` times the share of
+    its days inside the window (a table in the shape of ``selling_expenses``)."""
+    share = month_shares(expenses["month"], window)
+    return float((expenses["amount_cny"].to_numpy(dtype=float) * share).sum())
+
+
+def selling_expense_ratio(expenses: pd.DataFrame | None, ledger: Ledger,
+                          window: Window) -> float:
+    """Selling expenses / credit sales of the same ``window`` (share 0..1); NaN when the
+    expenses are not known (``None``) or nothing was invoiced."""
+    sales = credit_sales(ledger, window)
+    if expenses is None or sales <= 0:
+        return float("nan")
+    return selling_expenses_cny(expenses, window) / sales

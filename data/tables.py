@@ -29,6 +29,10 @@ DEPARTMENTS = (
 TITLES = ("chief", "associate_chief", "attending", "resident")
 COMPLAINT_REASONS = ("late", "error", "no_visibility")
 VISIT_KINDS = ("call", "department_meeting", "academic_meeting")
+#: selling-expense categories (docs/data.md): reps' pay, calls, meetings, specialists,
+#: promotion (conferences, sponsorship, marketing services)
+EXPENSE_CATEGORIES = ("field_force", "calls", "department_meetings", "academic_meetings",
+                      "academic_specialists", "promotion")
 
 
 @dataclass(frozen=True)
@@ -48,13 +52,15 @@ class Column:
 
 @dataclass(frozen=True)
 class Table:
-    """One table: ``key`` columns are unique together; ``date_order`` pairs must satisfy a <= b."""
+    """One table: ``key`` columns are unique together; ``date_order`` pairs must satisfy a <= b;
+    an ``optional`` table may be left out of a data set."""
 
     name: str
     description: str
     key: tuple[str, ...]
     columns: tuple[Column, ...]
     date_order: tuple[tuple[str, str], ...] = field(default=())
+    optional: bool = False
 
     @property
     def column_names(self) -> list[str]:
@@ -346,14 +352,31 @@ VISITS = Table(
     ),
 )
 
+SELLING_EXPENSES = Table(
+    "selling_expenses", "Selling expenses (销售费用) from the finance ledger, by month, region "
+    "and category: reps' pay and social insurance (field_force), travel, samples and materials "
+    "of calls (calls), department and academic meetings, academic specialists' pay, and "
+    "promotion (conferences, sponsorship, marketing services). Optional: without it the "
+    "selling-expense ratio is not known.",
+    ("month", "region", "category"),
+    (
+        Column("month", "month", "", "month the expense is booked in"),
+        Column("region", "category", "", "sales region", allowed=REGIONS),
+        Column("category", "category", "", "kind of expense", allowed=EXPENSE_CATEGORIES),
+        Column("amount_cny", "float", "CNY", "expense of the month", min=0),
+    ),
+    optional=True,
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
-    for t in (CUSTOMERS, TERMINALS, PROSPECTS, DOCTORS, REPS, PRODUCTS, SITES, ORDERS, ORDER_LINES,
-              INVOICES, PAYMENTS, FLOWS, STOCK_REPORTS, VISITS)
+    for t in (CUSTOMERS, TERMINALS, PROSPECTS, DOCTORS, REPS, PRODUCTS, SITES, ORDERS,
+              ORDER_LINES, INVOICES, PAYMENTS, FLOWS, STOCK_REPORTS, VISITS, SELLING_EXPENSES)
 }
 #: load order: a table's foreign keys point only to tables earlier in this list
 TABLE_ORDER = ("reps", "customers", "terminals", "prospects", "doctors", "products", "sites",
-               "orders", "order_lines", "invoices", "payments", "flows", "stock_reports", "visits")
+               "orders", "order_lines", "invoices", "payments", "flows", "stock_reports", "visits",
+               "selling_expenses")
 
 
 def tables_markdown() -> str:
@@ -361,7 +384,8 @@ def tables_markdown() -> str:
     parts = []
     for name in TABLE_ORDER:
         table = TABLES[name]
-        parts.append(f"### `{name}`\n\n{table.description} Key: "
+        parts.append(f"### `{name}`{' (optional)' if table.optional else ''}\n\n"
+                     f"{table.description} Key: "
                      f"{', '.join(f'`{k}`' for k in table.key)}.\n")
         parts.append("| column | kind | unit | allowed | meaning |\n|---|---|---|---|---|")
         for c in table.columns:

@@ -89,6 +89,12 @@ def cmd_kpis(args: argparse.Namespace) -> int:
     print(f"KPIs of {path} measured over {payload['period']['start']} .. "
           f"{payload['period']['end']} ({report.window.days} days)")
     print(table.to_string(float_format=lambda v: f"{v:,.3f}"))
+    from scenarios.expense_projection import TARGET_CHANGE_POINTS
+
+    ratio = report.overall["selling_expense_ratio"]
+    print("selling-expense ratio: " + (
+        f"{100 * ratio:.1f}% (target: {TARGET_CHANGE_POINTS:+.0f} points)" if pd.notna(ratio)
+        else "not known (no selling_expenses table)"))
     if not args.no_store:
         store = RunStore(args.store)
         run_id = store.save(RunRecord(
@@ -193,6 +199,16 @@ def _left_text(frame: pd.DataFrame, column: str, width: int = 70) -> pd.DataFram
     return frame.assign(**{column: text.str.ljust(int(text.str.len().max() or 0))})
 
 
+def _expense_line(r) -> str:
+    """The projected selling-expense ratio in points with its CI, against today's."""
+    ratio, today = r.details.get("selling_expense_ratio"), r.selling_expenses.get("today_ratio")
+    if ratio is None:
+        return "selling-expense ratio: not known (the data set has no selling_expenses table)"
+    return (f"selling-expense ratio: {100 * ratio.mean:.1f}% (95% CI {100 * ratio.ci95[0]:.1f} "
+            f".. {100 * ratio.ci95[1]:.1f}); today {100 * (today or float('nan')):.1f}%, "
+            f"target {r.selling_expenses['target_change_points']:+.0f} points")
+
+
 def _print_run(run) -> None:
     r = run.result
     print(f"scenario {r.scenario!r}: {r.replications} replications, seed {r.seed}, "
@@ -207,6 +223,7 @@ def _print_run(run) -> None:
     if won is not None:
         print(f"new customers (prospects won) a year: {won.mean:,.1f} (95% CI "
               f"{won.ci95[0]:,.1f} .. {won.ci95[1]:,.1f})")
+    print(_expense_line(r))
     if r.call_plan:
         c = r.call_plan
         print(f"call plan ({c['status']}, gap {c['gap']:.2%}): {c['reps']} reps (today "

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from data.kpis import KPI_NAMES
 from data.problems import ScenarioError
 from scenarios.loading import LoadedScenario, load_scenario
 from scenarios.result import RunResult
@@ -85,10 +86,17 @@ class Comparison:
         return self.results[0]
 
 
+def _compared(base: pd.DataFrame, other: pd.DataFrame) -> tuple[str, ...]:
+    """The KPIs, and the selling-expense ratio where both runs project it."""
+    both = "selling_expense_ratio" in base and "selling_expense_ratio" in other
+    return KPI_NAMES + (("selling_expense_ratio",) if both else ())
+
+
 def compare(results: Sequence[ScenarioResult], seed: int, replications: int) -> Comparison:
     """Results with the paired differences of every scenario against the first (the base)."""
     base, *others = results
-    differences = {r.label: paired_differences(base.per_replication, r.per_replication)
+    differences = {r.label: paired_differences(base.per_replication, r.per_replication,
+                                               _compared(base.per_replication, r.per_replication))
                    for r in others}
     return Comparison(tuple(results), seed, replications, datetime.now(UTC), differences)
 

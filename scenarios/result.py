@@ -88,6 +88,9 @@ class RunResult:
     #: the call plan behind territory.allocation = "optimize" (empty under "current"): status,
     #: gap, reps, calls and sales a month today and planned (docs/territory.md)
     call_plan: dict = field(default_factory=dict)
+    #: the selling-expense projection: today's ratio, unit costs and volumes, the volumes run
+    #: and the target change in points (empty without selling expenses; docs/simulation.md)
+    selling_expenses: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
         """The ``pharmaops run --json`` document (docs/simulation.md)."""
@@ -106,6 +109,7 @@ class RunResult:
             "runtime_s": self.runtime_s,
             "assumptions": {k: dict(v) for k, v in self.assumptions.items()},
             "call_plan": dict(self.call_plan),
+            "selling_expenses": dict(self.selling_expenses),
         }
 
     @classmethod
@@ -125,4 +129,5 @@ class RunResult:
             calibration=str(doc.get("calibration", "")), window=dict(doc.get("window") or {}),
             runtime_s=float(doc.get("runtime_s") or 0.0), run_id=doc.get("run_id"),
             assumptions={str(k): dict(v) for k, v in (doc.get("assumptions") or {}).items()},
-            call_plan=dict(doc.get("call_plan") or {}))
+            call_plan=dict(doc.get("call_plan") or {}),
+            selling_expenses=dict(doc.get("selling_expenses") or {}))

@@ -21,8 +21,10 @@ from pydantic import ValidationError
 from data.dataset import Dataset, load_dataset
 from data.kpis import REPORTED_NAMES
 from data.problems import Problem, ScenarioError
+from models.expenses import ExpenseBasis
 from scenarios.credit_policy import PolicyChoice, choose_terms, sales_retained
 from scenarios.evidence import assumption_rows
+from scenarios.expense_projection import expense_summary, todays_basis, with_expenses
 from scenarios.jsonio import json_ready
 from scenarios.loading import LoadedScenario
 from scenarios.network_plan import (
@@ -87,6 +89,9 @@ class Prepared:
     calls: dict | None = None
     #: prospects won over the horizon per draw (None: no prospects or no win curve)
     wins: WinEffect | None = None
+    #: today's selling-expense unit costs and volumes, and today's ratio (None: the data set
+    #: holds no selling expenses), for the projected ratio
+    expenses: tuple[ExpenseBasis, float] | None = None
 
 
 #: wall-time limit of the location model that answers forward_warehouses = "optimize", s
@@ -292,7 +297,7 @@ def prepare(loaded: LoadedScenario, dataset: Dataset | None = None, *,
     if lift_draws is not None:  # each replication draws the call plan's curves
         config = replace(config, demand=DemandPolicy(rate_draws=lift_draws))
     return Prepared(ds, params, inputs, config, scores, chosen, warehouses, measured, assignment,
-                    choice, calls, wins)
+                    choice, calls, wins, todays_basis(ds))
 
 
 def with_assumptions(loaded: LoadedScenario, prepared: Prepared,
@@ -370,7 +375,9 @@ def simulate(loaded: LoadedScenario, prepared: Prepared, *, replications: int | 
     results = run_replications(prepared.inputs, prepared.params, prepared.config,
                                replications=replications, seed=seed, workers=workers,
                                scheduler=scheduler, progress=progress)
-    per_rep = per_replication_frame(results)
+    basis, today_ratio = prepared.expenses or (None, float("nan"))
+    per_rep = with_expenses(per_replication_frame(results), basis, prepared.calls,
+                            scenario.horizon_days - scenario.warmup_days)
     if prepared.wins is not None:  # replication r's demand carries draw r mod the draws
         draws = prepared.wins.wins_per_year
         per_rep["new_customers_per_year"] = draws[per_rep["replication"].to_numpy()
@@ -390,7 +397,8 @@ def simulate(loaded: LoadedScenario, prepared: Prepared, *, replications: int | 
         calibration=prepared.params.source,
         window={"warmup_days": scenario.warmup_days, "horizon_days": scenario.horizon_days},
         runtime_s=time.perf_counter() - started, assumptions=assumption_rows(scenario),
-        call_plan=json_ready(prepared.calls or {}))
+        call_plan=json_ready(prepared.calls or {}),
+        selling_expenses=json_ready(expense_summary(basis, today_ratio, prepared.calls)))
     tables = {"by_region": mean_table([r.by_region for r in results], "region"),
               "by_tier": mean_table([r.by_tier for r in results], "tier")}
     if prepared.credit_scores is not None:

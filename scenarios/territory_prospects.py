@@ -197,6 +197,6 @@ def wins_interval(pros: pd.DataFrame, column: str, win: SegmentResponse,
     return [float(np.nanquantile(change, 0.025)), float(np.nanquantile(change, 0.975))]
 
 
-__all__ = ["MIN_WINS", "WIN_PANEL_COLUMNS", "customer_share", "estimate_win_response", "new_customers_per_year",
-           "prospect_accounts", "prospect_rows", "win_chance", "win_panel", "win_summary",
-           "win_value", "wins_by_month", "wins_interval"]
+__all__ = ["MIN_WINS", "WIN_PANEL_COLUMNS", "customer_share", "estimate_win_response",
+           "new_customers_per_year", "prospect_accounts", "prospect_rows", "win_chance",
+           "win_panel", "win_summary", "win_value", "wins_by_month", "wins_interval"]

@@ -368,13 +368,17 @@ def _forward(res: Comparison) -> None:
 
 def _sales(res: Comparison) -> None:
     st.subheader("Sales and the reps' calls")
-    st.dataframe(sales_view(res.results), hide_index=True, key="committee_sales")
+    st.dataframe(sales_view(res.results, res.differences), hide_index=True, key="committee_sales")
     st.caption("Credit sales: invoiced over the days measured, mean and 95% CI over the "
                "replications. A scenario with territory.allocation = \"optimize\" gives every "
                "account the calls the call plan sets, and its order rate moves along its "
                "response curve estimated from the visits (docs/territory.md); the uplift the "
-               "curves expect is the plan's own, optimistic by a few points. New customers and "
-               "the selling-expense ratio are not simulated yet.")
+               "curves expect is the plan's own, optimistic by a few points. Selling-expense "
+               "ratio: today's unit costs (estimated from the data's selling expenses) on the "
+               "scenario's reps and calls, meetings and specialists as today, plus promotion "
+               "as today's share of the replication's credit sales, over those credit sales; "
+               "its change against the base is paired, in points (target −5). New customers "
+               "are not simulated yet (docs/simulation.md).")
 
 
 def _scenario_cards(r: ScenarioResult) -> None:

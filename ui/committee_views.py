@@ -10,6 +10,7 @@ import pandas as pd
 
 from data.kpis import KPI_NAMES
 from scenarios.compare import ScenarioResult
+from scenarios.expense_projection import TARGET_CHANGE_POINTS
 from scenarios.result import RunResult
 from simulation.summary import Estimate
 from ui.common import (
@@ -125,12 +126,35 @@ def forward_view(results: Sequence[ScenarioResult]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def sales_view(results: Sequence[ScenarioResult]) -> pd.DataFrame:
+def _expense_cells(r: ScenarioResult, differences: Mapping[str, Mapping] | None) -> dict:
+    """The projected selling-expense ratio (mean and CI, %) and its paired change against
+    the base in points, with whether the committee's −5 points are reached."""
+    ratio = r.result.details.get("selling_expense_ratio")
+    change = (differences or {}).get(r.label, {}).get("selling_expense_ratio")
+    known = ratio is not None and not _missing(ratio.mean)
+    cells = {"selling-expense ratio": f"{100 * ratio.mean:.1f}%" if known else "not known",
+             "ratio 95% CI": "—" if not known or _missing(ratio.ci_low) else
+             f"{100 * ratio.ci_low:.1f}% – {100 * ratio.ci_high:.1f}%",
+             "ratio vs base (points, 95% CI)": "—", "target −5 points": "—"}
+    if change is not None and not _missing(change["mean"]):
+        lo, hi = change["ci95"]
+        ci = "" if _missing(lo) else f" ({100 * lo:+.1f} to {100 * hi:+.1f})"
+        cells["ratio vs base (points, 95% CI)"] = f"{100 * change['mean']:+.1f}{ci}"
+        # met only when the whole interval lies beyond the target, missed when it lies short
+        cells["target −5 points"] = (
+            "uncertain" if _missing(lo) else "reached" if 100 * hi <= TARGET_CHANGE_POINTS
+            else "not reached" if 100 * lo > TARGET_CHANGE_POINTS else "uncertain")
+    return cells
+
+
+def sales_view(results: Sequence[ScenarioResult],
+               differences: Mapping[str, Mapping] | None = None) -> pd.DataFrame:
     """One row per scenario: credit sales over the days measured (mean and 95% CI over
-    replications, CNY), how its calls are set: today's, or the call plan on the response
-    curves (status and gap, reps, calls a month against today's, the uplift the curves
-    expect), and the new customers a year its calls win among the prospects (mean and 95%
-    CI; docs/territory.md)."""
+    replications, CNY), the projected selling-expense ratio with its CI and its paired change
+    against the base in points (``differences``: the comparison's, by label), how its calls
+    are set: today's, or the call plan on the response curves (status and gap, reps, calls a
+    month against today's, the uplift the curves expect), and the new customers a year its
+    calls win among the prospects (mean and 95% CI; docs/territory.md)."""
     rows = []
     for r in results:
         p = r.result
@@ -142,6 +166,7 @@ def sales_view(results: Sequence[ScenarioResult]) -> pd.DataFrame:
             f"credit sales over {days} days (CNY)": "—" if sales is None or _missing(
                 sales.mean) else f"{sales.mean:,.0f}",
             "95% CI (CNY)": "—" if _missing(lo) or _missing(hi) else f"{lo:,.0f} – {hi:,.0f}",
+            **_expense_cells(r, differences),
             "calls": "today's" if not plan else
             f"call plan ({plan['status']}, gap {100 * plan['gap']:.2f}%)",
             "reps": "today's" if not plan else f"{plan['reps']:,} (today {plan['reps_today']:,})",

@@ -161,6 +161,12 @@ MEASURES: dict[str, Measure] = {
     "bad_debt_rate": Measure(
         "Bad-debt rate", "rate", 2, False, "Amount written off in the period / credit sales."
     ),
+    "selling_expenses_cny": Measure("Selling expenses", "cny", 0),
+    "selling_expense_ratio": Measure(
+        "Selling-expense ratio", "rate", 1, False,
+        "Selling expenses of the period / credit sales of the period; — when the data set has "
+        "no selling_expenses table. The committee's target: 5 points lower.",
+    ),
 }
 
 

@@ -20,6 +20,7 @@ from data.dataset import Dataset
 from data.history import DEFAULT_PERIOD_DAYS, HistoryReport, measure_history
 from data.kpis import AGING_BUCKETS, KPI_NAMES
 from data.tables import CUSTOMER_TYPES, REGIONS
+from scenarios.expense_projection import TARGET_CHANGE_POINTS
 from scenarios.schema import committee_targets
 from ui.common import (
     MEASURES,
@@ -154,6 +155,25 @@ def _kpi_cards(report: HistoryReport, targets: Mapping[str, float]) -> None:
             border=True,
             chart_data=trend or None,
         )
+    _expense_card(report, cols[len(KPI_NAMES) % 3])
+
+
+def _expense_card(report: HistoryReport, col) -> None:
+    """Today's selling-expense ratio against the committee's target, 5 points lower."""
+    name = "selling_expense_ratio"
+    value = report.overall.get(name, np.nan)
+    known = not np.isnan(value)
+    col.metric(
+        MEASURES[name].label,
+        format_measure(name, value) if known else "not known",
+        delta_description=f"target {format_measure(name, value + TARGET_CHANGE_POINTS / 100)} "
+        f"({TARGET_CHANGE_POINTS:+.0f} points)"
+        if known else "the data set has no selling_expenses table",
+        help=MEASURES[name].help,
+        border=True,
+        chart_data=report.by_month[name].dropna().astype(float).tolist() or None
+        if name in report.by_month else None,
+    )
 
 
 def _colour_map(keys: tuple[str, ...]) -> dict[str, tuple[int, int, int]]:

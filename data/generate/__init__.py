@@ -14,7 +14,8 @@ One module per stage: ``parameters`` (profiles, ``ProcessTruth``, the market, th
 their distributors and demand, distributors' replenishment orders, flow data and stock
 reports), ``visits`` (today's call plan, the calls made and the hidden response of sales to
 them), ``order_flow`` (direct orders, lines and every order's hand-off times), ``ledger``
-(invoices and payments); this module runs them in order.
+(invoices and payments), ``expenses`` (selling expenses by month, region and category); this
+module runs them in order.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from data.generate import channel, ledger, master_data, order_flow, visits
+from data.generate import channel, expenses, ledger, master_data, order_flow, visits
 from data.generate.parameters import (
     DEFAULT_SEED,
     GENERATOR_VERSION,
@@ -274,11 +275,14 @@ def generate_dataset(profile: str | Profile = "national", seed: int = DEFAULT_SE
         terminals, doctors, visit_rows, won[:len(terminals)], market.prospect, months)
     flows = flows[flows["terminal_id"].isin(terminals["terminal_id"])].reset_index(drop=True)
     lines = lines[["order_id", "line_no", "product_id", "quantity", "amount_cny"]]
+    selling = expenses.selling_expenses(reps, visit_rows, invoices, customers, epoch, end, truth,
+                                        rngs["expenses"])
     tables = {"customers": customers, "terminals": terminals, "prospects": prospects,
               "doctors": doctors, "reps": reps,
               "products": products, "sites": sites, "orders": orders, "order_lines": lines,
               "invoices": invoices, "payments": payments, "flows": flows,
-              "stock_reports": stock_reports, "visits": visit_rows}
+              "stock_reports": stock_reports, "visits": visit_rows,
+              "selling_expenses": selling}
     meta = {"profile": prof.name, "seed": seed, "as_of": end.strftime("%Y-%m-%d"),
             "history_start": epoch.strftime("%Y-%m-%d"), "generator_version": GENERATOR_VERSION,
             "process_truth": dataclasses.asdict(truth)}

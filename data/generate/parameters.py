@@ -152,6 +152,16 @@ class ProcessTruth:
     prospect_call_list_share: float = 0.45
     prospect_planned_calls: float = 2.5
     win_response: tuple[float, float, float, float] = (0.002, 0.15, 1.5, 4.0)
+    # selling expenses (data.generate.expenses), CNY: chosen orders of magnitude that put the
+    # national data set's selling-expense ratio near 32% of sales, most of it promotion
+    expense_rep_month_cny: float = 16000.0          # a rep's pay and social insurance
+    expense_specialist_month_cny: float = 24000.0   # an academic specialist's
+    expense_pay_sigma: float = 0.15                 # lognormal per rep-month
+    expense_call_cny: float = 80.0                  # travel, samples, materials per call
+    expense_department_meeting_cny: float = 3000.0  # per department meeting (科室会)
+    expense_academic_meeting_cny: float = 30000.0   # per academic meeting
+    expense_promotion_share: float = 0.295          # conferences, sponsorship, marketing
+    expense_promotion_sigma: float = 0.10           # services: share of invoiced sales
 
 
 # per account type invoiced: share of accounts, median annual potential (CNY), order value
@@ -181,4 +191,6 @@ PRICE_RANGE = {"chronic": (30, 150), "oncology": (800, 3000), "acute_anti_infect
 CENTRAL_DC_CITIES = ("310000", "420100")  # Shanghai, Wuhan
 STREAMS = ("customers", "doctors", "reps", "products", "sites", "arrivals", "lines", "process",
            "transit", "complaints", "payments", "terminals", "channel", "reports", "visits",
-           "prospects")
+           "prospects",
+           # appended last: the streams before keep their draws
+           "expenses")
