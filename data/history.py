@@ -3,7 +3,7 @@
 Uses the KPI definitions of :mod:`data.kpis` over a measurement period that ends on
 the data set's ``as_of`` day: overall, by region, by customer type and by month. The
 selling-expense ratio (overall, by region and by month) is NaN without a ``selling_expenses``
-table.
+table; new customers (terminals won, overall and by month) count the terminals' ``won_date``.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from data.kpis import (
     Window,
     aging,
     ledger_kpis,
+    new_customers,
     order_kpis,
     selling_expense_ratio,
     selling_expenses_cny,
@@ -73,7 +74,8 @@ def measure_history(dataset: Dataset, period_days: int = DEFAULT_PERIOD_DAYS,
     ledger = Ledger.from_tables(invoices, dataset["payments"])
     expenses = dataset.tables.get("selling_expenses")
     overall = {**_kpis(orders, ledger, window, dso_period_days),
-               **_expenses(expenses, ledger, window)}
+               **_expenses(expenses, ledger, window),
+               "new_customers": new_customers(dataset["terminals"], window)}
 
     def grouped(key: str) -> pd.DataFrame:
         rows = []
@@ -93,6 +95,7 @@ def measure_history(dataset: Dataset, period_days: int = DEFAULT_PERIOD_DAYS,
                    min(period.end_time.normalize(), window.end))
         ords = orders[m.contains(orders["placed_at"])]
         months.append({"month": str(period), **order_kpis(ords, ords["remote"], window.end),
-                       **ledger_kpis(ledger, m, m.days), **_expenses(expenses, ledger, m)})
+                       **ledger_kpis(ledger, m, m.days), **_expenses(expenses, ledger, m),
+                       "new_customers": new_customers(dataset["terminals"], m)})
     return HistoryReport(window, overall, aging(ledger, window.end),
                          grouped("region"), grouped("customer_type"), pd.DataFrame(months))

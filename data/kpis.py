@@ -299,3 +299,12 @@ def selling_expense_ratio(expenses: pd.DataFrame | None, ledger: Ledger,
     if expenses is None or sales <= 0:
         return float("nan")
     return selling_expenses_cny(expenses, window) / sales
+
+
+def new_customers(terminals: pd.DataFrame, window: Window) -> float:
+    """Terminals won within ``window`` (their ``won_date``: the month they first bought our
+    products); NaN when the terminals carry no ``won_date``."""
+    if "won_date" not in terminals:
+        return float("nan")
+    won = terminals["won_date"].dropna()
+    return float(((won >= window.start) & (won <= window.end)).sum())

@@ -94,7 +94,9 @@ def cmd_kpis(args: argparse.Namespace) -> int:
     ratio = report.overall["selling_expense_ratio"]
     print("selling-expense ratio: " + (
         f"{100 * ratio:.1f}% (target: {TARGET_CHANGE_POINTS:+.0f} points)" if pd.notna(ratio)
-        else "not known (no selling_expenses table)"))
+        else "not known (no selling_expenses table)")
+        + f"; new customers (terminals won): {report.overall['new_customers']:,.0f} "
+        "(target: +20%)")
     if not args.no_store:
         store = RunStore(args.store)
         run_id = store.save(RunRecord(

@@ -112,7 +112,7 @@ def call_effect(ds: Dataset, scenario: Scenario, customer_ids: np.ndarray, *,
     planned = float((acc["sales_today_cny"].to_numpy() * lift).sum())
     today = float(acc["sales_today_cny"].sum())
     summary = {"status": plan.status, "gap": plan.gap, "reps": reps,
-               "reps_today": len(report.reps), "calls_today": float(acc["current_calls"].sum()),
+               "reps_today": len(report.reps), "calls_today": report.summary["calls_today"],
                "calls_planned": int(plan.calls.sum()), "sales_today_cny_month": today,
                "sales_planned_cny_month": planned,
                "uplift_share": planned / today - 1 if today > 0 else float("nan"),

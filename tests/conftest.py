@@ -10,12 +10,21 @@ from data.generate import Profile, generate_to_folder
 
 #: a few dozen accounts over four months: loads in well under a second
 TINY = Profile("tiny", customers=40, reps=7, products=6, history_days=120)
+#: enough accounts of every type, and prospects won, for each curve to be estimated (about
+#: 6 s to generate)
+MEDIUM = Profile("medium", customers=800, reps=50, products=20, terminals=3000)
 
 
 @pytest.fixture(scope="session")
 def small_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The ``small`` profile (about 300 accounts), generated once."""
     return generate_to_folder("small", 7, tmp_path_factory.mktemp("small") / "ds")
+
+
+@pytest.fixture(scope="session")
+def medium_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The medium profile (3,000 terminals), generated once per worker."""
+    return generate_to_folder(MEDIUM, 11, tmp_path_factory.mktemp("medium") / "ds")
 
 
 @pytest.fixture(scope="session")

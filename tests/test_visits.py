@@ -12,15 +12,13 @@ import pandas as pd
 import pytest
 
 from data.dataset import DatasetError, load_dataset
-from data.generate import Profile, generate_dataset, generate_to_folder
+from data.generate import generate_dataset
 from data.generate.parameters import MONTH_FACTOR
 from data.generate.visits import call_capacity, response_share
 from models.territory.calls import adbudg_sales
 from models.territory.response import fit_segment_response
 from scenarios.territory_response import call_panel, estimate_responses
-
-#: enough accounts of every type for each curve to be estimated (about 6 s to generate)
-MEDIUM = Profile("medium", customers=800, reps=50, products=20, terminals=3000)
+from tests.conftest import MEDIUM
 
 
 @pytest.fixture(scope="module")
@@ -121,9 +119,8 @@ def test_the_fit_holds_a_known_curve_within_its_standard_errors():
 
 
 @pytest.fixture(scope="module")
-def medium(tmp_path_factory):
-    return load_dataset(generate_to_folder(MEDIUM, 11, tmp_path_factory.mktemp("medium")
-                                           / "ds"))
+def medium(medium_dir):
+    return load_dataset(medium_dir)
 
 
 def test_estimation_gives_the_generators_curves_back(medium):

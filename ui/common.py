@@ -141,7 +141,13 @@ MEASURES: dict[str, Measure] = {
         "Complaint rate", "rate", 1, False, "Complaints per delivered order."
     ),
     "credit_sales_cny": Measure("Credit sales", "cny", 0),
-    "new_customers_per_year": Measure("New customers a year", "count", 0),
+    "new_customers_per_year": Measure(
+        "New customers a year", "count", 0,
+        help="Prospects won a year (terminals that start buying our products)."),
+    "new_customers": Measure(
+        "New customers", "count", 0,
+        help="Terminals won in the period: prospects that first bought our products (the "
+        "terminals' won_date)."),
     "receivables_cny": Measure("Receivables", "cny", 0),
     "dso_days": Measure(
         "DSO",

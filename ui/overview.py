@@ -156,6 +156,22 @@ def _kpi_cards(report: HistoryReport, targets: Mapping[str, float]) -> None:
             chart_data=trend or None,
         )
     _expense_card(report, cols[len(KPI_NAMES) % 3])
+    _new_customers_card(report, cols[(len(KPI_NAMES) + 1) % 3])
+
+
+def _new_customers_card(report: HistoryReport, col) -> None:
+    """Terminals won in the period against the committee's +20%."""
+    value = report.overall.get("new_customers", np.nan)
+    known = not np.isnan(value)
+    col.metric(
+        MEASURES["new_customers"].label,
+        f"{value:,.0f}" if known else "not known",
+        delta_description=f"target +20% ({1.2 * value:,.0f})" if known
+        else "the terminals carry no won_date",
+        help=MEASURES["new_customers"].help + " The line shows the monthly counts.",
+        border=True,
+        chart_data=report.by_month["new_customers"].dropna().astype(float).tolist() or None
+        if "new_customers" in report.by_month else None)
 
 
 def _expense_card(report: HistoryReport, col) -> None:
