@@ -128,6 +128,13 @@ def _levels(panel: pd.DataFrame, estimates: dict[str, SegmentResponse]) -> pd.Se
     return pd.concat(parts) if parts else pd.Series(dtype=float)
 
 
+def call_minutes(ds: Dataset) -> float:
+    """A call's mean minutes at the account in the visits (15 without calls)."""
+    visits = ds["visits"]
+    calls = visits.loc[visits["kind"] == "call", "minutes"]
+    return float(calls.mean()) if len(calls) else 15.0
+
+
 def rep_capacity(ds: Dataset, accounts: pd.DataFrame, *,
                  field_days_per_month: float | None = None,
                  calls_per_day: float | None = None) -> pd.DataFrame:
@@ -139,15 +146,13 @@ def rep_capacity(ds: Dataset, accounts: pd.DataFrame, *,
         reps = reps.assign(field_days_per_month=float(field_days_per_month))
     if calls_per_day is not None:
         reps = reps.assign(calls_per_day=float(calls_per_day))
-    visits = ds["visits"]
-    call_minutes = float(visits.loc[visits["kind"] == "call", "minutes"].mean()) if len(
-        visits) else 15.0
+    minutes = call_minutes(ds)
     weight = accounts["current_calls"].clip(lower=0.1)
     km = (accounts["km_to_base"] * weight).groupby(accounts["rep_id"]).sum() / weight.groupby(
         accounts["rep_id"]).sum()
     km = km.reindex(reps.index).fillna(0.0)
     travel = 2 * km / TRAVEL_KMH * 60 / CALLS_PER_TRIP
-    time_factor = 1.0 / (call_minutes + travel)
+    time_factor = 1.0 / (minutes + travel)
     time_factor = time_factor / time_factor.mean()  # the average rep keeps its calls a day
     cap = np.floor(reps["field_days_per_month"] * reps["calls_per_day"] * CALL_SHARE
                    * time_factor)
@@ -312,5 +317,6 @@ def coverage(report: CallPlanReport) -> pd.DataFrame:
         "sales_planned_cny": g["sales_planned_cny"].sum()}).reset_index()
 
 
-__all__ = ["CALLS_PER_TRIP", "CALL_SHARE", "CallPlanReport", "call_accounts", "coverage",
+__all__ = ["CALLS_PER_TRIP", "CALL_SHARE", "CallPlanReport", "call_accounts", "call_minutes",
+           "coverage",
            "plan_calls", "rep_capacity"]

@@ -17,7 +17,15 @@ import pandas as pd
 
 from data.problems import InputError, Problem
 from scenarios.cli_channel import add_channel_parser
-from scenarios.cli_common import CliError, _dataset_arg, _emit, _load, _records, _status
+from scenarios.cli_common import (
+    CliError,
+    _dataset_arg,
+    _emit,
+    _load,
+    _records,
+    _status,
+    expense_line,
+)
 from scenarios.cli_credit import add_credit_parser
 from scenarios.cli_sensitivity import add_sensitivity_parser
 from scenarios.cli_territory import add_territory_parser
@@ -201,16 +209,6 @@ def _left_text(frame: pd.DataFrame, column: str, width: int = 70) -> pd.DataFram
     return frame.assign(**{column: text.str.ljust(int(text.str.len().max() or 0))})
 
 
-def _expense_line(r) -> str:
-    """The projected selling-expense ratio in points with its CI, against today's."""
-    ratio, today = r.details.get("selling_expense_ratio"), r.selling_expenses.get("today_ratio")
-    if ratio is None:
-        return "selling-expense ratio: not known (the data set has no selling_expenses table)"
-    return (f"selling-expense ratio: {100 * ratio.mean:.1f}% (95% CI {100 * ratio.ci95[0]:.1f} "
-            f".. {100 * ratio.ci95[1]:.1f}); today {100 * (today or float('nan')):.1f}%, "
-            f"target {r.selling_expenses['target_change_points']:+.0f} points")
-
-
 def _print_run(run) -> None:
     r = run.result
     print(f"scenario {r.scenario!r}: {r.replications} replications, seed {r.seed}, "
@@ -225,13 +223,15 @@ def _print_run(run) -> None:
     if won is not None:
         print(f"new customers (prospects won) a year: {won.mean:,.1f} (95% CI "
               f"{won.ci95[0]:,.1f} .. {won.ci95[1]:,.1f})")
-    print(_expense_line(r))
+    print(expense_line(r))
     if r.call_plan:
         c = r.call_plan
         print(f"call plan ({c['status']}, gap {c['gap']:.2%}): {c['reps']} reps (today "
               f"{c['reps_today']}), {c['calls_planned']:,} calls a month (today "
               f"{c['calls_today']:,.0f}); the curves expect {c['uplift_share']:+.1%} sales "
-              "from the accounts planned")
+              f"from the accounts planned; {c['calls_per_rep_planned']:,.0f} calls a rep "
+              f"(today {c['calls_per_rep_today']:,.0f}): phone and WeChat orders wait "
+              f"×{c['keying_factor']:.2f} to be keyed in")
     used = _assumption_table(r)
     print(f"\nassumptions the levers use ({len(used)} of {len(r.assumptions)}; plausible "
           "range and source: docs/scenarios.md)")

@@ -48,3 +48,13 @@ def _dataset_arg(value: str | None) -> Path:
                                "no folder; run `make data` or `pharmaops data generate "
                                f"--profile national --out {DEFAULT_DATASET}`"))
     return DEFAULT_DATASET
+
+
+def expense_line(r) -> str:
+    """The projected selling-expense ratio in points with its CI, against today's."""
+    ratio, today = r.details.get("selling_expense_ratio"), r.selling_expenses.get("today_ratio")
+    if ratio is None:
+        return "selling-expense ratio: not known (the data set has no selling_expenses table)"
+    return (f"selling-expense ratio: {100 * ratio.mean:.1f}% (95% CI {100 * ratio.ci95[0]:.1f} "
+            f".. {100 * ratio.ci95[1]:.1f}); today {100 * (today or float('nan')):.1f}%, "
+            f"target {r.selling_expenses['target_change_points']:+.0f} points")

@@ -125,7 +125,18 @@ FORWARD = "logistics.forward_warehouses other than 'none'"
 
 CHANNEL_DRIVER = "channel.insurance_direct_settlement or channel.sme_payment_rule"
 
+def _calls_planned(s: Scenario) -> bool:
+    return s.territory.allocation == "optimize"
+
+
 EVIDENCE: dict[str, Evidence] = {
+    "entry_wait_field_elasticity": Evidence(
+        JUDGEMENT, 0.5, 1.5,
+        "The history records calls and their minutes, not the rest of a rep's day, so how much "
+        "longer orders wait when reps call more cannot be measured. 1 keeps the keying in to "
+        "the share of the day the calls leave; 0.5 to 1.5 spans reps who key in at fixed "
+        "times to reps who key in only in the gaps between calls.",
+        "territory.allocation = 'optimize' (the plan's calls a rep)", _calls_planned),
     "staffing_utilization": Evidence(
         JUDGEMENT, 0.5, 0.7,
         "The history shows stage times, not head counts. Office and warehouse staff planned "

@@ -25,6 +25,7 @@ from models.expenses import ExpenseBasis
 from scenarios.credit_policy import PolicyChoice, choose_terms, sales_retained
 from scenarios.evidence import assumption_rows
 from scenarios.expense_projection import expense_summary, todays_basis, with_expenses
+from scenarios.field_time import entry_factor
 from scenarios.jsonio import json_ready
 from scenarios.loading import LoadedScenario
 from scenarios.network_plan import (
@@ -48,7 +49,7 @@ from simulation.config import (
     SimulationConfig,
 )
 from simulation.inputs import SimulationInputs, build_inputs
-from simulation.params import ProcessParams
+from simulation.params import ProcessParams, scaled
 from simulation.replication import ReplicationResult
 from simulation.runner import Progress, run_replications
 from simulation.staffing import net_of_modelled_wait
@@ -269,6 +270,7 @@ def prepare(loaded: LoadedScenario, dataset: Dataset | None = None, *,
         effect = call_effect(ds, scenario, inputs.customer_id)
         inputs = replace(inputs, orders_per_day=inputs.orders_per_day * effect.lift)
         calls = effect.summary
+        params = keyed_in(params, calls, scenario.assumptions.entry_wait_field_elasticity)
         lift_draws = effect.rate_draws
         planned_prospect_calls = effect.prospect_calls
     # prospects won over the horizon at today's calls or the plan's, and what they order
@@ -300,6 +302,13 @@ def prepare(loaded: LoadedScenario, dataset: Dataset | None = None, *,
                     choice, calls, wins, todays_basis(ds))
 
 
+def keyed_in(params: ProcessParams, calls: dict, elasticity: float) -> ProcessParams:
+    """``params`` with the reps' keying in of phone and WeChat orders slowed or sped by the
+    calls the plan gives them (:mod:`scenarios.field_time`)."""
+    factor = entry_factor(calls, elasticity)["keying_factor"]
+    return params.model_copy(update={"entry_hours": scaled(params.entry_hours, factor)})
+
+
 def with_assumptions(loaded: LoadedScenario, prepared: Prepared,
                      overrides: Mapping[str, float]) -> tuple[LoadedScenario, Prepared]:
     """``loaded`` with ``overrides`` of its ``[assumptions]``, and what its replications share,
@@ -320,6 +329,10 @@ def with_assumptions(loaded: LoadedScenario, prepared: Prepared,
             for e in exc.errors()]) from None
     changed = scenario.model_copy(update={"assumptions": assumptions})
     params = todays_work(prepared.dataset, prepared.measured, changed, prepared.inputs)
+    calls = prepared.calls
+    if calls:
+        calls = {**calls, **entry_factor(calls, assumptions.entry_wait_field_elasticity)}
+        params = keyed_in(params, calls, assumptions.entry_wait_field_elasticity)
     resolved = _resolved(changed, prepared.forward_warehouses)
     tier = None if prepared.credit_scores is None else prepared.credit_scores["tier"]
     choice = prepared.credit_choice
@@ -339,7 +352,8 @@ def with_assumptions(loaded: LoadedScenario, prepared: Prepared,
                               assignment=prepared.assignment, choice=choice)
     # the call plan's per-replication demand is a decision taken before, like the terms
     config = replace(config, demand=prepared.config.demand)
-    return replace(loaded, scenario=changed), replace(prepared, params=params, config=config)
+    return replace(loaded, scenario=changed), replace(prepared, params=params, config=config,
+                                                      calls=calls)
 
 
 @dataclass

@@ -298,6 +298,10 @@ class Assumptions(Section):
                     "making (buys less or leaves), share.")
     cost_of_capital: float = Field(default=0.06, ge=0, le=1, description="The company's cost "
                                    "of financing receivables, per year.")
+    entry_wait_field_elasticity: float = Field(
+        default=1.0, ge=0, le=3,
+        description="Elasticity of the wait for a rep to key in a phone or WeChat order to the "
+                    "calls a rep makes a month (1: the wait grows in proportion), ratio.")
     cash_discount_pay_days: int = Field(
         default=10, ge=0, le=60, description="Days after invoice to earn the cash discount.")
     rebate_lateness_factor: float = Field(

@@ -20,6 +20,7 @@ import pandas as pd
 
 from data.dataset import Dataset
 from models.territory.calls import adbudg_sales
+from scenarios.field_time import keying_factor
 from scenarios.schema import Scenario
 
 #: curve draws behind the simulation's per-replication lifts (replication r uses r mod this)
@@ -32,7 +33,8 @@ class CallEffect:
     estimates, the same under curves drawn within their estimation error relative to those
     (``rate_draws``, draws × accounts, for :class:`simulation.config.DemandPolicy`), and the
     plan's figures (``summary``: status, gap, reps, calls and sales a month today and
-    planned)."""
+    planned, and the entry wait's ``keying_factor`` from the calls a rep makes,
+    :mod:`scenarios.field_time`)."""
 
     lift: np.ndarray
     summary: dict
@@ -92,7 +94,7 @@ def call_effect(ds: Dataset, scenario: Scenario, customer_ids: np.ndarray, *,
     lev = scenario.territory
     if lev.allocation != "optimize":
         return None
-    from scenarios.call_planning import plan_calls
+    from scenarios.call_planning import _current_calls, plan_calls
     from scenarios.force_size import plan_at_size
     from scenarios.territory_report import TerritoryContext, doctor_table, visits_due
 
@@ -117,6 +119,12 @@ def call_effect(ds: Dataset, scenario: Scenario, customer_ids: np.ndarray, *,
                "sales_planned_cny_month": planned,
                "uplift_share": planned / today - 1 if today > 0 else float("nan"),
                "accounts_left_out": report.summary["accounts_left_out"]}
+    # the reps' calls, which take the time they key in phone and WeChat orders: every call of
+    # the visits today, changed by the plan's change (accounts it leaves out keep theirs)
+    every = float(_current_calls(ds).sum())
+    summary.update(keying_factor(
+        every, len(report.reps), every + summary["calls_planned"] - summary["calls_today"],
+        reps, scenario.assumptions.entry_wait_field_elasticity))
     point = customer_lifts(ds, acc, lift, customer_ids)
     rate_draws = None
     if draws and report.estimates:

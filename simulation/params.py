@@ -75,6 +75,15 @@ class Dist(BaseModel):
         return rng.choice(np.asarray(self.values, dtype=float), size)
 
 
+def scaled(dist: Dist, factor: float) -> Dist:
+    """``dist`` with every duration multiplied by ``factor`` (≥ 0; its shape kept)."""
+    if factor < 0:
+        raise ValueError(f"a duration's factor must be >= 0; got {factor}")
+    if dist.kind == "empirical":
+        return dist.model_copy(update={"values": tuple(v * factor for v in dist.values)})
+    return dist.model_copy(update={"mean": dist.mean * factor})
+
+
 class PaymentParams(BaseModel):
     """Collection today. Intended lateness (days after due, before reminders) per customer type
     is gamma(mean × customer factor, shape) minus U(0, early_payment_days); manual reminders at

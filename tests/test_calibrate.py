@@ -52,7 +52,10 @@ TOLERANCE: dict[str, float] = {
     "invoice_delay_mean_rel": 0.10,
     "invoice_delay_shape_rel": 0.10,
     "reminder_sent_probability": 0.05,
-    "reminder_effect": 0.10,
+    # the matching assumes a gamma lateness per type; distributors' passed-on lateness
+    # (generator 2 on) makes it noisy: sd 0.106 over seeds 1-6 of generators 4 and 5, mean
+    # 0.467 (docs/calibration.md)
+    "reminder_effect": 0.35,
     "lateness_mean_rel": 0.15,
     "lateness_shape_rel": 0.20,
     "partial_payment_share": 0.03,

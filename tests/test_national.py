@@ -45,8 +45,8 @@ def national(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
 
 def test_national_default_reproduces_todays_baseline(national) -> None:
     _, doc = national
-    for name, today in BASELINE.items():
-        assert doc["kpis"][name] == pytest.approx(today, rel=0.10), name
+    for name, today in BASELINE.items():  # bad debt is lumpy across seeds (below)
+        assert doc["kpis"][name] == pytest.approx(today, rel=LUMPY.get(name, 0.10)), name
 
 
 def test_national_selling_expenses_land_near_the_chosen_ratio_and_unit_costs(national) -> None:

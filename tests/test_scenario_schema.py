@@ -462,6 +462,7 @@ SECTIONS: dict[str, dict[str, Callable[[Any], bool]]] = {
         "quarterly_rebate_rate": _num(0, 0.1),
         "cash_before_delivery_sales_loss": _num(0, 1),
         "cost_of_capital": _num(0, 1),
+        "entry_wait_field_elasticity": _num(0, 3),
         "rebate_lateness_factor": _num(0, 1),
         "pre_due_reminder_effect": _num(0, 1),
         "automated_reminder_interval_days": _num(0, 90, open_low=True),
