@@ -242,3 +242,28 @@ def test_the_size_curve_answers_the_reps_cost(page: AppTest, files: dict[str, by
         best[cost] = int(curve.loc[curve["profit_cny_month"].idxmax(), "reps"])
         assert f"Highest at {best[cost]} reps" in " ".join(c.value for c in page.caption)
     assert best[0.0] == curve["reps"].max() and best[1e6] == curve["reps"].min()
+
+
+def test_the_small_data_sets_prospects_are_too_few_to_plan_on(page: AppTest) -> None:
+    _plan(page)
+    said = " ".join(i.value for i in page.info)
+    assert "No prospect is planned on: fewer than 30 prospects won in the history" in said
+
+
+def test_the_plans_prospects_add_up_to_its_cards(medium_dir: Path, files: dict[str, bytes],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a data set with enough wins, the cards on prospects agree with the workbook's
+    prospects sheet: how many, and the calls a month planned on them."""
+    monkeypatch.setenv("PHARMAOPS_DATASET", str(medium_dir))
+    at = AppTest.from_string(PAGE, default_timeout=TIMEOUT_S)
+    at.run(timeout=TIMEOUT_S)
+    _plan(at)
+    cards = {m.label: m.value for m in at.metric}
+    sheet = pd.read_excel(io.BytesIO(files["call_plan.xlsx"]), sheet_name="prospects")
+    ds = load_dataset(medium_dir)
+    assert len(sheet) == len(ds["prospects"])
+    assert int(cards["prospects not buying yet"].replace(",", "")) == len(sheet)
+    assert int(cards["calls a month on prospects, planned"].replace(",", "")) == sheet[
+        "planned_calls"].sum()
+    assert sheet["planned_calls"].between(0, sheet["max_calls"]).all()
+    assert float(cards["new customers a month, planned"]) > 0

@@ -16,7 +16,7 @@ from scenarios.territory_prospects import win_chance, win_panel
 from ui.overview import TYPE_LABELS
 
 PROSPECT_LABELS = {"name": "prospect", "account_type": "type", "city": "city",
-                   "rep_id": "rep", "potential_cny_month": "potential a month (CNY)",
+                   "rep_id": "rep (base)", "potential_cny_month": "potential a month (CNY)",
                    "win_value_cny": "sales a win brings over 5 years (CNY)",
                    "current_calls": "calls a month today", "planned_calls": "calls a month planned"}
 
@@ -35,12 +35,13 @@ def prospects_section(ds: Dataset, report) -> None:
     cols[1].metric("calls a month on prospects, planned", f"{s['prospect_calls_planned']:,}",
                    f"today {s['prospect_calls_today']:,.0f}", delta_color="off")
     ci = s.get("wins_planned_ci95")
-    change = f"{planned / today - 1:+.0%} vs today's calls" if today > 0 else ""
-    if ci and today > 0:
-        change += f" (95% interval {ci[0]:+.0%} to {ci[1]:+.0%})"
-    cols[2].metric("new customers a month, planned", f"{planned:,.1f}", change or None)
+    change = f"{planned / today - 1:+.0%} vs today's calls" if today > 0 else None
+    cols[2].metric("new customers a month, planned", f"{planned:,.1f}", change)
+    interval = (f" (95% interval of the change {ci[0]:+.0%} to {ci[1]:+.0%}, from the win "
+                "curve's uncertainty)" if ci and today > 0 else "")
     st.caption(
-        f"Today's calls on the prospects win {today:,.1f} a month. A prospect's chance of a "
+        f"Today's calls on the prospects win {today:,.1f} a month; the plan's "
+        f"{planned:,.1f}{interval}. A prospect's chance of a "
         "win a month rises with its calls that month, as estimated from the prospects' months "
         "in the history (below). The plan weighs a win as the margin on the sales a customer "
         "of its type brings over five years, discounted, against the calls it takes from the "
@@ -50,6 +51,9 @@ def prospects_section(ds: Dataset, report) -> None:
     shown = report.prospects.sort_values("planned_calls", ascending=False).head(200).copy()
     shown["account_type"] = shown["account_type"].map(TYPE_LABELS).fillna(
         shown["account_type"])
+    reps = ds["reps"].set_index("rep_id")
+    shown["rep_id"] = shown["rep_id"].map(reps["name"] + " (" + reps["home_city"] + ")")
+    st.markdown("**Prospects**, most calls planned first (200 shown; all in the workbook)")
     st.dataframe(shown[list(PROSPECT_LABELS)].rename(columns=PROSPECT_LABELS).style.format(
         {PROSPECT_LABELS[k]: "{:,.0f}" for k in ("potential_cny_month", "win_value_cny",
                                                  "planned_calls")}
