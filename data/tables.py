@@ -113,13 +113,9 @@ CUSTOMERS = Table(
     ),
 )
 
-TERMINALS = Table(
-    "terminals", "Terminals that use the drugs (public hospitals, community clinics, retail "
-    "pharmacies), supplied by a delivering distributor: a public hospital is reached through "
-    "two invoices, the company's to the distributor and the distributor's to the hospital.",
-    ("terminal_id",),
-    (
-        Column("terminal_id", "str", "", "terminal identifier"),
+def _place_and_size() -> tuple[Column, ...]:
+    """What a terminal and a prospect both record: type, place, potential and size."""
+    return (
         Column("name", "str", "", "display name"),
         Column("terminal_type", "category", "", "type of terminal", allowed=TERMINAL_TYPES),
         Column("public", "bool", "", "public medical institution (bound by the two-invoice "
@@ -130,11 +126,27 @@ TERMINALS = Table(
         Column("remote", "bool", "", "remote area (see data/geo/SOURCE.md)"),
         Column("annual_potential_cny", "float", "CNY/year", "market potential for our products",
                min=0),
+    )
+
+
+def _beds() -> tuple[Column, ...]:
+    return (Column("departments", "int", "count", "clinical departments (0 if not a hospital)",
+                   min=0, max=200),
+            Column("beds", "int", "count", "hospital beds (0 if not a hospital)", min=0,
+                   max=20000))
+
+
+TERMINALS = Table(
+    "terminals", "Terminals that use the drugs (public hospitals, community clinics, retail "
+    "pharmacies), supplied by a delivering distributor: a public hospital is reached through "
+    "two invoices, the company's to the distributor and the distributor's to the hospital.",
+    ("terminal_id",),
+    (
+        Column("terminal_id", "str", "", "terminal identifier"),
+        *_place_and_size(),
         Column("annual_sales_cny", "float", "CNY/year",
                "our products' sales to the terminal, planned rate", min=0),
-        Column("departments", "int", "count", "clinical departments (0 if not a hospital)",
-               min=0, max=200),
-        Column("beds", "int", "count", "hospital beds (0 if not a hospital)", min=0, max=20000),
+        *_beds(),
         Column("distributor_id", "str", "", "delivering distributor",
                references="customers.customer_id"),
         Column("rep_id", "str", "", "rep who covers the terminal", references="reps.rep_id"),
@@ -151,19 +163,8 @@ PROSPECTS = Table(
     ("prospect_id",),
     (
         Column("prospect_id", "str", "", "account identifier (kept when it is won)"),
-        Column("name", "str", "", "display name"),
-        Column("terminal_type", "category", "", "type of terminal", allowed=TERMINAL_TYPES),
-        Column("public", "bool", "", "public medical institution (bound by the two-invoice "
-               "system)"),
-        *_geo(),
-        Column("district", "str", "", "county-level district (Chinese name)"),
-        Column("adcode", "str", "", "six-digit administrative code of the district"),
-        Column("remote", "bool", "", "remote area (see data/geo/SOURCE.md)"),
-        Column("annual_potential_cny", "float", "CNY/year", "market potential for our products",
-               min=0),
-        Column("departments", "int", "count", "clinical departments (0 if not a hospital)",
-               min=0, max=200),
-        Column("beds", "int", "count", "hospital beds (0 if not a hospital)", min=0, max=20000),
+        *_place_and_size(),
+        *_beds(),
         Column("distributor_id", "str", "", "delivering distributor that would supply it",
                references="customers.customer_id"),
         Column("rep_id", "str", "", "rep who covers the prospect", references="reps.rep_id"),

@@ -298,7 +298,7 @@ def plan_calls(ds: Dataset, due: pd.Series, *, time_limit_s: float = 60.0,
         summary["uplift_ci95"] = interval["planned_calls"]
         summary["uplift_reallocated_ci95"] = interval["reallocated_calls"]
         if pros is not None:
-            summary["wins_planned_ci95"] = wins_interval(pros, "planned_calls", win, rng)
+            summary["wins_change_ci95"] = wins_interval(pros, "planned_calls", win, rng)
     return CallPlanReport(acc, reps.reset_index(), plan, response_table(everything), summary,
                           estimates, pros, win)
 

@@ -112,7 +112,7 @@ def _prospects_line(c: dict) -> str:
     """The plan's calls on prospects and the wins a month they bring."""
     if c.get("prospects") is None:
         return f"prospects: not planned ({c.get('win_curve_left_out') or 'none in the data'})"
-    ci = c.get("wins_planned_ci95")
+    ci = c.get("wins_change_ci95")
     interval = f", 95% interval {ci[0]:+.0%} .. {ci[1]:+.0%}" if ci else ""
     today, planned = c["wins_today_month"], c["wins_planned_month"]
     change = f" ({planned / today - 1:+.0%}{interval})" if today > 0 else ""

@@ -104,7 +104,10 @@ ALWAYS = ["staffing_utilization", "cost_of_capital"]
 
 def test_today_uses_only_the_staffing_assumption_and_the_plan_all_but_the_drivers() -> None:
     assert in_play(_shipped("baseline")) == ALWAYS
-    assert in_play(_shipped("plan")) == [f for f in FIELDS if f not in CHANNEL]
+    # the plan keeps today's calls: the call plan's keying-in assumption waits for one
+    assert in_play(_shipped("plan")) == [f for f in FIELDS if f not in CHANNEL
+                                         and f != "entry_wait_field_elasticity"]
+    assert "entry_wait_field_elasticity" in in_play(_shipped("whatif_optimized_calls"))
     insurance = in_play(_shipped("whatif_insurance_settlement"))
     assert insurance == [*ALWAYS, *CHANNEL[:5]]
     assert in_play(_shipped("whatif_sme_payment_rule")) == [

@@ -34,7 +34,7 @@ def prospects_section(ds: Dataset, report) -> None:
     cols[0].metric("prospects not buying yet", f"{s['prospects']:,}")
     cols[1].metric("calls a month on prospects, planned", f"{s['prospect_calls_planned']:,}",
                    f"today {s['prospect_calls_today']:,.0f}", delta_color="off")
-    ci = s.get("wins_planned_ci95")
+    ci = s.get("wins_change_ci95")
     change = f"{planned / today - 1:+.0%} vs today's calls" if today > 0 else None
     cols[2].metric("new customers a month, planned", f"{planned:,.1f}", change)
     interval = (f" (95% interval of the change {ci[0]:+.0%} to {ci[1]:+.0%}, from the win "
