@@ -87,9 +87,10 @@ class Comparison:
 
 
 def _compared(base: pd.DataFrame, other: pd.DataFrame) -> tuple[str, ...]:
-    """The KPIs, and the selling-expense ratio where both runs project it."""
-    both = "selling_expense_ratio" in base and "selling_expense_ratio" in other
-    return KPI_NAMES + (("selling_expense_ratio",) if both else ())
+    """The KPIs, and the selling-expense ratio and new customers where both runs project
+    them."""
+    return KPI_NAMES + tuple(name for name in ("selling_expense_ratio", "new_customers_per_year")
+                             if name in base and name in other)
 
 
 def compare(results: Sequence[ScenarioResult], seed: int, replications: int) -> Comparison:

@@ -13,7 +13,7 @@ from scipy import stats
 from data.kpis import KPI_NAMES
 
 #: KPIs where more is better; for the others less is better
-HIGHER_IS_BETTER = frozenset({"on_time_rate"})
+HIGHER_IS_BETTER = frozenset({"on_time_rate", "new_customers_per_year"})
 
 
 def mean_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:

@@ -321,3 +321,33 @@ def test_a_planned_scenario_shows_its_call_plan() -> None:
     assert row["reps"] == "120 (today 150)"
     assert row["calls a month"] == "18,000 (today 17,116)"
     assert row["sales uplift the curves expect"] == "+12.3%"
+
+
+def test_new_customers_are_judged_against_the_base_by_their_interval() -> None:
+    """The change in new customers is the paired difference over the base's mean; +20% is
+    reached only when the whole interval lies above it, missed when below, else uncertain."""
+    import pandas as pd
+
+    from scenarios.compare import ScenarioResult
+    from scenarios.result import RunResult
+    from ui.committee_views import sales_view
+
+    def result(name: str, mean: float) -> ScenarioResult:
+        doc = {"scenario": name, "window": {"horizon_days": 365, "warmup_days": 90},
+               "details": {"new_customers_per_year": {"mean": mean, "ci95": [mean - 10,
+                                                                            mean + 10]}}}
+        return ScenarioResult(f"{name}.toml", name, "", RunResult.from_json(doc),
+                              pd.DataFrame(), {})
+
+    diffs = {"b": {"new_customers_per_year": {"mean": 50.0, "ci95": [30.0, 70.0]}},
+             "c": {"new_customers_per_year": {"mean": 10.0, "ci95": [0.0, 15.0]}},
+             "d": {"new_customers_per_year": {"mean": 25.0, "ci95": [10.0, 40.0]}}}
+    view = sales_view([result("a", 100.0), result("b", 150.0), result("c", 110.0),
+                       result("d", 125.0)], diffs).set_index("scenario")
+    assert view.loc["a", "new customers a year"] == "100"
+    assert view.loc["a", "new customers 95% CI"] == "90 – 110"
+    assert view.loc["a", "target +20%"] == "—"
+    assert view.loc["b", "new customers vs base (95% CI)"] == "+50% (+30% to +70%)"
+    assert view.loc["b", "target +20%"] == "reached"
+    assert view.loc["c", "target +20%"] == "not reached"
+    assert view.loc["d", "target +20%"] == "uncertain"  # mean beyond, interval across

@@ -174,19 +174,34 @@ def sales_view(results: Sequence[ScenarioResult],
             f"{plan['calls_planned']:,} (today {plan['calls_today']:,.0f})",
             "sales uplift the curves expect": "—" if not plan else
             f"{100 * plan['uplift_share']:+.1f}%",
-            **_wins_columns(p.details.get("new_customers_per_year")),
+            **_wins_columns(p.details.get("new_customers_per_year"),
+                            (differences or {}).get(r.label, {}).get("new_customers_per_year"),
+                            results[0].result.details.get("new_customers_per_year")),
         })
     return pd.DataFrame(rows)
 
 
-def _wins_columns(won) -> dict[str, str]:
-    """New customers a year (prospects won) with their 95% CI, or a dash."""
+def _wins_columns(won, change: Mapping | None, base) -> dict[str, str]:
+    """New customers a year (prospects won) with their 95% CI, and their paired change
+    against the base as a share of the base's (``change``: the paired difference) with the
+    committee's +20%: reached only when the whole interval lies above it."""
     if won is None or _missing(won.mean):
-        return {"new customers a year": "—", "new customers 95% CI": "—"}
+        return {"new customers a year": "—", "new customers 95% CI": "—",
+                "new customers vs base (95% CI)": "—", "target +20%": "—"}
     lo, hi = won.ci95
-    return {"new customers a year": f"{won.mean:,.0f}",
-            "new customers 95% CI": "—" if _missing(lo) or _missing(hi)
-            else f"{lo:,.0f} – {hi:,.0f}"}
+    cells = {"new customers a year": f"{won.mean:,.0f}",
+             "new customers 95% CI": "—" if _missing(lo) or _missing(hi)
+             else f"{lo:,.0f} – {hi:,.0f}",
+             "new customers vs base (95% CI)": "—", "target +20%": "—"}
+    if change is None or base is None or _missing(change["mean"]) or not base.mean > 0:
+        return cells
+    rel = change["mean"] / base.mean
+    c_lo, c_hi = (v / base.mean if not _missing(v) else v for v in change["ci95"])
+    ci = "" if _missing(c_lo) else f" ({c_lo:+.0%} to {c_hi:+.0%})"
+    cells["new customers vs base (95% CI)"] = f"{rel:+.0%}{ci}"
+    cells["target +20%"] = ("uncertain" if _missing(c_lo) else "reached" if c_lo >= 0.20
+                            else "not reached" if c_hi < 0.20 else "uncertain")
+    return cells
 
 
 def difference_view(
