@@ -118,10 +118,11 @@ def _measure(_dataset: Dataset, fingerprint: str, as_of: str, period_days: int) 
 def _dataset_summary(ds: Dataset, report: HistoryReport) -> None:
     with st.container(border=True):
         counts = list(ds.counts().items())
-        # two rows (master data, then history): twelve figures in one row get cut off
-        half = (len(counts) + 1) // 2
-        for part in (counts[:half], counts[half:]):
-            for col, (name, rows) in zip(st.columns(half), part, strict=False):
+        # rows of at most six: seven or more figures of six digits in one row get cut off
+        per_row = -(-len(counts) // -(-len(counts) // 6))
+        for start in range(0, len(counts), per_row):
+            part = counts[start:start + per_row]
+            for col, (name, rows) in zip(st.columns(per_row), part, strict=False):
                 col.metric(name.replace("_", " "), f"{rows:,}")
         w = report.window
         st.caption(
