@@ -106,7 +106,9 @@ def call_accounts(ds: Dataset) -> pd.DataFrame:
     return out.drop(columns=["longitude", "latitude"])
 
 
-def _current_calls(ds: Dataset) -> pd.Series:
+def calls_a_month(ds: Dataset) -> pd.Series:
+    """Calls a month on each account (by id) over the visits' last :data:`CURRENT_MONTHS`
+    months: today's plan."""
     visits = ds["visits"]
     start = ds.as_of - pd.DateOffset(months=CURRENT_MONTHS) + pd.Timedelta(days=1)
     recent = visits[(visits["kind"] == "call") & (visits["date"] >= start)]
@@ -213,7 +215,7 @@ def plan_calls(ds: Dataset, due: pd.Series, *, time_limit_s: float = 60.0,
     everything = estimates if estimates is not None else estimate_responses(panel)
     estimates = usable_estimates(everything)
     acc = call_accounts(ds)
-    acc["current_calls"] = acc["account_id"].map(_current_calls(ds)).fillna(0.0)
+    acc["current_calls"] = acc["account_id"].map(calls_a_month(ds)).fillna(0.0)
     missing = sorted(set(acc["account_type"]) - set(estimates))
     left_out = int((~acc["account_type"].isin(list(estimates))).sum())
     acc = acc[acc["account_type"].isin(list(estimates))].reset_index(drop=True)
@@ -232,7 +234,7 @@ def plan_calls(ds: Dataset, due: pd.Series, *, time_limit_s: float = 60.0,
                                   acc["min_calls"])
     acc["margin"] = SegmentRules().contribution_margin
     win = estimate_win_response(win_panel(ds)) if "prospects" in ds.tables else None
-    pros = (prospect_rows(ds, win, _current_calls(ds)) if win is not None
+    pros = (prospect_rows(ds, win, calls_a_month(ds)) if win is not None
             and not unusable(win) else None)
     columns = ["rep_id", "sales_min", "sales_max", "c", "d", "margin", "min_calls",
                "max_calls"]
@@ -318,5 +320,5 @@ def coverage(report: CallPlanReport) -> pd.DataFrame:
 
 
 __all__ = ["CALLS_PER_TRIP", "CALL_SHARE", "CallPlanReport", "call_accounts", "call_minutes",
-           "coverage",
+           "calls_a_month", "coverage",
            "plan_calls", "rep_capacity"]

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from data.dataset import Dataset
+from scenarios.call_planning import calls_a_month
 from scenarios.territory_prospects import (
     customer_share,
     estimate_win_response,
@@ -44,13 +45,6 @@ class WinEffect:
     wins_per_year: np.ndarray
     rate_draws: np.ndarray
     summary: dict
-
-
-def _current_calls(ds: Dataset, months: int = 12) -> pd.Series:
-    v = ds["visits"]
-    start = ds.as_of - pd.DateOffset(months=months) + pd.Timedelta(days=1)
-    recent = v[(v["kind"] == "call") & (v["date"] >= start)]
-    return recent.groupby("account_id").size() / months
 
 
 def simulate_wins(calls: np.ndarray, curves: np.ndarray, months: int,
@@ -81,7 +75,7 @@ def win_effect(ds: Dataset, customer_ids: np.ndarray, horizon_days: int, seed: i
         return None
     pros = prospect_accounts(ds)
     pros = pros[pros["won_date"].isna()].reset_index(drop=True)
-    today = pros["account_id"].map(_current_calls(ds)).fillna(0.0)
+    today = pros["account_id"].map(calls_a_month(ds)).fillna(0.0)
     calls = today if planned_calls is None else pros["account_id"].map(planned_calls).fillna(
         today)
     rng = np.random.default_rng([seed, 20261203])

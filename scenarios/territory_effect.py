@@ -94,7 +94,7 @@ def call_effect(ds: Dataset, scenario: Scenario, customer_ids: np.ndarray, *,
     lev = scenario.territory
     if lev.allocation != "optimize":
         return None
-    from scenarios.call_planning import _current_calls, plan_calls
+    from scenarios.call_planning import calls_a_month, plan_calls
     from scenarios.force_size import plan_at_size
     from scenarios.territory_report import TerritoryContext, doctor_table, visits_due
 
@@ -121,7 +121,7 @@ def call_effect(ds: Dataset, scenario: Scenario, customer_ids: np.ndarray, *,
                "accounts_left_out": report.summary["accounts_left_out"]}
     # the reps' calls, which take the time they key in phone and WeChat orders: every call of
     # the visits today, changed by the plan's change (accounts it leaves out keep theirs)
-    every = float(_current_calls(ds).sum())
+    every = float(calls_a_month(ds).sum())
     summary.update(keying_factor(
         every, len(report.reps), every + summary["calls_planned"] - summary["calls_today"],
         reps, scenario.assumptions.entry_wait_field_elasticity))
