@@ -30,8 +30,11 @@ from scenarios.jsonio import json_ready
 from scenarios.loading import LoadedScenario
 from scenarios.schema import Scenario
 
-#: parts of the territory plan not built yet (docs/territory.md)
-NOT_BUILT: tuple[str, ...] = ()
+#: what a scenario may ask of the territory plan that is not built yet, by the lever that asks
+#: (docs/territory.md): the history gives academic meetings no measurable effect to plan a
+#: specialist's time on
+NOT_BUILT: dict[str, str] = {"academic_specialist_for_core": "academic specialist for core "
+                                                             "accounts"}
 #: monthly visits a terminal without doctors (a retail pharmacy) is due
 PHARMACY_VISITS = 1.0
 #: each rep's visits a month within this share of the average, unless asked otherwise
@@ -322,7 +325,7 @@ def territory_payload(ctx: TerritoryContext, seg: pd.DataFrame, doctors: pd.Data
         **({"alignment": alignment} if alignment is not None else {}),
         **({"call_plan": call_plan} if call_plan is not None else {}),
         **({"sales_force_size": force_size} if force_size is not None else {}),
-        "not_built": list(NOT_BUILT),
+        "not_built": [what for lever, what in NOT_BUILT.items() if getattr(lev, lever)],
     })
 
 

@@ -32,7 +32,7 @@ def test_plan_document_and_workbook(small_dir: Path, tmp_path: Path,
     assert main(["territory", "plan", str(scenario), "--allow-outside-data", "--json", str(js),
                  "--xlsx", str(xlsx), "--align-seconds", "0", "--calls-seconds", "0"]) == 0
     out = capsys.readouterr().out
-    assert "not built yet" not in out
+    assert "not built yet" not in out  # the scenario asks nothing unbuilt
     assert "alignment: none proposed" in out and "alignment" not in doc_keys(js)
     assert "call plan: none" in out and "call_plan" not in doc_keys(js)
     doc = json.loads(js.read_text())
@@ -255,3 +255,14 @@ def test_a_bad_balance_exits_2_before_any_work(small_dir: Path, tmp_path: Path,
     assert main(["territory", "plan", str(scenario), "--allow-outside-data", "--json", str(out),
                  "--align-seconds", "5", "--balance", "1.5"]) == 2
     assert "--balance" in capsys.readouterr().err and not out.exists()
+
+
+def test_an_academic_specialist_asked_for_is_said_not_built(small_dir: Path, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]
+                                                          ) -> None:
+    scenario = _scenario(tmp_path, small_dir, "academic_specialist_for_core = true\n")
+    js = tmp_path / "t.json"
+    assert main(["territory", "plan", str(scenario), "--allow-outside-data", "--json", str(js),
+                 "--align-seconds", "0", "--calls-seconds", "0"]) == 0
+    assert "not built yet: academic specialist for core accounts" in capsys.readouterr().out
+    assert json.loads(js.read_text())["not_built"] == ["academic specialist for core accounts"]

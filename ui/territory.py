@@ -4,8 +4,8 @@ proposed balanced alignment on request (ui/territory_alignment.py); doctor grade
 points, re-graded at once when a director moves a weight; the potential × support value grid
 per product; the call plan from response curves estimated from the visits and the sales-force
 size curve on request (ui/territory_calls.py); the reps behind their monthly visit quota
-(ui/territory_quota.py). Models: docs/territory.md. The plan's and the alignment's effect in
-the simulation is not built yet, and the page says so.
+(ui/territory_quota.py). Models: docs/territory.md. The academic specialist in the call plan
+and the alignment's effect in the simulation are not built yet, and the page says so.
 """
 
 from __future__ import annotations
@@ -91,10 +91,13 @@ def render() -> None:
         st.info("The data set has no doctors: grades and the value grid need the doctors "
                 "table.")
     st.subheader("Not built yet")
-    st.info("In the simulation, the call plan moves order rates (scenario lever "
-            "territory.allocation = \"optimize\"; the committee's what-if \"plan, optimized "
-            "calls\"). The new customers a plan wins, the selling-expense ratio and a new "
-            "alignment's effect are not built yet.")
+    st.info("In the simulation, the call plan moves order rates, the new customers its "
+            "calls win and how long the reps take to key in phone and WeChat orders "
+            "(scenario lever territory.allocation = \"optimize\"; the committee's what-if "
+            "\"plan, optimized calls\"), and the selling-expense ratio follows. The core "
+            "tier's academic specialist in the call plan (the history shows no effect of "
+            "academic meetings to plan one on) and a new alignment's effect in the simulation "
+            "are not built yet.")
 
 
 def _with_doctors(ds: Dataset) -> None:
