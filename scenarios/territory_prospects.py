@@ -23,7 +23,7 @@ import pandas as pd
 from data.dataset import Dataset
 from models.territory.response import SegmentResponse, fit_segment_response
 from models.territory.segmentation import SegmentRules, lifetime_value
-from scenarios.territory_response import MIN_ACCOUNTS, _months
+from scenarios.territory_response import MIN_ACCOUNTS, _months, unusable
 
 WIN_PANEL_COLUMNS = ("account_id", "account_type", "month", "calls", "won")
 #: fewest wins in the history for the win curve to be estimated: four parameters of a 0/1
@@ -166,7 +166,6 @@ def win_summary(pros: pd.DataFrame | None, win: SegmentResponse | None) -> dict:
     and the wins a month each would bring at the estimated curve (None where the curve is
     missing or too uncertain to plan on, with the reason)."""
     if pros is None:
-        from scenarios.territory_response import unusable
         why = (f"fewer than {MIN_WINS} prospects won in the history" if win is None
                else unusable(win))
         return {"prospects": None, "wins_today_month": None, "wins_planned_month": None,
