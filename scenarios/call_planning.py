@@ -130,13 +130,6 @@ def _levels(panel: pd.DataFrame, estimates: dict[str, SegmentResponse]) -> pd.Se
     return pd.concat(parts) if parts else pd.Series(dtype=float)
 
 
-def call_minutes(ds: Dataset) -> float:
-    """A call's mean minutes at the account in the visits (15 without calls)."""
-    visits = ds["visits"]
-    calls = visits.loc[visits["kind"] == "call", "minutes"]
-    return float(calls.mean()) if len(calls) else 15.0
-
-
 def rep_capacity(ds: Dataset, accounts: pd.DataFrame, *,
                  field_days_per_month: float | None = None,
                  calls_per_day: float | None = None) -> pd.DataFrame:
@@ -148,13 +141,15 @@ def rep_capacity(ds: Dataset, accounts: pd.DataFrame, *,
         reps = reps.assign(field_days_per_month=float(field_days_per_month))
     if calls_per_day is not None:
         reps = reps.assign(calls_per_day=float(calls_per_day))
-    minutes = call_minutes(ds)
+    visits = ds["visits"]
+    call_minutes = float(visits.loc[visits["kind"] == "call", "minutes"].mean()) if len(
+        visits) else 15.0
     weight = accounts["current_calls"].clip(lower=0.1)
     km = (accounts["km_to_base"] * weight).groupby(accounts["rep_id"]).sum() / weight.groupby(
         accounts["rep_id"]).sum()
     km = km.reindex(reps.index).fillna(0.0)
     travel = 2 * km / TRAVEL_KMH * 60 / CALLS_PER_TRIP
-    time_factor = 1.0 / (minutes + travel)
+    time_factor = 1.0 / (call_minutes + travel)
     time_factor = time_factor / time_factor.mean()  # the average rep keeps its calls a day
     cap = np.floor(reps["field_days_per_month"] * reps["calls_per_day"] * CALL_SHARE
                    * time_factor)
@@ -215,7 +210,8 @@ def plan_calls(ds: Dataset, due: pd.Series, *, time_limit_s: float = 60.0,
     everything = estimates if estimates is not None else estimate_responses(panel)
     estimates = usable_estimates(everything)
     acc = call_accounts(ds)
-    acc["current_calls"] = acc["account_id"].map(calls_a_month(ds)).fillna(0.0)
+    current = calls_a_month(ds)
+    acc["current_calls"] = acc["account_id"].map(current).fillna(0.0)
     missing = sorted(set(acc["account_type"]) - set(estimates))
     left_out = int((~acc["account_type"].isin(list(estimates))).sum())
     acc = acc[acc["account_type"].isin(list(estimates))].reset_index(drop=True)
@@ -233,25 +229,28 @@ def plan_calls(ds: Dataset, due: pd.Series, *, time_limit_s: float = 60.0,
     acc["max_calls"] = np.maximum(acc["account_type"].map(seen).fillna(0).astype(np.int64),
                                   acc["min_calls"])
     acc["margin"] = SegmentRules().contribution_margin
-    win = estimate_win_response(win_panel(ds)) if "prospects" in ds.tables else None
-    pros = (prospect_rows(ds, win, calls_a_month(ds)) if win is not None
-            and not unusable(win) else None)
+    wins = win_panel(ds) if "prospects" in ds.tables else None
+    win = estimate_win_response(wins) if wins is not None else None
+    pros = (prospect_rows(ds, win, wins, current) if win is not None and not unusable(win)
+            else None)
     columns = ["rep_id", "sales_min", "sales_max", "c", "d", "margin", "min_calls",
                "max_calls"]
     inputs = pd.concat([acc[columns], pros[columns]] if pros is not None else [acc[columns]],
                        ignore_index=True).rename(columns={"rep_id": "rep"})
     plan = allocate_calls(inputs, reps["capacity"].to_dict(), time_limit_s=time_limit_s)
     acc["planned_calls"] = plan.calls[:len(acc)]
-    # the same calls as today per rep, only moved between its accounts (Syntex's question)
+    if pros is not None:
+        pros = pros.assign(planned_calls=plan.calls[len(acc):])
+    # customers and prospects: every call a rep makes
     everyone = pd.concat([acc, pros]) if pros is not None else acc
+    # the same calls as today per rep, only moved between its accounts (Syntex's question)
     today = everyone.groupby("rep_id")["current_calls"].sum().reindex(reps.index).fillna(0.0)
     same = np.maximum(np.minimum(np.round(today), reps["capacity"]),
                       acc.groupby("rep_id")["min_calls"].sum().reindex(reps.index).fillna(0))
     moved = allocate_calls(inputs, same.astype(np.int64).to_dict(), time_limit_s=time_limit_s)
     acc["reallocated_calls"] = moved.calls[:len(acc)]
     if pros is not None:
-        pros = pros.assign(planned_calls=plan.calls[len(acc):],
-                           reallocated_calls=moved.calls[len(acc):])
+        pros = pros.assign(reallocated_calls=moved.calls[len(acc):])
     acc["quota_calls"] = acc["account_id"].map(due).fillna(0.0)
     acc["sales_today_cny"] = adbudg_sales(acc["current_calls"], acc["sales_min"],
                                           acc["sales_max"], acc["c"], acc["d"])
@@ -260,9 +259,7 @@ def plan_calls(ds: Dataset, due: pd.Series, *, time_limit_s: float = 60.0,
     reallocated = float(adbudg_sales(acc["reallocated_calls"], acc["sales_min"],
                                      acc["sales_max"], acc["c"], acc["d"]).sum())
     by_rep = acc.groupby("rep_id")
-    everyone = pd.concat([acc, pros]) if pros is not None else acc
-    reps["calls_today"] = everyone.groupby("rep_id")["current_calls"].sum().reindex(
-        reps.index).fillna(0.0)
+    reps["calls_today"] = today
     reps["calls_planned"] = everyone.groupby("rep_id")["planned_calls"].sum().reindex(
         reps.index).fillna(0)
     reps["quota_calls"] = by_rep["quota_calls"].sum().reindex(reps.index).fillna(0.0)
@@ -319,6 +316,6 @@ def coverage(report: CallPlanReport) -> pd.DataFrame:
         "sales_planned_cny": g["sales_planned_cny"].sum()}).reset_index()
 
 
-__all__ = ["CALLS_PER_TRIP", "CALL_SHARE", "CallPlanReport", "call_accounts", "call_minutes",
-           "calls_a_month", "coverage",
+__all__ = ["CALLS_PER_TRIP", "CALL_SHARE", "CallPlanReport", "call_accounts", "calls_a_month",
+           "coverage",
            "plan_calls", "rep_capacity"]

@@ -21,11 +21,13 @@ import numpy as np
 import pandas as pd
 
 from data.dataset import Dataset
+from models.territory.response import SegmentResponse
 from scenarios.call_planning import calls_a_month
 from scenarios.territory_prospects import (
     customer_share,
     estimate_win_response,
     prospect_accounts,
+    recent_flow_sales,
     win_chance,
     win_panel,
 )
@@ -40,11 +42,10 @@ DAYS_PER_MONTH = 365.25 / 12.0
 class WinEffect:
     """Per draw: prospects won over the horizon, a year (``wins_per_year``), and each invoiced
     account's order-rate multiplier from the new customers it supplies (``rate_draws``, draws
-    × accounts, ≥ 1); ``summary``: prospects, calls a month on them, the win curve."""
+    × accounts, ≥ 1)."""
 
     wins_per_year: np.ndarray
     rate_draws: np.ndarray
-    summary: dict
 
 
 def simulate_wins(calls: np.ndarray, curves: np.ndarray, months: int,
@@ -63,14 +64,15 @@ def simulate_wins(calls: np.ndarray, curves: np.ndarray, months: int,
 
 
 def win_effect(ds: Dataset, customer_ids: np.ndarray, horizon_days: int, seed: int, *,
-               planned_calls: pd.Series | None = None,
+               planned_calls: pd.Series | None = None, win: SegmentResponse | None = None,
                draws: int = WIN_DRAWS) -> WinEffect | None:
     """New customers over ``horizon_days`` (module docstring) at today's calls on the
-    prospects, or ``planned_calls`` (by prospect id) when given; None without prospects or
+    prospects, or ``planned_calls`` (by prospect id) when given; ``win``: the win curve the
+    call plan already estimated (estimated here when None); None without prospects or
     without a win curve the history pins down."""
     if "prospects" not in ds.tables or not len(ds["prospects"]):
         return None
-    win = estimate_win_response(win_panel(ds))
+    win = win or estimate_win_response(win_panel(ds))
     if win is None or unusable(win):
         return None
     pros = prospect_accounts(ds)
@@ -88,30 +90,16 @@ def win_effect(ds: Dataset, customer_ids: np.ndarray, horizon_days: int, seed: i
     # the share of the horizon each draw's new customer buys in, times its sales a month
     active = np.where(won >= 0, (months - won - 0.5) / months, 0.0)
     added = active * monthly.to_numpy()[None, :]
-    base = _distributor_sales(ds, customer_ids)
+    # each invoiced account's terminals' sales a month (0 for an account without flows)
+    base = recent_flow_sales(ds, "distributor_id").reindex(pd.Index(customer_ids)).fillna(
+        0.0).to_numpy()
     col = pd.Index(customer_ids).get_indexer(pros["distributor_id"])
     keep = col >= 0
     extra = np.zeros((draws, len(customer_ids)))
     np.add.at(extra.T, col[keep], added[:, keep].T)
     rate = 1.0 + np.where(base > 0, extra / np.where(base > 0, base, 1.0), 0.0)
     wins = (won >= 0).sum(axis=1) * 365.25 / (months * DAYS_PER_MONTH)
-    summary = {"prospects": len(pros), "prospect_calls_today": float(today.sum()),
-               "prospect_calls": float(calls.sum()),
-               "win_curve": {"lo": win.curve.sales_min, "hi": win.curve.sales_max,
-                             "c": win.curve.c, "d": win.curve.d}}
-    return WinEffect(wins, rate, summary)
-
-
-def _distributor_sales(ds: Dataset, customer_ids: np.ndarray) -> np.ndarray:
-    """Each invoiced account's terminals' sales a month at list price over the flow data's
-    last 12 months (CNY; 0 for an account without flows)."""
-    flows = ds["flows"]
-    price = ds["products"].set_index("product_id")["unit_price_cny"]
-    last = flows["month"].max()
-    recent = flows[flows["month"] > last - pd.DateOffset(months=12)]
-    sales = (recent["quantity"] * recent["product_id"].map(price)).groupby(
-        recent["distributor_id"]).sum() / 12.0
-    return sales.reindex(pd.Index(customer_ids)).fillna(0.0).to_numpy()
+    return WinEffect(wins, rate)
 
 
 __all__ = ["WIN_DRAWS", "WinEffect", "simulate_wins", "win_effect"]

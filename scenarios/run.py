@@ -260,7 +260,7 @@ def prepare(loaded: LoadedScenario, dataset: Dataset | None = None, *,
     inputs = build_inputs(ds)
     params = todays_work(ds, measured, loaded.scenario, inputs)
     scenario = loaded.scenario
-    calls, lift_draws, planned_prospect_calls = None, None, None
+    calls, lift_draws, planned_prospect_calls, win = None, None, None, None
     if scenario.territory.allocation == "optimize":
         # after today's work is measured: the same staff meet the planned demand
         from scenarios.territory_effect import call_effect
@@ -272,10 +272,10 @@ def prepare(loaded: LoadedScenario, dataset: Dataset | None = None, *,
         calls = effect.summary
         params = keyed_in(params, calls, scenario.assumptions.entry_wait_field_elasticity)
         lift_draws = effect.rate_draws
-        planned_prospect_calls = effect.prospect_calls
+        planned_prospect_calls, win = effect.prospect_calls, effect.win
     # prospects won over the horizon at today's calls or the plan's, and what they order
     wins = win_effect(ds, inputs.customer_id, scenario.horizon_days, scenario.seed,
-                      planned_calls=planned_prospect_calls)
+                      planned_calls=planned_prospect_calls, win=win)
     if wins is not None:
         lift_draws = wins.rate_draws * (lift_draws if lift_draws is not None else 1.0)
     scores = None

@@ -20,6 +20,7 @@ import pandas as pd
 
 from data.dataset import Dataset
 from models.territory.calls import adbudg_sales
+from models.territory.response import SegmentResponse
 from scenarios.field_time import keying_factor
 from scenarios.schema import Scenario
 
@@ -41,6 +42,8 @@ class CallEffect:
     rate_draws: np.ndarray | None = None
     #: the plan's calls a month on each open prospect (by id; None: no win curve to plan on)
     prospect_calls: pd.Series | None = None
+    #: the win curve the plan estimated (None: not estimable)
+    win: SegmentResponse | None = None
 
 
 def account_lifts(accounts: pd.DataFrame, calls: np.ndarray) -> np.ndarray:
@@ -135,7 +138,7 @@ def call_effect(ds: Dataset, scenario: Scenario, customer_ids: np.ndarray, *,
     pros = report.prospects
     prospect_calls = (None if pros is None else
                       pd.Series(plan.calls[len(acc):], index=pros["account_id"].to_numpy()))
-    return CallEffect(point, summary, rate_draws, prospect_calls)
+    return CallEffect(point, summary, rate_draws, prospect_calls, report.win)
 
 
 __all__ = ["LIFT_DRAWS", "CallEffect", "account_lifts", "call_effect", "customer_lifts",

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from data.dataset import Dataset
+from models.territory.calls import adbudg_sales
 from models.territory.response import SegmentResponse, fit_segment_response
 from models.territory.segmentation import SegmentRules, lifetime_value
 from scenarios.territory_response import MIN_ACCOUNTS, _months, unusable
@@ -108,28 +109,39 @@ def win_value(accounts: pd.DataFrame, customer_share: pd.Series,
                      index=accounts.index)
 
 
+def recent_flow_sales(ds: Dataset, key: str, months: int = 12) -> pd.Series:
+    """Sales a month at list price (CNY) per ``key`` of the flow data (``terminal_id``,
+    ``distributor_id``) over its last ``months`` months."""
+    flows = ds["flows"]
+    price = ds["products"].set_index("product_id")["unit_price_cny"]
+    recent = flows[flows["month"] >= _first_recent_month(flows, months)]
+    return (recent["quantity"] * recent["product_id"].map(price)).groupby(
+        recent[key]).sum() / months
+
+
+def _first_recent_month(flows: pd.DataFrame, months: int) -> pd.Timestamp:
+    return flows["month"].max() - pd.DateOffset(months=months - 1)
+
+
 def customer_share(ds: Dataset, months: int = 12) -> pd.Series:
     """Each terminal type's sales as a share of its potential over the flow data's last
     ``months`` months (sales at list price; terminals buying the whole time)."""
-    flows, t = ds["flows"], ds["terminals"]
-    price = ds["products"].set_index("product_id")["unit_price_cny"]
-    start = flows["month"].max() - pd.DateOffset(months=months - 1)
-    recent = flows[flows["month"] >= start]
-    sold = (recent["quantity"] * recent["product_id"].map(price)).groupby(
-        recent["terminal_id"]).sum() * 12.0 / months
+    t = ds["terminals"]
+    sold = recent_flow_sales(ds, "terminal_id", months) * 12.0
     if "won_date" in t:
-        t = t[~(t["won_date"] > start)]
+        t = t[~(t["won_date"] > _first_recent_month(ds["flows"], months))]
     sums = pd.DataFrame({"type": t["terminal_type"], "potential": t["annual_potential_cny"],
                          "sales": t["terminal_id"].map(sold).fillna(0.0)}).groupby("type").sum()
     return sums["sales"] / sums["potential"].where(sums["potential"] > 0)
 
 
-def prospect_rows(ds: Dataset, win: SegmentResponse, current_calls: pd.Series,
-                  rules: SegmentRules | None = None) -> pd.DataFrame:
+def prospect_rows(ds: Dataset, win: SegmentResponse, panel: pd.DataFrame,
+                  current_calls: pd.Series, rules: SegmentRules | None = None
+                  ) -> pd.DataFrame:
     """The open prospects as rows of the call plan: each one's win curve in CNY (the chance
     of a win a month × :func:`win_value`), margin, calls today (``current_calls`` by
-    account), no minimum, and at most what 95% of the prospect-months with calls got.
-    A win's value rests on :func:`customer_share`."""
+    account), no minimum, and at most what 95% of the prospect-months with calls got
+    (``panel``: :func:`win_panel`). A win's value rests on :func:`customer_share`."""
     pros = prospect_accounts(ds)
     pros = pros[pros["won_date"].isna()].drop(columns="won_date").reset_index(drop=True)
     pros["win_value_cny"] = win_value(pros, customer_share(ds), rules)
@@ -140,8 +152,7 @@ def prospect_rows(ds: Dataset, win: SegmentResponse, current_calls: pd.Series,
     pros["margin"] = (rules or SegmentRules()).contribution_margin
     pros["current_calls"] = pros["account_id"].map(current_calls).fillna(0.0)
     pros["min_calls"] = 0
-    called = win_panel(ds)["calls"]
-    called = called[called > 0]
+    called = panel["calls"][panel["calls"] > 0]
     top = int(round(called.quantile(0.95))) if len(called) else 0
     pros["max_calls"] = top
     return pros
@@ -157,8 +168,7 @@ def win_chance(calls: pd.Series | np.ndarray, curve: np.ndarray | SegmentRespons
     x = np.maximum(np.asarray(calls, dtype=float), 0.0)
     lo, hi, c, d = (np.asarray(curve)[..., [i]] if np.ndim(curve) > 1 else curve[i]
                     for i in range(4))
-    xc = np.power(x, c)
-    return np.clip(lo + (hi - lo) * xc / (d + xc), 0.0, 1.0)
+    return np.clip(adbudg_sales(x, lo, hi, c, d), 0.0, 1.0)
 
 
 def win_summary(pros: pd.DataFrame | None, win: SegmentResponse | None) -> dict:
@@ -197,5 +207,5 @@ def wins_interval(pros: pd.DataFrame, column: str, win: SegmentResponse,
 
 
 __all__ = ["MIN_WINS", "WIN_PANEL_COLUMNS", "customer_share", "estimate_win_response",
-           "new_customers_per_year", "prospect_accounts", "prospect_rows", "win_chance",
-           "win_panel", "win_summary", "win_value", "wins_by_month", "wins_interval"]
+           "new_customers_per_year", "prospect_accounts", "prospect_rows", "recent_flow_sales",
+           "win_chance", "win_panel", "win_summary", "win_value", "wins_by_month", "wins_interval"]
