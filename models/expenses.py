@@ -88,16 +88,20 @@ def _finite(value: float) -> float:
 
 def projected_expenses(basis: ExpenseBasis, sales_cny: np.ndarray, days: float, *,
                        reps: float | None = None,
-                       calls_month: float | None = None) -> np.ndarray:
+                       calls_month: float | None = None,
+                       academic_meetings_month: float | None = None) -> np.ndarray:
     """Selling expenses (CNY) over ``days`` for each of ``sales_cny`` (credit sales of those
-    days): today's unit costs on ``reps`` field reps and ``calls_month`` calls a month (today's
-    when None), meetings at today's rate, today's specialists, and the promotion share of the
+    days): today's unit costs on ``reps`` field reps, ``calls_month`` calls and
+    ``academic_meetings_month`` academic meetings a month (today's when None), department
+    meetings at today's rate, today's specialists, and the promotion share of the
     sales. A unit cost the data cannot estimate (no such item) counts 0."""
     reps = basis.reps if reps is None else reps
     calls = basis.calls_month if calls_month is None else calls_month
+    academic = (basis.academic_meetings_month if academic_meetings_month is None
+                else academic_meetings_month)
     monthly = (_finite(basis.rep_month_cny) * reps + _finite(basis.call_cny) * calls
                + _finite(basis.department_meeting_cny) * basis.department_meetings_month
-               + _finite(basis.academic_meeting_cny) * basis.academic_meetings_month
+               + _finite(basis.academic_meeting_cny) * academic
                + _finite(basis.specialist_month_cny) * basis.specialists)
     return (monthly * days / DAYS_PER_MONTH
             + _finite(basis.promotion_share) * np.asarray(sales_cny, dtype=float))

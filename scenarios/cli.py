@@ -24,7 +24,7 @@ from scenarios.cli_common import (
     _load,
     _records,
     _status,
-    expense_line,
+    plan_lines,
 )
 from scenarios.cli_credit import add_credit_parser
 from scenarios.cli_sensitivity import add_sensitivity_parser
@@ -223,15 +223,7 @@ def _print_run(run) -> None:
     if won is not None:
         print(f"new customers (prospects won) a year: {won.mean:,.1f} (95% CI "
               f"{won.ci95[0]:,.1f} .. {won.ci95[1]:,.1f})")
-    print(expense_line(r))
-    if r.call_plan:
-        c = r.call_plan
-        print(f"call plan ({c['status']}, gap {c['gap']:.2%}): {c['reps']} reps (today "
-              f"{c['reps_today']}), {c['calls_planned']:,} calls a month (today "
-              f"{c['calls_today']:,.0f}); the curves expect {c['uplift_share']:+.1%} sales "
-              f"from the accounts planned; {c['calls_per_rep_planned']:,.0f} calls a rep "
-              f"(today {c['calls_per_rep_today']:,.0f}): phone and WeChat orders wait "
-              f"×{c['keying_factor']:.2f} to be keyed in")
+    print("\n".join(plan_lines(r)))
     used = _assumption_table(r)
     print(f"\nassumptions the levers use ({len(used)} of {len(r.assumptions)}; plausible "
           "range and source: docs/scenarios.md)")

@@ -50,6 +50,31 @@ def _dataset_arg(value: str | None) -> Path:
     return DEFAULT_DATASET
 
 
+def plan_lines(r) -> list[str]:
+    """The selling-expense ratio, and the call plan and the academic specialists' plan when
+    the scenario has them."""
+    lines = [expense_line(r)]
+    if r.call_plan:
+        c = r.call_plan
+        lines.append(
+            f"call plan ({c['status']}, gap {c['gap']:.2%}): {c['reps']} reps (today "
+            f"{c['reps_today']}), {c['calls_planned']:,} calls a month (today "
+            f"{c['calls_today']:,.0f}); the curves expect {c['uplift_share']:+.1%} sales "
+            f"from the accounts planned; {c['calls_per_rep_planned']:,.0f} calls a rep "
+            f"(today {c['calls_per_rep_today']:,.0f}): phone and WeChat orders wait "
+            f"×{c['keying_factor']:.2f} to be keyed in")
+    m = r.academic_meetings
+    if m:
+        lines.append(
+            f"academic specialists: not planned ({m['left_out']}); meetings as today"
+            if m.get("left_out") else
+            f"academic specialists ({m['status']}): {m['meetings_planned_month']} meetings a "
+            f"month at the core accounts where they earn most (today "
+            f"{m['meetings_today_month']:.1f}); the effect estimated expects "
+            f"{m['sales_change_cny_month']:+,.0f} CNY a month from those accounts")
+    return lines
+
+
 def expense_line(r) -> str:
     """The projected selling-expense ratio in points with its CI, against today's."""
     ratio, today = r.details.get("selling_expense_ratio"), r.selling_expenses.get("today_ratio")

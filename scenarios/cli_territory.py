@@ -65,7 +65,17 @@ def cmd_territory_plan(args: argparse.Namespace) -> int:
                            time_limit_s=args.calls_seconds)
         sized = size_payload(curve, report, lev.rep_cost_cny_per_month)
         sheets["sales-force size"] = curve
-    doc = tr.territory_payload(ctx, seg, doctors, aligned, calls, sized)
+    meetings = None
+    if "visits" in ctx.dataset.tables:
+        from scenarios.academic_meetings import plan_meetings
+
+        _status("estimating academic meetings' effect, planning the specialists' meetings")
+        lev = ctx.scenario.territory
+        held = plan_meetings(ctx.dataset, per_specialist=lev.academic_meetings_per_specialist,
+                             rng=np.random.default_rng(ctx.scenario.seed))
+        meetings = tr.meeting_payload(held, lev.academic_specialist_for_core)
+        sheets = {**(sheets or {}), **tr.meeting_sheets(held)}
+    doc = tr.territory_payload(ctx, seg, doctors, aligned, calls, sized, meetings)
     print(f"territory of {ctx.dataset.path} at {doc['as_of']} for {doc['scenario']!r}: "
           f"{len(seg):,} accounts, {len(doctors):,} doctors")
     print(tr.tier_summary(seg).set_index("tier").to_string(formatters={
@@ -99,6 +109,8 @@ def cmd_territory_plan(args: argparse.Namespace) -> int:
               f"{z['today_alignment_profit_cny_month']:,.0f} CNY on today's alignment")
     else:
         print("call plan: none (--calls-seconds 0)")
+    if meetings is not None:
+        print(meetings_line(meetings))
     if doc["not_built"]:
         print("not built yet:", ", ".join(doc["not_built"]))
     if args.xlsx:
@@ -119,6 +131,25 @@ def _prospects_line(c: dict) -> str:
     return (f"prospects: {c['prospects']:,} not buying yet; {c['prospect_calls_planned']:,} "
             f"calls a month on them (today {c['prospect_calls_today']:,.0f}) win "
             f"{planned:,.1f} a month against {today:,.1f} at today's calls{change}")
+
+
+def meetings_line(m: dict) -> str:
+    """The academic specialists' plan: the effect it rests on, the meetings and the change in
+    sales and margin a month."""
+    if m["left_out"]:
+        return f"academic meetings: not planned ({m['left_out']})"
+    e, ci = m["effect"], m.get("sales_change_ci95")
+    interval = f", 95% interval {ci[0]:+,.0f} .. {ci[1]:+,.0f}" if ci else ""
+    asked = ("the scenario's plan" if m["in_scenario"]
+             else "not in the scenario (academic_specialist_for_core = false)")
+    return (f"academic meetings ({asked}): a meeting sells {e['same_month']:+.1%} "
+            f"(± {e['same_month_se']:.1%}) that month and {e['next_month']:+.1%} "
+            f"(± {e['next_month_se']:.1%}) the next; {m['status']}: "
+            f"{m['meetings_planned_month']} a month at the core accounts where they earn "
+            f"most (today {m['meetings_today_month']:.1f}, the {m['specialists']} specialists "
+            f"can lead {m['capacity_month']}); sales {m['sales_change_cny_month']:+,.0f} CNY a "
+            f"month{interval}; margin less meeting costs "
+            f"{m['margin_change_cny_month']:+,.0f} CNY a month")
 
 
 def _check_alignment_options(args: argparse.Namespace) -> None:

@@ -88,6 +88,9 @@ class RunResult:
     #: the call plan behind territory.allocation = "optimize" (empty under "current"): status,
     #: gap, reps, calls and sales a month today and planned (docs/territory.md)
     call_plan: dict = field(default_factory=dict)
+    #: the academic specialists' plan behind territory.academic_specialist_for_core (empty:
+    #: meetings as today): the effect, meetings today and planned, sales change (docs/territory.md)
+    academic_meetings: dict = field(default_factory=dict)
     #: the selling-expense projection: today's ratio, unit costs and volumes, the volumes run
     #: and the target change in points (empty without selling expenses; docs/simulation.md)
     selling_expenses: dict = field(default_factory=dict)
@@ -109,6 +112,7 @@ class RunResult:
             "runtime_s": self.runtime_s,
             "assumptions": {k: dict(v) for k, v in self.assumptions.items()},
             "call_plan": dict(self.call_plan),
+            "academic_meetings": dict(self.academic_meetings),
             "selling_expenses": dict(self.selling_expenses),
         }
 
@@ -130,4 +134,5 @@ class RunResult:
             runtime_s=float(doc.get("runtime_s") or 0.0), run_id=doc.get("run_id"),
             assumptions={str(k): dict(v) for k, v in (doc.get("assumptions") or {}).items()},
             call_plan=dict(doc.get("call_plan") or {}),
+            academic_meetings=dict(doc.get("academic_meetings") or {}),
             selling_expenses=dict(doc.get("selling_expenses") or {}))

@@ -90,6 +90,9 @@ class Prepared:
     calls: dict | None = None
     #: prospects won over the horizon per draw (None: no prospects or no win curve)
     wins: WinEffect | None = None
+    #: the academic specialists' plan behind territory.academic_specialist_for_core (None:
+    #: meetings as today; scenarios.academic_meetings); its multipliers are in the order rates
+    meetings: dict | None = None
     #: today's selling-expense unit costs and volumes, and today's ratio (None: the data set
     #: holds no selling expenses), for the projected ratio
     expenses: tuple[ExpenseBasis, float] | None = None
@@ -278,6 +281,12 @@ def prepare(loaded: LoadedScenario, dataset: Dataset | None = None, *,
                       planned_calls=planned_prospect_calls, win=win)
     if wins is not None:
         lift_draws = wins.rate_draws * (lift_draws if lift_draws is not None else 1.0)
+    meetings = None
+    if scenario.territory.academic_specialist_for_core:
+        held, meetings = specialists_effect(ds, scenario, inputs.customer_id, status)
+        if held is not None:
+            inputs = replace(inputs, orders_per_day=inputs.orders_per_day * held.lift)
+            lift_draws = held.rate_draws * (lift_draws if lift_draws is not None else 1.0)
     scores = None
     credit_tier = None
     if scenario.credit.scored:
@@ -299,7 +308,23 @@ def prepare(loaded: LoadedScenario, dataset: Dataset | None = None, *,
     if lift_draws is not None:  # each replication draws the call plan's curves
         config = replace(config, demand=DemandPolicy(rate_draws=lift_draws))
     return Prepared(ds, params, inputs, config, scores, chosen, warehouses, measured, assignment,
-                    choice, calls, wins, todays_basis(ds))
+                    choice, calls, wins, meetings, todays_basis(ds))
+
+
+def specialists_effect(ds: Dataset, scenario, customer_ids, status: Status | None = None):
+    """The academic specialists' order-rate multipliers
+    (:func:`scenarios.academic_meetings.meeting_rates`, effects drawn from the scenario's
+    seed; None when the history gives no effect to plan on) and the plan's summary (its
+    ``left_out`` says why when it is not planned)."""
+    from scenarios.academic_meetings import meeting_rates, plan_meetings
+    from scenarios.territory_effect import LIFT_DRAWS
+
+    if status is not None:
+        status("planning the academic specialists' meetings at the core accounts")
+    rng = np.random.default_rng(scenario.seed)
+    report = plan_meetings(ds, per_specialist=scenario.territory.academic_meetings_per_specialist,
+                           rng=rng)
+    return meeting_rates(ds, report, customer_ids, rng, LIFT_DRAWS), report.summary
 
 
 def keyed_in(params: ProcessParams, calls: dict, elasticity: float) -> ProcessParams:
@@ -391,7 +416,7 @@ def simulate(loaded: LoadedScenario, prepared: Prepared, *, replications: int | 
                                scheduler=scheduler, progress=progress)
     basis, today_ratio = prepared.expenses or (None, float("nan"))
     per_rep = with_expenses(per_replication_frame(results), basis, prepared.calls,
-                            scenario.horizon_days - scenario.warmup_days)
+                            scenario.horizon_days - scenario.warmup_days, prepared.meetings)
     if prepared.wins is not None:  # replication r's demand carries draw r mod the draws
         draws = prepared.wins.wins_per_year
         per_rep["new_customers_per_year"] = draws[per_rep["replication"].to_numpy()
@@ -412,7 +437,9 @@ def simulate(loaded: LoadedScenario, prepared: Prepared, *, replications: int | 
         window={"warmup_days": scenario.warmup_days, "horizon_days": scenario.horizon_days},
         runtime_s=time.perf_counter() - started, assumptions=assumption_rows(scenario),
         call_plan=json_ready(prepared.calls or {}),
-        selling_expenses=json_ready(expense_summary(basis, today_ratio, prepared.calls)))
+        academic_meetings=json_ready(prepared.meetings or {}),
+        selling_expenses=json_ready(expense_summary(basis, today_ratio, prepared.calls,
+                                                    prepared.meetings)))
     tables = {"by_region": mean_table([r.by_region for r in results], "region"),
               "by_tier": mean_table([r.by_tier for r in results], "tier")}
     if prepared.credit_scores is not None:

@@ -19,8 +19,15 @@ class TerritoryLevers(Section):
         default="none", description="Customer tiering; none = reps choose by relationship (today)."
     )
     academic_specialist_for_core: bool = Field(
-        default=False, description="Core customers get an academic specialist besides the rep."
-    )
+        default=False,
+        description="Core customers get an academic specialist besides the rep: the "
+                    "specialists hold their academic meetings at the core accounts where a "
+                    "meeting earns most (docs/territory.md, \"Academic specialists\"); "
+                    "false = where they hold them today.")
+    academic_meetings_per_specialist: float | None = Field(
+        default=None, ge=0, le=31,
+        description="Academic meetings a month each specialist can lead, meetings/month; "
+                    "None = the history's rate (their meetings of the last 12 months).")
     field_days_per_month: float | None = Field(
         default=None,
         ge=1,

@@ -31,10 +31,8 @@ from scenarios.loading import LoadedScenario
 from scenarios.schema import Scenario
 
 #: what a scenario may ask of the territory plan that is not built yet, by the lever that asks
-#: (docs/territory.md): the history gives academic meetings no measurable effect to plan a
-#: specialist's time on
-NOT_BUILT: dict[str, str] = {"academic_specialist_for_core": "academic specialist for core "
-                                                             "accounts"}
+#: (docs/territory.md); empty since the academic specialists are planned
+NOT_BUILT: dict[str, str] = {}
 #: monthly visits a terminal without doctors (a retail pharmacy) is due
 PHARMACY_VISITS = 1.0
 #: each rep's visits a month within this share of the average, unless asked otherwise
@@ -307,9 +305,26 @@ def call_plan_sheets(report) -> dict[str, pd.DataFrame]:
     return sheets
 
 
+def meeting_payload(report, asked: bool) -> dict:
+    """The academic specialists' part of the plan (a
+    :class:`scenarios.academic_meetings.MeetingReport`): the summary, whether the scenario
+    asks for it (``territory.academic_specialist_for_core``), and per region."""
+    return {**report.summary, "in_scenario": asked,
+            "regions": report.regions.to_dict(orient="records")}
+
+
+def meeting_sheets(report) -> dict[str, pd.DataFrame]:
+    """The academic specialists' sheets of the workbook."""
+    cols = [c for c in ("account_id", "name", "account_type", "city", "region", "rep_id",
+                        "sales_cny_month", "meetings_today", "value_cny_month",
+                        "meetings_planned") if c in report.accounts]
+    return {"academic meetings": report.accounts[cols],
+            "specialists by region": report.regions}
+
+
 def territory_payload(ctx: TerritoryContext, seg: pd.DataFrame, doctors: pd.DataFrame,
                       alignment: dict | None = None, call_plan: dict | None = None,
-                      force_size: dict | None = None) -> dict:
+                      force_size: dict | None = None, meetings: dict | None = None) -> dict:
     """``pharmaops territory plan --json``."""
     lev = ctx.scenario.territory
     grades = doctors["grade"].value_counts()
@@ -325,6 +340,7 @@ def territory_payload(ctx: TerritoryContext, seg: pd.DataFrame, doctors: pd.Data
         **({"alignment": alignment} if alignment is not None else {}),
         **({"call_plan": call_plan} if call_plan is not None else {}),
         **({"sales_force_size": force_size} if force_size is not None else {}),
+        **({"academic_meetings": meetings} if meetings is not None else {}),
         "not_built": [what for lever, what in NOT_BUILT.items() if getattr(lev, lever)],
     })
 

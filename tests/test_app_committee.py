@@ -321,6 +321,27 @@ def test_a_planned_scenario_shows_its_call_plan() -> None:
     assert row["reps"] == "120 (today 150)"
     assert row["calls a month"] == "18,000 (today 17,116)"
     assert row["sales uplift the curves expect"] == "+12.3%"
+    assert row["academic meetings a month"] == "today's"  # the run plans none
+
+
+def test_the_academic_specialists_plan_is_said_beside_the_sales() -> None:
+    """A run under academic_specialist_for_core shows its meetings planned against today's,
+    or why none were planned."""
+    import pandas as pd
+
+    from scenarios.compare import ScenarioResult
+    from scenarios.result import RunResult
+    from ui.committee_views import sales_view
+
+    def row(meetings: dict):
+        result = RunResult.from_json({"scenario": "s", "academic_meetings": meetings})
+        return sales_view([ScenarioResult("s.toml", "s", "", result, pd.DataFrame(),
+                                          {})]).iloc[0]["academic meetings a month"]
+
+    assert row({"left_out": "", "meetings_planned_month": 19, "meetings_today_month": 39.75}
+               ) == "19 planned (today 40), at the core accounts where they earn most"
+    assert row({"left_out": "fewer than 30 academic meetings in the history (7)"}) == (
+        "today's (not planned: fewer than 30 academic meetings in the history (7))")
 
 
 def test_new_customers_are_judged_against_the_base_by_their_interval() -> None:

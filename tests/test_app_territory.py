@@ -48,13 +48,15 @@ def _expected(small_dir: Path, weights: dict[str, float]) -> dict[str, int]:
 
 def test_tiers_grades_and_grid(page: AppTest, small_dir: Path) -> None:
     headers = [h.value for h in page.subheader]
-    assert headers[:8] == ["Customer tiers", "Territories today", "Proposed alignment",
+    assert headers[:9] == ["Customer tiers", "Territories today", "Proposed alignment",
                            "Call plan", "Doctor grades", "Value grid: potential × support",
-                           "Reps behind their visit quota", "Not built yet"]
+                           "Reps behind their visit quota", "Academic specialists",
+                           "Not built yet"]
     tiers = {m.label: m.value for m in page.metric if m.label.endswith(" accounts")}
     assert set(tiers) == {"core accounts", "potential accounts", "basic accounts"}
     assert _grades(page) == _expected(small_dir, DEFAULT_WEIGHTS)
-    assert len(page.get("download_button")) == 2  # the tiers and the visit quota
+    # the tiers, the visit quota and the academic meetings
+    assert len(page.get("download_button")) == 3
 
 
 def test_moving_a_weight_regrades_every_doctor(page: AppTest, small_dir: Path) -> None:
@@ -267,3 +269,24 @@ def test_the_plans_prospects_add_up_to_its_cards(medium_dir: Path, files: dict[s
         "planned_calls"].sum()
     assert sheet["planned_calls"].between(0, sheet["max_calls"]).all()
     assert float(cards["new customers a month, planned"]) > 0
+
+
+def test_the_specialists_plan_answers_their_meetings_a_month(page: AppTest,
+                                                             small_dir: Path) -> None:
+    """The section's cards are the plan's (scenarios.academic_meetings called directly); more
+    meetings a specialist re-plans with a larger capacity."""
+    from scenarios.academic_meetings import plan_meetings
+
+    cards = {m.label: m for m in page.metric}
+    direct = plan_meetings(load_dataset(small_dir)).summary
+    assert direct["status"] == "optimal"
+    assert cards["meetings a month, planned"].value == f"{direct['meetings_planned_month']:,}"
+    assert f"can lead {direct['capacity_month']:,}" in cards["meetings a month, planned"].delta
+    page.toggle(key="tr_meet_today").set_value(False).run(timeout=TIMEOUT_S)
+    page.number_input(key="tr_meet_rate").set_value(10.0).run(timeout=TIMEOUT_S)
+    assert not page.exception
+    more = plan_meetings(load_dataset(small_dir), per_specialist=10.0).summary
+    assert more["capacity_month"] > direct["capacity_month"]
+    card = {m.label: m for m in page.metric}["meetings a month, planned"]
+    assert card.value == f"{more['meetings_planned_month']:,}"
+    assert f"can lead {more['capacity_month']:,}" in card.delta

@@ -398,13 +398,14 @@ def check_territory(page: Page, app: App) -> None:
     del app
     heading(page, "Sales territory")
     for title in ("Customer tiers", "Territories today", "Proposed alignment", "Doctor grades",
-                  "Value grid: potential × support", "Reps behind their visit quota"):
+                  "Value grid: potential × support", "Reps behind their visit quota",
+                  "Academic specialists"):
         heading(page, title)
     cards = metrics(page)
     assert {"core accounts", "potential accounts", "basic accounts"} <= set(cards)
     assert "grade A doctors" in cards
     assert re.fullmatch(r"\d+ of \d+", cards["reps behind"][0]), cards.get("reps behind")
-    page.get_by_text("are not built yet").wait_for()
+    page.get_by_text("is not built yet").wait_for()
     main = page.locator('[data-testid="stMain"]')
     main.get_by_role("button", name="Propose an alignment").click()
     wait_idle(page)

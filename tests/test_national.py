@@ -96,7 +96,10 @@ def test_other_generator_seeds_reproduce_todays_baseline(tmp_path: Path, seed: i
 
 #: seeds the simulated baseline is checked at: the match to history must not hang on one
 SEEDS = (11, 12, 13)
-REPLICATIONS = 6
+#: 12, not 6: a year's spread estimated from 6 replications is too uncertain — on the
+#: version-6 data, seed 11's 6 replications put remote delivery's year sd at 0.016 days where
+#: 12 put it at 0.031, and the 0.08-day gap to this history read z = −5.6 instead of −2.3
+REPLICATIONS = 12
 
 
 @pytest.mark.parametrize("seed", SEEDS)

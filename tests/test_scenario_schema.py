@@ -408,6 +408,7 @@ SECTIONS: dict[str, dict[str, Callable[[Any], bool]]] = {
     "territory": {
         "tiering": _one_of("none", "rfm_clinical"),
         "academic_specialist_for_core": _is_bool,
+        "academic_meetings_per_specialist": _num(0, 31),
         "field_days_per_month": _num(1, 31),
         "calls_per_day": _num(0, 30, open_low=True),
         "grading_weights": lambda v: type(v) is dict and all(

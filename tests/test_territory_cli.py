@@ -52,8 +52,12 @@ def test_plan_document_and_workbook(small_dir: Path, tmp_path: Path,
     for cells in doc["grid"].values():
         assert list(cells)[:9] == [p + s for p in "ABC" for s in "123"]
     sheets = pd.read_excel(xlsx, sheet_name=None)
-    assert list(sheets) == ["tiers", "accounts", "doctors"]
+    assert list(sheets) == ["tiers", "accounts", "doctors", "academic meetings",
+                            "specialists by region"]
     assert len(sheets["doctors"]) == len(ds["doctors"])
+    # every 3A hospital is a candidate for the specialists' meetings
+    assert len(sheets["academic meetings"]) == (ds["terminals"]["terminal_type"]
+                                                == "hospital_3a").sum()
 
 
 def doc_keys(path: Path) -> set[str]:
@@ -257,12 +261,25 @@ def test_a_bad_balance_exits_2_before_any_work(small_dir: Path, tmp_path: Path,
     assert "--balance" in capsys.readouterr().err and not out.exists()
 
 
-def test_an_academic_specialist_asked_for_is_said_not_built(small_dir: Path, tmp_path: Path,
-                                                          capsys: pytest.CaptureFixture[str]
-                                                          ) -> None:
-    scenario = _scenario(tmp_path, small_dir, "academic_specialist_for_core = true\n")
-    js = tmp_path / "t.json"
-    assert main(["territory", "plan", str(scenario), "--allow-outside-data", "--json", str(js),
-                 "--align-seconds", "0", "--calls-seconds", "0"]) == 0
-    assert "not built yet: academic specialist for core accounts" in capsys.readouterr().out
-    assert json.loads(js.read_text())["not_built"] == ["academic specialist for core accounts"]
+def test_the_academic_specialists_are_planned_and_said_when_asked_for(
+        small_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The JSON's academic_meetings holds the specialists' plan, says whether the scenario
+    asks for it, and keeps every region within its specialists' meetings; nothing is left
+    unbuilt."""
+    for asked in (True, False):
+        scenario = _scenario(tmp_path, small_dir,
+                             f"academic_specialist_for_core = {str(asked).lower()}\n")
+        js = tmp_path / "t.json"
+        assert main(["territory", "plan", str(scenario), "--allow-outside-data", "--json",
+                     str(js), "--align-seconds", "0", "--calls-seconds", "0"]) == 0
+        out = capsys.readouterr().out
+        assert "academic meetings (" in out and "not built yet" not in out
+        doc = json.loads(js.read_text())
+        assert doc["not_built"] == []
+        m = doc["academic_meetings"]
+        assert m["in_scenario"] is asked and m["status"] in ("optimal", "not estimable")
+        if m["status"] == "optimal":
+            for region in m["regions"]:
+                assert region["meetings_planned"] <= region["capacity"]
+            assert m["meetings_planned_month"] == sum(r["meetings_planned"]
+                                                      for r in m["regions"])

@@ -153,8 +153,9 @@ def sales_view(results: Sequence[ScenarioResult],
     replications, CNY), the projected selling-expense ratio with its CI and its paired change
     against the base in points (``differences``: the comparison's, by label), how its calls
     are set: today's, or the call plan on the response curves (status and gap, reps, calls a
-    month against today's, the uplift the curves expect), and the new customers a year its
-    calls win among the prospects (mean and 95% CI; docs/territory.md)."""
+    month against today's, the uplift the curves expect), the academic specialists' meetings
+    (today's, or planned), and the new customers a year its calls win among the prospects
+    (mean and 95% CI; docs/territory.md)."""
     rows = []
     for r in results:
         p = r.result
@@ -174,11 +175,22 @@ def sales_view(results: Sequence[ScenarioResult],
             f"{plan['calls_planned']:,} (today {plan['calls_today']:,.0f})",
             "sales uplift the curves expect": "—" if not plan else
             f"{100 * plan['uplift_share']:+.1f}%",
+            "academic meetings a month": _meetings_cell(p.academic_meetings),
             **_wins_columns(p.details.get("new_customers_per_year"),
                             (differences or {}).get(r.label, {}).get("new_customers_per_year"),
                             results[0].result.details.get("new_customers_per_year")),
         })
     return pd.DataFrame(rows)
+
+
+def _meetings_cell(m: Mapping) -> str:
+    """The academic specialists' meetings: today's, planned (against today's), or why not."""
+    if not m:
+        return "today's"
+    if m.get("left_out"):
+        return f"today's (not planned: {m['left_out']})"
+    return (f"{m['meetings_planned_month']:,} planned (today {m['meetings_today_month']:,.0f}), "
+            f"at the core accounts where they earn most")
 
 
 def _wins_columns(won, change: Mapping | None, base) -> dict[str, str]:

@@ -4,8 +4,9 @@ proposed balanced alignment on request (ui/territory_alignment.py); doctor grade
 points, re-graded at once when a director moves a weight; the potential × support value grid
 per product; the call plan from response curves estimated from the visits and the sales-force
 size curve on request (ui/territory_calls.py); the reps behind their monthly visit quota
-(ui/territory_quota.py). Models: docs/territory.md. The academic specialist in the call plan
-and the alignment's effect in the simulation are not built yet, and the page says so.
+(ui/territory_quota.py); the academic specialists' meetings at the core accounts
+(ui/territory_meetings.py). Models: docs/territory.md. A new alignment's effect in the
+simulation is not built yet, and the page says so.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from ui.common import sidebar_dataset
 from ui.overview import TYPE_LABELS
 from ui.territory_alignment import alignment_section, rep_map
 from ui.territory_calls import call_plan_section
+from ui.territory_meetings import meetings_section
 from ui.territory_quota import quota_section
 
 TITLE = "Sales territory"
@@ -90,14 +92,15 @@ def render() -> None:
         quota_section(ds, None, (), "the data set has no doctors.")
         st.info("The data set has no doctors: grades and the value grid need the doctors "
                 "table.")
+    meetings_section(ds)
     st.subheader("Not built yet")
     st.info("In the simulation, the call plan moves order rates, the new customers its "
             "calls win and how long the reps take to key in phone and WeChat orders "
             "(scenario lever territory.allocation = \"optimize\"; the committee's what-if "
-            "\"plan, optimized calls\"), and the selling-expense ratio follows. The core "
-            "tier's academic specialist in the call plan (the history shows no effect of "
-            "academic meetings to plan one on) and a new alignment's effect in the simulation "
-            "are not built yet.")
+            "\"plan, optimized calls\"), the academic specialists' meetings move their "
+            "hospitals' order rates (territory.academic_specialist_for_core, in the plan), "
+            "and the selling-expense ratio follows. A new alignment's effect in the "
+            "simulation is not built yet.")
 
 
 def _with_doctors(ds: Dataset) -> None:

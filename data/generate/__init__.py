@@ -243,6 +243,9 @@ def generate_dataset(profile: str | Profile = "national", seed: int = DEFAULT_SE
                                  pd.Index(reps["rep_id"]).get_indexer(acc["rep_id"]), len(reps),
                                  months, truth, rngs["visits"])
     lift = visits.sales_lift(calls, acc["planned_calls"].to_numpy(), params)
+    meetings = visits.meeting_months(acc["account_type"].to_numpy(), len(months), truth,
+                                     rngs["meetings"])
+    lift *= visits.meeting_lift(meetings["academic_meeting"], truth)
     # a prospect buys nothing until the month it is won
     won = visits.won_months(calls, acc["prospect"].to_numpy(), truth, rngs["prospects"])
     month = np.arange(lift.shape[1])
@@ -268,9 +271,9 @@ def generate_dataset(profile: str | Profile = "national", seed: int = DEFAULT_SE
         products, epoch, truth, rngs["reports"])
     orders = order_flow.orders_known_at_end(orders, epoch, end)
     visit_rows = visits.visits_table(
-        acc, calls, months, epoch, end,
+        acc, calls, meetings, months, epoch, end,
         doctors.assign(terminal_row=pd.Index(terminals["terminal_id"]).get_indexer(
-            doctors["terminal_id"])), reps, truth, rngs["visits"])
+            doctors["terminal_id"])), reps, rngs["visits"])
     terminals, prospects, doctors, visit_rows = _prospects_apart(
         terminals, doctors, visit_rows, won[:len(terminals)], market.prospect, months)
     flows = flows[flows["terminal_id"].isin(terminals["terminal_id"])].reset_index(drop=True)

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-GENERATOR_VERSION = "5"  # 2: the two-invoice channel; 3: default as an account-level event;
-# 4: reps' visits and the response of sales to calls; 5: prospects won by calls
+GENERATOR_VERSION = "6"  # 2: the two-invoice channel; 3: default as an account-level event;
+# 4: reps' visits and the response of sales to calls; 5: prospects won by calls;
+# 6: academic meetings raise their hospitals' sales
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,10 @@ class ProcessTruth:
         "hospital_3a": 0.3, "hospital_3": 0.2, "hospital_2": 0.08})  # per hospital-month
     academic_meeting_probability: dict[str, float] = field(default_factory=lambda: {
         "hospital_3a": 0.1})
+    # an academic meeting raises its hospital's sales by this share that month, and by this
+    # times the carryover the month after; department meetings have no effect
+    academic_meeting_lift: float = 0.15
+    academic_meeting_carryover: float = 0.5
     # prospects (data.generate.visits): the share of each type's terminals that do not buy
     # our products when the history starts (new grade-2 hospitals above all); today a rep
     # calls on a prospect only where it has a relationship (this share of them), about this
@@ -193,4 +198,4 @@ STREAMS = ("customers", "doctors", "reps", "products", "sites", "arrivals", "lin
            "transit", "complaints", "payments", "terminals", "channel", "reports", "visits",
            "prospects",
            # appended last: the streams before keep their draws
-           "expenses")
+           "expenses", "meetings")

@@ -14,8 +14,10 @@ relationship; each month a prospect is won with a chance that rises with that mo
 (``ProcessTruth.win_response``, the same ADBUDG form) and buys from then on.
 
 Meetings (department meetings at hospitals, academic meetings at top hospitals led by an
-academic specialist) are recorded with their time; the generator gives them no effect on
-sales.
+academic specialist) are drawn month by month, independently of the calls, and recorded with
+their time. An academic meeting raises its hospital's sales by ``academic_meeting_lift`` that
+month and by that times ``academic_meeting_carryover`` the next (the doctors it taught keep
+prescribing); department meetings have no effect on sales.
 """
 
 from __future__ import annotations
@@ -105,6 +107,28 @@ def won_months(calls: np.ndarray, prospect: np.ndarray, truth: ProcessTruth,
     return np.where(hit.any(axis=1), hit.argmax(axis=1), -1)
 
 
+def meeting_months(types: np.ndarray, n_months: int, truth: ProcessTruth,
+                   rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Which account-months (accounts × months, bool) hold a department meeting and which an
+    academic one: each with its type's chance a month, independently."""
+    out = {}
+    for what, chance in (("department_meeting", truth.department_meeting_probability),
+                         ("academic_meeting", truth.academic_meeting_probability)):
+        p = pd.Series(types).map(chance).fillna(0.0).to_numpy(dtype=float)
+        out[what] = rng.random((len(types), n_months)) < p[:, None]
+    return out
+
+
+def meeting_lift(academic: np.ndarray, truth: ProcessTruth) -> np.ndarray:
+    """Each account-month's sales multiplier from the academic meetings (accounts × months,
+    bool): 1 + lift · (a meeting that month) + lift · carryover · (one the month before)."""
+    held = academic.astype(float)
+    before = np.zeros_like(held)
+    before[:, 1:] = held[:, :-1]
+    return 1.0 + truth.academic_meeting_lift * (held + truth.academic_meeting_carryover
+                                                * before)
+
+
 def sales_lift(calls: np.ndarray, planned: np.ndarray, params: np.ndarray) -> np.ndarray:
     """Each account-month's sales against its planned rate: s(calls made) / s(planned)."""
     base = response_share(planned, params)
@@ -141,26 +165,23 @@ def _dates(month: np.ndarray, months: pd.DataFrame, epoch: pd.Timestamp,
     return np.busday_offset(start[month], k, roll="forward")
 
 
-def visits_table(accounts: pd.DataFrame, calls: np.ndarray, months: pd.DataFrame,
+def visits_table(accounts: pd.DataFrame, calls: np.ndarray,
+                 meetings: dict[str, np.ndarray], months: pd.DataFrame,
                  epoch: pd.Timestamp, end: pd.Timestamp, doctors: pd.DataFrame,
-                 reps: pd.DataFrame, truth: ProcessTruth,
-                 rng: np.random.Generator) -> pd.DataFrame:
+                 reps: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     """The visits table: one row per call made (``calls``: accounts × months) and per
-    meeting. ``accounts`` has ``account_id``, ``account_type``, ``rep_id``, ``region`` and
+    meeting held (``meetings``: kind → accounts × months, :func:`meeting_months`).
+    ``accounts`` has ``account_id``, ``account_type``, ``rep_id``, ``region`` and
     ``terminal_row`` (row in the terminals table, -1 for an account sold to direct)."""
-    n_a, n_m = calls.shape
     a_idx, m_idx = np.nonzero(calls)
     count = calls[a_idx, m_idx]
     a_idx, m_idx = np.repeat(a_idx, count), np.repeat(m_idx, count)
     kind = np.full(len(a_idx), "call", dtype=object)
     rep = accounts["rep_id"].to_numpy()[a_idx]
-    # meetings at hospitals, month by month
-    atype = accounts["account_type"].to_numpy()
+    # meetings at hospitals (:func:`meeting_months`)
     parts = [(a_idx, m_idx, kind, rep)]
-    for what, chance in (("department_meeting", truth.department_meeting_probability),
-                         ("academic_meeting", truth.academic_meeting_probability)):
-        p = pd.Series(atype).map(chance).fillna(0.0).to_numpy()
-        hit_a, hit_m = np.nonzero(rng.random((n_a, n_m)) < p[:, None])
+    for what, held in meetings.items():
+        hit_a, hit_m = np.nonzero(held)
         who = accounts["rep_id"].to_numpy()[hit_a]
         if what == "academic_meeting":  # led by an academic specialist of the region
             who = _specialists(accounts["region"].to_numpy()[hit_a], who, reps, rng)
