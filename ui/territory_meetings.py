@@ -23,7 +23,7 @@ MEETING_LABELS = {"name": "hospital", "account_type": "type", "city": "city",
                   "region": "region", "rep_id": "rep (base)",
                   "sales_cny_month": "sales a month (CNY)",
                   "meetings_today": "meetings a month today",
-                  "value_cny_month": "a meeting's margin less its cost (CNY)",
+                  "value_cny_month": "worth of a meeting (CNY)",
                   "meetings_planned": "meetings a month planned"}
 SHOWN = 100
 
@@ -100,7 +100,7 @@ def _regions_chart(regions: pd.DataFrame) -> None:
     long["when"] = long["when"].map({"meetings_today": "today",
                                      "meetings_planned": "planned"})
     chart = alt.Chart(long).mark_bar().encode(
-        x=alt.X("region:N", title="region"),
+        x=alt.X("region:N", title="region", axis=alt.Axis(labelAngle=0)),
         xOffset=alt.XOffset("when:N", sort=["today", "planned"]),
         y=alt.Y("meetings:Q", title="academic meetings a month"),
         color=alt.Color("when:N", title="", sort=["today", "planned"]),
@@ -116,7 +116,7 @@ def _table(ds: Dataset, report) -> None:
     reps = ds["reps"].set_index("rep_id")
     shown["rep_id"] = shown["rep_id"].map(reps["name"] + " (" + reps["home_city"] + ")")
     st.markdown(f"**Core accounts**, most worth a meeting first ({SHOWN} shown; all in the "
-                "workbook)")
+                "workbook). A meeting's worth: the margin on its effect less its cost.")
     st.dataframe(shown[list(MEETING_LABELS)].rename(columns=MEETING_LABELS).style.format(
         {MEETING_LABELS[k]: "{:,.0f}" for k in ("sales_cny_month", "value_cny_month",
                                                 "meetings_planned")}
