@@ -37,7 +37,7 @@ from scenarios.channel import (
     stock_days_text,
     stock_table,
 )
-from ui.common import show_problems, sidebar_dataset
+from ui.common import csv_bytes, show_problems, sidebar_dataset
 
 TITLE = "Channel stock"
 ICON = ":material/inventory_2:"
@@ -267,7 +267,7 @@ def _downloads(ds: Dataset, report: ChannelReport) -> None:
     cols = st.columns(3)
     for col, (name, table) in zip(cols, (("findings", anomaly_table(report)),
                                          ("ledger", ledger_table(report))), strict=False):
-        col.download_button(f"{name}.csv", table.to_csv(index=False).encode("utf-8"),
+        col.download_button(f"{name}.csv", csv_bytes(table),
                             file_name=f"{stem}_{name}.csv", mime="text/csv",
                             key=f"ch_dl_{name}", on_click="ignore",
                             icon=":material/download:")

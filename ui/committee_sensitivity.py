@@ -24,7 +24,14 @@ from scenarios.schema import Assumptions
 from scenarios.sensitivity import CORNERS, JOINT
 from scenarios.sensitivity_run import ScenarioSensitivity, run_sensitivity
 from ui.committee_views import format_range
-from ui.common import MEASURES, format_measure, load_dataset_or_error, show_problems, show_refusal
+from ui.common import (
+    MEASURES,
+    csv_bytes,
+    format_measure,
+    load_dataset_or_error,
+    show_problems,
+    show_refusal,
+)
 
 RESULT_KEY = "committee_sensitivity"
 DEFAULT_REPLICATIONS = 5
@@ -181,4 +188,4 @@ def show_sensitivity(found: ScenarioSensitivity) -> None:
 
 
 def _csv(found: ScenarioSensitivity) -> bytes:
-    return sensitivity_csv_table(found).to_csv(index=False).encode("utf-8")
+    return csv_bytes(sensitivity_csv_table(found))

@@ -27,6 +27,12 @@ FileStamp = tuple[tuple[str, int, int], ...]
 
 
 # --------------------------------------------------------------------------- data set
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """``frame`` as a CSV file Excel opens on a Chinese Windows machine: UTF-8 with a byte
+    order mark (without it Excel reads the file as GBK and garbles every Chinese name)."""
+    return frame.to_csv(index=False).encode("utf-8-sig")
+
+
 def default_dataset_folder() -> str:
     """The folder the sidebar starts with: ``$PHARMAOPS_DATASET`` or ``data/national``."""
     return str(default_dataset())

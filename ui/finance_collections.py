@@ -23,6 +23,7 @@ from scenarios.collections import (
 from scenarios.credit_report import CreditContext, PolicyReport
 from scenarios.credit_simulation import POLICY_KPIS, policy_projection, simulate_policy
 from scenarios.loading import LoadedScenario
+from ui.common import csv_bytes
 from ui.overview import TYPE_LABELS
 
 KPI_LABELS = {"dso_days": "DSO", "bad_debt_rate": "bad debt",
@@ -177,5 +178,5 @@ def worklist_section(ctx: CreditContext, key: tuple) -> None:
                        file_name="collection_worklist.xlsx", mime=XLSX_MIME, key="fin_wl_xlsx")
     # UTF-8 with BOM: Excel on a Chinese Windows machine reads the names correctly
     d2.download_button("Download the worklist (CSV)",
-                       acc.to_csv(index=False).encode("utf-8-sig"),
+                       csv_bytes(acc),
                        file_name="collection_worklist.csv", mime="text/csv", key="fin_wl_csv")

@@ -25,6 +25,7 @@ from scenarios.schema import committee_targets
 from ui.common import (
     MEASURES,
     column_config,
+    csv_bytes,
     dataset_from_folder_text,
     default_dataset_folder,
     format_gap,
@@ -383,7 +384,7 @@ def kpi_workbook(tables: Mapping[str, pd.DataFrame], about: Mapping[str, str]) -
 
 
 def _csv(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False).encode("utf-8")
+    return csv_bytes(frame)
 
 
 def _overall_view(overall: pd.DataFrame) -> pd.DataFrame:

@@ -40,6 +40,7 @@ from scenarios.warehouses import (
 from simulation.inputs import SimulationInputs, build_inputs
 from simulation.params import ProcessParams
 from ui.common import (
+    csv_bytes,
     dataset_from_folder_text,
     default_dataset_folder,
 )
@@ -450,15 +451,26 @@ def workbook(tables: Mapping[str, pd.DataFrame]) -> bytes:
     return buffer.getvalue()
 
 
+#: why a table has no rows, said beside the downloads instead of an empty file
+EMPTY_BECAUSE = {"stocking": "no forward site stocks anything in this plan (see \"Stocking of "
+                             "the chosen forward sites\")"}
+
+
 def _downloads(ds: Dataset, tables: Mapping[str, pd.DataFrame]) -> None:
+    """A CSV per table with rows (UTF-8 with BOM for Excel), and the workbook of those; an
+    empty table is named with the reason instead of offered as an empty file."""
     st.subheader("Downloads")
     stem = f"pharmaops_supply_chain_{ds.as_of:%Y%m%d}_{ds.fingerprint[:8]}"
-    cols = st.columns(len(tables) + 1)
-    for col, (name, frame) in zip(cols, tables.items(), strict=False):
-        col.download_button(f"{name}.csv", frame.to_csv(index=False).encode("utf-8"),
+    full = {name: frame for name, frame in tables.items() if len(frame)}
+    cols = st.columns(len(full) + 1)
+    for col, (name, frame) in zip(cols, full.items(), strict=False):
+        col.download_button(f"{name}.csv", csv_bytes(frame),
                             file_name=f"{stem}_{name}.csv", mime="text/csv",
                             key=f"sc_dl_{name}", icon=":material/download:")
+    for name in tables.keys() - full.keys():
+        st.caption(f"{name}.csv is not offered: "
+                   f"{EMPTY_BECAUSE.get(name, 'the table has no rows')}.")
     cols[-1].download_button(
-        "Excel workbook", workbook(tables), file_name=f"{stem}.xlsx",
+        "Excel workbook", workbook(full), file_name=f"{stem}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="sc_dl_xlsx", icon=":material/download:")
