@@ -130,6 +130,11 @@ def test_kpi_cards_match_an_independent_simulation(
             lo, hi = target["probability_ci95"]
             assert (f"**{100 * target['probability']:.0f}% ({100 * lo:.0f}–{100 * hi:.0f}%)**"
                     in verdict), (name, kpi)
+        # undecided targets: the page recommends the replications that decide them all
+        needed = [t["replications_to_decide"] for t in payload["targets"].values()
+                  if t["status"] == "uncertain" and t["replications_to_decide"] is not None]
+        if needed:
+            assert any(f"About {max(needed):,}" in i.value for i in ran.info), name
 
 
 def test_paired_differences_against_the_base(

@@ -198,3 +198,28 @@ def test_json_round_trip_and_old_documents() -> None:
     assert again.status == v.status
     assert again.probability == pytest.approx(v.probability, rel=1e-9)
     assert again.replications_to_decide == v.replications_to_decide
+
+
+def test_committee_page_texts() -> None:
+    from ui.committee_views import format_probability, replications_advice
+
+    v = Verdict(1.0, "uncertain", 0.62, (0.48, 0.75), 40)
+    assert format_probability(v) == "62% (48–75%)"
+    assert format_probability(Verdict(1.0, "too few replications", math.nan)) == "—"
+    assert format_probability(None) == "—"
+
+    def run(targets: dict[str, Verdict], replications: int) -> RunResult:
+        return RunResult.from_json({"replications": replications,
+                                    "targets": {k: t.to_json() for k, t in targets.items()}})
+
+    decided = run({LOWER: Verdict(1.0, "met", 0.9, (0.8, 0.95), 3)}, 5)
+    assert replications_advice(decided) is None
+    few = replications_advice(run({LOWER: Verdict(1.0, "too few replications", math.nan)}, 1))
+    assert "Too few replications" in few and "at least 2" in few
+    # the largest replications_to_decide over the uncertain targets is recommended
+    mixed = replications_advice(run({LOWER: v, HIGHER: Verdict(0.9, "uncertain", 0.4,
+                                                               (0.2, 0.6), 120)}, 5))
+    assert "About 120 replications" in mixed
+    capped = replications_advice(run({LOWER: Verdict(1.0, "uncertain", 0.5, (0.4, 0.6),
+                                                     REPLICATIONS_CAP)}, 5))
+    assert "10,000 or more" in capped

@@ -431,7 +431,9 @@ def _card(name: str, kpi: Estimate, verdict: Verdict | None, replications: int) 
         delta_color="normal" if m.higher_is_better else "inverse",
         delta_description=f"vs target {format_measure(name, target)}" if known else None,
         help=f"{m.help} Mean over {replications} replications; 95% confidence interval {ci}; "
-        f"P10 – P90 {format_range(name, kpi.p10, kpi.p90)}.",
+        f"P10 – P90 {format_range(name, kpi.p10, kpi.p90)}. The target is met when the whole "
+        "interval meets it; P(meet target): the chance that one simulated year meets it, "
+        "with its 95% interval.",
     )
     if verdict is None or _missing(mean):
         st.markdown(":gray-badge[no target verdict]")

@@ -108,10 +108,11 @@ def replications_advice(result: RunResult) -> str | None:
     if labels[TOO_FEW]:
         parts.append(
             f"Too few replications to judge {', '.join(labels[TOO_FEW])} against the target: "
-            f"with {result.replications} there is no confidence interval. Run at least 2; "
-            "their spread then tells how many decide each target.")
+            "with fewer than 2 replication values there is no confidence interval. Run at "
+            "least 2; their spread then tells how many decide each target.")
     if labels[UNCERTAIN]:
-        more = (f" About {_replications(max(needed))} replications would decide them at "
+        them = "them" if len(labels[UNCERTAIN]) > 1 else "it"
+        more = (f" About {_replications(max(needed))} replications would decide {them} at "
                 "today's mean and spread." if needed else "")
         parts.append(f"Not yet decided (the 95% CI holds the target): "
                      f"{', '.join(labels[UNCERTAIN])}.{more}")
