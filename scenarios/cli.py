@@ -174,7 +174,11 @@ def _kpi_table(result) -> pd.DataFrame:
         t = result.targets.get(name)
         rows.append({"kpi": name, "mean": k.mean, "ci95_lo": k.ci_low, "ci95_hi": k.ci_high,
                      "p10": k.p10, "p90": k.p90, "target": t.target if t else None,
-                     "met": t.met if t else None, "p(meet)": t.probability if t else None})
+                     "status": t.status if t else None,
+                     "p(meet)": t.probability if t else None,
+                     "p(meet)_lo": t.probability_ci95[0] if t else None,
+                     "p(meet)_hi": t.probability_ci95[1] if t else None,
+                     "reps_to_decide": t.replications_to_decide if t else None})
     return pd.DataFrame(rows).set_index("kpi")
 
 
@@ -283,7 +287,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for name, diffs in doc["differences"].items():
         print(f"\n{name} − {doc['base']} (paired over {reps} replications, seed {seed})")
         table = pd.DataFrame({k: {"difference": d["mean"], "ci95_lo": d["ci95"][0],
-                                  "ci95_hi": d["ci95"][1], "better": d["better"]}
+                                  "ci95_hi": d["ci95"][1], "verdict": d["verdict"]}
                               for k, d in diffs.items()}).T
         print(table.to_string(float_format=lambda v: f"{v:,.4g}"))
     if args.json:

@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from simulation.summary import Estimate, Verdict
+from simulation.summary import UNKNOWN, Estimate, Verdict, rederive
 
 Estimates = dict[str, Estimate]
 
@@ -55,6 +55,18 @@ class ForwardStockResult:
                    doc.get("review_days"), int(doc.get("stocked_products") or 0),
                    float(doc.get("holding_cost_cny_per_year") or 0.0),
                    float(doc.get("safety_stock_units") or 0.0), _grouped(doc.get("by_site")))
+
+
+def _verdicts(doc: Mapping | None, kpis: Estimates, replications: int) -> dict[str, Verdict]:
+    """Stored verdicts; one stored before verdicts had a status is recomputed from its KPI's
+    stored mean and 95% CI (its old ``met`` and ``probability`` meant something else)."""
+    out = {}
+    for name, v in (doc or {}).items():
+        verdict = Verdict.from_json(v)
+        if verdict.status == UNKNOWN and name in kpis:
+            verdict = rederive(name, kpis[name], replications, verdict.target)
+        out[str(name)] = verdict
+    return out
 
 
 @dataclass(frozen=True)
@@ -120,10 +132,10 @@ class RunResult:
     def from_json(cls, doc: Mapping) -> RunResult:
         """A stored or written run summary read back (missing parts empty)."""
         stock = doc.get("forward_stock")
+        kpis, reps = _estimates(doc.get("kpis")), int(doc.get("replications") or 0)
         return cls(
             scenario=str(doc.get("scenario", "")), seed=int(doc.get("seed") or 0),
-            replications=int(doc.get("replications") or 0), kpis=_estimates(doc.get("kpis")),
-            targets={str(k): Verdict.from_json(v) for k, v in (doc.get("targets") or {}).items()},
+            replications=reps, kpis=kpis, targets=_verdicts(doc.get("targets"), kpis, reps),
             stages={str(k): dict(v) for k, v in (doc.get("stages") or {}).items()},
             details=_estimates(doc.get("details")), by_region=_grouped(doc.get("by_region")),
             by_tier=_grouped(doc.get("by_tier")), warehouses=dict(doc.get("warehouses") or {}),

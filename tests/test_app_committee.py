@@ -125,8 +125,16 @@ def test_kpi_cards_match_an_independent_simulation(
             if gap != 0:
                 worse = gap < 0 if higher_is_better else gap > 0
                 assert (card.proto.color == MetricProto.MetricColor.RED) == worse, (name, kpi)
-            assert ("not met" in verdict) == (not target["met"]), (name, kpi)
-            assert f"**{100 * target['probability']:.0f}%**" in verdict, (name, kpi)
+            assert target["status"] in verdict, (name, kpi)
+            assert ("not met" in verdict) == (target["status"] == "not met"), (name, kpi)
+            lo, hi = target["probability_ci95"]
+            assert (f"**{100 * target['probability']:.0f}% ({100 * lo:.0f}–{100 * hi:.0f}%)**"
+                    in verdict), (name, kpi)
+        # undecided targets: the page recommends the replications that decide them all
+        needed = [t["replications_to_decide"] for t in payload["targets"].values()
+                  if t["status"] == "uncertain" and t["replications_to_decide"] is not None]
+        if needed:
+            assert any(f"About {max(needed):,}" in i.value for i in ran.info), name
 
 
 def test_paired_differences_against_the_base(
@@ -142,7 +150,7 @@ def test_paired_differences_against_the_base(
         assert table.loc[label, "difference"] == _shown_difference(
             diffs[kpi]["mean"], unit, decimals
         )
-        assert table.loc[label, "better?"] == ("yes" if diffs[kpi]["better"] else "no")
+        assert table.loc[label, "better?"] == diffs[kpi]["verdict"]
     assert any("common random numbers" in c.value for c in ran.caption)
 
 

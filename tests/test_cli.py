@@ -92,8 +92,13 @@ def test_run_and_compare_follow_the_json_contract(small_dir: Path, tmp_path: Pat
         k = doc["kpis"][name]
         assert set(k) == {"mean", "ci95", "p10", "p90"}
         assert k["ci95"][0] <= k["mean"] <= k["ci95"][1]
-        assert set(doc["targets"][name]) == {"target", "met", "probability"}
-        assert 0.0 <= doc["targets"][name]["probability"] <= 1.0
+        t = doc["targets"][name]
+        assert set(t) == {"target", "status", "met", "probability", "probability_ci95",
+                          "replications_to_decide"}
+        assert t["met"] == (t["status"] == "met")
+        if t["probability"] is not None:  # null when a KPI has fewer than 2 finite values
+            lo, hi = t["probability_ci95"]
+            assert 0.0 <= lo <= t["probability"] <= hi <= 1.0
     for stage in doc["stages"].values():
         assert {"utilization", "mean_wait_days", "mean_time_days",
                 "mean_queue_length"} <= set(stage)
@@ -107,7 +112,7 @@ def test_run_and_compare_follow_the_json_contract(small_dir: Path, tmp_path: Pat
     # 4 paired replications: with 2 the t interval (t = 12.7) is too wide to show a clear
     # 0.45-day effect as "better"
     diff = cmp["differences"]["apps"]["order_processing_days"]
-    assert diff["mean"] < 0 and diff["better"]
+    assert diff["mean"] < 0 and diff["better"] and diff["verdict"] == "better"
     # the base run in compare is the same computation as the run above
     assert cmp["scenarios"]["base"]["kpis"] == doc["kpis"]
 

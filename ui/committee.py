@@ -31,7 +31,7 @@ from scenarios.run import Prepared, prepare
 from scenarios.schema import Scenario
 from scenarios.store import RunStore
 from simulation.runner import default_workers
-from simulation.summary import Estimate, Verdict
+from simulation.summary import MET, NOT_MET, TOO_FEW, UNCERTAIN, Estimate, Verdict
 from ui.committee_charts import kpi_chart, stage_chart
 from ui.committee_exports import (
     _csv,
@@ -44,11 +44,12 @@ from ui.committee_exports import (
 from ui.committee_sensitivity import sensitivity_section
 from ui.committee_views import (
     _missing,
-    _probability,
     assumptions_view,
     difference_view,
+    format_probability,
     format_range,
     forward_view,
+    replications_advice,
     sales_view,
     stage_frame,
     validation_view,
@@ -403,6 +404,18 @@ def _scenario_cards(r: ScenarioResult) -> None:
     for i, name in enumerate(KPI_NAMES):
         with cols[i % 3].container(border=True):
             _card(name, p.kpis[name], p.targets.get(name), p.replications)
+    advice = replications_advice(p)
+    if advice:
+        st.info(advice)
+
+
+#: a target verdict's badge on its KPI card, by status
+BADGES = {
+    MET: ":green-badge[:material/check: met]",
+    NOT_MET: ":red-badge[:material/close: not met]",
+    UNCERTAIN: ":orange-badge[:material/help: uncertain]",
+    TOO_FEW: ":gray-badge[too few replications]",
+}
 
 
 def _card(name: str, kpi: Estimate, verdict: Verdict | None, replications: int) -> None:
@@ -418,17 +431,15 @@ def _card(name: str, kpi: Estimate, verdict: Verdict | None, replications: int) 
         delta_color="normal" if m.higher_is_better else "inverse",
         delta_description=f"vs target {format_measure(name, target)}" if known else None,
         help=f"{m.help} Mean over {replications} replications; 95% confidence interval {ci}; "
-        f"P10 – P90 {format_range(name, kpi.p10, kpi.p90)}.",
+        f"P10 – P90 {format_range(name, kpi.p10, kpi.p90)}. The target is met when the whole "
+        "interval meets it; P(meet target): the chance that one simulated year meets it, "
+        "with its 95% interval.",
     )
     if verdict is None or _missing(mean):
         st.markdown(":gray-badge[no target verdict]")
     else:
-        badge = (
-            ":green-badge[:material/check: met]"
-            if verdict.met
-            else ":red-badge[:material/close: not met]"
-        )
-        st.markdown(f"{badge} · P(meet target) **{_probability(verdict.probability)}**")
+        badge = BADGES.get(verdict.status, f":gray-badge[{verdict.status}]")
+        st.markdown(f"{badge} · P(meet target) **{format_probability(verdict)}**")
     st.caption(f"95% CI {ci}")
 
 
@@ -512,7 +523,9 @@ def _differences(res: Comparison) -> None:
         "Every scenario ran with the same seed and replication numbers (common random "
         "numbers): replication k of each scenario sees the same demand and the same chance "
         "events, so the differences are paired replication by replication and shared noise "
-        "cancels. **Better?** is yes when the whole 95% interval lies on the improving side."
+        "cancels. **Better?**: better / worse when the whole 95% interval lies on the improving / "
+        "the other side, no clear difference when it holds 0, too few replications with "
+        "fewer than 2."
     )
     by_label = {r.label: r for r in res.results}
     for label, diffs in res.differences.items():

@@ -9,6 +9,7 @@ import pandas as pd
 
 from scenarios.compare import Comparison
 from scenarios.jsonio import json_ready
+from simulation.summary import difference_verdict
 from ui.overview import kpi_workbook
 
 
@@ -30,8 +31,12 @@ def _long_tables(res: Comparison) -> dict[str, pd.DataFrame]:
                     "p10": k.p10,
                     "p90": k.p90,
                     "target": t.target if t else None,
+                    "status": t.status if t else None,
                     "met": t.met if t else None,
                     "probability_met": t.probability if t else None,
+                    "probability_met_ci95_lo": t.probability_ci95[0] if t else None,
+                    "probability_met_ci95_hi": t.probability_ci95[1] if t else None,
+                    "replications_to_decide": t.replications_to_decide if t else None,
                 }
             )
         frame = pd.DataFrame(p.stages).T.astype(float).rename_axis("stage").reset_index()
@@ -45,6 +50,7 @@ def _long_tables(res: Comparison) -> dict[str, pd.DataFrame]:
             "ci95_lo": d["ci95"][0],
             "ci95_hi": d["ci95"][1],
             "better": d["better"],
+            "verdict": d.get("verdict") or difference_verdict(name, *d["ci95"]),
         }
         for label, by_kpi in res.differences.items()
         for name, d in by_kpi.items()
@@ -55,7 +61,8 @@ def _long_tables(res: Comparison) -> dict[str, pd.DataFrame]:
         "kpis": pd.DataFrame(kpis),
         "differences": pd.DataFrame(
             diffs,
-            columns=["scenario", "base", "kpi", "difference", "ci95_lo", "ci95_hi", "better"],
+            columns=["scenario", "base", "kpi", "difference", "ci95_lo", "ci95_hi", "better",
+                     "verdict"],
         ),
         "stages": _scenario_first(pd.concat(stages, ignore_index=True)),
         "per_replication": per_replication_table(res),

@@ -12,7 +12,14 @@ from data.kpis import KPI_NAMES
 from scenarios.compare import ScenarioResult
 from scenarios.expense_projection import TARGET_CHANGE_POINTS
 from scenarios.result import RunResult
-from simulation.summary import Estimate
+from simulation.summary import (
+    REPLICATIONS_CAP,
+    TOO_FEW,
+    UNCERTAIN,
+    Estimate,
+    Verdict,
+    difference_verdict,
+)
 from ui.common import (
     MEASURES,
     format_measure,
@@ -73,8 +80,48 @@ def _probability(value: float | None) -> str:
     return "—" if _missing(value) else f"{100 * value:.0f}%"
 
 
+def format_probability(verdict: Verdict | None) -> str:
+    """P(meet target) with its interval: ``62% (48–75%)``; ``—`` when not known."""
+    if verdict is None or _missing(verdict.probability):
+        return "—"
+    lo, hi = verdict.probability_ci95
+    if _missing(lo) or _missing(hi):
+        return _probability(verdict.probability)
+    return f"{_probability(verdict.probability)} ({100 * lo:.0f}–{100 * hi:.0f}%)"
+
+
+def _replications(n: int) -> str:
+    return f"{n:,} or more" if n >= REPLICATIONS_CAP else f"{n:,}"
+
+
+def replications_advice(result: RunResult) -> str | None:
+    """What a run lacks to decide its targets, or None when every target is decided: the
+    targets without a confidence interval (fewer than 2 replications) and the replications
+    that would decide every uncertain one at today's mean and spread (the largest of their
+    ``replications_to_decide``)."""
+    labels = {status: [MEASURES[k].label for k, v in result.targets.items()
+                       if v.status == status and k in MEASURES]
+              for status in (TOO_FEW, UNCERTAIN)}
+    needed = [v.replications_to_decide for v in result.targets.values()
+              if v.status == UNCERTAIN and v.replications_to_decide is not None]
+    parts = []
+    if labels[TOO_FEW]:
+        parts.append(
+            f"Too few replications to judge {', '.join(labels[TOO_FEW])} against the target: "
+            "with fewer than 2 replication values there is no confidence interval. Run at "
+            "least 2; their spread then tells how many decide each target.")
+    if labels[UNCERTAIN]:
+        them = "them" if len(labels[UNCERTAIN]) > 1 else "it"
+        more = (f" About {_replications(max(needed))} replications would decide {them} at "
+                "today's mean and spread." if needed else "")
+        parts.append(f"Not yet decided (the 95% CI holds the target): "
+                     f"{', '.join(labels[UNCERTAIN])}.{more}")
+    return " ".join(parts) or None
+
+
 def kpi_view(result: RunResult) -> pd.DataFrame:
-    """A run's KPIs as shown: mean, 95% CI, P10–P90, target, met, P(meet target)."""
+    """A run's KPIs as shown: mean, 95% CI, P10–P90, target, verdict (met / not met /
+    uncertain / too few replications), P(meet target) with its interval."""
     rows = []
     for name in KPI_NAMES:
         k, t = result.kpis.get(name), result.targets.get(name)
@@ -85,8 +132,8 @@ def kpi_view(result: RunResult) -> pd.DataFrame:
                 "95% CI": format_range(name, *(k.ci95 if k else (None, None))),
                 "P10 – P90": format_range(name, k.p10 if k else None, k.p90 if k else None),
                 "target": format_measure(name, t.target if t else None),
-                "met": "—" if t is None else "met" if t.met else "not met",
-                "P(meet target)": _probability(t.probability if t else None),
+                "verdict": "—" if t is None else t.status,
+                "P(meet target)": format_probability(t),
             }
         )
     return pd.DataFrame(rows)
@@ -230,7 +277,8 @@ def difference_view(
                 other.label: format_measure(name, other.result.kpis[name].mean),
                 "difference": format_difference(name, d["mean"]),
                 "95% CI": format_difference_range(name, *d["ci95"]),
-                "better?": "yes" if d["better"] else "no",
+                # better / worse / no clear difference / too few replications
+                "better?": d.get("verdict") or difference_verdict(name, *d["ci95"]),
             }
         )
     return pd.DataFrame(rows)
