@@ -372,7 +372,10 @@ def cmd_warehouses_solve(args: argparse.Namespace) -> int:
         if args.json:
             _emit(doc, args)
         if args.csv:
-            tables["sites"].to_csv(sys.stdout if args.csv == "-" else args.csv, index=False)
+            if args.csv == "-":  # a pipe: no byte order mark
+                tables["sites"].to_csv(sys.stdout, index=False)
+            else:  # a file for Excel: UTF-8 with BOM, as every CSV the product writes
+                tables["sites"].to_csv(args.csv, index=False, encoding="utf-8-sig")
         if args.xlsx:
             summary = {k: v for k, v in json_ready(doc).items()
                        if not isinstance(v, list | dict)}

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -203,3 +204,35 @@ def test_covering_button_shows_maximal_covering_per_p(
     central = (inst.transit_days[inst.central] <= 2.0).any(axis=0)
     assert shown["covered_share"].iloc[0] == pytest.approx(
         inst.demand[central].sum() / inst.demand.sum())
+
+
+def test_downloads_open_in_excel_and_none_is_empty(
+    monkeypatch: pytest.MonkeyPatch, small_dataset: Path, files: dict[str, bytes]
+) -> None:
+    """A plan without forward stock offers no empty stocking.csv but says why; every CSV it
+    offers starts with the UTF-8 byte order mark (Excel on a Chinese Windows machine) and
+    reads back whole; the workbook holds the same tables."""
+    import io
+
+    import openpyxl
+
+    at = _page(monkeypatch, small_dataset)
+    at.sidebar.radio(key="sc_candidates").set_value("sites")
+    at.sidebar.selectbox(key="sc_rule").set_value("none")
+    at.sidebar.number_input(key="sc_time_limit").set_value(TIME_LIMIT_S)
+    at.sidebar.button(key="sc_solve").click().run(timeout=TIMEOUT_S)
+    assert not at.exception and not at.error
+    assert any("No forward site is chosen" in i.value for i in at.info)
+    labels = [b.label for b in at.get("download_button")]
+    assert "stocking.csv" not in labels and {"sites.csv", "assignment.csv"} <= set(labels)
+    assert any(c.value.startswith("stocking.csv is not offered: no forward site")
+               for c in at.caption)
+    csvs = {name: data for name, data in files.items() if name.endswith(".csv")}
+    assert len(csvs) == 2
+    for name, data in csvs.items():
+        assert data.startswith(b"\xef\xbb\xbf"), name
+        frame = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
+        assert len(frame) > 0 and not frame.columns[0].startswith("\ufeff"), name
+    book = openpyxl.load_workbook(io.BytesIO(next(v for k, v in files.items()
+                                                  if k.endswith(".xlsx"))))
+    assert book.sheetnames == ["sites", "assignment"]

@@ -10,6 +10,7 @@ import pandas as pd
 from scenarios.compare import Comparison
 from scenarios.jsonio import json_ready
 from simulation.summary import difference_verdict
+from ui.common import csv_bytes
 from ui.overview import kpi_workbook
 
 
@@ -130,4 +131,4 @@ def committee_workbook(res: Comparison) -> bytes:
 
 
 def _csv(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False).encode("utf-8")
+    return csv_bytes(frame)
