@@ -5,33 +5,38 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import channel, committee, finance, overview, supply_chain, territory
+from ui.i18n import _, language_switch
 
 st.set_page_config(page_title="PharmaOps", layout="wide")
+# before the pages: every title below and every page reads the language chosen here
+language_switch()
 
 today = st.Page(
     # the default page is served at "/" (Streamlit ignores a url_path on it)
-    overview.render, title="Today", icon=":material/monitoring:", default=True
+    overview.render, title=_(overview.TITLE), icon=":material/monitoring:", default=True
 )
 channel_stock = st.Page(
-    channel.render, title=channel.TITLE, icon=channel.ICON, url_path=channel.URL_PATH
+    channel.render, title=_(channel.TITLE), icon=channel.ICON, url_path=channel.URL_PATH
 )
 scenarios = st.Page(
-    committee.render, title=committee.TITLE, icon=committee.ICON, url_path=committee.URL_PATH
+    committee.render, title=_(committee.TITLE), icon=committee.ICON, url_path=committee.URL_PATH
 )
 supply = st.Page(
     supply_chain.render,
-    title=supply_chain.TITLE,
+    title=_(supply_chain.TITLE),
     icon=supply_chain.ICON,
     url_path=supply_chain.URL_PATH,
 )
-credit = st.Page(finance.render, title=finance.TITLE, icon=finance.ICON, url_path=finance.URL_PATH)
+credit = st.Page(
+    finance.render, title=_(finance.TITLE), icon=finance.ICON, url_path=finance.URL_PATH
+)
 sales = st.Page(
-    territory.render, title=territory.TITLE, icon=territory.ICON, url_path=territory.URL_PATH
+    territory.render, title=_(territory.TITLE), icon=territory.ICON, url_path=territory.URL_PATH
 )
 
 st.navigation(
     {
-        "Measure": [today, channel_stock],
-        "Decide": [scenarios, supply, credit, sales],
+        _("Measure"): [today, channel_stock],
+        _("Decide"): [scenarios, supply, credit, sales],
     }
 ).run()

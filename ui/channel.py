@@ -38,8 +38,9 @@ from scenarios.channel import (
     stock_table,
 )
 from ui.common import csv_bytes, show_problems, sidebar_dataset
+from ui.i18n import N_, _
 
-TITLE = "Channel stock"
+TITLE = N_("Channel stock")
 ICON = ":material/inventory_2:"
 URL_PATH = "channel"
 #: products drawn at once in the per-distributor chart (the rest are a click away)
@@ -51,7 +52,7 @@ TOP_BARS = 20
 # --------------------------------------------------------------------------- page
 def render() -> None:
     """Page body; the data set folder and the thresholds are in the sidebar."""
-    st.title(TITLE)
+    st.title(_(TITLE))
     st.caption(
         "Distributors' stock reconciled month by month: opening stock (last month's report, "
         "else last month's computed closing) + our deliveries − their reported sales to "

@@ -63,9 +63,10 @@ from ui.common import (
     show_problems,
     show_refusal,
 )
+from ui.i18n import N_, _
 from ui.stored_runs import stored_runs_section
 
-TITLE = "Committee: scenarios"
+TITLE = N_("Committee: scenarios")
 URL_PATH = "scenarios"
 ICON = ":material/compare_arrows:"
 #: environment variable naming the folder whose ``*.toml`` files the sidebar offers
@@ -84,7 +85,7 @@ _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # --------------------------------------------------------------------------- page
 def render() -> None:
     """Page body; scenarios, replications, seed and workers come from the sidebar."""
-    st.title(TITLE)
+    st.title(_(TITLE))
     st.caption(
         "Simulates each scenario's year of orders, deliveries, invoices and payments, "
         "replication after replication, and compares the KPIs with the committee's targets. "

@@ -17,6 +17,7 @@ import streamlit as st
 from data.dataset import Dataset, load_dataset
 from data.problems import DatasetError, InputError, Problem
 from scenarios.paths import default_dataset
+from ui.i18n import N_, _
 
 GENERATE_HINT = (
     "Create it with `make data` (or `pharmaops data generate --profile national "
@@ -104,80 +105,90 @@ class Measure:
     """How a measure is labelled and formatted; ``unit`` is days, rate (share 0..1), cny or
     count; ``higher_is_better`` is set for KPIs that have a committee target."""
 
-    label: str
+    #: the English label and help (catalogue msgids); ``label`` and ``help`` translate them
+    label_text: str
     unit: str
     decimals: int = 1
     higher_is_better: bool | None = None
-    help: str = ""
+    help_text: str = ""
+
+    @property
+    def label(self) -> str:
+        return _(self.label_text)
+
+    @property
+    def help(self) -> str:
+        return _(self.help_text)
 
 
 #: every measure of :class:`data.history.HistoryReport` tables, in display order
 MEASURES: dict[str, Measure] = {
-    "orders": Measure("Orders", "count", 0, help="Orders placed in the period."),
+    "orders": Measure(N_("Orders"), "count", 0, help_text=N_("Orders placed in the period.")),
     "order_processing_days": Measure(
-        "Order processing", "days", 1, False,
-        "Mean days from order placed to shipped, without the customer's prepayment wait.",
+        N_("Order processing"), "days", 1, False,
+        N_("Mean days from order placed to shipped, without the customer's prepayment wait."),
     ),
     "prepayment_wait_days": Measure(
-        "Prepayment wait", "days", 1,
-        help="Mean days an order waits for the customer's payment before picking (cash "
-        "before delivery); not part of order processing.",
+        N_("Prepayment wait"), "days", 1,
+        help_text=N_("Mean days an order waits for the customer's payment before picking (cash "
+        "before delivery); not part of order processing."),
     ),
-    "order_processing_p90_days": Measure("Order processing p90", "days", 1),
+    "order_processing_p90_days": Measure(N_("Order processing p90"), "days", 1),
     "on_time_rate": Measure(
-        "On-time delivery",
+        N_("On-time delivery"),
         "rate",
         1,
         True,
-        "Share of orders due by the end of the period delivered on or before the promised day.",
+        N_("Share of orders due by the end of the period delivered on or before the promised day."),
     ),
     "remote_delivery_days": Measure(
-        "Remote-area delivery",
+        N_("Remote-area delivery"),
         "days",
         1,
         False,
-        "Mean days from order placed to delivered, remote-area customers.",
+        N_("Mean days from order placed to delivered, remote-area customers."),
     ),
     "remote_transit_days": Measure(
-        "Remote-area transit", "days", 1,
-        help="Mean days from shipped to delivered, remote-area customers: what the carrier's "
-        "contractual limit covers.",
+        N_("Remote-area transit"), "days", 1,
+        help_text=N_("Mean days from shipped to delivered, remote-area customers: what the "
+                     "carrier's contractual limit covers."),
     ),
     "complaint_rate": Measure(
-        "Complaint rate", "rate", 1, False, "Complaints per delivered order."
+        N_("Complaint rate"), "rate", 1, False, N_("Complaints per delivered order.")
     ),
-    "credit_sales_cny": Measure("Credit sales", "cny", 0),
+    "credit_sales_cny": Measure(N_("Credit sales"), "cny", 0),
     "new_customers_per_year": Measure(
-        "New customers a year", "count", 0,
-        help="Prospects won a year (terminals that start buying our products)."),
+        N_("New customers a year"), "count", 0,
+        help_text=N_("Prospects won a year (terminals that start buying our products).")),
     "new_customers": Measure(
-        "New customers", "count", 0,
-        help="Terminals won in the period: prospects that first bought our products (the "
-        "terminals' won_date)."),
-    "receivables_cny": Measure("Receivables", "cny", 0),
+        N_("New customers"), "count", 0,
+        help_text=N_("Terminals won in the period: prospects that first bought our products (the "
+        "terminals' won_date).")),
+    "receivables_cny": Measure(N_("Receivables"), "cny", 0),
     "dso_days": Measure(
-        "DSO",
+        N_("DSO"),
         "days",
         1,
         False,
-        "Days sales outstanding: receivables at the end of the period / credit sales of the "
-        "last 90 days × 90.",
+        N_("Days sales outstanding: receivables at the end of the period / credit sales of the "
+        "last 90 days × 90.",)
     ),
     "dso_total_days": Measure(
-        "DSO on total sales", "days", 1,
-        help="Receivables / (credit + cash sales of the last 90 days) × 90; equals DSO when "
-        "no sale is paid before delivery.",
+        N_("DSO on total sales"), "days", 1,
+        help_text=N_("Receivables / (credit + cash sales of the last 90 days) × 90; equals DSO "
+                     "when no sale is paid before delivery."),
     ),
-    "dso_countback_days": Measure("DSO countback", "days", 1),
-    "average_collection_days": Measure("Average collection", "days", 1),
+    "dso_countback_days": Measure(N_("DSO countback"), "days", 1),
+    "average_collection_days": Measure(N_("Average collection"), "days", 1),
     "bad_debt_rate": Measure(
-        "Bad-debt rate", "rate", 2, False, "Amount written off in the period / credit sales."
+        N_("Bad-debt rate"), "rate", 2, False,
+        N_("Amount written off in the period / credit sales."),
     ),
-    "selling_expenses_cny": Measure("Selling expenses", "cny", 0),
+    "selling_expenses_cny": Measure(N_("Selling expenses"), "cny", 0),
     "selling_expense_ratio": Measure(
-        "Selling-expense ratio", "rate", 1, False,
-        "Selling expenses of the period / credit sales of the period; — when the data set has "
-        "no selling_expenses table. The committee's target: 5 points lower.",
+        N_("Selling-expense ratio"), "rate", 1, False,
+        N_("Selling expenses of the period / credit sales of the period; — when the data set has "
+        "no selling_expenses table. The committee's target: 5 points lower."),
     ),
 }
 
@@ -194,11 +205,11 @@ def format_measure(name: str, value: float | None, decimals: int | None = None) 
     m = MEASURES[name]
     d = m.decimals if decimals is None else decimals
     if m.unit == "days":
-        return f"{value:.{d}f} days"
+        return f"{value:.{d}f} " + _("days")
     if m.unit == "rate":
         return f"{100 * value:.{d}f}%"
     if m.unit == "cny":
-        return f"{value:,.{d}f} CNY"
+        return f"{value:,.{d}f} " + _("CNY")
     return f"{value:,.{d}f}"
 
 
@@ -206,7 +217,8 @@ def format_gap(name: str, value: float, target: float) -> str | int:
     """Signed gap ``value - target`` in the measure's unit (rates in percentage points);
     the number 0 when the gap rounds to nothing, so the card shows it grey."""
     m = MEASURES[name]
-    scale, unit = (100.0, " pts") if m.unit == "rate" else (1.0, " days")
+    scale, unit = ((100.0, " " + _("pts")) if m.unit == "rate"
+                   else (1.0, " " + _("days")))
     gap = round((value - target) * scale, m.decimals)
     return 0 if gap == 0 else f"{gap:+.{m.decimals}f}{unit}"
 
@@ -219,8 +231,8 @@ def column_config(frame: pd.DataFrame) -> dict[str, st.column_config.Column]:
         if name in MEASURES:
             m = MEASURES[name]
             label = m.label + (
-                " (days)" if m.unit == "days" else " (CNY)" if m.unit == "cny" else ""
-            )
+                " (" + _("days") + ")" if m.unit == "days"
+                else " (" + _("CNY") + ")" if m.unit == "cny" else "")
             out[name] = st.column_config.NumberColumn(
                 label, format=formats[m.unit], help=m.help or None
             )
@@ -231,8 +243,8 @@ def sidebar_dataset(key: str) -> Dataset | None:
     """The data set of the folder typed in the sidebar (default ``$PHARMAOPS_DATASET`` or
     ``data/national``), or ``None`` after showing why there is none."""
     folder_text = st.sidebar.text_input(
-        "Data set folder", value=default_dataset_folder(), key=key,
-        help="A folder with one file per table (see `pharmaops data check`).")
+        _("Data set folder"), value=default_dataset_folder(), key=key,
+        help=_("A folder with one file per table (see `pharmaops data check`)."))
     return dataset_from_folder_text(folder_text)
 
 

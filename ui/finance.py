@@ -36,8 +36,9 @@ from scenarios.paths import default_scenarios_dir
 from ui.committee import scenario_files
 from ui.common import show_problems
 from ui.finance_collections import reminders_section, simulate_section, worklist_section
+from ui.i18n import N_, _
 
-TITLE = "Finance / credit"
+TITLE = N_("Finance / credit")
 ICON = ":material/account_balance:"
 URL_PATH = "credit"
 TIERS = ("premium", "ordinary", "risk")
@@ -81,7 +82,7 @@ def _policy(path: str, mtime: float, allow_outside: bool, limits: tuple[float, f
 
 
 def render() -> None:
-    st.title(TITLE)
+    st.title(_(TITLE))
     st.caption("Credit scores, tiers and reasons from the payment history; payment terms per "
                "account from the terms model (docs/credit.md). Limits in the sidebar.")
     folder, configured = default_scenarios_dir()

@@ -31,7 +31,27 @@ from ui.common import (
     format_gap,
     format_measure,
 )
+from ui.i18n import N_, _, language
 
+TITLE = N_("Today")
+#: the data set's tables as the summary names them
+TABLE_LABELS = {
+    "customers": N_("customers"),
+    "terminals": N_("terminals"),
+    "prospects": N_("prospects"),
+    "doctors": N_("doctors"),
+    "reps": N_("reps"),
+    "products": N_("products"),
+    "sites": N_("sites"),
+    "orders": N_("orders"),
+    "order_lines": N_("order lines"),
+    "invoices": N_("invoices"),
+    "payments": N_("payments"),
+    "flows": N_("flows"),
+    "stock_reports": N_("stock reports"),
+    "visits": N_("visits"),
+    "selling_expenses": N_("selling expenses"),
+}
 MAX_PERIOD_DAYS = 3650
 #: customer circle radius (m) per sqrt(CNY/year) of annual sales: area ∝ sales
 RADIUS_M_PER_SQRT_CNY = 12.0
@@ -72,26 +92,27 @@ _TOOLTIP = {
 # --------------------------------------------------------------------------- page
 def render() -> None:
     """Page body; reads the data set folder and period from the sidebar."""
-    st.title("Today")
-    st.caption(
+    st.title(_(TITLE))
+    st.caption(_(
         "Measured from the data set's own order, invoice and payment history over the "
         "period ending on its as-of day. No simulation, no assumptions."
-    )
+    ))
     folder_text = st.sidebar.text_input(
-        "Data set folder",
+        _("Data set folder"),
         value=default_dataset_folder(),
         key="dataset_folder",
-        help="A folder with one file per table (see `pharmaops data check`).",
+        help=_("A folder with one file per table (see `pharmaops data check`)."),
     )
     period_days = int(
         st.sidebar.number_input(
-            "Measurement period (days)",
+            _("Measurement period (days)"),
             min_value=1,
             max_value=MAX_PERIOD_DAYS,
             value=DEFAULT_PERIOD_DAYS,
             step=1,
             key="period_days",
-            help="KPIs are measured over this many days, ending on the data set's as-of day.",
+            help=_("KPIs are measured over this many days, ending on the data set's as-of "
+                   "day."),
         )
     )
 
@@ -124,13 +145,13 @@ def _dataset_summary(ds: Dataset, report: HistoryReport) -> None:
         for start in range(0, len(counts), per_row):
             part = counts[start:start + per_row]
             for col, (name, rows) in zip(st.columns(per_row), part, strict=False):
-                col.metric(name.replace("_", " "), f"{rows:,}")
+                col.metric(_(TABLE_LABELS.get(name, name.replace("_", " "))), f"{rows:,}")
         w = report.window
-        st.caption(
-            f"Data set `{ds.path}` · as of **{ds.as_of:%Y-%m-%d}** · period "
-            f"{w.start:%Y-%m-%d} – {w.end:%Y-%m-%d} ({w.days} days) · fingerprint "
-            f"`{ds.fingerprint[:12]}`"
-        )
+        st.caption(_(
+            "Data set `{path}` · as of **{as_of}** · period {start} – {end} ({days} days) · "
+            "fingerprint `{fingerprint}`").format(
+                path=ds.path, as_of=f"{ds.as_of:%Y-%m-%d}", start=f"{w.start:%Y-%m-%d}",
+                end=f"{w.end:%Y-%m-%d}", days=w.days, fingerprint=ds.fingerprint[:12]))
     first = ds["orders"]["placed_at"].min()
     if pd.notna(first) and first.normalize() > w.start:
         st.warning(
@@ -140,7 +161,7 @@ def _dataset_summary(ds: Dataset, report: HistoryReport) -> None:
 
 
 def _kpi_cards(report: HistoryReport, targets: Mapping[str, float]) -> None:
-    st.subheader("KPIs today vs the committee's targets")
+    st.subheader(_("KPIs today vs the committee's targets"))
     cols = st.columns(3)
     for i, name in enumerate(KPI_NAMES):
         m = MEASURES[name]
@@ -152,8 +173,9 @@ def _kpi_cards(report: HistoryReport, targets: Mapping[str, float]) -> None:
             format_measure(name, value),
             delta=format_gap(name, value, target) if measured else None,
             delta_color="normal" if m.higher_is_better else "inverse",
-            delta_description=f"vs target {format_measure(name, target)}",
-            help=f"{m.help} The line shows the monthly values.",
+            delta_description=_("vs target {target}").format(
+                target=format_measure(name, target)),
+            help=m.help + " " + _("The line shows the monthly values."),
             border=True,
             chart_data=trend or None,
         )
@@ -167,10 +189,10 @@ def _new_customers_card(report: HistoryReport, col) -> None:
     known = not np.isnan(value)
     col.metric(
         MEASURES["new_customers"].label,
-        f"{value:,.0f}" if known else "not known",
-        delta_description=f"target +20% ({1.2 * value:,.0f})" if known
-        else "the terminals carry no won_date",
-        help=MEASURES["new_customers"].help + " The line shows the monthly counts.",
+        f"{value:,.0f}" if known else _("not known"),
+        delta_description=_("target +20% ({count})").format(count=f"{1.2 * value:,.0f}")
+        if known else _("the terminals carry no won_date"),
+        help=MEASURES["new_customers"].help + " " + _("The line shows the monthly counts."),
         border=True,
         chart_data=report.by_month["new_customers"].dropna().astype(float).tolist() or None
         if "new_customers" in report.by_month else None)
@@ -183,10 +205,11 @@ def _expense_card(report: HistoryReport, col) -> None:
     known = not np.isnan(value)
     col.metric(
         MEASURES[name].label,
-        format_measure(name, value) if known else "not known",
-        delta_description=f"target {format_measure(name, value + TARGET_CHANGE_POINTS / 100)} "
-        f"({TARGET_CHANGE_POINTS:+.0f} points)"
-        if known else "the data set has no selling_expenses table",
+        format_measure(name, value) if known else _("not known"),
+        delta_description=_("target {target} ({points} points)").format(
+            target=format_measure(name, value + TARGET_CHANGE_POINTS / 100),
+            points=f"{TARGET_CHANGE_POINTS:+.0f}")
+        if known else _("the data set has no selling_expenses table"),
         help=MEASURES[name].help,
         border=True,
         chart_data=report.by_month[name].dropna().astype(float).tolist() or None
@@ -263,18 +286,20 @@ def _legend(colours: Mapping[str, tuple[int, int, int]], labels: Mapping[str, st
         for k in colours
     ]
     items += [
-        "<span style='color:#141414'>&#9679;</span>&nbsp;central DC",
-        "<span style='color:#141414'>&#9675;</span>&nbsp;forward-warehouse candidate",
+        "<span style='color:#141414'>&#9679;</span>&nbsp;" + html.escape(_("central DC")),
+        "<span style='color:#141414'>&#9675;</span>&nbsp;"
+        + html.escape(_("forward-warehouse candidate")),
     ]
     return " &nbsp; ".join(items)
 
 
 def _map(ds: Dataset) -> None:
-    st.subheader("Customers and sites")
-    choice = st.radio(
-        "Colour customers by", ["region", "customer type"], horizontal=True, key="map_colour_by"
-    )
-    colour_by = "region" if choice == "region" else "customer_type"
+    st.subheader(_("Customers and sites"))
+    # labels in the page's language, one widget per language (its options change with it)
+    by = {_("region"): "region", _("customer type"): "customer_type"}
+    choice = st.radio(_("Colour customers by"), list(by), horizontal=True,
+                      key=f"map_colour_by_{language()}")
+    colour_by = by[choice]
     keys = REGIONS if colour_by == "region" else CUSTOMER_TYPES
     labels = {k: k for k in REGIONS} if colour_by == "region" else TYPE_LABELS
     st.markdown(_legend(_colour_map(keys), labels), unsafe_allow_html=True)
@@ -328,10 +353,8 @@ def _map(ds: Dataset) -> None:
     st.pydeck_chart(
         deck, height=560, alt="Map of customers, central DCs and forward-warehouse candidate cities"
     )
-    st.caption(
-        f"{len(customers):,} customers; circle area proportional to annual sales "
-        "(CNY/year). Hover for details."
-    )
+    st.caption(_("{count} customers; circle area proportional to annual sales (CNY/year). "
+                 "Hover for details.").format(count=f"{len(customers):,}"))
 
 
 # --------------------------------------------------------------------------- tables
@@ -398,7 +421,7 @@ def _overall_view(overall: pd.DataFrame) -> pd.DataFrame:
         {
             "measure": overall["label"],
             "today": [a for a, _ in fmt],
-            "committee target": [b for _, b in fmt],
+            "committee target": [b for _name, b in fmt],
         }
     )
 
@@ -446,13 +469,13 @@ def _aging_chart(aging: pd.DataFrame) -> alt.Chart:
 
 
 def _tables(ds: Dataset, report: HistoryReport, targets: Mapping[str, float]) -> None:
-    st.subheader("KPI tables")
+    st.subheader(_("KPI tables"))
     tables = kpi_tables(report, targets)
     stem = f"pharmaops_kpis_{ds.as_of:%Y%m%d}_{report.window.days}d_{ds.fingerprint[:8]}"
 
     def csv_button(name: str) -> None:
         st.download_button(
-            f"Download {name} (CSV)",
+            _("Download {name} (CSV)").format(name=name),
             _csv(tables[name]),
             file_name=f"{stem}_{name}.csv",
             mime="text/csv",
@@ -462,7 +485,8 @@ def _tables(ds: Dataset, report: HistoryReport, targets: Mapping[str, float]) ->
         )
 
     overall, region, ctype, month, aging = st.tabs(
-        ["Overall", "By region", "By customer type", "By month", "Receivables aging"]
+        [_("Overall"), _("By region"), _("By customer type"), _("By month"),
+         _("Receivables aging")]
     )
     with overall:
         st.dataframe(_overall_view(tables["overall"]), hide_index=True)
@@ -478,10 +502,10 @@ def _tables(ds: Dataset, report: HistoryReport, targets: Mapping[str, float]) ->
             cols, ("on_time_rate", "order_processing_days", "dso_days"), strict=True
         ):
             col.altair_chart(_trend_chart(report.by_month, name, targets[name]))
-        st.caption(
+        st.caption(_(
             "Monthly DSO uses each month's own credit sales (receivables at month end / "
             "the month's credit sales × its days), not the 90-day headline definition."
-        )
+        ))
         st.dataframe(
             tables["by_month"], hide_index=True, column_config=column_config(tables["by_month"])
         )
@@ -507,7 +531,7 @@ def _tables(ds: Dataset, report: HistoryReport, targets: Mapping[str, float]) ->
         "period_days": str(report.window.days),
     }
     st.download_button(
-        "Download all KPI tables (Excel)",
+        _("Download all KPI tables (Excel)"),
         kpi_workbook(tables, about),
         file_name=f"{stem}.xlsx",
         key="xlsx",

@@ -44,8 +44,9 @@ from ui.common import (
     dataset_from_folder_text,
     default_dataset_folder,
 )
+from ui.i18n import N_, _
 
-TITLE = "Supply chain"
+TITLE = N_("Supply chain")
 ICON = ":material/warehouse:"
 URL_PATH = "supply-chain"
 
@@ -62,7 +63,7 @@ _DAY_COLOURS = ((44, 160, 44), (188, 189, 34), (255, 127, 14), (214, 39, 40))
 # --------------------------------------------------------------------------- page
 def render() -> None:
     """Page body; settings in the sidebar, solving only on a button press."""
-    st.title(TITLE)
+    st.title(_(TITLE))
     st.caption(
         "Forward-warehouse location: candidate sites, chosen sites, cost and delivery days, "
         "from the location model with today's process calibrated from the data set."

@@ -33,13 +33,14 @@ from models.territory.segmentation import TIERS
 from scenarios.channel import XLSX_MIME
 from scenarios.territory_report import DEFAULT_BALANCE, rep_workload, segment_table
 from ui.common import sidebar_dataset
+from ui.i18n import N_, _
 from ui.overview import TYPE_LABELS
 from ui.territory_alignment import alignment_section, rep_map
 from ui.territory_calls import call_plan_section
 from ui.territory_meetings import meetings_section
 from ui.territory_quota import quota_section
 
-TITLE = "Sales territory"
+TITLE = N_("Sales territory")
 ICON = ":material/groups:"
 URL_PATH = "territory"
 ATTRIBUTE_LABELS = {"hospital_grade": "hospital grade", "title": "title",
@@ -72,7 +73,7 @@ def _doctors(_ds: Dataset, fingerprint: str):
 
 
 def render() -> None:
-    st.title(TITLE)
+    st.title(_(TITLE))
     st.caption("Customer tiers from order history and clinical value, today's territories "
                "and a proposed alignment, the call plan and sales-force size, doctor grades "
                "and the potential × support grid, and the reps behind their visit quota "
@@ -107,7 +108,7 @@ def _with_doctors(ds: Dataset) -> None:
     """The alignment, grades and grid under the sidebar's grading (graded once per run)."""
     weights, cuts = _grading_settings()
     problem = _grading_problem(weights, cuts)
-    doctors, points, _ = _doctors(ds, ds.fingerprint)
+    doctors, points, _grid = _doctors(ds, ds.fingerprint)
     graded = None if problem else regrade(points, weights, cuts)  # (points, grade)
     grades = None if graded is None else pd.DataFrame(
         {"terminal_id": doctors["terminal_id"], "grade": graded[1]})
@@ -220,7 +221,7 @@ def _grading_problem(weights: dict[str, float], cuts: dict[str, float]) -> str |
 def _grades(ds: Dataset, graded: tuple[np.ndarray, np.ndarray] | None,
             cuts: dict[str, float], problem: str | None) -> None:
     st.subheader("Doctor grades")
-    doctors, _, grid = _doctors(ds, ds.fingerprint)
+    doctors, _points, grid = _doctors(ds, ds.fingerprint)
     if graded is None:
         st.warning(problem[0].upper() + problem[1:])
         return
