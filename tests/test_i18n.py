@@ -117,3 +117,22 @@ def test_switching_back_to_english_changes_the_page_and_the_url(
     assert at.title[0].value == "Today"
     assert "Order processing" in {m.label for m in at.metric}
     assert "lang" not in at.query_params  # English, the default, keeps the URL clean
+
+
+def test_channel_stock_in_chinese_leaves_no_catalogue_text_in_english(
+        monkeypatch: pytest.MonkeyPatch, small_dataset: Path) -> None:
+    """The Channel stock page in Chinese: its title, cards and sections speak Chinese and no
+    rendered text is a catalogue text left in English."""
+    monkeypatch.setenv("PHARMAOPS_DATASET", str(small_dataset))
+    at = AppTest.from_string("from ui.channel import render\nrender()\n",
+                             default_timeout=TIMEOUT_S)
+    at.session_state[i18n.KEY] = "zh_CN"
+    at.run(timeout=TIMEOUT_S)
+    assert not at.exception and not at.error
+    assert at.title[0].value == "渠道库存"
+    cards = {m.label for m in at.metric}
+    assert {"经销商数", "产品数", "月数", "发现的问题", "渠道库存天数"} <= cards
+    assert {"各经销商库存", "纯销（对终端的销售）", "下载"} <= {h.value for h in at.subheader}
+    english = set(i18n.catalogue("zh_CN"))
+    left = [t for t in _texts(at) if t in english and len(t) > 3]
+    assert not left, f"catalogue texts shown in English: {left}"

@@ -53,11 +53,11 @@ TOP_BARS = 20
 def render() -> None:
     """Page body; the data set folder and the thresholds are in the sidebar."""
     st.title(_(TITLE))
-    st.caption(
+    st.caption(_(
         "Distributors' stock reconciled month by month: opening stock (last month's report, "
         "else last month's computed closing) + our deliveries − their reported sales to "
         "terminals, against their month-end stock reports. Measured, not simulated."
-    )
+    ))
     ds = sidebar_dataset("ch_dataset_folder")
     if ds is None:
         return
@@ -66,20 +66,20 @@ def render() -> None:
 
 def _settings() -> tuple[int, int, float, int]:
     sb = st.sidebar
-    sb.subheader("Findings")
-    stale = sb.number_input("Stale after (months without sales)", 1, 60, DEFAULT_STALE_MONTHS,
-                            key="ch_stale_months")
-    units = sb.number_input("Tolerance (units)", 0, 1_000_000, DEFAULT_TOLERANCE_UNITS,
+    sb.subheader(_("Findings"))
+    stale = sb.number_input(_("Stale after (months without sales)"), 1, 60,
+                            DEFAULT_STALE_MONTHS, key="ch_stale_months")
+    units = sb.number_input(_("Tolerance (units)"), 0, 1_000_000, DEFAULT_TOLERANCE_UNITS,
                             key="ch_tolerance_units",
-                            help="Differences and excess sales up to this many units are "
-                                 "counting and cut-off noise.")
-    share = sb.number_input("Tolerance (% of opening + purchases)", 0.0, 100.0,
+                            help=_("Differences and excess sales up to this many units are "
+                                   "counting and cut-off noise."))
+    share = sb.number_input(_("Tolerance (% of opening + purchases)"), 0.0, 100.0,
                             100 * DEFAULT_TOLERANCE_SHARE, step=0.5, key="ch_tolerance_pct",
-                            help="The tolerance is the larger of the two.")
-    window = sb.number_input("Stock-days window (months)", 1, 24, DEFAULT_WINDOW_MONTHS,
+                            help=_("The tolerance is the larger of the two."))
+    window = sb.number_input(_("Stock-days window (months)"), 1, 24, DEFAULT_WINDOW_MONTHS,
                              key="ch_window_months",
-                             help="Channel stock days use the average daily sales of the "
-                                  "last this many months.")
+                             help=_("Channel stock days use the average daily sales of the "
+                                    "last this many months."))
     return int(stale), int(units), float(share) / 100, int(window)
 
 
@@ -101,18 +101,19 @@ def show_channel(ds: Dataset) -> None:
     settings = _settings()
     missing = missing_channel_tables(ds)
     if missing:
-        st.warning(
-            f"This data set holds no channel data: the tables {', '.join(missing)} are "
-            f"missing (the channel needs {', '.join(CHANNEL_TABLES)}: terminals, the "
-            "distributors' monthly flow data and their month-end stock reports). Add them "
-            "to the data set folder, or generate a data set that has them.")
+        st.warning(_(
+            "This data set holds no channel data: the tables {missing} are missing (the "
+            "channel needs {needed}: terminals, the distributors' monthly flow data and their "
+            "month-end stock reports). Add them to the data set folder, or generate a data "
+            "set that has them.").format(missing=", ".join(missing),
+                                         needed=", ".join(CHANNEL_TABLES)))
         return
     report = _report(ds, ds.fingerprint, f"{ds.as_of:%Y-%m-%d}", settings)
     if isinstance(report, InputError):
-        show_problems("The channel data were refused", report)
+        show_problems(_("The channel data were refused"), report)
         return
     if report.reconciliation.distributors.empty:
-        st.info("The channel tables hold no month to reconcile.")
+        st.info(_("The channel tables hold no month to reconcile."))
         return
     _summary(report)
     _findings(report)
@@ -148,36 +149,39 @@ def _summary(report: ChannelReport) -> None:
     ledger = recon.distributors
     with st.container(border=True):
         cols = st.columns(5)
-        cols[0].metric("Distributors", f"{ledger['distributor'].nunique():,}")
-        cols[1].metric("Products", f"{ledger['product'].nunique():,}")
-        cols[2].metric("Months", f"{len(recon.months):,}",
-                       help=f"{recon.months[0]:%Y-%m} – {recon.months[-1]:%Y-%m}, after the "
-                            "opening stock report")
-        cols[3].metric("Findings", f"{len(recon.anomalies):,}")
+        cols[0].metric(_("Distributors"), f"{ledger['distributor'].nunique():,}")
+        cols[1].metric(_("Products"), f"{ledger['product'].nunique():,}")
+        cols[2].metric(_("Months"), f"{len(recon.months):,}",
+                       help=_("{first} – {last}, after the opening stock report").format(
+                           first=f"{recon.months[0]:%Y-%m}", last=f"{recon.months[-1]:%Y-%m}"))
+        cols[3].metric(_("Findings"), f"{len(recon.anomalies):,}")
         cols[4].metric(
-            "Channel stock days", stock_days_text(total["stock_days"], str(total["note"])),
-            help=f"Stock held by all distributors at the end of {recon.months[-1]:%Y-%m} "
-                 f"({total['stock_units']:,.0f} units) in days of their average daily sales "
-                 f"over the last {report.stock.window_months} months.")
+            _("Channel stock days"), stock_days_text(total["stock_days"], str(total["note"])),
+            help=_("Stock held by all distributors at the end of {month} ({units} units) in "
+                   "days of their average daily sales over the last {window} months.").format(
+                month=f"{recon.months[-1]:%Y-%m}", units=f"{total['stock_units']:,.0f}",
+                window=report.stock.window_months))
         counts = recon.anomalies["kind"].value_counts()
         for col, kind in zip(st.columns(len(ANOMALY_KINDS)), ANOMALY_KINDS, strict=True):
             col.metric(ANOMALY_LABELS[kind], f"{int(counts.get(kind, 0)):,}")
-        st.caption(f"Months {recon.months[0]:%Y-%m} – {recon.months[-1]:%Y-%m}; findings by "
-                   "kind above (one finding can sit beside another in the same month).")
+        st.caption(_("Months {first} – {last}; findings by kind above (one finding can sit "
+                     "beside another in the same month).").format(
+            first=f"{recon.months[0]:%Y-%m}", last=f"{recon.months[-1]:%Y-%m}"))
 
 
 def _findings(report: ChannelReport) -> None:
-    st.subheader("Findings")
+    st.subheader(_("Findings"))
     labels = [ANOMALY_LABELS[k] for k in ANOMALY_KINDS]
-    chosen = st.multiselect("Kinds shown", labels, default=labels, key="ch_kinds")
+    chosen = st.multiselect(_("Kinds shown"), labels, default=labels, key="ch_kinds")
     kinds = tuple(k for k in ANOMALY_KINDS if ANOMALY_LABELS[k] in chosen)
     table = anomaly_table(report, kinds)
     _table(table, "ch_findings_table")
     t = report.reconciliation.thresholds
-    st.caption(
-        f"{len(table):,} findings shown. Tolerance: the larger of {t.tolerance_units:g} units "
-        f"and {100 * t.tolerance_share:g}% of opening + purchases; stale after "
-        f"{t.stale_months} months without sales. Definitions: docs/channel.md.")
+    st.caption(_(
+        "{count} findings shown. Tolerance: the larger of {units} units and {share}% of "
+        "opening + purchases; stale after {stale} months without sales. Definitions: "
+        "docs/channel.md.").format(count=f"{len(table):,}", units=f"{t.tolerance_units:g}",
+                                   share=f"{100 * t.tolerance_share:g}", stale=t.stale_months))
 
 
 def stock_series(report: ChannelReport, distributor: str) -> pd.DataFrame:
@@ -194,24 +198,24 @@ def stock_series(report: ChannelReport, distributor: str) -> pd.DataFrame:
 
 
 def _stock_chart(report: ChannelReport) -> None:
-    st.subheader("Stock per distributor")
+    st.subheader(_("Stock per distributor"))
     ledger = report.reconciliation.distributors
     names = report.names["distributor"]
     held = ledger.assign(held=held_stock(ledger))
     last = held[held["month"] == held["month"].max()]
     order = last.groupby("distributor")["held"].sum().sort_values(ascending=False).index
-    distributor = st.selectbox("Distributor", list(order), key="ch_distributor",
+    distributor = st.selectbox(_("Distributor"), list(order), key="ch_distributor",
                                format_func=lambda d: f"{d} · {names.get(d, '')}")
     rows = ledger[ledger["distributor"] == distributor]
     by_sales = rows.groupby("product")["sales"].sum().sort_values(ascending=False).index
-    products = st.multiselect("Products", list(by_sales), default=list(by_sales)[
+    products = st.multiselect(_("Products"), list(by_sales), default=list(by_sales)[
         :CHART_PRODUCTS], key="ch_products",
         format_func=lambda p: f"{p} · {report.names['product'].get(p, '')}")
     data = stock_series(report, distributor)
     data = data[data["product"].isin(products)]
-    colour = alt.Color("product:N", title="Product")
+    colour = alt.Color("product:N", title=_("Product"))
     x = alt.X("yearmonth(month):T", title=None)
-    y = alt.Y("units:Q", title="Stock at month end (units)")
+    y = alt.Y("units:Q", title=_("Stock at month end (units)"))
     tooltip = [alt.Tooltip("product:N"), alt.Tooltip("yearmonth(month):T", title="month"),
                alt.Tooltip("series:N"), alt.Tooltip("units:Q", format=",.0f")]
     line = alt.Chart(data[data["series"] == "computed closing"]).mark_line().encode(
@@ -219,8 +223,8 @@ def _stock_chart(report: ChannelReport) -> None:
     points = alt.Chart(data[data["series"] == "reported"]).mark_point(
         filled=True, size=60).encode(x=x, y=y, color=colour, tooltip=tooltip)
     st.altair_chart(alt.layer(line, points).properties(height=320), width="stretch")
-    st.caption("Lines: the computed closing stock; dots: the stock the distributor reported. "
-               "A dot off its line is a difference; a missing dot a missing report.")
+    st.caption(_("Lines: the computed closing stock; dots: the stock the distributor reported. "
+                 "A dot off its line is a difference; a missing dot a missing report."))
 
 
 def _bars(table: pd.DataFrame, label: str) -> alt.Chart:
@@ -231,10 +235,10 @@ def _bars(table: pd.DataFrame, label: str) -> alt.Chart:
 
 
 def _pure_sales(report: ChannelReport) -> None:
-    st.subheader("Pure sales (sales to terminals)")
-    st.caption("The distributors' reported sales to hospitals, clinics and pharmacies over the "
-               "reconciled months, by the terminal's region and rep.")
-    region, rep, terminal = st.tabs(["By region", "By rep", "By terminal"])
+    st.subheader(_("Pure sales (sales to terminals)"))
+    st.caption(_("The distributors' reported sales to hospitals, clinics and pharmacies over "
+                 "the reconciled months, by the terminal's region and rep."))
+    region, rep, terminal = st.tabs([_("By region"), _("By rep"), _("By terminal")])
     with region:
         table = pure_sales_table(report, "region")
         st.altair_chart(_bars(table, "Region"), width="stretch")
@@ -249,13 +253,13 @@ def _pure_sales(report: ChannelReport) -> None:
 
 def _stock_days(report: ChannelReport) -> None:
     stock = report.stock
-    st.subheader("Channel stock days")
-    st.caption(
-        f"Stock at the end of {stock.month:%Y-%m} (the report, else the computed closing) "
-        f"in days of average daily sales over the last {stock.window_months} months "
-        f"({stock.window_days} days). Stock with no sales in the window is infinite days; "
-        "no stock and no sales has no figure.")
-    by_product, by_pair = st.tabs(["By product", "By distributor and product"])
+    st.subheader(_("Channel stock days"))
+    st.caption(_(
+        "Stock at the end of {month} (the report, else the computed closing) in days of "
+        "average daily sales over the last {window} months ({days} days). Stock with no sales "
+        "in the window is infinite days; no stock and no sales has no figure.").format(
+            month=f"{stock.month:%Y-%m}", window=stock.window_months, days=stock.window_days))
+    by_product, by_pair = st.tabs([_("By product"), _("By distributor and product")])
     with by_product:
         _table(stock_table(report, "products"), "ch_stock_products")
     with by_pair:
@@ -263,7 +267,7 @@ def _stock_days(report: ChannelReport) -> None:
 
 
 def _downloads(ds: Dataset, report: ChannelReport) -> None:
-    st.subheader("Downloads")
+    st.subheader(_("Downloads"))
     stem = f"pharmaops_channel_{ds.as_of:%Y%m%d}_{ds.fingerprint[:8]}"
     cols = st.columns(3)
     for col, (name, table) in zip(cols, (("findings", anomaly_table(report)),
@@ -273,6 +277,6 @@ def _downloads(ds: Dataset, report: ChannelReport) -> None:
                             key=f"ch_dl_{name}", on_click="ignore",
                             icon=":material/download:")
     cols[-1].download_button(
-        "Excel workbook", lambda: reconciliation_workbook(report, about_rows(report, ds)),
+        _("Excel workbook"), lambda: reconciliation_workbook(report, about_rows(report, ds)),
         file_name=f"{stem}.xlsx", mime=XLSX_MIME, key="ch_dl_xlsx", on_click="ignore",
         icon=":material/table_view:", type="primary")
