@@ -43,6 +43,8 @@ ICON = ":material/account_balance:"
 URL_PATH = "credit"
 TIERS = ("premium", "ordinary", "risk")
 TIER_COLOURS = ("#2e7d32", "#f9a825", "#c62828")
+#: the tiers as the page names them
+TIER_LABELS = {"premium": N_("premium"), "ordinary": N_("ordinary"), "risk": N_("risk")}
 TERMS_LABELS = {"monthly": "monthly settlement", "extended_75_days": "75 days",
                 "cash_discount_1pct": "1% cash discount", "monthly_plus_quarterly_rebate":
                 "monthly + quarterly rebate", "cash_before_delivery": "cash before delivery"}
@@ -83,21 +85,21 @@ def _policy(path: str, mtime: float, allow_outside: bool, limits: tuple[float, f
 
 def render() -> None:
     st.title(_(TITLE))
-    st.caption("Credit scores, tiers and reasons from the payment history; payment terms per "
-               "account from the terms model (docs/credit.md). Limits in the sidebar.")
+    st.caption(_("Credit scores, tiers and reasons from the payment history; payment terms per "
+                 "account from the terms model (docs/credit.md). Limits in the sidebar."))
     folder, configured = default_scenarios_dir()
     files = scenario_files(folder)
     if not files:
-        st.warning(f"No scenario files (`*.toml`) in `{folder}`.")
+        st.warning(_("No scenario files (`*.toml`) in `{folder}`.").format(folder=folder))
         return
     sb = st.sidebar
-    name = sb.selectbox("Scenario (data set, seed, limits)", files,
+    name = sb.selectbox(_("Scenario (data set, seed, limits)"), files,
                         index=files.index("plan.toml") if "plan.toml" in files else 0,
                         key="fin_scenario")
     path = folder / name
     ctx = _context(str(path), path.stat().st_mtime, configured)
     if isinstance(ctx, InputError):
-        show_problems(f"The scenario {name} was refused", ctx)
+        show_problems(_("The scenario {name} was refused").format(name=name), ctx)
         return
     table = _scores(str(path), path.stat().st_mtime, configured)
     _scores_section(ctx, table)
@@ -115,22 +117,26 @@ def render() -> None:
 
 def _scores_section(ctx: CreditContext, table: pd.DataFrame) -> None:
     s = ctx.scores
-    st.subheader("Credit scores and tiers")
-    st.caption(f"Score = 100 × P(no default or severe abnormal delinquency within a year), "
-               f"at {s.as_of:%Y-%m-%d}. Out-of-time check on {s.holdout_customers:,} accounts: "
-               f"AUC {s.holdout_auc:.3f}, bad rate {s.holdout_bad_rate:.1%}.")
+    st.subheader(_("Credit scores and tiers"))
+    st.caption(_("Score = 100 × P(no default or severe abnormal delinquency within a year), at "
+                 "{as_of}. Out-of-time check on {accounts} accounts: AUC {auc}, bad rate "
+                 "{bad}.").format(as_of=f"{s.as_of:%Y-%m-%d}",
+                                  accounts=f"{s.holdout_customers:,}",
+                                  auc=f"{s.holdout_auc:.3f}", bad=f"{s.holdout_bad_rate:.1%}"))
     summary = tier_summary(table).set_index("tier").reindex(list(TIERS)).fillna(0)
     cols = st.columns(3)
     for col, tier in zip(cols, TIERS, strict=True):
         row = summary.loc[tier]
-        col.metric(f"{tier} accounts", f"{int(row['accounts']):,}",
-                   f"{row['share_of_accounts']:.1%} of accounts, "
-                   f"{row['share_of_invoicing']:.1%} of invoicing", delta_color="off")
+        col.metric(_("{tier} accounts").format(tier=_(TIER_LABELS[tier])),
+                   f"{int(row['accounts']):,}",
+                   _("{accounts} of accounts, {invoicing} of invoicing").format(
+                       accounts=f"{row['share_of_accounts']:.1%}",
+                       invoicing=f"{row['share_of_invoicing']:.1%}"), delta_color="off")
     chart = alt.Chart(table).mark_bar().encode(
-        x=alt.X("score:Q", bin=alt.Bin(step=5), title="credit score (points)"),
-        y=alt.Y("count():Q", title="accounts"),
+        x=alt.X("score:Q", bin=alt.Bin(step=5), title=_("credit score (points)")),
+        y=alt.Y("count():Q", title=_("accounts")),
         color=alt.Color("tier:N", scale=alt.Scale(domain=list(TIERS), range=list(TIER_COLOURS)),
-                        title="tier"))
+                        title=_("tier")))
     st.altair_chart(chart, width="stretch")
     by_type = tier_summary(table, "customer_type")
     by_type = by_type.pivot(index="customer_type", columns="tier", values="share_of_accounts")
@@ -140,23 +146,23 @@ def _scores_section(ctx: CreditContext, table: pd.DataFrame) -> None:
 
 
 def _one_account(table: pd.DataFrame) -> None:
-    st.subheader("One account's score and its reasons")
+    st.subheader(_("One account's score and its reasons"))
     labels = (table["name"] + " — " + table["city"] + " (" + table["customer_id"] + ")")
     order = table["score"].argsort().to_numpy()
-    choice = st.selectbox("Account (lowest scores first)", labels.iloc[order].tolist(),
+    choice = st.selectbox(_("Account (lowest scores first)"), labels.iloc[order].tolist(),
                           key="fin_account")
     row = table.iloc[int(labels[labels == choice].index[0])]
     c1, c2, c3 = st.columns(3)
-    c1.metric("score (points)", f"{row['score']:.1f}")
-    c2.metric("tier", row["tier"])
-    c3.metric("P(bad within a year)", f"{row['probability_bad']:.1%}")
+    c1.metric(_("score (points)"), f"{row['score']:.1f}")
+    c2.metric(_("tier"), _(TIER_LABELS.get(row["tier"], row["tier"])))
+    c3.metric(_("P(bad within a year)"), f"{row['probability_bad']:.1%}")
     reasons = [(row[f"reason_{j}"], row[f"points_{j}"]) for j in (1, 2, 3)
                if isinstance(row.get(f"reason_{j}"), str) and row[f"reason_{j}"]]
     if reasons:
         st.dataframe(pd.DataFrame(reasons, columns=["feature", "points it costs"]).round(1),
                      hide_index=True)
     else:
-        st.caption("No feature costs this account points: each is at its best value.")
+        st.caption(_("No feature costs this account points: each is at its best value."))
 
 
 @st.cache_data(max_entries=4, show_spinner="Comparing the last two quarters …")
@@ -167,34 +173,34 @@ def _stability_tables(path: str, mtime: float, allow_outside: bool
 
 
 def _stability(path: str, mtime: float, allow_outside: bool) -> None:
-    st.subheader("Population stability (last two quarters)")
+    st.subheader(_("Population stability (last two quarters)"))
     value, band, bins, features = _stability_tables(path, mtime, allow_outside)
-    st.caption("PSI of the accounts at the data set's date against 91 days earlier, same "
-               "scorecard: below 0.1 stable, 0.1-0.25 watch, above 0.25 the population has "
-               "shifted and the scorecard should be re-checked.")
-    st.metric("score PSI", f"{value:.3f}", band, delta_color="off")
+    st.caption(_("PSI of the accounts at the data set's date against 91 days earlier, same "
+                 "scorecard: below 0.1 stable, 0.1-0.25 watch, above 0.25 the population has "
+                 "shifted and the scorecard should be re-checked."))
+    st.metric(_("score PSI"), f"{value:.3f}", band, delta_color="off")
     st.dataframe(features.round(3).rename(columns={"psi": "PSI", "band": "band"}),
                  width="stretch")
 
 
 def _limits(ctx: CreditContext) -> tuple[float, float, float]:
     sb = st.sidebar
-    sb.subheader("Terms model limits")
+    sb.subheader(_("Terms model limits"))
     lev, targets = ctx.scenario.credit, ctx.scenario.targets
-    dso = sb.number_input("DSO at most (days)", 1.0, 365.0,
+    dso = sb.number_input(_("DSO at most (days)"), 1.0, 365.0,
                           float(lev.dso_limit_days or targets.dso_days), step=1.0,
                           key="fin_dso_limit")
-    bad = sb.number_input("Bad debt at most (% of credit sales)", 0.0, 100.0,
+    bad = sb.number_input(_("Bad debt at most (% of credit sales)"), 0.0, 100.0,
                           100 * float(lev.bad_debt_limit if lev.bad_debt_limit is not None
                                       else targets.bad_debt_rate), step=0.1,
                           key="fin_bad_debt_limit")
-    loss = sb.number_input("Sales lost to terms at most (%)", 0.0, 100.0,
+    loss = sb.number_input(_("Sales lost to terms at most (%)"), 0.0, 100.0,
                            100 * lev.sales_loss_limit, step=0.5, key="fin_sales_loss_limit")
     return float(dso), float(bad) / 100, float(loss) / 100
 
 
 def _policy_section(ctx: CreditContext, report: PolicyReport) -> None:
-    st.subheader("Payment terms per account (terms model)")
+    st.subheader(_("Payment terms per account (terms model)"))
     sol = report.solution
     if sol.objective_cny is None:
         reach = report.reachable
@@ -224,7 +230,7 @@ def _policy_section(ctx: CreditContext, report: PolicyReport) -> None:
         assigned["terms"] = assigned["terms"].map(TERMS_LABELS)
         assigned["today_terms"] = assigned["today_terms"].map(TERMS_LABELS)
         st.dataframe(assigned.head(200), hide_index=True, width="stretch")
-        st.download_button("Download the assignment (Excel)", policy_workbook(ctx, report),
+        st.download_button(_("Download the assignment (Excel)"), policy_workbook(ctx, report),
                            file_name="payment_terms.xlsx", mime=XLSX_MIME, key="fin_xlsx")
 
 
@@ -232,11 +238,11 @@ def _frontier(report: PolicyReport) -> None:
     points = pd.DataFrame(report.frontier)
     solved = points[points["status"] == "optimal"]
     if solved.empty:
-        st.info("No DSO limit on the frontier can be met with the other limits.")
+        st.info(_("No DSO limit on the frontier can be met with the other limits."))
         return
     line = alt.Chart(solved).mark_line(point=True).encode(
-        x=alt.X("dso_limit_days:Q", title="DSO limit (days)", scale=alt.Scale(zero=False)),
-        y=alt.Y("profit_cny:Q", title="expected profit (CNY/year)",
+        x=alt.X("dso_limit_days:Q", title=_("DSO limit (days)"), scale=alt.Scale(zero=False)),
+        y=alt.Y("profit_cny:Q", title=_("expected profit (CNY/year)"),
                 scale=alt.Scale(zero=False)))
     layers = [line]
     sol = report.solution
@@ -245,8 +251,8 @@ def _frontier(report: PolicyReport) -> None:
                                "profit_cny": [sol.objective_cny], "label": ["chosen"]})
         layers.append(alt.Chart(chosen).mark_point(size=150, color="#c62828", filled=True)
                       .encode(x="dso_limit_days:Q", y="profit_cny:Q", tooltip=["label"]))
-    st.caption("DSO-profit frontier: the most profit reachable under each DSO limit (each "
-               "point solved to proven optimality); the red point is the chosen assignment.")
+    st.caption(_("DSO-profit frontier: the most profit reachable under each DSO limit (each "
+                 "point solved to proven optimality); the red point is the chosen assignment."))
     st.altair_chart(alt.layer(*layers), width="stretch")
 
 
