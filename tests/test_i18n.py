@@ -136,3 +136,25 @@ def test_channel_stock_in_chinese_leaves_no_catalogue_text_in_english(
     english = set(i18n.catalogue("zh_CN"))
     left = [t for t in _texts(at) if t in english and len(t) > 3]
     assert not left, f"catalogue texts shown in English: {left}"
+
+
+def test_supply_chain_in_chinese_before_and_after_solving(
+        monkeypatch: pytest.MonkeyPatch, small_dataset: Path) -> None:
+    """The Supply chain page in Chinese: the sidebar, the first hint and, once solved, the
+    sections speak Chinese; no rendered text is a catalogue text left in English."""
+    monkeypatch.setenv("PHARMAOPS_DATASET", str(small_dataset))
+    at = AppTest.from_string("from ui.supply_chain import render\nrender()\n",
+                             default_timeout=TIMEOUT_S)
+    at.session_state[i18n.KEY] = "zh_CN"
+    at.run(timeout=TIMEOUT_S)
+    assert at.title[0].value == "供应链"
+    assert any("求解" in i.value for i in at.info)
+    at.sidebar.radio(key="sc_candidates").set_value("sites")
+    at.sidebar.selectbox(key="sc_rule").set_value("none")
+    at.sidebar.button(key="sc_solve").click().run(timeout=TIMEOUT_S)
+    assert not at.exception and not at.error
+    sections = {h.value for h in at.subheader}
+    assert {"解", "成本构成", "覆盖", "选中的仓库", "地图", "下载"} <= sections
+    english = set(i18n.catalogue("zh_CN"))
+    left = [t for t in _texts(at) if t in english and len(t) > 3]
+    assert not left, f"catalogue texts shown in English: {left}"

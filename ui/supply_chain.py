@@ -64,12 +64,12 @@ _DAY_COLOURS = ((44, 160, 44), (188, 189, 34), (255, 127, 14), (214, 39, 40))
 def render() -> None:
     """Page body; settings in the sidebar, solving only on a button press."""
     st.title(_(TITLE))
-    st.caption(
+    st.caption(_(
         "Forward-warehouse location: candidate sites, chosen sites, cost and delivery days, "
         "from the location model with today's process calibrated from the data set."
-    )
+    ))
     folder_text = st.sidebar.text_input(
-        "Data set folder", value=default_dataset_folder(), key="sc_dataset_folder"
+        _("Data set folder"), value=default_dataset_folder(), key="sc_dataset_folder"
     )
     levers, time_limit_s = _sidebar()
     ds = dataset_from_folder_text(folder_text)
@@ -77,10 +77,10 @@ def render() -> None:
         return
     key = (ds.fingerprint, f"{ds.as_of:%Y-%m-%d}", levers, time_limit_s)
 
-    if st.sidebar.button("Solve", type="primary", key="sc_solve"):
+    if st.sidebar.button(_("Solve"), type="primary", key="sc_solve"):
         try:
             params = _params(ds, ds.fingerprint, f"{ds.as_of:%Y-%m-%d}")
-            with st.spinner("Solving the location problem …"):
+            with st.spinner(_("Solving the location problem …")):
                 outcome = solve_warehouses(ds, params, levers, time_limit_s)
             _keep("sc_outcome", key, outcome)
         except InputError as exc:
@@ -92,8 +92,8 @@ def render() -> None:
 
     outcome = _kept("sc_outcome", key)
     if outcome is None:
-        st.info("Choose the settings in the sidebar and press **Solve**. Nothing is solved "
-                "until then.")
+        st.info(_("Choose the settings in the sidebar and press **Solve**. Nothing is solved "
+                  "until then."))
         return
     try:
         _results(ds, outcome)
@@ -116,19 +116,19 @@ def _kept(name: str, key: tuple) -> object | None:
 
 def _sidebar() -> tuple[LocationLevers, float]:
     sb = st.sidebar
-    candidates = sb.radio("Candidates", ["sites", "prefectures"], key="sc_candidates",
-                          help="The data set's sites table, or every prefecture-level city.")
-    rule = sb.selectbox("Delivery-days rule", RULES, key="sc_rule")
+    candidates = sb.radio(_("Candidates"), ["sites", "prefectures"], key="sc_candidates",
+                          help=_("The data set's sites table, or every prefecture-level city."))
+    rule = sb.selectbox(_("Delivery-days rule"), RULES, key="sc_rule")
     days = share = None
     if rule != RULES[0]:
-        days = float(sb.number_input("D (days)", min_value=0.5, max_value=14.0, value=3.0,
+        days = float(sb.number_input(_("D (days)"), min_value=0.5, max_value=14.0, value=3.0,
                                      step=0.5, key="sc_days"))
     if rule == RULES[2]:
-        share = float(sb.slider("Share of demand within D days", 0.05, 1.0, 0.9, 0.05,
+        share = float(sb.slider(_("Share of demand within D days"), 0.05, 1.0, 0.9, 0.05,
                                 key="sc_share"))
-    max_sites = int(sb.number_input("Max forward sites", min_value=0, max_value=100, value=8,
+    max_sites = int(sb.number_input(_("Max forward sites"), min_value=0, max_value=100, value=8,
                                     step=1, key="sc_max_sites"))
-    time_limit = float(sb.number_input("Time limit (s)", min_value=1.0, max_value=600.0,
+    time_limit = float(sb.number_input(_("Time limit (s)"), min_value=1.0, max_value=600.0,
                                        value=30.0, step=5.0, key="sc_time_limit"))
     return LocationLevers(candidates=candidates, max_sites=max_sites, service_days=days,
                           service_share=share), time_limit
@@ -165,7 +165,7 @@ def status_text(status: str) -> str:
 
 def _results(ds: Dataset, outcome: nd.LocationOutcome) -> None:
     r, inst = outcome.result, outcome.instance
-    st.subheader("Solution")
+    st.subheader(_("Solution"))
     cols = st.columns(4)
     cols[0].metric("Status", status_text(r.status))
     cols[1].metric("Objective (CNY/year)", _number(r.objective))
@@ -184,22 +184,22 @@ def _results(ds: Dataset, outcome: nd.LocationOutcome) -> None:
                                             ascending=[False, True, True])
     _map(outcome, assignment, sites)
 
-    st.subheader("Cost components")
+    st.subheader(_("Cost components"))
     st.dataframe(cost_table(outcome), hide_index=True, key="sc_costs")
-    st.subheader("Coverage")
+    st.subheader(_("Coverage"))
     coverage = coverage_table(outcome)
     st.dataframe(coverage, hide_index=True, key="sc_coverage",
                  column_config={"share_of_demand": st.column_config.NumberColumn(
                      "Share of demand", format="percent")})
     st.altair_chart(
         alt.Chart(coverage).mark_bar().encode(
-            x=alt.X("within_days:O", title="Delivered within (days)"),
-            y=alt.Y("share_of_demand:Q", title="Share of demand", axis=alt.Axis(format="%"),
+            x=alt.X("within_days:O", title=_("Delivered within (days)")),
+            y=alt.Y("share_of_demand:Q", title=_("Share of demand"), axis=alt.Axis(format="%"),
                     scale=alt.Scale(domain=[0, 1])),
             tooltip=["within_days", alt.Tooltip("share_of_demand:Q", format=".1%")]),
         width="stretch")
 
-    st.subheader("Chosen sites")
+    st.subheader(_("Chosen sites"))
     st.dataframe(sites, hide_index=True, key="sc_sites")
     fill, policy = _stock_settings()
     stock = _stocking(ds, outcome, assignment, fill, policy)
@@ -229,7 +229,7 @@ def _district_points(outcome: nd.LocationOutcome, assignment: pd.DataFrame) -> p
 
 
 def _map(outcome: nd.LocationOutcome, assignment: pd.DataFrame, sites: pd.DataFrame) -> None:
-    st.subheader("Map")
+    st.subheader(_("Map"))
     pts = sites.assign(what=sites["kind"] + sites["open"].map({True: ", open", False: ""}))
     pts = pts[["name", "lon", "lat", "what", "open", "kind"]]
     closed = pts[~pts["open"]].drop(columns=["open", "kind"])
@@ -254,9 +254,9 @@ def _map(outcome: nd.LocationOutcome, assignment: pd.DataFrame, sites: pd.DataFr
     deck = pdk.Deck(layers=layers, map_style=None, tooltip=_TOOLTIP,
                     initial_view_state=pdk.ViewState(latitude=35.0, longitude=104.5, zoom=3.2))
     st.pydeck_chart(deck, height=520, alt="Map of candidate and chosen sites and districts")
-    st.caption("Grey: candidates not chosen; blue: chosen forward sites; purple: central DCs. "
-               "Districts: green ≤ 1 day, olive ≤ 2, orange ≤ 3, red > 3 days from their "
-               "assigned site.")
+    st.caption(_("Grey: candidates not chosen; blue: chosen forward sites; purple: central "
+                 "DCs. Districts: green ≤ 1 day, olive ≤ 2, orange ≤ 3, red > 3 days from their "
+                 "assigned site."))
 
 
 # --------------------------------------------------------------------------- stocking
@@ -283,10 +283,10 @@ def stocking_table(ds: Dataset, params: ProcessParams, inputs: SimulationInputs,
 
 def _stocking(ds: Dataset, outcome: nd.LocationOutcome, assignment: pd.DataFrame,
               fill_rate: float, policy: str) -> pd.DataFrame:
-    st.subheader("Stocking of the chosen forward sites")
+    st.subheader(_("Stocking of the chosen forward sites"))
     forward = list(outcome.forward_site_ids)
     if not forward:
-        st.info("No forward site is chosen: everything ships from the central DCs.")
+        st.info(_("No forward site is chosen: everything ships from the central DCs."))
         return pd.DataFrame()
     if outcome.instance.candidates != "sites":
         st.info("Stocking policies and the simulation need sites of the data set's sites "
@@ -307,14 +307,14 @@ def _stocking(ds: Dataset, outcome: nd.LocationOutcome, assignment: pd.DataFrame
 def _simulated_service(ds: Dataset, outcome: nd.LocationOutcome, assignment: pd.DataFrame,
                        fill_rate: float, policy: str) -> pd.DataFrame | None:
     """Button → simulate today's and the chosen network; show on-time etc. with CIs."""
-    st.subheader("Simulated service of the chosen network")
+    st.subheader(_("Simulated service of the chosen network"))
     if outcome.instance.candidates != "sites" or not outcome.forward_site_ids:
-        st.caption("Needs forward sites chosen among the sites table's candidates.")
+        st.caption(_("Needs forward sites chosen among the sites table's candidates."))
         return None
-    reps = int(st.number_input("Replications", min_value=2, max_value=50,
+    reps = int(st.number_input(_("Replications"), min_value=2, max_value=50,
                                value=DEFAULT_REPLICATIONS, key="sc_sim_reps"))
     key = (tuple(outcome.forward_site_ids), fill_rate, policy, reps, ds.fingerprint)
-    if st.button("Simulate the chosen network", key="sc_simulate"):
+    if st.button(_("Simulate the chosen network"), key="sc_simulate"):
         fp, as_of = ds.fingerprint, f"{ds.as_of:%Y-%m-%d}"
         bar = st.progress(0.0, text="Simulating today's network and the chosen one …")
         check = simulate_network(
@@ -326,9 +326,9 @@ def _simulated_service(ds: Dataset, outcome: nd.LocationOutcome, assignment: pd.
         _keep("sc_network", key, check)
     check = _kept("sc_network", key)
     if check is None:
-        st.caption(f"Press the button to run {reps} replications of a year of orders through "
-                   "today's network and the chosen one (same seeds, so the difference is "
-                   "paired).")
+        st.caption(_("Press the button to run {reps} replications of a year of orders through "
+                     "today's network and the chosen one (same seeds, so the difference is "
+                     "paired).").format(reps=reps))
         return None
     table = network_table(check)
     cols = st.columns(3)
@@ -373,17 +373,17 @@ def network_table(check) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- trade-off
 def _tradeoff(ds: Dataset, levers: LocationLevers, key: tuple) -> None:
-    st.subheader("Trade-off: forward sites vs cost vs service")
+    st.subheader(_("Trade-off: forward sites vs cost vs service"))
     cols = st.columns(3)
-    n = int(cols[0].number_input("Up to N forward sites", min_value=1, max_value=30,
+    n = int(cols[0].number_input(_("Up to N forward sites"), min_value=1, max_value=30,
                                  value=DEFAULT_TRADEOFF_N, key="sc_tradeoff_n"))
-    limit = float(cols[1].number_input("Time limit per solve (s)", min_value=1.0,
+    limit = float(cols[1].number_input(_("Time limit per solve (s)"), min_value=1.0,
                                        max_value=120.0, value=5.0, key="sc_tradeoff_limit"))
     simulate = levers.candidates == "sites" and cols[2].checkbox(
         "Simulate on-time delivery at each point", value=False, key="sc_tradeoff_sim",
         help="Runs the order-to-cash simulation for every network (2 replications each, "
              "98% fill-rate (s, Q) stock): minutes on the national data set.")
-    if st.button("Compute trade-off curve", key="sc_tradeoff"):
+    if st.button(_("Compute trade-off curve"), key="sc_tradeoff"):
         params = _params(ds, ds.fingerprint, f"{ds.as_of:%Y-%m-%d}")
         bar = st.progress(0.0)
         curve = tradeoff_curve(ds, params, levers, n, limit,
@@ -394,7 +394,7 @@ def _tradeoff(ds: Dataset, levers: LocationLevers, key: tuple) -> None:
         _keep("sc_tradeoff_rows", key, curve)
     curve = _kept("sc_tradeoff_rows", key)
     if curve is None:
-        st.caption("Press the button to solve for max forward sites p = 0..N.")
+        st.caption(_("Press the button to solve for max forward sites p = 0..N."))
         return
     simulated = "on_time_simulated" in curve.columns
     share = "on_time_simulated" if simulated else f"within_{TRADEOFF_DAYS}_days"
@@ -419,24 +419,24 @@ def _tradeoff(ds: Dataset, levers: LocationLevers, key: tuple) -> None:
 
 # --------------------------------------------------------------------------- covering
 def _covering(ds: Dataset, outcome: nd.LocationOutcome, key: tuple) -> None:
-    st.subheader("Maximal covering: the most demand within D days for p sites")
+    st.subheader(_("Maximal covering: the most demand within D days for p sites"))
     cols = st.columns(3)
-    days = float(cols[0].number_input("D (days)", min_value=0.5, max_value=14.0, value=2.0,
+    days = float(cols[0].number_input(_("D (days)"), min_value=0.5, max_value=14.0, value=2.0,
                                       step=0.5, key="sc_cover_days"))
-    n = int(cols[1].number_input("Up to p forward sites", min_value=1, max_value=30, value=5,
+    n = int(cols[1].number_input(_("Up to p forward sites"), min_value=1, max_value=30, value=5,
                                  key="sc_cover_n"))
-    if cols[2].button("Compute coverage", key="sc_cover"):
-        with st.spinner("Solving maximal covering for each p …"):
+    if cols[2].button(_("Compute coverage"), key="sc_cover"):
+        with st.spinner(_("Solving maximal covering for each p …")):
             curve = covering_curve(outcome, days, n, 60.0)
         _keep("sc_cover_rows", key, (days, curve))
     stored = _kept("sc_cover_rows", key)
     if stored is None:
-        st.caption("Ignores cost: which p sites (besides the central DCs) put the most demand "
-                   "within D days of transit, proven optimal per p.")
+        st.caption(_("Ignores cost: which p sites (besides the central DCs) put the most "
+                     "demand within D days of transit, proven optimal per p."))
         return
     shown_days, curve = stored
     st.altair_chart(alt.Chart(curve).mark_line(point=True).encode(
-        x=alt.X("max_sites:O", title="Forward sites p"),
+        x=alt.X("max_sites:O", title=_("Forward sites p")),
         y=alt.Y("covered_share:Q", title=f"Demand within {shown_days:g} days",
                 axis=alt.Axis(format="%")),
         tooltip=list(curve.columns)), width="stretch")
@@ -452,15 +452,16 @@ def workbook(tables: Mapping[str, pd.DataFrame]) -> bytes:
     return buffer.getvalue()
 
 
+NO_ROWS = N_("the table has no rows")
 #: why a table has no rows, said beside the downloads instead of an empty file
-EMPTY_BECAUSE = {"stocking": "no forward site stocks anything in this plan (see \"Stocking of "
-                             "the chosen forward sites\")"}
+EMPTY_BECAUSE = {"stocking": N_("no forward site stocks anything in this plan (see \"Stocking "
+                                "of the chosen forward sites\")")}
 
 
 def _downloads(ds: Dataset, tables: Mapping[str, pd.DataFrame]) -> None:
     """A CSV per table with rows (UTF-8 with BOM for Excel), and the workbook of those; an
     empty table is named with the reason instead of offered as an empty file."""
-    st.subheader("Downloads")
+    st.subheader(_("Downloads"))
     stem = f"pharmaops_supply_chain_{ds.as_of:%Y%m%d}_{ds.fingerprint[:8]}"
     full = {name: frame for name, frame in tables.items() if len(frame)}
     cols = st.columns(len(full) + 1)
@@ -469,9 +470,9 @@ def _downloads(ds: Dataset, tables: Mapping[str, pd.DataFrame]) -> None:
                             file_name=f"{stem}_{name}.csv", mime="text/csv",
                             key=f"sc_dl_{name}", icon=":material/download:")
     for name in tables.keys() - full.keys():
-        st.caption(f"{name}.csv is not offered: "
-                   f"{EMPTY_BECAUSE.get(name, 'the table has no rows')}.")
+        st.caption(_("{name}.csv is not offered: {why}.").format(
+            name=name, why=_(EMPTY_BECAUSE.get(name, NO_ROWS))))
     cols[-1].download_button(
-        "Excel workbook", workbook(full), file_name=f"{stem}.xlsx",
+        _("Excel workbook"), workbook(full), file_name=f"{stem}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="sc_dl_xlsx", icon=":material/download:")
