@@ -469,3 +469,26 @@ def test_page_in_browser(page: Page, app: App, name: str) -> None:
         assert_no_errors(page)
     finally:
         screenshot(page, name)
+
+
+#: pages whose bodies speak Chinese, with their Chinese title and a section heading
+CHINESE_PAGES = {"": ("今日概况", "当前 KPI 与委员会目标对比"),
+                 "channel": ("渠道库存", "各经销商库存"),
+                 "supply-chain": ("供应链", None)}
+
+
+@pytest.mark.parametrize("url_path", list(CHINESE_PAGES))
+def test_page_in_chinese_in_browser(page: Page, app: App, url_path: str) -> None:
+    """Opened with ?lang=zh_CN the page, its navigation and the language switch speak
+    Chinese, render the Chinese characters (the CJK font) and show no error."""
+    title, section = CHINESE_PAGES[url_path]
+    page.goto(f"{app.url}/{url_path}?lang=zh_CN")
+    page.locator('[data-testid="stApp"]').wait_for()
+    wait_idle(page)
+    heading(page, title)
+    if section is not None:
+        heading(page, section)
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert "今日概况" in nav and "项目委员会：情景" in nav, nav
+    assert_no_errors(page)
+    screenshot(page, f"zh_{url_path or 'today'}")
