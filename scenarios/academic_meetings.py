@@ -173,7 +173,7 @@ def plan_meetings(ds: Dataset, *, per_specialist: float | None = None,
                              dict(zip(regions["region"], regions["capacity"], strict=True)))
     acc["meetings_planned"] = plan.meetings
     change = acc["meetings_planned"] - acc["meetings_today"]
-    sales_change = float((acc["sales_cny_month"] * (meeting_lifts_of(acc, tau) - 1)).sum())
+    sales_change = float((acc["sales_cny_month"] * (_lift(acc, np.array([tau]))[0] - 1)).sum())
     summary.update(
         status=plan.status, objective_cny_month=plan.objective, bound_cny_month=plan.bound,
         gap=plan.gap, left_out="",
@@ -224,11 +224,7 @@ def meeting_lifts(report: MeetingReport) -> np.ndarray:
     (1 + effect · planned) / (1 + effect · today's meetings a month); 1 without an effect."""
     if report.plan is None:
         return np.ones(len(report.accounts))
-    return meeting_lifts_of(report.accounts, report.effect.months_of_sales)
-
-
-def meeting_lifts_of(acc: pd.DataFrame, tau: float) -> np.ndarray:
-    return _lift(acc, np.array([tau]))[0]
+    return _lift(report.accounts, np.array([report.effect.months_of_sales]))[0]
 
 
 def _lift(acc: pd.DataFrame, taus: np.ndarray) -> np.ndarray:

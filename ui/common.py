@@ -34,6 +34,17 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False).encode("utf-8-sig")
 
 
+def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
+    """An Excel workbook of ``sheets`` (sheet name → table, in order, no index)."""
+    import io
+
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=name, index=False)
+    return buffer.getvalue()
+
+
 def default_dataset_folder() -> str:
     """The folder the sidebar starts with: ``$PHARMAOPS_DATASET`` or ``data/national``."""
     return str(default_dataset())

@@ -10,7 +10,6 @@ change.
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Mapping
 
@@ -43,6 +42,7 @@ from ui.common import (
     csv_bytes,
     dataset_from_folder_text,
     default_dataset_folder,
+    xlsx_bytes,
 )
 from ui.i18n import N_, _
 
@@ -445,11 +445,7 @@ def _covering(ds: Dataset, outcome: nd.LocationOutcome, key: tuple) -> None:
 
 # --------------------------------------------------------------------------- downloads
 def workbook(tables: Mapping[str, pd.DataFrame]) -> bytes:
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, frame in tables.items():
-            frame.to_excel(writer, sheet_name=name, index=False)
-    return buffer.getvalue()
+    return xlsx_bytes(dict(tables))
 
 
 NO_ROWS = N_("the table has no rows")

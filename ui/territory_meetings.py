@@ -6,8 +6,6 @@ docs/territory.md, "Academic specialists").
 
 from __future__ import annotations
 
-import io
-
 import altair as alt
 import numpy as np
 import pandas as pd
@@ -17,6 +15,7 @@ from data.dataset import Dataset
 from scenarios.academic_meetings import plan_meetings, specialist_capacity
 from scenarios.channel import XLSX_MIME
 from scenarios.territory_report import meeting_sheets
+from ui.common import xlsx_bytes
 from ui.overview import TYPE_LABELS
 
 MEETING_LABELS = {"name": "hospital", "account_type": "type", "city": "city",
@@ -121,11 +120,7 @@ def _table(ds: Dataset, report) -> None:
         {MEETING_LABELS[k]: "{:,.0f}" for k in ("sales_cny_month", "value_cny_month",
                                                 "meetings_planned")}
         | {MEETING_LABELS["meetings_today"]: "{:,.2f}"}), hide_index=True, width="stretch")
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as xl:
-        for name, frame in meeting_sheets(report).items():
-            frame.to_excel(xl, sheet_name=name, index=False)
-    st.download_button("Academic meetings (Excel)", buffer.getvalue(),
+    st.download_button("Academic meetings (Excel)", xlsx_bytes(meeting_sheets(report)),
                        file_name="academic_meetings.xlsx", mime=XLSX_MIME,
                        key="tr_meet_xlsx")
 
