@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from streamlit.testing.v1 import AppTest
+
 # The test's own display rules (label, unit, decimals, higher is better), written out in the tests
 # rather than imported from ui/, so a formatting slip in the page cannot hide itself.
 EXPECTED_CARDS = {
@@ -16,3 +18,16 @@ EXPECTED_CARDS = {
 
 def shown(value: float, unit: str, decimals: int) -> str:
     return f"{100 * value:.{decimals}f}%" if unit == "rate" else f"{value:.{decimals}f} days"
+
+
+def page_texts(at: AppTest) -> list[str]:
+    """What a page shows as text: title, headers, captions, markdown, metric labels, tabs,
+    buttons and widget labels."""
+    out = [e.value for kind in ("title", "header", "subheader", "caption", "markdown",
+                                "info", "warning") for e in at.get(kind)]
+    out += [m.label for m in at.metric]
+    out += [t.label for t in at.tabs]
+    out += [b.label for b in at.get("download_button")]
+    out += [w.label for kind in ("radio", "number_input", "text_input", "selectbox")
+            for w in at.get(kind)]
+    return out

@@ -25,8 +25,9 @@ from scenarios.loading import load_scenario
 from scenarios.run import SimulationRun, prepare, simulate
 from scenarios.store import RunStore
 from simulation.summary import paired_differences
-from tests.display_rules import EXPECTED_CARDS
+from tests.display_rules import EXPECTED_CARDS, page_texts
 from tests.display_rules import shown as kpi_text
+from ui import i18n
 from ui.committee import RESULTS_KEY, committee_workbook, comparison_json
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -380,3 +381,37 @@ def test_new_customers_are_judged_against_the_base_by_their_interval() -> None:
     assert view.loc["b", "target +20%"] == "reached"
     assert view.loc["c", "target +20%"] == "not reached"
     assert view.loc["d", "target +20%"] == "uncertain"  # mean beyond, interval across
+
+
+def _headers(frame) -> list[str]:
+    """The column headers a table shows: its column config's label where it sets one."""
+    config = json.loads(frame.proto.columns or "{}")
+    labels = {key.removeprefix("name:"): c.get("label") for key, c in config.items()}
+    return [labels.get(str(c)) or str(c) for c in frame.value.columns]
+
+
+def test_the_page_in_chinese_after_a_run(project: Path) -> None:
+    """The committee page in Chinese: the sidebar, the KPI cards with their verdict badges,
+    every section and the tables' column headers speak Chinese, and no rendered text or
+    column header is a catalogue text left in English."""
+    at = AppTest.from_string(PAGE, default_timeout=TIMEOUT_S)
+    at.session_state[i18n.KEY] = "zh_CN"
+    at.run(timeout=TIMEOUT_S)
+    assert at.title[0].value == "项目委员会：情景"
+    assert at.sidebar.button(key="committee_run").label == "运行"
+    at.sidebar.number_input(key="committee_replications").set_value(REPLICATIONS)
+    at.sidebar.number_input(key="committee_workers").set_value(1)
+    at.sidebar.button(key="committee_run").click().run(timeout=TIMEOUT_S)
+    assert not at.exception and not at.error
+    sections = {h.value for h in at.subheader}
+    assert {"关键指标对比", "订单在哪里等待：流程环节", "下载"} <= sections
+    assert "与基准（baseline）的差异" in sections
+    badges = " ".join(m.value for m in at.markdown)
+    assert "达标概率" in badges
+    assert any(word in badges for word in ("达标", "未达标", "不确定"))
+    english = set(i18n.catalogue("zh_CN"))
+    left = [t for t in page_texts(at) if t in english and len(t) > 3]
+    headers = [shown for frame in at.dataframe for shown in _headers(frame)]
+    left += [h for h in headers if h in english and len(h) > 3]
+    assert not left, f"catalogue texts shown in English: {left}"
+    assert {"关键指标", "差值", "是否更好？", "情景", "大区", "分级"} <= set(headers)

@@ -15,6 +15,7 @@ from babel.messages.extract import extract_from_dir
 from streamlit.testing.v1 import AppTest
 
 from data.generate import generate_to_folder
+from tests.display_rules import page_texts as _texts
 from ui import i18n
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,19 +70,6 @@ def test_numbers_money_and_dates_follow_the_locale(monkeypatch: pytest.MonkeyPat
 @pytest.fixture(scope="module")
 def small_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return generate_to_folder("small", 7, tmp_path_factory.mktemp("i18n") / "ds")
-
-
-def _texts(at: AppTest) -> list[str]:
-    """What the page shows as text: title, headers, captions, markdown, metric labels,
-    tabs, buttons and widget labels."""
-    out = [e.value for kind in ("title", "header", "subheader", "caption", "markdown",
-                                "info", "warning") for e in at.get(kind)]
-    out += [m.label for m in at.metric]
-    out += [t.label for t in at.tabs]
-    out += [b.label for b in at.get("download_button")]
-    out += [w.label for kind in ("radio", "number_input", "text_input", "selectbox")
-            for w in at.get(kind)]
-    return out
 
 
 def test_today_in_chinese_leaves_no_catalogue_text_in_english(

@@ -11,11 +11,12 @@ from ui.committee_views import stage_frame
 from ui.common import (
     MEASURES,
 )
+from ui.i18n import _
 
 
 # --------------------------------------------------------------------------- charts
 def _scale(name: str) -> tuple[float, str]:
-    return (100.0, "%") if MEASURES[name].unit == "rate" else (1.0, "days")
+    return (100.0, "%") if MEASURES[name].unit == "rate" else (1.0, _("days"))
 
 
 def kpi_chart(res: Comparison, name: str) -> alt.LayerChart:
@@ -47,10 +48,10 @@ def kpi_chart(res: Comparison, name: str) -> alt.LayerChart:
         y=alt.Y("mean:Q", title=title),
         color=alt.Color("scenario:N", sort=order, legend=None),
         tooltip=[
-            alt.Tooltip("scenario:N"),
-            alt.Tooltip("mean:Q", format=fmt, title=f"mean ({unit})"),
-            alt.Tooltip("lo:Q", format=fmt, title="95% CI low"),
-            alt.Tooltip("hi:Q", format=fmt, title="95% CI high"),
+            alt.Tooltip("scenario:N", title=_("scenario")),
+            alt.Tooltip("mean:Q", format=fmt, title=_("mean ({unit})").format(unit=unit)),
+            alt.Tooltip("lo:Q", format=fmt, title=_("95% CI low")),
+            alt.Tooltip("hi:Q", format=fmt, title=_("95% CI high")),
         ],
     )
     verdicts = [r.result.targets.get(name) for r in res.results]
@@ -60,11 +61,12 @@ def kpi_chart(res: Comparison, name: str) -> alt.LayerChart:
         .mark_rule(color="#d62728", strokeDash=[5, 4])
         .encode(
             y=alt.Y("target:Q", title=title),
-            tooltip=[alt.Tooltip("target:Q", format=fmt, title=f"target ({unit})")],
+            tooltip=[alt.Tooltip("target:Q", format=fmt,
+                                 title=_("target ({unit})").format(unit=unit))],
         )
     )
     return alt.layer(interval, means, rule).properties(
-        height=230, title=f"{m.label} (target dashed)"
+        height=230, title=_("{kpi} (target dashed)").format(kpi=m.label)
     )
 
 
@@ -80,12 +82,12 @@ def stage_chart(res: Comparison) -> alt.Chart:
         .encode(
             x=alt.X("stage:N", sort=stages, title=None, axis=alt.Axis(labelAngle=-30)),
             xOffset=alt.XOffset("scenario:N", sort=order),
-            y=alt.Y("mean_time_days:Q", title="Mean time in stage (days)"),
-            color=alt.Color("scenario:N", sort=order, title="Scenario"),
+            y=alt.Y("mean_time_days:Q", title=_("Mean time in stage (days)")),
+            color=alt.Color("scenario:N", sort=order, title=_("Scenario")),
             tooltip=[
-                alt.Tooltip("scenario:N"),
-                alt.Tooltip("stage:N"),
-                alt.Tooltip("mean_time_days:Q", format=".2f", title="days"),
+                alt.Tooltip("scenario:N", title=_("Scenario")),
+                alt.Tooltip("stage:N", title=_("Stage")),
+                alt.Tooltip("mean_time_days:Q", format=".2f", title=_("days")),
             ],
         )
         .properties(height=320)

@@ -32,12 +32,14 @@ from ui.common import (
     show_problems,
     show_refusal,
 )
+from ui.i18n import N_, _
 
 RESULT_KEY = "committee_sensitivity"
 DEFAULT_REPLICATIONS = 5
 _FLIP = "background-color: rgba(255, 75, 75, 0.22)"
 #: how the joint rows are named on the page
-JOINT_LABELS = {JOINT: "all at low / all at high", CORNERS: "least / most favourable corner"}
+JOINT_LABELS = {JOINT: N_("all at low / all at high"),
+                CORNERS: N_("least / most favourable corner")}
 
 PreparedFor = Callable[[LoadedScenario, Dataset], Prepared]
 
@@ -45,32 +47,33 @@ PreparedFor = Callable[[LoadedScenario, Dataset], Prepared]
 def sensitivity_section(folder: Path, files: list[str], allow_outside_data: bool,
                         prepared_for: PreparedFor, workers: int) -> None:
     """The section: choose a scenario and the assumptions to vary, run, show."""
-    st.subheader("Which verdicts rest on assumptions")
-    st.caption(
+    st.subheader(_("Which verdicts rest on assumptions"))
+    st.caption(_(
         "Each assumption the scenario's levers use is set to the low and to the high end of its "
         "plausible range (docs/scenarios.md), one at a time, then all together; every setting "
         "runs with the scenario's seed, so they see the same demand. A verdict is *met* when "
         "the whole 95% interval meets the target, *not met* when none of it does, *uncertain* "
         "otherwise. A highlighted cell flips: its verdict at an end of the range differs from "
-        "the verdict at the scenario's own values.")
+        "the verdict at the scenario's own values."))
     cols = st.columns([3, 1])
-    name = cols[0].selectbox("Scenario", files, index=files.index("plan.toml")
+    name = cols[0].selectbox(_("Scenario"), files, index=files.index("plan.toml")
                              if "plan.toml" in files else 0, key="sensitivity_file")
     replications = int(cols[1].number_input(
-        "Replications per setting", min_value=1, max_value=200, value=DEFAULT_REPLICATIONS,
+        _("Replications per setting"), min_value=1, max_value=200, value=DEFAULT_REPLICATIONS,
         step=1, key="sensitivity_replications"))
     scenario = _valid(folder / name)
     used = in_play(scenario) if scenario is not None else []
     chosen = st.multiselect(
-        "Assumptions to vary", list(Assumptions.model_fields), default=used,
+        _("Assumptions to vary"), list(Assumptions.model_fields), default=used,
         key=f"sensitivity_assumptions_{name}",
-        help="By default every assumption the scenario's levers use; the others change none "
-        "of its figures.")
+        help=_("By default every assumption the scenario's levers use; the others change none "
+               "of its figures."))
     n = len(chosen)
-    st.caption(f"At most {1 + 2 * n + 2 + 12} settings × {replications} replications: about "
-               f"{(1 + 2 * n + 2 + 12) * replications} simulated years (10–20 s each on the "
-               "national data set).")
-    if st.button("Run sensitivity", icon=":material/tune:", disabled=not chosen,
+    settings = 1 + 2 * n + 2 + 12
+    st.caption(_("At most {settings} settings × {replications} replications: about {years} "
+                 "simulated years (10–20 s each on the national data set).").format(
+        settings=settings, replications=replications, years=settings * replications))
+    if st.button(_("Run sensitivity"), icon=":material/tune:", disabled=not chosen,
                  key="sensitivity_run"):
         found = run_section(folder / name, allow_outside_data, prepared_for, chosen,
                             replications, workers)
@@ -96,31 +99,32 @@ def run_section(path: Path, allow_outside_data: bool, prepared_for: PreparedFor,
     try:
         loaded = load_scenarios([path], allow_outside_data=allow_outside_data)[0]
     except ScenarioError as exc:
-        show_problems(f"Scenario `{path.name}` refused", exc)
+        show_problems(_("Scenario {names} refused").format(names=f"`{path.name}`"), exc)
         return None
     ds = load_dataset_or_error(loaded.dataset_path)
     if isinstance(ds, DatasetError):
         show_refusal(ds)
         return None
-    bar = st.progress(0.0, text="Preparing the scenario …")
+    bar = st.progress(0.0, text=_("Preparing the scenario …"))
 
     def progress(done: int, total: int, label: str) -> None:
-        bar.progress(done / max(total, 1), text=f"setting {min(done + 1, total)} of {total}: "
-                     f"{label}")
+        bar.progress(done / max(total, 1), text=_("setting {i} of {n}: {label}").format(
+            i=min(done + 1, total), n=total, label=label))
 
     try:
         prepared = prepared_for(loaded, ds)
         found = run_sensitivity(loaded, prepared, replications=replications, workers=workers,
                                 assumptions=assumptions, progress=progress)
     except InputError as exc:
-        show_problems(f"The sensitivity of `{path.name}` cannot be run", exc)
+        show_problems(_("The sensitivity of `{name}` cannot be run").format(name=path.name),
+                      exc)
         return None
-    bar.progress(1.0, text=f"{found.settings_simulated} settings simulated")
+    bar.progress(1.0, text=_("{n} settings simulated").format(n=found.settings_simulated))
     return found
 
 
 def _label(assumption: str) -> str:
-    return JOINT_LABELS.get(assumption, assumption)
+    return _(JOINT_LABELS[assumption]) if assumption in JOINT_LABELS else assumption
 
 
 def verdict_grid(found: ScenarioSensitivity) -> pd.DataFrame:
@@ -129,9 +133,11 @@ def verdict_grid(found: ScenarioSensitivity) -> pd.DataFrame:
     table = found.result.table()
     rows: dict[str, dict[str, str]] = {}
     for r in table.itertuples():
-        cell = (f"{r.verdict_at_low} → {r.verdict_at_high}" if r.flips else r.verdict_at_base)
+        cell = (f"{_(r.verdict_at_low)} → {_(r.verdict_at_high)}" if r.flips
+                else _(r.verdict_at_base))
         rows.setdefault(_label(r.assumption), {})[MEASURES[r.kpi].label] = cell
-    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("assumption").reset_index()
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis(
+        _("assumption")).reset_index()
 
 
 def flip_cells(found: ScenarioSensitivity) -> set[tuple[str, str]]:
@@ -143,7 +149,7 @@ def _grid_styler(found: ScenarioSensitivity, grid: pd.DataFrame) -> Styler:
     flips = flip_cells(found)
 
     def highlight(row: pd.Series) -> list[str]:
-        return [_FLIP if (row["assumption"], column) in flips else ""
+        return [_FLIP if (row[_("assumption")], column) in flips else ""
                 for column in row.index]
 
     return grid.style.apply(highlight, axis=1)
@@ -158,31 +164,33 @@ def sensitivity_csv_table(found: ScenarioSensitivity) -> pd.DataFrame:
 def show_sensitivity(found: ScenarioSensitivity) -> None:
     """The verdicts at base, the grid with flips highlighted, the flips, downloads."""
     result = found.result
-    st.markdown(
-        f"**{found.scenario}**: {len(found.varied)} assumptions varied, "
-        f"{found.settings_simulated} settings × {found.replications} replications, seed "
-        f"{found.seed}, {found.runtime_s:.0f} s · **{len(result.flips)} flip(s)**")
+    st.markdown(f"**{found.scenario}**: " + _(
+        "{varied} assumptions varied, {settings} settings × {replications} replications, seed "
+        "{seed}, {seconds} s · **{flips} flip(s)**").format(
+            varied=len(found.varied), settings=found.settings_simulated,
+            replications=found.replications, seed=found.seed,
+            seconds=f"{found.runtime_s:.0f}", flips=len(result.flips)))
     base = pd.DataFrame([{
-        "KPI": MEASURES[k].label, "mean": format_measure(k, result.base.estimates[k].mean),
-        "95% CI": format_range(k, *result.base.estimates[k].ci95),
-        "target": format_measure(k, target), "verdict": result.base.verdicts[k]}
+        _("KPI"): MEASURES[k].label, _("mean"): format_measure(k, result.base.estimates[k].mean),
+        _("95% CI"): format_range(k, *result.base.estimates[k].ci95),
+        _("target"): format_measure(k, target), _("verdict"): _(result.base.verdicts[k])}
         for k, target in result.targets.items()])
-    st.markdown("Verdicts at the scenario's own assumptions")
+    st.markdown(_("Verdicts at the scenario's own assumptions"))
     st.dataframe(base, hide_index=True, key="sensitivity_base")
-    st.markdown("Verdict at the low → high end of each range (highlighted: flips)")
+    st.markdown(_("Verdict at the low → high end of each range (highlighted: flips)"))
     grid = verdict_grid(found)
     st.dataframe(_grid_styler(found, grid), hide_index=True, key="sensitivity_grid")
     if found.not_varied:
-        st.caption("Not varied: " + ", ".join(
+        st.caption(_("Not varied:") + " " + ", ".join(
             f"{name} ({why})" for name, why in found.not_varied.items()) + ".")
-    ranges = pd.DataFrame([{"assumption": name, "value": a["value"],
-                            "plausible range": f"{a['low']:g} – {a['high']:g}",
-                            "source": a["source"]} for name, a in found.varied.items()])
-    with st.expander("Ranges varied and their sources"):
+    ranges = pd.DataFrame([{_("assumption"): name, _("value"): a["value"],
+                            _("plausible range"): f"{a['low']:g} – {a['high']:g}",
+                            _("source"): a["source"]} for name, a in found.varied.items()])
+    with st.expander(_("Ranges varied and their sources")):
         st.dataframe(ranges, hide_index=True, key="sensitivity_ranges")
     stem = f"pharmaops_sensitivity_{found.scenario}_seed{found.seed}"
     st.download_button(
-        "Verdict table (CSV)", partial(_csv, found), file_name=f"{stem}.csv",
+        _("Verdict table (CSV)"), partial(_csv, found), file_name=f"{stem}.csv",
         mime="text/csv", key="sensitivity_csv", on_click="ignore",
         icon=":material/download:")
 

@@ -24,18 +24,23 @@ from ui.common import (
     MEASURES,
     format_measure,
 )
+from ui.i18n import N_, _
 
 #: process stages in the order an order passes them, with the names shown
 STAGE_LABELS = {
-    "entry": "Order entry",
-    "office": "Office approval",
-    "esign": "E-signature approval",
-    "prepayment": "Cash before delivery",
-    "backorder": "Backorder",
-    "pick": "Warehouse picking",
-    "cutoff": "Dispatch cut-off",
-    "transit": "Transit",
+    "entry": N_("Order entry"),
+    "office": N_("Office approval"),
+    "esign": N_("E-signature approval"),
+    "prepayment": N_("Cash before delivery"),
+    "backorder": N_("Backorder"),
+    "pick": N_("Warehouse picking"),
+    "cutoff": N_("Dispatch cut-off"),
+    "transit": N_("Transit"),
 }
+#: the words of verdicts and yes/no cells, translated where shown
+VERDICT_WORDS = (N_("met"), N_("not met"), N_("uncertain"), N_("too few replications"),
+                 N_("better"), N_("worse"), N_("no clear difference"), N_("reached"),
+                 N_("not reached"), N_("yes"), N_("no"), N_("no estimate"))
 
 
 # --------------------------------------------------------------------------- formatting
@@ -53,7 +58,7 @@ def format_range(name: str, lo: float | None, hi: float | None,
     d = m.decimals if decimals is None else decimals
     if m.unit == "rate":
         return f"{100 * lo:.{d}f} – {100 * hi:.{d}f}%"
-    return f"{lo:.{d}f} – {hi:.{d}f} days"
+    return f"{lo:.{d}f} – {hi:.{d}f} " + _("days")
 
 
 def format_difference(name: str, value: float | None, decimals: int | None = None) -> str:
@@ -63,8 +68,8 @@ def format_difference(name: str, value: float | None, decimals: int | None = Non
     m = MEASURES[name]
     d = m.decimals if decimals is None else decimals
     if m.unit == "rate":
-        return f"{100 * value:+.{d}f} pts"
-    return f"{value:+.{d}f} days"
+        return f"{100 * value:+.{d}f} " + _("pts")
+    return f"{value:+.{d}f} " + _("days")
 
 
 def format_difference_range(name: str, lo: float | None, hi: float | None,
@@ -73,7 +78,7 @@ def format_difference_range(name: str, lo: float | None, hi: float | None,
     if _missing(lo) or _missing(hi):
         return "—"
     low, high = format_difference(name, lo, decimals), format_difference(name, hi, decimals)
-    return f"{low.rsplit(' ', 1)[0]} to {high}"
+    return _("{low} to {high}").format(low=low.rsplit(" ", 1)[0], high=high)
 
 
 def _probability(value: float | None) -> str:
@@ -91,7 +96,7 @@ def format_probability(verdict: Verdict | None) -> str:
 
 
 def _replications(n: int) -> str:
-    return f"{n:,} or more" if n >= REPLICATIONS_CAP else f"{n:,}"
+    return _("{n} or more").format(n=f"{n:,}") if n >= REPLICATIONS_CAP else f"{n:,}"
 
 
 def replications_advice(result: RunResult) -> str | None:
@@ -106,16 +111,16 @@ def replications_advice(result: RunResult) -> str | None:
               if v.status == UNCERTAIN and v.replications_to_decide is not None]
     parts = []
     if labels[TOO_FEW]:
-        parts.append(
-            f"Too few replications to judge {', '.join(labels[TOO_FEW])} against the target: "
-            "with fewer than 2 replication values there is no confidence interval. Run at "
-            "least 2; their spread then tells how many decide each target.")
+        parts.append(_(
+            "Too few replications to judge {kpis} against the target: with fewer than 2 "
+            "replication values there is no confidence interval. Run at least 2; their spread "
+            "then tells how many decide each target.").format(kpis=", ".join(labels[TOO_FEW])))
     if labels[UNCERTAIN]:
-        them = "them" if len(labels[UNCERTAIN]) > 1 else "it"
-        more = (f" About {_replications(max(needed))} replications would decide {them} at "
-                "today's mean and spread." if needed else "")
-        parts.append(f"Not yet decided (the 95% CI holds the target): "
-                     f"{', '.join(labels[UNCERTAIN])}.{more}")
+        parts.append(_("Not yet decided (the 95% CI holds the target): {kpis}.").format(
+            kpis=", ".join(labels[UNCERTAIN])))
+        if needed:
+            parts.append(_("About {n} replications would decide them at today's mean and "
+                           "spread.").format(n=_replications(max(needed))))
     return " ".join(parts) or None
 
 
@@ -127,13 +132,13 @@ def kpi_view(result: RunResult) -> pd.DataFrame:
         k, t = result.kpis.get(name), result.targets.get(name)
         rows.append(
             {
-                "KPI": MEASURES[name].label,
-                "mean": format_measure(name, k.mean if k else None),
-                "95% CI": format_range(name, *(k.ci95 if k else (None, None))),
+                _("KPI"): MEASURES[name].label,
+                _("mean"): format_measure(name, k.mean if k else None),
+                _("95% CI"): format_range(name, *(k.ci95 if k else (None, None))),
                 "P10 – P90": format_range(name, k.p10 if k else None, k.p90 if k else None),
-                "target": format_measure(name, t.target if t else None),
-                "verdict": "—" if t is None else t.status,
-                "P(meet target)": format_probability(t),
+                _("target"): format_measure(name, t.target if t else None),
+                _("verdict"): "—" if t is None else _(t.status),
+                _("P(meet target)"): format_probability(t),
             }
         )
     return pd.DataFrame(rows)
@@ -159,16 +164,18 @@ def forward_view(results: Sequence[ScenarioResult]) -> pd.DataFrame:
         if not sites and stock is None:
             continue
         details = r.result.details
-        row = {"scenario": r.label, "forward warehouses": ", ".join(sites) or "none",
-               "chosen by": "location model" if wh.get("mode") == "optimize" else "the scenario",
-               "model status": wh.get("status", "—"),
-               "gap": "—" if _missing(wh.get("gap")) else f"{100 * wh['gap']:.2f}%"}
-        for name, label in (("forward_fill_rate", "fill rate"),
-                            ("forward_order_share", "orders from forward stock"),
-                            ("split_delivery_rate", "split deliveries")):
-            row[label], row[f"{label} 95% CI"] = _share_range(details.get(name))
+        row = {_("scenario"): r.label, _("forward warehouses"): ", ".join(sites) or _("none"),
+               _("chosen by"): _("location model") if wh.get("mode") == "optimize"
+               else _("the scenario"),
+               _("model status"): wh.get("status", "—"),
+               _("gap"): "—" if _missing(wh.get("gap")) else f"{100 * wh['gap']:.2f}%"}
+        for name, label in (("forward_fill_rate", N_("fill rate")),
+                            ("forward_order_share", N_("orders from forward stock")),
+                            ("split_delivery_rate", N_("split deliveries"))):
+            row[_(label)], row[_("{name} 95% CI").format(name=_(label))] = _share_range(
+                details.get(name))
         if stock is not None:
-            row["fill-rate target"] = f"{100 * stock.fill_rate_target:.1f}% ({stock.policy})"
+            row[_("fill-rate target")] = f"{100 * stock.fill_rate_target:.1f}% ({stock.policy})"
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -179,18 +186,21 @@ def _expense_cells(r: ScenarioResult, differences: Mapping[str, Mapping] | None)
     ratio = r.result.details.get("selling_expense_ratio")
     change = (differences or {}).get(r.label, {}).get("selling_expense_ratio")
     known = ratio is not None and not _missing(ratio.mean)
-    cells = {"selling-expense ratio": f"{100 * ratio.mean:.1f}%" if known else "not known",
-             "ratio 95% CI": "—" if not known or _missing(ratio.ci_low) else
+    vs_base, target = _("ratio vs base (points, 95% CI)"), _("target −5 points")
+    cells = {_("selling-expense ratio"): f"{100 * ratio.mean:.1f}%" if known
+             else _("not known"),
+             _("ratio 95% CI"): "—" if not known or _missing(ratio.ci_low) else
              f"{100 * ratio.ci_low:.1f}% – {100 * ratio.ci_high:.1f}%",
-             "ratio vs base (points, 95% CI)": "—", "target −5 points": "—"}
+             vs_base: "—", target: "—"}
     if change is not None and not _missing(change["mean"]):
         lo, hi = change["ci95"]
-        ci = "" if _missing(lo) else f" ({100 * lo:+.1f} to {100 * hi:+.1f})"
-        cells["ratio vs base (points, 95% CI)"] = f"{100 * change['mean']:+.1f}{ci}"
+        ci = "" if _missing(lo) else " ({})".format(
+            _("{low} to {high}").format(low=f"{100 * lo:+.1f}", high=f"{100 * hi:+.1f}"))
+        cells[vs_base] = f"{100 * change['mean']:+.1f}{ci}"
         # met only when the whole interval lies beyond the target, missed when it lies short
-        cells["target −5 points"] = (
-            "uncertain" if _missing(lo) else "reached" if 100 * hi <= TARGET_CHANGE_POINTS
-            else "not reached" if 100 * lo > TARGET_CHANGE_POINTS else "uncertain")
+        word = ("uncertain" if _missing(lo) else "reached" if 100 * hi <= TARGET_CHANGE_POINTS
+                else "not reached" if 100 * lo > TARGET_CHANGE_POINTS else "uncertain")
+        cells[target] = _(word)
     return cells
 
 
@@ -209,20 +219,23 @@ def sales_view(results: Sequence[ScenarioResult],
         sales, plan = p.details.get("credit_sales_cny"), p.call_plan
         days = p.window.get("horizon_days", 0) - p.window.get("warmup_days", 0)
         lo, hi = sales.ci95 if sales is not None else (None, None)
+        today = _("today's")
         rows.append({
-            "scenario": r.label,
-            f"credit sales over {days} days (CNY)": "—" if sales is None or _missing(
-                sales.mean) else f"{sales.mean:,.0f}",
-            "95% CI (CNY)": "—" if _missing(lo) or _missing(hi) else f"{lo:,.0f} – {hi:,.0f}",
+            _("scenario"): r.label,
+            _("credit sales over {days} days (CNY)").format(days=days): "—" if sales is None
+            or _missing(sales.mean) else f"{sales.mean:,.0f}",
+            _("95% CI (CNY)"): "—" if _missing(lo) or _missing(hi)
+            else f"{lo:,.0f} – {hi:,.0f}",
             **_expense_cells(r, differences),
-            "calls": "today's" if not plan else
-            f"call plan ({plan['status']}, gap {100 * plan['gap']:.2f}%)",
-            "reps": "today's" if not plan else f"{plan['reps']:,} (today {plan['reps_today']:,})",
-            "calls a month": "—" if not plan else
-            f"{plan['calls_planned']:,} (today {plan['calls_today']:,.0f})",
-            "sales uplift the curves expect": "—" if not plan else
+            _("calls"): today if not plan else _("call plan ({status}, gap {gap})").format(
+                status=plan["status"], gap=f"{100 * plan['gap']:.2f}%"),
+            _("reps"): today if not plan else _("{planned} (today {today})").format(
+                planned=f"{plan['reps']:,}", today=f"{plan['reps_today']:,}"),
+            _("calls a month"): "—" if not plan else _("{planned} (today {today})").format(
+                planned=f"{plan['calls_planned']:,}", today=f"{plan['calls_today']:,.0f}"),
+            _("sales uplift the curves expect"): "—" if not plan else
             f"{100 * plan['uplift_share']:+.1f}%",
-            "academic meetings a month": _meetings_cell(p.academic_meetings),
+            _("academic meetings a month"): _meetings_cell(p.academic_meetings),
             **_wins_columns(p.details.get("new_customers_per_year"),
                             (differences or {}).get(r.label, {}).get("new_customers_per_year"),
                             results[0].result.details.get("new_customers_per_year")),
@@ -233,33 +246,36 @@ def sales_view(results: Sequence[ScenarioResult],
 def _meetings_cell(m: Mapping) -> str:
     """The academic specialists' meetings: today's, planned (against today's), or why not."""
     if not m:
-        return "today's"
+        return _("today's")
     if m.get("left_out"):
-        return f"today's (not planned: {m['left_out']})"
-    return (f"{m['meetings_planned_month']:,} planned (today {m['meetings_today_month']:,.0f}), "
-            f"at the core accounts where they earn most")
+        return _("today's (not planned: {reason})").format(reason=m["left_out"])
+    return _("{planned} planned (today {today}), at the core accounts where they earn "
+             "most").format(planned=f"{m['meetings_planned_month']:,}",
+                            today=f"{m['meetings_today_month']:,.0f}")
 
 
 def _wins_columns(won, change: Mapping | None, base) -> dict[str, str]:
     """New customers a year (prospects won) with their 95% CI, and their paired change
     against the base as a share of the base's (``change``: the paired difference) with the
     committee's +20%: reached only when the whole interval lies above it."""
+    a_year, ci95 = _("new customers a year"), _("new customers 95% CI")
+    vs_base, target = _("new customers vs base (95% CI)"), _("target +20%")
     if won is None or _missing(won.mean):
-        return {"new customers a year": "—", "new customers 95% CI": "—",
-                "new customers vs base (95% CI)": "—", "target +20%": "—"}
+        return {a_year: "—", ci95: "—", vs_base: "—", target: "—"}
     lo, hi = won.ci95
-    cells = {"new customers a year": f"{won.mean:,.0f}",
-             "new customers 95% CI": "—" if _missing(lo) or _missing(hi)
-             else f"{lo:,.0f} – {hi:,.0f}",
-             "new customers vs base (95% CI)": "—", "target +20%": "—"}
+    cells = {a_year: f"{won.mean:,.0f}",
+             ci95: "—" if _missing(lo) or _missing(hi) else f"{lo:,.0f} – {hi:,.0f}",
+             vs_base: "—", target: "—"}
     if change is None or base is None or _missing(change["mean"]) or not base.mean > 0:
         return cells
     rel = change["mean"] / base.mean
     c_lo, c_hi = (v / base.mean if not _missing(v) else v for v in change["ci95"])
-    ci = "" if _missing(c_lo) else f" ({c_lo:+.0%} to {c_hi:+.0%})"
-    cells["new customers vs base (95% CI)"] = f"{rel:+.0%}{ci}"
-    cells["target +20%"] = ("uncertain" if _missing(c_lo) else "reached" if c_lo >= 0.20
-                            else "not reached" if c_hi < 0.20 else "uncertain")
+    ci = "" if _missing(c_lo) else " ({})".format(
+        _("{low} to {high}").format(low=f"{c_lo:+.0%}", high=f"{c_hi:+.0%}"))
+    cells[vs_base] = f"{rel:+.0%}{ci}"
+    word = ("uncertain" if _missing(c_lo) else "reached" if c_lo >= 0.20
+            else "not reached" if c_hi < 0.20 else "uncertain")
+    cells[target] = _(word)
     return cells
 
 
@@ -272,13 +288,13 @@ def difference_view(
         d = differences[name]
         rows.append(
             {
-                "KPI": MEASURES[name].label,
+                _("KPI"): MEASURES[name].label,
                 base.label: format_measure(name, base.result.kpis[name].mean),
                 other.label: format_measure(name, other.result.kpis[name].mean),
-                "difference": format_difference(name, d["mean"]),
-                "95% CI": format_difference_range(name, *d["ci95"]),
+                _("difference"): format_difference(name, d["mean"]),
+                _("95% CI"): format_difference_range(name, *d["ci95"]),
                 # better / worse / no clear difference / too few replications
-                "better?": d.get("verdict") or difference_verdict(name, *d["ci95"]),
+                _("better?"): _(d.get("verdict") or difference_verdict(name, *d["ci95"])),
             }
         )
     return pd.DataFrame(rows)
@@ -286,6 +302,12 @@ def difference_view(
 
 def _number(value: float | int | None) -> str:
     return "—" if _missing(value) else f"{value:,.4g}"
+
+
+#: the assumptions table's columns and their headers
+ASSUMPTION_COLUMNS = {"assumption": N_("assumption"), "value": N_("value"),
+                      "plausible range": N_("plausible range"), "in range": N_("in range"),
+                      "used by the levers": N_("used by the levers"), "source": N_("source")}
 
 
 def assumptions_view(result: RunResult) -> pd.DataFrame:
@@ -299,14 +321,16 @@ def assumptions_view(result: RunResult) -> pd.DataFrame:
             "assumption": name,
             "value": _number(value),
             "plausible range": f"{_number(low)} – {_number(high)}",
-            "in range": "—" if not known else "yes" if low <= value <= high else "no",
-            "used by the levers": "yes" if a.get("used") else "no",
+            "in range": "—" if not known else _("yes") if low <= value <= high else _("no"),
+            "used by the levers": bool(a.get("used")),
             "source": a.get("source", "—"),
         })
-    frame = pd.DataFrame(rows, columns=["assumption", "value", "plausible range", "in range",
-                                        "used by the levers", "source"])
-    return frame.sort_values("used by the levers", ascending=False, kind="stable",
-                             ignore_index=True)
+    frame = pd.DataFrame(rows, columns=list(ASSUMPTION_COLUMNS))
+    frame = frame.sort_values("used by the levers", ascending=False, kind="stable",
+                              ignore_index=True)
+    frame["used by the levers"] = [_("yes") if used else _("no")
+                                   for used in frame["used by the levers"]]
+    return frame.rename(columns={k: _(v) for k, v in ASSUMPTION_COLUMNS.items()})
 
 
 def stage_frame(result: RunResult) -> pd.DataFrame:
@@ -315,12 +339,13 @@ def stage_frame(result: RunResult) -> pd.DataFrame:
     order = [s for s in STAGE_LABELS if s in stages.index]
     order += [s for s in stages.index if s not in STAGE_LABELS]
     stages = stages.loc[order]
-    stages.insert(0, "stage", [STAGE_LABELS.get(s, s) for s in stages.index])
+    stages.insert(0, "stage", [_(STAGE_LABELS[s]) if s in STAGE_LABELS else s
+                               for s in stages.index])
     return stages.reset_index(drop=True)
 
 
-VERDICT_TEXT = {"consistent": "consistent", "biased": "differs",
-                "too few replications": "too few replications to judge"}
+VERDICT_TEXT = {"consistent": N_("consistent"), "biased": N_("differs"),
+                "too few replications": N_("too few replications to judge")}
 
 
 #: validation differences are small (``+0.02 days``, ``-0.31 pts``): two decimals
@@ -333,14 +358,14 @@ def validation_view(table: pd.DataFrame) -> pd.DataFrame:
     simulated year (95% prediction interval) and the verdict."""
     rows = []
     for r in table.itertuples():
-        ci = ("no CI" if _missing(r.difference_ci_low) else format_difference_range(
+        ci = (_("no CI") if _missing(r.difference_ci_low) else format_difference_range(
             r.kpi, r.difference_ci_low, r.difference_ci_high, FINE))
         rows.append({
-            "KPI": MEASURES[r.kpi].label,
-            "History": format_measure(r.kpi, r.history, FINE),
-            "Simulated (mean)": format_measure(r.kpi, r.simulated_mean, FINE),
-            "Difference (95% CI)": f"{format_difference(r.kpi, r.difference, FINE)} ({ci})",
-            "One simulated year (95%)": format_range(r.kpi, r.year_low, r.year_high, FINE),
-            "Verdict": VERDICT_TEXT.get(r.verdict, r.verdict),
+            _("KPI"): MEASURES[r.kpi].label,
+            _("History"): format_measure(r.kpi, r.history, FINE),
+            _("Simulated (mean)"): format_measure(r.kpi, r.simulated_mean, FINE),
+            _("Difference (95% CI)"): f"{format_difference(r.kpi, r.difference, FINE)} ({ci})",
+            _("One simulated year (95%)"): format_range(r.kpi, r.year_low, r.year_high, FINE),
+            _("Verdict"): _(VERDICT_TEXT[r.verdict]) if r.verdict in VERDICT_TEXT else r.verdict,
         })
     return pd.DataFrame(rows)

@@ -234,12 +234,57 @@ def format_gap(name: str, value: float, target: float) -> str | int:
     return 0 if gap == 0 else f"{gap:+.{m.decimals}f}{unit}"
 
 
+#: headers of the plain (non-KPI) columns the model tables carry, with their number format
+#: (None: text); marked for translation, shown by :func:`column_config`
+COLUMN_LABELS: dict[str, tuple[str, str | None]] = {
+    "scenario": (N_("Scenario"), None),
+    "region": (N_("Region"), None),
+    "tier": (N_("Tier"), None),
+    "customer_id": (N_("Customer"), None),
+    "score": (N_("Credit score"), "%.1f"),
+    "probability_bad": (N_("Probability of bad debt"), "percent"),
+    "site_id": (N_("Forward warehouse"), None),
+    "product_id": (N_("Product"), None),
+    "therapy_area": (N_("Therapy area"), None),
+    "cold_chain": (N_("Cold chain"), None),
+    "abc_xyz": (N_("ABC-XYZ class"), None),
+    "priority": (N_("Priority"), "%d"),
+    "units_asked": (N_("Units asked"), "localized"),
+    "units_from_stock": (N_("Units from stock"), "localized"),
+    "fill_rate": (N_("Fill rate"), "percent"),
+    "orders_from_stock": (N_("Orders from stock"), "%.1f"),
+    "split_deliveries": (N_("Split deliveries"), "%.1f"),
+    "mean_daily_units": (N_("Mean units a day"), "%.1f"),
+    "sd_daily_units": (N_("SD of units a day"), "%.1f"),
+    "holding_cost_cny_per_unit_year": (N_("Holding cost (CNY per unit a year)"), "%.2f"),
+    "policy": (N_("Policy"), None),
+    "s_units": (N_("Reorder point s (units)"), "%.0f"),
+    "Q_units": (N_("Order quantity Q (units)"), "%.0f"),
+    "S_units": (N_("Order-up-to level S (units)"), "%.0f"),
+    "undershoot_units": (N_("Undershoot (units)"), "%.1f"),
+    "review_days": (N_("Review period (days)"), "%.0f"),
+    "k": (N_("Safety factor k"), "%.2f"),
+    "sigma_protection_units": (N_("SD over protection time (units)"), "%.1f"),
+    "protection_days": (N_("Protection time (days)"), "%.1f"),
+    "lead_time_days": (N_("Lead time (days)"), "%.1f"),
+    "lead_time_sd_days": (N_("SD of lead time (days)"), "%.1f"),
+    "safety_stock_units": (N_("Safety stock (units)"), "%.0f"),
+    "expected_on_hand_units": (N_("Expected on hand (units)"), "%.0f"),
+    "holding_cost_cny_per_year": (N_("Holding cost (CNY a year)"), "localized"),
+}
+
+
 def column_config(frame: pd.DataFrame) -> dict[str, st.column_config.Column]:
-    """``st.dataframe`` column settings for the measure columns of ``frame``."""
+    """``st.dataframe`` column settings for ``frame``: the measure columns with their labels,
+    units and formats, the plain columns of :data:`COLUMN_LABELS` with theirs."""
     formats = {"days": "%.1f", "rate": "percent", "cny": "localized", "count": "localized"}
     out: dict[str, st.column_config.Column] = {}
     for name in frame.columns:
-        if name in MEASURES:
+        if name in COLUMN_LABELS:
+            label, fmt = COLUMN_LABELS[name]
+            out[name] = (st.column_config.Column(_(label)) if fmt is None
+                         else st.column_config.NumberColumn(_(label), format=fmt))
+        elif name in MEASURES:
             m = MEASURES[name]
             label = m.label + (
                 " (" + _("days") + ")" if m.unit == "days"

@@ -33,7 +33,7 @@ from scenarios.credit_report import (
 )
 from scenarios.loading import load_scenario
 from scenarios.paths import default_scenarios_dir
-from ui.committee import scenario_files
+from ui.committee_run import scenario_files
 from ui.common import show_problems
 from ui.finance_collections import reminders_section, simulate_section, worklist_section
 from ui.i18n import N_, _

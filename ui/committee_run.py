@@ -1,0 +1,202 @@
+"""The committee page's sidebar and its run: which scenario files, how many replications,
+which seed and workers; then validate, prepare, simulate and store every chosen scenario."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import streamlit as st
+
+from data.dataset import Dataset
+from data.problems import DatasetError, InputError, ScenarioError
+from scenarios.compare import Comparison, load_scenarios, run_comparison
+from scenarios.loading import LoadedScenario, load_scenario
+from scenarios.paths import default_scenarios_dir
+from scenarios.run import Prepared, prepare
+from scenarios.schema import Scenario
+from scenarios.store import RunStore
+from simulation.runner import default_workers
+from ui.common import load_dataset_or_error, show_problems, show_refusal
+from ui.i18n import N_, _
+
+#: the files the sidebar starts with, when the folder holds them
+DEFAULT_FILES = ("baseline.toml", "plan.toml")
+DEFAULT_REPLICATIONS = 10
+MAX_REPLICATIONS = 200
+DEFAULT_WORKERS = 2
+#: the largest seed a browser number input holds exactly (2**53 - 1)
+MAX_SEED = 2**53 - 1
+CALIBRATING = N_("Calibrating today's process from the data set and applying the scenario's "
+                 "models …")
+
+
+def scenarios_folder() -> tuple[Path, bool]:
+    """The scenarios folder, and whether the operator chose it (``$PHARMAOPS_SCENARIOS_DIR``)."""
+    return default_scenarios_dir()
+
+
+def scenario_files(folder: Path) -> list[str]:
+    """Names of the ``*.toml`` files in ``folder``, sorted; none if it is not a folder."""
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.glob("*.toml") if p.is_file())
+
+
+def _first_scenario(path: Path) -> Scenario | None:
+    """The scenario in ``path`` when it is valid (for the sidebar defaults), else None."""
+    try:
+        return load_scenario(path, allow_outside_data=True).scenario
+    except ScenarioError:
+        return None
+
+
+def sidebar(folder: Path, files: list[str]) -> tuple[list[str], int, int, int] | None:
+    """The sidebar; returns (files, replications, seed, workers) when **Run** was pressed."""
+    sb = st.sidebar
+    chosen = sb.multiselect(
+        _("Scenarios"),
+        files,
+        default=[f for f in DEFAULT_FILES if f in files] or files[:1],
+        key="committee_files",
+        help=_("Scenario files in `{folder}`. The first one is the base the others are "
+               "compared with.").format(folder=folder),
+    )
+    first = _first_scenario(folder / chosen[0]) if chosen else None
+    defaults = Scenario.model_fields
+    own_reps = first.replications if first else defaults["replications"].default
+    own_seed = first.seed if first else defaults["seed"].default
+    replications = int(
+        sb.number_input(
+            _("Replications"),
+            min_value=1,
+            max_value=MAX_REPLICATIONS,
+            value=DEFAULT_REPLICATIONS,
+            step=1,
+            key="committee_replications",
+            help=_("Independent simulation runs per scenario. More replications narrow the "
+                   "confidence intervals; the run time grows in proportion."),
+        )
+    )
+    sb.caption(
+        _("{default} replications are enough to explore. The committee's figures use the "
+          "scenario's own count ({own}): set it here, or run `pharmaops compare`.").format(
+            default=DEFAULT_REPLICATIONS, own=own_reps)
+    )
+    seed = int(
+        sb.number_input(
+            _("Seed"),
+            min_value=0,
+            max_value=MAX_SEED,
+            value=min(own_seed, MAX_SEED),
+            step=1,
+            # keyed by the base, so choosing another base starts from its seed
+            key=f"committee_seed_{chosen[0] if chosen else ''}",
+            help=_("Root seed shared by every scenario (common random numbers). Defaults to "
+                   "the base scenario's seed."),
+        )
+    )
+    workers = int(
+        sb.number_input(
+            _("Workers"),
+            min_value=1,
+            max_value=max(DEFAULT_WORKERS, default_workers()),
+            value=DEFAULT_WORKERS,
+            step=1,
+            key="committee_workers",
+            help=_("Processes running replications in parallel (1 runs them in the app's "
+                   "process). The results do not depend on it."),
+        )
+    )
+    pressed = sb.button(
+        _("Run"),
+        type="primary",
+        icon=":material/play_arrow:",
+        disabled=not chosen,
+        key="committee_run",
+        help=_("Validate, calibrate and simulate the chosen scenarios, and store the runs."),
+    )
+    if not chosen:
+        sb.caption(_("Choose at least one scenario."))
+    return (chosen, replications, seed, workers) if pressed and chosen else None
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _prepared(
+    path: str,
+    mtime_ns: int,
+    fingerprint: str,
+    as_of: str,
+    _loaded: LoadedScenario,
+    _dataset: Dataset,
+) -> Prepared:
+    """:func:`scenarios.run.prepare` once per scenario file version and data set; shared
+    read-only by all sessions."""
+    del path, mtime_ns, fingerprint, as_of  # cache key only
+    return prepare(_loaded, _dataset)
+
+
+def prepared_for(item: LoadedScenario, ds: Dataset) -> Prepared:
+    """The scenario prepared on its data set (cached per file version and data set)."""
+    with st.spinner(_(CALIBRATING)):
+        return _prepared(str(item.path), item.path.stat().st_mtime_ns, ds.fingerprint,
+                         f"{ds.as_of:%Y-%m-%d}", item, ds)
+
+
+def run_scenarios(
+    paths: Sequence[Path],
+    *,
+    replications: int,
+    seed: int,
+    workers: int,
+    allow_outside_data: bool,
+) -> Comparison | None:
+    """Validate, prepare, simulate and store every scenario; None (after showing why) if any
+    scenario or data set is refused."""
+    try:
+        loaded = load_scenarios(paths, allow_outside_data=allow_outside_data)
+    except ScenarioError as exc:
+        refused = ", ".join(f"`{name}`" for name in sorted({Path(p.source).name
+                                                            for p in exc.problems}))
+        show_problems(_("Scenario {names} refused").format(names=refused), exc)
+        return None
+
+    prepared: list[Prepared] = []
+    for item in loaded:
+        ds = load_dataset_or_error(item.dataset_path)
+        if isinstance(ds, DatasetError):
+            st.markdown(_("Data set of scenario `{name}`:").format(name=item.path.name))
+            show_refusal(ds)
+            return None
+        try:
+            prepared.append(prepared_for(item, ds))
+        except InputError as exc:
+            show_problems(_("Scenario `{name}` cannot be prepared").format(name=item.path.name),
+                          exc)
+            return None
+
+    try:
+        store: RunStore | None = RunStore()
+    except InputError as exc:
+        store = None
+        st.warning(_("The runs will not be stored: {reason}.").format(reason=exc.summary))
+
+    def progress(label: str):
+        text = _("{scenario}: replication {done} of {total}")
+        bar = st.progress(0.0, text=text.format(scenario=label, done=0, total=replications))
+
+        def tick(done: int, total: int) -> None:
+            bar.progress(done / total, text=text.format(scenario=label, done=done, total=total))
+
+        return tick
+
+    try:
+        done = run_comparison(loaded, prepared, seed=seed, replications=replications,
+                              workers=workers, progress=progress, store=store)
+    except InputError as exc:  # the store failed while writing: nothing of this run is kept
+        show_problems(_("The runs could not be stored"), exc)
+        return None
+    if store is not None:
+        ids = ", ".join(f"`{r.result.run_id}` ({r.label})" for r in done.results)
+        st.success(_("Stored as run {ids}.").format(ids=ids), icon=":material/database:")
+    return done
