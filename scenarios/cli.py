@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import re
 import signal
 import sys
 import time
@@ -27,6 +26,7 @@ from scenarios.cli_common import (
     plan_lines,
 )
 from scenarios.cli_credit import add_credit_parser
+from scenarios.cli_runs import add_runs_parser
 from scenarios.cli_sensitivity import add_sensitivity_parser
 from scenarios.cli_territory import add_territory_parser
 from scenarios.jsonio import json_ready
@@ -34,8 +34,6 @@ from scenarios.paths import DEFAULT_DATASET, SCENARIOS_DIR
 from scenarios.schema import committee_targets
 
 EXIT_BAD_INPUT = 2
-#: what a run id may look like (refused before it reaches the store or the terminal)
-RUN_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_.:-]{0,63}")
 
 
 # --------------------------------------------------------------------------- data
@@ -391,36 +389,6 @@ def cmd_warehouses_solve(args: argparse.Namespace) -> int:
     return 0
 
 
-# --------------------------------------------------------------------------- runs
-def cmd_runs_list(args: argparse.Namespace) -> int:
-    from scenarios.store import RunStore
-
-    runs = RunStore(args.store, read_only=True).list_runs()
-    print("no runs stored yet" if runs.empty else runs.to_string(index=False))
-    if args.json:
-        _emit({"runs": _records(runs)}, args)
-    return 0
-
-
-def cmd_runs_show(args: argparse.Namespace) -> int:
-    from scenarios.store import RunStore
-
-    if not RUN_ID.fullmatch(args.run_id):
-        raise CliError(Problem("runs show", "RUN_ID", "a run id such as 20261202-143000-1a2b3c "
-                               "(see `pharmaops runs list`)", ascii(args.run_id)))
-    run = RunStore(args.store, read_only=True).get(args.run_id)
-    doc = run.to_json_dict()
-    for key in ("run_id", "kind", "scenario_name", "status", "started_at", "ended_at", "seed",
-                "dataset_path", "dataset_fingerprint", "code_version"):
-        print(f"{key:>20}: {doc.get(key)}")
-    kpis = (doc.get("summary") or {}).get("kpis")
-    if isinstance(kpis, dict):
-        print(pd.Series(kpis, name="value").to_string())
-    if args.json:
-        _emit(doc, args)
-    return 0
-
-
 # --------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -511,17 +479,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_credit_parser(sub)
     add_territory_parser(sub)
 
-    runs = sub.add_parser("runs", help="list or show stored runs")
-    runs_sub = runs.add_subparsers(dest="runs_command", required=True)
-    rl = runs_sub.add_parser("list", help="list stored runs, newest first")
-    rl.add_argument("--store", metavar="PATH")
-    rl.add_argument("--json", metavar="PATH")
-    rl.set_defaults(func=cmd_runs_list)
-    rs = runs_sub.add_parser("show", help="show one stored run")
-    rs.add_argument("run_id")
-    rs.add_argument("--store", metavar="PATH")
-    rs.add_argument("--json", metavar="PATH")
-    rs.set_defaults(func=cmd_runs_show)
+    add_runs_parser(sub)
     return parser
 
 

@@ -208,6 +208,35 @@ def test_runs_are_stored_and_can_be_shown_again(ran: AppTest, project: Path) -> 
     assert len(ran.metric) == 6 * len(SCENARIOS), "results survive the rerun"
 
 
+def test_stored_runs_compare_side_by_side_with_paired_differences(
+    ran: AppTest, project: Path, expected: dict[str, SimulationRun]
+) -> None:
+    """A fresh page (nothing run in this session) compares the two stored runs: the KPIs side
+    by side with their verdicts, and the paired differences of the independent simulation."""
+    runs = RunStore(project / "runs" / "store.sqlite").list_runs()
+    sims = runs[runs["kind"] == "simulation"]
+    ids = dict(zip(sims["scenario_name"], sims["run_id"], strict=True))
+    at = AppTest.from_string(PAGE, default_timeout=TIMEOUT_S).run(timeout=TIMEOUT_S)
+    at.multiselect(key="committee_stored_compare").set_value(
+        [ids["baseline"], ids["plan"]]).run(timeout=TIMEOUT_S)
+    assert not at.exception and not at.error
+    side = next(d.value for d in at.dataframe if "plan: verdict" in d.value.columns)
+    side = side.set_index("KPI")
+    diffs = paired_differences(
+        expected["baseline"].per_replication, expected["plan"].per_replication
+    )
+    table = next(d.value for d in at.dataframe if "better?" in d.value.columns).set_index("KPI")
+    for kpi, (label, unit, decimals, _) in EXPECTED_CARDS.items():
+        verdict = expected["plan"].payload["targets"][kpi]["status"]
+        assert side.loc[label, "plan: verdict"] == verdict
+        assert table.loc[label, "difference"] == _shown_difference(
+            diffs[kpi]["mean"], unit, decimals
+        )
+        assert table.loc[label, "better?"] == diffs[kpi]["verdict"]
+    assert any(f"Paired differences over {REPLICATIONS} common replications" in c.value
+               for c in at.caption)
+
+
 def test_downloads_hold_every_table(ran: AppTest, expected: dict[str, SimulationRun]) -> None:
     res = ran.session_state[RESULTS_KEY]
     sheets = pd.read_excel(io.BytesIO(committee_workbook(res)), sheet_name=None)
