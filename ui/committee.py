@@ -32,6 +32,7 @@ from ui.committee_exports import (  # noqa: F401 (re-exported for the tests)
     comparison_json,
     per_replication_table,
 )
+from ui.committee_report import review_downloads
 from ui.committee_run import (
     DEFAULT_WORKERS,
     prepared_for,
@@ -42,6 +43,7 @@ from ui.committee_run import (
 )
 from ui.committee_sensitivity import sensitivity_section
 from ui.committee_views import (
+    STAGE_COLUMNS,
     _missing,
     assumptions_view,
     difference_view,
@@ -307,22 +309,9 @@ def _stage_styler(frame: pd.DataFrame) -> Styler:
     )
 
 
-#: the stage table's columns: (header, help), marked for translation
-_STAGE_COLUMNS = {
-    "stage": (N_("Stage"), None),
-    "utilization": (N_("Utilisation"),
-                    N_("Share of staff time busy; only stages with limited staff have one.")),
-    "mean_wait_days": (N_("Mean wait (days)"), N_("Mean time queueing before the stage starts.")),
-    "mean_time_days": (N_("Mean time in stage (days)"), N_("Mean wait plus service time.")),
-    "mean_queue_length": (N_("Mean queue length"), N_("Time-average number of orders waiting.")),
-    "visits_per_replication": (N_("Orders per replication"),
-                               N_("Orders passing the stage in the measured period.")),
-}
-
-
 def _stage_columns() -> dict:
     return {name: st.column_config.Column(_(label), help=_(hint) if hint else None)
-            for name, (label, hint) in _STAGE_COLUMNS.items()}
+            for name, (label, hint) in STAGE_COLUMNS.items()}
 
 
 def _stages(res: Comparison) -> None:
@@ -413,5 +402,6 @@ def _downloads(res: Comparison) -> None:
         icon=":material/table_view:",
         type="primary",
     )
+    review_downloads(res, stem)
 
 

@@ -344,6 +344,19 @@ def stage_frame(result: RunResult) -> pd.DataFrame:
     return stages.reset_index(drop=True)
 
 
+#: the stage table's columns: (header, help), marked for translation
+STAGE_COLUMNS = {
+    "stage": (N_("Stage"), None),
+    "utilization": (N_("Utilisation"),
+                    N_("Share of staff time busy; only stages with limited staff have one.")),
+    "mean_wait_days": (N_("Mean wait (days)"), N_("Mean time queueing before the stage starts.")),
+    "mean_time_days": (N_("Mean time in stage (days)"), N_("Mean wait plus service time.")),
+    "mean_queue_length": (N_("Mean queue length"), N_("Time-average number of orders waiting.")),
+    "visits_per_replication": (N_("Orders per replication"),
+                               N_("Orders passing the stage in the measured period.")),
+}
+
+
 VERDICT_TEXT = {"consistent": N_("consistent"), "biased": N_("differs"),
                 "too few replications": N_("too few replications to judge")}
 

@@ -14,14 +14,20 @@ library code) it is English.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 import streamlit as st
 from babel.dates import format_date as _babel_date
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal as _babel_decimal
 from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+T = TypeVar("T")
 
 #: language code → its own name, as the switch shows it
 LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
@@ -50,8 +56,34 @@ def catalogue(language: str) -> dict[str, str]:
             if m.id and m.string and not m.fuzzy and isinstance(m.id, str)}
 
 
+#: a language set by ``speaking`` (for work done outside the page's script run)
+_SPOKEN: ContextVar[str | None] = ContextVar("pharmaops_language", default=None)
+
+
+@contextmanager
+def speaking(language_code: str) -> Iterator[None]:
+    """Translate into ``language_code`` inside the block, wherever it runs: a download's
+    deferred callable runs outside the page's script run, where the session is unknown."""
+    token = _SPOKEN.set(language_code if language_code in LANGUAGES else DEFAULT)
+    try:
+        yield
+    finally:
+        _SPOKEN.reset(token)
+
+
+def in_language(language_code: str, make: Callable[[], T]) -> Callable[[], T]:
+    """``make`` to be called later (e.g. a download's data) in ``language_code``."""
+    def made() -> T:
+        with speaking(language_code):
+            return make()
+    return made
+
+
 def language() -> str:
-    """The session's language (English outside a running page)."""
+    """The session's language (English outside a running page, unless ``speaking``)."""
+    spoken = _SPOKEN.get()
+    if spoken is not None:
+        return spoken
     if get_script_run_ctx(suppress_warning=True) is None:  # library code, the CLI
         return DEFAULT
     chosen = st.session_state.get(KEY)
@@ -100,5 +132,5 @@ def date(day: dt.date | dt.datetime) -> str:
                        locale=babel_locale())
 
 
-__all__ = ["DEFAULT", "LANGUAGES", "N_", "_", "catalogue", "cny", "date", "language",
-           "language_switch", "number"]
+__all__ = ["DEFAULT", "LANGUAGES", "N_", "_", "catalogue", "cny", "date", "in_language",
+           "language", "language_switch", "number", "speaking"]

@@ -1,0 +1,133 @@
+"""The committee's review for the minutes (ui/committee_report.py): the Excel workbook read
+back with openpyxl, one labelled sheet per view; the HTML page holds every chart as inline
+SVG and fetches nothing; both in Chinese when asked, outside the page's script run too (where
+a download's data is made)."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from html.parser import HTMLParser
+
+import openpyxl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from data.kpis import KPI_NAMES
+from scenarios.run import SimulationRun
+from tests.display_rules import EXPECTED_CARDS, shown
+from tests.test_app_committee import (  # noqa: F401 (fixtures)
+    PAGE,
+    SCENARIOS,
+    TIMEOUT_S,
+    expected,
+    project,
+    ran,
+)
+from ui import i18n
+from ui.committee import RESULTS_KEY
+from ui.committee_report import (
+    SHEET_NAME_CHARS,
+    review_html,
+    review_views,
+    review_workbook,
+    sheet_names,
+)
+
+
+class _Tags(HTMLParser):
+    """Every start tag with its attributes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+def _tags(page: str) -> list[tuple[str, dict]]:
+    parser = _Tags()
+    parser.feed(page)
+    return parser.tags
+
+
+def test_sheet_names_are_valid_for_excel_and_unique() -> None:
+    titles = ["KPIs: plan", "KPIs: plan", "Differences: a/b [draft]?", "x" * 40, "x" * 40,
+              "关键指标：方案"]
+    names = sheet_names(titles)
+    assert len(set(n.casefold() for n in names)) == len(names)
+    assert all(len(n) <= SHEET_NAME_CHARS and not re.search(r"[\[\]:*?/\\]", n) for n in names)
+    assert names[0] == "KPIs plan" and names[1] == "KPIs plan (2)"
+    assert names[2] == "Differences ab draft"
+    assert names[4].endswith(" (2)") and len(names[4]) == SHEET_NAME_CHARS
+
+
+def test_workbook_has_one_labelled_sheet_per_view(
+        ran: AppTest, expected: dict[str, SimulationRun]) -> None:
+    res = ran.session_state[RESULTS_KEY]
+    views = review_views(res)
+    book = openpyxl.load_workbook(io.BytesIO(review_workbook(res)))
+    assert book.sheetnames == sheet_names([v.title for v in views])
+    for view, sheet in zip(views, book.worksheets, strict=True):
+        assert sheet["A1"].value == view.title and sheet["A1"].font.bold
+        header = [c.value for c in sheet[4]]
+        assert header == list(view.table.columns)
+        assert sheet.max_row == 4 + len(view.table)
+    # the KPI sheet of each scenario shows the means an independent simulation computed
+    for name in SCENARIOS:
+        sheet = book[sheet_names([f"KPIs: {name}"])[0]]
+        rows = {r[0]: r for r in sheet.iter_rows(min_row=5, values_only=True)}
+        for kpi, (label, unit, decimals, _) in EXPECTED_CARDS.items():
+            mean = expected[name].payload["kpis"][kpi]["mean"]
+            assert rows[label][1] == shown(mean, unit, decimals)
+
+
+def test_html_holds_every_chart_and_fetches_nothing(ran: AppTest) -> None:
+    res = ran.session_state[RESULTS_KEY]
+    page = review_html(res)
+    tags = _tags(page)
+    names = [t for t, _ in tags]
+    # six KPI charts and the stage chart, drawn inline
+    assert names.count("svg") == len(KPI_NAMES) + 1
+    assert "script" not in names and "link" not in names and "img" not in names
+    for _, attrs in tags:
+        for key in ("src", "href", "xlink:href"):
+            assert not re.match(r"\s*(https?:)?//", attrs.get(key) or ""), (key, attrs)
+    assert not re.search(r"url\(\s*['\"]?(https?:)?//", page)
+    assert not re.search(r"@import", page)
+    # the only URLs are the SVG name spaces, which are names, not fetched
+    assert set(re.findall(r"https?://[^\s\"'<>)]+", page)) <= {
+        "http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
+    for view in review_views(res):
+        assert html.escape(view.title) in page
+    assert '<html lang="en">' in page
+
+
+def test_review_in_chinese_outside_the_page(ran: AppTest) -> None:
+    """A download's data is made outside the script run: ``in_language`` keeps the choice."""
+    res = ran.session_state[RESULTS_KEY]
+    make = i18n.in_language("zh_CN", lambda: (review_html(res), review_views(res)))
+    page, views = make()
+    assert '<html lang="zh-CN">' in page and "PharmaOps 委员会评审" in page
+    english = set(i18n.catalogue("zh_CN"))
+    texts = [v.title for v in views] + [v.note for v in views]
+    texts += [str(c) for v in views for c in v.table.columns]
+    left = [t for t in texts if t in english and len(t) > 3]
+    assert not left, f"catalogue texts left in English: {left}"
+    assert views[1].title == "关键指标：baseline"
+    # and outside the block, English again
+    assert review_views(res)[1].title == "KPIs: baseline"
+
+
+def test_page_offers_the_review_downloads(ran: AppTest) -> None:
+    keys = {b.key for b in ran.get("download_button")}
+    assert {"committee_review_xlsx", "committee_review_html"} <= keys
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_report_texts_translated(lang: str) -> None:
+    with i18n.speaking(lang):
+        assert i18n.language() == lang
+    assert i18n.language() == "en"
