@@ -16,15 +16,8 @@ from streamlit.testing.v1 import AppTest
 
 from data.kpis import KPI_NAMES
 from scenarios.run import SimulationRun
+from tests import test_app_committee as committee_page
 from tests.display_rules import EXPECTED_CARDS, shown
-from tests.test_app_committee import (  # noqa: F401 (fixtures)
-    PAGE,
-    SCENARIOS,
-    TIMEOUT_S,
-    expected,
-    project,
-    ran,
-)
 from ui import i18n
 from ui.committee import RESULTS_KEY
 from ui.committee_report import (
@@ -34,6 +27,11 @@ from ui.committee_report import (
     review_workbook,
     sheet_names,
 )
+
+SCENARIOS = committee_page.SCENARIOS
+# the committee page's fixtures: a small project, the page after a run, the same runs
+# simulated independently
+project, ran, expected = committee_page.project, committee_page.ran, committee_page.expected
 
 
 class _Tags(HTMLParser):
