@@ -139,11 +139,17 @@ def resolved_scenario(scenario: Scenario, prepared: Prepared) -> Scenario:
 
 
 def _warehouses_payload(scenario: Scenario, prepared: Prepared) -> dict:
+    """How the forward warehouses were chosen, with each one's city (people read cities,
+    not site codes)."""
     chosen = scenario.logistics.forward_warehouses
     if prepared.warehouses is not None:
-        return {"mode": "optimize", **prepared.warehouses}
-    return {"mode": "list" if isinstance(chosen, list) else "none",
-            "forward_warehouses": list(chosen) if isinstance(chosen, list) else []}
+        payload = {"mode": "optimize", **prepared.warehouses}
+    else:
+        payload = {"mode": "list" if isinstance(chosen, list) else "none",
+                   "forward_warehouses": list(chosen) if isinstance(chosen, list) else []}
+    cities = prepared.dataset["sites"].set_index("site_id")["city"]
+    payload["forward_cities"] = [str(cities.get(s, s)) for s in payload["forward_warehouses"]]
+    return payload
 
 
 def scenario_effects(scenario: Scenario) -> Effects:

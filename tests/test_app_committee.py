@@ -156,13 +156,16 @@ def test_paired_differences_against_the_base(
 
 
 def test_forward_stock_of_the_plan_is_shown(
-    ran: AppTest, expected: dict[str, SimulationRun]
+    ran: AppTest, expected: dict[str, SimulationRun], project: Path
 ) -> None:
     frame = next(d.value for d in ran.dataframe if "fill rate" in d.value.columns)
     assert frame["scenario"].tolist() == ["plan"]  # the baseline has no forward warehouses
     row = frame.iloc[0]
     payload = expected["plan"].payload
-    assert row["forward warehouses"] == ", ".join(payload["warehouses"]["forward_warehouses"])
+    # the sites by their cities, as the data set's sites table names them
+    sites = pd.read_csv(project / "data" / "small" / "sites.csv").set_index("site_id")
+    cities = [sites.loc[s, "city"] for s in payload["warehouses"]["forward_warehouses"]]
+    assert cities and row["forward warehouses"] == ", ".join(cities)
     assert row["chosen by"] == "location model"
     assert row["model status"] == payload["warehouses"]["status"]
     fill = payload["details"]["forward_fill_rate"]["mean"]

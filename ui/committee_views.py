@@ -160,7 +160,8 @@ def forward_view(results: Sequence[ScenarioResult]) -> pd.DataFrame:
     rows = []
     for r in results:
         wh, stock = r.result.warehouses, r.result.forward_stock
-        sites = wh.get("forward_warehouses") or []
+        # cities, as people know the sites (runs stored before cities were kept: the codes)
+        sites = wh.get("forward_cities") or wh.get("forward_warehouses") or []
         if not sites and stock is None:
             continue
         details = r.result.details
