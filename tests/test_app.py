@@ -85,16 +85,24 @@ def test_map_holds_every_customer_and_site(
     charts = at.get("deck_gl_json_chart")
     assert len(charts) == 1
     spec = json.loads(charts[0].proto.json)
-    sizes = {layer["id"]: len(layer["data"]) for layer in spec["layers"]}
+    base, layers = spec["layers"][:2], spec["layers"][2:]
+    sizes = {layer["id"]: len(layer["data"]) for layer in layers}
     sites = load_dataset(small_dataset)["sites"]
     assert sizes == {
         "customers": 120,
         "candidates": int((sites["kind"] == "candidate").sum()),
         "central_dcs": int((sites["kind"] == "central_dc").sum()),
     }
-    for layer in spec["layers"][1:]:
+    for layer in layers[1:]:
         assert layer["radiusUnits"] == "pixels"  # a literal, not an accessor expression
     assert "mapStyle" not in spec or spec["mapStyle"] is None  # no Mapbox key needed
+    # the base layer is drawn from the shipped file, not fetched: China's 34 provincial-level
+    # divisions (Taiwan, Hong Kong and Macao included) and the maritime boundary
+    assert [b["id"] for b in base] == ["base_provinces", "base_maritime_boundary"]
+    codes = {f["properties"]["adcode"] for f in base[0]["data"]["features"]}
+    assert len(codes) == 34 and {"710000", "810000", "820000", "460000"} <= codes
+    assert base[1]["data"]["features"][0]["geometry"]["type"] == "MultiLineString"
+    assert "http" not in charts[0].proto.json.replace("http://www.w3.org", "")
 
 
 def test_period_input_remeasures(monkeypatch: pytest.MonkeyPatch, small_dataset: Path) -> None:

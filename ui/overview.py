@@ -22,6 +22,7 @@ from data.kpis import AGING_BUCKETS, KPI_NAMES
 from data.tables import CUSTOMER_TYPES, REGIONS
 from scenarios.expense_projection import TARGET_CHANGE_POINTS
 from scenarios.schema import committee_targets
+from ui.base_map import base_layers
 from ui.common import (
     MEASURES,
     column_config,
@@ -345,7 +346,7 @@ def _map(ds: Dataset) -> None:
         ),
     ]
     deck = pdk.Deck(
-        layers=layers,
+        layers=[*base_layers(), *layers],
         map_style=None,
         tooltip=_TOOLTIP,
         initial_view_state=pdk.ViewState(latitude=35.0, longitude=104.5, zoom=3.2),
