@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import channel, committee, finance, overview, supply_chain, territory
+from ui import channel, committee, finance, overview, scenario_editor, supply_chain, territory
 from ui.i18n import _, language_switch
 
 st.set_page_config(page_title="PharmaOps", layout="wide")
@@ -30,6 +30,12 @@ supply = st.Page(
 credit = st.Page(
     finance.render, title=_(finance.TITLE), icon=finance.ICON, url_path=finance.URL_PATH
 )
+editor = st.Page(
+    scenario_editor.render,
+    title=_(scenario_editor.TITLE),
+    icon=scenario_editor.ICON,
+    url_path=scenario_editor.URL_PATH,
+)
 sales = st.Page(
     territory.render, title=_(territory.TITLE), icon=territory.ICON, url_path=territory.URL_PATH
 )
@@ -37,6 +43,6 @@ sales = st.Page(
 st.navigation(
     {
         _("Measure"): [today, channel_stock],
-        _("Decide"): [scenarios, supply, credit, sales],
+        _("Decide"): [scenarios, editor, supply, credit, sales],
     }
 ).run()
