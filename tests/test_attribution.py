@@ -366,6 +366,9 @@ def test_the_section_in_chinese_leaves_no_text_in_english(scen, stored, chinese)
     left = [t for t in shown if t in english and len(t) > 3]
     assert not left, f"texts shown in English: {left}"
     assert at.subheader[0].value == i18n.catalogue("zh_CN")["What each lever group contributes"]
+    assert any(c.value.startswith("杠杆组：订单杠杆, 物流杠杆, 信用杠杆。") for c in at.caption)
+    table = next(d.value for d in at.dataframe if "杠杆组" in d.value.columns)
+    assert table["杠杆组"].tolist() == ["订单杠杆", "物流杠杆", "信用杠杆", "计划 − 基准"]
 
 
 def test_the_quick_view_runs_in_the_background_and_is_shown_from_the_store(
@@ -394,3 +397,18 @@ def test_the_quick_view_runs_in_the_background_and_is_shown_from_the_store(
     added = next(d.value for d in at.dataframe if "lever group" in d.value.columns)
     assert added["lever group"].tolist()[:3] == ["Order levers", "Logistics levers",
                                                  "Credit levers"]
+
+
+def test_a_pair_that_cannot_be_attributed_is_said_and_nothing_can_start(scen,
+                                                                         tmp_path) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_string(PAGE.format(base=str(scen["base"]), plan=str(scen["same"]),
+                                         store=str(tmp_path / "s.sqlite")),
+                             default_timeout=60).run()
+    assert not at.exception
+    assert len(at.error) == 1 and "cannot be attributed" in at.error[0].value
+    problems = at.dataframe[0].value
+    assert "nothing to attribute" in problems["found"].iloc[0]
+    assert at.button(key="attribution_start").disabled
+    assert at.button(key="attribution_quick").disabled
