@@ -34,7 +34,6 @@ from scenarios.process_cache import Status
 from scenarios.run import prepare, simulate
 from scenarios.schema import LEVER_SECTIONS, Scenario
 from simulation.shapley import (
-    all_coalitions,
     coalitions_along,
     sample_orders,
     shapley_exact,
@@ -278,7 +277,3 @@ def coalition_count(groups: int, quick: bool = False, permutations: int | None =
     pairs = permutations or DEFAULT_PERMUTATIONS
     return min(2 ** groups, 2 + 2 * pairs * max(groups - 1, 0))
 
-
-__all__ = ["EXACT_MAX_GROUPS", "LEVER_GROUPS", "Attribution", "all_coalitions", "attribute",
-           "attributable_groups", "coalition_count", "coalition_scenario", "lever_groups",
-           "one_at_a_time"]
