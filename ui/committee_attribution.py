@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -193,6 +194,7 @@ def _job_progress() -> None:
     if code != 0:  # shown by the section until the next start
         tail = Path(job["log"]).read_text(encoding="utf-8", errors="replace").strip()
         st.session_state[FAILED_KEY] = (code, "\n".join(tail.splitlines()[-12:]))
+    shutil.rmtree(Path(job["log"]).parent, ignore_errors=True)  # the job's own folder
     st.rerun()
 
 
