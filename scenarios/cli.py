@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 import pandas as pd
 
 from data.problems import InputError, Problem
+from scenarios.cli_attribution import add_attribution_parser
 from scenarios.cli_channel import add_channel_parser
 from scenarios.cli_common import (
     CliError,
@@ -457,6 +458,7 @@ def build_parser() -> argparse.ArgumentParser:
     vl.set_defaults(func=cmd_validation)
 
     add_sensitivity_parser(sub)
+    add_attribution_parser(sub)
 
     wh = sub.add_parser("warehouses", help="forward-warehouse location model")
     wh_sub = wh.add_subparsers(dest="warehouses_command", required=True)

@@ -25,6 +25,13 @@ from scenarios.frame_codec import (
     strict_json,
 )
 
+#: the kinds of run the store keeps: a scenario simulated, today's KPIs measured from history,
+#: a lever attribution (scenarios.attribution_result; no replication KPIs of its own)
+SIMULATION = "simulation"
+MEASURED = "measured"
+ATTRIBUTION = "attribution"
+RUN_KINDS = (SIMULATION, MEASURED, ATTRIBUTION)
+
 
 @dataclass(frozen=True, eq=False)
 class RunRecord:

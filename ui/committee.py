@@ -23,6 +23,7 @@ from data.kpis import KPI_NAMES
 from scenarios.compare import Comparison, ScenarioResult
 from scenarios.paths import SCENARIOS_ENV_VAR
 from simulation.summary import MET, NOT_MET, TOO_FEW, UNCERTAIN, Estimate, Verdict
+from ui.committee_attribution import attribution_section, chosen_pair
 from ui.committee_charts import kpi_chart, stage_chart
 from ui.committee_exports import (  # noqa: F401 (re-exported for the tests)
     _csv,
@@ -113,6 +114,9 @@ def render() -> None:
             show_results(results)
         workers = int(st.session_state.get("committee_workers", DEFAULT_WORKERS))
         sensitivity_section(folder, files, configured, prepared_for, workers)
+        if (pair := chosen_pair(folder)) is not None:
+            attribution_section(*pair, allow_outside_data=configured, store_path=None,
+                                workers=workers)
     stored_runs_section()
 
 
