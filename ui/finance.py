@@ -81,7 +81,7 @@ ASSIGNMENT_LABELS = {"customer_id": N_("account ID"), "name": N_("account"),
 PERCENT_MEASURES = ("bad_debt_rate", "sales_loss_rate")
 
 
-@st.cache_resource(max_entries=2, show_spinner="Loading the data set, calibrating and scoring …")
+@st.cache_resource(max_entries=2, show_spinner=False)
 def _context(path: str, mtime: float, allow_outside: bool) -> CreditContext | InputError:
     """Cached :func:`credit_context` of a scenario file; a refusal is returned, not raised."""
     del mtime  # cache key only
@@ -97,7 +97,7 @@ def _scores(path: str, mtime: float, allow_outside: bool) -> pd.DataFrame:
     return score_table(ctx)  # type: ignore[arg-type]
 
 
-@st.cache_resource(max_entries=8, show_spinner="Solving the terms model and its frontier …")
+@st.cache_resource(max_entries=8, show_spinner=False)
 def _policy(path: str, mtime: float, allow_outside: bool, limits: tuple[float, float, float],
             points: int) -> PolicyReport:
     ctx = _context(path, mtime, allow_outside)
@@ -121,7 +121,8 @@ def render() -> None:
                         index=files.index("plan.toml") if "plan.toml" in files else 0,
                         key="fin_scenario")
     path = folder / name
-    ctx = _context(str(path), path.stat().st_mtime, configured)
+    with st.spinner(_("Loading the data set, calibrating and scoring …")):
+        ctx = _context(str(path), path.stat().st_mtime, configured)
     if isinstance(ctx, InputError):
         show_problems(_("The scenario {name} was refused").format(name=name), ctx)
         return
@@ -131,7 +132,8 @@ def render() -> None:
     _stability(str(path), path.stat().st_mtime, configured)
     limits = _limits(ctx)
     key = (str(path), path.stat().st_mtime, configured)
-    report = _policy(*key, limits, 10)
+    with st.spinner(_("Solving the terms model and its frontier …")):
+        report = _policy(*key, limits, 10)
     _policy_section(ctx, report)
     simulate_section(load_scenario(str(path), allow_outside_data=configured), ctx, report,
                      (*key, limits))
@@ -191,7 +193,7 @@ def _one_account(table: pd.DataFrame) -> None:
         st.caption(_("No feature costs this account points: each is at its best value."))
 
 
-@st.cache_data(max_entries=4, show_spinner="Comparing the last two quarters …")
+@st.cache_data(max_entries=4, show_spinner=False)
 def _stability_tables(path: str, mtime: float, allow_outside: bool
                       ) -> tuple[float, str, pd.DataFrame, pd.DataFrame]:
     score, features = stability(_context(path, mtime, allow_outside))  # type: ignore[arg-type]
@@ -200,7 +202,8 @@ def _stability_tables(path: str, mtime: float, allow_outside: bool
 
 def _stability(path: str, mtime: float, allow_outside: bool) -> None:
     st.subheader(_("Population stability (last two quarters)"))
-    value, band, bins, features = _stability_tables(path, mtime, allow_outside)
+    with st.spinner(_("Comparing the last two quarters …")):
+        value, band, bins, features = _stability_tables(path, mtime, allow_outside)
     st.caption(_("PSI of the accounts at the data set's date against 91 days earlier, same "
                  "scorecard: below 0.1 stable, 0.1-0.25 watch, above 0.25 the population has "
                  "shifted and the scorecard should be re-checked."))

@@ -120,13 +120,13 @@ def simulate_section(loaded: LoadedScenario, ctx: CreditContext, report: PolicyR
 
 
 # ------------------------------------------------------------------ collections
-@st.cache_data(max_entries=4, show_spinner="Measuring both reminder schedules …")
+@st.cache_data(max_entries=4, show_spinner=False)
 def _comparison(_ctx: CreditContext, key: tuple) -> pd.DataFrame:
     del key  # cache key only
     return reminder_comparison(_ctx)
 
 
-@st.cache_data(max_entries=8, show_spinner="Valuing a contact on every open receivable …")
+@st.cache_data(max_entries=8, show_spinner=False)
 def _worklist(_ctx: CreditContext, key: tuple, horizon: int, lead: int):
     del key  # cache key only
     return collection_worklist(_ctx, horizon_days=horizon, lead_days=lead)
@@ -150,7 +150,8 @@ def reminders_section(ctx: CreditContext, key: tuple) -> None:
     automated = ctx.credit.automated_reminders
     show(c2, _("The scenario's (automated)") if automated
          else _("The scenario's (manual, as today)"), schedule_table(scenario_schedule(ctx)))
-    table = _comparison(ctx, key).set_index("reminders")
+    with st.spinner(_("Measuring both reminder schedules …")):
+        table = _comparison(ctx, key).set_index("reminders")
     cols = st.columns(2)
     for col, name in zip(cols, ("manual", "automated"), strict=True):
         row = table.loc[name]
@@ -171,7 +172,8 @@ def worklist_section(ctx: CreditContext, key: tuple) -> None:
                                   key="fin_wl_horizon"))
     lead = int(c2.number_input(_("Also list invoices due within (days)"), 0, 30, 3,
                                key="fin_wl_lead"))
-    wl = _worklist(ctx, key, horizon, lead)
+    with st.spinner(_("Valuing a contact on every open receivable …")):
+        wl = _worklist(ctx, key, horizon, lead)
     acc = wl.accounts
     if acc.empty:
         st.info(_("No receivable open at {as_of} is overdue or due within {lead} days.").format(

@@ -64,15 +64,19 @@ NOT_BUILT = N_("In the simulation, the call plan moves order rates, the new cust
                "and the selling-expense ratio follows. A new alignment's effect in the "
                "simulation is not built yet.")
 SHOWN = 100
+#: what the page says while it computes (the cached results show at once)
+SCORING = N_("Scoring every account (RFM) …")
+READING_DOCTORS = N_("Reading every doctor's attributes …")
+COUNTING = N_("Counting each rep's territory …")
 
 
-@st.cache_data(max_entries=2, show_spinner="Scoring every account (RFM) …")
+@st.cache_data(max_entries=2, show_spinner=False)
 def _segments(_ds: Dataset, fingerprint: str) -> pd.DataFrame:
     del fingerprint  # cache key only
     return segment_table(_ds).set_index("customer_id")
 
 
-@st.cache_data(max_entries=2, show_spinner="Reading every doctor's attributes …")
+@st.cache_data(max_entries=2, show_spinner=False)
 def _doctors(_ds: Dataset, fingerprint: str):
     """The doctors with their hospital, the attribute points (computed once) and the grid."""
     del fingerprint  # cache key only
@@ -113,7 +117,8 @@ def _with_doctors(ds: Dataset) -> None:
     """The alignment, grades and grid under the sidebar's grading (graded once per run)."""
     weights, cuts = _grading_settings()
     problem = _grading_problem(weights, cuts)
-    doctors, points, _grid = _doctors(ds, ds.fingerprint)
+    with st.spinner(_(READING_DOCTORS)):
+        doctors, points, _grid = _doctors(ds, ds.fingerprint)
     graded = None if problem else regrade(points, weights, cuts)  # (points, grade)
     grades = None if graded is None else pd.DataFrame(
         {"terminal_id": doctors["terminal_id"], "grade": graded[1]})
@@ -128,7 +133,8 @@ def _with_doctors(ds: Dataset) -> None:
 
 def _tiers(ds: Dataset) -> None:
     st.subheader(_("Customer tiers"))
-    seg = _segments(ds, ds.fingerprint)
+    with st.spinner(_(SCORING)):
+        seg = _segments(ds, ds.fingerprint)
     value = seg.groupby("tier")["monetary_cny"].sum().reindex(list(TIERS)).fillna(0)
     counts = seg["tier"].value_counts().reindex(list(TIERS)).fillna(0)
     cols = st.columns(3)
@@ -178,7 +184,7 @@ def _tiers(ds: Dataset) -> None:
                        file_name="customer_tiers.xlsx", mime=XLSX_MIME, key="tr_tiers_xlsx")
 
 
-@st.cache_data(max_entries=2, show_spinner="Counting each rep's territory …")
+@st.cache_data(max_entries=2, show_spinner=False)
 def _workload(_ds: Dataset, fingerprint: str) -> pd.DataFrame:
     del fingerprint  # cache key only
     return rep_workload(_ds)
@@ -186,7 +192,8 @@ def _workload(_ds: Dataset, fingerprint: str) -> pd.DataFrame:
 
 def _territories(ds: Dataset) -> None:
     st.subheader(_("Territories today"))
-    work = _workload(ds, ds.fingerprint)
+    with st.spinner(_(COUNTING)):
+        work = _workload(ds, ds.fingerprint)
     terminals = ds["terminals"]
     names = work.set_index("rep_id")["name"]
     rep_text = _("rep: {name}")

@@ -220,7 +220,8 @@ def _force_size(report) -> None:
                                  TerritoryLevers().rep_cost_cny_per_month, step=1000.0,
                                  format="%.0f",
                                  key="tr_rep_cost"))
-    curve = _size(report, st.session_state[STATE][0], cost)
+    with st.spinner(_("Re-planning calls at every sales-force size …")):
+        curve = _size(report, st.session_state[STATE][0], cost)
     doc = size_payload(curve, report, cost)
     st.caption(_(SIZE_TEXT).format(
         best=doc["best_reps"], best_profit=f"{doc['best_profit_cny_month']:,.0f}",
@@ -246,7 +247,7 @@ def _force_size(report) -> None:
                        file_name="call_plan.xlsx", mime=XLSX_MIME, key="tr_calls_xlsx")
 
 
-@st.cache_data(max_entries=4, show_spinner="Re-planning calls at every sales-force size …")
+@st.cache_data(max_entries=4, show_spinner=False)
 def _size(_report, settings: Settings, cost: float) -> pd.DataFrame:
     del settings  # cache key only: the plan's data set and grading
     return size_curve(_report, cost, time_limit_s=SECONDS)

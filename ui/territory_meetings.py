@@ -39,8 +39,7 @@ WORTH_TEXT = N_("A meeting is worth {margin} margin on {share} of a month's sale
 SHOWN = 100
 
 
-@st.cache_data(max_entries=4, show_spinner="Estimating a meeting's effect from the history "
-                                             "and planning the specialists' meetings …")
+@st.cache_data(max_entries=4, show_spinner=False)
 def _plan(_ds: Dataset, fingerprint: str, per_specialist: float | None, seed: int):
     del fingerprint  # cache key only
     return plan_meetings(_ds, per_specialist=per_specialist,
@@ -62,7 +61,9 @@ def meetings_section(ds: Dataset) -> None:
     per = None if as_today else st.number_input(
         _("Academic meetings a month each specialist can lead"), min_value=0.0, max_value=31.0,
         value=round(max(rate, 1.0), 1), step=0.5, key="tr_meet_rate")
-    report = _plan(ds, ds.fingerprint, per, 0)
+    with st.spinner(_("Estimating a meeting's effect from the history and planning the "
+                      "specialists' meetings …")):
+        report = _plan(ds, ds.fingerprint, per, 0)
     s = report.summary
     e = s.get("effect")
     if e is not None:

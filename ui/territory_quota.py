@@ -41,7 +41,7 @@ PENDING_LABELS = {"rep": "rep (base)", "rank": "#", "doctor_id": "doctor",
                   "done": "calls done", "missing": "calls missing"}
 
 
-@st.cache_data(max_entries=4, show_spinner="Counting this month's calls per rep …")
+@st.cache_data(max_entries=4, show_spinner=False)
 def _progress(_ds: Dataset, _grades: pd.DataFrame, fingerprint: str, grading: tuple,
               quota: tuple, as_of: str) -> QuotaProgress:
     del fingerprint, grading  # cache key only
@@ -62,8 +62,9 @@ def quota_section(ds: Dataset, grades: pd.DataFrame | None, grading: tuple,
     day = st.date_input(_("As of (the month holding this day is measured up to it)"),
                         value=last.date(), min_value=first.date(), max_value=last.date(),
                         key="tr_quota_as_of")
-    progress = _progress(ds, grades, ds.fingerprint, grading, tuple(quota.items()),
-                         f"{pd.Timestamp(day):%Y-%m-%d}")
+    with st.spinner(_("Counting this month's calls per rep …")):
+        progress = _progress(ds, grades, ds.fingerprint, grading, tuple(quota.items()),
+                             f"{pd.Timestamp(day):%Y-%m-%d}")
     _metrics(progress)
     _behind_table(progress)
     st.download_button(_("Download the reps and the doctors still due a call (Excel)"),
