@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from streamlit.testing.v1 import AppTest
 
 # The test's own display rules (label, unit, decimals, higher is better), written out in the tests
@@ -31,3 +33,36 @@ def page_texts(at: AppTest) -> list[str]:
     out += [w.label for kind in ("radio", "number_input", "text_input", "selectbox")
             for w in at.get(kind)]
     return out
+
+
+def table_headers(at: AppTest) -> list[str]:
+    """The column headers the page's tables show: a column's configured label where the
+    page sets one, else its name; the index's name too where the table shows one."""
+    out = []
+    for frame in at.dataframe:
+        config = json.loads(frame.proto.columns or "{}")
+        labels = {key.removeprefix("name:"): c.get("label") for key, c in config.items()}
+        out += [labels.get(str(c)) or str(c) for c in frame.value.columns]
+        if isinstance(frame.value.index.name, str):
+            out.append(frame.value.index.name)
+    return out
+
+
+def every_text(at: AppTest) -> list[str]:
+    """:func:`page_texts` and the rest a page can show as text: success and error messages,
+    metric deltas, sliders', toggles', date inputs' and buttons' labels, radio options."""
+    out = page_texts(at)
+    out += [e.value for kind in ("success", "error") for e in at.get(kind)]
+    out += [m.delta for m in at.metric if isinstance(m.delta, str)]
+    out += [w.label for kind in ("slider", "toggle", "date_input", "button")
+            for w in at.get(kind)]
+    out += [str(o) for r in at.radio for o in r.options]
+    return out
+
+
+def english_left(at: AppTest, catalogue: dict[str, str]) -> list[str]:
+    """The texts and table headers a page shows that are catalogue texts left in English
+    (``catalogue``: msgid → translation; texts of 3 characters or fewer, such as "DSO" or
+    "KPI" in a cell, are not judged)."""
+    english = set(catalogue)
+    return [t for t in every_text(at) + table_headers(at) if t in english and len(t) > 3]

@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.display_rules import english_left, table_headers
+from ui import i18n
+
 PAGE = "from ui.finance import render\nrender()\n"
 TIMEOUT_S = 180
 
@@ -77,3 +80,36 @@ def test_an_impossible_dso_limit_is_named(project: Path) -> None:
     # no assignment to download or simulate; the worklist's downloads remain
     assert len(at.get("download_button")) == 2
     assert any("No assignment to simulate" in i.value for i in at.info)
+
+
+def test_the_page_in_chinese_after_simulating_the_policy(project: Path) -> None:
+    """The finance page in Chinese, the policy simulated: its title, every section, the
+    cards, the tier, terms and contact names and the tables' headers speak Chinese, and no
+    rendered text or column header is a catalogue text left in English."""
+    at = AppTest.from_string(PAGE, default_timeout=TIMEOUT_S)
+    at.session_state[i18n.KEY] = "zh_CN"
+    at.run(timeout=TIMEOUT_S)
+    assert at.title[0].value == "财务 / 信用"
+    assert at.button(key="fin_simulate").label == "模拟该政策"
+    at.number_input(key="fin_sim_reps").set_value(2)
+    at.button(key="fin_simulate").click().run(timeout=TIMEOUT_S)
+    assert not at.exception and not at.error
+    assert [h.value for h in at.main.subheader] == [
+        "信用评分与等级", "单个客户的评分及原因", "群体稳定性（最近两个季度）",
+        "每个客户的付款条件（账期模型）", "模拟该政策", "付款提醒：现状为人工，情景中为自动",
+        "催收工作清单"]
+    assert any(s.value.startswith("已证明最优") for s in at.success)
+    cards = {m.label for m in at.metric}
+    assert {"优质客户", "普通客户", "风险客户", "需联系的客户",
+            "人工提醒下的应收账款周转天数（天）", "自动提醒下的应收账款周转天数（天）"} <= cards
+    left = english_left(at, i18n.catalogue("zh_CN"))
+    assert not left, f"catalogue texts shown in English: {left}"
+    headers = set(table_headers(at))
+    assert {"模拟均值", "95% 置信区间下限", "距到期日天数", "应采取的联系", "信用等级",
+            "选定的付款条件"} <= headers
+    worklist = next(d.value for d in at.dataframe if "应采取的联系" in d.value.columns)
+    assert set(worklist["应采取的联系"]) <= {"升级处理", "催收电话", "到期前提醒"}
+    assert set(worklist["信用等级"]) <= {"优质", "普通", "风险"}
+    terms = next(d.value for d in at.dataframe if "选定的付款条件" in d.value.columns)
+    assert set(terms["选定的付款条件"]) <= {"月结", "75 天账期", "1% 现金折扣",
+                                          "月结 + 季度返利", "款到发货"}

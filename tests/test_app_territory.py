@@ -19,6 +19,8 @@ from streamlit.testing.v1 import AppTest
 from data.dataset import load_dataset
 from models.territory.grading import DEFAULT_WEIGHTS, attribute_points, regrade
 from scenarios.territory_levers import TerritoryLevers
+from tests.display_rules import english_left, table_headers
+from ui import i18n
 
 PAGE = "from ui.territory import render\nrender()\n"
 TIMEOUT_S = 120
@@ -74,8 +76,8 @@ def test_cut_points_out_of_order_are_named(page: AppTest) -> None:
 
 def _propose(at: AppTest, balance_pct: float, minimise: str | None = None,
              cap_pct: float | None = None) -> AppTest:
-    """Set the balance (and what to minimise, the cap on visits changing rep), press the
-    button."""
+    """Set the balance (and what to minimise: "distance" or "disruption", the cap on visits
+    changing rep), press the button."""
     at.slider(key="tr_al_balance").set_value(balance_pct).run(timeout=TIMEOUT_S)
     if minimise is not None:
         at.radio(key="tr_al_objective").set_value(minimise).run(timeout=TIMEOUT_S)
@@ -150,7 +152,7 @@ def _moved(files: dict[str, bytes], small_dir: Path) -> tuple[pd.DataFrame, floa
 
 def test_least_visits_changing_rep_matches_the_table_of_changes(
         page: AppTest, files: dict[str, bytes], small_dir: Path) -> None:
-    _propose(page, 15.0, minimise="visits that change rep")
+    _propose(page, 15.0, minimise="disruption")
     cards = {m.label: m.value for m in page.metric}
     assert cards["status"] == "optimal"
     bound = cards["lower bound: no balanced alignment has fewer"]
@@ -164,7 +166,7 @@ def test_least_visits_changing_rep_matches_the_table_of_changes(
     assert by_hand == pytest.approx(changed) and len(moved) == len(shown)
     assert any(f"{len(shown):,} of " in m.value for m in page.markdown)
     # the least visits changing rep is no more than minimum km moves
-    page.radio(key="tr_al_objective").set_value("km to the reps' bases").run(timeout=TIMEOUT_S)
+    page.radio(key="tr_al_objective").set_value("distance").run(timeout=TIMEOUT_S)
     page.button(key="tr_al_go").click().run(timeout=TIMEOUT_S)
     by_km = {m.label: m.value for m in page.metric}
     assert by_km["lower bound: no balanced alignment has fewer"].endswith(" km")
@@ -290,3 +292,41 @@ def test_the_specialists_plan_answers_their_meetings_a_month(page: AppTest,
     card = {m.label: m for m in page.metric}["meetings a month, planned"]
     assert card.value == f"{more['meetings_planned_month']:,}"
     assert f"can lead {more['capacity_month']:,}" in card.delta
+
+
+#: the customer and terminal types in Chinese, written out here rather than read from ui/
+CHINESE_TYPES = {"一级经销商", "二级经销商", "连锁药店", "民营医院", "民营诊所", "三甲医院",
+                 "三级医院", "二级医院", "社区诊所", "零售药店"}
+
+
+def test_the_page_in_chinese_after_an_alignment_and_a_call_plan(
+        small_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The territory page in Chinese, an alignment proposed and calls planned: its title,
+    sections, cards, tier and type names and table headers speak Chinese, and no rendered
+    text or column header is a catalogue text left in English."""
+    monkeypatch.setenv("PHARMAOPS_DATASET", str(small_dir))
+    at = AppTest.from_string(PAGE, default_timeout=TIMEOUT_S)
+    at.session_state[i18n.KEY] = "zh_CN"
+    at.run(timeout=TIMEOUT_S)
+    assert at.title[0].value == "销售区域"
+    assert at.button(key="tr_al_go").label == "提出区域划分"
+    assert at.radio(key="tr_al_objective").options == ["到代表驻地的公里数", "更换代表的拜访"]
+    at.button(key="tr_al_go").click().run(timeout=TIMEOUT_S)
+    at.button(key="tr_calls_go").click().run(timeout=TIMEOUT_S)
+    assert not at.exception and not at.error
+    sections = [h.value for h in at.subheader]
+    assert sections[:10] == ["客户等级", "当前区域", "建议的区域划分", "拜访计划", "销售团队规模",
+                             "医生级别", "价值矩阵：潜力 × 支持", "未完成拜访指标的代表",
+                             "学术专员", "尚未实现"]
+    cards = {m.label: m.value for m in at.metric}
+    assert {"核心客户", "潜力客户", "基础客户"} <= set(cards)
+    assert cards["状态"] == "最优" and cards["拜访计划状态"] == "最优"
+    assert cards["到代表驻地的公里数（建议）"].endswith(" 公里")
+    left = english_left(at, i18n.catalogue("zh_CN"))
+    assert not left, f"catalogue texts shown in English: {left}"
+    headers = set(table_headers(at))
+    assert {"客户", "类型", "等级", "客户终身价值（元）", "代表（驻地）", "计划每月拜访",
+            "医院"} <= headers
+    accounts = next(d.value for d in at.dataframe if "客户终身价值（元）" in d.value.columns)
+    assert set(accounts["类型"]) <= CHINESE_TYPES
+    assert set(accounts["等级"]) <= {"核心", "潜力", "基础"}

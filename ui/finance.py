@@ -19,7 +19,6 @@ import streamlit as st
 from data.problems import InputError
 from scenarios.channel import XLSX_MIME
 from scenarios.credit_report import (
-    PRICE_UNITS_TEXT,
     CreditContext,
     PolicyReport,
     assignment_table,
@@ -35,29 +34,54 @@ from scenarios.loading import load_scenario
 from scenarios.paths import default_scenarios_dir
 from ui.committee_run import scenario_files
 from ui.common import show_problems
-from ui.finance_collections import reminders_section, simulate_section, worklist_section
+from ui.finance_collections import (
+    TIER_LABELS,
+    reminders_section,
+    simulate_section,
+    worklist_section,
+)
 from ui.i18n import N_, _
+from ui.overview import type_label
 
 TITLE = N_("Finance / credit")
 ICON = ":material/account_balance:"
 URL_PATH = "credit"
 TIERS = ("premium", "ordinary", "risk")
 TIER_COLOURS = ("#2e7d32", "#f9a825", "#c62828")
-#: the tiers as the page names them
-TIER_LABELS = {"premium": N_("premium"), "ordinary": N_("ordinary"), "risk": N_("risk")}
-TERMS_LABELS = {"monthly": "monthly settlement", "extended_75_days": "75 days",
-                "cash_discount_1pct": "1% cash discount", "monthly_plus_quarterly_rebate":
-                "monthly + quarterly rebate", "cash_before_delivery": "cash before delivery"}
-MEASURE_LABELS = {"dso_days": "DSO (days)", "bad_debt_rate": "bad debt (% of credit sales)",
-                  "sales_loss_rate": "sales lost to terms (%)",
-                  "discount_cost_cny": "discount + rebate cost (CNY/year)",
-                  "financing_cost_cny": "financing cost (CNY/year)",
-                  "bad_debt_cny": "bad debt (CNY/year)", "profit_cny": "expected profit (CNY/year)",
-                  "sales_cny": "sales (CNY/year)"}
+TERMS_LABELS = {"monthly": N_("monthly settlement"), "extended_75_days": N_("75 days"),
+                "cash_discount_1pct": N_("1% cash discount"), "monthly_plus_quarterly_rebate":
+                N_("monthly + quarterly rebate"),
+                "cash_before_delivery": N_("cash before delivery")}
+MEASURE_LABELS = {"dso_days": N_("DSO (days)"),
+                  "bad_debt_rate": N_("bad debt (% of credit sales)"),
+                  "sales_loss_rate": N_("sales lost to terms (%)"),
+                  "discount_cost_cny": N_("discount + rebate cost (CNY/year)"),
+                  "financing_cost_cny": N_("financing cost (CNY/year)"),
+                  "bad_debt_cny": N_("bad debt (CNY/year)"),
+                  "profit_cny": N_("expected profit (CNY/year)"),
+                  "sales_cny": N_("sales (CNY/year)")}
+#: the unit of a binding limit's price (scenarios.credit_report.PRICE_UNITS_TEXT's keys)
+PRICE_UNITS = {"dso_days": N_("CNY/year per day"),
+               "bad_debt_rate": N_("CNY/year per percentage point"),
+               "sales_loss_rate": N_("CNY/year per percentage point")}
+#: the portfolio table's columns (scenarios.credit_report.portfolio_table)
+PORTFOLIO_COLUMNS = {"today (all monthly)": N_("today (all monthly)"),
+                     "tiered (scenario)": N_("tiered (scenario)"), "optimized": N_("optimized")}
+#: the population stability's bands (models.credit.stability.BANDS)
+BAND_LABELS = {"stable": N_("stable"), "watch": N_("watch"), "shift": N_("shift")}
+#: the assignment table's headers
+ASSIGNMENT_LABELS = {"customer_id": N_("account ID"), "name": N_("account"),
+                     "customer_type": N_("type"), "city": N_("city"), "tier": N_("tier"),
+                     "annual_sales_cny": N_("sales last year (CNY)"),
+                     "today_terms": N_("terms today"), "terms": N_("terms chosen"),
+                     "receivable_days": N_("receivable days"),
+                     "bad_debt_rate": N_("bad debt (% of credit sales)"),
+                     "profit_cny": N_("expected profit (CNY/year)"),
+                     "profit_gain_cny": N_("profit gain vs today (CNY/year)")}
 PERCENT_MEASURES = ("bad_debt_rate", "sales_loss_rate")
 
 
-@st.cache_resource(max_entries=2, show_spinner="Loading the data set, calibrating and scoring …")
+@st.cache_resource(max_entries=2, show_spinner=False)
 def _context(path: str, mtime: float, allow_outside: bool) -> CreditContext | InputError:
     """Cached :func:`credit_context` of a scenario file; a refusal is returned, not raised."""
     del mtime  # cache key only
@@ -73,7 +97,7 @@ def _scores(path: str, mtime: float, allow_outside: bool) -> pd.DataFrame:
     return score_table(ctx)  # type: ignore[arg-type]
 
 
-@st.cache_resource(max_entries=8, show_spinner="Solving the terms model and its frontier …")
+@st.cache_resource(max_entries=8, show_spinner=False)
 def _policy(path: str, mtime: float, allow_outside: bool, limits: tuple[float, float, float],
             points: int) -> PolicyReport:
     ctx = _context(path, mtime, allow_outside)
@@ -97,7 +121,8 @@ def render() -> None:
                         index=files.index("plan.toml") if "plan.toml" in files else 0,
                         key="fin_scenario")
     path = folder / name
-    ctx = _context(str(path), path.stat().st_mtime, configured)
+    with st.spinner(_("Loading the data set, calibrating and scoring …")):
+        ctx = _context(str(path), path.stat().st_mtime, configured)
     if isinstance(ctx, InputError):
         show_problems(_("The scenario {name} was refused").format(name=name), ctx)
         return
@@ -107,7 +132,8 @@ def render() -> None:
     _stability(str(path), path.stat().st_mtime, configured)
     limits = _limits(ctx)
     key = (str(path), path.stat().st_mtime, configured)
-    report = _policy(*key, limits, 10)
+    with st.spinner(_("Solving the terms model and its frontier …")):
+        report = _policy(*key, limits, 10)
     _policy_section(ctx, report)
     simulate_section(load_scenario(str(path), allow_outside_data=configured), ctx, report,
                      (*key, limits))
@@ -140,9 +166,11 @@ def _scores_section(ctx: CreditContext, table: pd.DataFrame) -> None:
     st.altair_chart(chart, width="stretch")
     by_type = tier_summary(table, "customer_type")
     by_type = by_type.pivot(index="customer_type", columns="tier", values="share_of_accounts")
-    st.dataframe((by_type.reindex(columns=list(TIERS)).fillna(0) * 100).round(1)
-                 .rename(columns=lambda t: f"{t} (% of the type's accounts)"),
-                 width="stretch")
+    shown = (by_type.reindex(columns=list(TIERS)).fillna(0) * 100).round(1).rename(
+        index=type_label, columns=lambda t: _("{tier} (% of the type's accounts)").format(
+            tier=_(TIER_LABELS[t])))
+    shown.index.name, shown.columns.name = _("type"), None
+    st.dataframe(shown, width="stretch")
 
 
 def _one_account(table: pd.DataFrame) -> None:
@@ -159,13 +187,13 @@ def _one_account(table: pd.DataFrame) -> None:
     reasons = [(row[f"reason_{j}"], row[f"points_{j}"]) for j in (1, 2, 3)
                if isinstance(row.get(f"reason_{j}"), str) and row[f"reason_{j}"]]
     if reasons:
-        st.dataframe(pd.DataFrame(reasons, columns=["feature", "points it costs"]).round(1),
-                     hide_index=True)
+        st.dataframe(pd.DataFrame(reasons, columns=[_("feature"), _("points it costs")])
+                     .round(1), hide_index=True)
     else:
         st.caption(_("No feature costs this account points: each is at its best value."))
 
 
-@st.cache_data(max_entries=4, show_spinner="Comparing the last two quarters …")
+@st.cache_data(max_entries=4, show_spinner=False)
 def _stability_tables(path: str, mtime: float, allow_outside: bool
                       ) -> tuple[float, str, pd.DataFrame, pd.DataFrame]:
     score, features = stability(_context(path, mtime, allow_outside))  # type: ignore[arg-type]
@@ -174,13 +202,16 @@ def _stability_tables(path: str, mtime: float, allow_outside: bool
 
 def _stability(path: str, mtime: float, allow_outside: bool) -> None:
     st.subheader(_("Population stability (last two quarters)"))
-    value, band, bins, features = _stability_tables(path, mtime, allow_outside)
+    with st.spinner(_("Comparing the last two quarters …")):
+        value, band, bins, features = _stability_tables(path, mtime, allow_outside)
     st.caption(_("PSI of the accounts at the data set's date against 91 days earlier, same "
                  "scorecard: below 0.1 stable, 0.1-0.25 watch, above 0.25 the population has "
                  "shifted and the scorecard should be re-checked."))
-    st.metric(_("score PSI"), f"{value:.3f}", band, delta_color="off")
-    st.dataframe(features.round(3).rename(columns={"psi": "PSI", "band": "band"}),
-                 width="stretch")
+    st.metric(_("score PSI"), f"{value:.3f}", _(BAND_LABELS.get(band, band)),
+              delta_color="off")
+    shown = features.round(3).assign(band=features["band"].map(
+        lambda b: _(BAND_LABELS.get(b, b))))
+    st.dataframe(shown.rename(columns={"psi": "PSI", "band": _("band")}), width="stretch")
 
 
 def _limits(ctx: CreditContext) -> tuple[float, float, float]:
@@ -204,32 +235,46 @@ def _policy_section(ctx: CreditContext, report: PolicyReport) -> None:
     sol = report.solution
     if sol.objective_cny is None:
         reach = report.reachable
-        st.warning(f"No assignment meets the limits: {sol.message}. With the allowed terms the "
-                 f"lowest DSO reachable is {reach['dso_days']:.1f} days and the lowest bad "
-                 f"debt {reach['bad_debt_rate']:.2%}; loosen the limit named.")
+        # the solver's message stays as the solver wrote it: it names the limit
+        st.warning(_("No assignment meets the limits: {why}. With the allowed terms the lowest "
+                     "DSO reachable is {dso} days and the lowest bad debt {bad}; loosen the "
+                     "limit named.").format(why=sol.message, dso=f"{reach['dso_days']:.1f}",
+                                            bad=f"{reach['bad_debt_rate']:.2%}"))
     else:
-        st.success(f"Proven optimal (gap {sol.gap:.1e}) in {sol.seconds:.1f} s: expected profit "
-                   f"{sol.objective_cny:,.0f} CNY/year, bound {sol.bound_cny:,.0f}."
+        st.success(_("Proven optimal (gap {gap}) in {seconds} s: expected profit {profit} "
+                     "CNY/year, bound {bound}.").format(
+                         gap=f"{sol.gap:.1e}", seconds=f"{sol.seconds:.1f}",
+                         profit=f"{sol.objective_cny:,.0f}", bound=f"{sol.bound_cny:,.0f}")
                    if sol.status == "optimal" else
-                   f"Stopped without proof ({sol.status}), gap {sol.gap}.")
+                   _("Stopped without proof ({status}), gap {gap}.").format(
+                       status=sol.status, gap=sol.gap))
         if sol.binding:
-            st.write("Binding limits: " + "; ".join(
-                f"{MEASURE_LABELS[k]}: one more unit is worth {v:,.0f} {PRICE_UNITS_TEXT[k]}"
-                for k, v in sol.binding.items()))
+            price = _("{limit}: one more unit is worth {value} {unit}")
+            st.write(_("Binding limits: {limits}").format(limits="; ".join(
+                price.format(limit=_(MEASURE_LABELS[k]), value=f"{v:,.0f}",
+                             unit=_(PRICE_UNITS[k])) for k, v in sol.binding.items())))
         else:
-            st.write("No limit binds: the most profitable terms meet them all.")
+            st.write(_("No limit binds: the most profitable terms meet them all."))
     table = portfolio_table(report)
     for key in PERCENT_MEASURES:
         table.loc[key] = table.loc[key] * 100
-    st.dataframe(table.rename(index=MEASURE_LABELS).style.format("{:,.2f}"), width="stretch")
+    st.dataframe(table.rename(index=lambda k: _(MEASURE_LABELS.get(k, k)),
+                              columns=lambda c: _(PORTFOLIO_COLUMNS.get(c, c)))
+                 .style.format("{:,.2f}"), width="stretch")
     _frontier(report)
     if sol.objective_cny is not None:
         assigned = assignment_table(ctx, report)
-        counts = assigned["terms"].map(TERMS_LABELS).value_counts()
-        st.write("Terms chosen: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()))
-        assigned["terms"] = assigned["terms"].map(TERMS_LABELS)
-        assigned["today_terms"] = assigned["today_terms"].map(TERMS_LABELS)
-        st.dataframe(assigned.head(200), hide_index=True, width="stretch")
+        counts = assigned["terms"].map(lambda t: _(TERMS_LABELS[t])).value_counts()
+        st.write(_("Terms chosen: {counts}").format(
+            counts=", ".join(f"{t} {n:,}" for t, n in counts.items())))
+        shown = assigned.head(200).assign(
+            terms=lambda t: t["terms"].map(lambda v: _(TERMS_LABELS[v])),
+            today_terms=lambda t: t["today_terms"].map(lambda v: _(TERMS_LABELS[v])),
+            customer_type=lambda t: t["customer_type"].map(type_label),
+            tier=lambda t: t["tier"].map(lambda v: _(TIER_LABELS.get(v, v))),
+            bad_debt_rate=lambda t: 100 * t["bad_debt_rate"])
+        st.dataframe(shown.rename(columns=lambda c: _(ASSIGNMENT_LABELS.get(c, c))),
+                     hide_index=True, width="stretch")
         st.download_button(_("Download the assignment (Excel)"), policy_workbook(ctx, report),
                            file_name="payment_terms.xlsx", mime=XLSX_MIME, key="fin_xlsx")
 
@@ -248,7 +293,7 @@ def _frontier(report: PolicyReport) -> None:
     sol = report.solution
     if sol.objective_cny is not None:
         chosen = pd.DataFrame({"dso_limit_days": [sol.portfolio["dso_days"]],
-                               "profit_cny": [sol.objective_cny], "label": ["chosen"]})
+                               "profit_cny": [sol.objective_cny], "label": [_("chosen")]})
         layers.append(alt.Chart(chosen).mark_point(size=150, color="#c62828", filled=True)
                       .encode(x="dso_limit_days:Q", y="profit_cny:Q", tooltip=["label"]))
     st.caption(_("DSO-profit frontier: the most profit reachable under each DSO limit (each "

@@ -12,7 +12,6 @@ import streamlit as st
 
 from scenarios.channel import XLSX_MIME
 from scenarios.collections import (
-    CONTACT_TEXT,
     collection_worklist,
     reminder_comparison,
     scenario_schedule,
@@ -24,23 +23,59 @@ from scenarios.credit_report import CreditContext, PolicyReport
 from scenarios.credit_simulation import POLICY_KPIS, policy_projection, simulate_policy
 from scenarios.loading import LoadedScenario
 from ui.common import csv_bytes
-from ui.overview import TYPE_LABELS
+from ui.i18n import N_, _
+from ui.overview import type_label
 
-KPI_LABELS = {"dso_days": "DSO", "bad_debt_rate": "bad debt",
-              "terms_cost_cny": "discounts + rebates", "discount_cost_cny":
-              "of which cash discounts", "rebate_cost_cny": "of which quarterly rebates",
-              "sales_loss_rate": "sales lost to terms", "financing_cost_cny":
-              "financing of receivables"}
+KPI_LABELS = {"dso_days": N_("DSO"), "bad_debt_rate": N_("bad debt"),
+              "terms_cost_cny": N_("discounts + rebates"), "discount_cost_cny":
+              N_("of which cash discounts"), "rebate_cost_cny": N_("of which quarterly rebates"),
+              "sales_loss_rate": N_("sales lost to terms"), "financing_cost_cny":
+              N_("financing of receivables")}
 PERCENT_KPIS = ("bad_debt_rate", "sales_loss_rate")
-UNIT_TEXT = {"days": "days", "share of credit sales": "% of credit sales",
-             "share of orders' value": "% of orders' value", "CNY/year": "CNY/year"}
+UNIT_TEXT = {"days": N_("days"), "share of credit sales": N_("% of credit sales"),
+             "share of orders' value": N_("% of orders' value"), "CNY/year": N_("CNY/year")}
+#: the projection's columns
+PROJECTION_LABELS = {"figure": N_("figure"), "mean": N_("simulated mean"),
+                     "ci_low": N_("95% CI low"), "ci_high": N_("95% CI high"),
+                     "terms_model": N_("terms model")}
 WORKLIST_LABELS = {
-    "rank": "#", "name": "account", "customer_type": "type", "city": "city",
-    "tier": "credit tier", "rep": "rep", "contact": "contact to make",
-    "recovered_cny": "expected in by the horizon thanks to the contact (CNY)",
-    "open_cny": "open (CNY)", "overdue_cny": "overdue (CNY)",
-    "days_overdue": "days past due (oldest)", "invoices": "open invoices",
-    "default_probability_open": "P(default | still open) (%)", "why": "why"}
+    "rank": "#", "name": N_("account"), "customer_type": N_("type"), "city": N_("city"),
+    "tier": N_("credit tier"), "rep": N_("rep"), "contact": N_("contact to make"),
+    "recovered_cny": N_("expected in by the horizon thanks to the contact (CNY)"),
+    "open_cny": N_("open (CNY)"), "overdue_cny": N_("overdue (CNY)"),
+    "days_overdue": N_("days past due (oldest)"), "invoices": N_("open invoices"),
+    "default_probability_open": N_("P(default | still open) (%)"), "why": N_("why")}
+#: the contacts the worklist names (scenarios.collections.CONTACT_TEXT's keys), what each is
+CONTACT_LABELS = {"escalate": N_("escalate"), "collection call": N_("collection call"),
+                  "reminder by the due date": N_("reminder by the due date")}
+CONTACT_TEXT = {
+    "escalate": N_("collection call and credit-hold review: the account likely defaults"),
+    "collection call": N_("collection call by finance (the measured effect of a sent "
+                          "reminder)"),
+    "reminder by the due date": N_("reminder before the due date (a nudge before the payment "
+                                   "run)")}
+#: the reminder schedules' columns
+SCHEDULE_LABELS = {"day_from_due": N_("day from due"), "sent_probability": N_("P(sent) (%)"),
+                   "delay_kept": N_("share of delay kept (%)")}
+#: the reminder schedules compared (scenarios.collections.reminder_comparison's rows)
+REMINDER_LABELS = {"manual": N_("DSO with manual reminders (days)"),
+                   "automated": N_("DSO with automated reminders (days)")}
+SIMULATE_TEXT = N_(
+    "Runs the order-to-cash simulation with these terms per account and the rest of the "
+    "scenario's levers, so DSO, bad debt and what the terms cost come with 95% confidence "
+    "intervals over replications (the terms model's expectation beside them).")
+REMINDERS_TEXT = N_(
+    "A reminder sent while an invoice is unpaid keeps the share shown of the delay its payer "
+    "still intends. After the due date that share is measured in the ledger (manual "
+    "reminders, some forgotten); on or before it, it is the assumption "
+    "`pre_due_reminder_effect` (a nudge).")
+WORKLIST_TEXT = N_(
+    "Today's open receivables ({as_of}), ranked by what one contact today is expected to "
+    "bring in within the horizon: the payer's lateness and default risk given that the "
+    "invoice is still open, the contact keeping the measured share of the remaining delay. "
+    "{contacts} Left off: {invoices} invoices ({amount} CNY) due later.")
+#: the credit tiers as the page names them
+TIER_LABELS = {"premium": N_("premium"), "ordinary": N_("ordinary"), "risk": N_("risk")}
 SHOWN = 100
 
 
@@ -48,24 +83,22 @@ SHOWN = 100
 def simulate_section(loaded: LoadedScenario, ctx: CreditContext, report: PolicyReport,
                      key: tuple) -> None:
     """The button, the run with its progress, and the projection kept per policy."""
-    st.subheader("Simulate this policy")
+    st.subheader(_("Simulate this policy"))
     if report.solution.objective_cny is None:
-        st.info("No assignment to simulate: the terms model found none under these limits.")
+        st.info(_("No assignment to simulate: the terms model found none under these limits."))
         return
-    st.caption("Runs the order-to-cash simulation with these terms per account and the rest "
-               "of the scenario's levers, so DSO, bad debt and what the terms cost come with "
-               "95% confidence intervals over replications (the terms model's expectation "
-               "beside them).")
+    st.caption(_(SIMULATE_TEXT))
     c1, c2 = st.columns([1, 3])
-    replications = int(c1.number_input("Replications", 2, 50, 4, key="fin_sim_reps"))
+    replications = int(c1.number_input(_("Replications"), 2, 50, 4, key="fin_sim_reps"))
     store = st.session_state.setdefault("fin_sim_results", {})
-    if c2.button("Simulate this policy", type="primary", key="fin_simulate"):
-        bar = st.progress(0.0, text=f"replication 0 of {replications}")
+    if c2.button(_("Simulate this policy"), type="primary", key="fin_simulate"):
+        progress = _("replication {done} of {total}")
+        bar = st.progress(0.0, text=progress.format(done=0, total=replications))
 
         def tick(done: int, total: int) -> None:
-            bar.progress(done / total, text=f"replication {done} of {total}")
+            bar.progress(done / total, text=progress.format(done=done, total=total))
 
-        with st.spinner("Preparing the scenario with these terms …"):
+        with st.spinner(_("Preparing the scenario with these terms …")):
             run = simulate_policy(loaded, ctx, report, replications=replications,
                                   workers=min(2, os.cpu_count() or 1), progress=tick)
         store[key] = (replications, policy_projection(run, report))
@@ -73,110 +106,108 @@ def simulate_section(loaded: LoadedScenario, ctx: CreditContext, report: PolicyR
         return
     reps, table = store[key]
     shown = pd.DataFrame({
-        "figure": [f"{KPI_LABELS[k]} ({UNIT_TEXT[u]})" for k, u in POLICY_KPIS.items()]},
+        "figure": [f"{_(KPI_LABELS[k])} ({_(UNIT_TEXT[u])})" for k, u in POLICY_KPIS.items()]},
         index=table.index)
     for col in ("mean", "ci_low", "ci_high", "terms_model"):
         shown[col] = [table.loc[k, col] * (100 if k in PERCENT_KPIS else 1) for k in table.index]
-    st.dataframe(shown.rename(columns={
-        "mean": "simulated mean", "ci_low": "95% CI low", "ci_high": "95% CI high",
-        "terms_model": "terms model"}).style.format("{:,.2f}", subset=[
-            "simulated mean", "95% CI low", "95% CI high", "terms model"], na_rep="—"),
+    labels = {k: _(v) for k, v in PROJECTION_LABELS.items()}
+    st.dataframe(shown.rename(columns=labels).style.format("{:,.2f}", subset=[
+        labels[k] for k in ("mean", "ci_low", "ci_high", "terms_model")], na_rep="—"),
         hide_index=True, width="stretch")
-    st.caption(f"{reps} replications. The simulation's DSO and bad debt are read like the "
-               "KPIs (the last day of the horizon; write-offs within it); its costs are per "
-               "simulated year.")
+    st.caption(_("{replications} replications. The simulation's DSO and bad debt are read like "
+                 "the KPIs (the last day of the horizon; write-offs within it); its costs are "
+                 "per simulated year.").format(replications=reps))
 
 
 # ------------------------------------------------------------------ collections
-@st.cache_data(max_entries=4, show_spinner="Measuring both reminder schedules …")
+@st.cache_data(max_entries=4, show_spinner=False)
 def _comparison(_ctx: CreditContext, key: tuple) -> pd.DataFrame:
     del key  # cache key only
     return reminder_comparison(_ctx)
 
 
-@st.cache_data(max_entries=8, show_spinner="Valuing a contact on every open receivable …")
+@st.cache_data(max_entries=8, show_spinner=False)
 def _worklist(_ctx: CreditContext, key: tuple, horizon: int, lead: int):
     del key  # cache key only
     return collection_worklist(_ctx, horizon_days=horizon, lead_days=lead)
 
 
 def reminders_section(ctx: CreditContext, key: tuple) -> None:
-    st.subheader("Payment reminders: manual today, automated in the scenario")
-    st.caption("A reminder sent while an invoice is unpaid keeps the share shown of the delay "
-               "its payer still intends. After the due date that share is measured in the "
-               "ledger (manual reminders, some forgotten); on or before it, it is the "
-               "assumption `pre_due_reminder_effect` (a nudge).")
+    st.subheader(_("Payment reminders: manual today, automated in the scenario"))
+    st.caption(_(REMINDERS_TEXT))
     c1, c2 = st.columns(2)
-    labels = {"day_from_due": "day from due", "sent_probability": "P(sent) (%)",
-              "delay_kept": "share of delay kept (%)"}
+    labels = {k: _(v) for k, v in SCHEDULE_LABELS.items()}
 
     def show(col, title: str, table: pd.DataFrame) -> None:
         col.markdown(f"**{title}**")
         table = table.assign(sent_probability=100 * table["sent_probability"],
                              delay_kept=100 * table["delay_kept"])
         col.dataframe(table.rename(columns=labels).style.format(
-            {"day from due": "{:+.0f}", "P(sent) (%)": "{:.0f}",
-             "share of delay kept (%)": "{:.0f}"}), hide_index=True, width="stretch")
+            {labels["day_from_due"]: "{:+.0f}", labels["sent_probability"]: "{:.0f}",
+             labels["delay_kept"]: "{:.0f}"}), hide_index=True, width="stretch")
 
-    show(c1, "Today (manual, as measured)", schedule_table(today_schedule(ctx)))
+    show(c1, _("Today (manual, as measured)"), schedule_table(today_schedule(ctx)))
     automated = ctx.credit.automated_reminders
-    show(c2, "The scenario's (automated)" if automated else "The scenario's (manual, as today)",
-         schedule_table(scenario_schedule(ctx)))
-    table = _comparison(ctx, key).set_index("reminders")
+    show(c2, _("The scenario's (automated)") if automated
+         else _("The scenario's (manual, as today)"), schedule_table(scenario_schedule(ctx)))
+    with st.spinner(_("Measuring both reminder schedules …")):
+        table = _comparison(ctx, key).set_index("reminders")
     cols = st.columns(2)
     for col, name in zip(cols, ("manual", "automated"), strict=True):
         row = table.loc[name]
-        col.metric(f"DSO with {name} reminders (days)", f"{row['dso_days']:.1f}",
+        col.metric(_(REMINDER_LABELS[name]), f"{row['dso_days']:.1f}",
                    None if name == "manual" else
-                   f"{row['dso_days'] - table.loc['manual', 'dso_days']:+.1f} days",
+                   f"{row['dso_days'] - table.loc['manual', 'dso_days']:+.1f} " + _("days"),
                    delta_color="inverse")
-    st.caption("Everyone on today's monthly terms, the collection mechanism of the simulation "
-               "on the scenario's review day; bad debt is the same under both "
-               f"({table.loc['manual', 'bad_debt_rate']:.2%}): reminders move payments, "
-               "not defaults.")
+    st.caption(_("Everyone on today's monthly terms, the collection mechanism of the "
+                 "simulation on the scenario's review day; bad debt is the same under both "
+                 "({bad_debt}): reminders move payments, not defaults.").format(
+        bad_debt=f"{table.loc['manual', 'bad_debt_rate']:.2%}"))
 
 
 def worklist_section(ctx: CreditContext, key: tuple) -> None:
-    st.subheader("Collection worklist")
+    st.subheader(_("Collection worklist"))
     c1, c2 = st.columns(2)
-    horizon = int(c1.number_input("Count what is paid within (days)", 1, 180, 30,
+    horizon = int(c1.number_input(_("Count what is paid within (days)"), 1, 180, 30,
                                   key="fin_wl_horizon"))
-    lead = int(c2.number_input("Also list invoices due within (days)", 0, 30, 3,
+    lead = int(c2.number_input(_("Also list invoices due within (days)"), 0, 30, 3,
                                key="fin_wl_lead"))
-    wl = _worklist(ctx, key, horizon, lead)
+    with st.spinner(_("Valuing a contact on every open receivable …")):
+        wl = _worklist(ctx, key, horizon, lead)
     acc = wl.accounts
     if acc.empty:
-        st.info(f"No receivable open at {wl.as_of:%Y-%m-%d} is overdue or due within "
-                f"{lead} days.")
+        st.info(_("No receivable open at {as_of} is overdue or due within {lead} days.").format(
+            as_of=f"{wl.as_of:%Y-%m-%d}", lead=lead))
         return
     m1, m2, m3 = st.columns(3)
-    m1.metric("accounts to contact", f"{len(acc):,}")
-    m2.metric("open, overdue or due soon (CNY)", f"{acc['open_cny'].sum():,.0f}")
-    m3.metric(f"brought in within {horizon} days by one contact each (CNY)",
-              f"{acc['recovered_cny'].sum():,.0f}")
-    st.caption(f"Today's open receivables ({wl.as_of:%Y-%m-%d}), ranked by what one contact "
-               "today is expected to bring in within the horizon: the payer's lateness and "
-               "default risk given that the invoice is still open, the contact keeping the "
-               "measured share of the remaining delay. "
-               + " ".join(f"**{k}**: {v}." for k, v in CONTACT_TEXT.items())
-               + f" Left off: {wl.not_yet_due[0]:,} invoices ({wl.not_yet_due[1]:,.0f} CNY) "
-               "due later.")
+    m1.metric(_("accounts to contact"), f"{len(acc):,}")
+    m2.metric(_("open, overdue or due soon (CNY)"), f"{acc['open_cny'].sum():,.0f}")
+    m3.metric(_("brought in within {days} days by one contact each (CNY)").format(
+        days=horizon), f"{acc['recovered_cny'].sum():,.0f}")
+    contacts = " ".join(f"**{_(CONTACT_LABELS[k])}**: {_(v)}." for k, v in CONTACT_TEXT.items())
+    st.caption(_(WORKLIST_TEXT).format(as_of=f"{wl.as_of:%Y-%m-%d}", contacts=contacts,
+                                       invoices=f"{wl.not_yet_due[0]:,}",
+                                       amount=f"{wl.not_yet_due[1]:,.0f}"))
+    # the reasons ("why") are the model's sentences and stay as it wrote them
     shown = acc.head(SHOWN).assign(
-        customer_type=lambda t: t["customer_type"].map(TYPE_LABELS).fillna(t["customer_type"]),
+        customer_type=lambda t: t["customer_type"].map(type_label),
+        tier=lambda t: t["tier"].map(lambda v: _(TIER_LABELS.get(v, v))),
+        contact=lambda t: t["contact"].map(lambda v: _(CONTACT_LABELS.get(v, v))),
         default_probability_open=lambda t: 100 * t["default_probability_open"])
     cols = [c for c in WORKLIST_LABELS if c in shown.columns]
-    st.dataframe(shown[cols].rename(columns=WORKLIST_LABELS).style.format({
-        WORKLIST_LABELS["recovered_cny"]: "{:,.0f}", WORKLIST_LABELS["open_cny"]: "{:,.0f}",
-        WORKLIST_LABELS["overdue_cny"]: "{:,.0f}",
-        WORKLIST_LABELS["days_overdue"]: "{:.0f}",
-        WORKLIST_LABELS["default_probability_open"]: "{:.1f}"}),
+    labels = {k: _(v) for k, v in WORKLIST_LABELS.items()}
+    st.dataframe(shown[cols].rename(columns=labels).style.format({
+        labels["recovered_cny"]: "{:,.0f}", labels["open_cny"]: "{:,.0f}",
+        labels["overdue_cny"]: "{:,.0f}", labels["days_overdue"]: "{:.0f}",
+        labels["default_probability_open"]: "{:.1f}"}),
         hide_index=True, width="stretch")
     if len(acc) > SHOWN:
-        st.caption(f"The first {SHOWN} of {len(acc):,} accounts; the downloads hold all.")
+        st.caption(_("The first {shown} of {accounts} accounts; the downloads hold all.").format(
+            shown=SHOWN, accounts=f"{len(acc):,}"))
     d1, d2 = st.columns(2)
-    d1.download_button("Download the worklist (Excel)", worklist_workbook(wl),
+    d1.download_button(_("Download the worklist (Excel)"), worklist_workbook(wl),
                        file_name="collection_worklist.xlsx", mime=XLSX_MIME, key="fin_wl_xlsx")
     # UTF-8 with BOM: Excel on a Chinese Windows machine reads the names correctly
-    d2.download_button("Download the worklist (CSV)",
+    d2.download_button(_("Download the worklist (CSV)"),
                        csv_bytes(acc),
                        file_name="collection_worklist.csv", mime="text/csv", key="fin_wl_csv")

@@ -70,17 +70,24 @@ _PALETTE = (
     (23, 190, 207),
 )
 TYPE_LABELS = {
-    "distributor_l1": "Level-1 distributor",
-    "distributor_l2": "Level-2 distributor",
-    "chain_pharmacy": "Pharmacy chain",
-    "private_hospital": "Private hospital",
-    "private_clinic": "Private clinic",
-    "hospital_3a": "3A hospital",
-    "hospital_3": "Grade-3 hospital",
-    "hospital_2": "Grade-2 hospital",
-    "community_clinic": "Community clinic",
-    "retail_pharmacy": "Retail pharmacy",
+    "distributor_l1": N_("Level-1 distributor"),
+    "distributor_l2": N_("Level-2 distributor"),
+    "chain_pharmacy": N_("Pharmacy chain"),
+    "private_hospital": N_("Private hospital"),
+    "private_clinic": N_("Private clinic"),
+    "hospital_3a": N_("3A hospital"),
+    "hospital_3": N_("Grade-3 hospital"),
+    "hospital_2": N_("Grade-2 hospital"),
+    "community_clinic": N_("Community clinic"),
+    "retail_pharmacy": N_("Retail pharmacy"),
 }
+
+
+def type_label(code: str) -> str:
+    """A customer or terminal type's name in the page's language (the code if unknown)."""
+    return _(TYPE_LABELS[code]) if code in TYPE_LABELS else code
+
+
 #: quoted, or pydeck would send the bare string as an accessor expression ("@@=pixels")
 _PIXELS = "'pixels'"
 _UNIT_TEXT = {"days": "days", "rate": "share 0..1", "cny": "CNY", "count": "count"}

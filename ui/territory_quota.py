@@ -15,18 +15,33 @@ from data.dataset import Dataset
 from scenarios.channel import XLSX_MIME
 from scenarios.territory_levers import TerritoryLevers
 from scenarios.visit_quota import QuotaProgress, history_bounds, quota_progress, worst_first
+from ui.i18n import N_, _
 from ui.territory_calls import visits_and_grades
 
-REP_LABELS = {"rep": "rep (base)", "due": "calls due this month", "done": "calls done",
-              "expected_by_now": "calls expected by now", "shortfall": "short (calls)",
-              "done_share": "quota done (%)", "doctors_pending": "doctors still due a call"}
+#: the reps' headers (the page shows them translated, the workbook in English)
+REP_LABELS = {"rep": N_("rep (base)"), "due": N_("calls due this month"),
+              "done": N_("calls done"), "expected_by_now": N_("calls expected by now"),
+              "shortfall": N_("short (calls)"), "done_share": N_("quota done (%)"),
+              "doctors_pending": N_("doctors still due a call")}
+QUOTA_TEXT = N_(
+    "Each rep's doctors (those of the hospitals it covers) are due the visit quota a month "
+    "({quota} calls a doctor, graded as in the sidebar). Only the rep's own calls on a doctor "
+    "count: department and academic meetings reach a whole department at once and are not "
+    "calls, and another rep's call is that rep's work; calls on grade-D doctors (no quota) "
+    "are not counted. A rep is behind when its calls fall short of the quota × the share of "
+    "the month's working days (Monday-Friday; public holidays not known) gone by the day "
+    "chosen; later visits are ignored, so an earlier day shows who to remind before month "
+    "end.")
+CALLS_NOTE = N_("Every call on a doctor by any rep this month so far: {calls}. Where the quota "
+                "asks far more calls than the reps make, most reps are behind: the quota, not "
+                "only the reps, may need to change. {doctors} doctors are still due a call.")
 PENDING_LABELS = {"rep": "rep (base)", "rank": "#", "doctor_id": "doctor",
                   "hospital": "hospital", "grade": "grade",
                   "weekly_target_patients": "target patients a week", "quota": "quota (calls)",
                   "done": "calls done", "missing": "calls missing"}
 
 
-@st.cache_data(max_entries=4, show_spinner="Counting this month's calls per rep …")
+@st.cache_data(max_entries=4, show_spinner=False)
 def _progress(_ds: Dataset, _grades: pd.DataFrame, fingerprint: str, grading: tuple,
               quota: tuple, as_of: str) -> QuotaProgress:
     del fingerprint, grading  # cache key only
@@ -37,30 +52,22 @@ def quota_section(ds: Dataset, grades: pd.DataFrame | None, grading: tuple,
                   why_not: str | None = None) -> None:
     """The as-of day, how many reps are behind, the table of them and the workbook.
     ``grades``: ``doctor_id``, ``terminal_id``, ``grade`` under the sidebar's grading."""
-    st.subheader("Reps behind their visit quota")
+    st.subheader(_("Reps behind their visit quota"))
     quota = TerritoryLevers().visit_quota
-    st.caption(
-        "Each rep's doctors (those of the hospitals it covers) are due the visit quota a "
-        "month (" + ", ".join(f"{g} {v:g}" for g, v in quota.items()) + " calls a doctor, "
-        "graded as in the sidebar). Only the rep's own calls on a doctor count: department "
-        "and academic meetings reach a whole department at once and are not calls, and "
-        "another rep's call is that rep's work; calls on grade-D doctors (no quota) are "
-        "not counted. A rep is behind when its calls fall short of the quota × the share of "
-        "the month's working days (Monday-Friday; public holidays not known) gone by the "
-        "day chosen; later visits are ignored, so an earlier day shows who to remind before "
-        "month end.")
-    if not visits_and_grades(ds, grades, "the quota's calls", "No quota can be counted",
+    st.caption(_(QUOTA_TEXT).format(quota=", ".join(f"{g} {v:g}" for g, v in quota.items())))
+    if not visits_and_grades(ds, grades, _("the quota's calls"), _("No quota can be counted"),
                              why_not):
         return
     first, last = history_bounds(ds)
-    day = st.date_input("As of (the month holding this day is measured up to it)",
+    day = st.date_input(_("As of (the month holding this day is measured up to it)"),
                         value=last.date(), min_value=first.date(), max_value=last.date(),
                         key="tr_quota_as_of")
-    progress = _progress(ds, grades, ds.fingerprint, grading, tuple(quota.items()),
-                         f"{pd.Timestamp(day):%Y-%m-%d}")
+    with st.spinner(_("Counting this month's calls per rep …")):
+        progress = _progress(ds, grades, ds.fingerprint, grading, tuple(quota.items()),
+                             f"{pd.Timestamp(day):%Y-%m-%d}")
     _metrics(progress)
     _behind_table(progress)
-    st.download_button("Download the reps and the doctors still due a call (Excel)",
+    st.download_button(_("Download the reps and the doctors still due a call (Excel)"),
                        _workbook(progress), file_name="visit_quota.xlsx", mime=XLSX_MIME,
                        key="tr_quota_xlsx")
 
@@ -68,18 +75,21 @@ def quota_section(ds: Dataset, grades: pd.DataFrame | None, grading: tuple,
 def _metrics(progress: QuotaProgress) -> None:
     s = progress.summary
     cols = st.columns(4)
-    cols[0].metric("reps behind", f"{s['reps_behind']:,} of {s['reps_total']:,}")
-    cols[1].metric("month gone", f"{s['elapsed_share']:.0%}",
-                   f"{s['working_days_elapsed']} of {s['working_days']} working days of "
-                   f"{s['month']}", delta_color="off")
-    cols[2].metric("calls due this month", f"{s['due']:,.0f} calls",
-                   f"{s['expected_by_now']:,.0f} expected by now", delta_color="off")
-    cols[3].metric("calls done", f"{s['done']:,} calls",
-                   f"short {s['shortfall']:,.0f} calls", delta_color="off")
-    st.caption(f"Every call on a doctor by any rep this month so far: "
-               f"{s['calls_on_doctors_in_month']:,}. Where the quota asks far more calls than "
-               "the reps make, most reps are behind: the quota, not only the reps, may need "
-               f"to change. {s['doctors_pending']:,} doctors are still due a call.")
+    calls = _("{calls} calls")
+    cols[0].metric(_("reps behind"), _("{count} of {total}").format(
+        count=f"{s['reps_behind']:,}", total=f"{s['reps_total']:,}"))
+    cols[1].metric(_("month gone"), f"{s['elapsed_share']:.0%}",
+                   _("{elapsed} of {days} working days of {month}").format(
+                       elapsed=s["working_days_elapsed"], days=s["working_days"],
+                       month=s["month"]), delta_color="off")
+    cols[2].metric(_("calls due this month"), calls.format(calls=f"{s['due']:,.0f}"),
+                   _("{calls} expected by now").format(calls=f"{s['expected_by_now']:,.0f}"),
+                   delta_color="off")
+    cols[3].metric(_("calls done"), calls.format(calls=f"{s['done']:,}"),
+                   _("short {calls} calls").format(calls=f"{s['shortfall']:,.0f}"),
+                   delta_color="off")
+    st.caption(_(CALLS_NOTE).format(calls=f"{s['calls_on_doctors_in_month']:,}",
+                                    doctors=f"{s['doctors_pending']:,}"))
 
 
 def _labelled_reps(reps: pd.DataFrame) -> pd.DataFrame:
@@ -92,13 +102,15 @@ def _behind_table(progress: QuotaProgress) -> None:
     reps = _labelled_reps(worst_first(progress.reps))
     behind = reps[reps["behind"]]
     if not len(behind):
-        st.success("No rep is behind its visit quota on this day.")
+        st.success(_("No rep is behind its visit quota on this day."))
         return
-    st.markdown(f"**Reps behind**, most calls short first ({len(behind):,})")
-    st.dataframe(behind[list(REP_LABELS)].rename(columns=REP_LABELS).style.format(
-        {REP_LABELS["due"]: "{:,.0f}", REP_LABELS["done"]: "{:,.0f}",
-         REP_LABELS["expected_by_now"]: "{:,.1f}", REP_LABELS["shortfall"]: "{:,.1f}",
-         REP_LABELS["done_share"]: "{:.0f}", REP_LABELS["doctors_pending"]: "{:,.0f}"},
+    st.markdown(_("**Reps behind**, most calls short first ({reps})").format(
+        reps=f"{len(behind):,}"))
+    labels = {k: _(v) for k, v in REP_LABELS.items()}
+    st.dataframe(behind[list(labels)].rename(columns=labels).style.format(
+        {labels["due"]: "{:,.0f}", labels["done"]: "{:,.0f}",
+         labels["expected_by_now"]: "{:,.1f}", labels["shortfall"]: "{:,.1f}",
+         labels["done_share"]: "{:.0f}", labels["doctors_pending"]: "{:,.0f}"},
         na_rep="–"), hide_index=True, width="stretch")
 
 
