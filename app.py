@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import channel, committee, finance, overview, supply_chain, territory
+from ui import channel, committee, finance, overview, supply_chain, territory, upload
 from ui.i18n import _, language_switch
 
 st.set_page_config(page_title="PharmaOps", layout="wide")
@@ -33,10 +33,13 @@ credit = st.Page(
 sales = st.Page(
     territory.render, title=_(territory.TITLE), icon=territory.ICON, url_path=territory.URL_PATH
 )
+your_data = st.Page(upload.render, title=_(upload.TITLE), icon=upload.ICON,
+                    url_path=upload.URL_PATH)
 
 st.navigation(
     {
         _("Measure"): [today, channel_stock],
         _("Decide"): [scenarios, supply, credit, sales],
+        _("Data"): [your_data],
     }
 ).run()

@@ -96,6 +96,8 @@ def _cell_text(value: object, kind: str) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dt.datetime):
+        # Excel holds a time as a fraction of a day: round off the float's sub-second error
+        value = (value + dt.timedelta(microseconds=500_000)).replace(microsecond=0)
         if kind == "month" and value.day == 1 and value.time() == dt.time():
             return f"{value:%Y-%m}"
         if kind in ("date", "month") and value.time() == dt.time():
