@@ -311,7 +311,11 @@ def store_upload(files: Sequence[tuple[str, bytes]], name: str,
         assert result.dataset is not None
         target = uploads / f"{slug}-{result.dataset.fingerprint[:12]}"
         if not target.is_dir():
-            os.replace(staging, target)
+            try:
+                os.replace(staging, target)
+            except OSError:
+                if not target.is_dir():  # else another session stored the same data first
+                    raise
         return dataclasses.replace(
             result, folder=target, dataset=dataclasses.replace(result.dataset, path=target))
     finally:

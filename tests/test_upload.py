@@ -179,6 +179,25 @@ def test_an_interrupted_upload_leaves_nothing(tiny_dir: Path, tmp_path: Path,
     assert _left_in(tmp_path / "uploads") == []
 
 
+def test_the_same_data_stored_by_another_session_first_is_taken_as_stored(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two sessions store the same data under the same name at once: the second rename
+    finds the folder there (same name, same fingerprint) and keeps it."""
+    import data.upload as upload
+
+    rename = os.replace
+
+    def raced(staging: Path, target: Path) -> None:
+        os.mkdir(target)  # the other session's folder appears first
+        (Path(target) / "orders.csv").write_text("theirs", encoding="utf-8")
+        rename(staging, target)  # a rename onto a non-empty folder fails (ENOTEMPTY)
+
+    monkeypatch.setattr(upload.os, "replace", raced)
+    result = store_upload([("template.xlsx", template_workbook())], "t", tmp_path)
+    assert result.valid and _left_in(tmp_path) == [result.folder.name]
+    assert (result.folder / "orders.csv").read_text(encoding="utf-8") == "theirs"
+
+
 def test_a_name_without_a_letter_or_digit_is_refused(tmp_path: Path) -> None:
     with pytest.raises(DatasetError, match="name"):
         store_upload([("template.xlsx", template_workbook())], " /// ", tmp_path)

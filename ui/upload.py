@@ -9,6 +9,7 @@ Checking and storing are :func:`data.upload.check_upload` and :func:`data.upload
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -24,7 +25,7 @@ from data.upload import (
     template_workbook,
 )
 from ui.common import SESSION_DATASET_KEY, default_dataset_folder
-from ui.i18n import N_, _
+from ui.i18n import N_, _, date, number
 
 TITLE = N_("Your data")
 ICON = ":material/upload_file:"
@@ -37,6 +38,23 @@ PROBLEM_LABELS = {"table": N_("Table"), "row": N_("Row"), "column": N_("Column")
                   "problem": N_("Problem")}
 
 Files = list[tuple[str, bytes]]
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What the page keeps of a check: the problems, and for a valid data set its rows per
+    table and end of history (not its tables, which the session need not hold)."""
+
+    problems: pd.DataFrame
+    counts: dict[str, int] | None = None
+    as_of: str | None = None
+
+    @classmethod
+    def of(cls, result: UploadResult) -> Checked:
+        if not result.valid or result.dataset is None:
+            return cls(result.problems)
+        return cls(result.problems, result.dataset.counts(),
+                   f"{result.dataset.as_of:%Y-%m-%d}")
 
 
 # --------------------------------------------------------------------------- page
@@ -63,7 +81,7 @@ def render() -> None:
     signature = tuple((f.name, f.size, getattr(f, "file_id", "")) for f in uploaded or [])
     if st.button(_("Check"), key="up_check", type="primary", disabled=not files):
         with st.spinner(_("Checking the data set …")):
-            st.session_state[RESULT_KEY] = (signature, check_upload(files))
+            st.session_state[RESULT_KEY] = (signature, Checked.of(check_upload(files)))
     held = st.session_state.get(RESULT_KEY)
     if held is not None and held[0] == signature and files:
         show_check(held[1], files)
@@ -82,18 +100,17 @@ def problems_frame(problems: pd.DataFrame) -> None:
     st.dataframe(problems, hide_index=True, width="stretch", column_config=config)
 
 
-def show_check(result: UploadResult, files: Files) -> None:
+def show_check(checked: Checked, files: Files) -> None:
     """The check's outcome: the problems, or the valid data set and how to store it."""
-    if not result.valid:
+    if checked.counts is None:
         st.error(_("{count} problem(s): the data set was not stored and is not used. Fix "
-                   "them and check again.").format(count=len(result.problems)))
-        problems_frame(result.problems)
+                   "them and check again.").format(count=len(checked.problems)))
+        problems_frame(checked.problems)
         return
-    ds = result.dataset
-    assert ds is not None
-    counts = ds.counts()
+    counts = checked.counts
     st.success(_("Valid: {tables} tables, {rows} rows, history up to {as_of}.").format(
-        tables=len(counts), rows=f"{sum(counts.values()):,}", as_of=f"{ds.as_of:%Y-%m-%d}"))
+        tables=len(counts), rows=number(sum(counts.values())),
+        as_of=date(pd.Timestamp(checked.as_of))))
     name = st.text_input(_("Name of the data set"), key="up_name",
                          help=_("Letters, digits and dashes; the stored folder is the name "
                                 "and the data's fingerprint."))
