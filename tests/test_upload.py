@@ -67,7 +67,7 @@ def _broken_workbook() -> bytes:
 
 
 def _found(problems: pd.DataFrame) -> set[tuple[str, int | None, str]]:
-    return {(t, None if pd.isna(r) else int(r), c)
+    return {(t, None if pd.isna(r) or r == "" else int(r), c)
             for t, r, c in problems[["table", "row", "column"]].itertuples(index=False)}
 
 

@@ -96,8 +96,9 @@ def _template() -> bytes:
 def problems_frame(problems: pd.DataFrame) -> None:
     """The problems as a table with translated headers."""
     config = {name: st.column_config.Column(_(label)) for name, label in PROBLEM_LABELS.items()}
-    config["row"] = st.column_config.NumberColumn(_(PROBLEM_LABELS["row"]), format="%d")
-    st.dataframe(problems, hide_index=True, width="stretch", column_config=config)
+    # a problem that is not one row's (a missing table, an unknown sheet) shows no row
+    shown = problems.assign(row=problems["row"].astype("string").fillna(""))
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
 
 
 def show_check(checked: Checked, files: Files) -> None:
