@@ -310,12 +310,20 @@ def test_page_shows_every_problem_of_a_broken_workbook_and_stores_nothing(
         assert not left, f"catalogue texts shown in English: {left}"
 
 
+@pytest.mark.parametrize(("language", "valid"), [
+    ("en", "Valid: 15 tables, 33 rows, history up to Sep 15, 2026."),
+    ("zh_CN", "有效：15 张表，33 行，历史截至 2026年9月15日。"),
+])
 def test_page_stores_a_valid_upload_and_every_sidebar_starts_with_it(
-        uploads: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    at = AppTest.from_string(PAGE, default_timeout=TIMEOUT_S).run(timeout=TIMEOUT_S)
+        uploads: Path, monkeypatch: pytest.MonkeyPatch, language: str, valid: str) -> None:
+    _chinese_catalogue(monkeypatch)
+    at = AppTest.from_string(PAGE, default_timeout=TIMEOUT_S)
+    at.session_state[i18n.KEY] = language
+    at.run(timeout=TIMEOUT_S)
     _check(at, "template.xlsx", template_workbook())
     assert not at.exception and not at.error
-    assert "15 tables" in at.success[0].value
+    assert at.success[0].value == valid  # 33 = the template's example rows
+    assert sum(len(rows) for rows in EXAMPLES.values()) == 33
     at.text_input(key="up_name").set_value("demo").run(timeout=TIMEOUT_S)
     at.button(key="up_store").click().run(timeout=TIMEOUT_S)
     assert not at.exception and not at.error
