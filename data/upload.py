@@ -129,7 +129,7 @@ def _sheet_csv(rows: Iterable[tuple[object, ...]], table: Table) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def _workbook_sheets(name: str, content: bytes) -> list[tuple[str, list[tuple[object, ...]]]]:
+def _workbook_sheets(content: bytes) -> list[tuple[str, list[tuple[object, ...]]]]:
     """Every sheet of an .xlsx as (sheet name, rows of cell values)."""
     from openpyxl import load_workbook
 
@@ -183,7 +183,7 @@ def _stage(files: Sequence[tuple[str, bytes]], folder: Path, as_of: str | None
                 put(table, base, content)
         elif low.endswith(".xlsx"):
             try:
-                sheets = _workbook_sheets(base, content)
+                sheets = _workbook_sheets(content)
             except Exception as exc:  # a damaged or mislabelled file: a problem, not a crash
                 problems.append(Problem(base, "", "an Excel workbook (.xlsx)",
                                         f"{type(exc).__name__}: {exc}"[:120]))
@@ -223,15 +223,15 @@ def _problem_row(p: Problem, origins: dict[str, _Origin]) -> dict[str, object]:
         table, label = origin.table, origin.label
     elif staged.endswith(".csv") and staged[:-4] in TABLES:  # a table not given at all
         table, label = staged[:-4], ""
-    else:
-        table, label = p.source, ""
+    else:  # a staged path means nothing to the user: its name does
+        table, label = (staged if Path(p.source).is_absolute() else p.source), ""
     row: int | None = None
     column = ""
     line = _LINE.search(p.location)
     if line:
         row = int(line.group(1))
     named = _COLUMN.search(p.location)
-    if named:
+    if named and table in TABLES:  # dataset.json's "column" is a character position
         column = named.group(1)
     if p.location == "header":
         row = 1
