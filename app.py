@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import channel, committee, finance, overview, scenario_editor, supply_chain, territory
+from ui import (
+    channel,
+    committee,
+    finance,
+    overview,
+    scenario_editor,
+    supply_chain,
+    territory,
+    upload,
+)
 from ui.i18n import _, language_switch
 
 st.set_page_config(page_title="PharmaOps", layout="wide")
@@ -39,10 +48,13 @@ editor = st.Page(
 sales = st.Page(
     territory.render, title=_(territory.TITLE), icon=territory.ICON, url_path=territory.URL_PATH
 )
+your_data = st.Page(upload.render, title=_(upload.TITLE), icon=upload.ICON,
+                    url_path=upload.URL_PATH)
 
 st.navigation(
     {
         _("Measure"): [today, channel_stock],
         _("Decide"): [scenarios, editor, supply, credit, sales],
+        _("Data"): [your_data],
     }
 ).run()

@@ -27,6 +27,7 @@ from scenarios.cli_common import (
     plan_lines,
 )
 from scenarios.cli_credit import add_credit_parser
+from scenarios.cli_data import add_data_parsers
 from scenarios.cli_runs import add_runs_parser
 from scenarios.cli_sensitivity import add_sensitivity_parser
 from scenarios.cli_territory import add_territory_parser
@@ -396,7 +397,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="pharmaops", description="Decision support for pharmaceutical sales operations.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    data_p = sub.add_parser("data", help="generate or check a data set")
+    data_p = sub.add_parser("data", help="generate, check, import a data set")
     data_sub = data_p.add_subparsers(dest="data_command", required=True)
     gen = data_sub.add_parser("generate", help="generate a realistic data set")
     gen.add_argument("--profile", default="national", help="small, national or large")
@@ -407,6 +408,7 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("dir")
     chk.add_argument("--json", metavar="PATH")
     chk.set_defaults(func=cmd_data_check)
+    add_data_parsers(data_sub)
 
     kp = sub.add_parser("kpis", help="measure today's KPIs from a data set's history")
     kp.add_argument("dataset", nargs="?", help=f"data set folder (default {DEFAULT_DATASET})")

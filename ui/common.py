@@ -45,9 +45,15 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
     return buffer.getvalue()
 
 
+#: session key of the data set chosen on the "Your data" page (ui/upload.py)
+SESSION_DATASET_KEY = "session_dataset_folder"
+
+
 def default_dataset_folder() -> str:
-    """The folder the sidebar starts with: ``$PHARMAOPS_DATASET`` or ``data/national``."""
-    return str(default_dataset())
+    """The folder the sidebar starts with: the session's data set from the "Your data" page,
+    else ``$PHARMAOPS_DATASET`` or ``data/national``."""
+    chosen = st.session_state.get(SESSION_DATASET_KEY)
+    return str(chosen) if chosen else str(default_dataset())
 
 
 def folder_stamp(folder: Path) -> FileStamp:

@@ -38,7 +38,8 @@ JOB_KEY = "editor_job"
 SAVED_KEY = "editor_saved"
 #: the sections' titles as shown
 SECTION_TITLES = {"": N_("Name and simulation settings"), "targets": N_("Targets"),
-                  "orders": N_("Orders: channel, approval, stock visibility"), "logistics": N_("Logistics"),
+                  "orders": N_("Orders: channel, approval, stock visibility"),
+                  "logistics": N_("Logistics"),
                   "territory": N_("Territory and calls"), "credit": N_("Credit"),
                   "channel": N_("Channel (outside drivers)"),
                   "assumptions": N_("Assumptions (effect sizes)")}
