@@ -131,6 +131,7 @@ def app(small_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[A
         "PHARMAOPS_DATASET": str(small_dir),
         "PHARMAOPS_RUN_STORE": str(store),
         "PHARMAOPS_SCENARIOS_DIR": str(scenarios),
+        "PHARMAOPS_UPLOADS_DIR": str(root / "uploads"),
         "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
     }
     port = _free_port()
@@ -429,6 +430,61 @@ def check_territory(page: Page, app: App) -> None:
     main.get_by_text("Download the call plan and the size curve (Excel)").wait_for()
 
 
+def check_scenario_editor(page: Page, app: App) -> None:
+    """Edit the plan (the app's ordering share), save it with a note, run it as a job with 2
+    replications: the progress ends in a stored run whose KPIs are shown."""
+    heading(page, "Scenario editor")
+    main = page.locator('[data-testid="stMain"]')
+    main.get_by_text("Valid: 0 lever(s) changed").wait_for()
+    main.get_by_text("Orders: channel, approval, stock visibility").click()
+    number(main, "app channel share", 1)  # the plan sets it (0.6): its box is ticked
+    main.get_by_text("Valid: 1 lever(s) changed").wait_for()
+    main.get_by_label("File name (without .toml)", exact=True).fill("whatif_all_app")
+    main.get_by_label("Author", exact=True).fill("Sales operations")
+    note = main.get_by_label("Assumptions note: what you changed and why", exact=True)
+    note.fill("Every order by app.")
+    note.press("Control+Enter")
+    wait_idle(page)
+    main.get_by_role("button", name="Save", exact=True).click()
+    wait_idle(page)
+    main.get_by_text("It is in the scenario book now").wait_for()
+    number(main, "Replications", REPLICATIONS)
+    number(main, "Worker processes", 1)
+    main.get_by_role("button", name="Run and store").click()
+    main.get_by_text("Done: run").wait_for(timeout=ACTION_MS)
+    runs = RunStore(app.run_store).list_runs()
+    assert (runs["scenario_name"] == "plan").any() and (runs["kind"] == "simulation").any()
+    run_id = re.search(r"run (\S+) is stored", main.get_by_text("Done: run").inner_text())[1]
+    assert run_id in set(runs["run_id"]), (run_id, runs["run_id"].tolist())
+    main.locator('[data-testid="stDataFrame"]').first.wait_for()  # its KPIs
+
+
+def check_your_data(page: Page, app: App) -> None:
+    """Upload the template workbook as it is: checked valid, stored, used, then back to the
+    default data set."""
+    del app
+    from data.upload_template import template_workbook
+
+    heading(page, "Your data")
+    heading(page, "Upload and check")
+    main = page.locator('[data-testid="stMain"]')
+    main.locator('input[type="file"]').set_input_files(files=[{
+        "name": "template.xlsx", "buffer": template_workbook(),
+        "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}])
+    wait_idle(page)
+    main.get_by_role("button", name="Check", exact=True).click()
+    wait_idle(page)
+    main.get_by_text("Valid: 15 tables").wait_for(timeout=ACTION_MS)
+    main.get_by_label("Name of the data set", exact=True).fill("template-example")
+    main.get_by_label("Name of the data set", exact=True).press("Enter")
+    wait_idle(page)
+    main.get_by_role("button", name="Store and use this data set").click()
+    wait_idle(page)
+    main.get_by_text("Every page now starts with this data set").wait_for()
+    main.get_by_role("button", name="Back to the default data set").click()
+    wait_idle(page)
+
+
 #: every page of the navigation: name -> (url path, title, check); a new page needs one here.
 #: The default page is served at the root (Streamlit ignores its url_path).
 PAGES: dict[str, tuple[str, str, Callable[[Page, App], None]]] = {
@@ -438,6 +494,8 @@ PAGES: dict[str, tuple[str, str, Callable[[Page, App], None]]] = {
     "supply-chain": ("supply-chain", "Supply chain", check_supply_chain),
     "territory": ("territory", "Sales territory", check_territory),
     "credit": ("credit", "Finance / credit", check_credit),
+    "scenario-editor": ("scenario-editor", "Scenario editor", check_scenario_editor),
+    "your-data": ("your-data", "Your data", check_your_data),
 }
 
 
