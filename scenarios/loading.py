@@ -10,6 +10,7 @@ refused rather than coerced.
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 import tomllib
@@ -62,6 +63,9 @@ _FIELD_CONTRACT_ERRORS = frozenset(
         "too_short",
         "too_long",
         "forward_warehouses",  # the custom error of the forward_warehouses union
+        "date_type",
+        "date_parsing",
+        "date_from_datetime_inexact",
     }
 )
 
@@ -397,6 +401,8 @@ def _type_phrase(annotation: Any, bounds: dict[str, Any]) -> str | None:
         return f"{a_list} of {_plural(item_phrase)}" if item_phrase else a_list
     if annotation is bool:
         return "true or false"
+    if annotation is datetime.date:
+        return "a TOML date such as 2026-11-05 (not quoted)"
     if annotation is int:
         return "an integer" + _range_phrase(bounds)
     if annotation is float:
