@@ -230,8 +230,12 @@ def forward_stock_kpis(flow: FlowResult, inputs: SimulationInputs, config: Simul
     """Per forward warehouse, over the orders ``rows`` (placed in the window) that it serves
     by the plan: orders, units of stocked products asked of it and shipped from its stock
     (``fill_rate`` = shipped / asked), orders it shipped from stock wholly or in part, and split
-    deliveries."""
+    deliveries. Under a roll-out an order placed before its account's switch day is today's
+    site's."""
     planned = config.network.serving_site[flow.customer[rows]]
+    on = config.switched(flow.customer[rows], flow.placed[rows])
+    if on is not None:  # an order placed before its account's switch day: today's site
+        planned = np.where(on, planned, config.rollout.serving_site[flow.customer[rows]])
     asked, filled = flow.forward_asked_units[rows], flow.forward_filled_units[rows]
     split = flow.split[rows]
     out = []

@@ -144,3 +144,23 @@ def test_pilot_regions_lie_between_today_and_the_plan(small) -> None:
 
     t, p, got = days(today), days(plan), days(pilot)
     assert p < got < t
+
+
+def test_forward_warehouses_serve_only_switched_orders(small) -> None:
+    """With forward warehouses and a 4-month roll-out: an order placed before its account's
+    switch day is picked at the central DC and never asks forward stock; the per-site counts
+    hold exactly the switched orders the forward warehouses serve."""
+    ds, params, inputs, _, _ = small
+    scenario = _scenario(**{**PLAN, "logistics": {**PLAN["logistics"],
+                                                  "forward_warehouses": ["S29", "S33", "S37"]}},
+                         rollout={"months_to_full": 4})
+    _, config = configure(ds, params, scenario, inputs=inputs)
+    flow = _flow(inputs, params, config)
+    on = flow.placed >= config.rollout.switch_day[flow.customer]
+    central = inputs.site_id[config.network.central_site[flow.customer]]
+    assert (flow.site[~on] == central[~on]).all()
+    assert (flow.forward_asked_units[~on] == 0).all() and flow.forward_asked_units[on].sum() > 0
+    result = run_replication(inputs, params, config, 0)
+    forward = ~inputs.site_central[config.network.serving_site[flow.customer]]
+    measured = (flow.placed >= config.warmup_days) & (flow.placed < config.horizon_days)
+    assert result.by_site["orders"].sum() == int((measured & on & forward).sum())
