@@ -112,10 +112,9 @@ def run_replication(inputs: SimulationInputs, params: ProcessParams, config: Sim
         delay = np.full(n, config.effects.e_invoice_delay_days)
     else:
         delay = np.asarray(params.invoice_delay_days.sample(streams["invoice"], n))
-        if on is not None and config.credit.e_invoice:  # switched orders: e-invoices
-            delay = np.where(on, config.effects.e_invoice_delay_days, delay)
-        elif on is not None and config.rollout.credit.e_invoice:
-            delay = np.where(on, delay, config.effects.e_invoice_delay_days)
+        if any(c.e_invoice for c in credits):  # a roll-out, e-invoices on one side only
+            electronic = on if config.credit.e_invoice else ~on
+            delay = np.where(electronic, config.effects.e_invoice_delay_days, delay)
     u_pay = streams["payment"].random((DRAWS_PER_INVOICE, n))
     kept = np.ones(n, dtype=bool)
     if any(c.sales_retained is not None for c in credits):

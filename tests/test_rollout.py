@@ -4,6 +4,8 @@ of its account on the day it is placed (common random numbers make these exact).
 
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -164,3 +166,26 @@ def test_forward_warehouses_serve_only_switched_orders(small) -> None:
     forward = ~inputs.site_central[config.network.serving_site[flow.customer]]
     measured = (flow.placed >= config.warmup_days) & (flow.placed < config.horizon_days)
     assert result.by_site["orders"].sum() == int((measured & on & forward).sum())
+
+
+#: the scenarios of tests/data/rollout_free_kpis.json (stored before the roll-out existed)
+STORED = {
+    "base": {},
+    "plan": PLAN,
+    "cbd": {"credit": {"policy": "uniform", "uniform_terms": "cash_before_delivery"}},
+}
+
+
+def test_without_rollout_the_numbers_are_those_from_before_the_mechanism(small) -> None:
+    ds, params, inputs, _, _ = small
+    stored = json.loads((Path(__file__).parent / "data" / "rollout_free_kpis.json").read_text(
+        encoding="utf-8"))
+    assert ds.fingerprint == stored["dataset_fingerprint"], "the small data set changed"
+    for name, sections in STORED.items():
+        _, config = configure(ds, params, _scenario(**sections), inputs=inputs)
+        assert config.rollout is None
+        got = run_replication(inputs, params, config, 0).kpis
+        want = stored["kpis"][name]
+        assert got.keys() == want.keys(), name
+        for kpi, value in want.items():  # bit for bit (NaN where there was NaN)
+            assert got[kpi] == value or (math.isnan(got[kpi]) and math.isnan(value)), (name, kpi)
