@@ -4,7 +4,7 @@ collection (5 options × 3 weighed outcomes × 96 invoices per account), the pro
 its binding limits priced, the 10-point DSO frontier, the two reminder schedules compared and
 the collection worklist (every open receivable valued, 256 draws each).
 
-Run by hand: ``.venv/bin/python benchmarks/bench_credit_policy.py [scenarios/plan.toml]
+Run by hand: ``.venv/bin/python benchmarks/bench_credit_policy.py [scenarios/2026Q4/plan.toml]
 [--repeat 3]``. Loading and calibrating the data set happen once, before the timed steps.
 """
 
@@ -24,7 +24,7 @@ from scenarios.loading import load_scenario
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("scenario", nargs="?", default="scenarios/plan.toml")
+    parser.add_argument("scenario", nargs="?", default="scenarios/2026Q4/plan.toml")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     loaded = load_scenario(args.scenario)

@@ -16,8 +16,10 @@ import pandas as pd
 
 from data.problems import InputError, Problem
 from scenarios.cli_attribution import add_attribution_parser
+from scenarios.cli_book import add_book_parser
 from scenarios.cli_channel import add_channel_parser
 from scenarios.cli_common import (
+    EXIT_BAD_INPUT,
     CliError,
     _dataset_arg,
     _emit,
@@ -32,10 +34,8 @@ from scenarios.cli_runs import add_runs_parser
 from scenarios.cli_sensitivity import add_sensitivity_parser
 from scenarios.cli_territory import add_territory_parser
 from scenarios.jsonio import json_ready
-from scenarios.paths import DEFAULT_DATASET, SCENARIOS_DIR
+from scenarios.paths import DEFAULT_DATASET, shipped_scenario
 from scenarios.schema import committee_targets
-
-EXIT_BAD_INPUT = 2
 
 
 # --------------------------------------------------------------------------- data
@@ -120,19 +120,6 @@ def cmd_kpis(args: argparse.Namespace) -> int:
         print(f"stored as run {run_id}")
     if args.json:
         _emit(payload, args)
-    return 0
-
-
-# --------------------------------------------------------------------------- validate
-def cmd_validate(args: argparse.Namespace) -> int:
-    from scenarios.loading import validate_scenario_file
-
-    problems = validate_scenario_file(args.file, allow_outside_data=args.allow_outside_data)
-    if problems:
-        for p in problems:
-            print(f"error: {p}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    print(f"{args.file}: valid")
     return 0
 
 
@@ -304,7 +291,7 @@ def cmd_validation(args: argparse.Namespace) -> int:
     if not is_todays_process(scenario):
         raise CliError(Problem(str(loaded.path), "orders, logistics, territory, credit",
                                "a scenario of today's process (no lever pulled), such as "
-                               "scenarios/baseline.toml", "levers set away from today's"))
+                               "scenarios/2026Q4/baseline.toml", "levers set away from today's"))
     prepared, run = _simulate_one(args, loaded)
     table = validate_baseline(prepared.dataset, run.per_replication, scenario.horizon_days,
                               scenario.warmup_days)
@@ -419,11 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
     kp.add_argument("--no-store", action="store_true", help="do not record the measurement")
     kp.set_defaults(func=cmd_kpis)
 
-    va = sub.add_parser("validate", help="validate a scenario file")
-    va.add_argument("file")
-    va.add_argument("--allow-outside-data", action="store_true",
-                    help="allow a data set outside the project's data folder")
-    va.set_defaults(func=cmd_validate)
+    add_book_parser(sub)
 
     cal = sub.add_parser("calibrate", help="estimate today's process from a data set's history")
     cal.add_argument("dataset", nargs="?", help=f"data set folder (default {DEFAULT_DATASET})")
@@ -454,8 +437,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     vl = sub.add_parser("validation", help="today's process simulated vs the measured "
                         "history: differences with confidence and prediction intervals")
-    vl.add_argument("scenario", nargs="?", default=str(SCENARIOS_DIR / "baseline.toml"),
-                    help="a scenario of today's process (default scenarios/baseline.toml)")
+    vl.add_argument("scenario", nargs="?", default=str(shipped_scenario("baseline")),
+                    help="a scenario of today's process (default: the newest quarter's "
+                         "baseline.toml)")
     simulation_options(vl)
     vl.set_defaults(func=cmd_validation)
 

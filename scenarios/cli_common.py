@@ -13,6 +13,9 @@ from data.problems import InputError, Problem
 from scenarios.jsonio import write_json
 from scenarios.paths import DEFAULT_DATASET
 
+#: the exit code of bad input (a file, a field, an option)
+EXIT_BAD_INPUT = 2
+
 
 class CliError(InputError):
     """Bad command-line input (a missing file, a bad option value)."""

@@ -17,11 +17,11 @@ from pydantic import ValidationError
 from data.problems import Problem, ScenarioError
 from scenarios.cli_common import _emit, _status
 from scenarios.jsonio import write_file_atomically
-from scenarios.paths import SCENARIOS_DIR
+from scenarios.paths import shipped_scenario
 
-DEFAULT_SCENARIO = SCENARIOS_DIR / "plan.toml"
+DEFAULT_SCENARIO = shipped_scenario("plan")
 #: the worklist is today's: today's reminders go on unless a scenario says otherwise
-WORKLIST_SCENARIO = SCENARIOS_DIR / "baseline.toml"
+WORKLIST_SCENARIO = shipped_scenario("baseline")
 #: exit code of ``credit policy`` when no assignment meets the limits (bad input is 2)
 EXIT_NO_ASSIGNMENT = 1
 #: command-line option → credit lever it overrides

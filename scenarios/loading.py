@@ -10,6 +10,7 @@ refused rather than coerced.
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 import tomllib
@@ -62,6 +63,9 @@ _FIELD_CONTRACT_ERRORS = frozenset(
         "too_short",
         "too_long",
         "forward_warehouses",  # the custom error of the forward_warehouses union
+        "date_type",
+        "date_parsing",
+        "date_from_datetime_inexact",
     }
 )
 
@@ -147,12 +151,29 @@ def _check(
 
 
 def _check_references(source: str, scenario: Scenario, dataset_path: Path) -> list[Problem]:
-    """Names the scenario takes from the data set (forward-warehouse site ids) must exist
-    there: found at validate time, not when a run reaches them."""
+    """Names the scenario takes from the data set (forward-warehouse site ids, roll-out
+    regions) must exist there: found at validate time, not when a run reaches them."""
+    return _check_sites(source, scenario, dataset_path) + _check_regions(source, scenario,
+                                                                          dataset_path)
+
+
+def _check_regions(source: str, scenario: Scenario, dataset_path: Path) -> list[Problem]:
+    """``rollout.regions`` must be regions of the data set's customers table."""
+    chosen = scenario.rollout.regions
+    known = _column_values(dataset_path, "customers", "region") if chosen else None
+    if not chosen or known is None:  # no readable customers table: loading will say why
+        return []
+    return [Problem(source, f"rollout.regions.{i}",
+                    f"a region of the data set's customers ({', '.join(sorted(known))})",
+                    repr(region))
+            for i, region in enumerate(chosen) if region not in known]
+
+
+def _check_sites(source: str, scenario: Scenario, dataset_path: Path) -> list[Problem]:
     chosen = scenario.logistics.forward_warehouses
     if not isinstance(chosen, list):
         return []
-    known = _site_ids(dataset_path)
+    known = _column_values(dataset_path, "sites", "site_id")
     if known is None:  # no readable sites table: loading the data set will say why
         return []
     unknown = [s for s in chosen if s not in known]
@@ -164,19 +185,19 @@ def _check_references(source: str, scenario: Scenario, dataset_path: Path) -> li
                     ", ".join(repr(s) for s in unknown))]
 
 
-def _site_ids(folder: Path) -> set[str] | None:
-    """The ``site_id`` column of the data set's sites table, read alone (cheap)."""
+def _column_values(folder: Path, table_name: str, column: str) -> set[str] | None:
+    """One column of a data set's table, read alone (cheap); None when unreadable."""
     import pandas as pd
 
     for suffix in (".csv", ".csv.gz", ".xlsx"):
-        table = folder / f"sites{suffix}"
+        table = folder / f"{table_name}{suffix}"
         if table.is_file():
             try:
                 if suffix == ".xlsx":
                     frame = pd.read_excel(table, dtype=str)
                 else:
-                    frame = pd.read_csv(table, dtype=str, usecols=["site_id"])
-                return set(frame["site_id"].dropna().astype(str))
+                    frame = pd.read_csv(table, dtype=str, usecols=[column])
+                return set(frame[column].dropna().astype(str))
             except (OSError, ValueError, KeyError):
                 return None
     return None
@@ -300,6 +321,7 @@ def _walk(loc: tuple[str | int, ...]) -> _Where:
     field: FieldInfo | None = None
     path: list[str | int] = []
     in_item = False
+    items: type[BaseModel] | None = None  # the model of a list's items ([[log]] tables)
     for part in loc:
         if model is not None:
             path.append(part)
@@ -308,13 +330,26 @@ def _walk(loc: tuple[str | int, ...]) -> _Where:
             annotation = field.annotation if field is not None else None
             is_model = isinstance(annotation, type) and issubclass(annotation, BaseModel)
             model = annotation if is_model else None
+            items = _item_model(annotation)
             if field is None:
                 break  # an unknown key: nothing below it is in the schema
+        elif isinstance(part, int) and items is not None:
+            path.append(part)  # a table of an array of tables: its keys are the schema's
+            model, items = items, None
         elif isinstance(part, int):
             path.append(part)
             in_item = True
         # a str below a leaf field is a union member tag, not a key the user wrote
     return _Where(tuple(path), field, holder, in_item)
+
+
+def _item_model(annotation: Any) -> type[BaseModel] | None:
+    """``M`` of ``list[M]`` when ``M`` is a model, else None."""
+    if get_origin(annotation) is list:
+        (item,) = get_args(annotation) or (None,)
+        if isinstance(item, type) and issubclass(item, BaseModel):
+            return item
+    return None
 
 
 def _lookup(raw: Any, path: tuple[str | int, ...]) -> Any:
@@ -366,6 +401,8 @@ def _type_phrase(annotation: Any, bounds: dict[str, Any]) -> str | None:
         return f"{a_list} of {_plural(item_phrase)}" if item_phrase else a_list
     if annotation is bool:
         return "true or false"
+    if annotation is datetime.date:
+        return "a TOML date such as 2026-11-05 (not quoted)"
     if annotation is int:
         return "an integer" + _range_phrase(bounds)
     if annotation is float:

@@ -37,6 +37,7 @@ from scenarios.outside_drivers import lateness_change_days
 from scenarios.process_cache import Status, today_process
 from scenarios.prospect_effect import WinEffect, win_effect
 from scenarios.result import ForwardStockResult, RunResult
+from scenarios.rollout import scenario_switch_days, todays_levers
 from scenarios.schema import Assumptions, Scenario
 from scenarios.store import RunRecord, RunStore, code_version
 from simulation.config import (
@@ -46,6 +47,7 @@ from simulation.config import (
     Effects,
     NetworkPlan,
     OrderPolicy,
+    Rollout,
     SimulationConfig,
 )
 from simulation.inputs import SimulationInputs, build_inputs
@@ -170,26 +172,46 @@ def credit_levers(scenario: Scenario, terms: np.ndarray,
                         reminder_schedule_days=tuple(c.reminder_schedule_days))
 
 
+def order_policy(scenario: Scenario) -> OrderPolicy:
+    """The simulation's order policy: the scenario's ``[orders]``."""
+    o = scenario.orders
+    return OrderPolicy(app_channel_share=o.app_channel_share,
+                       auto_approval_tiers=frozenset(o.auto_approval_tiers),
+                       abnormal_order_threshold_cny=o.abnormal_order_threshold_cny,
+                       esign_approval_hours=o.esign_approval_hours,
+                       real_time_stock=o.stock_sync == "real_time",
+                       app_release=o.app_orders_skip_review)
+
+
+def delivery_policy(scenario: Scenario) -> DeliveryPolicy:
+    """The simulation's carrier and tracking: the scenario's ``[logistics]``."""
+    lg = scenario.logistics
+    return DeliveryPolicy(strategic_partner=lg.carrier == "strategic_partner",
+                          remote_limit_days=lg.remote_limit_days, tracking=lg.tracking)
+
+
 def simulation_config(scenario: Scenario, network: NetworkPlan, terms: np.ndarray,
                       lateness_change: np.ndarray | None = None,
-                      retained: np.ndarray | None = None) -> SimulationConfig:
+                      retained: np.ndarray | None = None,
+                      switch_day: np.ndarray | None = None) -> SimulationConfig:
     """The simulation's config for ``scenario`` (its ``forward_warehouses`` resolved), with the
     network plan, each account's terms, the outside drivers' change in each account's
-    lateness and the share of its orders each account still places decided beforehand."""
-    o, lg = scenario.orders, scenario.logistics
+    lateness and the share of its orders each account still places decided beforehand;
+    ``switch_day`` (:func:`scenarios.rollout.scenario_switch_days`): before it an account's
+    orders follow today's order, logistics and credit levers (None: never)."""
+    rollout = None
+    if switch_day is not None:
+        today = todays_levers(scenario)
+        rollout = Rollout(switch_day=switch_day, serving_site=network.central_site,
+                          credit=credit_levers(today, np.full(len(terms), "monthly",
+                                                              dtype=object), lateness_change),
+                          orders=order_policy(today), delivery=delivery_policy(today))
     return SimulationConfig(
         name=scenario.name, horizon_days=scenario.horizon_days,
         warmup_days=scenario.warmup_days, seed=scenario.seed, network=network,
         credit=credit_levers(scenario, terms, lateness_change, retained),
-        orders=OrderPolicy(app_channel_share=o.app_channel_share,
-                           auto_approval_tiers=frozenset(o.auto_approval_tiers),
-                           abnormal_order_threshold_cny=o.abnormal_order_threshold_cny,
-                           esign_approval_hours=o.esign_approval_hours,
-                           real_time_stock=o.stock_sync == "real_time",
-                           app_release=o.app_orders_skip_review),
-        delivery=DeliveryPolicy(strategic_partner=lg.carrier == "strategic_partner",
-                                remote_limit_days=lg.remote_limit_days, tracking=lg.tracking),
-        effects=scenario_effects(scenario))
+        orders=order_policy(scenario), delivery=delivery_policy(scenario),
+        effects=scenario_effects(scenario), rollout=rollout)
 
 
 def configure(dataset: Dataset, params: ProcessParams, scenario: Scenario, *,
@@ -219,7 +241,8 @@ def _configured(dataset: Dataset, params: ProcessParams, scenario: Scenario,
                              change)
         choice = choose_terms(inputs, params, scenario, base, effects, credit_tier, source)
     return inputs, simulation_config(scenario, network, choice.terms, change,
-                                     sales_retained(choice.terms, effects)), choice
+                                     sales_retained(choice.terms, effects),
+                                     scenario_switch_days(scenario, inputs.region)), choice
 
 
 #: the assumptions today's work depends on (:func:`todays_work`): the one preparation step
@@ -377,7 +400,8 @@ def with_assumptions(loaded: LoadedScenario, prepared: Prepared,
         config = simulation_config(
             resolved, prepared.config.network, choice.terms,
             lateness_change_days(prepared.dataset, params, prepared.inputs, resolved),
-            sales_retained(choice.terms, scenario_effects(resolved)))
+            sales_retained(choice.terms, scenario_effects(resolved)),
+            scenario_switch_days(resolved, prepared.inputs.region))
     else:
         _, config = configure(prepared.dataset, params, resolved, inputs=prepared.inputs,
                               assignment=prepared.assignment, choice=choice)

@@ -14,6 +14,8 @@ later field, so a violation is reported at that field's dotted path.
 
 from __future__ import annotations
 
+import datetime
+import difflib
 import math
 import operator
 from typing import Annotated, Any, Literal
@@ -32,6 +34,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
 from scenarios.credit_levers import CreditLevers
+from scenarios.rollout_levers import RolloutLevers
 from scenarios.section import Section
 from scenarios.territory_levers import TerritoryLevers
 
@@ -422,6 +425,50 @@ AssumptionRanges = create_model(
        for name in Assumptions.model_fields})
 
 
+def lever_paths() -> list[str]:
+    """Every dotted path a log entry may name: the scenario's fields (``seed``) and sections
+    (``credit``), and every field of a section (``orders.app_channel_share``)."""
+    paths: list[str] = []
+    for name, field in Scenario.model_fields.items():
+        if name == "log":
+            continue
+        paths.append(name)
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, Section):
+            paths.extend(f"{name}.{inner}" for inner in annotation.model_fields)
+    return paths
+
+
+def _known_lever(path: str) -> str:
+    """Refuse a lever path the schema does not have; suggest the nearest ones."""
+    known = lever_paths()
+    if path not in known:
+        near = difflib.get_close_matches(path, known, n=2, cutoff=0.6)
+        hint = f"; did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
+        raise PydanticCustomError(
+            "unknown_lever",
+            "a dotted path of the scenario's fields, such as 'orders.app_channel_share'{hint}",
+            {"hint": hint})
+    return path
+
+
+LeverPath = Annotated[str, AfterValidator(_known_lever)]
+
+
+class LogEntry(Section):
+    """One change in the scenario's assumptions log: who changed which levers, when and
+    why (``[[log]]`` tables, oldest first)."""
+
+    date: datetime.date = Field(description="When the change was made (a TOML date).")
+    author: str = Field(min_length=1, max_length=80,
+                        description="Who made it: a person or a department.")
+    levers: Annotated[list[LeverPath], Field(min_length=1),
+                      AfterValidator(_unique_items)] = Field(
+        description="Dotted paths of the fields changed, such as 'orders.app_channel_share'.")
+    note: str = Field(min_length=1, max_length=2000,
+                      description="Why: the mechanism and the assumptions behind the change.")
+
+
 class Scenario(Section):
     """One what-if: data set, simulation settings, targets and levers."""
 
@@ -473,6 +520,11 @@ class Scenario(Section):
     assumption_ranges: AssumptionRanges = Field(  # type: ignore[valid-type]
         default_factory=AssumptionRanges,
         description="Plausible [low, high] of assumptions, replacing scenarios/evidence.py's.")
+    rollout: RolloutLevers = Field(
+        default_factory=RolloutLevers,
+        description="Where and how fast the plan's order, logistics and credit levers apply.")
+    log: list[LogEntry] = Field(
+        default_factory=list, description="The assumptions log: who changed what, when, why.")
 
     @field_validator("warmup_days")
     @classmethod

@@ -194,6 +194,27 @@ class NetworkPlan:
 
 
 @dataclass(frozen=True)
+class Rollout:
+    """A gradual or partial roll-out of the config's order, delivery and credit levers.
+
+    ``switch_day`` (per account, days since the epoch): an order placed on or after its
+    account's switch day follows the config's levers; one placed before it follows these
+    (today's) levers: ``orders``, ``delivery``, ``credit`` and ``serving_site`` (today's
+    serving site per account, the central DC). 0 = switched from the start, ``inf`` = never.
+    Staffing, demand and the network's stock stay the config's."""
+
+    switch_day: np.ndarray
+    credit: CreditPolicy
+    serving_site: np.ndarray
+    orders: OrderPolicy = OrderPolicy()
+    delivery: DeliveryPolicy = DeliveryPolicy()
+
+    def __post_init__(self) -> None:
+        if np.isnan(self.switch_day).any() or (self.switch_day < 0).any():
+            raise ValueError("switch_day must be >= 0 per account (inf = never)")
+
+
+@dataclass(frozen=True)
 class SimulationConfig:
     """One simulated what-if: window, seed, policies, effect sizes and the network plan."""
 
@@ -208,6 +229,15 @@ class SimulationConfig:
     effects: Effects = Effects()
     operations: Operations = Operations()
     demand: DemandPolicy = DemandPolicy()
+    #: per-account switch to these levers (None: every order follows them)
+    rollout: Rollout | None = None
+
+    def switched(self, customer: np.ndarray, day: np.ndarray) -> np.ndarray | None:
+        """Per order (account ``customer``, placed on ``day``): whether it follows the
+        config's levers rather than the roll-out's today's; None without a roll-out."""
+        if self.rollout is None:
+            return None
+        return np.asarray(day) >= self.rollout.switch_day[customer]
 
     def __post_init__(self) -> None:
         if not 0 <= self.warmup_days < self.horizon_days:
@@ -219,3 +249,9 @@ class SimulationConfig:
         draws = self.demand.rate_draws
         if draws is not None and draws.shape[1] != len(self.credit.account_terms):
             raise ValueError("demand.rate_draws must have one column per account")
+        accounts = len(self.credit.account_terms)
+        if self.rollout is not None and not (
+                len(self.rollout.switch_day) == len(self.rollout.serving_site)
+                == len(self.rollout.credit.account_terms) == accounts):
+            raise ValueError("rollout.switch_day, serving_site and credit.account_terms must "
+                             "have one entry per account")

@@ -168,11 +168,24 @@ class FlowResult:
     event_loop_s: float  # wall time of the SimPy event loop alone (for benchmarks)
 
 
+def _choose(on: np.ndarray | None, plan, today):
+    """Per order: the config's value where the order's account has switched (``on``),
+    today's where it has not (:class:`simulation.config.Rollout`); without a roll-out
+    (``on`` None) the config's value as it is."""
+    if on is None:
+        return plan
+    return np.where(on, plan, today)
+
+
 def run_order_flow(inputs: SimulationInputs, params: ProcessParams, config: SimulationConfig,
                    draws: OrderDraws) -> FlowResult:
-    """Run the SimPy model over the pre-drawn orders."""
+    """Run the SimPy model over the pre-drawn orders. An order placed before its account's
+    switch day (``config.rollout``) follows today's order, delivery and credit levers."""
     lev_o, effects, network = config.orders, config.effects, config.network
     ops = config.operations
+    on = config.switched(draws.customer, draws.placed)
+    roll = config.rollout
+    today_o = roll.orders if roll is not None else lev_o
     # staff work on the office calendar, or round the clock (a textbook queue, see Operations)
     work = add_work if ops.working_calendar else _round_the_clock
     n = len(draws.placed)
@@ -180,38 +193,54 @@ def run_order_flow(inputs: SimulationInputs, params: ProcessParams, config: Simu
     cust = draws.customer
     # ---- channel
     shares = params.channel_shares
-    app_share = lev_o.app_channel_share if lev_o.app_channel_share is not None else shares.get(
-        "app", 0.0)
+
+    def app_share_of(levers) -> float:
+        return (levers.app_channel_share if levers.app_channel_share is not None
+                else shares.get("app", 0.0))
+
+    app_share = _choose(on, app_share_of(lev_o), app_share_of(today_o))
     phone_share = shares.get("phone", 0.0) / max(1e-12, 1.0 - shares.get("app", 0.0))
     app = draws.u_channel < app_share
     channel = np.where(app, "app", np.where(
-        (draws.u_channel - app_share) / max(1e-12, 1.0 - app_share) < phone_share, "phone",
-        "wechat"))
+        (draws.u_channel - app_share) / np.maximum(1e-12, 1.0 - app_share) < phone_share,
+        "phone", "wechat"))
     # ---- entry (infinite server: reps key in on the working calendar)
     placed_l, entry_h, app_l = draws.placed.tolist(), draws.entry_hours.tolist(), app.tolist()
     app_h = draws.app_entry_hours.tolist()
     entered = np.array([placed_l[i] + app_h[i] / 24.0 if app_l[i]
                         else work(placed_l[i], entry_h[i], wd0) for i in range(n)])
     # ---- stock
-    p_back = params.oversell_probability
-    if lev_o.real_time_stock:
-        p_back *= 1.0 - effects.real_time_backorder_reduction
-    backordered = draws.u_backorder < p_back
+    def oversell(levers) -> float:
+        p = params.oversell_probability
+        if levers.real_time_stock:
+            p *= 1.0 - effects.real_time_backorder_reduction
+        return p
+
+    backordered = draws.u_backorder < _choose(on, oversell(lev_o), oversell(today_o))
     # ---- routing
     tier = inputs.tier[cust]
-    abnormal = draws.amount > lev_o.abnormal_order_threshold_cny
-    prepaid = config.credit.prepaid(cust)
-    auto = np.isin(tier, list(lev_o.auto_approval_tiers)) & ~abnormal
-    if lev_o.app_release:  # the app checked stock and credit: shipping is triggered at once
-        # with the daily batch sync the app's stock figure is stale: oversold orders pass too
-        in_stock = ~backordered if lev_o.real_time_stock else np.ones(n, dtype=bool)
-        auto |= app & ~abnormal & in_stock & ~prepaid
-    esign = abnormal & (lev_o.esign_approval_hours is not None)
+    prepaid = _choose(on, config.credit.prepaid(cust),
+                      roll.credit.prepaid(cust) if roll is not None else None)
+
+    def routed(levers) -> tuple[np.ndarray, np.ndarray]:
+        abnormal = draws.amount > levers.abnormal_order_threshold_cny
+        auto = np.isin(tier, list(levers.auto_approval_tiers)) & ~abnormal
+        if levers.app_release:  # the app checked stock and credit: shipping starts at once
+            # with the daily batch sync the app's stock figure is stale: oversold orders pass
+            in_stock = ~backordered if levers.real_time_stock else np.ones(n, dtype=bool)
+            auto |= app & ~abnormal & in_stock & ~prepaid
+        esign = abnormal & (levers.esign_approval_hours is not None)
+        return auto, esign
+
+    auto, esign = routed(lev_o)
+    if on is not None:
+        today_auto, today_esign = routed(today_o)
+        auto, esign = np.where(on, auto, today_auto), np.where(on, esign, today_esign)
     route = np.where(auto, Route.AUTO, np.where(esign, Route.ESIGN, Route.OFFICE))
     # ---- sites and staffing (sized for today's load, see docs/simulation.md)
     open_mask = network.open_sites
     serving = network.serving_site
-    site = serving[cust]
+    site = _choose(on, serving[cust], roll.serving_site[cust] if roll is not None else None)
     office_servers, pick_servers = size_staff(inputs, network, params.office_hours.expected,
                                               params.pick_hours.expected,
                                               effects.staffing_utilization)
@@ -227,7 +256,9 @@ def run_order_flow(inputs: SimulationInputs, params: ProcessParams, config: Simu
     office = simpy.Resource(env, capacity=office_servers)
     pickers = [simpy.Resource(env, capacity=c) for c in pick_servers]
     cutoff = params.carrier_cutoff_hour / 24.0
-    esign_days = (lev_o.esign_approval_hours or 0.0) / 24.0
+    esign_days = np.broadcast_to(_choose(on, (lev_o.esign_approval_hours or 0.0) / 24.0,
+                                         (today_o.esign_approval_hours or 0.0) / 24.0),
+                                 (n,)).tolist()
     prepay_days = effects.cash_before_delivery_wait_days
     # stage times per order, filled in the event loop (list item assignment is the cheapest
     # record) and logged in bulk afterwards; NaN = the order did not visit the stage
@@ -268,7 +299,7 @@ def run_order_flow(inputs: SimulationInputs, params: ProcessParams, config: Simu
                 yield timeout(work(now, office_h[i], wd0) - now)
             office_out[i] = now = env.now
         elif route_i == Route.ESIGN:  # signed on a phone, not office-bound
-            yield timeout(esign_u[i] * esign_days)
+            yield timeout(esign_u[i] * esign_days[i])
             esign_out[i] = now = env.now
         if prepaid_l[i]:
             prepay_in[i] = now
@@ -325,7 +356,7 @@ def run_order_flow(inputs: SimulationInputs, params: ProcessParams, config: Simu
     site = np.array(site_l)
     delivered, promised, reason = _deliver(inputs, params, config, draws, site, shipped,
                                            backordered, log, split_ship_a,
-                                           np.array(prepay_out, dtype=float))
+                                           np.array(prepay_out, dtype=float), on)
     servers: dict[str, int | None] = {"entry": None, "office": office_servers, "esign": None,
                                       "prepayment": None, "backorder": None,
                                       "pick": int(np.sum(np.array(pick_servers)[open_mask])),
@@ -354,10 +385,22 @@ def _next_cutoff(t: float, cutoff: float) -> float:
 
 def _transit_days(inputs: SimulationInputs, params: ProcessParams, config: SimulationConfig,
                   cust: np.ndarray, site: np.ndarray, noise: np.ndarray, u_incident: np.ndarray,
-                  incident_days: np.ndarray, u_remote_limit: np.ndarray) -> np.ndarray:
+                  incident_days: np.ndarray, u_remote_limit: np.ndarray,
+                  on: np.ndarray | None = None) -> np.ndarray:
     """Transit days of shipments from ``site`` to accounts ``cust`` (the transit rule of
-    :mod:`models.transit`, with the per-shipment noise and incident draws)."""
-    delivery, effects = config.delivery, config.effects
+    :mod:`models.transit`, with the per-shipment noise and incident draws); a shipment not
+    ``on`` the config's levers goes with today's carrier (``config.rollout.delivery``)."""
+    args = (inputs, params, cust, site, noise, u_incident, incident_days, u_remote_limit)
+    plan = _carried(config.delivery, config.effects, *args)
+    if on is None or config.rollout is None:
+        return plan
+    return np.where(on, plan, _carried(config.rollout.delivery, config.effects, *args))
+
+
+def _carried(delivery, effects, inputs: SimulationInputs, params: ProcessParams,
+             cust: np.ndarray, site: np.ndarray, noise: np.ndarray, u_incident: np.ndarray,
+             incident_days: np.ndarray, u_remote_limit: np.ndarray) -> np.ndarray:
+    """:func:`_transit_days` under one delivery policy."""
     tp = params.transit
     remote = inputs.remote[cust]
     partner = delivery.strategic_partner
@@ -374,18 +417,21 @@ def _transit_days(inputs: SimulationInputs, params: ProcessParams, config: Simul
 
 def _deliver(inputs: SimulationInputs, params: ProcessParams, config: SimulationConfig,
              draws: OrderDraws, site: np.ndarray, shipped: np.ndarray, backordered: np.ndarray,
-             log: StageLog, split_shipped: np.ndarray,
-             paid_at: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+             log: StageLog, split_shipped: np.ndarray, paid_at: np.ndarray,
+             on: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Transit, promised dates and complaints (vectorised: no shared resource). A split
     order (finite ``split_shipped``) is delivered when its second shipment, from the account's
     central DC, arrives too. A cash-before-delivery order's promise runs from its payment
     (finite ``paid_at``), as such a contract reads: the customer's own wait is not the
-    company's lateness."""
-    tracking, effects = config.delivery.tracking, config.effects
+    company's lateness. Orders not ``on`` the config's levers follow today's
+    (``config.rollout``)."""
+    roll, effects = config.rollout, config.effects
+    tracking = _choose(on, config.delivery.tracking,
+                       roll.delivery.tracking if roll is not None else None)
     cust = draws.customer
     remote = inputs.remote[cust]
     transit = _transit_days(inputs, params, config, cust, site, draws.transit_noise,
-                            draws.u_incident, draws.incident_days, draws.u_remote_limit)
+                            draws.u_incident, draws.incident_days, draws.u_remote_limit, on)
     delivered = next_working_instant(shipped + transit, inputs.epoch)
     log.extend("transit", np.arange(len(shipped)), shipped, shipped, delivered)
     split = np.flatnonzero(np.isfinite(split_shipped))
@@ -393,27 +439,30 @@ def _deliver(inputs: SimulationInputs, params: ProcessParams, config: Simulation
         backup = config.network.central_site[cust[split]]
         second = _transit_days(inputs, params, config, cust[split], backup,
                                draws.split_transit_noise[split], draws.split_u_incident[split],
-                               draws.split_incident_days[split], draws.u_remote_limit[split])
+                               draws.split_incident_days[split], draws.u_remote_limit[split],
+                               None if on is None else on[split])
         arrived = next_working_instant(split_shipped[split] + second, inputs.epoch)
         log.extend("transit", len(shipped) + split, split_shipped[split], split_shipped[split],
                    arrived)
         delivered = delivered.copy()
         delivered[split] = np.maximum(delivered[split], arrived)
     promise = np.where(remote, params.promise_days_remote, params.promise_days).astype(float)
-    if config.orders.real_time_stock:  # the customer is told the replenishment date
-        promise = promise + np.where(backordered, np.ceil(draws.replenish_days), 0.0)
+    told = _choose(on, config.orders.real_time_stock,
+                   roll.orders.real_time_stock if roll is not None else None)
+    if np.any(told):  # with real-time stock the customer is told the replenishment date
+        promise = promise + np.where(backordered & told, np.ceil(draws.replenish_days), 0.0)
     promised = np.floor(np.where(np.isfinite(paid_at), paid_at, draws.placed)) + promise
     late = np.floor(delivered) > promised
-    p_late = params.complaint_if_late * (effects.tracking_late_complaint_factor
-                                         if tracking else 1.0)
+    p_late = params.complaint_if_late * np.where(tracking, effects.tracking_late_complaint_factor,
+                                                 1.0)
     # one complaint per order at most: a late order's other reasons have their own shares
     p_error = np.where(late, _or(params.complaint_error_if_late, params.complaint_error),
                        params.complaint_error)
     # tracking removes a share of the "cannot see where it is" complaints, not all of them
     p_vis = np.where(
         late, _or(params.complaint_no_visibility_if_late, params.complaint_no_visibility),
-        params.complaint_no_visibility) * (
-        (1.0 - effects.tracking_visibility_complaint_reduction) if tracking else 1.0)
+        params.complaint_no_visibility) * np.where(
+        tracking, 1.0 - effects.tracking_visibility_complaint_reduction, 1.0)
     reason = np.where(late & (draws.u_late < p_late), "late",
                       np.where(draws.u_error < p_error, "error",
                                np.where(draws.u_visibility < p_vis, "no_visibility", "")))

@@ -18,7 +18,7 @@ import pandas as pd
 
 from data.kpis import KPI_NAMES, Ledger, Window, ledger_kpis, order_kpis
 from simulation.collection import DRAWS_PER_INVOICE, Invoices, collect
-from simulation.config import SimulationConfig
+from simulation.config import CreditPolicy, SimulationConfig
 from simulation.inputs import SimulationInputs
 from simulation.order_flow import FlowResult, draw_orders, kept_orders, run_order_flow
 from simulation.params import ProcessParams
@@ -106,40 +106,57 @@ def run_replication(inputs: SimulationInputs, params: ProcessParams, config: Sim
     # every order's draws are made before any is dropped, so the orders a scenario keeps see
     # the same numbers as in a scenario that keeps them all (common random numbers)
     n = len(draws.placed)
-    if config.credit.e_invoice:
+    on = config.switched(draws.customer, draws.placed)
+    credits = _credit_policies(config)
+    if all(c.e_invoice for c in credits):
         delay = np.full(n, config.effects.e_invoice_delay_days)
     else:
         delay = np.asarray(params.invoice_delay_days.sample(streams["invoice"], n))
+        if any(c.e_invoice for c in credits):  # a roll-out, e-invoices on one side only
+            electronic = on if config.credit.e_invoice else ~on
+            delay = np.where(electronic, config.effects.e_invoice_delay_days, delay)
     u_pay = streams["payment"].random((DRAWS_PER_INVOICE, n))
     kept = np.ones(n, dtype=bool)
-    if config.credit.sales_retained is not None:
-        kept = (streams["sales_response"].random(n)
-                < config.credit.sales_retained[draws.customer])
+    if any(c.sales_retained is not None for c in credits):
+        retained = [np.ones(len(c.account_terms)) if c.sales_retained is None
+                    else c.sales_retained for c in credits]
+        share = retained[0][draws.customer]
+        if on is not None:
+            share = np.where(on, share, retained[1][draws.customer])
+        kept = streams["sales_response"].random(n) < share
     lost_day, lost_amount = draws.placed[~kept], draws.amount[~kept]
     if not kept.all():
         draws, delay, u_pay = kept_orders(draws, kept), delay[kept], u_pay[:, kept]
+        on = None if on is None else on[kept]
     flow = run_order_flow(inputs, params, config, draws)
-    billed = ~flow.prepaid
     common = dict(customer_type=inputs.customer_type, customer_id=inputs.customer_id,
-                  epoch=inputs.epoch, params=params, credit=config.credit,
-                  effects=config.effects)
-    simulated = collect(flow.customer[billed], flow.amount[billed],
-                        np.floor(flow.shipped[billed] + delay[billed]), u=u_pay[:, billed],
-                        **common)
+                  epoch=inputs.epoch, params=params, effects=config.effects)
     u_open = streams["opening"].random((DRAWS_PER_INVOICE, len(inputs.opening_amount)))
-    open_billed = ~config.credit.prepaid(inputs.opening_customer)
-    opening = collect(inputs.opening_customer[open_billed], inputs.opening_amount[open_billed],
-                      inputs.opening_invoice_day[open_billed], u=u_open[:, open_billed], **common)
+    # the opening ledger is collected under each account's levers of day 0
+    open_on = config.switched(inputs.opening_customer, np.zeros(len(inputs.opening_amount)))
+    billed = ~flow.prepaid
+    invoices: list[Invoices] = []
+    for credit, mine, open_mine in _by_policy(credits, on, open_on, n=len(flow.placed),
+                                              n_open=len(inputs.opening_amount)):
+        open_billed = open_mine & ~credit.prepaid(inputs.opening_customer)
+        invoices.insert(0, collect(
+            inputs.opening_customer[open_billed], inputs.opening_amount[open_billed],
+            inputs.opening_invoice_day[open_billed], u=u_open[:, open_billed], credit=credit,
+            **common))
+        rows = billed & mine
+        invoices.append(collect(flow.customer[rows], flow.amount[rows],
+                                np.floor(flow.shipped[rows] + delay[rows]), u=u_pay[:, rows],
+                                credit=credit, **common))
     epoch_day = np.datetime64(inputs.epoch.date(), "D")
     # prepaid orders are cash sales on their shipping day: in total sales, never receivable
-    ledger = _ledger([opening, simulated], epoch_day, flow.shipped[flow.prepaid],
+    ledger = _ledger(invoices, epoch_day, flow.shipped[flow.prepaid],
                      flow.amount[flow.prepaid])
     cash_customer = flow.customer[flow.prepaid]
     window = Window(inputs.epoch + pd.Timedelta(days=config.warmup_days),
                     inputs.epoch + pd.Timedelta(days=config.horizon_days - 1))
     orders = _orders_frame(flow, inputs, horizon)
     measured = orders[window.contains(orders["placed_at"])]
-    invoice_customer = np.concatenate([opening.customer, simulated.customer])
+    invoice_customer = np.concatenate([inv.customer for inv in invoices])
 
     def kpis(order_rows: pd.DataFrame, part: Ledger) -> dict[str, float]:
         out = order_kpis(order_rows, order_rows["remote"], window.end)
@@ -155,7 +172,7 @@ def run_replication(inputs: SimulationInputs, params: ProcessParams, config: Sim
         return pd.DataFrame(rows)
 
     overall = kpis(measured, ledger)
-    overall.update(terms_costs([opening, simulated], window, inputs.epoch,
+    overall.update(terms_costs(invoices, window, inputs.epoch,
                                flow.placed, flow.amount, lost_day, lost_amount,
                                overall["receivables_cny"], config.effects.cost_of_capital))
     by_site = pd.DataFrame()
@@ -166,6 +183,21 @@ def run_replication(inputs: SimulationInputs, params: ProcessParams, config: Sim
                               horizon)
     return ReplicationResult(replication, overall, grouped(inputs.region, "region", "region"),
                              grouped(inputs.tier, "tier", "tier"), stages, by_site)
+
+
+def _credit_policies(config: SimulationConfig) -> list[CreditPolicy]:
+    """The config's credit policy, then today's of its roll-out (if any)."""
+    return [config.credit] + ([config.rollout.credit] if config.rollout is not None else [])
+
+
+def _by_policy(credits: list[CreditPolicy], on: np.ndarray | None, open_on: np.ndarray | None,
+               n: int, n_open: int):
+    """(credit policy, its orders, its opening invoices) for each policy in ``credits``."""
+    if on is None or open_on is None:
+        yield credits[0], np.ones(n, dtype=bool), np.ones(n_open, dtype=bool)
+        return
+    yield credits[0], on, open_on
+    yield credits[1], ~on, ~open_on
 
 
 def terms_costs(invoices: list[Invoices], window: Window, epoch: pd.Timestamp,
@@ -197,8 +229,12 @@ def forward_stock_kpis(flow: FlowResult, inputs: SimulationInputs, config: Simul
     """Per forward warehouse, over the orders ``rows`` (placed in the window) that it serves
     by the plan: orders, units of stocked products asked of it and shipped from its stock
     (``fill_rate`` = shipped / asked), orders it shipped from stock wholly or in part, and split
-    deliveries."""
+    deliveries. Under a roll-out an order placed before its account's switch day is today's
+    site's."""
     planned = config.network.serving_site[flow.customer[rows]]
+    on = config.switched(flow.customer[rows], flow.placed[rows])
+    if on is not None:  # an order placed before its account's switch day: today's site
+        planned = np.where(on, planned, config.rollout.serving_site[flow.customer[rows]])
     asked, filled = flow.forward_asked_units[rows], flow.forward_filled_units[rows]
     split = flow.split[rows]
     out = []

@@ -22,6 +22,7 @@ from streamlit.testing.v1 import AppTest
 
 from data.generate import generate_to_folder
 from scenarios.loading import load_scenario
+from scenarios.paths import shipped_scenario
 from scenarios.run import SimulationRun, prepare, simulate
 from scenarios.store import RunStore
 from simulation.summary import paired_differences
@@ -63,7 +64,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     folder = root / "scenarios"
     folder.mkdir()
     for name in SCENARIOS:
-        text = _short_copy((PROJECT / "scenarios" / f"{name}.toml").read_text(encoding="utf-8"))
+        text = _short_copy(shipped_scenario(name).read_text(encoding="utf-8"))
         (folder / f"{name}.toml").write_text(text, encoding="utf-8")
     broken = (folder / "baseline.toml").read_text(encoding="utf-8")
     broken = broken.replace('name = "baseline"', 'name = "broken"\nunknown_lever = 1', 1)

@@ -32,6 +32,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from data.dataset import load_dataset
 from data.history import DEFAULT_PERIOD_DAYS, measure_history
 from scenarios.channel import channel_report
+from scenarios.paths import shipped_scenario
 from scenarios.store import RunStore
 from tests.display_rules import EXPECTED_CARDS, shown
 
@@ -73,7 +74,7 @@ def _free_port() -> int:
 
 def _short_scenario(name: str, dataset: Path) -> str:
     """A shipped scenario pointed at ``dataset`` (absolute) with a short horizon."""
-    text = (PROJECT / "scenarios" / f"{name}.toml").read_text(encoding="utf-8")
+    text = shipped_scenario(name).read_text(encoding="utf-8")
     for pattern, value in (
         (r'^dataset = ".*"', f'dataset = "{dataset.as_posix()}"'),
         (r"^horizon_days = \d+", f"horizon_days = {HORIZON_DAYS}"),

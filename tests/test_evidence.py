@@ -20,6 +20,7 @@ from scenarios.evidence import (
     assumption_rows,
     in_play,
 )
+from scenarios.paths import shipped_scenario
 from scenarios.run import configure
 from scenarios.schema import Assumptions, Scenario
 from simulation.calibrate import calibrate
@@ -88,7 +89,7 @@ def test_a_scenario_range_replaces_the_catalogues() -> None:
 
 
 def _shipped(name: str) -> Scenario:
-    raw = tomllib.loads((ROOT / "scenarios" / f"{name}.toml").read_text(encoding="utf-8"))
+    raw = tomllib.loads(shipped_scenario(name).read_text(encoding="utf-8"))
     return Scenario.model_validate(raw, strict=True)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from scipy import stats
 
-import data as data_pkg
+from scenarios.paths import shipped_scenario
 
 #: DOMAIN.md's baseline; the national default must land within ±10% of each figure
 BASELINE = {"order_processing_days": 3.0, "on_time_rate": 0.85, "dso_days": 60.0,
@@ -111,8 +111,8 @@ def test_simulated_baseline_is_consistent_with_the_history_at_any_seed(
     when the model is right (scenarios/validation.py)."""
     folder, _ = national
     scenario = tmp_path / "baseline.toml"
-    text = (Path(data_pkg.__file__).parents[1] / "scenarios" / "baseline.toml").read_text()
-    scenario.write_text(text.replace('dataset = "../data/national"', f'dataset = "{folder}"'))
+    text = shipped_scenario("baseline").read_text()
+    scenario.write_text(text.replace('dataset = "../../data/national"', f'dataset = "{folder}"'))
     out = tmp_path / "validation.json"
     store = folder.parent / "runs.sqlite"  # shared by the seeds: today's process is kept there
     run = subprocess.run([_pharmaops(), "validation", str(scenario), "--replications",

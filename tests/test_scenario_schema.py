@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import math
 import re
@@ -21,10 +22,10 @@ from hypothesis import strategies as st
 from data.problems import Problem, ScenarioError
 from scenarios import loading
 from scenarios.loading import LoadedScenario, load_scenario, validate_scenario_file
-from scenarios.schema import LEVER_SECTIONS, Scenario
+from scenarios.schema import LEVER_SECTIONS, LogEntry, Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-SHIPPED = ROOT / "scenarios"
+SHIPPED = ROOT / "scenarios" / "2026Q4"
 SHIPPED_FILES = tuple(sorted(p.name for p in SHIPPED.glob("*.toml")))
 
 
@@ -33,12 +34,13 @@ SHIPPED_FILES = tuple(sorted(p.name for p in SHIPPED.glob("*.toml")))
 
 @contextmanager
 def project_tree(base: Path) -> Iterator[Path]:
-    """``base/data/national`` as the project's data folder; yields ``base/scenarios``."""
+    """``base/data/national`` as the project's data folder; yields a quarter's folder of the
+    scenario book, ``base/scenarios/2026Q4``."""
     base = base.resolve()
     (base / "data" / "national").mkdir(parents=True)
-    (base / "scenarios").mkdir()
+    (base / "scenarios" / "2026Q4").mkdir(parents=True)
     with patch.object(loading, "project_data_folder", return_value=base / "data"):
-        yield base / "scenarios"
+        yield base / "scenarios" / "2026Q4"
 
 
 def write(folder: Path, text: str, name: str = "s.toml") -> Path:
@@ -51,7 +53,7 @@ def locations(problems: list[Problem]) -> list[str]:
     return [p.location for p in problems]
 
 
-MINIMAL = 'name = "t"\ndataset = "../data/national"\n'
+MINIMAL = 'name = "t"\ndataset = "../../data/national"\n'
 
 
 # ---------------------------------------------------------------- shipped files
@@ -61,7 +63,7 @@ MINIMAL = 'name = "t"\ndataset = "../data/national"\n'
 def test_shipped_file_is_a_valid_scenario(name: str) -> None:
     raw = tomllib.loads((SHIPPED / name).read_text(encoding="utf-8"))
     scenario = Scenario.model_validate(raw, strict=True)
-    assert scenario.dataset == "../data/national"
+    assert scenario.dataset == "../../data/national"
 
 
 @pytest.mark.parametrize("name", SHIPPED_FILES)
@@ -118,7 +120,7 @@ def test_plan_states_the_domain_measures() -> None:
 
 def test_every_problem_is_reported_with_its_dotted_path(tmp_path: Path) -> None:
     text = (
-        'name = "t"\ndataset = "../data/missing"\n'
+        'name = "t"\ndataset = "../../data/missing"\n'
         "[credit]\npremium_mn_score = 85\n"
         "[targets]\non_time_rate = 1.5\n"
     )
@@ -179,7 +181,7 @@ def test_types_are_not_coerced(tmp_path: Path) -> None:
 
 def test_missing_required_field(tmp_path: Path) -> None:
     with project_tree(tmp_path) as scenarios:
-        (problem,) = validate_scenario_file(write(scenarios, 'dataset = "../data/national"\n'))
+        (problem,) = validate_scenario_file(write(scenarios, 'dataset = "../../data/national"\n'))
     assert problem.location == "name"
     assert problem.expected.endswith("(required)")
     assert problem.found == "nothing"
@@ -222,7 +224,7 @@ def test_dataset_escaping_the_data_folder_is_refused(tmp_path: Path) -> None:
     with project_tree(tmp_path) as scenarios:
         outside = tmp_path.resolve() / "outside"
         outside.mkdir()
-        path = write(scenarios, 'name = "t"\ndataset = "../data/national/../../outside"\n')
+        path = write(scenarios, 'name = "t"\ndataset = "../../data/national/../../outside"\n')
         (problem,) = validate_scenario_file(path)
         assert problem.location == "dataset"
         assert problem.expected.startswith(f"a folder inside {tmp_path.resolve() / 'data'}")
@@ -238,7 +240,7 @@ def test_symlink_cannot_escape_the_data_folder(tmp_path: Path) -> None:
         outside = tmp_path.resolve() / "outside"
         outside.mkdir()
         (tmp_path / "data" / "link").symlink_to(outside, target_is_directory=True)
-        path = write(scenarios, 'name = "t"\ndataset = "../data/link"\n')
+        path = write(scenarios, 'name = "t"\ndataset = "../../data/link"\n')
         (problem,) = validate_scenario_file(path)
     assert problem.location == "dataset"
     assert problem.found == str(outside)
@@ -246,7 +248,8 @@ def test_symlink_cannot_escape_the_data_folder(tmp_path: Path) -> None:
 
 def test_the_data_folder_itself_is_not_a_data_set(tmp_path: Path) -> None:
     with project_tree(tmp_path) as scenarios:
-        (problem,) = validate_scenario_file(write(scenarios, 'name = "t"\ndataset = "../data"\n'))
+        path = write(scenarios, 'name = "t"\ndataset = "../../data"\n')
+        (problem,) = validate_scenario_file(path)
     assert problem.location == "dataset"
 
 
@@ -307,12 +310,16 @@ def test_assumption_ranges_are_pairs_within_the_assumptions_bounds(tmp_path: Pat
 
 def test_docs_describe_every_field() -> None:
     doc = (ROOT / "docs" / "scenarios.md").read_text(encoding="utf-8")
-    sections = ("targets", *LEVER_SECTIONS, "assumptions", "assumption_ranges")
+    sections = ("targets", *LEVER_SECTIONS, "assumptions", "assumption_ranges", "rollout")
     for name in Scenario.model_fields:
-        assert (f"`[{name}]`" if name in sections else f"`{name}`") in doc, name
+        shown = (f"`[{name}]`" if name in sections else "`[[log]]`" if name == "log"
+                 else f"`{name}`")
+        assert shown in doc, name
     for section in sections:
         for name in Scenario.model_fields[section].annotation.model_fields:  # type: ignore[union-attr]
             assert f"`{name}`" in doc, f"{section}.{name}"
+    for name in LogEntry.model_fields:
+        assert f"| `{name}` |" in doc, f"log.{name}"
 
 
 # ---------------------------------------------------------------- property: mutated scenarios
@@ -485,6 +492,47 @@ def _pair(rule: Callable[[Any], bool]) -> Callable[[Any], bool]:
 
 SECTIONS["assumption_ranges"] = {name: _pair(rule)
                                  for name, rule in SECTIONS["assumptions"].items()}
+# the roll-out: non-empty, unique region names (checked against the data set where it has a
+# customers table; the test's tree has none) and 0..36 months
+SECTIONS["rollout"] = {
+    "regions": lambda v: type(v) is list and len(v) > 0 and all(_text(1, 10**9)(r) for r in v)
+    and _unique(v),
+    "months_to_full": _num(0, 36),
+}
+#: the dotted paths a log entry may name: the top-level fields, the sections and their fields
+LEVER_PATHS = {*TOP, "dataset", "process", *SECTIONS,
+               *(f"{section}.{field}" for section, rules in SECTIONS.items() for field in rules)}
+
+
+def _log_problems(value: Any) -> set[str]:
+    """The wrong paths of a ``log`` value: a list of tables of date, author (1..80
+    characters), levers (a non-empty list of known, unique dotted paths) and note (1..2000
+    characters)."""
+    if type(value) is not list:
+        return {"log"}
+    wrong: set[str] = set()
+    for i, entry in enumerate(value):
+        if type(entry) is not dict:
+            wrong.add(f"log.{i}")
+            continue
+        for key in ("date", "author", "levers", "note"):
+            if key not in entry:
+                wrong.add(f"log.{i}.{key}")
+        for key, item in entry.items():
+            ok = {"date": lambda v: type(v) is datetime.date, "author": _text(1, 80),
+                  "note": _text(1, 2000), "levers": lambda v: True}.get(key)
+            if ok is None or not ok(item):
+                wrong.add(f"log.{i}.{_key(key)}")
+        levers = entry.get("levers", [])
+        if "levers" in entry and (type(levers) is not list or not levers):
+            wrong.add(f"log.{i}.levers")
+        elif type(levers) is list:
+            bad = {f"log.{i}.levers.{j}" for j, lever in enumerate(levers)
+                   if type(lever) is not str or lever not in LEVER_PATHS}
+            wrong |= bad
+            if not bad and not _unique(levers):
+                wrong.add(f"log.{i}.levers")
+    return wrong
 
 
 def _key(part: str) -> str:
@@ -517,6 +565,8 @@ def oracle(doc: dict[str, Any], scenario_dir: Path, data_root: Path) -> set[str]
                 wrong.add(key)
         elif key == "process":  # no process file exists in the test's tree
             wrong.add(key)
+        elif key == "log":
+            wrong |= _log_problems(value)
         elif key in SECTIONS:
             if type(value) is not dict:
                 wrong.add(key)
@@ -581,6 +631,8 @@ def _toml_value(value: Any) -> str:
         return repr(value)  # 'nan', 'inf', '-inf' and exponents are valid TOML floats
     if isinstance(value, str):
         return _toml_string(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()  # a TOML local date
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, dict):
@@ -608,7 +660,8 @@ scalars = st.one_of(
     st.floats(),
     st.floats(-10, 400),
     st.text(st.characters(exclude_categories=("Cs",)), max_size=12),
-    st.sampled_from(["core", "none", "optimize", "monthly", "real_time", "../data/national", ""]),
+    st.sampled_from(["core", "none", "optimize", "monthly", "real_time", "../../data/national",
+                     ""]),
 )
 json_like = st.recursive(
     scalars,

@@ -22,6 +22,7 @@ import pytest
 from data.dataset import load_dataset
 from scenarios.jsonio import json_ready
 from scenarios.loading import load_scenario
+from scenarios.paths import shipped_scenario
 from scenarios.run import prepare, simulate
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -53,7 +54,7 @@ def figures(small_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[s
     out = {}
     for name in SHIPPED:
         file = root / "scenarios" / f"{name}.toml"
-        file.write_text(_short_copy((PROJECT / "scenarios" / f"{name}.toml").read_text(
+        file.write_text(_short_copy(shipped_scenario(name).read_text(
             encoding="utf-8")), encoding="utf-8")
         loaded = load_scenario(file, allow_outside_data=True)
         run = simulate(loaded, prepare(loaded, dataset), replications=REPLICATIONS, workers=1)

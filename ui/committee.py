@@ -36,6 +36,7 @@ from ui.committee_exports import (  # noqa: F401 (re-exported for the tests)
 from ui.committee_report import review_downloads
 from ui.committee_run import (
     DEFAULT_WORKERS,
+    assumptions_logs,
     prepared_for,
     run_scenarios,
     scenario_files,
@@ -92,6 +93,7 @@ def render() -> None:
         ).format(folder=folder, variable=SCENARIOS_ENV_VAR))
     else:
         settings = sidebar(folder, files)
+        assumptions_logs(folder, st.session_state.get("committee_files") or [])
         if settings is not None:
             chosen, replications, seed, workers = settings
             paths = [folder / name for name in chosen]

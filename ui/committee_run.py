@@ -10,9 +10,11 @@ import streamlit as st
 
 from data.dataset import Dataset
 from data.problems import DatasetError, InputError, ScenarioError
+from scenarios.assumptions_log import log_frame
+from scenarios.book import quarters
 from scenarios.compare import Comparison, load_scenarios, run_comparison
 from scenarios.loading import LoadedScenario, load_scenario
-from scenarios.paths import default_scenarios_dir
+from scenarios.paths import SCENARIOS_DIR, default_scenarios_dir
 from scenarios.run import Prepared, prepare
 from scenarios.schema import Scenario
 from scenarios.store import RunStore
@@ -27,13 +29,43 @@ MAX_REPLICATIONS = 200
 DEFAULT_WORKERS = 2
 #: the largest seed a browser number input holds exactly (2**53 - 1)
 MAX_SEED = 2**53 - 1
+#: the assumptions log's columns as shown
+LOG_LABELS = {"date": N_("Date"), "author": N_("Author"), "levers": N_("Levers"),
+              "note": N_("Note")}
 CALIBRATING = N_("Calibrating today's process from the data set and applying the scenario's "
                  "models …")
 
 
 def scenarios_folder() -> tuple[Path, bool]:
-    """The scenarios folder, and whether the operator chose it (``$PHARMAOPS_SCENARIOS_DIR``)."""
-    return default_scenarios_dir()
+    """The scenarios folder, and whether the operator chose it (``$PHARMAOPS_SCENARIOS_DIR``).
+    A folder of quarter folders (the scenario book) offers its quarters in the sidebar, the
+    newest first chosen."""
+    folder, configured = default_scenarios_dir()
+    book = folder if configured else SCENARIOS_DIR
+    found = quarters(book)
+    if len(found) > 1:
+        quarter = st.sidebar.selectbox(
+            _("Quarter"), found[::-1], key="committee_quarter",
+            help=_("The scenario book's quarters in `{folder}`.").format(folder=book))
+        return book / quarter, configured
+    if found and configured:
+        return book / found[0], configured
+    return folder, configured
+
+
+def assumptions_logs(folder: Path, names: Sequence[str]) -> None:
+    """The assumptions log of each chosen scenario, one closed expander per file."""
+    for name in names:
+        scenario = _first_scenario(folder / name)
+        if scenario is None:
+            continue  # a refused file is reported when it is run
+        with st.expander(_("Assumptions log of `{name}`").format(name=name)):
+            frame = log_frame(scenario)
+            if not len(frame):
+                st.caption(_("No entries."))
+                continue
+            st.dataframe(frame.rename(columns={k: _(v) for k, v in LOG_LABELS.items()}),
+                         hide_index=True, width="stretch")
 
 
 def scenario_files(folder: Path) -> list[str]:
