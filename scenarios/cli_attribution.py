@@ -15,11 +15,11 @@ import pandas as pd
 
 from scenarios.cli_common import CliError, _emit, _status
 from scenarios.jsonio import output_path_problem, write_json
-from scenarios.paths import SCENARIOS_DIR
+from scenarios.paths import shipped_scenario
 
 #: the default base and plan: the shipped scenarios (one place, should they move)
-DEFAULT_BASE = SCENARIOS_DIR / "baseline.toml"
-DEFAULT_PLAN = SCENARIOS_DIR / "plan.toml"
+DEFAULT_BASE = shipped_scenario("baseline")
+DEFAULT_PLAN = shipped_scenario("plan")
 
 
 def _progress(path: str | None):

@@ -23,7 +23,8 @@ from scenarios.loading import validate_scenario_file
 from scenarios.schema import Scenario
 
 #: the sections the editor shows, in order (assumption_ranges stays as the base file has it)
-SECTIONS = ("targets", "orders", "logistics", "territory", "credit", "channel", "assumptions")
+SECTIONS = ("targets", "orders", "logistics", "territory", "credit", "channel", "rollout",
+            "assumptions")
 #: the top-level settings the editor shows
 SETTINGS = ("name", "description", "horizon_days", "warmup_days", "replications", "seed")
 #: a file name the editor writes: letters, digits, '_' and '-'
@@ -33,8 +34,8 @@ SAFE_NAME = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
 @dataclass(frozen=True)
 class Lever:
     """One editable field: ``path`` (dotted, as ``pharmaops validate`` names it), ``kind``
-    (number, integer, flag, choice, choices, text, weights, sites: 'none', 'optimize' or a
-    list of site ids) and what bounds it."""
+    (number, integer, flag, choice, choices, text, names: a list of names, weights, sites:
+    'none', 'optimize' or a list of site ids) and what bounds it."""
 
     path: str
     kind: str
@@ -97,6 +98,8 @@ def _lever(path: str, field: FieldInfo) -> Lever | None:
         item = get_args(item)[0] if get_origin(item) is typing.Annotated else item
         if get_origin(item) is Literal:
             return Lever(kind="choices", choices=tuple(map(str, get_args(item))), **common)
+        if item is str:
+            return Lever(kind="names", **common)
     if get_origin(annotation) is dict:
         key, value = get_args(annotation)
         if get_origin(key) is Literal:

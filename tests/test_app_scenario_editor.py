@@ -107,6 +107,11 @@ def test_save_writes_a_new_valid_file_and_never_overwrites(project: Path) -> Non
     assert saved.exists()
     loaded = load_scenario(saved, allow_outside_data=True)
     assert loaded.scenario.orders.app_channel_share == 0.7
+    # the note joins the scenario's assumptions log: who, when, which lever, why
+    entry = loaded.scenario.log[-1]
+    assert (entry.author, entry.levers, entry.note) == (
+        "Sales operations", ["orders.app_channel_share"],
+        "Pilot: the ordering app pushed harder.")
     # the base file's comments survive the edit
     base = (project / "scenarios" / "plan.toml").read_text(encoding="utf-8")
     comments = [line for line in base.splitlines() if line.lstrip().startswith("#")]

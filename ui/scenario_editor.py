@@ -42,6 +42,7 @@ SECTION_TITLES = {"": N_("Name and simulation settings"), "targets": N_("Targets
                   "logistics": N_("Logistics"),
                   "territory": N_("Territory and calls"), "credit": N_("Credit"),
                   "channel": N_("Channel (outside drivers)"),
+                  "rollout": N_("Roll-out: regions and pace"),
                   "assumptions": N_("Assumptions (effect sizes)")}
 SITES_MODES = {"none": N_("no forward warehouses"), "optimize": N_("chosen by the location model"),
                "list": N_("these sites")}
@@ -86,6 +87,10 @@ def _widget(lever: Lever, value: Any, key: str) -> Any:
     if lever.kind == "choices":
         return st.multiselect(label, list(lever.choices), default=list(value or []), key=key,
                               help=help_text)
+    if lever.kind == "names":
+        text = st.text_input(label, value=", ".join(value or []), key=key,
+                             help=(help_text or "") + " " + _("Separated by commas; empty: all."))
+        return [n.strip() for n in text.split(",") if n.strip()] or None
     if lever.kind == "weights":
         cols = st.columns(len(lever.keys))
         return {k: float(cols[i].number_input(
