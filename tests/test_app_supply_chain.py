@@ -195,7 +195,7 @@ def test_covering_button_shows_maximal_covering_per_p(
     assert not at.exception and not at.error
     shown = next(d.value for d in at.dataframe if "covered_share" in d.value.columns)
     assert shown["max_sites"].tolist() == [0, 1, 2]
-    assert (shown["status"] == "optimal").all()
+    assert (shown["status"] == status_text("optimal")).all()
     # more sites never cover less, and p = 0 is what the central DCs reach alone
     assert (np.diff(shown["covered_share"].to_numpy()) >= -1e-12).all()
     ds = load_dataset(small_dataset)
