@@ -141,11 +141,14 @@ def _kept(name: str, key: tuple) -> object | None:
 
 def _sidebar() -> tuple[LocationLevers, float]:
     sb = st.sidebar
+    # labels translated now: the format function is also called outside the script run
+    candidate_labels = {c: _(label) for c, label in CANDIDATE_LABELS.items()}
+    rule_labels = {r: _(label) for r, label in RULE_LABELS.items()}
     candidates = sb.radio(_("Candidates"), list(CANDIDATE_LABELS), key="sc_candidates",
-                          format_func=lambda c: _(CANDIDATE_LABELS[c]),
+                          format_func=candidate_labels.__getitem__,
                           help=_("The data set's sites table, or every prefecture-level city."))
     rule = sb.selectbox(_("Delivery-days rule"), RULES, index=RULES.index(DEFAULT_RULE),
-                        key="sc_rule", format_func=lambda r: _(RULE_LABELS[r]))
+                        key="sc_rule", format_func=rule_labels.__getitem__)
     days = share = None
     if rule != RULES[0]:
         days = float(sb.number_input(_("D (days)"), min_value=0.5, max_value=14.0,

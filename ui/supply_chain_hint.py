@@ -30,9 +30,9 @@ UNREACHABLE_SHARE = N_("No number of forward warehouses meets the rule: every ca
                        "together puts only {reachable} of demand within {days} days. Lower the "
                        "share to at most {reachable} or allow more days.")
 SITES_SUFFICE = N_("{n} forward warehouses would put {share} of demand within {days} days, "
-                   "within the {max_sites} allowed: the sites' capacities rule the plan out. "
-                   "Allow more days or choose the candidates \"Prefecture-level cities\" "
-                   "(uncapacitated).")
+                   "within the {max_sites} allowed, but the sites' capacities cannot carry "
+                   "that demand. Allow more forward warehouses or more days, lower the share, "
+                   "or choose the candidates \"Prefecture-level cities\" (uncapacitated).")
 
 
 def _percent(share: float) -> str:
