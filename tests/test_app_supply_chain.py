@@ -325,6 +325,10 @@ def test_an_infeasible_rule_names_the_fewest_sites_and_a_button_applies_it(
     assert f"at least **{fewest}** forward warehouses" in hint
     assert f"the most demand within 1.5 days is {100 * best:.1f}%" in hint
     assert at.button(key="sc_hint_sites").label == f"Raise Max forward sites to {fewest}"
+    # the other way out: the share one site reaches, on the slider's 5 % steps
+    reachable = int(best * 100 // 5 * 5)
+    assert at.button(key="sc_hint_share").label == (
+        f"Ask for {reachable}% of demand within 1.5 days instead")
     at.button(key="sc_hint_sites").click().run(timeout=TIMEOUT_S)
     assert at.sidebar.number_input(key="sc_max_sites").value == fewest
     at.sidebar.button(key="sc_solve").click().run(timeout=TIMEOUT_S)

@@ -308,6 +308,9 @@ COLUMN_LABELS: dict[str, tuple[str, str | None]] = {
     "difference_ci_low": (N_("Difference: 95% CI low"), "%.3f"),
     "difference_ci_high": (N_("Difference: 95% CI high"), "%.3f"),
     "better": (N_("Better?"), None),
+    "forward_fill_rate": (N_("Forward fill rate"), "percent"),
+    "forward_order_share": (N_("Orders from forward stock"), "percent"),
+    "split_delivery_rate": (N_("Split-delivery rate"), "percent"),
 }
 
 

@@ -409,8 +409,13 @@ def _simulated_service(ds: Dataset, outcome: nd.LocationOutcome, assignment: pd.
                  column_config=column_config(display))
     if len(check.by_site):
         st.markdown(_("**Per forward site** (mean over replications)"))
-        st.dataframe(check.by_site, hide_index=True, key="sc_network_sites",
-                     column_config=column_config(check.by_site))
+        names = dict(zip(outcome.instance.site_ids, outcome.instance.site_names, strict=True))
+        by_site = check.by_site
+        if "site_id" in by_site.columns:
+            by_site = by_site.assign(site=by_site["site_id"].map(names))
+            by_site = by_site[["site", *check.by_site.columns]]
+        st.dataframe(by_site, hide_index=True, key="sc_network_sites",
+                     column_config={**column_config(by_site), "site_id": None})
     return shown
 
 
