@@ -101,7 +101,7 @@ def render() -> None:
             with st.spinner(_("Solving the location problem …")):
                 outcome = solve_warehouses(ds, params, levers, time_limit_s)
                 # an infeasible rule: what would make it feasible (fewest sites, best share)
-                hint = (rule_hint(outcome.instance, time_limit_s)
+                hint = (rule_hint(outcome.instance, time_limit_s / 2)
                         if outcome.result.status == "infeasible" else None)
             _keep("sc_outcome", key, (outcome, hint))
         except InputError as exc:
