@@ -1,9 +1,10 @@
 """The fewest sites that put a share of demand within reach (partial set covering) and the
-delivery-days rule's hint: a hand-computed instance, brute force over every site subset, the
+delivery-days rule's hint: hand-computed instances, brute force over every site subset, the
 share every site reaches as the infeasibility limit, and refused input naming the field."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from itertools import combinations
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 
 from data.problems import InputError
 from models.inventory.covering import fewest_sites, maximal_covering
+from scenarios.location import rule_hint
 
 #: 4 sites × 5 customers; site 0 reaches 0-1, site 1 reaches 1-2, site 2 reaches 3, site 3 4
 HAND_REACH = np.array([[1, 1, 0, 0, 0],
@@ -90,3 +92,54 @@ def test_fewest_sites_equals_brute_force(seed: int) -> None:
 def test_refused_share_names_the_field() -> None:
     with pytest.raises(InputError, match="share"):
         fewest_sites(HAND_DEMAND, HAND_REACH, 1.5)
+
+
+@dataclass(frozen=True)
+class _Instance:
+    """The fields of a LocationInstance that the rule's hint reads."""
+
+    demand: np.ndarray
+    transit_days: np.ndarray
+    site_kind: tuple[str, ...]
+    fixed_cost: np.ndarray
+    service_days: float | None
+    service_share: float | None
+    max_sites: int | None
+
+    @property
+    def central(self) -> np.ndarray:
+        return np.array([k == "central_dc" for k in self.site_kind])
+
+
+#: 1 central DC + 3 forward candidates × 4 districts (days); demand 50, 30, 15, 5
+HAND_DAYS = np.array([[1.0, 3.0, 3.0, 5.0],    # central DC: district 0 within 2 days
+                      [3.0, 1.5, 3.0, 5.0],    # A: district 1
+                      [3.0, 2.0, 1.0, 5.0],    # B: districts 1, 2
+                      [3.0, 3.0, 3.0, 4.0]])   # C: nothing within 2 days
+HAND_DISTRICT_DEMAND = np.array([50.0, 30.0, 15.0, 5.0])
+
+
+def _hand(share: float | None, max_sites: int | None) -> _Instance:
+    return _Instance(HAND_DISTRICT_DEMAND, HAND_DAYS,
+                     ("central_dc", "candidate", "candidate", "candidate"),
+                     np.zeros(4), 2.0, share, max_sites)
+
+
+def test_rule_hint_on_a_hand_made_instance() -> None:
+    # 90 % within 2 days: central 50 + B (30 + 15) = 95 → one forward site; with 0 allowed the
+    # central DC alone reaches 50 %
+    hint = rule_hint(_hand(0.9, 0), time_limit_s=10)
+    assert (hint.min_sites, hint.proven, hint.sites_suffice) == (1, True, False)
+    assert hint.share_with_max_sites == pytest.approx(0.5)
+    assert hint.reachable_share == pytest.approx(0.95)
+    # 96 %: district 3 is nobody's within 2 days, so no number of sites will do
+    hint = rule_hint(_hand(0.96, 2), time_limit_s=10)
+    assert hint.min_sites is None and hint.reachable_share == pytest.approx(0.95)
+    # every district within 2 days: all the reachable demand (95 %), B alone covers it; with
+    # one site allowed the sites suffice, so something else (capacity) rules a plan out
+    hint = rule_hint(_hand(None, 1), time_limit_s=10)
+    assert hint.share_needed == pytest.approx(0.95)
+    assert (hint.min_sites, hint.sites_suffice) == (1, True)
+    assert hint.share_with_max_sites == pytest.approx(0.95)
+    # no rule, no hint
+    assert rule_hint(replace(_hand(None, 1), service_days=None)) is None
