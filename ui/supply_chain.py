@@ -39,6 +39,7 @@ from scenarios.warehouses import (
 from simulation.inputs import SimulationInputs, build_inputs
 from simulation.params import ProcessParams
 from ui.common import (
+    COLUMN_LABELS,
     column_config,
     csv_bytes,
     dataset_from_folder_text,
@@ -479,10 +480,11 @@ def _tradeoff(ds: Dataset, levers: LocationLevers, key: tuple) -> None:
     share = "on_time_simulated" if simulated else f"within_{TRADEOFF_DAYS}_days"
     title = (_("Simulated on-time delivery (mean of replications)") if simulated else
              _("Share of demand within {days} days (transit times)").format(days=TRADEOFF_DAYS))
-    base = alt.Chart(curve).encode(x=alt.X("max_sites:O", title=_("Max forward sites p")))
+    shown = curve.assign(status=[status_text(x) for x in curve["status"]])
+    base = alt.Chart(shown).encode(x=alt.X("max_sites:O", title=_("Max forward sites p")))
     cost = base.mark_line(point=True, color="#1f77b4").encode(
         y=alt.Y("total_cost_cny:Q", title=_("Total cost (CNY/year)")),
-        tooltip=list(curve.columns))
+        tooltip=_tooltips(shown))
     service = base.mark_line(point=True, color="#ff7f0e").encode(
         y=alt.Y(f"{share}:Q", title=title, axis=alt.Axis(format="%")))
     layers = [cost, service]
@@ -493,9 +495,19 @@ def _tradeoff(ds: Dataset, levers: LocationLevers, key: tuple) -> None:
     st.caption(_("Blue: total cost (left axis); orange: service (right axis), with the 95% "
                  "confidence interval of the simulated on-time rate.") if simulated else
                _("Blue: total cost (left axis); orange: service (right axis)."))
-    shown = curve.assign(status=[status_text(x) for x in curve["status"]])
     st.dataframe(shown, hide_index=True, key="sc_tradeoff_table",
                  column_config=column_config(shown))
+
+
+def _tooltips(frame: pd.DataFrame) -> list[alt.Tooltip]:
+    """A chart tooltip per column, titled as the table's header."""
+    tips = []
+    for c in frame.columns:
+        numeric = pd.api.types.is_numeric_dtype(frame[c]) and frame[c].dtype != bool
+        label, fmt = COLUMN_LABELS.get(c, (c, None))
+        extra = {"format": ".1%"} if fmt == "percent" else {}
+        tips.append(alt.Tooltip(f"{c}:{'Q' if numeric else 'N'}", title=_(label), **extra))
+    return tips
 
 
 # --------------------------------------------------------------------------- covering
@@ -516,17 +528,17 @@ def _covering(ds: Dataset, outcome: nd.LocationOutcome, key: tuple) -> None:
                      "demand within D days of transit, proven optimal per p."))
         return
     shown_days, curve = stored
-    st.altair_chart(alt.Chart(curve).mark_line(point=True).encode(
-        x=alt.X("max_sites:O", title=_("Forward sites p")),
-        y=alt.Y("covered_share:Q", axis=alt.Axis(format="%"),
-                title=_("Demand within {days} days").format(days=f"{shown_days:g}")),
-        tooltip=list(curve.columns)), width="stretch")
     names = dict(zip(outcome.instance.site_ids, outcome.instance.site_names, strict=True))
     shown = curve.assign(
         status=[status_text(x) for x in curve["status"]],
         forward_sites=[", ".join(names.get(i, i) for i in ids.split(", ") if i)
                        for ids in curve["forward_sites"]]).rename(
         columns={"forward_sites": "forward_cities"})
+    st.altair_chart(alt.Chart(shown).mark_line(point=True).encode(
+        x=alt.X("max_sites:O", title=_("Forward sites p")),
+        y=alt.Y("covered_share:Q", axis=alt.Axis(format="%"),
+                title=_("Demand within {days} days").format(days=f"{shown_days:g}")),
+        tooltip=_tooltips(shown)), width="stretch")
     st.dataframe(shown, hide_index=True, key="sc_cover_table",
                  column_config=column_config(shown))
 
