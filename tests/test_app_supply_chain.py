@@ -4,7 +4,10 @@ location problem gives, with the map and the coverage table."""
 
 from __future__ import annotations
 
+import io
 import json
+import re
+from itertools import combinations
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +24,7 @@ from scenarios.network_plan import build_network_plan, district_assignment
 from scenarios.warehouses import SIM_HORIZON_DAYS, SIM_SEED, SIM_WARMUP_DAYS, tradeoff_curve
 from simulation.calibrate import calibrate
 from simulation.inputs import build_inputs
+from ui import i18n
 from ui.supply_chain import status_text
 
 PAGE = "from ui.supply_chain import render\nrender()\n"
@@ -195,7 +199,7 @@ def test_covering_button_shows_maximal_covering_per_p(
     assert not at.exception and not at.error
     shown = next(d.value for d in at.dataframe if "covered_share" in d.value.columns)
     assert shown["max_sites"].tolist() == [0, 1, 2]
-    assert (shown["status"] == "optimal").all()
+    assert (shown["status"] == status_text("optimal")).all()
     # more sites never cover less, and p = 0 is what the central DCs reach alone
     assert (np.diff(shown["covered_share"].to_numpy()) >= -1e-12).all()
     ds = load_dataset(small_dataset)
@@ -236,3 +240,177 @@ def test_downloads_open_in_excel_and_none_is_empty(
     book = openpyxl.load_workbook(io.BytesIO(next(v for k, v in files.items()
                                                   if k.endswith(".xlsx"))))
     assert book.sheetnames == ["sites", "assignment"]
+
+
+def test_default_settings_open_forward_warehouses_and_offer_full_downloads(
+    monkeypatch: pytest.MonkeyPatch, small_dataset: Path, files: dict[str, bytes]
+) -> None:
+    """The first Solve with the page's own settings (nothing touched) gives a plan with
+    forward warehouses, their stock plan, and a CSV per table, none of them empty."""
+    at = _page(monkeypatch, small_dataset)
+    at.sidebar.button(key="sc_solve").click().run(timeout=TIMEOUT_S)
+    assert not at.exception and not at.error
+    ds = load_dataset(small_dataset)
+    # the defaults written out: sites table, 90 % of demand within 2 days, at most 8 sites
+    expected = nd.solve_location(nd.build_location_problem(
+        ds, calibrate(ds).transit, candidates="sites", max_sites=8, service_days=2.0,
+        service_share=0.9), TIME_LIMIT_S)
+    assert expected.forward_site_ids
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Objective (CNY/year)"] == f"{expected.result.objective:,.0f}"
+    layers = {layer["id"]: layer for layer in
+              json.loads(at.get("deck_gl_json_chart")[0].proto.json)["layers"]}
+    assert len(layers["forward_sites"]["data"]) == len(expected.forward_site_ids) >= 1
+    stock = next(d.value for d in at.dataframe if "Q_units" in d.value.columns)
+    assert len(stock) > 0 and set(stock["site_id"]) <= set(expected.forward_site_ids)
+    # a person reads the site's city, the code stays in the data
+    names = dict(zip(expected.instance.site_ids, expected.instance.site_names, strict=True))
+    assert stock["site"].tolist() == [names[s] for s in stock["site_id"]]
+    labels = {b.label for b in at.get("download_button")}
+    assert {"sites.csv", "assignment.csv", "stocking.csv"} <= labels
+    assert not any("is not offered" in c.value for c in at.caption)
+    csvs = {name: data for name, data in files.items() if name.endswith(".csv")}
+    assert len(csvs) == 3
+    for name, data in csvs.items():
+        frame = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
+        assert len(frame) > 0, name
+    stocked = next(pd.read_csv(io.BytesIO(d), encoding="utf-8-sig")
+                   for n, d in csvs.items() if n.endswith("_stocking.csv"))
+    assert len(stocked) == len(stock) and "site_id" in stocked.columns
+
+
+def _brute_fewest_sites(inst: nd.LocationInstance, days: float, share: float) -> int:
+    """Fewest forward sites that with the central DCs put ``share`` of demand within
+    ``days``: every subset of the forward candidates, smallest first."""
+    within = inst.transit_days <= days
+    central = within[inst.central].any(axis=0)
+    forward = np.flatnonzero(~inst.central)
+    need = share * inst.demand.sum() * (1 - 1e-9)
+    for k in range(forward.size + 1):
+        for subset in combinations(forward, k):
+            covered = central | within[list(subset)].any(axis=0)
+            if inst.demand[covered].sum() >= need:
+                return k
+    raise AssertionError("no subset meets the share")
+
+
+def _max_share(inst: nd.LocationInstance, days: float, p: int) -> float:
+    within = inst.transit_days <= days
+    central = within[inst.central].any(axis=0)
+    forward = np.flatnonzero(~inst.central)
+    return max(inst.demand[central | within[list(s)].any(axis=0)].sum()
+               for s in combinations(forward, p)) / inst.demand.sum()
+
+
+def test_an_infeasible_rule_names_the_fewest_sites_and_a_button_applies_it(
+    monkeypatch: pytest.MonkeyPatch, small_dataset: Path
+) -> None:
+    """90 % of demand within 1.5 days with at most 1 forward warehouse is infeasible on the
+    small data set; the page says how many sites the rule needs (brute force over every
+    subset of the forward candidates) and what one site reaches at best; the button raises
+    the limit to that number and the next Solve finds a plan."""
+    at = _page(monkeypatch, small_dataset)
+    at.sidebar.number_input(key="sc_days").set_value(1.5)
+    at.sidebar.number_input(key="sc_max_sites").set_value(1)
+    at.sidebar.button(key="sc_solve").click().run(timeout=TIMEOUT_S)
+    assert not at.exception
+    assert metrics_status(at) == status_text("infeasible")
+    ds = load_dataset(small_dataset)
+    inst = nd.build_location_problem(ds, calibrate(ds).transit, candidates="sites",
+                                     max_sites=1, service_days=1.5, service_share=0.9)
+    fewest = _brute_fewest_sites(inst, 1.5, 0.9)
+    assert fewest > 1
+    best = _max_share(inst, 1.5, 1)
+    hint = " ".join(w.value for w in at.warning)
+    assert f"at least **{fewest}** forward warehouses" in hint
+    assert f"the most demand within 1.5 days is {100 * best:.1f}%" in hint
+    assert at.button(key="sc_hint_sites").label == f"Raise Max forward sites to {fewest}"
+    # the other way out: the share one site reaches, on the slider's 5 % steps
+    reachable = int(best * 100 // 5 * 5)
+    assert at.button(key="sc_hint_share").label == (
+        f"Ask for {reachable}% of demand within 1.5 days instead")
+    at.button(key="sc_hint_sites").click().run(timeout=TIMEOUT_S)
+    assert at.sidebar.number_input(key="sc_max_sites").value == fewest
+    at.sidebar.button(key="sc_solve").click().run(timeout=TIMEOUT_S)
+    assert not at.exception and not at.error
+    assert metrics_status(at) in {status_text("optimal"), status_text("feasible")}
+    layers = {layer["id"]: layer for layer in
+              json.loads(at.get("deck_gl_json_chart")[0].proto.json)["layers"]}
+    # at most `fewest` allowed, and fewer cannot meet the rule
+    assert len(layers["forward_sites"]["data"]) == fewest
+
+
+def metrics_status(at: AppTest) -> str:
+    return next(m.value for m in at.metric if m.label in ("Status", "状态"))
+
+
+def _with_new_texts(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The Chinese catalogue with this page's new texts (locale/new_supply.json, if it has
+    not been merged into the PO file yet)."""
+    extra_file = Path(__file__).resolve().parents[1] / "locale" / "new_supply.json"
+    extra = json.loads(extra_file.read_text(encoding="utf-8")) if extra_file.exists() else {}
+    real = i18n.catalogue
+
+    def merged(language: str) -> dict[str, str]:
+        found = real(language)
+        return {**extra, **found} if language == "zh_CN" else found
+
+    monkeypatch.setattr(i18n, "catalogue", merged)
+    return merged("zh_CN")
+
+
+def test_solved_page_in_chinese_leaves_no_english_label(
+    monkeypatch: pytest.MonkeyPatch, small_dataset: Path
+) -> None:
+    """In Chinese, after Solve with the first settings: metric labels, the status, the rule
+    and candidate options, the fill-rate slider and table headers are Chinese, and no shown
+    text is a catalogue text left in English."""
+    zh = _with_new_texts(monkeypatch)
+    monkeypatch.setenv("PHARMAOPS_DATASET", str(small_dataset))
+    at = AppTest.from_string(PAGE, default_timeout=TIMEOUT_S)
+    at.session_state[i18n.KEY] = "zh_CN"
+    at.run(timeout=TIMEOUT_S)
+    at.sidebar.button(key="sc_solve").click().run(timeout=TIMEOUT_S)
+    assert not at.exception and not at.error
+    chinese = re.compile(r"[\u4e00-\u9fff]")
+    labels = [m.label for m in at.metric]
+    assert labels == ["状态", "目标函数值（元/年）", "下界（元/年）", "间隙"]
+    assert all(chinese.search(m.value) for m in at.metric[:1])
+    assert at.metric[0].value == "最优（已证明）"
+    rule = at.sidebar.selectbox(key="sc_rule")
+    assert rule.value == "a share of demand within D days"  # the value stays the code
+    assert rule.format_func(rule.value) == "D 天内送达一定比例的需求"
+    cands = at.sidebar.radio(key="sc_candidates")
+    assert [cands.format_func(o) for o in ("sites", "prefectures")] == ["仓库表", "地级市"]
+    assert at.slider(key="sc_fill_rate").label == "前置仓库存的满足率目标"
+    assert at.radio(key="sc_policy").label == "补货策略"
+    # table headers as displayed: every shown column of the result tables has a Chinese label
+    for marker in ("share_of_demand", "annual_fixed_cost_cny", "cny_per_year", "Q_units"):
+        table = next(d for d in at.dataframe if marker in d.value.columns)
+        config = json.loads(table.proto.columns)
+        shown_columns = [c for c in table.value.columns
+                         if not config.get(c, {}).get("hidden")]
+        labels_of = {c: config.get(c, {}).get("label", c) for c in shown_columns}
+        assert all(chinese.search(v) for v in labels_of.values()), labels_of
+        assert "site_id" not in shown_columns
+    coverage = next(d for d in at.dataframe if "share_of_demand" in d.value.columns)
+    assert json.loads(coverage.proto.columns)["share_of_demand"]["label"] == "需求占比"
+    english = set(zh)
+    shown = [t for t in page_texts_all(at) if t in english and len(t) > 3]
+    assert not shown, f"catalogue texts shown in English: {shown}"
+    tooltip_texts = [d["what"] for layer in
+                     json.loads(at.get("deck_gl_json_chart")[0].proto.json)["layers"]
+                     for d in layer["data"]]
+    assert tooltip_texts and all(chinese.search(t) for t in tooltip_texts)
+    assert not any("days from" in t or "units/year" in t or ", open" in t
+                   for t in tooltip_texts)
+
+
+def page_texts_all(at: AppTest) -> list[str]:
+    out = [e.value for kind in ("title", "header", "subheader", "caption", "markdown",
+                                "info", "warning") for e in at.get(kind)]
+    out += [m.label for m in at.metric] + [m.value for m in at.metric]
+    out += [b.label for b in at.get("download_button")] + [b.label for b in at.button]
+    out += [w.label for kind in ("radio", "number_input", "text_input", "selectbox",
+                                 "slider", "checkbox") for w in at.get(kind)]
+    return out

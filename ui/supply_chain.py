@@ -22,7 +22,7 @@ from data.dataset import Dataset
 from data.problems import InputError
 from models.inventory import network_design as nd
 from scenarios.forward_network import network_scenario, simulate_network
-from scenarios.location import LocationLevers, solve_warehouses
+from scenarios.location import LocationLevers, RuleHint, rule_hint, solve_warehouses
 from scenarios.network_plan import build_network_plan, district_assignment
 from scenarios.process_cache import today_process
 from scenarios.warehouses import (
@@ -39,18 +39,37 @@ from scenarios.warehouses import (
 from simulation.inputs import SimulationInputs, build_inputs
 from simulation.params import ProcessParams
 from ui.common import (
+    COLUMN_LABELS,
+    column_config,
     csv_bytes,
     dataset_from_folder_text,
     default_dataset_folder,
     xlsx_bytes,
 )
 from ui.i18n import N_, _
+from ui.supply_chain_hint import show_hint
 
 TITLE = N_("Supply chain")
 ICON = ":material/warehouse:"
 URL_PATH = "supply-chain"
 
 RULES = ("none", "every district within D days", "a share of demand within D days")
+#: the rules and candidate sets as shown (the values stay the codes above)
+RULE_LABELS = {"none": N_("None: cost only"),
+               "every district within D days": N_("Every district within D days"),
+               "a share of demand within D days": N_("A share of demand within D days")}
+CANDIDATE_LABELS = {"sites": N_("Sites table"), "prefectures": N_("Prefecture-level cities")}
+#: the sidebar's first settings: 90 % of demand within 2 days, at most 8 forward warehouses
+#: (national data set: 3 forward warehouses, optimal in ≈ 4 s; docs/location.md)
+DEFAULT_RULE, DEFAULT_DAYS, DEFAULT_SHARE, DEFAULT_MAX_SITES = RULES[2], 2.0, 0.9, 8
+DEFAULT_TIME_LIMIT_S = 30.0
+STATUS_TEXTS = {"optimal": N_("optimal (proven)"),
+                "feasible": N_("feasible (not proven optimal)"),
+                "time_limit": N_("time limit, no solution"), "infeasible": N_("infeasible")}
+KIND_TEXTS = {"central_dc": N_("central DC"), "candidate": N_("candidate"),
+              "prefecture": N_("prefecture-level city")}
+COMPONENT_TEXTS = {"fixed": N_("fixed"), "handling": N_("handling"),
+                   "transport": N_("transport"), "total": N_("total")}
 DEFAULT_TRADEOFF_N = 8
 DEFAULT_REPLICATIONS = 3
 #: simulated horizon and warm-up of a network check, days (one year after a quarter)
@@ -79,28 +98,35 @@ def render() -> None:
 
     if st.sidebar.button(_("Solve"), type="primary", key="sc_solve"):
         try:
-            params = _params(ds, ds.fingerprint, f"{ds.as_of:%Y-%m-%d}")
+            params = _process(ds)
             with st.spinner(_("Solving the location problem …")):
                 outcome = solve_warehouses(ds, params, levers, time_limit_s)
-            _keep("sc_outcome", key, outcome)
+                # an infeasible rule: what would make it feasible (fewest sites, best share)
+                hint = (rule_hint(outcome.instance, time_limit_s / 2)
+                        if outcome.result.status == "infeasible" else None)
+            _keep("sc_outcome", key, (outcome, hint))
         except InputError as exc:
-            st.error(f"The location problem was refused: {exc}")
+            st.error(_("The location problem was refused: {error}").format(error=exc))
             return
         except Exception as exc:  # noqa: BLE001 - shown, never a traceback
-            st.error(f"Solving failed: {type(exc).__name__}: {exc}")
+            st.error(_("Solving failed: {kind}: {error}").format(kind=type(exc).__name__,
+                                                                 error=exc))
             return
 
-    outcome = _kept("sc_outcome", key)
-    if outcome is None:
+    kept = _kept("sc_outcome", key)
+    if kept is None:
         st.info(_("Choose the settings in the sidebar and press **Solve**. Nothing is solved "
                   "until then."))
         return
+    outcome, hint = kept
     try:
-        _results(ds, outcome)
+        if not _results(ds, outcome, hint):
+            return
         _tradeoff(ds, levers, key)
         _covering(ds, outcome, key)
     except Exception as exc:  # noqa: BLE001 - shown, never a traceback
-        st.error(f"Showing the results failed: {type(exc).__name__}: {exc}")
+        st.error(_("Showing the results failed: {kind}: {error}").format(
+            kind=type(exc).__name__, error=exc))
 
 
 def _keep(name: str, key: tuple, value: object) -> None:
@@ -116,33 +142,49 @@ def _kept(name: str, key: tuple) -> object | None:
 
 def _sidebar() -> tuple[LocationLevers, float]:
     sb = st.sidebar
-    candidates = sb.radio(_("Candidates"), ["sites", "prefectures"], key="sc_candidates",
+    # labels translated now: the format function is also called outside the script run
+    candidate_labels = {c: _(label) for c, label in CANDIDATE_LABELS.items()}
+    rule_labels = {r: _(label) for r, label in RULE_LABELS.items()}
+    candidates = sb.radio(_("Candidates"), list(CANDIDATE_LABELS), key="sc_candidates",
+                          format_func=candidate_labels.__getitem__,
                           help=_("The data set's sites table, or every prefecture-level city."))
-    rule = sb.selectbox(_("Delivery-days rule"), RULES, key="sc_rule")
+    rule = sb.selectbox(_("Delivery-days rule"), RULES, index=RULES.index(DEFAULT_RULE),
+                        key="sc_rule", format_func=rule_labels.__getitem__)
     days = share = None
     if rule != RULES[0]:
-        days = float(sb.number_input(_("D (days)"), min_value=0.5, max_value=14.0, value=3.0,
-                                     step=0.5, key="sc_days"))
+        days = float(sb.number_input(_("D (days)"), min_value=0.5, max_value=14.0,
+                                     value=DEFAULT_DAYS, step=0.5, key="sc_days"))
     if rule == RULES[2]:
-        share = float(sb.slider(_("Share of demand within D days"), 0.05, 1.0, 0.9, 0.05,
-                                key="sc_share"))
-    max_sites = int(sb.number_input(_("Max forward sites"), min_value=0, max_value=100, value=8,
-                                    step=1, key="sc_max_sites"))
+        share = float(sb.slider(_("Share of demand within D days"), 0.05, 1.0, DEFAULT_SHARE,
+                                0.05, key="sc_share"))
+    max_sites = int(sb.number_input(_("Max forward sites"), min_value=0, max_value=100,
+                                    value=DEFAULT_MAX_SITES, step=1, key="sc_max_sites"))
     time_limit = float(sb.number_input(_("Time limit (s)"), min_value=1.0, max_value=600.0,
-                                       value=30.0, step=5.0, key="sc_time_limit"))
+                                       value=DEFAULT_TIME_LIMIT_S, step=5.0,
+                                       key="sc_time_limit"))
     return LocationLevers(candidates=candidates, max_sites=max_sites, service_days=days,
                           service_share=share), time_limit
 
 
-@st.cache_resource(max_entries=4, show_spinner="Today's process: calibrated once per data set, "
-                   "then kept …")
+def _process(ds: Dataset) -> ProcessParams:
+    """Today's process of ``ds`` (calibrated once per data set, then kept)."""
+    with st.spinner(_("Today's process: calibrated once per data set, then kept …")):
+        return _params(ds, ds.fingerprint, f"{ds.as_of:%Y-%m-%d}")
+
+
+def _simulation_inputs(ds: Dataset) -> SimulationInputs:
+    with st.spinner(_("Preparing the simulation inputs …")):
+        return _inputs(ds, ds.fingerprint, f"{ds.as_of:%Y-%m-%d}")
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
 def _params(_dataset: Dataset, fingerprint: str, as_of: str) -> ProcessParams:
     """:func:`today_process` (kept per data set fingerprint), cached per session too."""
     del fingerprint, as_of  # cache key only
     return today_process(_dataset)
 
 
-@st.cache_resource(max_entries=2, show_spinner="Preparing the simulation inputs …")
+@st.cache_resource(max_entries=2, show_spinner=False)
 def _inputs(_dataset: Dataset, fingerprint: str, as_of: str) -> SimulationInputs:
     """Cached :func:`build_inputs` (no credit scores: today's terms)."""
     del fingerprint, as_of  # cache key only
@@ -158,49 +200,64 @@ def _number(value: float | None, digits: int = 0) -> str:
 
 def status_text(status: str) -> str:
     """The solver status as shown; "optimal" only when the status is optimal."""
-    return {"optimal": "optimal (proven)", "feasible": "feasible (not proven optimal)",
-            "time_limit": "time limit, no solution", "infeasible": "infeasible"}.get(
-        status, status)
+    return _(STATUS_TEXTS[status]) if status in STATUS_TEXTS else status
 
 
-def _results(ds: Dataset, outcome: nd.LocationOutcome) -> None:
+def _results(ds: Dataset, outcome: nd.LocationOutcome, hint: RuleHint | None) -> bool:
+    """The solution, map, tables, stocking and downloads; False when there is no plan."""
     r, inst = outcome.result, outcome.instance
     st.subheader(_("Solution"))
     cols = st.columns(4)
-    cols[0].metric("Status", status_text(r.status))
-    cols[1].metric("Objective (CNY/year)", _number(r.objective))
-    cols[2].metric("Lower bound (CNY/year)", _number(r.lower_bound))
-    cols[3].metric("Gap", "—" if r.gap is None else f"{100 * r.gap:.2f}%")
-    st.caption(f"{r.message} · {r.method} · {r.seconds:.1f} s · "
-               f"{inst.problem.n_sites} candidates, {inst.problem.n_customers} districts")
+    cols[0].metric(_("Status"), status_text(r.status))
+    cols[1].metric(_("Objective (CNY/year)"), _number(r.objective))
+    cols[2].metric(_("Lower bound (CNY/year)"), _number(r.lower_bound))
+    cols[3].metric(_("Gap"), "—" if r.gap is None else f"{100 * r.gap:.2f}%")
+    st.caption(_("{seconds} s · {candidates} candidates, {districts} districts · solver: "
+                 "{details}").format(seconds=f"{r.seconds:.1f}",
+                                     candidates=inst.problem.n_sites,
+                                     districts=inst.problem.n_customers,
+                                     details=f"{r.message} · {r.method}"))
     if inst.unreachable:
-        st.warning(f"{len(inst.unreachable)} districts no candidate reaches within "
-                   f"{inst.service_days:g} days are exempt from the rule.")
+        st.warning(_("{n} districts that no candidate reaches within {days} days are exempt "
+                     "from the rule.").format(n=len(inst.unreachable),
+                                              days=f"{inst.service_days:g}"))
     if r.objective is None or r.assignment is None:
-        st.error(f"No plan to show: {r.message}.")
-        return
+        st.error(_("No plan meets these settings ({status}).").format(
+            status=status_text(r.status)))
+        if hint is not None:
+            show_hint(hint)
+        elif r.status == "time_limit":
+            st.info(_("Raise the time limit in the sidebar and solve again."))
+        return False
     assignment = nd.assignment_frame(outcome)
     sites = site_table(outcome).sort_values(["open", "kind", "site_id"],
                                             ascending=[False, True, True])
     _map(outcome, assignment, sites)
 
     st.subheader(_("Cost components"))
-    st.dataframe(cost_table(outcome), hide_index=True, key="sc_costs")
+    costs = cost_table(outcome)
+    shown_costs = costs.assign(component=[_(COMPONENT_TEXTS.get(c, c))
+                                          for c in costs["component"]])
+    st.dataframe(shown_costs, hide_index=True, key="sc_costs",
+                 column_config=column_config(shown_costs))
     st.subheader(_("Coverage"))
     coverage = coverage_table(outcome)
     st.dataframe(coverage, hide_index=True, key="sc_coverage",
-                 column_config={"share_of_demand": st.column_config.NumberColumn(
-                     "Share of demand", format="percent")})
+                 column_config=column_config(coverage))
     st.altair_chart(
         alt.Chart(coverage).mark_bar().encode(
             x=alt.X("within_days:O", title=_("Delivered within (days)")),
             y=alt.Y("share_of_demand:Q", title=_("Share of demand"), axis=alt.Axis(format="%"),
                     scale=alt.Scale(domain=[0, 1])),
-            tooltip=["within_days", alt.Tooltip("share_of_demand:Q", format=".1%")]),
+            tooltip=[alt.Tooltip("within_days:O", title=_("Delivered within (days)")),
+                     alt.Tooltip("share_of_demand:Q", format=".1%",
+                                 title=_("Share of demand"))]),
         width="stretch")
 
     st.subheader(_("Chosen sites"))
-    st.dataframe(sites, hide_index=True, key="sc_sites")
+    shown_sites = sites.assign(kind=[_(KIND_TEXTS.get(k, k)) for k in sites["kind"]])
+    st.dataframe(shown_sites, hide_index=True, key="sc_sites",
+                 column_config={**column_config(shown_sites), "site_id": None})
     fill, policy = _stock_settings()
     stock = _stocking(ds, outcome, assignment, fill, policy)
     tables = {"sites": sites, "assignment": assignment, "stocking": stock}
@@ -208,6 +265,7 @@ def _results(ds: Dataset, outcome: nd.LocationOutcome) -> None:
     if network is not None:
         tables["simulated_service"] = network
     _downloads(ds, tables)
+    return True
 
 
 def _district_points(outcome: nd.LocationOutcome, assignment: pd.DataFrame) -> pd.DataFrame:
@@ -222,7 +280,8 @@ def _district_points(outcome: nd.LocationOutcome, assignment: pd.DataFrame) -> p
               for d in days]
     return pd.DataFrame({
         "name": inst.customer_names, "lon": inst.customer_lon, "lat": inst.customer_lat,
-        "what": [f"{d:.1f} days from {s}; {q:,.0f} units/year"
+        "what": [_("{days} days from {site}; {units} units/year").format(
+                     days=f"{d:.1f}", site=s, units=f"{q:,.0f}")
                  for d, s, q in zip(days, site, inst.demand, strict=True)],
         "r": [c[0] for c in colour], "g": [c[1] for c in colour], "b": [c[2] for c in colour],
     })
@@ -230,7 +289,9 @@ def _district_points(outcome: nd.LocationOutcome, assignment: pd.DataFrame) -> p
 
 def _map(outcome: nd.LocationOutcome, assignment: pd.DataFrame, sites: pd.DataFrame) -> None:
     st.subheader(_("Map"))
-    pts = sites.assign(what=sites["kind"] + sites["open"].map({True: ", open", False: ""}))
+    opened = ", " + _("open")
+    pts = sites.assign(what=[_(KIND_TEXTS.get(k, k)) + (opened if o else "")
+                             for k, o in zip(sites["kind"], sites["open"], strict=True)])
     pts = pts[["name", "lon", "lat", "what", "open", "kind"]]
     closed = pts[~pts["open"]].drop(columns=["open", "kind"])
     forward = pts[pts["open"] & (pts["kind"] != "central_dc")].drop(columns=["open", "kind"])
@@ -253,7 +314,7 @@ def _map(outcome: nd.LocationOutcome, assignment: pd.DataFrame, sites: pd.DataFr
     ]
     deck = pdk.Deck(layers=layers, map_style=None, tooltip=_TOOLTIP,
                     initial_view_state=pdk.ViewState(latitude=35.0, longitude=104.5, zoom=3.2))
-    st.pydeck_chart(deck, height=520, alt="Map of candidate and chosen sites and districts")
+    st.pydeck_chart(deck, height=520, alt=_("Map of candidate and chosen sites and districts"))
     st.caption(_("Grey: candidates not chosen; blue: chosen forward sites; purple: central "
                  "DCs. Districts: green ≤ 1 day, olive ≤ 2, orange ≤ 3, red > 3 days from their "
                  "assigned site."))
@@ -262,11 +323,11 @@ def _map(outcome: nd.LocationOutcome, assignment: pd.DataFrame, sites: pd.DataFr
 # --------------------------------------------------------------------------- stocking
 def _stock_settings() -> tuple[float, str]:
     cols = st.columns(2)
-    fill = float(cols[0].slider("Fill-rate target of the forward stock", 0.80, 0.995, 0.98,
+    fill = float(cols[0].slider(_("Fill-rate target of the forward stock"), 0.80, 0.995, 0.98,
                                 0.005, key="sc_fill_rate", format="%.3f"))
-    policy = cols[1].radio("Reorder policy", ["sQ", "RS"], key="sc_policy", horizontal=True,
-                           help="sQ: continuous review, reorder point s, EOQ quantity Q. "
-                                "RS: weekly review, order up to S.")
+    policy = cols[1].radio(_("Reorder policy"), ["sQ", "RS"], key="sc_policy", horizontal=True,
+                           help=_("sQ: continuous review, reorder point s, EOQ quantity Q. "
+                                  "RS: weekly review, order up to S."))
     return fill, policy
 
 
@@ -289,17 +350,24 @@ def _stocking(ds: Dataset, outcome: nd.LocationOutcome, assignment: pd.DataFrame
         st.info(_("No forward site is chosen: everything ships from the central DCs."))
         return pd.DataFrame()
     if outcome.instance.candidates != "sites":
-        st.info("Stocking policies and the simulation need sites of the data set's sites "
-                "table (costs, capacity, cold-chain qualification): choose the candidates "
-                "'sites' to see them.")
+        st.info(_("Stocking policies and the simulation need sites of the data set's sites "
+                  "table (costs, capacity, cold-chain qualification): choose the candidates "
+                  "\"Sites table\" to see them."))
         return pd.DataFrame()
-    fp, as_of = ds.fingerprint, f"{ds.as_of:%Y-%m-%d}"
-    frame = stocking_table(ds, _params(ds, fp, as_of), _inputs(ds, fp, as_of), forward,
+    frame = stocking_table(ds, _process(ds), _simulation_inputs(ds), forward,
                            assignment, fill_rate, policy)
-    st.caption("Chronic-disease drugs first, then A/B × X/Y products (ABC-XYZ); cold chain only "
-               "at qualified sites; lead time = 1 day at the central DC + trunk transit. "
-               "Everything else ships from the central DC.")
-    st.dataframe(frame, hide_index=True, key="sc_stocking")
+    st.caption(_("Chronic-disease drugs first, then A/B × X/Y products (ABC-XYZ); cold chain "
+                 "only at qualified sites; lead time = 1 day at the central DC + trunk "
+                 "transit. Everything else ships from the central DC."))
+    if frame.empty:
+        st.info(_("The forward sites stock no product at this fill-rate target: everything "
+                  "ships from the central DCs."))
+        return frame
+    names = dict(zip(outcome.instance.site_ids, outcome.instance.site_names, strict=True))
+    shown = frame.assign(site=frame["site_id"].map(names))
+    shown = shown[["site", *frame.columns]]
+    st.dataframe(shown, hide_index=True, key="sc_stocking",
+                 column_config={**column_config(shown), "site_id": None})
     return frame
 
 
@@ -315,13 +383,13 @@ def _simulated_service(ds: Dataset, outcome: nd.LocationOutcome, assignment: pd.
                                value=DEFAULT_REPLICATIONS, key="sc_sim_reps"))
     key = (tuple(outcome.forward_site_ids), fill_rate, policy, reps, ds.fingerprint)
     if st.button(_("Simulate the chosen network"), key="sc_simulate"):
-        fp, as_of = ds.fingerprint, f"{ds.as_of:%Y-%m-%d}"
-        bar = st.progress(0.0, text="Simulating today's network and the chosen one …")
+        bar = st.progress(0.0, text=_("Simulating today's network and the chosen one …"))
+        params, inputs = _process(ds), _simulation_inputs(ds)
         check = simulate_network(
-            ds, _params(ds, fp, as_of), list(outcome.forward_site_ids),
+            ds, params, list(outcome.forward_site_ids),
             district_assignment(assignment), replications=reps, seed=SIM_SEED,
             fill_rate=fill_rate, policy=policy, horizon_days=SIM_HORIZON_DAYS,
-            warmup_days=SIM_WARMUP_DAYS, workers=None, inputs=_inputs(ds, fp, as_of),
+            warmup_days=SIM_WARMUP_DAYS, workers=None, inputs=inputs,
             progress=lambda done, total: bar.progress(done / total))
         _keep("sc_network", key, check)
     check = _kept("sc_network", key)
@@ -333,18 +401,31 @@ def _simulated_service(ds: Dataset, outcome: nd.LocationOutcome, assignment: pd.
     table = network_table(check)
     cols = st.columns(3)
     for col, row in zip(cols, table.itertuples(index=False), strict=False):
-        col.metric(row.kpi, row.network_text, row.difference_text, delta_color=row.delta_color)
+        col.metric(_(row.kpi), row.network_text,
+                   _("{difference} vs today").format(difference=row.difference_text),
+                   delta_color=row.delta_color)
     shown = table.drop(columns=["network_text", "difference_text", "delta_color"])
-    st.dataframe(shown, hide_index=True, key="sc_network_table")
+    display = shown.assign(kpi=[_(k) for k in shown["kpi"]])
+    st.dataframe(display, hide_index=True, key="sc_network_table",
+                 column_config=column_config(display))
     if len(check.by_site):
-        st.markdown("**Per forward site** (mean over replications)")
-        st.dataframe(check.by_site, hide_index=True, key="sc_network_sites")
+        st.markdown(_("**Per forward site** (mean over replications)"))
+        names = dict(zip(outcome.instance.site_ids, outcome.instance.site_names, strict=True))
+        by_site = check.by_site
+        if "site_id" in by_site.columns:
+            by_site = by_site.assign(site=by_site["site_id"].map(names))
+            by_site = by_site[["site", *check.by_site.columns]]
+        st.dataframe(by_site, hide_index=True, key="sc_network_sites",
+                     column_config={**column_config(by_site), "site_id": None})
     return shown
 
 
-_NETWORK_LABELS = {"on_time_rate": ("On-time delivery", True),
-                   "remote_delivery_days": ("Remote-area delivery (days)", False),
-                   "complaint_rate": ("Complaints", True)}
+_NETWORK_LABELS = {"on_time_rate": (N_("On-time delivery"), True),
+                   "remote_delivery_days": (N_("Remote-area delivery (days)"), False),
+                   "complaint_rate": (N_("Complaints"), True)}
+#: the simulation's forward-stock rates, named in the table
+_STOCK_RATE_LABELS = {"forward_fill_rate": N_("Forward fill rate"),
+                      "split_delivery_rate": N_("Split deliveries")}
 
 
 def network_table(check) -> pd.DataFrame:
@@ -360,12 +441,12 @@ def network_table(check) -> pd.DataFrame:
             "difference": d["mean"], "difference_ci_low": d["ci95"][0],
             "difference_ci_high": d["ci95"][1], "better": d["better"],
             "network_text": f"{s.mean * scale:.1f}{unit}",
-            "difference_text": f"{d['mean'] * scale:+.1f}{unit} vs today",
+            "difference_text": f"{d['mean'] * scale:+.1f}{unit}",
             "delta_color": "normal" if name == "on_time_rate" else "inverse"})
-    for name in ("forward_fill_rate", "split_delivery_rate"):
+    for name, label in _STOCK_RATE_LABELS.items():
         if name in check.summary:
             s = check.summary[name]
-            rows.append({"kpi": name, "network_mean": s.mean, "network_ci_low": s.ci_low,
+            rows.append({"kpi": label, "network_mean": s.mean, "network_ci_low": s.ci_low,
                          "network_ci_high": s.ci_high, "network_text": "",
                          "difference_text": "", "delta_color": "off"})
     return pd.DataFrame(rows)
@@ -380,16 +461,15 @@ def _tradeoff(ds: Dataset, levers: LocationLevers, key: tuple) -> None:
     limit = float(cols[1].number_input(_("Time limit per solve (s)"), min_value=1.0,
                                        max_value=120.0, value=5.0, key="sc_tradeoff_limit"))
     simulate = levers.candidates == "sites" and cols[2].checkbox(
-        "Simulate on-time delivery at each point", value=False, key="sc_tradeoff_sim",
-        help="Runs the order-to-cash simulation for every network (2 replications each, "
-             "98% fill-rate (s, Q) stock): minutes on the national data set.")
+        _("Simulate on-time delivery at each point"), value=False, key="sc_tradeoff_sim",
+        help=_("Runs the order-to-cash simulation for every network (2 replications each, "
+               "98% fill-rate (s, Q) stock): minutes on the national data set."))
     if st.button(_("Compute trade-off curve"), key="sc_tradeoff"):
-        params = _params(ds, ds.fingerprint, f"{ds.as_of:%Y-%m-%d}")
+        params = _process(ds)
+        inputs = _simulation_inputs(ds) if simulate else None
         bar = st.progress(0.0)
         curve = tradeoff_curve(ds, params, levers, n, limit,
-                               simulate_replications=2 if simulate else 0,
-                               inputs=_inputs(ds, ds.fingerprint, f"{ds.as_of:%Y-%m-%d}")
-                               if simulate else None,
+                               simulate_replications=2 if simulate else 0, inputs=inputs,
                                progress=lambda done, total: bar.progress(done / total))
         _keep("sc_tradeoff_rows", key, curve)
     curve = _kept("sc_tradeoff_rows", key)
@@ -398,12 +478,13 @@ def _tradeoff(ds: Dataset, levers: LocationLevers, key: tuple) -> None:
         return
     simulated = "on_time_simulated" in curve.columns
     share = "on_time_simulated" if simulated else f"within_{TRADEOFF_DAYS}_days"
-    title = ("Simulated on-time delivery (mean of replications)" if simulated else
-             f"Share of demand within {TRADEOFF_DAYS} days (transit times)")
-    base = alt.Chart(curve).encode(x=alt.X("max_sites:O", title="Max forward sites p"))
+    title = (_("Simulated on-time delivery (mean of replications)") if simulated else
+             _("Share of demand within {days} days (transit times)").format(days=TRADEOFF_DAYS))
+    shown = curve.assign(status=[status_text(x) for x in curve["status"]])
+    base = alt.Chart(shown).encode(x=alt.X("max_sites:O", title=_("Max forward sites p")))
     cost = base.mark_line(point=True, color="#1f77b4").encode(
-        y=alt.Y("total_cost_cny:Q", title="Total cost (CNY/year)"),
-        tooltip=list(curve.columns))
+        y=alt.Y("total_cost_cny:Q", title=_("Total cost (CNY/year)")),
+        tooltip=_tooltips(shown))
     service = base.mark_line(point=True, color="#ff7f0e").encode(
         y=alt.Y(f"{share}:Q", title=title, axis=alt.Axis(format="%")))
     layers = [cost, service]
@@ -411,10 +492,22 @@ def _tradeoff(ds: Dataset, levers: LocationLevers, key: tuple) -> None:
         layers.append(base.mark_errorbar(color="#ff7f0e").encode(
             y=alt.Y("on_time_ci_low:Q", title=title), y2="on_time_ci_high:Q"))
     st.altair_chart(alt.layer(*layers).resolve_scale(y="independent"), width="stretch")
-    st.caption("Blue: total cost (left axis); orange: service (right axis)"
-               + (", with the 95% confidence interval of the simulated on-time rate."
-                  if simulated else "."))
-    st.dataframe(curve, hide_index=True, key="sc_tradeoff_table")
+    st.caption(_("Blue: total cost (left axis); orange: service (right axis), with the 95% "
+                 "confidence interval of the simulated on-time rate.") if simulated else
+               _("Blue: total cost (left axis); orange: service (right axis)."))
+    st.dataframe(shown, hide_index=True, key="sc_tradeoff_table",
+                 column_config=column_config(shown))
+
+
+def _tooltips(frame: pd.DataFrame) -> list[alt.Tooltip]:
+    """A chart tooltip per column, titled as the table's header."""
+    tips = []
+    for c in frame.columns:
+        numeric = pd.api.types.is_numeric_dtype(frame[c]) and frame[c].dtype != bool
+        label, fmt = COLUMN_LABELS.get(c, (c, None))
+        extra = {"format": ".1%"} if fmt == "percent" else {}
+        tips.append(alt.Tooltip(f"{c}:{'Q' if numeric else 'N'}", title=_(label), **extra))
+    return tips
 
 
 # --------------------------------------------------------------------------- covering
@@ -435,12 +528,19 @@ def _covering(ds: Dataset, outcome: nd.LocationOutcome, key: tuple) -> None:
                      "demand within D days of transit, proven optimal per p."))
         return
     shown_days, curve = stored
-    st.altair_chart(alt.Chart(curve).mark_line(point=True).encode(
+    names = dict(zip(outcome.instance.site_ids, outcome.instance.site_names, strict=True))
+    shown = curve.assign(
+        status=[status_text(x) for x in curve["status"]],
+        forward_sites=[", ".join(names.get(i, i) for i in ids.split(", ") if i)
+                       for ids in curve["forward_sites"]]).rename(
+        columns={"forward_sites": "forward_cities"})
+    st.altair_chart(alt.Chart(shown).mark_line(point=True).encode(
         x=alt.X("max_sites:O", title=_("Forward sites p")),
-        y=alt.Y("covered_share:Q", title=f"Demand within {shown_days:g} days",
-                axis=alt.Axis(format="%")),
-        tooltip=list(curve.columns)), width="stretch")
-    st.dataframe(curve, hide_index=True, key="sc_cover_table")
+        y=alt.Y("covered_share:Q", axis=alt.Axis(format="%"),
+                title=_("Demand within {days} days").format(days=f"{shown_days:g}")),
+        tooltip=_tooltips(shown)), width="stretch")
+    st.dataframe(shown, hide_index=True, key="sc_cover_table",
+                 column_config=column_config(shown))
 
 
 # --------------------------------------------------------------------------- downloads

@@ -130,3 +130,95 @@ def maximal_covering_location(instance, service_days: float, *, max_sites: int |
         fixed_cost=instance.fixed_cost, budget=budget_cny,
         fixed_open=tuple(int(i) for i in np.flatnonzero(instance.central)),
         time_limit_s=time_limit_s)
+
+
+@dataclass(frozen=True)
+class FewestSitesResult:
+    """The fewest sites besides the fixed-open ones that put at least a share of demand within
+    reach (``n_sites``, ``open_sites`` including the fixed-open ones, the share they cover),
+    the share every site together reaches (the most any number of sites can cover), HiGHS's
+    lower bound on the count, and status (optimal / feasible / infeasible / time_limit)."""
+
+    status: str
+    n_sites: int | None
+    open_sites: tuple[int, ...]
+    covered_share: float
+    reachable_share: float
+    lower_bound: int | None
+    seconds: float
+    message: str
+
+
+def fewest_sites(demand: np.ndarray, within: np.ndarray, share: float, *,
+                 fixed_open: tuple[int, ...] = (),
+                 time_limit_s: float = 60.0) -> FewestSitesResult:
+    """Partial set covering: the fewest sites besides ``fixed_open`` such that at least
+    ``share`` of all ``demand`` (n,) lies within reach (``within`` (m, n) bool) of an open site
+    (the set-covering model of Toregas et al. 1971 with the share row of Church & ReVelle's
+    maximal covering in place of "every customer").
+
+        min  Σ_{i ∉ F} y_i
+        s.t. z_j ≤ Σ_{i : w_ij} y_i,  Σ_j d_j z_j ≥ share · Σ_j d_j,  y_i = 1 for i ∈ F
+             y binary, 0 ≤ z ≤ 1
+
+    "infeasible" (without a solve) when even every site together reaches less than ``share``.
+    """
+    start = time.perf_counter()
+    d = np.asarray(demand, dtype=float)
+    w = np.asarray(within, dtype=bool)
+    m, n = w.shape
+    _check(d, w, m, None, None, fixed_open)
+    if not 0 < share <= 1:
+        raise InputError([Problem("fewest_sites", "share", "a share in (0, 1]", share)],
+                         "fewest sites refused")
+    total = float(d.sum())
+    reachable = float(d[w.any(axis=0)].sum()) / total if total > 0 else 1.0
+    # the share row's tolerance is the location model's (network_design._side_rows)
+    needed = share * total * (1 - 1e-9)
+    if reachable * total < needed:
+        return FewestSitesResult(
+            "infeasible", None, (), 0.0, reachable, None, time.perf_counter() - start,
+            f"every site together reaches {reachable:.1%} of demand, less than {share:.1%}")
+    free = np.ones(m, dtype=bool)
+    free[list(fixed_open)] = False
+    h = new_mip_highs(time_limit_s)
+    inf = highspy.kHighsInf
+    h.addVars(m + n, np.concatenate([np.where(free, 0.0, 1.0), np.zeros(n)]), np.ones(m + n))
+    h.changeColsIntegrality(m, np.arange(m, dtype=np.int32),
+                            np.full(m, highspy.HighsVarType.kInteger))
+    h.changeColsCost(m, np.arange(m, dtype=np.int32), free.astype(float))
+    for j in range(n):  # z_j − Σ_{i reaches j} y_i ≤ 0
+        sites = np.flatnonzero(w[:, j]).astype(np.int32)
+        idx = np.concatenate([[m + j], sites]).astype(np.int32)
+        h.addRow(-inf, 0.0, idx.size, idx, np.concatenate([[1.0], -np.ones(sites.size)]))
+    h.addRow(needed, inf, n, np.arange(m, m + n, dtype=np.int32), d)
+    h.run()
+    status = h.modelStatusToString(h.getModelStatus())
+    info = h.getInfo()
+    seconds = time.perf_counter() - start
+    if int(info.primal_solution_status) != int(highspy.kSolutionStatusFeasible):
+        return FewestSitesResult("time_limit", None, (), 0.0, reachable, None, seconds,
+                                 f"no solution ({status})")
+    y = np.asarray(h.getSolution().col_value)[:m] >= 0.5
+    covered = float(d[w[y].any(axis=0)].sum()) / total if total > 0 else 1.0
+    count = int((y & free).sum())
+    bound = float(info.mip_dual_bound)
+    # the count is an integer: a bound above count − 1 proves it
+    lower = min(int(np.ceil(bound - 1e-6)), count) if np.isfinite(bound) else None
+    proven = lower == count
+    return FewestSitesResult(
+        "optimal" if proven else "feasible", count, tuple(int(i) for i in np.flatnonzero(y)),
+        covered, reachable, lower, seconds,
+        "optimality proven" if proven else f"stopped by {status}; at least {lower}")
+
+
+def fewest_sites_location(instance, service_days: float, share: float, *,
+                          time_limit_s: float = 60.0) -> FewestSitesResult:
+    """:func:`fewest_sites` on a national
+    :class:`~models.inventory.network_design.LocationInstance`: the fewest forward warehouses
+    that, with the central DCs (always open), put ``share`` of demand within ``service_days``
+    of transit (calibrated, no noise)."""
+    return fewest_sites(
+        instance.demand, instance.transit_days <= service_days, share,
+        fixed_open=tuple(int(i) for i in np.flatnonzero(instance.central)),
+        time_limit_s=time_limit_s)
