@@ -344,28 +344,13 @@ def metrics_status(at: AppTest) -> str:
     return next(m.value for m in at.metric if m.label in ("Status", "状态"))
 
 
-def _with_new_texts(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """The Chinese catalogue with this page's new texts (locale/new_supply.json, if it has
-    not been merged into the PO file yet)."""
-    extra_file = Path(__file__).resolve().parents[1] / "locale" / "new_supply.json"
-    extra = json.loads(extra_file.read_text(encoding="utf-8")) if extra_file.exists() else {}
-    real = i18n.catalogue
-
-    def merged(language: str) -> dict[str, str]:
-        found = real(language)
-        return {**extra, **found} if language == "zh_CN" else found
-
-    monkeypatch.setattr(i18n, "catalogue", merged)
-    return merged("zh_CN")
-
-
 def test_solved_page_in_chinese_leaves_no_english_label(
     monkeypatch: pytest.MonkeyPatch, small_dataset: Path
 ) -> None:
     """In Chinese, after Solve with the first settings: metric labels, the status, the rule
     and candidate options, the fill-rate slider and table headers are Chinese, and no shown
     text is a catalogue text left in English."""
-    zh = _with_new_texts(monkeypatch)
+    zh = i18n.catalogue("zh_CN")
     monkeypatch.setenv("PHARMAOPS_DATASET", str(small_dataset))
     at = AppTest.from_string(PAGE, default_timeout=TIMEOUT_S)
     at.session_state[i18n.KEY] = "zh_CN"

@@ -271,15 +271,6 @@ def uploads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def _chinese_catalogue(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """The catalogue with this page's new texts (kept beside it until they are merged)."""
-    base = i18n.catalogue
-    new = json.loads((ROOT / "locale" / "new_upload.json").read_text(encoding="utf-8"))
-    monkeypatch.setattr(i18n, "catalogue",
-                        lambda lang: {**base(lang), **new} if lang == "zh_CN" else base(lang))
-    return i18n.catalogue("zh_CN")
-
-
 def _check(at: AppTest, name: str, content: bytes) -> AppTest:
     at.file_uploader(key="up_files").set_value([(name, content, XLSX)]).run(timeout=TIMEOUT_S)
     return at.button(key="up_check").click().run(timeout=TIMEOUT_S)
@@ -288,7 +279,7 @@ def _check(at: AppTest, name: str, content: bytes) -> AppTest:
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
 def test_page_shows_every_problem_of_a_broken_workbook_and_stores_nothing(
         uploads: Path, language: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    zh = _chinese_catalogue(monkeypatch)
+    zh = i18n.catalogue("zh_CN")
     at = AppTest.from_string(PAGE, default_timeout=TIMEOUT_S)
     at.session_state[i18n.KEY] = language
     at.run(timeout=TIMEOUT_S)
@@ -316,7 +307,6 @@ def test_page_shows_every_problem_of_a_broken_workbook_and_stores_nothing(
 ])
 def test_page_stores_a_valid_upload_and_every_sidebar_starts_with_it(
         uploads: Path, monkeypatch: pytest.MonkeyPatch, language: str, valid: str) -> None:
-    _chinese_catalogue(monkeypatch)
     at = AppTest.from_string(PAGE, default_timeout=TIMEOUT_S)
     at.session_state[i18n.KEY] = language
     at.run(timeout=TIMEOUT_S)

@@ -19,6 +19,11 @@ from ui.committee_views import difference_view, format_range, kpi_view
 from ui.common import MEASURES, format_measure, show_problems
 from ui.i18n import N_, _
 
+#: the run list's columns as shown
+RUN_COLUMNS = {"run_id": N_("run"), "kind": N_("kind of run"), "scenario_name": N_("scenario"),
+               "status": N_("run status"), "started_at": N_("started"),
+               "ended_at": N_("ended"), "seed": N_("Seed"),
+               "dataset_fingerprint": N_("Data set fingerprint")}
 #: why two stored runs cannot be paired ({base} / {other}: the two runs' values); the keys
 #: are scenarios.stored_compare.REASONS'
 PAIRING_REASONS = {
@@ -43,7 +48,8 @@ def stored_runs_section() -> None:
         if runs.empty:
             st.info(_("No runs stored yet."))
             return
-        st.dataframe(runs, hide_index=True)
+        st.dataframe(runs.rename(columns={k: _(v) for k, v in RUN_COLUMNS.items()}),
+                     hide_index=True)
         sims = runs[runs["kind"] == "simulation"]
         if sims.empty:
             st.caption(_("No simulation runs stored yet."))
