@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from data.calendar import next_working_instant
+from data.calendar import day_offset, next_working_instant
 from models.transit import mean_transit_days, road_km
 from simulation.config import Operations, Route, SimulationConfig
 from simulation.forward_stock import Served, StockKeeper
@@ -189,7 +189,7 @@ def run_order_flow(inputs: SimulationInputs, params: ProcessParams, config: Simu
     # staff work on the office calendar, or round the clock (a textbook queue, see Operations)
     work = add_work if ops.working_calendar else _round_the_clock
     n = len(draws.placed)
-    wd0 = inputs.epoch.weekday()
+    wd0 = day_offset(inputs.epoch)  # the epoch's day in the working calendar
     cust = draws.customer
     # ---- channel
     shares = params.channel_shares
@@ -373,7 +373,7 @@ def _or(value: float | None, default: float) -> float:
     return default if value is None else value
 
 
-def _round_the_clock(t: float, hours: float, _weekday0: int) -> float:
+def _round_the_clock(t: float, hours: float, _offset: int) -> float:
     """``hours`` of work from ``t`` with staff on duty at every hour (days)."""
     return t + hours / 24.0
 

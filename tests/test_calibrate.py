@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from data.calendar import add_working_hours, working_hours_between
+from data.calendar import add_working_hours, is_working_day, working_hours_between
 from data.dataset import Dataset, load_dataset
 from data.generate import ProcessTruth, Profile, generate_dataset, hidden_payment_truth
 from simulation.calibrate import DETOUR_FACTOR, calibrate
@@ -146,13 +146,41 @@ def test_working_hours_between_inverts_add_working_hours() -> None:
 
 
 def test_working_hours_between_examples() -> None:
-    epoch = pd.Timestamp("2024-10-07")  # a Monday
+    epoch = pd.Timestamp("2024-11-04")  # a Monday of an ordinary week
     friday_5pm, monday_10am = 4 + 17 / 24, 7 + 10 / 24
     saturday, sunday = 5.5, 6.5
     got = working_hours_between(np.array([friday_5pm, saturday, 0.0, np.nan]),
                                 np.array([monday_10am, sunday, 7.0, 1.0]), epoch)
     assert got[:3].tolist() == pytest.approx([2.0, 0.0, 45.0])
     assert np.isnan(got[3])
+
+
+def test_working_calendar_knows_chinas_holidays_and_adjusted_days() -> None:
+    """The State Council's arrangements: National Day 2024 off from 1 to 7 October, with
+    Sunday 29 September and Saturday 12 October worked; Spring Festival 2026 off from 15 to 23
+    February, with Saturday 14 February worked."""
+    epoch = pd.Timestamp("2024-09-30")  # Monday, the last working day before the holiday
+    got = working_hours_between(np.array([17 / 24, 12 + 9 / 24]),
+                                np.array([8 + 10 / 24, 12 + 18 / 24]), epoch)
+    assert got.tolist() == pytest.approx([2.0, 9.0])  # 1 h on 30 Sep + 1 h on 8 Oct; Sat 12
+    assert not is_working_day(np.arange(1, 8), epoch).any()
+    assert is_working_day(np.array([-1]), epoch).all()  # Sunday 29 September
+    spring = pd.Timestamp("2026-02-13")  # a Friday
+    assert is_working_day(np.array([1]), spring).all()  # Saturday 14 February worked
+    assert not is_working_day(np.arange(2, 11), spring).any()
+    # an order keyed in on the Friday evening waits until the Saturday, then until the 24th
+    done = add_working_hours(np.array([17 / 24]), np.array([11.0]), spring)
+    assert done[0] == pytest.approx(11 + 10 / 24)  # 1 h Fri + 9 h Sat + 1 h on Tue 24 Feb
+
+
+def test_projected_years_keep_the_statutory_days_and_give_weekends_back() -> None:
+    """After the official record: statutory days off, a weekend one given back on the next
+    weekday (Spring Festival 2027: eve Fri 5 Feb to Mon 8 Feb, Sat and Sun given back on
+    Tue 9 and Wed 10)."""
+    epoch = pd.Timestamp("2027-02-01")  # a Monday
+    assert is_working_day(np.arange(0, 14), epoch).tolist() == [
+        True, True, True, True, False, False, False,
+        False, False, False, True, True, False, False]
 
 
 # --------------------------------------------------------------------------- orders

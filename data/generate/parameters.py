@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-GENERATOR_VERSION = "6"  # 2: the two-invoice channel; 3: default as an account-level event;
+GENERATOR_VERSION = "7"  # 2: the two-invoice channel; 3: default as an account-level event;
 # 4: reps' visits and the response of sales to calls; 5: prospects won by calls;
-# 6: academic meetings raise their hospitals' sales
+# 6: academic meetings raise their hospitals' sales; 7: China's public holidays and adjusted
+# working days in the office calendar
 
 
 @dataclass(frozen=True)
