@@ -2,12 +2,20 @@
 
 A working day is Monday to Friday, less the public holidays, plus the weekend days the State
 Council moves work to (调休), as the ``chinese-calendar`` package records the official
-arrangements (2004 to its last year, 2026 in version 1.11). Later years, not announced yet,
-are projected by the statutory rules in force since 2025 (国务院《全国年节及纪念日放假办法》:
-New Year's Day 1 day, Spring Festival 4 days from its eve, Qingming 1, Labour Day 2, Dragon
-Boat 1, Mid-Autumn 1, National Day 3), a statutory day on a weekend given back on the next
-working day; the bridging swaps are not projected. ``PROJECTED_HOLIDAYS`` lists the lunar
-dates used. docs/simulation.md, "Time and calendar".
+arrangements (2004 to its last year, 2026 in version 1.11). A later year, not announced yet,
+is a **projection** following the pattern of the last recorded year: each festival's
+statutory days (国务院《全国年节及纪念日放假办法》, in force since 2025: New Year's Day 1 day,
+Spring Festival 4 days from its eve, Qingming 1, Labour Day 2, Dragon Boat 1, Mid-Autumn 1,
+National Day 3; ``STATUTORY_DAYS``) become a break as long as that festival's recorded break,
+placed as near as it can be to the recorded place relative to the first statutory day, among
+the placements that cost no more bridging weekend days than the record did. The weekdays of
+the break beyond the statutory days are worked back on the nearest weekend days outside it,
+alternately after and before it, the nearer side first (the rule the 2026 arrangement
+follows). Where no such placement exists (a mid-week festival whose record had no bridging),
+the statutory days alone are off, one on a weekend given back on the next working day. The
+Spring Festival of 2027, for instance, is projected off Fri 5 - Sat 13 Feb, Sun 31 Jan and
+Sun 14 Feb worked. Years after ``STATUTORY_DAYS``'s last have no holidays.
+docs/simulation.md, "Time and calendar".
 """
 
 from __future__ import annotations
@@ -24,9 +32,19 @@ CLOSE_HOUR = 18.0
 FIRST_DAY = dt.date(2000, 1, 1)
 LAST_DAY = dt.date(2040, 12, 31)
 
-#: statutory holidays of the years after the official record (lunar dates from the Chinese
-#: calendar: Spring Festival eve, Qingming, Dragon Boat, Mid-Autumn)
-PROJECTED_HOLIDAYS: dict[int, dict[str, tuple[str, ...]]] = {
+#: statutory days by festival (the names ``chinese-calendar`` uses), from the lunar calendar for
+#: Spring Festival's eve, Qingming, Dragon Boat and Mid-Autumn: the last recorded year (the
+#: pattern's anchor) and the projected years
+STATUTORY_DAYS: dict[int, dict[str, tuple[str, ...]]] = {
+    2026: {
+        "New Year's Day": ("2026-01-01",),
+        "Spring Festival": ("2026-02-16", "2026-02-17", "2026-02-18", "2026-02-19"),
+        "Tomb-sweeping Day": ("2026-04-05",),
+        "Labour Day": ("2026-05-01", "2026-05-02"),
+        "Dragon Boat Festival": ("2026-06-19",),
+        "Mid-autumn Festival": ("2026-09-25",),
+        "National Day": ("2026-10-01", "2026-10-02", "2026-10-03"),
+    },
     2027: {
         "New Year's Day": ("2027-01-01",),
         "Spring Festival": ("2027-02-05", "2027-02-06", "2027-02-07", "2027-02-08"),
@@ -39,18 +57,104 @@ PROJECTED_HOLIDAYS: dict[int, dict[str, tuple[str, ...]]] = {
 }
 
 
-def _projected_days_off(year: int) -> set[dt.date]:
-    """A projected year's statutory days, and a weekday given back for each on a weekend."""
-    days = sorted(dt.date.fromisoformat(d) for group in PROJECTED_HOLIDAYS[year].values()
-                  for d in group)
-    off = set(days)
-    for day in days:
+def _weekdays(days: list[dt.date]) -> int:
+    return sum(d.weekday() < 5 for d in days)
+
+
+def _given_back(days: list[dt.date], off: set[dt.date]) -> set[dt.date]:
+    """The statutory ``days`` and, for each on a weekend, the next free weekday."""
+    out = set(days)
+    for day in sorted(days):
         if day.weekday() >= 5:
             back = day + dt.timedelta(days=1)
-            while back.weekday() >= 5 or back in off:
+            while back.weekday() >= 5 or back in out or back in off:
                 back += dt.timedelta(days=1)
-            off.add(back)
-    return off
+            out.add(back)
+    return out
+
+
+def _worked_weekend_days(first: dt.date, last: dt.date, k: int,
+                         taken: set[dt.date]) -> set[dt.date]:
+    """``k`` weekend days outside ``first``..``last`` and not in ``taken``, the nearest after
+    and before the break alternately, the nearer side first (ties: after)."""
+    def side(step: int) -> list[dt.date]:
+        out, day = [], (last if step > 0 else first)
+        while len(out) < k:
+            day += dt.timedelta(days=step)
+            if day.weekday() >= 5 and day not in taken:
+                out.append(day)
+        return out
+
+    if k == 0:
+        return set()
+    after, before = side(1), side(-1)
+    sides = [after, before] if (after[0] - last) <= (first - before[0]) else [before, after]
+    return {sides[i % 2][i // 2] for i in range(k)}
+
+
+def _projected_year(year: int, anchor: int, pattern: dict[str, tuple[list[dt.date], int]]
+                    ) -> tuple[set[dt.date], set[dt.date]]:
+    """(days off, weekend days worked) of a projected ``year``; ``pattern`` holds each
+    festival's break and bridging weekend days worked in the recorded year ``anchor``."""
+    off: set[dt.date] = set()
+    worked: set[dt.date] = set()
+    placed: list[tuple[dt.date, dt.date, int]] = []
+    for name, group in STATUTORY_DAYS[year].items():
+        days = sorted(dt.date.fromisoformat(d) for d in group)
+        if name not in pattern:
+            off |= _given_back(days, off)
+            continue
+        brk, bridged = pattern[name]
+        length = (brk[-1] - brk[0]).days + 1
+        first_recorded = dt.date.fromisoformat(STATUTORY_DAYS[anchor][name][0])
+        offset = (brk[0] - first_recorded).days
+        fits = []
+        for start_shift in range(-(length - 1), 1):
+            start = days[-1] + dt.timedelta(days=start_shift)
+            if start > days[0]:
+                continue
+            window = [start + dt.timedelta(days=i) for i in range(length)]
+            if window[-1] < days[-1]:
+                continue
+            extra = _weekdays(window) - len(days)
+            if 0 <= extra <= bridged:
+                fits.append((abs((start - days[0]).days - offset), start, window, extra))
+        if not fits:
+            off |= _given_back(days, off)
+            continue
+        _, start, window, extra = min(fits, key=lambda f: (f[0], f[1]))
+        off |= set(window)
+        placed.append((window[0], window[-1], extra))
+    for first, last, extra in placed:
+        worked |= _worked_weekend_days(first, last, extra, off | worked)
+    return off, worked
+
+
+def _recorded_pattern(year: int) -> dict[str, tuple[list[dt.date], int]]:
+    """Each festival's break (days off, in order) and bridging weekend days worked in a
+    recorded ``year``, from ``chinese-calendar``."""
+    from chinese_calendar.constants import holidays, workdays
+
+    out: dict[str, tuple[list[dt.date], int]] = {}
+    for day, holiday in sorted(holidays.items()):
+        if day.year == year:
+            out.setdefault(holiday, ([], 0))[0].append(day)
+    for day, holiday in workdays.items():
+        if day.year == year and holiday in out:
+            brk, n = out[holiday]
+            out[holiday] = (brk, n + 1)
+    return out
+
+
+def projected_arrangement(year: int, last_recorded: int) -> tuple[set[dt.date], set[dt.date]]:
+    """(days off, weekend days worked) projected for ``year`` after the official record ending
+    with ``last_recorded``, on the pattern of that year."""
+    if year not in STATUTORY_DAYS or year <= last_recorded:
+        return set(), set()
+    if last_recorded not in STATUTORY_DAYS:
+        raise ValueError(f"no statutory days for {last_recorded}, the last recorded year: "
+                         "add them to data.calendar.STATUTORY_DAYS")
+    return _projected_year(year, last_recorded, _recorded_pattern(last_recorded))
 
 
 @cache
@@ -61,7 +165,7 @@ def _working_table() -> np.ndarray:
 
     recorded = {d.year for d in holidays} | {d.year for d in workdays}
     first, last = min(recorded), max(recorded)
-    projected = {y: _projected_days_off(y) for y in PROJECTED_HOLIDAYS if y > last}
+    projected = {y: projected_arrangement(y, last) for y in STATUTORY_DAYS if y > last}
     n = (LAST_DAY - FIRST_DAY).days + 1
     out = np.empty(n, dtype=bool)
     for i in range(n):
@@ -69,7 +173,8 @@ def _working_table() -> np.ndarray:
         if first <= day.year <= last:
             out[i] = chinese_calendar.is_workday(day)
         else:
-            out[i] = day.weekday() < 5 and day not in projected.get(day.year, ())
+            off, worked = projected.get(day.year, (set(), set()))
+            out[i] = (day.weekday() < 5 and day not in off) or day in worked
     return out
 
 

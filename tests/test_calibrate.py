@@ -173,14 +173,52 @@ def test_working_calendar_knows_chinas_holidays_and_adjusted_days() -> None:
     assert done[0] == pytest.approx(11 + 10 / 24)  # 1 h Fri + 9 h Sat + 1 h on Tue 24 Feb
 
 
-def test_projected_years_keep_the_statutory_days_and_give_weekends_back() -> None:
-    """After the official record: statutory days off, a weekend one given back on the next
-    weekday (Spring Festival 2027: eve Fri 5 Feb to Mon 8 Feb, Sat and Sun given back on
-    Tue 9 and Wed 10)."""
-    epoch = pd.Timestamp("2027-02-01")  # a Monday
-    assert is_working_day(np.arange(0, 14), epoch).tolist() == [
-        True, True, True, True, False, False, False,
-        False, False, False, True, True, False, False]
+def _working(first: str, last: str) -> list[bool]:
+    epoch = pd.Timestamp(first)
+    n = (pd.Timestamp(last) - epoch).days + 1
+    return is_working_day(np.arange(n), epoch).tolist()
+
+
+def test_projected_2027_follows_the_2026_arrangements() -> None:
+    """2027, after the official record, on 2026's pattern (days checked by hand on a 2027
+    calendar). Spring Festival: 2026's 9-day break (Sun 15 - Mon 23 Feb, 2 weekend days
+    worked) placed as near its place (a day before the eve) as 2 bridging days allow: eve Fri
+    5 Feb to Sat 13 Feb, Sun 14 Feb (after, 1 day away) and Sun 31 Jan (before) worked.
+    National Day: 7 days from Fri 1 Oct, Sat 9 Oct and Sun 26 Sep worked. Labour Day: Sat 1 -
+    Wed 5 May, the one bridging day on Sat 8 May (3 days away, not Sun 25 Apr, 6). New Year:
+    Fri 1 - Sun 3 Jan, nothing to work back. Dragon Boat (Wed 9 Jun) and Mid-Autumn (Wed 15
+    Sep): no 3-day break around a Wednesday without bridging, which 2026's had none of, so the
+    day alone."""
+    t, f = True, False
+    #                 Sat 30 Jan ... Mon 15 Feb
+    assert _working("2027-01-30", "2027-02-15") == [
+        f, t, t, t, t, t, f, f, f, f, f, f, f, f, f, t, t]
+    assert _working("2027-02-04", "2027-02-04") == [t]  # Thursday before the eve
+    #                 Fri 24 Sep ... Mon 11 Oct
+    assert _working("2027-09-24", "2027-10-11") == [
+        t, f, t, t, t, t, t, f, f, f, f, f, f, f, t, t, f, t]
+    #                 Fri 30 Apr ... Mon 10 May
+    assert _working("2027-04-30", "2027-05-10") == [t, f, f, f, f, f, t, t, t, f, t]
+    assert _working("2026-12-31", "2027-01-04") == [t, f, f, f, t]
+    assert _working("2027-06-08", "2027-06-10") == [t, f, t]
+    assert _working("2027-09-14", "2027-09-16") == [t, f, t]
+    assert _working("2027-04-02", "2027-04-06") == [t, f, f, f, t]  # Qingming Mon 5 Apr
+
+
+def test_projection_rule_rebuilds_the_recorded_2026_arrangements() -> None:
+    """The rule placing the bridging weekend days (nearest outside the break, after and
+    before alternately, the nearer side first), applied to 2026's statutory days and breaks,
+    gives back the State Council's 2026 arrangement exactly: Sun 4 Jan, Sat 14 and Sat 28
+    Feb, Sat 9 May, Sun 20 Sep and Sat 10 Oct worked."""
+    from chinese_calendar.constants import holidays, workdays
+
+    from data.calendar import _projected_year, _recorded_pattern
+
+    off, worked = _projected_year(2026, 2026, _recorded_pattern(2026))
+    assert off == {d for d in holidays if d.year == 2026}
+    assert sorted(str(d) for d in worked) == sorted(str(d) for d in workdays if d.year == 2026)
+    assert sorted(str(d) for d in worked) == ["2026-01-04", "2026-02-14", "2026-02-28",
+                                             "2026-05-09", "2026-09-20", "2026-10-10"]
 
 
 # --------------------------------------------------------------------------- orders
