@@ -4,10 +4,10 @@ grade, with reminders before month end when a rep is behind"; docs/territory.md)
 For the calendar month holding ``as_of``, each rep's doctors (those of the terminals it
 covers) are due ``visit_quota[grade]`` calls a month; the calls the rep made on them from the
 month's first day to ``as_of`` are set against the share of the month's working days
-(Monday-Friday) elapsed. Only the rep's calls on a doctor with a quota count: department and
-academic meetings reach many doctors at once (the CRM records one doctor on them, not who
-attended), a call by another rep is that rep's work, not this one's quota, and a doctor whose
-grade has no quota is not due.
+(Monday-Friday less public holidays) elapsed. Only the rep's calls on a doctor with a quota
+count: department and academic meetings reach many doctors at once (the CRM records one
+doctor on them, not who attended), a call by another rep is that rep's work, not this one's
+quota, and a doctor whose grade has no quota is not due.
 """
 
 from __future__ import annotations

@@ -44,7 +44,7 @@ class ProcessTruth:
 
     channel_shares: dict[str, float] = field(
         default_factory=lambda: {"phone": 0.50, "wechat": 0.42, "app": 0.08})
-    # office stages take working hours (Mon-Fri 09:00-18:00), see data.calendar
+    # office stages take working hours (09:00-18:00 on China's working days), see data.calendar
     # rep keys in after the field day, lognormal. 2.5, not 4.0, since the holidays (generator
     # 7): the orders waiting out a festival add about 0.25 days to the year's order-to-ship
     # mean, and 2.5 hours of keying bring it back to DOMAIN.md's 3 days (national: 2.99)
