@@ -8,13 +8,14 @@ statutory days (国务院《全国年节及纪念日放假办法》, in force si
 Spring Festival 4 days from its eve, Qingming 1, Labour Day 2, Dragon Boat 1, Mid-Autumn 1,
 National Day 3; ``STATUTORY_DAYS``) become a break as long as that festival's recorded break,
 placed as near as it can be to the recorded place relative to the first statutory day, among
-the placements that cost no more bridging weekend days than the record did. The weekdays of
-the break beyond the statutory days are worked back on the nearest weekend days outside it,
-alternately after and before it, the nearer side first (the rule the 2026 arrangement
-follows). Where no such placement exists (a mid-week festival whose record had no bridging),
-the statutory days alone are off, one on a weekend given back on the next working day. The
-Spring Festival of 2027, for instance, is projected off Fri 5 - Sat 13 Feb, Sun 31 Jan and
-Sun 14 Feb worked. Years after ``STATUTORY_DAYS``'s last have no holidays.
+the placements costing no more bridging weekend days than the record did, failing that no
+more than ``MAX_BRIDGING``. The weekdays of the break beyond the statutory days are worked
+back on the nearest weekend days outside it, alternately after and before it, the nearer side
+first (the rule rebuilds the 2026 arrangement exactly). Where no placement fits, the
+statutory days alone are off, one on a weekend given back on the next working day. The Spring
+Festival of 2027, for instance, is projected off Fri 5 - Sat 13 Feb, Sun 31 Jan and Sun 14
+Feb worked; the Dragon Boat Festival (Wed 9 Jun) off Wed 9 - Fri 11 Jun, Sun 6 and Sat 12
+Jun worked. Years after ``STATUTORY_DAYS``'s last have no holidays.
 docs/simulation.md, "Time and calendar".
 """
 
@@ -55,6 +56,10 @@ STATUTORY_DAYS: dict[int, dict[str, tuple[str, ...]]] = {
         "National Day": ("2027-10-01", "2027-10-02", "2027-10-03"),
     },
 }
+
+
+#: the most weekend days worked back for one festival in the official record (2004-2026)
+MAX_BRIDGING = 2
 
 
 def _weekdays(days: list[dt.date]) -> int:
@@ -117,12 +122,14 @@ def _projected_year(year: int, anchor: int, pattern: dict[str, tuple[list[dt.dat
             if window[-1] < days[-1]:
                 continue
             extra = _weekdays(window) - len(days)
-            if 0 <= extra <= bridged:
-                fits.append((abs((start - days[0]).days - offset), start, window, extra))
+            if 0 <= extra <= MAX_BRIDGING:
+                # the record's bridging if it can, then the nearest to its place
+                fits.append(((extra > bridged, abs((start - days[0]).days - offset), extra,
+                              start), window, extra))
         if not fits:
             off |= _given_back(days, off)
             continue
-        _, start, window, extra = min(fits, key=lambda f: (f[0], f[1]))
+        _, window, extra = min(fits, key=lambda f: f[0])
         off |= set(window)
         placed.append((window[0], window[-1], extra))
     for first, last, extra in placed:

@@ -186,9 +186,9 @@ def test_projected_2027_follows_the_2026_arrangements() -> None:
     5 Feb to Sat 13 Feb, Sun 14 Feb (after, 1 day away) and Sun 31 Jan (before) worked.
     National Day: 7 days from Fri 1 Oct, Sat 9 Oct and Sun 26 Sep worked. Labour Day: Sat 1 -
     Wed 5 May, the one bridging day on Sat 8 May (3 days away, not Sun 25 Apr, 6). New Year:
-    Fri 1 - Sun 3 Jan, nothing to work back. Dragon Boat (Wed 9 Jun) and Mid-Autumn (Wed 15
-    Sep): no 3-day break around a Wednesday without bridging, which 2026's had none of, so the
-    day alone."""
+    Fri 1 - Sun 3 Jan and Qingming Sat 3 - Mon 5 Apr, nothing to work back. Dragon Boat (Wed 9
+    Jun) and Mid-Autumn (Wed 15 Sep): 2026's 3-day breaks from the festival, Wed - Fri, cost 2
+    bridging days each: Sat 12 and Sun 6 Jun, Sat 18 and Sun 12 Sep."""
     t, f = True, False
     #                 Sat 30 Jan ... Mon 15 Feb
     assert _working("2027-01-30", "2027-02-15") == [
@@ -200,16 +200,18 @@ def test_projected_2027_follows_the_2026_arrangements() -> None:
     #                 Fri 30 Apr ... Mon 10 May
     assert _working("2027-04-30", "2027-05-10") == [t, f, f, f, f, f, t, t, t, f, t]
     assert _working("2026-12-31", "2027-01-04") == [t, f, f, f, t]
-    assert _working("2027-06-08", "2027-06-10") == [t, f, t]
-    assert _working("2027-09-14", "2027-09-16") == [t, f, t]
-    assert _working("2027-04-02", "2027-04-06") == [t, f, f, f, t]  # Qingming Mon 5 Apr
+    assert _working("2027-04-02", "2027-04-06") == [t, f, f, f, t]
+    #                 Sat 5 Jun ... Mon 14 Jun
+    assert _working("2027-06-05", "2027-06-14") == [f, t, t, t, f, f, f, t, f, t]
+    #                 Sat 11 Sep ... Mon 20 Sep
+    assert _working("2027-09-11", "2027-09-20") == [f, t, t, t, f, f, f, t, f, t]
 
 
 def test_projection_rule_rebuilds_the_recorded_2026_arrangements() -> None:
-    """The rule placing the bridging weekend days (nearest outside the break, after and
-    before alternately, the nearer side first), applied to 2026's statutory days and breaks,
-    gives back the State Council's 2026 arrangement exactly: Sun 4 Jan, Sat 14 and Sat 28
-    Feb, Sat 9 May, Sun 20 Sep and Sat 10 Oct worked."""
+    """The projection rule (each break placed where the record put it, the bridging weekend
+    days nearest outside it, after and before alternately, the nearer side first), applied to
+    2026's statutory days and breaks, gives back the State Council's 2026 arrangement
+    exactly: Sun 4 Jan, Sat 14 and Sat 28 Feb, Sat 9 May, Sun 20 Sep and Sat 10 Oct worked."""
     from chinese_calendar.constants import holidays, workdays
 
     from data.calendar import _projected_year, _recorded_pattern
