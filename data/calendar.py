@@ -29,6 +29,9 @@ import pandas as pd
 
 OPEN_HOUR = 9.0
 CLOSE_HOUR = 18.0
+#: average calendar days an office job holds its server per working hour of work: a week has
+#: 45 office hours in 7 × 24 calendar hours, so one working hour spans 168/45 hours on average
+CALENDAR_DAYS_PER_WORKING_HOUR = 168.0 / 45.0 / 24.0
 #: the days the table covers; a time outside them is refused
 FIRST_DAY = dt.date(2000, 1, 1)
 LAST_DAY = dt.date(2040, 12, 31)

@@ -241,9 +241,13 @@ def run_order_flow(inputs: SimulationInputs, params: ProcessParams, config: Simu
     open_mask = network.open_sites
     serving = network.serving_site
     site = _choose(on, serving[cust], roll.serving_site[cust] if roll is not None else None)
+    # staff grow with the orders: sized for the load of the middle of the measured days,
+    # the history's rate carried on by its growth (as today's are for the history's load)
+    growth = math.exp(inputs.trend_per_year * (inputs.trend_offset_days + (
+        config.warmup_days + config.horizon_days) / 2) / 365.25) if ops.demand_trend else 1.0
     office_servers, pick_servers = size_staff(inputs, network, params.office_hours.expected,
                                               params.pick_hours.expected,
-                                              effects.staffing_utilization)
+                                              effects.staffing_utilization, growth)
     office_servers = ops.office_servers or office_servers
     pick_servers = list(ops.pick_servers or pick_servers)
 

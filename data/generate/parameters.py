@@ -48,9 +48,12 @@ class ProcessTruth:
     # rep keys in after the field day, lognormal. 2.5, not 4.0, since the holidays (generator
     # 7): the orders waiting out a festival add about 0.25 days to the year's order-to-ship
     # mean, and 2.5 hours of keying bring it back to DOMAIN.md's 3 days (national: 2.99)
-    entry_median_hours: float = 2.5
+    entry_median_hours: float = 1.5
     entry_sigma: float = 0.7
     app_entry_minutes: float = 5.0
+    # the office's clerks are sized so the load keeps this share of them busy (the simulation's
+    # staffing_utilization default): orders queue for them, which shows after a festival
+    office_utilization: float = 0.6
     clerk_mean_hours: float = 3.0            # gamma, shape 2
     approval_mean_hours: float = 4.0         # gamma, shape 1.5
     oversell_probability: float = 0.08       # daily batch stock sync
