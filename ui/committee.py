@@ -62,6 +62,7 @@ from ui.common import (
     column_config,
     format_gap,
     format_measure,
+    region_label,
 )
 from ui.i18n import N_, _
 from ui.stored_runs import stored_runs_section
@@ -372,6 +373,8 @@ def _breakdowns(res: Comparison) -> None:
     for tab, name in zip(tabs, names, strict=True):
         with tab:
             frame = _stacked(res, name)
+            if "region" in frame:  # the region's name in the page's language
+                frame = frame.assign(region=frame["region"].map(region_label))
             st.dataframe(frame, hide_index=True, column_config=column_config(frame))
     st.caption(_("Means over the replications of each scenario; rates are shares of orders."))
 

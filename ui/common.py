@@ -320,6 +320,17 @@ COLUMN_LABELS: dict[str, tuple[str, str | None]] = {
 }
 
 
+#: the sales regions' names (the data's values stay English: the CSV and JSON contracts)
+REGION_LABELS = {"East": N_("East"), "South": N_("South"), "North": N_("North"),
+                 "Central": N_("Central"), "Southwest": N_("Southwest"),
+                 "Northwest": N_("Northwest"), "Northeast": N_("Northeast")}
+
+
+def region_label(name: str) -> str:
+    """A sales region's name in the page's language (华东, 华南…; the name if unknown)."""
+    return _(REGION_LABELS[name]) if name in REGION_LABELS else name
+
+
 def column_config(frame: pd.DataFrame) -> dict[str, st.column_config.Column]:
     """``st.dataframe`` column settings for ``frame``: the measure columns with their labels,
     units and formats, the plain columns of :data:`COLUMN_LABELS` with theirs."""

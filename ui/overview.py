@@ -31,6 +31,7 @@ from ui.common import (
     default_dataset_folder,
     format_gap,
     format_measure,
+    region_label,
 )
 from ui.i18n import N_, _, language
 
@@ -237,8 +238,9 @@ def customer_points(customers: pd.DataFrame, colour_by: str) -> pd.DataFrame:
     """One row per customer for the map: position, radius (m), colour and tooltip fields."""
     keys = REGIONS if colour_by == "region" else CUSTOMER_TYPES
     rgb = customers[colour_by].map(_colour_map(keys))
-    type_label = customers["customer_type"].map(TYPE_LABELS).fillna(customers["customer_type"])
-    remote = np.where(customers["remote"], " · remote area", "")
+    types = customers["customer_type"].map(type_label)
+    regions = customers["region"].map(region_label)
+    remote = np.where(customers["remote"], " · " + _("remote area"), "")
     return pd.DataFrame(
         {
             "lon": customers["longitude"].round(4),
@@ -248,12 +250,11 @@ def customer_points(customers: pd.DataFrame, colour_by: str) -> pd.DataFrame:
             "g": rgb.str[1],
             "b": rgb.str[2],
             "name": _escaped(customers["name"]),
-            "what": _escaped(type_label + " · " + customers["region"]),
+            "what": _escaped(types + " · " + regions),
             "where": _escaped(customers["city"] + " " + customers["district"]),
             "detail": _escaped(
-                "sales "
-                + customers["annual_sales_cny"].map("{:,.0f}".format)
-                + " CNY/year"
+                customers["annual_sales_cny"].map(
+                    lambda v: _("sales {amount} CNY/year").format(amount=f"{v:,.0f}"))
                 + remote
             ),
         }
@@ -263,8 +264,8 @@ def customer_points(customers: pd.DataFrame, colour_by: str) -> pd.DataFrame:
 def site_points(sites: pd.DataFrame, kind: str) -> pd.DataFrame:
     """One row per site of ``kind`` (central_dc or candidate) with tooltip fields."""
     s = sites[sites["kind"] == kind]
-    what = "Central DC (open)" if kind == "central_dc" else "Forward-warehouse candidate"
-    cold = np.where(s["cold_chain_qualified"], "cold chain qualified", "no cold chain")
+    what = _("Central DC (open)") if kind == "central_dc" else _("Forward-warehouse candidate")
+    cold = np.where(s["cold_chain_qualified"], _("cold chain qualified"), _("no cold chain"))
     return pd.DataFrame(
         {
             "lon": s["longitude"],
@@ -274,14 +275,14 @@ def site_points(sites: pd.DataFrame, kind: str) -> pd.DataFrame:
             "where": _escaped(
                 s["city"].where(s["city"] == s["province"], s["city"] + ", " + s["province"])
                 + " · "
-                + s["region"]
+                + s["region"].map(region_label)
             ),
             "detail": _escaped(
-                "capacity "
-                + s["capacity_units_per_year"].map("{:,.0f}".format)
-                + " units/year · fixed "
-                + s["annual_fixed_cost_cny"].map("{:,.0f}".format)
-                + " CNY/year · "
+                pd.Series([_("capacity {units} units/year · fixed {cost} CNY/year").format(
+                    units=f"{u:,.0f}", cost=f"{c:,.0f}") for u, c in zip(
+                        s["capacity_units_per_year"], s["annual_fixed_cost_cny"], strict=True)],
+                          index=s.index)
+                + " · "
                 + cold
             ),
         }
@@ -309,7 +310,8 @@ def _map(ds: Dataset) -> None:
                       key=f"map_colour_by_{language()}")
     colour_by = by[choice]
     keys = REGIONS if colour_by == "region" else CUSTOMER_TYPES
-    labels = {k: k for k in REGIONS} if colour_by == "region" else TYPE_LABELS
+    labels = ({k: region_label(k) for k in REGIONS} if colour_by == "region"
+              else {k: type_label(k) for k in CUSTOMER_TYPES})
     st.markdown(_legend(_colour_map(keys), labels), unsafe_allow_html=True)
     customers = customer_points(ds["customers"], colour_by)
     layers = [
