@@ -4,7 +4,6 @@ and run as a job outside the page whose result is stored and read back from the 
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,21 +15,13 @@ from data.generate import generate_to_folder
 from scenarios.loading import load_scenario, validate_scenario_file
 from scenarios.scenario_edit import edited_text, levers
 from scenarios.store import RunStore
+from tests.test_app_committee import _short_copy
 from ui import i18n
 
 PROJECT = Path(__file__).resolve().parents[1]
 PAGE = "from ui.scenario_editor import render\nrender()\n"
 TIMEOUT_S = 120
 SHARE_KEY = "edit_plan.toml_orders.app_channel_share"
-
-
-def _short_copy(text: str) -> str:
-    for pattern, value in ((r'^dataset = ".*"', 'dataset = "../data/small"'),
-                           (r"^horizon_days = \d+", "horizon_days = 120"),
-                           (r"^warmup_days = \d+", "warmup_days = 30")):
-        text, n = re.subn(pattern, value, text, count=1, flags=re.MULTILINE)
-        assert n == 1, pattern
-    return text
 
 
 def _shipped(name: str) -> Path:
