@@ -168,3 +168,25 @@ def test_review_carries_the_stored_attribution(ran: AppTest) -> None:
     assert [t for t, _ in _tags(page)].count("svg") == 2 * len(KPI_NAMES) + 1
     book = openpyxl.load_workbook(io.BytesIO(review_workbook(res, found)))
     assert len(book.sheetnames) == len(views)
+
+
+def test_replications_for_a_stated_precision_by_brute_force(ran: AppTest) -> None:
+    """The replications the page asks for: the smallest n >= 2 whose t interval of the mean,
+    at the replications' spread, is no wider than stated (searched by brute force here)."""
+    import math
+
+    from scipy import stats
+
+    from ui.committee_precision import precision_view
+
+    res = ran.session_state[RESULTS_KEY]
+    for name, half in (("dso_days", 0.5), ("on_time_rate", 0.002)):
+        view = precision_view(res, name, half)
+        needed_col = next(c for c in view.columns if c.startswith("replications for"))
+        for r, cell in zip(res.results, view[needed_col], strict=True):
+            sd = r.per_replication[name].std(ddof=1)
+            n = next(n for n in range(2, 100_000)
+                     if stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n) <= half)
+            expected = f"{n:,}" if n < 10_000 else "10,000 or more"  # the page's cap
+            assert cell == expected, (name, r.label, cell, n)
+    assert any(e.label == "Replications for a stated precision" for e in ran.expander)

@@ -33,6 +33,7 @@ from ui.committee_exports import (  # noqa: F401 (re-exported for the tests)
     comparison_json,
     per_replication_table,
 )
+from ui.committee_precision import precision_section
 from ui.committee_report import review_downloads
 from ui.committee_run import (
     DEFAULT_WORKERS,
@@ -140,6 +141,7 @@ def show_results(res: Comparison) -> None:
     for r in res.results:
         _scenario_cards(r)
     _kpi_charts(res)
+    precision_section(res)
     _stages(res)
     _differences(res)
     _assumptions(res)
