@@ -8,7 +8,7 @@ The CLI (``pharmaops compare``) and the committee page both call this module.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from data.problems import ScenarioError
 from scenarios.loading import LoadedScenario, load_scenario
 from scenarios.result import RunResult
 from scenarios.run import Prepared, SimulationRun, simulate, store_runs
+from scenarios.run_reuse import stored_same_run
 from scenarios.store import RunStore
 from scenarios.validation import is_todays_process, validate_baseline
 from simulation.runner import Progress
@@ -80,6 +81,9 @@ class Comparison:
     replications: int
     finished_at: datetime
     differences: dict[str, dict] = field(default_factory=dict)
+    #: the labels of the scenarios whose run was served from the store (same scenario text,
+    #: seed, replications, data set and code version: scenarios.run_reuse)
+    reused: tuple[str, ...] = ()
 
     @property
     def base(self) -> ScenarioResult:
@@ -111,23 +115,35 @@ def run_comparison(loaded: Sequence[LoadedScenario], prepared: Sequence[Prepared
     together (when ``store`` is given) and compare them with the first. ``progress(label)``
     gives each scenario's progress callback."""
     labels = unique_labels(loaded)
-    runs: list[tuple[SimulationRun, LoadedScenario, datetime]] = []
+    runs: list[SimulationRun] = []
+    fresh: list[tuple[SimulationRun, LoadedScenario, datetime]] = []
+    reused: list[str] = []
     for item, prep, label in zip(loaded, prepared, labels, strict=True):
-        started = datetime.now(UTC)
-        run = simulate(item, prep, replications=replications, seed=seed, workers=workers,
-                       scheduler=scheduler, progress=progress(label) if progress else None)
-        runs.append((run, item, started))
-    if store is not None:
-        store_runs(runs, store)
+        found = None if store is None else stored_same_run(
+            store, item, prep.dataset.fingerprint, seed, replications)
+        if found is not None:  # the same run was computed before: served from the store
+            run = found[1]
+            reused.append(label)
+            tick = progress(label) if progress else None
+            if tick is not None:
+                tick(replications, replications)
+        else:
+            started = datetime.now(UTC)
+            run = simulate(item, prep, replications=replications, seed=seed, workers=workers,
+                           scheduler=scheduler, progress=progress(label) if progress else None)
+            fresh.append((run, item, started))
+        runs.append(run)
+    if store is not None and fresh:
+        store_runs(fresh, store)
     results = []
-    for (run, item, _), prep, label in zip(runs, prepared, labels, strict=True):
+    for run, item, prep, label in zip(runs, loaded, prepared, labels, strict=True):
         check = None
         if is_todays_process(item.scenario):
             check = validate_baseline(prep.dataset, run.per_replication,
                                       item.scenario.horizon_days, item.scenario.warmup_days)
         results.append(ScenarioResult(item.path.name, label, item.scenario.description,
                                       run.result, run.per_replication, run.tables, check))
-    return compare(results, seed, replications)
+    return replace(compare(results, seed, replications), reused=tuple(reused))
 
 
 def comparison_summary(comparison: Comparison) -> dict:

@@ -176,3 +176,38 @@ def test_cli_refuses_a_bad_run_id_with_exit_2(
     assert main(["runs", "compare", a, "../etc", "--store", str(store.path)]) == 2
     err = capsys.readouterr().err
     assert "RUN_ID" in err and "Traceback" not in err
+
+
+def test_a_run_computed_before_is_served_from_the_store(
+        small_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same scenario text, seed, replications, data set and code version: the second
+    comparison simulates nothing and gives the first one's numbers and run ids; another
+    seed is simulated again."""
+    from scenarios import compare as compare_module
+    from scenarios.compare import load_scenarios, run_comparison
+    from scenarios.run import prepare
+
+    path = tmp_path / "short.toml"
+    path.write_text(f'name = "short"\ndataset = "{small_dir}"\n'
+                    "horizon_days = 40\nwarmup_days = 10\nreplications = 2\nseed = 5\n",
+                    encoding="utf-8")
+    loaded = load_scenarios([path], allow_outside_data=True)
+    prepared = [prepare(item) for item in loaded]
+    store = RunStore(tmp_path / "runs.sqlite")
+    first = run_comparison(loaded, prepared, seed=5, replications=2, workers=1, store=store)
+    assert first.reused == ()
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("simulated again")
+
+    monkeypatch.setattr(compare_module, "simulate", refuse)
+    again = run_comparison(loaded, prepared, seed=5, replications=2, workers=1, store=store)
+    assert again.reused == ("short",)
+    assert again.base.result.run_id == first.base.result.run_id
+    assert again.base.result.kpis == first.base.result.kpis
+    pd.testing.assert_frame_equal(again.base.per_replication, first.base.per_replication)
+    assert len(store.list_runs()) == 1
+    with pytest.raises(AssertionError, match="simulated again"):
+        run_comparison(loaded, prepared, seed=6, replications=2, workers=1, store=store)
+    with pytest.raises(AssertionError, match="simulated again"):
+        run_comparison(loaded, prepared, seed=5, replications=3, workers=1, store=store)

@@ -231,4 +231,8 @@ def run_scenarios(
     if store is not None:
         ids = ", ".join(f"`{r.result.run_id}` ({r.label})" for r in done.results)
         st.success(_("Stored as run {ids}.").format(ids=ids), icon=":material/database:")
+    if done.reused:
+        st.info(_("Served from the store, not recomputed (same scenario, seed, replications, "
+                  "data set and code version): {labels}.").format(
+                      labels=", ".join(done.reused)), icon=":material/history:")
     return done
