@@ -8,6 +8,8 @@ Everything shown is computed by :func:`scenarios.channel.channel_report` from th
 
 from __future__ import annotations
 
+from functools import partial
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -270,9 +272,11 @@ def _downloads(ds: Dataset, report: ChannelReport) -> None:
     st.subheader(_("Downloads"))
     stem = f"pharmaops_channel_{ds.as_of:%Y%m%d}_{ds.fingerprint[:8]}"
     cols = st.columns(3)
-    for col, (name, table) in zip(cols, (("findings", anomaly_table(report)),
-                                         ("ledger", ledger_table(report))), strict=False):
-        col.download_button(f"{name}.csv", csv_bytes(table),
+    # the files are made when clicked: the ledger alone takes seconds to build, and a page
+    # that built it on every rerun made every widget wait for it
+    for col, (name, table) in zip(cols, (("findings", anomaly_table),
+                                         ("ledger", ledger_table)), strict=False):
+        col.download_button(f"{name}.csv", partial(lambda t: csv_bytes(t(report)), table),
                             file_name=f"{stem}_{name}.csv", mime="text/csv",
                             key=f"ch_dl_{name}", on_click="ignore",
                             icon=":material/download:")
