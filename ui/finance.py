@@ -11,6 +11,7 @@ and :mod:`scenarios.collections` (models: docs/credit.md).
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 import altair as alt
 import pandas as pd
@@ -40,7 +41,7 @@ from ui.finance_collections import (
     simulate_section,
     worklist_section,
 )
-from ui.i18n import N_, _
+from ui.i18n import N_, _, in_language, language
 from ui.overview import type_label
 
 TITLE = N_("Finance / credit")
@@ -275,8 +276,10 @@ def _policy_section(ctx: CreditContext, report: PolicyReport) -> None:
             bad_debt_rate=lambda t: 100 * t["bad_debt_rate"])
         st.dataframe(shown.rename(columns=lambda c: _(ASSIGNMENT_LABELS.get(c, c))),
                      hide_index=True, width="stretch")
-        st.download_button(_("Download the assignment (Excel)"), policy_workbook(ctx, report),
-                           file_name="payment_terms.xlsx", mime=XLSX_MIME, key="fin_xlsx")
+        st.download_button(_("Download the assignment (Excel)"),
+                           in_language(language(), partial(policy_workbook, ctx, report)),
+                           file_name="payment_terms.xlsx", mime=XLSX_MIME, key="fin_xlsx",
+                           on_click="ignore")
 
 
 def _frontier(report: PolicyReport) -> None:

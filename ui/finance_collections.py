@@ -6,6 +6,7 @@ its Excel and CSV downloads. Everything comes from :mod:`scenarios.credit_simula
 from __future__ import annotations
 
 import os
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -23,7 +24,7 @@ from scenarios.credit_report import CreditContext, PolicyReport
 from scenarios.credit_simulation import POLICY_KPIS, policy_projection, simulate_policy
 from scenarios.loading import LoadedScenario
 from ui.common import csv_bytes
-from ui.i18n import N_, _
+from ui.i18n import N_, _, in_language, language
 from ui.overview import type_label
 
 KPI_LABELS = {"dso_days": N_("DSO"), "bad_debt_rate": N_("bad debt"),
@@ -205,9 +206,12 @@ def worklist_section(ctx: CreditContext, key: tuple) -> None:
         st.caption(_("The first {shown} of {accounts} accounts; the downloads hold all.").format(
             shown=SHOWN, accounts=f"{len(acc):,}"))
     d1, d2 = st.columns(2)
-    d1.download_button(_("Download the worklist (Excel)"), worklist_workbook(wl),
-                       file_name="collection_worklist.xlsx", mime=XLSX_MIME, key="fin_wl_xlsx")
+    # made when clicked, in the page's language: building them on every rerun slowed the page
+    d1.download_button(_("Download the worklist (Excel)"),
+                       in_language(language(), partial(worklist_workbook, wl)),
+                       file_name="collection_worklist.xlsx", mime=XLSX_MIME, key="fin_wl_xlsx",
+                       on_click="ignore")
     # UTF-8 with BOM: Excel on a Chinese Windows machine reads the names correctly
-    d2.download_button(_("Download the worklist (CSV)"),
-                       csv_bytes(acc),
-                       file_name="collection_worklist.csv", mime="text/csv", key="fin_wl_csv")
+    d2.download_button(_("Download the worklist (CSV)"), partial(csv_bytes, acc),
+                       file_name="collection_worklist.csv", mime="text/csv", key="fin_wl_csv",
+                       on_click="ignore")
