@@ -531,7 +531,12 @@ def test_page_in_browser(page: Page, app: App, name: str) -> None:
 #: pages whose bodies speak Chinese, with their Chinese title and a section heading
 CHINESE_PAGES = {"": ("今日概况", "当前 KPI 与委员会目标对比"),
                  "channel": ("渠道库存", "各经销商库存"),
-                 "supply-chain": ("供应链", None)}
+                 "supply-chain": ("供应链", None),
+                 "scenarios": ("项目委员会：情景", None),
+                 "scenario-editor": ("情景编辑器", None),
+                 "credit": ("财务 / 信用", "信用评分与等级"),
+                 "territory": ("销售区域", "客户等级"),
+                 "your-data": ("我的数据", "上传并检查")}
 
 
 @pytest.mark.parametrize("url_path", list(CHINESE_PAGES))
