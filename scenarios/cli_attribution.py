@@ -122,9 +122,9 @@ def add_attribution_parser(sub) -> None:
     at = sub.add_parser("attribute", help="what each lever group contributes to each KPI "
                         "from a base to a plan (Shapley values, common random numbers)")
     at.add_argument("base", nargs="?", default=str(DEFAULT_BASE),
-                    help="the base scenario (default scenarios/baseline.toml)")
+                    help="the base scenario (default: the book's newest baseline)")
     at.add_argument("plan", nargs="?", default=str(DEFAULT_PLAN),
-                    help="the plan scenario (default scenarios/plan.toml)")
+                    help="the plan scenario (default: the book's newest plan)")
     at.add_argument("--replications", type=int, help="replications per coalition (default: "
                     "the base's count)")
     at.add_argument("--seed", type=int, help="override the base's seed (shared by every "

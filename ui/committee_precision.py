@@ -12,7 +12,8 @@ import streamlit as st
 
 from data.kpis import KPI_NAMES
 from scenarios.compare import Comparison
-from simulation.summary import REPLICATIONS_CAP, replications_for_precision
+from simulation.summary import replications_for_precision
+from ui.committee_views import replications_text
 from ui.common import MEASURES
 from ui.i18n import _
 
@@ -36,8 +37,7 @@ def precision_view(res: Comparison, name: str, half_width: float) -> pd.DataFram
             else f"± {scale * now:.2f} {unit}",
             _("replications for ± {width} {unit}").format(
                 width=f"{scale * half_width:g}", unit=unit): _("run at least 2 first")
-            if needed is None else (_("{n} or more").format(n=f"{needed:,}")
-                                    if needed >= REPLICATIONS_CAP else f"{needed:,}"),
+            if needed is None else replications_text(needed),
         })
     return pd.DataFrame(rows)
 

@@ -95,7 +95,8 @@ def format_probability(verdict: Verdict | None) -> str:
     return f"{_probability(verdict.probability)} ({100 * lo:.0f}–{100 * hi:.0f}%)"
 
 
-def _replications(n: int) -> str:
+def replications_text(n: int) -> str:
+    """``12`` or ``10,000 or more`` (the cap of the replication searches)."""
     return _("{n} or more").format(n=f"{n:,}") if n >= REPLICATIONS_CAP else f"{n:,}"
 
 
@@ -120,7 +121,7 @@ def replications_advice(result: RunResult) -> str | None:
             kpis=", ".join(labels[UNCERTAIN])))
         if needed:
             parts.append(_("About {n} replications would decide them at today's mean and "
-                           "spread.").format(n=_replications(max(needed))))
+                           "spread.").format(n=replications_text(max(needed))))
     return " ".join(parts) or None
 
 

@@ -16,6 +16,7 @@ from data.problems import InputError, Problem
 from scenarios.result import RunResult
 from scenarios.scenario_edit import (
     Lever,
+    check_text,
     current_values,
     edited_text,
     file_name_problem,
@@ -151,8 +152,6 @@ def render() -> None:
         st.error(_("The base scenario cannot be edited: {reason}").format(reason=exc))
         return
     edited = edited_text(text, changes)
-    from scenarios.scenario_edit import check_text
-
     problems = check_text(edited, folder, allow_outside_data=configured)
     st.subheader(_("Check"))
     if problems:
@@ -221,10 +220,10 @@ def _job_status() -> None:
     job: jobs.Job = st.session_state[JOB_KEY]
     code = job.returncode()
     if code is None:
-        done = job.progress()
-        share = 0.0 if done is None or done[1] == 0 else done[0] / done[1]
-        st.progress(share, text=_("Simulating: {done} of {total} replications").format(
-            done=done[0] if done else 0, total=done[1] if done else "…"))
+        done, total, _label = job.progress() or (0, 0, "")
+        st.progress(done / total if total else 0.0, text=_(
+            "Simulating: {done} of {total} replications").format(done=done,
+                                                                  total=total or "…"))
         return
     if code != 0:
         st.error(_("The run failed (exit code {code}).").format(code=code))
