@@ -119,10 +119,9 @@ def run_comparison(loaded: Sequence[LoadedScenario], prepared: Sequence[Prepared
     fresh: list[tuple[SimulationRun, LoadedScenario, datetime]] = []
     reused: list[str] = []
     for item, prep, label in zip(loaded, prepared, labels, strict=True):
-        found = None if store is None else stored_same_run(
+        run = None if store is None else stored_same_run(
             store, item, prep.dataset.fingerprint, seed, replications)
-        if found is not None:  # the same run was computed before: served from the store
-            run = found[1]
+        if run is not None:  # the same run was computed before: served from the store
             reused.append(label)
             tick = progress(label) if progress else None
             if tick is not None:

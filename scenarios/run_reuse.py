@@ -14,9 +14,10 @@ from scenarios.store import FINGERPRINT_SHORT_CHARS, RunStore
 
 
 def stored_same_run(store: RunStore, loaded: LoadedScenario, fingerprint: str, seed: int,
-                    replications: int) -> tuple[str, SimulationRun] | None:
-    """(run id, run) of the newest completed simulation of ``loaded``'s exact text with this
-    seed, replication count, data set and code version; None when there is none."""
+                    replications: int) -> SimulationRun | None:
+    """The newest completed simulation of ``loaded``'s exact text with this seed, replication
+    count, data set and code version (its result carrying its run id); None when there is
+    none."""
     runs = store.list_runs()
     if runs.empty:
         return None
@@ -32,6 +33,6 @@ def stored_same_run(store: RunStore, loaded: LoadedScenario, fingerprint: str, s
                 and stored.summary.get("replications") == replications
                 and stored.replication_kpis is not None):
             result = replace(RunResult.from_json(stored.summary), run_id=run_id)
-            return run_id, SimulationRun(result, stored.replication_kpis,
-                                         dict(stored.decision_tables), [])
+            return SimulationRun(result, stored.replication_kpis, dict(stored.decision_tables),
+                                 [])
     return None
