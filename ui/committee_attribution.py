@@ -160,6 +160,9 @@ def _job_progress() -> None:
     if job is None:
         return
     code = job.returncode()
+    if code is None and (waiting := jobs.waiting_text(job)):
+        st.progress(0.0, text=waiting)
+        return
     if code is None:
         done, total, label = job.progress() or (0, 0, "")
         st.progress(min(done / max(total, 1), 1.0), text=_(

@@ -219,6 +219,9 @@ def _job_status() -> None:
     """The running job's progress, then its result read back from the store."""
     job: jobs.Job = st.session_state[JOB_KEY]
     code = job.returncode()
+    if code is None and (waiting := jobs.waiting_text(job)):
+        st.progress(0.0, text=waiting)
+        return
     if code is None:
         done, total, _label = job.progress() or (0, 0, "")
         st.progress(done / total if total else 0.0, text=_(
