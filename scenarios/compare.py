@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from data.dataset import Dataset
 from data.kpis import KPI_NAMES
 from data.problems import ScenarioError
 from scenarios.loading import LoadedScenario, load_scenario
@@ -134,15 +135,37 @@ def run_comparison(loaded: Sequence[LoadedScenario], prepared: Sequence[Prepared
         runs.append(run)
     if store is not None and fresh:
         store_runs(fresh, store)
+    return replace(_compared_runs(loaded, [p.dataset for p in prepared], runs, seed,
+                                  replications), reused=tuple(reused))
+
+
+def stored_comparison(loaded: Sequence[LoadedScenario], datasets: Sequence[Dataset], *,
+                      seed: int, replications: int, store: RunStore) -> Comparison | None:
+    """The comparison :func:`run_comparison` would give, read from the store when every
+    scenario's run is there (same text, seed, replications, data set and code version:
+    :func:`scenarios.run_reuse.stored_same_run`); None when one is missing. Nothing is
+    prepared or simulated, so a page can show a run a job computed."""
+    runs = [stored_same_run(store, item, ds.fingerprint, seed, replications)
+            for item, ds in zip(loaded, datasets, strict=True)]
+    if any(run is None for run in runs):
+        return None
+    return replace(_compared_runs(loaded, datasets, runs, seed, replications),
+                   reused=tuple(unique_labels(loaded)))
+
+
+def _compared_runs(loaded: Sequence[LoadedScenario], datasets: Sequence[Dataset],
+                   runs: Sequence[SimulationRun], seed: int, replications: int) -> Comparison:
+    """The runs as a comparison against the first, with today's process checked against
+    its history."""
     results = []
-    for run, item, prep, label in zip(runs, loaded, prepared, labels, strict=True):
+    for run, item, ds, label in zip(runs, loaded, datasets, unique_labels(loaded), strict=True):
         check = None
         if is_todays_process(item.scenario):
-            check = validate_baseline(prep.dataset, run.per_replication,
-                                      item.scenario.horizon_days, item.scenario.warmup_days)
+            check = validate_baseline(ds, run.per_replication, item.scenario.horizon_days,
+                                      item.scenario.warmup_days)
         results.append(ScenarioResult(item.path.name, label, item.scenario.description,
                                       run.result, run.per_replication, run.tables, check))
-    return replace(compare(results, seed, replications), reused=tuple(reused))
+    return compare(results, seed, replications)
 
 
 def comparison_summary(comparison: Comparison) -> dict:
