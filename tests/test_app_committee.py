@@ -504,7 +504,7 @@ def test_the_sensitivity_in_chinese(project: Path) -> None:
         "DOMAIN.md，“其他地方观察到的效应大小”：公开（B2C）数据显示，物流跟踪可使“我的订单在哪里”"
         "类投诉减少 60-80%"]
     not_varied = next(c.value for c in at.caption if c.value.startswith("未变动"))
-    assert "合作物流商速度系数（比值）（未选择）" in not_varied
+    assert "合作物流商速度系数（比值） (未选择)" in not_varied
     assert "partner_speed_factor" not in not_varied and "not asked for" not in not_varied
     english = set(i18n.catalogue("zh_CN"))
     left = [t for t in page_texts(at) if t in english and len(t) > 3]

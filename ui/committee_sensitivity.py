@@ -188,8 +188,8 @@ def show_sensitivity(found: ScenarioSensitivity) -> None:
     st.dataframe(_grid_styler(found, grid), hide_index=True, key="sensitivity_grid")
     if found.not_varied:
         st.caption(_("Not varied:") + " " + ", ".join(
-            _("{name} ({why})").format(name=assumption_label(name), why=_(why))
-            for name, why in found.not_varied.items()) + ".")
+            f"{assumption_label(name)} ({_(why)})" for name, why in found.not_varied.items())
+            + ".")
     ranges = pd.DataFrame([{_("assumption"): assumption_label(name), _("value"): a["value"],
                             _("plausible range"): f"{a['low']:g} – {a['high']:g}",
                             _("source"): source_label(a["source"])}
