@@ -153,7 +153,13 @@ def test_the_editor_in_chinese(project: Path) -> None:
     assert share.label == "App 下单占比（0..1）"
     assert at.checkbox(key=SHARE_KEY + "_set").label == "设置 App 下单占比（0..1）"
     assert share.help.startswith("通过 App 下单的订单比例")
-    assert at.selectbox(key="edit_plan.toml_logistics.carrier").label == "承运商"
+    carrier = at.selectbox(key="edit_plan.toml_logistics.carrier")
+    assert carrier.label == "承运商"
+    # the options by their Chinese names, the value kept the schema's code
+    assert carrier.options == ["现有第三方物流", "战略合作物流商"]
+    assert carrier.value in ("current_3pl", "strategic_partner")
+    never = at.multiselect(key="edit_plan.toml_credit.never_cash_before_delivery")
+    assert "一级经销商" in never.options and all(CHINESE.search(o) for o in never.options)
     assert at.number_input(key="edit_plan.toml_assumptions.partner_speed_factor").label == (
         "合作物流商速度系数（比值）")
     levers_shown = [w for kind in ("number_input", "checkbox", "selectbox", "multiselect",

@@ -17,6 +17,7 @@ from ui.lever_labels import (
     SOURCES,
     assumption_label,
     lever_label,
+    option_label,
     source_label,
 )
 
@@ -67,3 +68,19 @@ def test_a_source_is_shown_in_the_page_language_with_the_range_note() -> None:
         assert source_label(own) == "判断 (情景文件中设定的区间)"
         assert source_label("a citation not in the catalogue") == (
             "a citation not in the catalogue")
+
+
+#: option codes shown as they are: the textbook's policy names and the grade letters
+AS_IS = {"sQ", "RS", "A", "B", "C", "D"}
+
+
+def test_every_option_of_a_lever_is_named_in_chinese() -> None:
+    codes = {c for lever in ALL for c in (*lever.choices, *lever.keys)}
+    assert {"current_3pl", "cash_before_delivery", "distributor_l1", "hospital_grade"} <= codes
+    with speaking("zh_CN"):
+        for code in codes - AS_IS:
+            assert CHINESE.search(option_label(code)), code
+        assert option_label("strategic_partner") == "战略合作物流商"
+        assert option_label("distributor_l1") == "一级经销商"
+        assert option_label("sQ") == "sQ"
+    assert option_label("monthly") == "monthly settlement"

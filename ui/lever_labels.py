@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from scenarios.evidence import SCENARIO_RANGE
 from ui.i18n import N_, _
+from ui.overview import type_label
 
 #: lever path → its label, with its unit
 LEVER_LABELS = {
@@ -337,6 +338,25 @@ LEVER_HELP = {
                                         "contract, days."),
 }
 
+#: the levers' option codes as the page names them; a code not listed shows as it is (sQ, RS
+#: and the grade letters are the textbook's own names; customer types: ui.overview.type_label)
+OPTION_LABELS = {
+    "core": N_("core"), "potential": N_("potential"), "basic": N_("basic"),
+    "daily_batch": N_("daily batch"), "real_time": N_("real time"),
+    "current_3pl": N_("current 3PL"), "strategic_partner": N_("strategic partner"),
+    "none": N_("none"), "rfm_clinical": N_("RFM and clinical value"),
+    "current": N_("current"), "optimize": N_("optimize"),
+    "uniform": N_("uniform"), "tiered": N_("tiered"),
+    "monthly": N_("monthly settlement"), "extended_75_days": N_("75 days"),
+    "cash_discount_1pct": N_("1% cash discount"),
+    "monthly_plus_quarterly_rebate": N_("monthly + quarterly rebate"),
+    "cash_before_delivery": N_("cash before delivery"),
+    "manual": N_("manual"), "automated": N_("automated"),
+    "hospital_grade": N_("hospital grade"), "title": N_("title"),
+    "outpatients": N_("weekly outpatients"), "beds": N_("beds in charge"),
+    "product_need": N_("product need (target patients)"),
+}
+
 #: the sources assumptions cite (``scenarios.evidence.EVIDENCE``), marked for the catalogue
 SOURCES = (
     N_("judgement"),
@@ -363,6 +383,11 @@ def lever_label(path: str) -> str:
 def lever_help(path: str) -> str:
     """The lever's help in the page's language ('' where none is known)."""
     return _(LEVER_HELP[path]) if path in LEVER_HELP else ""
+
+
+def option_label(code: str) -> str:
+    """A lever's option (or weight key) ``code`` as the page names it."""
+    return _(OPTION_LABELS[code]) if code in OPTION_LABELS else type_label(code)
 
 
 def assumption_label(name: str) -> str:

@@ -31,7 +31,7 @@ from ui.committee_run import scenario_files, scenarios_folder
 from ui.committee_views import kpi_view
 from ui.common import show_problems
 from ui.i18n import N_, _
-from ui.lever_labels import lever_help, lever_label
+from ui.lever_labels import lever_help, lever_label, option_label
 
 TITLE = N_("Scenario editor")
 ICON = ":material/edit_note:"
@@ -84,13 +84,14 @@ def _widget(lever: Lever, value: Any, key: str) -> Any:
         return st.checkbox(label, value=bool(value), key=key, help=help_text)
     if lever.kind == "choice":
         options = list(lever.choices) + ([""] if lever.optional else [])
-        shown = {o: o or _("(not set)") for o in options}
+        shown = {o: option_label(o) if o else _("(not set)") for o in options}
         chosen = st.selectbox(label, options, index=options.index(value or ""), key=key,
                               help=help_text, format_func=shown.__getitem__)
         return chosen or None
     if lever.kind == "choices":
-        return st.multiselect(label, list(lever.choices), default=list(value or []), key=key,
-                              help=help_text)
+        shown = {o: option_label(o) for o in lever.choices}
+        return st.multiselect(label, list(shown), default=list(value or []), key=key,
+                              help=help_text, format_func=shown.__getitem__)
     if lever.kind == "names":
         text = st.text_input(label, value=", ".join(value or []), key=key,
                              help=(help_text or "") + " " + _("Separated by commas; empty: all."))
@@ -98,7 +99,7 @@ def _widget(lever: Lever, value: Any, key: str) -> Any:
     if lever.kind == "weights":
         cols = st.columns(len(lever.keys))
         return {k: float(cols[i].number_input(
-            f"{label}: {k}", min_value=lever.low, max_value=lever.high,
+            f"{label}: {option_label(k)}", min_value=lever.low, max_value=lever.high,
             value=float(value.get(k, 0.0)), format="%g", key=f"{key}_{k}"))
             for i, k in enumerate(lever.keys)}
     if lever.kind == "sites":
