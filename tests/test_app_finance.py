@@ -5,17 +5,36 @@ downloads, and an impossible DSO limit named in the page."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from models.credit.scoring import FEATURES, TYPE_COLUMNS
+from scenarios.collections import WHY_TEXT, collection_worklist
+from scenarios.compare import load_scenarios
+from scenarios.credit_report import credit_context
 from tests.display_rules import english_left, table_headers
 from ui import i18n
+from ui.finance import FEATURE_LABELS
+from ui.finance_collections import WHY_LABELS
 
 PAGE = "from ui.finance import render\nrender()\n"
 TIMEOUT_S = 180
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+#: the score's features as the page names them, written out
+FEATURES_SHOWN = {
+    "en": {"years in operation", "revenue growth (%)", "debt ratio", "reputation score",
+           "years as our customer", "invoices in the last year",
+           "share of invoices paid over 15 days late", "mean days paid late",
+           "share of invoicing written off", "share of open receivables overdue",
+           "payment history on record", "customer type"},
+    "zh_CN": {"经营年限", "营收增长率（%）", "资产负债率", "信誉评分", "合作年限", "近一年发票数",
+              "逾期超过 15 天付款的发票比例", "平均逾期付款天数", "开票金额中核销的比例",
+              "未结应收账款中已逾期的比例", "有付款记录", "客户类型"}}
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +56,22 @@ def ran(project: Path) -> AppTest:
     return AppTest.from_string(PAGE, default_timeout=TIMEOUT_S).run(timeout=TIMEOUT_S)
 
 
-def test_the_page_shows_scores_reasons_and_the_proven_terms(ran: AppTest) -> None:
+def _worklist(project: Path) -> pd.DataFrame:
+    """The worklist the page shows at its defaults (30 days, 3 days' lead), made apart."""
+    ctx = credit_context(load_scenarios([project / "plan.toml"], allow_outside_data=True)[0])
+    return collection_worklist(ctx, horizon_days=30, lead_days=3).accounts
+
+
+def test_every_feature_and_reason_has_a_label_with_the_models_values() -> None:
+    features = {f for f in FEATURES if f not in TYPE_COLUMNS} | {"customer_type"}
+    assert set(FEATURE_LABELS) == features
+    assert set(WHY_LABELS) == set(WHY_TEXT)
+    for code, text in WHY_TEXT.items():
+        assert WHY_LABELS[code] == text, code  # the English is the model's sentence
+
+
+def test_the_page_shows_scores_reasons_and_the_proven_terms(ran: AppTest,
+                                                           project: Path) -> None:
     assert not ran.exception and not ran.error
     headers = [h.value for h in ran.subheader]
     assert headers[:4] == ["Credit scores and tiers", "One account's score and its reasons",
@@ -58,6 +92,12 @@ def test_the_page_shows_scores_reasons_and_the_proven_terms(ran: AppTest) -> Non
     assert dso["DSO with automated reminders (days)"] < dso["DSO with manual reminders (days)"]
     accounts = next(m for m in ran.metric if m.label == "accounts to contact")
     assert int(accounts.value.replace(",", "")) > 0
+    # the score's reasons by the features' names; the worklist's reasons the model's sentences
+    reasons = next(d.value for d in ran.dataframe if "feature" in d.value.columns)
+    assert len(reasons) and set(reasons["feature"]) <= FEATURES_SHOWN["en"]
+    worklist = next(d.value for d in ran.dataframe if "why" in d.value.columns)
+    model = _worklist(project)
+    assert worklist["why"].tolist() == model["why"].head(len(worklist)).tolist()
 
 
 def test_simulate_this_policy_shows_cis(project: Path) -> None:
@@ -110,6 +150,17 @@ def test_the_page_in_chinese_after_simulating_the_policy(project: Path) -> None:
     worklist = next(d.value for d in at.dataframe if "应采取的联系" in d.value.columns)
     assert set(worklist["应采取的联系"]) <= {"升级处理", "催收电话", "到期前提醒"}
     assert set(worklist["信用等级"]) <= {"优质", "普通", "风险"}
+    # the score's reasons by the features' Chinese names
+    reasons = next(d.value for d in at.dataframe if "特征" in d.value.columns)
+    assert len(reasons) and set(reasons["特征"]) <= FEATURES_SHOWN["zh_CN"]
+    # the worklist's reasons in Chinese, with the model's figures
+    model = _worklist(project).head(len(worklist))
+    assert all(CHINESE.search(why) and "CNY" not in why and "days" not in why
+               for why in worklist["原因"]), worklist["原因"].tolist()
+    for why, row in zip(worklist["原因"], model.itertuples(), strict=True):
+        assert why.startswith(f"{row.open_cny:,.0f} 元未结，共 {row.invoices} 张发票；"), why
+        assert why.endswith(f"一次联系可在未来 30 天内收回 {row.recovered_cny:,.0f} 元"), why
+        assert ("风险等级" in why) == (row.tier == "risk"), why
     terms = next(d.value for d in at.dataframe if "选定的付款条件" in d.value.columns)
     assert set(terms["选定的付款条件"]) <= {"月结", "75 天账期", "1% 现金折扣",
                                           "月结 + 季度返利", "款到发货"}

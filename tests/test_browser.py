@@ -437,7 +437,7 @@ def check_scenario_editor(page: Page, app: App) -> None:
     main = page.locator('[data-testid="stMain"]')
     main.get_by_text("Valid: 0 lever(s) changed").wait_for()
     main.get_by_text("Orders: channel, approval, stock visibility").click()
-    number(main, "app channel share", 1)  # the plan sets it (0.6): its box is ticked
+    number(main, "App channel share (0..1)", 1)  # the plan sets it (0.6): its box is ticked
     main.get_by_text("Valid: 1 lever(s) changed").wait_for()
     main.get_by_label("File name (without .toml)", exact=True).fill("whatif_all_app")
     main.get_by_label("Author", exact=True).fill("Sales operations")

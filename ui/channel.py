@@ -85,7 +85,8 @@ def _settings() -> tuple[int, int, float, int]:
     return int(stale), int(units), float(share) / 100, int(window)
 
 
-@st.cache_resource(max_entries=4, show_spinner="Reconciling the channel …")
+# no spinner of its own: its text would be fixed at import, in English; the caller says it
+@st.cache_resource(max_entries=4, show_spinner=False)
 def _report(_dataset: Dataset, fingerprint: str, as_of: str,
             settings: tuple[int, int, float, int]) -> ChannelReport | InputError:
     """Cached :func:`channel_report` (shared read-only); a refusal is returned, not raised."""
@@ -110,7 +111,8 @@ def show_channel(ds: Dataset) -> None:
             "set that has them.").format(missing=", ".join(missing),
                                          needed=", ".join(CHANNEL_TABLES)))
         return
-    report = _report(ds, ds.fingerprint, f"{ds.as_of:%Y-%m-%d}", settings)
+    with st.spinner(_("Reconciling the channel …")):
+        report = _report(ds, ds.fingerprint, f"{ds.as_of:%Y-%m-%d}", settings)
     if isinstance(report, InputError):
         show_problems(_("The channel data were refused"), report)
         return

@@ -68,7 +68,8 @@ def folder_stamp(folder: Path) -> FileStamp:
     )
 
 
-@st.cache_resource(max_entries=2, show_spinner="Loading and checking the data set …")
+# no spinner of its own: its text would be fixed at import, in English; the caller says it
+@st.cache_resource(max_entries=2, show_spinner=False)
 def _load_cached(folder: str, stamp: FileStamp) -> Dataset | DatasetError:
     """Load once per (folder, stamp); shared read-only by all sessions."""
     del stamp  # part of the cache key only
@@ -84,7 +85,8 @@ def load_dataset_or_error(folder: Path) -> Dataset | DatasetError:
         stamp = folder_stamp(folder)
     except OSError as exc:
         return DatasetError(Problem(str(folder), "", "a readable data set folder", str(exc)))
-    return _load_cached(str(folder.resolve()), stamp)
+    with st.spinner(_("Loading and checking the data set …")):
+        return _load_cached(str(folder.resolve()), stamp)
 
 
 def show_missing_folder(folder: str) -> None:

@@ -174,6 +174,20 @@ def _scores_section(ctx: CreditContext, table: pd.DataFrame) -> None:
     st.dataframe(shown, width="stretch")
 
 
+#: the score's features (models.credit.scoring.FEATURES; the type columns as one), as the
+#: reasons name them
+FEATURE_LABELS = {
+    "operating_years": N_("years in operation"), "revenue_growth_pct": N_("revenue growth (%)"),
+    "debt_ratio": N_("debt ratio"), "reputation_score": N_("reputation score"),
+    "relationship_years": N_("years as our customer"),
+    "invoice_count": N_("invoices in the last year"),
+    "late_15d_share": N_("share of invoices paid over 15 days late"),
+    "mean_days_late": N_("mean days paid late"),
+    "written_off_share": N_("share of invoicing written off"),
+    "overdue_share": N_("share of open receivables overdue"),
+    "has_history": N_("payment history on record"), "customer_type": N_("customer type")}
+
+
 def _one_account(table: pd.DataFrame) -> None:
     st.subheader(_("One account's score and its reasons"))
     labels = (table["name"] + " — " + table["city"] + " (" + table["customer_id"] + ")")
@@ -185,7 +199,8 @@ def _one_account(table: pd.DataFrame) -> None:
     c1.metric(_("score (points)"), f"{row['score']:.1f}")
     c2.metric(_("tier"), _(TIER_LABELS.get(row["tier"], row["tier"])))
     c3.metric(_("P(bad within a year)"), f"{row['probability_bad']:.1%}")
-    reasons = [(row[f"reason_{j}"], row[f"points_{j}"]) for j in (1, 2, 3)
+    reasons = [(_(FEATURE_LABELS.get(row[f"reason_{j}"], row[f"reason_{j}"])),
+                row[f"points_{j}"]) for j in (1, 2, 3)
                if isinstance(row.get(f"reason_{j}"), str) and row[f"reason_{j}"]]
     if reasons:
         st.dataframe(pd.DataFrame(reasons, columns=[_("feature"), _("points it costs")])

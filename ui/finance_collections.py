@@ -18,13 +18,14 @@ from scenarios.collections import (
     scenario_schedule,
     schedule_table,
     today_schedule,
+    why_parts,
     worklist_workbook,
 )
 from scenarios.credit_report import CreditContext, PolicyReport
 from scenarios.credit_simulation import POLICY_KPIS, policy_projection, simulate_policy
 from scenarios.loading import LoadedScenario
 from ui.common import csv_bytes
-from ui.i18n import N_, _, in_language, language
+from ui.i18n import N_, _, in_language, language, number
 from ui.overview import type_label
 
 KPI_LABELS = {"dso_days": N_("DSO"), "bad_debt_rate": N_("bad debt"),
@@ -55,6 +56,18 @@ CONTACT_TEXT = {
                           "reminder)"),
     "reminder by the due date": N_("reminder before the due date (a nudge before the payment "
                                    "run)")}
+#: the worklist's reasons (scenarios.collections.WHY_TEXT's codes), as the page says them
+WHY_LABELS = {
+    "open": N_("{open_cny} CNY open in {invoices} invoice(s)"),
+    "overdue": N_("{overdue_cny} CNY overdue, the oldest {days} days"),
+    "due_today": N_("due today"),
+    "due_in": N_("due in {days} days"),
+    "lateness": N_("pays {days} days late on average"),
+    "default": N_("P(default | still open) {probability}"),
+    "risk_tier": N_("risk tier"),
+    "contact": N_("a contact brings {recovered_cny} CNY into the next {horizon_days} days")}
+#: how a row's reasons are joined, per language
+WHY_SEPARATOR = {"en": "; ", "zh_CN": "；"}
 #: the reminder schedules' columns
 SCHEDULE_LABELS = {"day_from_due": N_("day from due"), "sent_probability": N_("P(sent) (%)"),
                    "delay_kept": N_("share of delay kept (%)")}
@@ -189,8 +202,9 @@ def worklist_section(ctx: CreditContext, key: tuple) -> None:
     st.caption(_(WORKLIST_TEXT).format(as_of=f"{wl.as_of:%Y-%m-%d}", contacts=contacts,
                                        invoices=f"{wl.not_yet_due[0]:,}",
                                        amount=f"{wl.not_yet_due[1]:,.0f}"))
-    # the reasons ("why") are the model's sentences and stay as it wrote them
+    whys = [why_text(row, wl.horizon_days) for row in acc.head(SHOWN).itertuples()]
     shown = acc.head(SHOWN).assign(
+        why=whys,
         customer_type=lambda t: t["customer_type"].map(type_label),
         tier=lambda t: t["tier"].map(lambda v: _(TIER_LABELS.get(v, v))),
         contact=lambda t: t["contact"].map(lambda v: _(CONTACT_LABELS.get(v, v))),
@@ -215,3 +229,14 @@ def worklist_section(ctx: CreditContext, key: tuple) -> None:
     d2.download_button(_("Download the worklist (CSV)"), partial(csv_bytes, acc),
                        file_name="collection_worklist.csv", mime="text/csv", key="fin_wl_csv",
                        on_click="ignore")
+
+
+def why_text(row: object, horizon_days: int) -> str:
+    """A worklist row's reasons (:func:`scenarios.collections.why_parts`) in the page's
+    language: in English the model's own sentence."""
+    def shown(name: str, value: float) -> str:
+        return number(100 * value) + "%" if name == "probability" else number(value)
+
+    return WHY_SEPARATOR.get(language(), "; ").join(
+        _(WHY_LABELS[code]).format(**{k: shown(k, v) for k, v in values.items()})
+        for code, values in why_parts(row, horizon_days))

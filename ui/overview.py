@@ -128,7 +128,8 @@ def render() -> None:
     ds = dataset_from_folder_text(folder_text)
     if ds is None:
         return
-    report = _measure(ds, ds.fingerprint, f"{ds.as_of:%Y-%m-%d}", period_days)
+    with st.spinner(_("Measuring KPIs …")):
+        report = _measure(ds, ds.fingerprint, f"{ds.as_of:%Y-%m-%d}", period_days)
     targets = committee_targets()
 
     _dataset_summary(ds, report)
@@ -137,7 +138,8 @@ def render() -> None:
     _tables(ds, report, targets)
 
 
-@st.cache_data(max_entries=16, show_spinner="Measuring KPIs …")
+# no spinner of its own: its text would be fixed at import, in English; the caller says it
+@st.cache_data(max_entries=16, show_spinner=False)
 def _measure(_dataset: Dataset, fingerprint: str, as_of: str, period_days: int) -> HistoryReport:
     """Cached :func:`measure_history`. The fingerprint covers the tables only, not
     ``dataset.json``, so ``as_of`` is part of the key too."""

@@ -31,6 +31,7 @@ from ui.committee_run import scenario_files, scenarios_folder
 from ui.committee_views import kpi_view
 from ui.common import show_problems
 from ui.i18n import N_, _
+from ui.lever_labels import lever_help, lever_label, option_label
 
 TITLE = N_("Scenario editor")
 ICON = ":material/edit_note:"
@@ -61,8 +62,9 @@ def _range(lever: Lever) -> str:
 
 def _widget(lever: Lever, value: Any, key: str) -> Any:
     """One lever's widget; returns the value chosen (None: not set, the default applies)."""
-    label = lever.path.rsplit(".", 1)[-1].replace("_", " ")
-    help_text = (lever.help + _range(lever)).strip() or None
+    label = lever_label(lever.path)
+    # the path too: the check's problems and the scenario file name the lever by it
+    help_text = f"{lever_help(lever.path)}{_range(lever)} `{lever.path}`".strip()
     if lever.optional and lever.kind in ("number", "integer"):
         if not st.checkbox(_("set {name}").format(name=label), value=value is not None,
                            key=f"{key}_set", help=help_text):
@@ -82,12 +84,14 @@ def _widget(lever: Lever, value: Any, key: str) -> Any:
         return st.checkbox(label, value=bool(value), key=key, help=help_text)
     if lever.kind == "choice":
         options = list(lever.choices) + ([""] if lever.optional else [])
+        shown = {o: option_label(o) if o else _("(not set)") for o in options}
         chosen = st.selectbox(label, options, index=options.index(value or ""), key=key,
-                              help=help_text, format_func=lambda o: o or _("(not set)"))
+                              help=help_text, format_func=shown.__getitem__)
         return chosen or None
     if lever.kind == "choices":
-        return st.multiselect(label, list(lever.choices), default=list(value or []), key=key,
-                              help=help_text)
+        shown = {o: option_label(o) for o in lever.choices}
+        return st.multiselect(label, list(shown), default=list(value or []), key=key,
+                              help=help_text, format_func=shown.__getitem__)
     if lever.kind == "names":
         text = st.text_input(label, value=", ".join(value or []), key=key,
                              help=(help_text or "") + " " + _("Separated by commas; empty: all."))
@@ -95,13 +99,14 @@ def _widget(lever: Lever, value: Any, key: str) -> Any:
     if lever.kind == "weights":
         cols = st.columns(len(lever.keys))
         return {k: float(cols[i].number_input(
-            f"{label}: {k}", min_value=lever.low, max_value=lever.high,
+            f"{label}: {option_label(k)}", min_value=lever.low, max_value=lever.high,
             value=float(value.get(k, 0.0)), format="%g", key=f"{key}_{k}"))
             for i, k in enumerate(lever.keys)}
     if lever.kind == "sites":
         mode = value if isinstance(value, str) else "list"
-        mode = st.radio(label, list(SITES_MODES), index=list(SITES_MODES).index(mode),
-                        format_func=lambda m: _(SITES_MODES[m]), key=key, horizontal=True,
+        modes = {m: _(text) for m, text in SITES_MODES.items()}
+        mode = st.radio(label, list(modes), index=list(modes).index(mode),
+                        format_func=modes.__getitem__, key=key, horizontal=True,
                         help=help_text)
         if mode != "list":
             return mode
