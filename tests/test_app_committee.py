@@ -221,6 +221,9 @@ def test_runs_are_stored_and_can_be_shown_again(ran: AppTest, project: Path) -> 
     assert sorted(sims["scenario_name"]) == ["baseline", "plan"]
     shown = " ".join(s.value for s in ran.success)
     assert all(run_id in shown for run_id in sims["run_id"])
+    listed = next(d.value for d in ran.dataframe if "kind of run" in d.value.columns)
+    assert set(listed["kind of run"]) == {"scenario simulated"}  # a human name, not the code
+    assert set(listed["run status"]) == {"completed"}
 
     ran.selectbox(key="committee_stored_run").set_value(sims["run_id"].iloc[0]).run()
     assert not ran.exception

@@ -96,3 +96,29 @@ def test_slots_come_from_the_environment_or_the_cores(monkeypatch: pytest.Monkey
                                                       value: str, expected: int | None) -> None:
     monkeypatch.setenv(jobs.SLOTS_ENV, value)
     assert jobs.slots() == (expected or max(1, (os.cpu_count() or 2) // 2))
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:  # the parent's pid, after the state
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_a_job_runs_at_a_lower_cpu_priority_than_the_server(small_dir: Path,
+                                                            tmp_path: Path) -> None:
+    """The pages come first: the command runs niced below the process that queued it."""
+    job = jobs.start(["kpis", str(small_dir)], store=tmp_path / "s.sqlite")
+    shell = json.loads((job.folder / jobs.STARTED).read_text())["pid"]
+    deadline = time.monotonic() + 30
+    while not (children := _children(shell)):
+        assert time.monotonic() < deadline and job.state() == "running"
+        time.sleep(0.05)
+    stat = Path(f"/proc/{children[0]}/stat").read_text().rsplit(")", 1)[1].split()
+    assert int(stat[16]) == os.nice(0) + jobs.NICENESS  # field 19 of proc(5): nice
+    assert job.wait(timeout=300) == 0

@@ -33,6 +33,8 @@ LOG, ANSWER, PROGRESS = "log.txt", "answer.json", "progress.json"
 COMMAND, STARTED, EXIT = "command.json", "started.json", "exit_code"
 #: how many jobs run at once
 SLOTS_ENV = "PHARMAOPS_JOB_SLOTS"
+#: how much lower than the server's a job's CPU priority is (nice increment)
+NICENESS = 10
 #: a finished job nobody read is removed after this long, s
 KEEP_FINISHED_S = 24 * 3600
 #: the processes this server started (kept so their exit is collected, not left as zombies)
@@ -194,9 +196,11 @@ def dispatch(folder: Path) -> None:
 def _launch(folder: Path) -> None:
     command = json.loads((folder / COMMAND).read_text(encoding="utf-8"))["command"]
     # sh writes the exit code when the command ends, so any session can read it
-    script = '"$@" > "$0/{log}" 2>&1; echo $? > "$0/{exit}.tmp"; mv "$0/{exit}.tmp" "$0/{exit}"'
+    # and runs it at a lower CPU priority: the pages (the server) come first
+    script = (f'nice -n {NICENESS} "$@" > "$0/{LOG}" 2>&1; echo $? > "$0/{EXIT}.tmp"; '
+              f'mv "$0/{EXIT}.tmp" "$0/{EXIT}"')
     # -m from the project folder: the project's packages import as they do for the app
-    process = subprocess.Popen(["sh", "-c", script.format(log=LOG, exit=EXIT), str(folder),
+    process = subprocess.Popen(["sh", "-c", script, str(folder),
                                 *command], cwd=PROJECT_ROOT, start_new_session=True,
                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
