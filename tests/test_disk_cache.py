@@ -1,5 +1,6 @@
 """Results kept on disk are the results computed afresh: the data set's kept tables
-(scenarios/dataset_cache.py) and today's work content (scenarios/work_cache.py). A hit equals
+(scenarios/dataset_cache.py), today's work content (scenarios/work_cache.py) and today's KPIs
+(scenarios/history_cache.py). A hit equals
 a fresh computation, a changed data set misses, a damaged file is recomputed, not trusted; the
 loader's whitespace check skips stripping only when stripping would change nothing."""
 
@@ -15,10 +16,12 @@ import pytest
 
 import scenarios.run as run_module
 from data.dataset import _EDGE_SPACE, _edges_clean, files_fingerprint, load_dataset
+from data.history import DEFAULT_DSO_PERIOD_DAYS, measure_history
 from data.problems import DatasetError
-from scenarios import dataset_cache
+from scenarios import dataset_cache, history_cache
 from scenarios.dataset_cache import MANIFEST, entry_dir, load_dataset_kept
 from scenarios.disk_cache import read_checked, write_checked
+from scenarios.history_cache import measure_history_kept, read_report, report_file
 from scenarios.process_cache import today_process
 from scenarios.schema import Scenario
 from scenarios.work_cache import read_work, work_file
@@ -171,3 +174,42 @@ def test_checked_json_refuses_an_edited_body(tmp_path: Path) -> None:
     assert read_checked(file) is None
     file.write_text("not json", encoding="utf-8")
     assert read_checked(file) is None
+
+
+# ------------------------------------------------------------------ today's KPIs
+def assert_same_report(kept, fresh) -> None:
+    assert kept.window == fresh.window
+    for name in ("overall", "aging_cny"):
+        a, b = getattr(kept, name), getattr(fresh, name)
+        assert list(a) == list(b)
+        assert all(x == y or (np.isnan(x) and np.isnan(y)) for x, y in zip(
+            a.values(), b.values(), strict=True))
+    for name in ("by_region", "by_customer_type", "by_month"):
+        pd.testing.assert_frame_equal(getattr(kept, name), getattr(fresh, name),
+                                      check_exact=True)
+
+
+def test_kept_kpis_equal_a_fresh_measurement(small_dir: Path, copy: Path, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    ds = load_dataset(small_dir)
+    fresh = measure_history(ds, period_days=180)
+    assert_same_report(measure_history_kept(ds, 180, root=tmp_path), fresh)
+    file = report_file(ds, 180, DEFAULT_DSO_PERIOD_DAYS, tmp_path)
+    assert read_report(file) is not None
+
+    monkeypatch.setattr(history_cache, "measure_history", None)  # must not be called
+    assert_same_report(measure_history_kept(ds, 180, root=tmp_path), fresh)
+    monkeypatch.undo()
+
+    assert report_file(ds, 90, DEFAULT_DSO_PERIOD_DAYS, tmp_path) != file  # another period
+    earlier_day = f"{ds.as_of - pd.Timedelta(days=30):%Y-%m-%d}"
+    (copy / "dataset.json").write_text(f'{{"as_of": "{earlier_day}"}}', encoding="utf-8")
+    earlier = load_dataset(copy)  # another as_of: another fingerprint, another measurement
+    assert report_file(earlier, 180, DEFAULT_DSO_PERIOD_DAYS, tmp_path) != file
+    assert_same_report(measure_history_kept(earlier, 180, root=tmp_path),
+                       measure_history(earlier, period_days=180))
+    assert measure_history_kept(earlier, 180, root=tmp_path).window != fresh.window
+
+    file.write_text(file.read_text(encoding="utf-8")[:-5], encoding="utf-8")  # truncated
+    assert read_report(file) is None
+    assert_same_report(measure_history_kept(ds, 180, root=tmp_path), fresh)
