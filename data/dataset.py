@@ -475,25 +475,6 @@ def load_dataset(folder: str | os.PathLike[str]) -> Dataset:
     return Dataset(typed, as_of, digest.hexdigest(), folder, meta)
 
 
-def files_fingerprint(folder: str | os.PathLike[str]) -> str | None:
-    """The fingerprint :func:`load_dataset` gives the data set in ``folder`` when it loads,
-    from the files' bytes alone (no parsing, no checks): sha256 over each table's name and
-    file, in table order, then ``dataset.json``. None when a required table has no file or a
-    table has several (loading refuses those)."""
-    folder = Path(folder)
-    digest = hashlib.sha256()
-    for name in TABLE_ORDER:
-        paths = _find_files(folder, name)
-        if not paths and TABLES[name].optional:
-            continue
-        if len(paths) != 1:
-            return None
-        digest.update(name.encode() + b"\0" + paths[0].read_bytes())
-    if (folder / META_FILE).is_file():
-        digest.update(META_FILE.encode() + b"\0" + (folder / META_FILE).read_bytes())
-    return digest.hexdigest()
-
-
 def _read_meta(folder: Path, out: _Collector) -> tuple[dict[str, object], pd.Timestamp | None]:
     """``dataset.json`` (optional) and the day of its ``as_of`` if it gives a valid one."""
     path = folder / META_FILE

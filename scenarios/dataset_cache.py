@@ -3,7 +3,7 @@ process (the app after a restart, a command) reads them instead of parsing and c
 row again (about 8 s on the national data set, 1 s from the kept tables).
 
 The key is the data set's fingerprint, computed from the files' bytes alone
-(:func:`data.dataset.files_fingerprint`, the fingerprint :func:`data.dataset.load_dataset`
+(:func:`data.fingerprint.files_fingerprint`, the fingerprint :func:`data.dataset.load_dataset`
 gives), and the version of the loading code and of pandas and pyarrow. The same bytes checked
 by the same code give the same tables, so nothing is skipped: a data set is kept only after
 :func:`load_dataset` accepted it whole, and a refused one is checked again on every load. A
@@ -23,7 +23,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from data.dataset import Dataset, files_fingerprint, load_dataset
+from data.dataset import Dataset, load_dataset
+from data.fingerprint import files_fingerprint
 from scenarios.disk_cache import (
     cache_dir,
     file_sha256,

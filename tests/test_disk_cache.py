@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 
 import scenarios.run as run_module
-from data.dataset import _EDGE_SPACE, _edges_clean, files_fingerprint, load_dataset
+from data.dataset import _EDGE_SPACE, _edges_clean, load_dataset
+from data.fingerprint import files_fingerprint
 from data.history import DEFAULT_DSO_PERIOD_DAYS, measure_history
 from data.problems import DatasetError
 from scenarios import dataset_cache, history_cache

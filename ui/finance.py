@@ -18,7 +18,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from data.dataset import Dataset, files_fingerprint
+from data.dataset import Dataset
+from data.fingerprint import files_fingerprint
 from data.problems import InputError
 from scenarios.channel import XLSX_MIME
 from scenarios.credit_cache import (
