@@ -87,6 +87,7 @@ def keep(dataset: Dataset, root: Path | None = None) -> bool:
                     "order": list(tables)}  # the manifest's keys are sorted
         if not write_checked(tmp / MANIFEST, manifest):
             raise OSError("manifest not written")
+        tmp.chmod(0o755)  # mkdtemp makes it private; the kept tables are as readable as the data
         tmp.rename(target)
     except (OSError, pa.ArrowException, TypeError, ValueError):
         shutil.rmtree(tmp, ignore_errors=True)  # another process won the race, or no room
