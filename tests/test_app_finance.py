@@ -6,6 +6,7 @@ computed yet; once computed, a view is kept and a new session shows the same fig
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 from collections.abc import Iterator
@@ -97,7 +98,8 @@ def test_the_first_view_says_what_is_not_computed_yet(project: Path) -> None:
     assert list((runs / "credit").glob("scores-*.json"))
 
 
-def test_a_new_session_reads_the_kept_views_with_the_same_figures(ran: AppTest) -> None:
+def test_a_new_session_reads_the_kept_views_with_the_same_figures(
+        ran: AppTest, files: dict[str, bytes]) -> None:
     later = AppTest.from_string(PAGE, default_timeout=TIMEOUT_S).run(timeout=TIMEOUT_S)
     assert not later.exception and not later.error
     assert not any(b.key in COMPUTE for b in later.button)  # nothing left to compute
@@ -106,6 +108,11 @@ def test_a_new_session_reads_the_kept_views_with_the_same_figures(ran: AppTest) 
     assert len(later.dataframe) == len(ran.dataframe)
     for shown, computed_first in zip(later.dataframe, ran.dataframe, strict=True):
         pd.testing.assert_frame_equal(shown.value, computed_first.value, check_exact=True)
+    # the assignment's workbook, made from the kept report (the credit context built for it)
+    book = pd.read_excel(io.BytesIO(files["payment_terms.xlsx"]), sheet_name=None)
+    shown = next(d.value for d in later.dataframe if "terms chosen" in d.value.columns)
+    assert book["Assignments"]["customer_id"].head(len(shown)).tolist() == (
+        shown["account ID"].tolist())
 
 
 def _worklist(project: Path) -> pd.DataFrame:

@@ -335,7 +335,12 @@ def _policy_section(key: Key, limits: tuple[float, float, float]) -> PolicyRepor
     return report
 
 
-def _policy_answer(key: Key, report: PolicyReport, assigned: pd.DataFrame | None) -> None:
+def _workbook(scenario: Key, report: PolicyReport) -> bytes:
+    """The assignment as Excel (the credit context is built then if this process has none)."""
+    return policy_workbook(_ctx(scenario), report)
+
+
+def _policy_answer(scenario: Key, report: PolicyReport, assigned: pd.DataFrame | None) -> None:
     sol = report.solution
     if sol.objective_cny is None:
         reach = report.reachable
@@ -378,9 +383,9 @@ def _policy_answer(key: Key, report: PolicyReport, assigned: pd.DataFrame | None
             bad_debt_rate=lambda t: 100 * t["bad_debt_rate"])
         st.dataframe(shown.rename(columns=lambda c: _(ASSIGNMENT_LABELS.get(c, c))),
                      hide_index=True, width="stretch")
-        # made when clicked (the credit context is built then if this process has none)
+        # made when clicked
         st.download_button(_("Download the assignment (Excel)"),
-                           in_language(language(), lambda: policy_workbook(_ctx(key), report)),
+                           in_language(language(), partial(_workbook, scenario, report)),
                            file_name="payment_terms.xlsx", mime=XLSX_MIME, key="fin_xlsx",
                            on_click="ignore")
 
