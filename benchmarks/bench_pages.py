@@ -4,9 +4,12 @@ Starts the app on the default data set on a free port, opens every page in Debia
 (Playwright) and measures the time from navigation to a page at rest (script finished, no
 spinner): the first visit after the server started (cold: nothing cached) and later visits
 (warm: the caches of the first), then a widget change on the Today page (the period). Prints
-the medians; docs/benchmarks.md keeps the figures.
+the medians; docs/benchmarks.md keeps the figures. ``--pages`` measures some pages only (in
+the order given), ``--project`` runs the app of another checkout (a before/after comparison in
+one sitting), ``--store`` points the run store (and the results kept beside it) elsewhere, e.g.
+an empty folder for the very first visit of a new installation.
 
-    .venv/bin/python benchmarks/bench_pages.py [--repeats 3]
+    .venv/bin/python benchmarks/bench_pages.py [--repeats 3] [--pages today credit]
 """
 
 from __future__ import annotations
@@ -57,15 +60,24 @@ def _visit(page: Page, url: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--pages", nargs="+", metavar="PAGE",
+                        help="pages to measure ('today' for the first; default all)")
+    parser.add_argument("--project", type=Path, default=PROJECT,
+                        help="the checkout whose app is started (default this one)")
+    parser.add_argument("--store", type=Path, help="run store file (default the project's)")
     args = parser.parse_args()
+    pages = PAGES if not args.pages else tuple("" if p == "today" else p for p in args.pages)
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"}
+    env = {**os.environ, "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
+           "PYTHONPATH": str(args.project)}  # that checkout's packages
+    if args.store is not None:
+        env["PHARMAOPS_RUN_STORE"] = str(args.store)
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
          "--server.port", str(port), "--server.headless", "true",
          "--browser.gatherUsageStats", "false"],
-        cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cwd=args.project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(120):
             try:
@@ -76,7 +88,7 @@ def main() -> None:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium")
             rows = []
-            for path in PAGES:
+            for path in pages:
                 page = browser.new_page(viewport={"width": 1440, "height": 1000})
                 cold = _visit(page, f"{url}/{path}")
                 warm = [_visit(page, f"{url}/{path}") for _ in range(args.repeats)]

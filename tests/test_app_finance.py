@@ -1,11 +1,14 @@
 """The finance page through Streamlit's AppTest on a small generated data set: scores and
 tiers, one account's reasons, the terms model's answer with its frontier and Excel download,
 the policy simulated with CIs, the reminder schedules, the collection worklist with its
-downloads, and an impossible DSO limit named in the page."""
+downloads, and an impossible DSO limit named in the page. The first view says what is not
+computed yet; once computed, a view is kept and a new session shows the same figures."""
 
 from __future__ import annotations
 
+import io
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,12 +51,68 @@ def project(small_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         encoding="utf-8")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PHARMAOPS_SCENARIOS_DIR", str(folder))
+        # the views kept on disk live beside this run store, not the project's
+        mp.setenv("PHARMAOPS_RUN_STORE", str(folder.parent / "runs" / "store.sqlite"))
         yield folder
 
 
+#: the buttons that compute what the first view does not
+COMPUTE = ("fin_solve", "fin_reminders", "fin_worklist")
+
+
+def computed(at: AppTest) -> AppTest:
+    """``at`` after pressing every compute button the page shows."""
+    for key in COMPUTE:
+        if any(b.key == key for b in at.button):
+            at.button(key=key).click().run(timeout=TIMEOUT_S)
+    return at
+
+
 @pytest.fixture(scope="module")
-def ran(project: Path) -> AppTest:
+def first(project: Path) -> AppTest:
     return AppTest.from_string(PAGE, default_timeout=TIMEOUT_S).run(timeout=TIMEOUT_S)
+
+
+@pytest.fixture(scope="module")
+def ran(first: AppTest) -> AppTest:
+    return computed(first)
+
+
+def test_the_first_view_says_what_is_not_computed_yet(project: Path) -> None:
+    runs = project.parent / "runs"
+    shutil.rmtree(runs, ignore_errors=True)  # nothing kept yet: a new installation
+    at = AppTest.from_string(PAGE, default_timeout=TIMEOUT_S).run(timeout=TIMEOUT_S)
+    assert not at.exception and not at.error
+    # the scores are computed on the first view (and kept); nothing else is
+    assert [h.value for h in at.subheader][:3] == [
+        "Credit scores and tiers", "One account's score and its reasons",
+        "Population stability (last two quarters)"]
+    notes = " ".join(i.value for i in at.info)
+    assert "Not computed yet for these limits: the terms model's assignment" in notes
+    assert "Not computed yet: the reminder schedules" in notes
+    assert "Not computed yet for these settings: today's open receivables" in notes
+    assert "Solve the terms model first" in notes
+    assert {b.key for b in at.button} >= set(COMPUTE)
+    assert not at.success and not at.get("download_button")
+    assert not any(m.label == "accounts to contact" for m in at.metric)
+    assert list((runs / "credit").glob("scores-*.json"))
+
+
+def test_a_new_session_reads_the_kept_views_with_the_same_figures(
+        ran: AppTest, files: dict[str, bytes]) -> None:
+    later = AppTest.from_string(PAGE, default_timeout=TIMEOUT_S).run(timeout=TIMEOUT_S)
+    assert not later.exception and not later.error
+    assert not any(b.key in COMPUTE for b in later.button)  # nothing left to compute
+    assert [s.value for s in later.success] == [s.value for s in ran.success]
+    assert [(m.label, m.value) for m in later.metric] == [(m.label, m.value) for m in ran.metric]
+    assert len(later.dataframe) == len(ran.dataframe)
+    for shown, computed_first in zip(later.dataframe, ran.dataframe, strict=True):
+        pd.testing.assert_frame_equal(shown.value, computed_first.value, check_exact=True)
+    # the assignment's workbook, made from the kept report (the credit context built for it)
+    book = pd.read_excel(io.BytesIO(files["payment_terms.xlsx"]), sheet_name=None)
+    shown = next(d.value for d in later.dataframe if "terms chosen" in d.value.columns)
+    assert book["Assignments"]["customer_id"].head(len(shown)).tolist() == (
+        shown["account ID"].tolist())
 
 
 def _worklist(project: Path) -> pd.DataFrame:
@@ -101,7 +160,7 @@ def test_the_page_shows_scores_reasons_and_the_proven_terms(ran: AppTest,
 
 
 def test_simulate_this_policy_shows_cis(project: Path) -> None:
-    at = AppTest.from_string(PAGE, default_timeout=TIMEOUT_S).run(timeout=TIMEOUT_S)
+    at = computed(AppTest.from_string(PAGE, default_timeout=TIMEOUT_S).run(timeout=TIMEOUT_S))
     at.number_input(key="fin_sim_reps").set_value(2)
     at.button(key="fin_simulate").click().run(timeout=TIMEOUT_S)
     assert not at.exception and not at.error
@@ -114,6 +173,7 @@ def test_simulate_this_policy_shows_cis(project: Path) -> None:
 def test_an_impossible_dso_limit_is_named(project: Path) -> None:
     at = AppTest.from_string(PAGE, default_timeout=TIMEOUT_S).run(timeout=TIMEOUT_S)
     at.number_input(key="fin_dso_limit").set_value(2.0).run(timeout=TIMEOUT_S)
+    computed(at)
     assert not at.exception
     warning = " ".join(w.value for w in at.warning)
     assert "No assignment meets the limits" in warning and "dso_days <= 2" in warning
@@ -128,7 +188,7 @@ def test_the_page_in_chinese_after_simulating_the_policy(project: Path) -> None:
     rendered text or column header is a catalogue text left in English."""
     at = AppTest.from_string(PAGE, default_timeout=TIMEOUT_S)
     at.session_state[i18n.KEY] = "zh_CN"
-    at.run(timeout=TIMEOUT_S)
+    computed(at.run(timeout=TIMEOUT_S))
     assert at.title[0].value == "财务 / 信用"
     assert at.button(key="fin_simulate").label == "模拟该政策"
     at.number_input(key="fin_sim_reps").set_value(2)

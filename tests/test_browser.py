@@ -372,7 +372,7 @@ def check_supply_chain(page: Page, app: App) -> None:
 def check_credit(page: Page, app: App) -> None:
     """Scores and tiers, one account's reasons, the terms model's answer (a proof, or the
     limit that cannot be met) on the shipped plan's limits, the reminder schedules and the
-    collection worklist."""
+    collection worklist, each computed on its button when the first view says it is not."""
     del app
     heading(page, "Finance / credit")
     for title in ("Credit scores and tiers", "One account's score and its reasons",
@@ -381,6 +381,15 @@ def check_credit(page: Page, app: App) -> None:
     cards = metrics(page)
     assert {"premium accounts", "ordinary accounts", "risk accounts"} <= set(cards)
     assert "score (points)" in cards
+    # what is not computed yet says so, and its button computes it (then it is kept)
+    main = page.locator('[data-testid="stMain"]')
+    for button in ("Solve the terms model", "Compare the reminder schedules",
+                   "Rank the worklist"):
+        found = main.get_by_role("button", name=button, exact=True)
+        if found.count():
+            assert page.get_by_text("Not computed yet", exact=False).count() >= 1
+            found.click()
+            wait_idle(page)
     answer = page.get_by_text("Proven optimal").or_(
         page.get_by_text("No assignment meets the limits"))
     answer.first.wait_for()

@@ -2,7 +2,9 @@
 
 Loading is cached per folder and file stamp (name, mtime, size), so editing or regenerating
 a data set is picked up on the next rerun; a refused data set is cached as its
-:class:`~data.problems.DatasetError` and shown with every problem, never as a traceback.
+:class:`~data.problems.DatasetError` and shown with every problem, never as a traceback. A data
+set accepted before is read from its kept tables (:mod:`scenarios.dataset_cache`), so a new
+server process does not check every row again.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from data.dataset import Dataset, load_dataset
+from data.dataset import Dataset
 from data.problems import DatasetError, InputError, Problem
+from scenarios.dataset_cache import load_dataset_kept
 from scenarios.paths import default_dataset
 from ui.i18n import N_, _
 
@@ -74,7 +77,7 @@ def _load_cached(folder: str, stamp: FileStamp) -> Dataset | DatasetError:
     """Load once per (folder, stamp); shared read-only by all sessions."""
     del stamp  # part of the cache key only
     try:
-        return load_dataset(folder)
+        return load_dataset_kept(folder)
     except DatasetError as exc:
         return exc.with_traceback(None)
 

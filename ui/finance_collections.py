@@ -6,20 +6,24 @@ its Excel and CSV downloads. Everything comes from :mod:`scenarios.credit_simula
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from functools import partial
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from scenarios.channel import XLSX_MIME
-from scenarios.collections import (
-    collection_worklist,
-    reminder_comparison,
-    scenario_schedule,
-    schedule_table,
-    today_schedule,
-    why_parts,
-    worklist_workbook,
+from scenarios.collections import collection_worklist, why_parts, worklist_workbook
+from scenarios.credit_cache import (
+    decode_reminders,
+    decode_worklist,
+    encode_reminders,
+    encode_worklist,
+    kept,
+    read_view,
+    reminder_view,
 )
 from scenarios.credit_report import CreditContext, PolicyReport
 from scenarios.credit_simulation import POLICY_KPIS, policy_projection, simulate_policy
@@ -88,16 +92,39 @@ WORKLIST_TEXT = N_(
     "bring in within the horizon: the payer's lateness and default risk given that the "
     "invoice is still open, the contact keeping the measured share of the remaining delay. "
     "{contacts} Left off: {invoices} invoices ({amount} CNY) due later.")
+NOT_COMPARED_TEXT = N_(
+    "Not computed yet: the reminder schedules measured and compared on the collection "
+    "mechanism. Once computed they are kept, and every later visit shows them at once.")
+NOT_RANKED_TEXT = N_(
+    "Not computed yet for these settings: today's open receivables valued and ranked. Once "
+    "computed the list is kept, and every later visit shows it at once.")
 #: the credit tiers as the page names them
 TIER_LABELS = {"premium": N_("premium"), "ordinary": N_("ordinary"), "risk": N_("risk")}
 SHOWN = 100
+Context = Callable[[], CreditContext]  # the credit context, built when first asked for
+ViewFile = Callable[[str, dict], Path]  # the file a view of this scenario is kept in
+
+
+def kept_view(file: Path, decode: Callable[[dict], Any]) -> Any | None:
+    """A view kept on disk (:mod:`scenarios.credit_cache`), remembered for the session; None
+    when it has not been computed."""
+    views = st.session_state.setdefault("fin_views", {})
+    if file not in views:
+        found = read_view(file, decode)
+        if found is None:
+            return None
+        views[file] = found
+    return views[file]
 
 
 # ------------------------------------------------------------------ simulate this policy
-def simulate_section(loaded: LoadedScenario, ctx: CreditContext, report: PolicyReport,
+def simulate_section(loaded: LoadedScenario, context: Context, report: PolicyReport | None,
                      key: tuple) -> None:
     """The button, the run with its progress, and the projection kept per policy."""
     st.subheader(_("Simulate this policy"))
+    if report is None:
+        st.info(_("Solve the terms model first: the simulation runs its assignment."))
+        return
     if report.solution.objective_cny is None:
         st.info(_("No assignment to simulate: the terms model found none under these limits."))
         return
@@ -113,7 +140,7 @@ def simulate_section(loaded: LoadedScenario, ctx: CreditContext, report: PolicyR
             bar.progress(done / total, text=progress.format(done=done, total=total))
 
         with st.spinner(_("Preparing the scenario with these terms …")):
-            run = simulate_policy(loaded, ctx, report, replications=replications,
+            run = simulate_policy(loaded, context(), report, replications=replications,
                                   workers=min(2, os.cpu_count() or 1), progress=tick)
         store[key] = (replications, policy_projection(run, report))
     if key not in store:
@@ -134,21 +161,18 @@ def simulate_section(loaded: LoadedScenario, ctx: CreditContext, report: PolicyR
 
 
 # ------------------------------------------------------------------ collections
-@st.cache_data(max_entries=4, show_spinner=False)
-def _comparison(_ctx: CreditContext, key: tuple) -> pd.DataFrame:
-    del key  # cache key only
-    return reminder_comparison(_ctx)
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def _worklist(_ctx: CreditContext, key: tuple, horizon: int, lead: int):
-    del key  # cache key only
-    return collection_worklist(_ctx, horizon_days=horizon, lead_days=lead)
-
-
-def reminders_section(ctx: CreditContext, key: tuple) -> None:
+def reminders_section(context: Context, view_file: ViewFile) -> None:
     st.subheader(_("Payment reminders: manual today, automated in the scenario"))
     st.caption(_(REMINDERS_TEXT))
+    file = view_file("reminders", {})
+    view = kept_view(file, decode_reminders)
+    if view is None:
+        st.info(_(NOT_COMPARED_TEXT))
+        if not st.button(_("Compare the reminder schedules"), key="fin_reminders"):
+            return
+        with st.spinner(_("Measuring both reminder schedules …")):
+            view = kept(file, lambda: reminder_view(context()), encode_reminders,
+                        decode_reminders)
     c1, c2 = st.columns(2)
     labels = {k: _(v) for k, v in SCHEDULE_LABELS.items()}
 
@@ -160,12 +184,10 @@ def reminders_section(ctx: CreditContext, key: tuple) -> None:
             {labels["day_from_due"]: "{:+.0f}", labels["sent_probability"]: "{:.0f}",
              labels["delay_kept"]: "{:.0f}"}), hide_index=True, width="stretch")
 
-    show(c1, _("Today (manual, as measured)"), schedule_table(today_schedule(ctx)))
-    automated = ctx.credit.automated_reminders
-    show(c2, _("The scenario's (automated)") if automated
-         else _("The scenario's (manual, as today)"), schedule_table(scenario_schedule(ctx)))
-    with st.spinner(_("Measuring both reminder schedules …")):
-        table = _comparison(ctx, key).set_index("reminders")
+    show(c1, _("Today (manual, as measured)"), view.today)
+    show(c2, _("The scenario's (automated)") if view.automated
+         else _("The scenario's (manual, as today)"), view.scenario)
+    table = view.comparison.set_index("reminders")
     cols = st.columns(2)
     for col, name in zip(cols, ("manual", "automated"), strict=True):
         row = table.loc[name]
@@ -179,15 +201,23 @@ def reminders_section(ctx: CreditContext, key: tuple) -> None:
         bad_debt=f"{table.loc['manual', 'bad_debt_rate']:.2%}"))
 
 
-def worklist_section(ctx: CreditContext, key: tuple) -> None:
+def worklist_section(context: Context, view_file: ViewFile) -> None:
     st.subheader(_("Collection worklist"))
     c1, c2 = st.columns(2)
     horizon = int(c1.number_input(_("Count what is paid within (days)"), 1, 180, 30,
                                   key="fin_wl_horizon"))
     lead = int(c2.number_input(_("Also list invoices due within (days)"), 0, 30, 3,
                                key="fin_wl_lead"))
-    with st.spinner(_("Valuing a contact on every open receivable …")):
-        wl = _worklist(ctx, key, horizon, lead)
+    file = view_file("worklist", {"horizon_days": horizon, "lead_days": lead})
+    wl = kept_view(file, decode_worklist)
+    if wl is None:
+        st.info(_(NOT_RANKED_TEXT))
+        if not st.button(_("Rank the worklist"), key="fin_worklist"):
+            return
+        with st.spinner(_("Valuing a contact on every open receivable …")):
+            wl = kept(file, lambda: collection_worklist(context(), horizon_days=horizon,
+                                                        lead_days=lead),
+                      encode_worklist, decode_worklist)
     acc = wl.accounts
     if acc.empty:
         st.info(_("No receivable open at {as_of} is overdue or due within {lead} days.").format(

@@ -1,7 +1,8 @@
 """Page "Today": the six headline KPIs measured from the data set's own history, against the
 committee's targets, with the customer and site map and the KPI tables to download.
 
-Everything shown is measured by :func:`data.history.measure_history`; nothing is simulated.
+Everything shown is measured by :func:`data.history.measure_history` (kept on disk per data
+set and period: :mod:`scenarios.history_cache`); nothing is simulated.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import html
 import io
 from collections.abc import Mapping
+from functools import partial
 
 import altair as alt
 import numpy as np
@@ -17,10 +19,11 @@ import pydeck as pdk
 import streamlit as st
 
 from data.dataset import Dataset
-from data.history import DEFAULT_PERIOD_DAYS, HistoryReport, measure_history
+from data.history import DEFAULT_PERIOD_DAYS, HistoryReport
 from data.kpis import AGING_BUCKETS, KPI_NAMES
 from data.tables import CUSTOMER_TYPES, REGIONS
 from scenarios.expense_projection import TARGET_CHANGE_POINTS
+from scenarios.history_cache import measure_history_kept
 from scenarios.schema import committee_targets
 from ui.base_map import base_layers
 from ui.common import (
@@ -141,10 +144,11 @@ def render() -> None:
 # no spinner of its own: its text would be fixed at import, in English; the caller says it
 @st.cache_data(max_entries=16, show_spinner=False)
 def _measure(_dataset: Dataset, fingerprint: str, as_of: str, period_days: int) -> HistoryReport:
-    """Cached :func:`measure_history`. The fingerprint covers the tables only, not
-    ``dataset.json``, so ``as_of`` is part of the key too."""
+    """:func:`measure_history`, cached in memory and kept on disk per data set and period
+    (:mod:`scenarios.history_cache`), so a new server process reads it. ``as_of`` is part of
+    the key as well as the fingerprint, which covers ``dataset.json`` too."""
     del fingerprint, as_of  # cache key only
-    return measure_history(_dataset, period_days=period_days)
+    return measure_history_kept(_dataset, period_days)
 
 
 # --------------------------------------------------------------------------- sections
@@ -542,9 +546,10 @@ def _tables(ds: Dataset, report: HistoryReport, targets: Mapping[str, float]) ->
         "period_end": f"{report.window.end:%Y-%m-%d}",
         "period_days": str(report.window.days),
     }
+    # made when clicked: writing the workbook on every rerun slowed the page
     st.download_button(
         _("Download all KPI tables (Excel)"),
-        kpi_workbook(tables, about),
+        partial(kpi_workbook, tables, about),
         file_name=f"{stem}.xlsx",
         key="xlsx",
         on_click="ignore",
