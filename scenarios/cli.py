@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import partial
 
 import pandas as pd
 
@@ -141,14 +142,20 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _progress_bar(label: str):
+def _progress_bar(label: str, path: str | None = None):
+    """A scenario's replication bar on stderr and, with ``path``, ``{"done", "total",
+    "label"}`` written atomically to it after each replication (the app's job queue)."""
     from tqdm import tqdm
+
+    from scenarios.jsonio import write_json
 
     bar = tqdm(total=0, desc=label, unit="rep", file=sys.stderr, leave=True)
 
     def progress(done: int, total: int) -> None:
         bar.total = total
         bar.update(done - bar.n)
+        if path:
+            write_json({"done": done, "total": total, "label": label}, path)
         if done == total:
             bar.close()
 
@@ -234,7 +241,7 @@ def _simulate_one(args: argparse.Namespace, loaded):
     started = datetime.now(UTC)
     run = simulate(loaded, prepared, replications=args.replications, seed=args.seed,
                    workers=args.workers, scheduler=args.scheduler,
-                   progress=_progress_bar(loaded.scenario.name))
+                   progress=_progress_bar(loaded.scenario.name, args.progress_file))
     if store is not None:
         store_run(run, loaded, store, started)
     return prepared, run
@@ -269,7 +276,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     seed, reps = common_settings(loaded, args.seed, args.replications)
     comparison = run_comparison(loaded, prepared, seed=seed, replications=reps,
                                 workers=args.workers, scheduler=args.scheduler,
-                                progress=_progress_bar, store=store)
+                                progress=partial(_progress_bar, path=args.progress_file),
+                                store=store)
     doc = comparison_summary(comparison)
     for name, diffs in doc["differences"].items():
         print(f"\n{name} − {doc['base']} (paired over {reps} replications, seed {seed})")
@@ -423,6 +431,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--store", metavar="PATH", help="run store (default "
                        "$PHARMAOPS_RUN_STORE or runs/pharmaops.sqlite)")
         p.add_argument("--no-store", action="store_true", help="do not record the run")
+        p.add_argument("--progress-file", metavar="PATH", help="write each scenario's progress "
+                       "as JSON here (done, total, label)")
         p.add_argument("--allow-outside-data", action="store_true",
                        help="allow a data set outside the project's data folder")
 
@@ -488,10 +498,10 @@ def _option_problems(args: argparse.Namespace) -> list[Problem]:
         if value is not None and not low <= value <= high:
             problems.append(Problem(f"--{name.replace('_', '-')}", "",
                                     f"a whole number in {low}..{high}", str(value)))
-    for option in ("json", "csv", "xlsx"):
+    for option in ("json", "csv", "xlsx", "progress_file"):
         target = getattr(args, option, None)
         if target:
-            problem = output_path_problem(target, f"--{option}")
+            problem = output_path_problem(target, f"--{option.replace('_', '-')}")
             if problem is None and target == "-" and option == "xlsx":
                 problem = Problem("--xlsx", "", "a file path (an Excel file is not text)", "-")
             if problem is not None:

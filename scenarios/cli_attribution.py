@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import pandas as pd
 
 from scenarios.cli_common import CliError, _emit, _status
-from scenarios.jsonio import output_path_problem, write_json
+from scenarios.jsonio import write_json
 from scenarios.paths import shipped_scenario
 
 #: the default base and plan: the shipped scenarios (one place, should they move)
@@ -58,9 +58,6 @@ def cmd_attribute(args: argparse.Namespace) -> int:
     from scenarios.compare import load_scenarios
     from scenarios.store import RunStore
 
-    if args.progress_file and (problem := output_path_problem(args.progress_file,
-                                                              "--progress-file")):
-        raise CliError(problem)
     if args.quick and args.permutations is not None:
         raise CliError(_problem("--permutations", "no --permutations with --quick (the quick "
                                 "view samples no orders)", str(args.permutations)))
@@ -122,9 +119,9 @@ def add_attribution_parser(sub) -> None:
     at = sub.add_parser("attribute", help="what each lever group contributes to each KPI "
                         "from a base to a plan (Shapley values, common random numbers)")
     at.add_argument("base", nargs="?", default=str(DEFAULT_BASE),
-                    help="the base scenario (default scenarios/baseline.toml)")
+                    help="the base scenario (default: the book's newest baseline)")
     at.add_argument("plan", nargs="?", default=str(DEFAULT_PLAN),
-                    help="the plan scenario (default scenarios/plan.toml)")
+                    help="the plan scenario (default: the book's newest plan)")
     at.add_argument("--replications", type=int, help="replications per coalition (default: "
                     "the base's count)")
     at.add_argument("--seed", type=int, help="override the base's seed (shared by every "

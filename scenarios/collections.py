@@ -132,24 +132,53 @@ def _invoice_values(ctx: CreditContext, inv: pd.DataFrame, horizon_days: int) ->
                       recovered_cny=value.recovered_cny, days_sooner=value.days_sooner)
 
 
-def _why(row: pd.Series, horizon_days: int) -> str:
-    """The reasons behind an account's place and contact, for people."""
-    parts = [f"{row.open_cny:,.0f} CNY open in {row.invoices} invoice(s)"]
+#: the reasons an account is listed where it is, each a code → its sentence in English with
+#: named values (CNY, days, a probability 0..1); a page may say them in another language
+WHY_TEXT = {
+    "open": "{open_cny} CNY open in {invoices} invoice(s)",
+    "overdue": "{overdue_cny} CNY overdue, the oldest {days} days",
+    "due_today": "due today",
+    "due_in": "due in {days} days",
+    "lateness": "pays {days} days late on average",
+    "default": "P(default | still open) {probability}",
+    "risk_tier": "risk tier",
+    "contact": "a contact brings {recovered_cny} CNY into the next {horizon_days} days",
+}
+
+
+def why_parts(row: object, horizon_days: int) -> list[tuple[str, dict[str, float]]]:
+    """The reasons behind an account's place and contact (a worklist row): (code of
+    :data:`WHY_TEXT`, its values), in the order they are said."""
+    parts: list[tuple[str, dict[str, float]]] = [
+        ("open", {"open_cny": row.open_cny, "invoices": row.invoices})]
     if row.overdue_cny > 0:
-        parts.append(f"{row.overdue_cny:,.0f} CNY overdue, the oldest {row.days_overdue:.0f} "
-                     "days")
+        parts.append(("overdue", {"overdue_cny": row.overdue_cny, "days": row.days_overdue}))
     elif row.days_overdue == 0:
-        parts.append("due today")
+        parts.append(("due_today", {}))
     else:
-        parts.append(f"due in {-row.days_overdue:.0f} days")
-    parts.append(f"pays {row.lateness_mean_days:.0f} days late on average")
+        parts.append(("due_in", {"days": -row.days_overdue}))
+    parts.append(("lateness", {"days": row.lateness_mean_days}))
     if row.default_probability_open >= 0.05:
-        parts.append(f"P(default | still open) {row.default_probability_open:.0%}")
+        parts.append(("default", {"probability": row.default_probability_open}))
     if row.tier == "risk":
-        parts.append("risk tier")
-    parts.append(f"a contact brings {row.recovered_cny:,.0f} CNY into the next "
-                 f"{horizon_days} days")
-    return "; ".join(parts)
+        parts.append(("risk_tier", {}))
+    parts.append(("contact", {"recovered_cny": row.recovered_cny,
+                              "horizon_days": horizon_days}))
+    return parts
+
+
+def _shown(name: str, value: float) -> str:
+    """A reason's value as the sentence shows it: CNY grouped, a probability in %, else
+    whole."""
+    if name == "probability":
+        return f"{value:.0%}"
+    return f"{value:,.0f}" if name.endswith("_cny") else f"{value:.0f}"
+
+
+def _why(row: object, horizon_days: int) -> str:
+    """The reasons behind an account's place and contact, for people."""
+    return "; ".join(WHY_TEXT[code].format(**{k: _shown(k, v) for k, v in values.items()})
+                     for code, values in why_parts(row, horizon_days))
 
 
 def collection_worklist(ctx: CreditContext, *, horizon_days: int = HORIZON_DAYS,

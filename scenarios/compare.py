@@ -8,17 +8,19 @@ The CLI (``pharmaops compare``) and the committee page both call this module.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
+from data.dataset import Dataset
 from data.kpis import KPI_NAMES
 from data.problems import ScenarioError
 from scenarios.loading import LoadedScenario, load_scenario
 from scenarios.result import RunResult
 from scenarios.run import Prepared, SimulationRun, simulate, store_runs
+from scenarios.run_reuse import stored_same_run
 from scenarios.store import RunStore
 from scenarios.validation import is_todays_process, validate_baseline
 from simulation.runner import Progress
@@ -80,6 +82,9 @@ class Comparison:
     replications: int
     finished_at: datetime
     differences: dict[str, dict] = field(default_factory=dict)
+    #: the labels of the scenarios whose run was served from the store (same scenario text,
+    #: seed, replications, data set and code version: scenarios.run_reuse)
+    reused: tuple[str, ...] = ()
 
     @property
     def base(self) -> ScenarioResult:
@@ -111,20 +116,53 @@ def run_comparison(loaded: Sequence[LoadedScenario], prepared: Sequence[Prepared
     together (when ``store`` is given) and compare them with the first. ``progress(label)``
     gives each scenario's progress callback."""
     labels = unique_labels(loaded)
-    runs: list[tuple[SimulationRun, LoadedScenario, datetime]] = []
+    runs: list[SimulationRun] = []
+    fresh: list[tuple[SimulationRun, LoadedScenario, datetime]] = []
+    reused: list[str] = []
     for item, prep, label in zip(loaded, prepared, labels, strict=True):
-        started = datetime.now(UTC)
-        run = simulate(item, prep, replications=replications, seed=seed, workers=workers,
-                       scheduler=scheduler, progress=progress(label) if progress else None)
-        runs.append((run, item, started))
-    if store is not None:
-        store_runs(runs, store)
+        run = None if store is None else stored_same_run(
+            store, item, prep.dataset.fingerprint, seed, replications)
+        if run is not None:  # the same run was computed before: served from the store
+            reused.append(label)
+            tick = progress(label) if progress else None
+            if tick is not None:
+                tick(replications, replications)
+        else:
+            started = datetime.now(UTC)
+            run = simulate(item, prep, replications=replications, seed=seed, workers=workers,
+                           scheduler=scheduler, progress=progress(label) if progress else None)
+            fresh.append((run, item, started))
+        runs.append(run)
+    if store is not None and fresh:
+        store_runs(fresh, store)
+    return replace(_compared_runs(loaded, [p.dataset for p in prepared], runs, seed,
+                                  replications), reused=tuple(reused))
+
+
+def stored_comparison(loaded: Sequence[LoadedScenario], datasets: Sequence[Dataset], *,
+                      seed: int, replications: int, store: RunStore) -> Comparison | None:
+    """The comparison :func:`run_comparison` would give, read from the store when every
+    scenario's run is there (same text, seed, replications, data set and code version:
+    :func:`scenarios.run_reuse.stored_same_run`); None when one is missing. Nothing is
+    prepared or simulated, so a page can show a run a job computed."""
+    runs = [stored_same_run(store, item, ds.fingerprint, seed, replications)
+            for item, ds in zip(loaded, datasets, strict=True)]
+    if any(run is None for run in runs):
+        return None
+    return replace(_compared_runs(loaded, datasets, runs, seed, replications),
+                   reused=tuple(unique_labels(loaded)))
+
+
+def _compared_runs(loaded: Sequence[LoadedScenario], datasets: Sequence[Dataset],
+                   runs: Sequence[SimulationRun], seed: int, replications: int) -> Comparison:
+    """The runs as a comparison against the first, with today's process checked against
+    its history."""
     results = []
-    for (run, item, _), prep, label in zip(runs, prepared, labels, strict=True):
+    for run, item, ds, label in zip(runs, loaded, datasets, unique_labels(loaded), strict=True):
         check = None
         if is_todays_process(item.scenario):
-            check = validate_baseline(prep.dataset, run.per_replication,
-                                      item.scenario.horizon_days, item.scenario.warmup_days)
+            check = validate_baseline(ds, run.per_replication, item.scenario.horizon_days,
+                                      item.scenario.warmup_days)
         results.append(ScenarioResult(item.path.name, label, item.scenario.description,
                                       run.result, run.per_replication, run.tables, check))
     return compare(results, seed, replications)

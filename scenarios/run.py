@@ -40,6 +40,7 @@ from scenarios.result import ForwardStockResult, RunResult
 from scenarios.rollout import scenario_switch_days, todays_levers
 from scenarios.schema import Assumptions, Scenario
 from scenarios.store import RunRecord, RunStore, code_version
+from scenarios.work_cache import keep_work, read_work, work_file
 from simulation.config import (
     CreditPolicy,
     DeliveryPolicy,
@@ -266,11 +267,16 @@ def todays_work(dataset: Dataset, params: ProcessParams, scenario: Scenario,
     key = (dataset.fingerprint, params.model_dump_json(),
            scenario.assumptions.staffing_utilization)
     if key not in _WORK:
-        today = Scenario.model_validate({
-            "name": "today", "dataset": ".", "seed": PILOT_SEED,
-            "assumptions": scenario.assumptions.model_dump()})
-        inputs, config = configure(dataset, params, today, inputs=inputs)
-        work = net_of_modelled_wait(inputs, params, config, PILOT_SEED)
+        # kept on disk too (scenarios/work_cache.py): a new process reads it
+        file = work_file(dataset.fingerprint, params, scenario.assumptions.staffing_utilization)
+        work = read_work(file)
+        if work is None:
+            today = Scenario.model_validate({
+                "name": "today", "dataset": ".", "seed": PILOT_SEED,
+                "assumptions": scenario.assumptions.model_dump()})
+            inputs, config = configure(dataset, params, today, inputs=inputs)
+            work = net_of_modelled_wait(inputs, params, config, PILOT_SEED)
+            keep_work(file, work)
         while len(_WORK) >= _WORK_KEPT:
             del _WORK[next(iter(_WORK))]  # the oldest
         _WORK[key] = work

@@ -25,7 +25,8 @@ shared by several KPIs).
 **Verdict** of a KPI against its target (:func:`verdict`), using the 95% CI, so that a flip
 is a change the replications can tell: ``met`` when the whole interval meets the target,
 ``not met`` when none of it does, ``uncertain`` when the interval holds the target. Without
-an interval (one replication) the mean alone decides: ``met`` or ``not met``. The committee's
+an interval (one replication) nothing is decided: ``too few replications``, as everywhere
+else a verdict is shown (no flip can then be told). The committee's
 headline ``met`` (the mean meets the target, :class:`simulation.summary.Verdict`) is kept beside
 it in every evaluation.
 
@@ -44,7 +45,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from simulation.summary import HIGHER_IS_BETTER, Estimate, meets
+from simulation.summary import HIGHER_IS_BETTER, TOO_FEW, Estimate, meets
 
 MET, UNCERTAIN, NOT_MET, NO_ESTIMATE = "met", "uncertain", "not met", "no estimate"
 #: the assumption named by a flip at all-low / all-high
@@ -53,7 +54,8 @@ JOINT = "all (joint: all at low / all at high)"
 CORNERS = "all (least / most favourable to the target)"
 
 VERDICT_RULE = ("met: the whole 95% CI of the mean meets the target; not met: none of it "
-                "does; uncertain: the CI holds the target (without a CI the mean decides)")
+                "does; uncertain: the CI holds the target; too few replications: no CI (one "
+                "replication)")
 
 Evaluate = Callable[[Mapping[str, float]], Mapping[str, Estimate]]
 #: ``progress(done, total, label)``: evaluations done of those known so far, and the next one
@@ -62,12 +64,12 @@ Progress = Callable[[int, int, str], None]
 
 def verdict(kpi: str, estimate: Estimate, target: float) -> str:
     """``met`` / ``uncertain`` / ``not met``: where the 95% CI of ``estimate`` lies against
-    ``target`` (direction by KPI); by the mean alone without a CI."""
+    ``target`` (direction by KPI); ``too few replications`` without a CI."""
     if math.isnan(estimate.mean):
         return NO_ESTIMATE
     lo, hi = estimate.ci95
     if math.isnan(lo) or math.isnan(hi):
-        return MET if meets(kpi, estimate.mean, target) else NOT_MET
+        return TOO_FEW
     worst, best = (lo, hi) if kpi in HIGHER_IS_BETTER else (hi, lo)
     if meets(kpi, worst, target):
         return MET

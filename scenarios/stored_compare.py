@@ -22,7 +22,7 @@ from scipy import stats
 from data.kpis import KPI_NAMES
 from data.problems import InputError, Problem
 from scenarios.result import RunResult
-from scenarios.store import RunStore, StoredRun
+from scenarios.store import FINGERPRINT_SHORT_CHARS, RunStore, StoredRun
 from simulation.summary import BETTER, difference_verdict, paired_differences
 
 SOURCE = "runs compare"
@@ -54,7 +54,7 @@ class StoredComparison:
 
 
 def _short(fingerprint: str) -> str:
-    return fingerprint.removeprefix("sha256:")[:12]
+    return fingerprint.removeprefix("sha256:")[:FINGERPRINT_SHORT_CHARS]
 
 
 def _window(run: StoredRun) -> str:

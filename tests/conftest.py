@@ -36,7 +36,7 @@ def tiny_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture()
 def files(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
     """Every file a page hands to a download button, by file name (AppTest keeps no media
-    after a run)."""
+    after a run); a file the page makes only when clicked is made at once."""
     from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
     seen: dict[str, bytes] = {}
@@ -47,4 +47,15 @@ def files(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
         return keep(self, path_or_data, mimetype, kind, filename)
 
     monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", load)
+
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    defer = MediaFileManager.add_deferred
+
+    def add_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        # a file made when clicked: made here, as a click would, to be read by the test
+        seen[file_name] = data_callable()
+        return defer(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
     return seen

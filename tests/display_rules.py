@@ -50,11 +50,13 @@ def table_headers(at: AppTest) -> list[str]:
 
 def every_text(at: AppTest) -> list[str]:
     """:func:`page_texts` and the rest a page can show as text: success and error messages,
-    metric deltas, sliders', toggles', date inputs' and buttons' labels, radio options."""
+    metric deltas, sliders', toggles', date inputs', buttons', checkboxes', multiselects' and
+    text areas' labels, radio options."""
     out = page_texts(at)
     out += [e.value for kind in ("success", "error") for e in at.get(kind)]
     out += [m.delta for m in at.metric if isinstance(m.delta, str)]
-    out += [w.label for kind in ("slider", "toggle", "date_input", "button")
+    out += [w.label for kind in ("slider", "toggle", "date_input", "button", "checkbox",
+                                 "multiselect", "text_area")
             for w in at.get(kind)]
     out += [str(o) for r in at.radio for o in r.options]
     return out

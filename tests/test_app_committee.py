@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,6 +37,7 @@ PAGE = "from ui.committee import render\nrender()\n"
 TIMEOUT_S = 120
 REPLICATIONS = 2
 SCENARIOS = ("baseline", "plan")
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
 
@@ -75,6 +77,17 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield root
 
 
+def until_done(at: AppTest) -> AppTest:
+    """The page once its queued comparison has finished (the job runs outside the page,
+    which polls it)."""
+    deadline = time.monotonic() + 600
+    while "committee_job" in at.session_state:
+        assert time.monotonic() < deadline, "the comparison job did not finish"
+        time.sleep(1)
+        at.run(timeout=TIMEOUT_S)
+    return at
+
+
 @pytest.fixture(scope="module")
 def ran(project: Path) -> AppTest:
     """The page after pressing Run with 2 replications and 1 worker (the defaults otherwise)."""
@@ -85,7 +98,7 @@ def ran(project: Path) -> AppTest:
     at.sidebar.number_input(key="committee_replications").set_value(REPLICATIONS)
     at.sidebar.number_input(key="committee_workers").set_value(1)
     at.sidebar.button(key="committee_run").click()
-    return at.run(timeout=TIMEOUT_S)
+    return until_done(at.run(timeout=TIMEOUT_S))
 
 
 @pytest.fixture(scope="module")
@@ -177,25 +190,29 @@ def test_forward_stock_of_the_plan_is_shown(
 
 def test_assumptions_are_shown_with_their_range_and_source(ran: AppTest) -> None:
     from scenarios.evidence import EVIDENCE
+    from ui.lever_labels import LEVER_LABELS
 
     tables = [d.value for d in ran.dataframe if "plausible range" in d.value.columns]
     assert len(tables) == len(SCENARIOS)
     baseline, plan = (t.set_index("assumption") for t in tables)
-    assert sorted(baseline.index) == sorted(EVIDENCE) == sorted(plan.index)
+    # each assumption by its name with its unit, not its field name
+    label = {name: LEVER_LABELS[f"assumptions.{name}"] for name in EVIDENCE}
+    assert sorted(baseline.index) == sorted(label.values()) == sorted(plan.index)
     for name, found in EVIDENCE.items():
-        assert plan.loc[name, "plausible range"] == f"{found.low:,.4g} – {found.high:,.4g}"
-        assert plan.loc[name, "source"] == found.source
-        assert plan.loc[name, "in range"] == "yes"
+        row = plan.loc[label[name]]
+        assert row["plausible range"] == f"{found.low:,.4g} – {found.high:,.4g}"
+        assert row["source"] == found.source
+        assert row["in range"] == "yes"
     # today's process pulls no lever: only the staffing assumption is used, and the cost of
     # capital every run's financing cost is reported at
     used = baseline[baseline["used by the levers"] == "yes"].index.tolist()
-    assert used == ["staffing_utilization", "cost_of_capital"]
+    assert used == ["Staff utilization (share)", "Cost of capital (per year)"]
     # the plan pulls every company lever but the call plan (today's calls); the outside
     # drivers of the channel are not its own
     drivers = [n for n in EVIDENCE if EVIDENCE[n].used_when.startswith("channel.")]
     assert len(drivers) == 7
     assert (plan["used by the levers"] == "yes").to_dict() == {
-        n: n not in drivers and n != "entry_wait_field_elasticity" for n in plan.index}
+        label[n]: n not in drivers and n != "entry_wait_field_elasticity" for n in EVIDENCE}
 
 
 def test_runs_are_stored_and_can_be_shown_again(ran: AppTest, project: Path) -> None:
@@ -204,6 +221,9 @@ def test_runs_are_stored_and_can_be_shown_again(ran: AppTest, project: Path) -> 
     assert sorted(sims["scenario_name"]) == ["baseline", "plan"]
     shown = " ".join(s.value for s in ran.success)
     assert all(run_id in shown for run_id in sims["run_id"])
+    listed = next(d.value for d in ran.dataframe if "kind of run" in d.value.columns)
+    assert set(listed["kind of run"]) == {"scenario simulated"}  # a human name, not the code
+    assert set(listed["run status"]) == {"completed"}
 
     ran.selectbox(key="committee_stored_run").set_value(sims["run_id"].iloc[0]).run()
     assert not ran.exception
@@ -269,6 +289,10 @@ def test_downloads_hold_every_table(ran: AppTest, expected: dict[str, Simulation
 
 SENSITIVITY_ASSUMPTIONS = ["cash_before_delivery_wait_days",
                            "tracking_visibility_complaint_reduction"]
+#: how the page names them, written out
+SENSITIVITY_LABELS = {"cash_before_delivery_wait_days": "Cash-before-delivery wait (days)",
+                      "tracking_visibility_complaint_reduction":
+                      "Visibility complaints removed by tracking (share)"}
 
 
 def test_sensitivity_shows_the_verdicts_of_an_independent_run(project: Path) -> None:
@@ -282,6 +306,9 @@ def test_sensitivity_shows_the_verdicts_of_an_independent_run(project: Path) -> 
     chosen = at.multiselect(key="sensitivity_assumptions_plan.toml")
     # 32 assumptions, less the 7 behind the channel's outside drivers the plan does not pull
     assert len(chosen.value) == 25, "every assumption the plan's levers use is offered"
+    # offered by name with unit; the value kept is the field name
+    assert "Partner speed factor (ratio)" in chosen.options
+    assert "partner_speed_factor" in chosen.value
     chosen.set_value(SENSITIVITY_ASSUMPTIONS)
     at.number_input(key="sensitivity_replications").set_value(REPLICATIONS)
     at.button(key="sensitivity_run").click().run(timeout=TIMEOUT_S)
@@ -292,17 +319,23 @@ def test_sensitivity_shows_the_verdicts_of_an_independent_run(project: Path) -> 
                                   workers=1, assumptions=SENSITIVITY_ASSUMPTIONS)
     grid = next(d.value for d in at.dataframe if "assumption" in d.value.columns
                 and "On-time delivery" in d.value.columns).set_index("assumption")
-    shown_rows = [*SENSITIVITY_ASSUMPTIONS, *JOINT_LABELS.values()]
+    shown_as = {**SENSITIVITY_LABELS, **JOINT_LABELS}
+    shown_rows = [*SENSITIVITY_LABELS.values(), *JOINT_LABELS.values()]
     assert grid.index.tolist() == shown_rows
     rows = independent.result.rows()
     for row in rows:
         label = EXPECTED_CARDS[row["kpi"]][0]
-        cell = grid.loc[JOINT_LABELS.get(row["assumption"], row["assumption"]), label]
+        cell = grid.loc[shown_as[row["assumption"]], label]
         at_ends = {row["verdict_at_low"], row["verdict_at_high"]}
         if at_ends == {row["verdict_at_base"]}:
             assert cell == row["verdict_at_base"], (row, cell)
         else:
             assert cell == f"{row['verdict_at_low']} → {row['verdict_at_high']}", (row, cell)
+    ranges = next(d.value for d in at.dataframe if "source" in d.value.columns
+                  and "plausible range" in d.value.columns).set_index("assumption")
+    assert ranges.index.tolist() == list(SENSITIVITY_LABELS.values())
+    assert ranges["source"].tolist() == [
+        independent.varied[n]["source"] for n in SENSITIVITY_ASSUMPTIONS]
     found = at.session_state[SENSITIVITY_KEY]
     assert found.to_json()["flips"] == independent.to_json()["flips"]
     csv = sensitivity_csv_table(found)
@@ -434,7 +467,7 @@ def test_the_page_in_chinese_after_a_run(project: Path) -> None:
     assert at.sidebar.button(key="committee_run").label == "运行"
     at.sidebar.number_input(key="committee_replications").set_value(REPLICATIONS)
     at.sidebar.number_input(key="committee_workers").set_value(1)
-    at.sidebar.button(key="committee_run").click().run(timeout=TIMEOUT_S)
+    until_done(at.sidebar.button(key="committee_run").click().run(timeout=TIMEOUT_S))
     assert not at.exception and not at.error
     sections = {h.value for h in at.subheader}
     assert {"关键指标对比", "订单在哪里等待：流程环节", "下载"} <= sections
@@ -448,3 +481,47 @@ def test_the_page_in_chinese_after_a_run(project: Path) -> None:
     left += [h for h in headers if h in english and len(h) > 3]
     assert not left, f"catalogue texts shown in English: {left}"
     assert {"关键指标", "差值", "是否更好？", "情景", "大区", "分级"} <= set(headers)
+    # the assumptions by their Chinese names with units, their sources in Chinese
+    assumptions = [d.value for d in at.dataframe if "合理区间" in d.value.columns]
+    assert len(assumptions) == len(SCENARIOS)
+    for table in assumptions:
+        assert all(CHINESE.search(name) for name in table["假设"]), table["假设"].tolist()
+        assert {"人员利用率（比例）", "资本成本（每年）"} <= set(table["假设"])
+        assert "判断" in set(table["来源"])
+        assert "《保障中小企业款项支付条例》（2025 年修订）：30 天，合同约定最长 60 天" in set(
+            table["来源"])
+    # the sensitivity's picker offers them by their Chinese names
+    picker = at.multiselect(key="sensitivity_assumptions_plan.toml")
+    assert picker.label == "要变动的假设"
+    assert "合作物流商速度系数（比值）" in picker.options
+    assert all(CHINESE.search(name) for name in picker.options), picker.options
+
+
+def test_the_sensitivity_in_chinese(project: Path) -> None:
+    """The sensitivity in Chinese: the grid's rows, the assumptions not varied and the ranges
+    with their sources name the assumptions in Chinese; no catalogue text left in English."""
+    at = AppTest.from_string(PAGE, default_timeout=TIMEOUT_S)
+    at.session_state[i18n.KEY] = "zh_CN"
+    at.run(timeout=TIMEOUT_S)
+    at.sidebar.number_input(key="committee_workers").set_value(1)
+    at.selectbox(key="sensitivity_file").set_value("plan.toml").run(timeout=TIMEOUT_S)
+    at.multiselect(key="sensitivity_assumptions_plan.toml").set_value(
+        ["tracking_visibility_complaint_reduction"])
+    at.number_input(key="sensitivity_replications").set_value(REPLICATIONS)
+    at.button(key="sensitivity_run").click().run(timeout=TIMEOUT_S)
+    assert not at.exception and not at.error
+    grid = next(d.value for d in at.dataframe if "准时交付率" in d.value.columns)
+    assert grid["假设"].tolist()[0] == "物流跟踪消除的可见性投诉（比例）"
+    ranges = next(d.value for d in at.dataframe if "来源" in d.value.columns
+                  and "合理区间" in d.value.columns)
+    assert ranges["假设"].tolist() == ["物流跟踪消除的可见性投诉（比例）"]
+    assert ranges["来源"].tolist() == [
+        "DOMAIN.md，“其他地方观察到的效应大小”：公开（B2C）数据显示，物流跟踪可使“我的订单在哪里”"
+        "类投诉减少 60-80%"]
+    not_varied = next(c.value for c in at.caption if c.value.startswith("未变动"))
+    assert "合作物流商速度系数（比值） (未选择)" in not_varied
+    assert "partner_speed_factor" not in not_varied and "not asked for" not in not_varied
+    english = set(i18n.catalogue("zh_CN"))
+    left = [t for t in page_texts(at) if t in english and len(t) > 3]
+    left += [h for frame in at.dataframe for h in _headers(frame) if h in english and len(h) > 3]
+    assert not left, f"catalogue texts shown in English: {left}"

@@ -16,21 +16,15 @@ from data.generate import generate_to_folder
 from scenarios.loading import load_scenario, validate_scenario_file
 from scenarios.scenario_edit import edited_text, levers
 from scenarios.store import RunStore
+from tests.display_rules import english_left
+from tests.test_app_committee import _short_copy
 from ui import i18n
 
 PROJECT = Path(__file__).resolve().parents[1]
 PAGE = "from ui.scenario_editor import render\nrender()\n"
 TIMEOUT_S = 120
 SHARE_KEY = "edit_plan.toml_orders.app_channel_share"
-
-
-def _short_copy(text: str) -> str:
-    for pattern, value in ((r'^dataset = ".*"', 'dataset = "../data/small"'),
-                           (r"^horizon_days = \d+", "horizon_days = 120"),
-                           (r"^warmup_days = \d+", "warmup_days = 30")):
-        text, n = re.subn(pattern, value, text, count=1, flags=re.MULTILINE)
-        assert n == 1, pattern
-    return text
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _shipped(name: str) -> Path:
@@ -70,6 +64,13 @@ def test_every_lever_has_a_widget_and_the_base_is_valid(project: Path) -> None:
             key = f"edit_plan.toml_{lever.path}"
             assert any(k == key or k.startswith(key + "_") for k in keys), lever.path
     assert any("Valid: 0 lever(s) changed" in s.value for s in at.success)
+    # a lever shows its name with its unit, its help the schema's description and its path
+    share = at.number_input(key=SHARE_KEY)
+    assert share.label == "App channel share (0..1)"
+    assert at.checkbox(key=SHARE_KEY + "_set").label == "set App channel share (0..1)"
+    assert share.help.startswith("Share of orders placed through the app, 0..1")
+    assert share.help.endswith("`orders.app_channel_share`")
+    assert at.selectbox(key="edit_plan.toml_logistics.carrier").label == "Carrier"
 
 
 def test_a_change_is_checked_live_with_validates_messages(project: Path) -> None:
@@ -145,3 +146,25 @@ def test_the_editor_in_chinese(project: Path) -> None:
               if getattr(e, "label", None)]
     left = [t for t in texts if t in english and len(t) > 3]
     assert not left, left
+    # every lever's widget: its name (with unit) and help in Chinese, no catalogue text left
+    # in English; the widget keys are the lever paths in both languages
+    assert not english_left(at, i18n.catalogue("zh_CN"))
+    share = at.number_input(key=SHARE_KEY)
+    assert share.label == "App 下单占比（0..1）"
+    assert at.checkbox(key=SHARE_KEY + "_set").label == "设置 App 下单占比（0..1）"
+    assert share.help.startswith("通过 App 下单的订单比例")
+    carrier = at.selectbox(key="edit_plan.toml_logistics.carrier")
+    assert carrier.label == "承运商"
+    # the options by their Chinese names, the value kept the schema's code
+    assert carrier.options == ["现有第三方物流", "战略合作物流商"]
+    assert carrier.value in ("current_3pl", "strategic_partner")
+    never = at.multiselect(key="edit_plan.toml_credit.never_cash_before_delivery")
+    assert "一级经销商" in never.options and all(CHINESE.search(o) for o in never.options)
+    assert at.number_input(key="edit_plan.toml_assumptions.partner_speed_factor").label == (
+        "合作物流商速度系数（比值）")
+    levers_shown = [w for kind in ("number_input", "checkbox", "selectbox", "multiselect",
+                                   "radio", "text_input", "text_area") for w in at.get(kind)
+                    if w.key and w.key.startswith("edit_plan.toml_")]
+    assert len(levers_shown) > 90
+    assert all(CHINESE.search(w.label) for w in levers_shown), [
+        w.label for w in levers_shown if not CHINESE.search(w.label)]

@@ -373,11 +373,11 @@ def test_the_quick_view_runs_in_the_background_and_is_shown_from_the_store(
     assert not at.exception and not at.error
     job = at.session_state["attribution_job"]
     assert at.button(key="attribution_start").disabled, "one job at a time"
-    assert job["process"].wait(timeout=120) == 0
+    assert job.wait(timeout=120) == 0
     at.run()
     assert not at.exception and not at.error
     assert "attribution_job" not in at.session_state
-    assert not job["log"].parent.exists(), "the job's progress and log folder is removed"
+    assert not job.log.parent.exists(), "the job's progress and log folder is removed"
     kept = latest_attribution(RunStore(store, read_only=True), scen["base"], scen["plan"],
                               ("one_at_a_time",))
     assert kept is not None and kept.replications == 2

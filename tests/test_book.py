@@ -183,10 +183,7 @@ def test_every_shipped_scenario_validates_with_its_log(name: str, small_dir: Pat
                                                        ) -> None:
     """Each shipped file, pointed at the small data set, validates (its roll-out regions are
     the data set's), loads, and has a log whose entries each explain a change."""
-    text = paths.shipped_scenario(name.removesuffix(".toml")).read_text(encoding="utf-8")
-    copy = tmp_path / name
-    copy.write_text(re.sub(r'^dataset = ".*"$', f'dataset = "{small_dir}"', text, count=1,
-                           flags=re.M), encoding="utf-8")
+    copy = _pointed_at(name, small_dir, tmp_path)
     assert main(["validate", str(copy), "--allow-outside-data"]) == 0
     assert "assumptions log (" in capsys.readouterr().out
     scenario = load_scenario(copy, allow_outside_data=True).scenario
@@ -194,9 +191,20 @@ def test_every_shipped_scenario_validates_with_its_log(name: str, small_dir: Pat
     assert all(e.date.year == 2026 for e in scenario.log)
 
 
-def test_the_what_ifs_are_the_plan_with_one_change() -> None:
+def _pointed_at(name: str, dataset: Path, folder: Path) -> Path:
+    """A copy of the shipped scenario ``name`` whose ``dataset`` is ``dataset`` (a clean
+    checkout has no national data set)."""
+    text = paths.shipped_scenario(name.removesuffix(".toml")).read_text(encoding="utf-8")
+    copy = folder / (name if name.endswith(".toml") else f"{name}.toml")
+    copy.write_text(re.sub(r'^dataset = ".*"$', f'dataset = "{dataset}"', text, count=1,
+                           flags=re.M), encoding="utf-8")
+    return copy
+
+
+def test_the_what_ifs_are_the_plan_with_one_change(small_dir: Path, tmp_path: Path) -> None:
     def shipped(name: str) -> Scenario:
-        return load_scenario(paths.shipped_scenario(name), allow_outside_data=True).scenario
+        return load_scenario(_pointed_at(name, small_dir, tmp_path),
+                             allow_outside_data=True).scenario
 
     plan = shipped("plan")
     assert shipped("whatif_no_forward_warehouses").logistics.forward_warehouses == "none"

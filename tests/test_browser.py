@@ -291,16 +291,17 @@ def check_channel(page: Page, app: App) -> None:
 
 
 def check_committee(page: Page, app: App) -> None:
-    """Run baseline and plan with 2 replications in the app's process; both scenarios' KPI
-    cards, the charts, the paired differences, and the runs stored in the run store."""
+    """Run baseline and plan with 2 replications as a job outside the app (the page polls
+    it, showing its progress); both scenarios' KPI cards, the charts, the paired
+    differences, and the runs stored in the run store."""
     heading(page, "Committee: scenarios")
     page.get_by_text("Pick the scenarios in the sidebar").wait_for()
     sidebar = page.locator('[data-testid="stSidebar"]')
     number(sidebar, "Replications", REPLICATIONS)
     number(sidebar, "Workers", 1)
     sidebar.get_by_role("button", name="Run").click()
+    page.get_by_text("Stored as run").wait_for(timeout=ACTION_MS)
     wait_idle(page)
-    page.get_by_text("Stored as run").wait_for()
     for name in SCENARIOS:
         heading(page, name)
     heading(page, "KPIs side by side")
@@ -371,7 +372,7 @@ def check_supply_chain(page: Page, app: App) -> None:
 def check_credit(page: Page, app: App) -> None:
     """Scores and tiers, one account's reasons, the terms model's answer (a proof, or the
     limit that cannot be met) on the shipped plan's limits, the reminder schedules and the
-    collection worklist."""
+    collection worklist, each computed on its button when the first view says it is not."""
     del app
     heading(page, "Finance / credit")
     for title in ("Credit scores and tiers", "One account's score and its reasons",
@@ -380,6 +381,15 @@ def check_credit(page: Page, app: App) -> None:
     cards = metrics(page)
     assert {"premium accounts", "ordinary accounts", "risk accounts"} <= set(cards)
     assert "score (points)" in cards
+    # what is not computed yet says so, and its button computes it (then it is kept)
+    main = page.locator('[data-testid="stMain"]')
+    for button in ("Solve the terms model", "Compare the reminder schedules",
+                   "Rank the worklist"):
+        found = main.get_by_role("button", name=button, exact=True)
+        if found.count():
+            assert page.get_by_text("Not computed yet", exact=False).count() >= 1
+            found.click()
+            wait_idle(page)
     answer = page.get_by_text("Proven optimal").or_(
         page.get_by_text("No assignment meets the limits"))
     answer.first.wait_for()
@@ -436,7 +446,7 @@ def check_scenario_editor(page: Page, app: App) -> None:
     main = page.locator('[data-testid="stMain"]')
     main.get_by_text("Valid: 0 lever(s) changed").wait_for()
     main.get_by_text("Orders: channel, approval, stock visibility").click()
-    number(main, "app channel share", 1)  # the plan sets it (0.6): its box is ticked
+    number(main, "App channel share (0..1)", 1)  # the plan sets it (0.6): its box is ticked
     main.get_by_text("Valid: 1 lever(s) changed").wait_for()
     main.get_by_label("File name (without .toml)", exact=True).fill("whatif_all_app")
     main.get_by_label("Author", exact=True).fill("Sales operations")
@@ -531,7 +541,12 @@ def test_page_in_browser(page: Page, app: App, name: str) -> None:
 #: pages whose bodies speak Chinese, with their Chinese title and a section heading
 CHINESE_PAGES = {"": ("今日概况", "当前 KPI 与委员会目标对比"),
                  "channel": ("渠道库存", "各经销商库存"),
-                 "supply-chain": ("供应链", None)}
+                 "supply-chain": ("供应链", None),
+                 "scenarios": ("项目委员会：情景", None),
+                 "scenario-editor": ("情景编辑器", None),
+                 "credit": ("财务 / 信用", "信用评分与等级"),
+                 "territory": ("销售区域", "客户等级"),
+                 "your-data": ("我的数据", "上传并检查")}
 
 
 @pytest.mark.parametrize("url_path", list(CHINESE_PAGES))

@@ -67,6 +67,10 @@ def test_bad_options_give_one_line(capsys: pytest.CaptureFixture[str], tmp_path:
     assert main(["kpis", str(tmp_path / "missing"), "--no-store"]) == 2
     assert "no such folder" in capsys.readouterr().err
     assert main(["runs", "show", "nope", "--store", str(tmp_path / "r.sqlite")]) == 2
+    capsys.readouterr()
+    assert main(["run", str(tmp_path / "s.toml"), "--progress-file",
+                 str(tmp_path / "no" / "such" / "p.json")]) == 2
+    assert "--progress-file" in capsys.readouterr().err
 
 
 def test_run_and_compare_follow_the_json_contract(small_dir: Path, tmp_path: Path,
@@ -105,8 +109,12 @@ def test_run_and_compare_follow_the_json_contract(small_dir: Path, tmp_path: Pat
     assert set(doc["by_region"]) <= {"East", "South", "North", "Central", "Southwest",
                                      "Northwest", "Northeast"}
     cmp_out = tmp_path / "cmp.json"
+    progress = tmp_path / "progress.json"
     assert main(["compare", str(base), str(plan), "--workers", "1", "--allow-outside-data",
-                 "--json", str(cmp_out), "--store", store]) == 0
+                 "--json", str(cmp_out), "--store", store, "--progress-file",
+                 str(progress)]) == 0
+    # the last scenario's progress, as the app's job queue reads it
+    assert json.loads(progress.read_text()) == {"done": 4, "total": 4, "label": "apps"}
     cmp = json.loads(cmp_out.read_text())
     assert cmp["base"] == "base" and set(cmp["scenarios"]) == {"base", "apps"}
     # 4 paired replications: with 2 the t interval (t = 12.7) is too wide to show a clear

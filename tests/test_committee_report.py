@@ -129,3 +129,64 @@ def test_report_texts_translated(lang: str) -> None:
     with i18n.speaking(lang):
         assert i18n.language() == lang
     assert i18n.language() == "en"
+
+
+def _attribution():
+    """A hand-made attribution: orders −1.0 day of processing and +5 points on time, credit
+    −20 days of DSO; the rest nothing (CIs ±10%)."""
+    from scenarios.attribution_result import Attribution
+    from simulation.summary import Estimate
+
+    def est(v: float) -> Estimate:
+        return Estimate(v, v - abs(v) / 10, v + abs(v) / 10, v, v)
+
+    moves = {"orders": {"order_processing_days": -1.0, "on_time_rate": 0.05},
+             "credit": {"dso_days": -20.0}}
+    contributions = {g: {k: est(m.get(k, 0.0)) for k in KPI_NAMES} for g, m in moves.items()}
+    total = {k: est(sum(m.get(k, 0.0) for m in moves.values())) for k in KPI_NAMES}
+    base = {k: est(1.0) for k in KPI_NAMES}
+    return Attribution(
+        method="exact", base_name="baseline", plan_name="plan", base_file="baseline.toml",
+        plan_file="plan.toml", base_text="", plan_text="", groups=("orders", "credit"),
+        seed=1, replications=3, dataset="data/small", dataset_fingerprint="x" * 12,
+        window={"warmup_days": 30, "horizon_days": 120}, base_kpis=base, plan_kpis=base,
+        total=total, coalitions={}, runtime_s=1.0, contributions=contributions,
+        run_id="20261204-000000-abcdef")
+
+
+def test_review_carries_the_stored_attribution(ran: AppTest) -> None:
+    res = ran.session_state[RESULTS_KEY]
+    found = _attribution()
+    views = review_views(res, found)
+    view = next(v for v in views if v.title.startswith("Lever attribution"))
+    table = view.table.set_index("lever group")
+    assert list(table.index) == ["Order levers", "Credit levers", "plan − base"]
+    assert table.loc["Credit levers", "DSO"].startswith("-20.0 days")
+    assert table.loc["Order levers", "On-time delivery"].startswith("+5.0 pts")
+    page = review_html(res, found)
+    # the six KPI charts, the stages and one waterfall per KPI
+    assert [t for t, _ in _tags(page)].count("svg") == 2 * len(KPI_NAMES) + 1
+    book = openpyxl.load_workbook(io.BytesIO(review_workbook(res, found)))
+    assert len(book.sheetnames) == len(views)
+
+
+def test_replications_for_a_stated_precision_by_brute_force(ran: AppTest) -> None:
+    """The replications the page asks for: the smallest n >= 2 whose t interval of the mean,
+    at the replications' spread, is no wider than stated (searched by brute force here)."""
+    import math
+
+    from scipy import stats
+
+    from ui.committee_precision import precision_view
+
+    res = ran.session_state[RESULTS_KEY]
+    for name, half in (("dso_days", 0.5), ("on_time_rate", 0.002)):
+        view = precision_view(res, name, half)
+        needed_col = next(c for c in view.columns if c.startswith("replications for"))
+        for r, cell in zip(res.results, view[needed_col], strict=True):
+            sd = r.per_replication[name].std(ddof=1)
+            n = next(n for n in range(2, 100_000)
+                     if stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n) <= half)
+            expected = f"{n:,}" if n < 10_000 else "10,000 or more"  # the page's cap
+            assert cell == expected, (name, r.label, cell, n)
+    assert any(e.label == "Replications for a stated precision" for e in ran.expander)

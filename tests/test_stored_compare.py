@@ -176,3 +176,74 @@ def test_cli_refuses_a_bad_run_id_with_exit_2(
     assert main(["runs", "compare", a, "../etc", "--store", str(store.path)]) == 2
     err = capsys.readouterr().err
     assert "RUN_ID" in err and "Traceback" not in err
+
+
+def test_a_run_computed_before_is_served_from_the_store(
+        small_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same scenario text, seed, replications, data set and code version: the second
+    comparison simulates nothing and gives the first one's numbers and run ids; another
+    seed is simulated again."""
+    from scenarios import compare as compare_module
+    from scenarios.compare import load_scenarios, run_comparison
+    from scenarios.run import prepare
+
+    path = tmp_path / "short.toml"
+    path.write_text(f'name = "short"\ndataset = "{small_dir}"\n'
+                    "horizon_days = 40\nwarmup_days = 10\nreplications = 2\nseed = 5\n",
+                    encoding="utf-8")
+    loaded = load_scenarios([path], allow_outside_data=True)
+    prepared = [prepare(item) for item in loaded]
+    store = RunStore(tmp_path / "runs.sqlite")
+    first = run_comparison(loaded, prepared, seed=5, replications=2, workers=1, store=store)
+    assert first.reused == ()
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("simulated again")
+
+    monkeypatch.setattr(compare_module, "simulate", refuse)
+    again = run_comparison(loaded, prepared, seed=5, replications=2, workers=1, store=store)
+    assert again.reused == ("short",)
+    assert again.base.result.run_id == first.base.result.run_id
+    assert again.base.result.kpis == first.base.result.kpis
+    pd.testing.assert_frame_equal(again.base.per_replication, first.base.per_replication)
+    assert len(store.list_runs()) == 1
+    with pytest.raises(AssertionError, match="simulated again"):
+        run_comparison(loaded, prepared, seed=6, replications=2, workers=1, store=store)
+    with pytest.raises(AssertionError, match="simulated again"):
+        run_comparison(loaded, prepared, seed=5, replications=3, workers=1, store=store)
+
+
+def test_a_comparison_is_read_back_whole_from_the_store(small_dir: Path,
+                                                        tmp_path: Path) -> None:
+    """What the committee page shows once its job has run: the stored runs give the
+    comparison the computation gave (KPIs, replications, paired differences, today's check),
+    without preparing or simulating; one run missing gives none."""
+    from scenarios.compare import load_scenarios, run_comparison, stored_comparison
+    from scenarios.run import prepare
+
+    paths = []
+    for name, app_share in (("today", None), ("app", 0.7)):
+        text = (f'name = "{name}"\ndataset = "{small_dir}"\n'
+                "horizon_days = 40\nwarmup_days = 10\nreplications = 2\nseed = 5\n")
+        if app_share is not None:
+            text += f"[orders]\napp_channel_share = {app_share}\n"
+        paths.append(tmp_path / f"{name}.toml")
+        paths[-1].write_text(text, encoding="utf-8")
+    loaded = load_scenarios(paths, allow_outside_data=True)
+    prepared = [prepare(item) for item in loaded]
+    datasets = [p.dataset for p in prepared]
+    store = RunStore(tmp_path / "runs.sqlite")
+    assert stored_comparison(loaded, datasets, seed=5, replications=2, store=store) is None
+    computed = run_comparison(loaded, prepared, seed=5, replications=2, workers=1, store=store)
+    read = stored_comparison(loaded, datasets, seed=5, replications=2, store=store)
+    assert read is not None and read.reused == ("today", "app")
+    for mine, theirs in zip(read.results, computed.results, strict=True):
+        assert mine.result.run_id == theirs.result.run_id
+        assert mine.result.kpis == theirs.result.kpis
+        pd.testing.assert_frame_equal(mine.per_replication, theirs.per_replication)
+    assert computed.base.validation is not None
+    pd.testing.assert_frame_equal(read.base.validation, computed.base.validation)
+    assert read.differences == computed.differences
+    assert stored_comparison(loaded, datasets, seed=6, replications=2, store=store) is None
+    assert stored_comparison(loaded[:1], datasets[:1], seed=5, replications=3,
+                             store=store) is None

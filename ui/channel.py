@@ -8,6 +8,8 @@ Everything shown is computed by :func:`scenarios.channel.channel_report` from th
 
 from __future__ import annotations
 
+from functools import partial
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -83,7 +85,8 @@ def _settings() -> tuple[int, int, float, int]:
     return int(stale), int(units), float(share) / 100, int(window)
 
 
-@st.cache_resource(max_entries=4, show_spinner="Reconciling the channel …")
+# no spinner of its own: its text would be fixed at import, in English; the caller says it
+@st.cache_resource(max_entries=4, show_spinner=False)
 def _report(_dataset: Dataset, fingerprint: str, as_of: str,
             settings: tuple[int, int, float, int]) -> ChannelReport | InputError:
     """Cached :func:`channel_report` (shared read-only); a refusal is returned, not raised."""
@@ -108,7 +111,8 @@ def show_channel(ds: Dataset) -> None:
             "set that has them.").format(missing=", ".join(missing),
                                          needed=", ".join(CHANNEL_TABLES)))
         return
-    report = _report(ds, ds.fingerprint, f"{ds.as_of:%Y-%m-%d}", settings)
+    with st.spinner(_("Reconciling the channel …")):
+        report = _report(ds, ds.fingerprint, f"{ds.as_of:%Y-%m-%d}", settings)
     if isinstance(report, InputError):
         show_problems(_("The channel data were refused"), report)
         return
@@ -270,9 +274,11 @@ def _downloads(ds: Dataset, report: ChannelReport) -> None:
     st.subheader(_("Downloads"))
     stem = f"pharmaops_channel_{ds.as_of:%Y%m%d}_{ds.fingerprint[:8]}"
     cols = st.columns(3)
-    for col, (name, table) in zip(cols, (("findings", anomaly_table(report)),
-                                         ("ledger", ledger_table(report))), strict=False):
-        col.download_button(f"{name}.csv", csv_bytes(table),
+    # the files are made when clicked: the ledger alone takes seconds to build, and a page
+    # that built it on every rerun made every widget wait for it
+    for col, (name, table) in zip(cols, (("findings", anomaly_table),
+                                         ("ledger", ledger_table)), strict=False):
+        col.download_button(f"{name}.csv", partial(lambda t: csv_bytes(t(report)), table),
                             file_name=f"{stem}_{name}.csv", mime="text/csv",
                             key=f"ch_dl_{name}", on_click="ignore",
                             icon=":material/download:")

@@ -33,12 +33,16 @@ from ui.committee_exports import (  # noqa: F401 (re-exported for the tests)
     comparison_json,
     per_replication_table,
 )
+from ui.committee_precision import precision_section
 from ui.committee_report import review_downloads
 from ui.committee_run import (
     DEFAULT_WORKERS,
     assumptions_logs,
+    finished_request,
+    job_progress,
     prepared_for,
     run_scenarios,
+    running_job,
     scenario_files,
     scenarios_folder,
     sidebar,
@@ -62,6 +66,7 @@ from ui.common import (
     column_config,
     format_gap,
     format_measure,
+    region_label,
 )
 from ui.i18n import N_, _
 from ui.stored_runs import stored_runs_section
@@ -94,25 +99,27 @@ def render() -> None:
     else:
         settings = sidebar(folder, files)
         assumptions_logs(folder, st.session_state.get("committee_files") or [])
-        if settings is not None:
+        done = None
+        if (finished := finished_request()) is not None:  # its job has stored the runs
+            done = run_scenarios(finished.paths, replications=finished.replications,
+                                 seed=finished.seed, workers=finished.workers,
+                                 allow_outside_data=finished.allow_outside_data,
+                                 just_computed=True)
+        elif settings is not None:
             chosen, replications, seed, workers = settings
-            paths = [folder / name for name in chosen]
-            done = run_scenarios(
-                paths,
-                replications=replications,
-                seed=seed,
-                workers=workers,
-                allow_outside_data=configured,
-            )
-            if done is not None:
-                st.session_state[RESULTS_KEY] = done
+            done = run_scenarios([folder / name for name in chosen],
+                                 replications=replications, seed=seed, workers=workers,
+                                 allow_outside_data=configured)
+        if done is not None:
+            st.session_state[RESULTS_KEY] = done
+        job_progress()
         results = st.session_state.get(RESULTS_KEY)
-        if results is None:
+        if results is None and not running_job():  # while it runs, its progress shows
             st.info(_(
                 "Pick the scenarios in the sidebar (the first is the base) and press **Run**. "
                 "A run takes about 10–20 s per replication and scenario on the national data set."
             ))
-        else:
+        elif results is not None:
             show_results(results)
         workers = int(st.session_state.get("committee_workers", DEFAULT_WORKERS))
         sensitivity_section(folder, files, configured, prepared_for, workers)
@@ -139,6 +146,7 @@ def show_results(res: Comparison) -> None:
     for r in res.results:
         _scenario_cards(r)
     _kpi_charts(res)
+    precision_section(res)
     _stages(res)
     _differences(res)
     _assumptions(res)
@@ -372,6 +380,8 @@ def _breakdowns(res: Comparison) -> None:
     for tab, name in zip(tabs, names, strict=True):
         with tab:
             frame = _stacked(res, name)
+            if "region" in frame:  # the region's name in the page's language
+                frame = frame.assign(region=frame["region"].map(region_label))
             st.dataframe(frame, hide_index=True, column_config=column_config(frame))
     st.caption(_("Means over the replications of each scenario; rates are shares of orders."))
 

@@ -11,12 +11,6 @@ result when the process ends. The page never imports the command line: it runs i
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
-import sys
-import tempfile
 from pathlib import Path
 
 import altair as alt
@@ -28,9 +22,10 @@ from data.problems import InputError
 from scenarios.attribution import attributable_groups, coalition_count
 from scenarios.attribution_result import ONE_AT_A_TIME, Attribution, latest_attribution
 from scenarios.compare import load_scenarios
-from scenarios.paths import PROJECT_ROOT, default_store_path
+from scenarios.paths import default_store_path
 from scenarios.store import RunStore
 from simulation.summary import HIGHER_IS_BETTER
+from ui import jobs
 from ui.committee_views import format_difference, format_difference_range
 from ui.common import MEASURES, format_measure, show_problems
 from ui.i18n import N_, _
@@ -39,8 +34,6 @@ JOB_KEY = "attribution_job"
 #: the last job's exit code and last lines, when it failed
 FAILED_KEY = "attribution_failed"
 DEFAULT_REPLICATIONS = 3
-#: the command the background job runs (``python -m`` this module)
-CLI_MODULE = "scenarios.cli"
 #: how often the page looks at a running job's progress, s
 POLL_S = 2.0
 #: the lever groups as the page names them
@@ -147,54 +140,39 @@ def _store(path: Path) -> RunStore | None:
 
 
 def _launch(base_path: Path, plan_path: Path, *, quick: bool, replications: int, workers: int,
-            store_path: Path, allow_outside_data: bool) -> dict | None:
-    """Check the two files, then start ``pharmaops attribute`` in the background; the job's
-    description (None, after showing why, when the files are refused)."""
-    groups = _groups(base_path, plan_path, allow_outside_data)
-    if groups is None:
+            store_path: Path, allow_outside_data: bool) -> jobs.Job | None:
+    """Check the two files, then start ``pharmaops attribute`` as a job (ui/jobs.py); None,
+    after showing why, when the files are refused."""
+    if _groups(base_path, plan_path, allow_outside_data) is None:
         return None
-    folder = Path(tempfile.mkdtemp(prefix="pharmaops_attribution_"))
-    progress, log = folder / "progress.json", folder / "log.txt"
-    command = [sys.executable, "-m", CLI_MODULE, "attribute", str(base_path), str(plan_path),
-               "--replications", str(replications), "--workers", str(workers),
-               "--store", str(store_path), "--progress-file", str(progress)]
-    if quick:
-        command.append("--quick")
-    if allow_outside_data:
-        command.append("--allow-outside-data")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")) if p)}
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
-                                   cwd=PROJECT_ROOT, env=env, start_new_session=True)
-    return {"process": process, "progress": progress, "log": log, "quick": quick,
-            "total": coalition_count(len(groups), quick=quick)}
+    arguments = ["attribute", str(base_path), str(plan_path),
+                 "--replications", str(replications), "--workers", str(workers)]
+    arguments += ["--quick"] if quick else []
+    arguments += ["--allow-outside-data"] if allow_outside_data else []
+    return jobs.start(arguments, store=store_path, progress_file=True)
 
 
 @st.fragment(run_every=POLL_S)
 def _job_progress() -> None:
     """The running job's progress; when it ends, the whole page again (its result is now in
     the store) or the job's last lines when it failed."""
-    job = st.session_state.get(JOB_KEY)
+    job: jobs.Job | None = st.session_state.get(JOB_KEY)
     if job is None:
         return
-    try:
-        state = json.loads(Path(job["progress"]).read_text(encoding="utf-8"))
-    except (OSError, ValueError):  # not written yet, or being replaced
-        state = {"done": 0, "total": job["total"], "label": ""}
-    done, total = int(state.get("done", 0)), int(state.get("total") or job["total"])
-    code = job["process"].poll()
+    code = job.returncode()
+    if code is None and (waiting := jobs.waiting_text(job)):
+        st.progress(0.0, text=waiting)
+        return
     if code is None:
+        done, total, label = job.progress() or (0, 0, "")
         st.progress(min(done / max(total, 1), 1.0), text=_(
             "Combination {done} of {total} simulated{label}").format(
-                done=done, total=total,
-                label=f" · {state['label']}" if state.get("label") else ""))
+                done=done, total=total or "…", label=f" · {label}" if label else ""))
         return
     del st.session_state[JOB_KEY]
     if code != 0:  # shown by the section until the next start
-        tail = Path(job["log"]).read_text(encoding="utf-8", errors="replace").strip()
-        st.session_state[FAILED_KEY] = (code, "\n".join(tail.splitlines()[-12:]))
-    shutil.rmtree(Path(job["log"]).parent, ignore_errors=True)  # the job's own folder
+        st.session_state[FAILED_KEY] = (code, job.tail(12))
+    job.remove()
     st.rerun()
 
 

@@ -12,11 +12,17 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from pathlib import Path
 
 import pandas as pd
 
 from data.kpis import KPI_NAMES
+from data.problems import InputError
+from scenarios.attribution_result import Attribution, latest_attribution
 from scenarios.compare import Comparison
+from scenarios.paths import default_scenarios_dir
+from scenarios.store import RunStore
+from ui.committee_attribution import contribution_view, waterfall_chart
 from ui.committee_charts import kpi_chart, stage_chart
 from ui.committee_views import (
     STAGE_COLUMNS,
@@ -73,8 +79,24 @@ def stages_view(res: Comparison) -> pd.DataFrame:
     return table.rename(columns={"scenario": _("scenario"), **headers})
 
 
-def review_views(res: Comparison) -> list[View]:
-    """Every view of the review, in the order the committee reads them."""
+def stored_attribution_for(res: Comparison, folder: Path | None = None) -> Attribution | None:
+    """The newest stored lever attribution of a compared scenario against the base (files
+    of the scenario folder), None when there is none."""
+    folder = folder or default_scenarios_dir()[0]
+    try:
+        store = RunStore(read_only=True)
+        for r in res.results[1:]:
+            found = latest_attribution(store, folder / res.base.file, folder / r.file)
+            if found is not None:
+                return found
+    except (InputError, OSError):  # no store yet, or one that cannot be read: no view
+        return None
+    return None
+
+
+def review_views(res: Comparison, attribution: Attribution | None = None) -> list[View]:
+    """Every view of the review, in the order the committee reads them (the lever
+    attribution when one is stored for the compared pair)."""
     views = [View(_("About this review"), _("What was run, on which data, with which seed."),
                   about_view(res))]
     for r in res.results:
@@ -89,6 +111,13 @@ def review_views(res: Comparison) -> list[View]:
             _("Differences: {other} against {base}").format(other=label, base=res.base.label),
             _("Paired differences under common random numbers, with their 95% CI."),
             difference_view(res.base, by_label[label], diffs)))
+    if attribution is not None:
+        views.append(View(
+            _("Lever attribution: {plan} against {base}").format(
+                plan=attribution.plan_name, base=attribution.base_name),
+            _("What each lever group contributes to each KPI (Shapley values under common "
+              "random numbers, with their 95% CI); they add up to the plan's difference."),
+            contribution_view(attribution)))
     views.append(View(_("Process stages"), _("Where orders wait, per scenario (days)."),
                       stages_view(res)))
     forward = forward_view(res.results)
@@ -126,12 +155,12 @@ def sheet_names(titles: list[str]) -> list[str]:
     return names
 
 
-def review_workbook(res: Comparison) -> bytes:
+def review_workbook(res: Comparison, attribution: Attribution | None = None) -> bytes:
     """The review as an Excel workbook: one sheet per view, its title in bold in the first
     row, the note in the second, the table below with bold headers and the panes frozen."""
     from openpyxl.styles import Font
 
-    views = review_views(res)
+    views = review_views(res, attribution)
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for view, name in zip(views, sheet_names([v.title for v in views]), strict=True):
@@ -175,13 +204,17 @@ def chart_svg(chart) -> str:
     return vl_convert.vegalite_to_svg(chart.to_dict())
 
 
-def review_charts(res: Comparison) -> list[str]:
-    """The review's charts as SVG: every KPI per scenario, then the process stages."""
+def review_charts(res: Comparison, attribution: Attribution | None = None) -> list[str]:
+    """The review's charts as SVG: every KPI per scenario, the process stages, and the lever
+    attribution's waterfall of every KPI when one is stored."""
     charts = [kpi_chart(res, name) for name in KPI_NAMES] + [stage_chart(res)]
+    if attribution is not None:
+        charts += [waterfall_chart(attribution, name) for name in KPI_NAMES]
     return [chart_svg(chart) for chart in charts]
 
 
-def review_html(res: Comparison, *, made_at: datetime | None = None) -> str:
+def review_html(res: Comparison, attribution: Attribution | None = None, *,
+                made_at: datetime | None = None) -> str:
     """The review as one HTML page: title, the charts as inline SVG, every view's table."""
     lang = "zh-CN" if language() == "zh_CN" else "en"
     made = (made_at or datetime.now()).astimezone()
@@ -200,9 +233,9 @@ def review_html(res: Comparison, *, made_at: datetime | None = None) -> str:
             "the committee's target.")) + "</p>",
         '<div class="charts">',
     ]
-    parts += [f'<div class="chart">{svg}</div>' for svg in review_charts(res)]
+    parts += [f'<div class="chart">{svg}</div>' for svg in review_charts(res, attribution)]
     parts.append("</div>")
-    for view in review_views(res):
+    for view in review_views(res, attribution):
         parts.append(f"<h2>{html.escape(view.title)}</h2>")
         if view.note:
             parts.append(f'<p class="note">{html.escape(view.note)}</p>')
@@ -218,15 +251,19 @@ def review_downloads(res: Comparison, stem: str) -> None:
 
     st.markdown("**" + _("The quarter's review for the minutes") + "**")
     spoken = language()
+    attribution = stored_attribution_for(res)
+    if attribution is not None:
+        st.caption(_("With the stored lever attribution of run `{run_id}`.").format(
+            run_id=attribution.run_id))
     cols = st.columns(2)
     cols[0].download_button(
         _("Review (Excel, one sheet per view)"),
-        in_language(spoken, partial(review_workbook, res)),
+        in_language(spoken, partial(review_workbook, res, attribution)),
         file_name=f"{stem}_review.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="committee_review_xlsx", on_click="ignore", icon=":material/table_view:")
     cols[1].download_button(
         _("Review (HTML page with charts, opens offline)"),
-        in_language(spoken, partial(review_html, res)),
+        in_language(spoken, partial(review_html, res, attribution)),
         file_name=f"{stem}_review.html", mime="text/html",
         key="committee_review_html", on_click="ignore", icon=":material/description:")

@@ -4,6 +4,7 @@ which seed and workers; then validate, prepare, simulate and store every chosen 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
@@ -12,13 +13,14 @@ from data.dataset import Dataset
 from data.problems import DatasetError, InputError, ScenarioError
 from scenarios.assumptions_log import log_frame
 from scenarios.book import quarters
-from scenarios.compare import Comparison, load_scenarios, run_comparison
+from scenarios.compare import Comparison, load_scenarios, stored_comparison
 from scenarios.loading import LoadedScenario, load_scenario
 from scenarios.paths import SCENARIOS_DIR, default_scenarios_dir
 from scenarios.run import Prepared, prepare
 from scenarios.schema import Scenario
 from scenarios.store import RunStore
 from simulation.runner import default_workers
+from ui import jobs
 from ui.common import load_dataset_or_error, show_problems, show_refusal
 from ui.i18n import N_, _
 
@@ -32,6 +34,10 @@ MAX_SEED = 2**53 - 1
 #: the assumptions log's columns as shown
 LOG_LABELS = {"date": N_("Date"), "author": N_("Author"), "levers": N_("Levers"),
               "note": N_("Note")}
+#: this session's queued comparison (job, request), the request just computed, a failure
+JOB_KEY, FINISHED_KEY, FAILED_KEY = "committee_job", "committee_finished", "committee_failed"
+#: how often the page looks at the job, s
+POLL_S = 2
 CALIBRATING = N_("Calibrating today's process from the data set and applying the scenario's "
                  "models …")
 
@@ -136,15 +142,15 @@ def sidebar(folder: Path, files: list[str]) -> tuple[list[str], int, int, int] |
             value=DEFAULT_WORKERS,
             step=1,
             key="committee_workers",
-            help=_("Processes running replications in parallel (1 runs them in the app's "
-                   "process). The results do not depend on it."),
+            help=_("Processes running replications in parallel, in a job outside the app. "
+                   "The results do not depend on it."),
         )
     )
     pressed = sb.button(
         _("Run"),
         type="primary",
         icon=":material/play_arrow:",
-        disabled=not chosen,
+        disabled=not chosen or running_job(),
         key="committee_run",
         help=_("Validate, calibrate and simulate the chosen scenarios, and store the runs."),
     )
@@ -175,6 +181,25 @@ def prepared_for(item: LoadedScenario, ds: Dataset) -> Prepared:
                          f"{ds.as_of:%Y-%m-%d}", item, ds)
 
 
+@dataclass(frozen=True)
+class Request:
+    """What **Run** asked for: the scenario files and the simulation settings."""
+
+    paths: tuple[Path, ...]
+    replications: int
+    seed: int
+    workers: int
+    allow_outside_data: bool
+
+    def arguments(self) -> list[str]:
+        """The ``pharmaops`` command that computes it (``run`` for one file)."""
+        command = ["compare"] if len(self.paths) > 1 else ["run"]
+        command += [str(p) for p in self.paths]
+        command += ["--replications", str(self.replications), "--seed", str(self.seed),
+                    "--workers", str(self.workers)]
+        return command + (["--allow-outside-data"] if self.allow_outside_data else [])
+
+
 def run_scenarios(
     paths: Sequence[Path],
     *,
@@ -182,53 +207,100 @@ def run_scenarios(
     seed: int,
     workers: int,
     allow_outside_data: bool,
+    just_computed: bool = False,
 ) -> Comparison | None:
-    """Validate, prepare, simulate and store every scenario; None (after showing why) if any
-    scenario or data set is refused."""
+    """Validate every scenario and its data set, then the comparison from the store when
+    every run is there, else queue its computation as a job (ui/jobs.py) and None; None
+    also, after showing why, if any scenario or data set is refused. ``just_computed``: the
+    job that computed the runs has just finished (said as such, not as served from the
+    store)."""
+    request = Request(tuple(Path(p) for p in paths), replications, seed, workers,
+                      allow_outside_data)
+    checked = _checked(request)
+    if checked is None:
+        return None
+    loaded, datasets = checked
     try:
-        loaded = load_scenarios(paths, allow_outside_data=allow_outside_data)
+        store = RunStore()
+    except InputError as exc:
+        show_problems(_("The run store cannot be opened, so nothing can run"), exc)
+        return None
+    found = stored_comparison(loaded, datasets, seed=seed, replications=replications,
+                              store=store)
+    if found is None and just_computed:  # e.g. the store was replaced meanwhile
+        st.error(_("The run finished, but its results are not in the run store `{store}`; "
+                   "press **Run** again.").format(store=store.path))
+        return None
+    if found is None:
+        st.session_state[JOB_KEY] = (jobs.start(request.arguments(), store=store.path,
+                                                progress_file=True), request)
+        st.session_state.pop(FAILED_KEY, None)
+        return None
+    ids = ", ".join(f"`{r.result.run_id}` ({r.label})" for r in found.results)
+    st.success(_("Stored as run {ids}.").format(ids=ids), icon=":material/database:")
+    if not just_computed:
+        st.info(_("Served from the store, not recomputed (same scenario, seed, replications, "
+                  "data set and code version): {labels}.").format(
+                      labels=", ".join(found.reused)), icon=":material/history:")
+    return found
+
+
+def _checked(request: Request) -> tuple[list[LoadedScenario], list[Dataset]] | None:
+    """The scenarios and their data sets, or None after showing why one is refused."""
+    try:
+        loaded = load_scenarios(request.paths, allow_outside_data=request.allow_outside_data)
     except ScenarioError as exc:
         refused = ", ".join(f"`{name}`" for name in sorted({Path(p.source).name
                                                             for p in exc.problems}))
         show_problems(_("Scenario {names} refused").format(names=refused), exc)
         return None
-
-    prepared: list[Prepared] = []
+    datasets = []
     for item in loaded:
         ds = load_dataset_or_error(item.dataset_path)
         if isinstance(ds, DatasetError):
             st.markdown(_("Data set of scenario `{name}`:").format(name=item.path.name))
             show_refusal(ds)
             return None
-        try:
-            prepared.append(prepared_for(item, ds))
-        except InputError as exc:
-            show_problems(_("Scenario `{name}` cannot be prepared").format(name=item.path.name),
-                          exc)
-            return None
+        datasets.append(ds)
+    return loaded, datasets
 
-    try:
-        store: RunStore | None = RunStore()
-    except InputError as exc:
-        store = None
-        st.warning(_("The runs will not be stored: {reason}.").format(reason=exc.summary))
 
-    def progress(label: str):
-        text = _("{scenario}: replication {done} of {total}")
-        bar = st.progress(0.0, text=text.format(scenario=label, done=0, total=replications))
+def running_job() -> bool:
+    """Whether this session's comparison job is waiting or running."""
+    return JOB_KEY in st.session_state
 
-        def tick(done: int, total: int) -> None:
-            bar.progress(done / total, text=text.format(scenario=label, done=done, total=total))
 
-        return tick
+@st.fragment(run_every=POLL_S)
+def job_progress() -> None:
+    """The queued comparison's progress; when its job ends, the whole page again (its runs
+    are now in the store: :func:`finished_request` hands them over) or its last lines when
+    it failed."""
+    pending = st.session_state.get(JOB_KEY)
+    if pending is None:
+        if (failed := st.session_state.get(FAILED_KEY)) is not None:
+            st.error(_("The run failed (exit code {code}).").format(code=failed[0]))
+            st.code(failed[1])
+        return
+    job, request = pending
+    code = job.returncode()
+    if code is None:
+        if waiting := jobs.waiting_text(job):
+            st.progress(0.0, text=waiting)
+            return
+        done, total, label = job.progress() or (0, 0, "")
+        st.progress(min(done / max(total, 1), 1.0), text=_(
+            "{scenario}: replication {done} of {total}").format(
+                scenario=label, done=done, total=total) if label else _(CALIBRATING))
+        return
+    del st.session_state[JOB_KEY]
+    if code != 0:
+        st.session_state[FAILED_KEY] = (code, job.tail(12))
+    else:
+        st.session_state[FINISHED_KEY] = request
+    job.remove()
+    st.rerun()
 
-    try:
-        done = run_comparison(loaded, prepared, seed=seed, replications=replications,
-                              workers=workers, progress=progress, store=store)
-    except InputError as exc:  # the store failed while writing: nothing of this run is kept
-        show_problems(_("The runs could not be stored"), exc)
-        return None
-    if store is not None:
-        ids = ", ".join(f"`{r.result.run_id}` ({r.label})" for r in done.results)
-        st.success(_("Stored as run {ids}.").format(ids=ids), icon=":material/database:")
-    return done
+
+def finished_request() -> Request | None:
+    """The request whose job has just finished well (once)."""
+    return st.session_state.pop(FINISHED_KEY, None)

@@ -33,6 +33,7 @@ from ui.common import (
     show_refusal,
 )
 from ui.i18n import N_, _
+from ui.lever_labels import assumption_label, source_label
 
 RESULT_KEY = "committee_sensitivity"
 DEFAULT_REPLICATIONS = 5
@@ -40,6 +41,8 @@ _FLIP = "background-color: rgba(255, 75, 75, 0.22)"
 #: how the joint rows are named on the page
 JOINT_LABELS = {JOINT: N_("all at low / all at high"),
                 CORNERS: N_("least / most favourable corner")}
+#: why an assumption was not varied (``scenarios.sensitivity_run``'s fixed texts)
+NOT_VARIED_WHY = (N_("no lever of the scenario uses it"), N_("not asked for"))
 
 PreparedFor = Callable[[LoadedScenario, Dataset], Prepared]
 
@@ -63,8 +66,10 @@ def sensitivity_section(folder: Path, files: list[str], allow_outside_data: bool
         step=1, key="sensitivity_replications"))
     scenario = _valid(folder / name)
     used = in_play(scenario) if scenario is not None else []
+    # the options are the field names (kept in the session); the page shows their labels
+    names = {n: assumption_label(n) for n in Assumptions.model_fields}
     chosen = st.multiselect(
-        _("Assumptions to vary"), list(Assumptions.model_fields), default=used,
+        _("Assumptions to vary"), list(names), default=used, format_func=names.__getitem__,
         key=f"sensitivity_assumptions_{name}",
         help=_("By default every assumption the scenario's levers use; the others change none "
                "of its figures."))
@@ -124,7 +129,8 @@ def run_section(path: Path, allow_outside_data: bool, prepared_for: PreparedFor,
 
 
 def _label(assumption: str) -> str:
-    return _(JOINT_LABELS[assumption]) if assumption in JOINT_LABELS else assumption
+    return (_(JOINT_LABELS[assumption]) if assumption in JOINT_LABELS
+            else assumption_label(assumption))
 
 
 def verdict_grid(found: ScenarioSensitivity) -> pd.DataFrame:
@@ -182,10 +188,12 @@ def show_sensitivity(found: ScenarioSensitivity) -> None:
     st.dataframe(_grid_styler(found, grid), hide_index=True, key="sensitivity_grid")
     if found.not_varied:
         st.caption(_("Not varied:") + " " + ", ".join(
-            f"{name} ({why})" for name, why in found.not_varied.items()) + ".")
-    ranges = pd.DataFrame([{_("assumption"): name, _("value"): a["value"],
+            f"{assumption_label(name)} ({_(why)})" for name, why in found.not_varied.items())
+            + ".")
+    ranges = pd.DataFrame([{_("assumption"): assumption_label(name), _("value"): a["value"],
                             _("plausible range"): f"{a['low']:g} – {a['high']:g}",
-                            _("source"): a["source"]} for name, a in found.varied.items()])
+                            _("source"): source_label(a["source"])}
+                           for name, a in found.varied.items()])
     with st.expander(_("Ranges varied and their sources")):
         st.dataframe(ranges, hide_index=True, key="sensitivity_ranges")
     stem = f"pharmaops_sensitivity_{found.scenario}_seed{found.seed}"

@@ -25,6 +25,7 @@ from ui.common import (
     format_measure,
 )
 from ui.i18n import N_, _
+from ui.lever_labels import assumption_label, source_label
 
 #: process stages in the order an order passes them, with the names shown
 STAGE_LABELS = {
@@ -95,7 +96,8 @@ def format_probability(verdict: Verdict | None) -> str:
     return f"{_probability(verdict.probability)} ({100 * lo:.0f}–{100 * hi:.0f}%)"
 
 
-def _replications(n: int) -> str:
+def replications_text(n: int) -> str:
+    """``12`` or ``10,000 or more`` (the cap of the replication searches)."""
     return _("{n} or more").format(n=f"{n:,}") if n >= REPLICATIONS_CAP else f"{n:,}"
 
 
@@ -120,7 +122,7 @@ def replications_advice(result: RunResult) -> str | None:
             kpis=", ".join(labels[UNCERTAIN])))
         if needed:
             parts.append(_("About {n} replications would decide them at today's mean and "
-                           "spread.").format(n=_replications(max(needed))))
+                           "spread.").format(n=replications_text(max(needed))))
     return " ".join(parts) or None
 
 
@@ -319,12 +321,12 @@ def assumptions_view(result: RunResult) -> pd.DataFrame:
         value, low, high = a.get("value"), a.get("low"), a.get("high")
         known = not any(_missing(v) for v in (value, low, high))
         rows.append({
-            "assumption": name,
+            "assumption": assumption_label(name),
             "value": _number(value),
             "plausible range": f"{_number(low)} – {_number(high)}",
             "in range": "—" if not known else _("yes") if low <= value <= high else _("no"),
             "used by the levers": bool(a.get("used")),
-            "source": a.get("source", "—"),
+            "source": source_label(a["source"]) if a.get("source") else "—",
         })
     frame = pd.DataFrame(rows, columns=list(ASSUMPTION_COLUMNS))
     frame = frame.sort_values("used by the levers", ascending=False, kind="stable",

@@ -2,7 +2,9 @@
 
 Loading is cached per folder and file stamp (name, mtime, size), so editing or regenerating
 a data set is picked up on the next rerun; a refused data set is cached as its
-:class:`~data.problems.DatasetError` and shown with every problem, never as a traceback.
+:class:`~data.problems.DatasetError` and shown with every problem, never as a traceback. A data
+set accepted before is read from its kept tables (:mod:`scenarios.dataset_cache`), so a new
+server process does not check every row again.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from data.dataset import Dataset, load_dataset
+from data.dataset import Dataset
 from data.problems import DatasetError, InputError, Problem
+from scenarios.dataset_cache import load_dataset_kept
 from scenarios.paths import default_dataset
 from ui.i18n import N_, _
 
@@ -68,12 +71,13 @@ def folder_stamp(folder: Path) -> FileStamp:
     )
 
 
-@st.cache_resource(max_entries=2, show_spinner="Loading and checking the data set …")
+# no spinner of its own: its text would be fixed at import, in English; the caller says it
+@st.cache_resource(max_entries=2, show_spinner=False)
 def _load_cached(folder: str, stamp: FileStamp) -> Dataset | DatasetError:
     """Load once per (folder, stamp); shared read-only by all sessions."""
     del stamp  # part of the cache key only
     try:
-        return load_dataset(folder)
+        return load_dataset_kept(folder)
     except DatasetError as exc:
         return exc.with_traceback(None)
 
@@ -84,7 +88,8 @@ def load_dataset_or_error(folder: Path) -> Dataset | DatasetError:
         stamp = folder_stamp(folder)
     except OSError as exc:
         return DatasetError(Problem(str(folder), "", "a readable data set folder", str(exc)))
-    return _load_cached(str(folder.resolve()), stamp)
+    with st.spinner(_("Loading and checking the data set …")):
+        return _load_cached(str(folder.resolve()), stamp)
 
 
 def show_missing_folder(folder: str) -> None:
@@ -318,6 +323,17 @@ COLUMN_LABELS: dict[str, tuple[str, str | None]] = {
     "forward_order_share": (N_("Orders from forward stock"), "percent"),
     "split_delivery_rate": (N_("Split-delivery rate"), "percent"),
 }
+
+
+#: the sales regions' names (the data's values stay English: the CSV and JSON contracts)
+REGION_LABELS = {"East": N_("East"), "South": N_("South"), "North": N_("North"),
+                 "Central": N_("Central"), "Southwest": N_("Southwest"),
+                 "Northwest": N_("Northwest"), "Northeast": N_("Northeast")}
+
+
+def region_label(name: str) -> str:
+    """A sales region's name in the page's language (华东, 华南…; the name if unknown)."""
+    return _(REGION_LABELS[name]) if name in REGION_LABELS else name
 
 
 def column_config(frame: pd.DataFrame) -> dict[str, st.column_config.Column]:

@@ -11,36 +11,51 @@ and :mod:`scenarios.collections` (models: docs/credit.md).
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
+from pathlib import Path
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
+from data.dataset import Dataset
+from data.fingerprint import files_fingerprint
 from data.problems import InputError
 from scenarios.channel import XLSX_MIME
+from scenarios.credit_cache import (
+    ScoreView,
+    decode_policy,
+    decode_scores,
+    encode_policy,
+    encode_scores,
+    kept,
+    policy_view,
+    score_view,
+    view_file,
+)
 from scenarios.credit_report import (
+    FRONTIER_POINTS,
     CreditContext,
     PolicyReport,
-    assignment_table,
     credit_context,
     policy_report,
     policy_workbook,
     portfolio_table,
-    score_table,
-    stability,
     tier_summary,
 )
-from scenarios.loading import load_scenario
+from scenarios.loading import LoadedScenario, load_scenario
 from scenarios.paths import default_scenarios_dir
+from scenarios.schema import Scenario
 from ui.committee_run import scenario_files
-from ui.common import show_problems
+from ui.common import FileStamp, folder_stamp, load_dataset_or_error, show_problems
 from ui.finance_collections import (
     TIER_LABELS,
+    kept_view,
     reminders_section,
     simulate_section,
     worklist_section,
 )
-from ui.i18n import N_, _
+from ui.i18n import N_, _, in_language, language
 from ui.overview import type_label
 
 TITLE = N_("Finance / credit")
@@ -79,32 +94,96 @@ ASSIGNMENT_LABELS = {"customer_id": N_("account ID"), "name": N_("account"),
                      "profit_cny": N_("expected profit (CNY/year)"),
                      "profit_gain_cny": N_("profit gain vs today (CNY/year)")}
 PERCENT_MEASURES = ("bad_debt_rate", "sales_loss_rate")
+NOT_SOLVED_TEXT = N_(
+    "Not computed yet for these limits: the terms model's assignment, its proof, the price of "
+    "each binding limit and the DSO-profit frontier. Once solved the answer is kept, and every "
+    "later visit shows it at once.")
+
+
+Key = tuple[str, float, bool]  # scenario file, its mtime, data set outside the project allowed
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
-def _context(path: str, mtime: float, allow_outside: bool) -> CreditContext | InputError:
-    """Cached :func:`credit_context` of a scenario file; a refusal is returned, not raised."""
+def _loaded(path: str, mtime: float, allow_outside: bool) -> LoadedScenario | InputError:
+    """The scenario file read and checked; a refusal is returned, not raised."""
     del mtime  # cache key only
     try:
-        return credit_context(load_scenario(path, allow_outside_data=allow_outside))
+        return load_scenario(path, allow_outside_data=allow_outside)
     except InputError as exc:
         return exc.with_traceback(None)
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
-def _scores(path: str, mtime: float, allow_outside: bool) -> pd.DataFrame:
-    ctx = _context(path, mtime, allow_outside)
-    return score_table(ctx)  # type: ignore[arg-type]
+def _dataset(key: Key) -> Dataset | InputError:
+    """The scenario's data set: loaded once for every page (:mod:`ui.common`)."""
+    loaded = _loaded(*key)
+    return loaded if isinstance(loaded, InputError) else load_dataset_or_error(
+        loaded.dataset_path)
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _policy(path: str, mtime: float, allow_outside: bool, limits: tuple[float, float, float],
-            points: int) -> PolicyReport:
-    ctx = _context(path, mtime, allow_outside)
-    credit = ctx.scenario.credit.model_copy(update={  # type: ignore[union-attr]
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _context(path: str, mtime: float, allow_outside: bool) -> CreditContext | InputError:
+    """Cached :func:`credit_context` of a scenario file; a refusal is returned, not raised.
+    Built only when something not kept on disk is asked for."""
+    ds = _dataset((path, mtime, allow_outside))
+    if isinstance(ds, InputError):
+        return ds
+    try:
+        return credit_context(_loaded(path, mtime, allow_outside), dataset=ds)  # type: ignore[arg-type]
+    except InputError as exc:
+        return exc.with_traceback(None)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _fingerprint(folder: str, stamp: FileStamp) -> str | None:
+    """The data set's fingerprint from its files' bytes (no loading): the kept views' key."""
+    del stamp  # cache key only
+    return files_fingerprint(folder)
+
+
+def _view_file(kind: str, settings: dict, key: Key) -> Path:
+    loaded: LoadedScenario = _loaded(*key)  # type: ignore[assignment]
+    folder = loaded.dataset_path
+    fingerprint = _fingerprint(str(folder), folder_stamp(folder)) if folder.is_dir() else None
+    if fingerprint is None:  # a table without its file: loading says what is wrong
+        ds = _dataset(key)
+        if isinstance(ds, InputError):
+            raise ds
+        fingerprint = ds.fingerprint
+    return view_file(kind, fingerprint, loaded.text, settings)
+
+
+def _ctx(key: Key) -> CreditContext:
+    """The credit context (built once per process and scenario file); raises a refusal."""
+    ctx = _context(*key)
+    if isinstance(ctx, InputError):
+        raise ctx
+    return ctx
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _scores(path: str, mtime: float, allow_outside: bool) -> ScoreView:
+    """Scores, reasons and stability: kept on disk, else computed (and kept)."""
+    key = (path, mtime, allow_outside)
+    return kept(_view_file("scores", {}, key), lambda: score_view(_ctx(key)), encode_scores,
+                decode_scores)
+
+
+def _with_limits(ctx: CreditContext, limits: tuple[float, float, float]) -> CreditContext:
+    credit = ctx.scenario.credit.model_copy(update={
         "dso_limit_days": limits[0], "bad_debt_limit": limits[1], "sales_loss_limit": limits[2]})
-    scenario = ctx.scenario.model_copy(update={"credit": credit})  # type: ignore[union-attr]
-    return policy_report(replace(ctx, scenario=scenario), frontier_points=points)
+    return replace(ctx, scenario=ctx.scenario.model_copy(update={"credit": credit}))
+
+
+def _solve(key: Key, limits: tuple[float, float, float], points: int
+           ) -> tuple[PolicyReport, pd.DataFrame | None]:
+    """The terms model under ``limits`` with its frontier and assignment, computed and kept."""
+    with st.spinner(_("Loading the data set, calibrating and scoring …")):
+        ctx = _ctx(key)
+    with st.spinner(_("Solving the terms model and its frontier …")):
+        return kept(_view_file("policy", {"limits": limits, "points": points}, key),
+                    lambda: policy_view(ctx, policy_report(_with_limits(ctx, limits),
+                                                           frontier_points=points)),
+                    encode_policy, decode_policy)
 
 
 def render() -> None:
@@ -121,28 +200,30 @@ def render() -> None:
                         index=files.index("plan.toml") if "plan.toml" in files else 0,
                         key="fin_scenario")
     path = folder / name
-    with st.spinner(_("Loading the data set, calibrating and scoring …")):
-        ctx = _context(str(path), path.stat().st_mtime, configured)
-    if isinstance(ctx, InputError):
-        show_problems(_("The scenario {name} was refused").format(name=name), ctx)
+    key: Key = (str(path), path.stat().st_mtime, configured)
+    loaded = _loaded(*key)
+    if isinstance(loaded, InputError):
+        show_problems(_("The scenario {name} was refused").format(name=name), loaded)
         return
-    table = _scores(str(path), path.stat().st_mtime, configured)
-    _scores_section(ctx, table)
-    _one_account(table)
-    _stability(str(path), path.stat().st_mtime, configured)
-    limits = _limits(ctx)
-    key = (str(path), path.stat().st_mtime, configured)
-    with st.spinner(_("Solving the terms model and its frontier …")):
-        report = _policy(*key, limits, 10)
-    _policy_section(ctx, report)
-    simulate_section(load_scenario(str(path), allow_outside_data=configured), ctx, report,
-                     (*key, limits))
-    reminders_section(ctx, key)
-    worklist_section(ctx, key)
+    try:
+        with st.spinner(_("Loading the data set, calibrating and scoring …")):
+            view = _scores(*key)
+    except InputError as exc:
+        show_problems(_("The scenario {name} was refused").format(name=name), exc)
+        return
+    _scores_section(view)
+    _one_account(view.table)
+    _stability(view)
+    limits = _limits(loaded.scenario)
+    report = _policy_section(key, limits)
+    simulate_section(loaded, partial(_ctx, key), report, (*key, limits))
+    views = partial(_view_file, key=key)
+    reminders_section(partial(_ctx, key), views)
+    worklist_section(partial(_ctx, key), views)
 
 
-def _scores_section(ctx: CreditContext, table: pd.DataFrame) -> None:
-    s = ctx.scores
+def _scores_section(s: ScoreView) -> None:
+    table = s.table
     st.subheader(_("Credit scores and tiers"))
     st.caption(_("Score = 100 × P(no default or severe abnormal delinquency within a year), at "
                  "{as_of}. Out-of-time check on {accounts} accounts: AUC {auc}, bad rate "
@@ -173,6 +254,20 @@ def _scores_section(ctx: CreditContext, table: pd.DataFrame) -> None:
     st.dataframe(shown, width="stretch")
 
 
+#: the score's features (models.credit.scoring.FEATURES; the type columns as one), as the
+#: reasons name them
+FEATURE_LABELS = {
+    "operating_years": N_("years in operation"), "revenue_growth_pct": N_("revenue growth (%)"),
+    "debt_ratio": N_("debt ratio"), "reputation_score": N_("reputation score"),
+    "relationship_years": N_("years as our customer"),
+    "invoice_count": N_("invoices in the last year"),
+    "late_15d_share": N_("share of invoices paid over 15 days late"),
+    "mean_days_late": N_("mean days paid late"),
+    "written_off_share": N_("share of invoicing written off"),
+    "overdue_share": N_("share of open receivables overdue"),
+    "has_history": N_("payment history on record"), "customer_type": N_("customer type")}
+
+
 def _one_account(table: pd.DataFrame) -> None:
     st.subheader(_("One account's score and its reasons"))
     labels = (table["name"] + " — " + table["city"] + " (" + table["customer_id"] + ")")
@@ -184,7 +279,8 @@ def _one_account(table: pd.DataFrame) -> None:
     c1.metric(_("score (points)"), f"{row['score']:.1f}")
     c2.metric(_("tier"), _(TIER_LABELS.get(row["tier"], row["tier"])))
     c3.metric(_("P(bad within a year)"), f"{row['probability_bad']:.1%}")
-    reasons = [(row[f"reason_{j}"], row[f"points_{j}"]) for j in (1, 2, 3)
+    reasons = [(_(FEATURE_LABELS.get(row[f"reason_{j}"], row[f"reason_{j}"])),
+                row[f"points_{j}"]) for j in (1, 2, 3)
                if isinstance(row.get(f"reason_{j}"), str) and row[f"reason_{j}"]]
     if reasons:
         st.dataframe(pd.DataFrame(reasons, columns=[_("feature"), _("points it costs")])
@@ -193,17 +289,9 @@ def _one_account(table: pd.DataFrame) -> None:
         st.caption(_("No feature costs this account points: each is at its best value."))
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
-def _stability_tables(path: str, mtime: float, allow_outside: bool
-                      ) -> tuple[float, str, pd.DataFrame, pd.DataFrame]:
-    score, features = stability(_context(path, mtime, allow_outside))  # type: ignore[arg-type]
-    return score.value, score.band, score.table, features
-
-
-def _stability(path: str, mtime: float, allow_outside: bool) -> None:
+def _stability(view: ScoreView) -> None:
     st.subheader(_("Population stability (last two quarters)"))
-    with st.spinner(_("Comparing the last two quarters …")):
-        value, band, bins, features = _stability_tables(path, mtime, allow_outside)
+    value, band, features = view.psi, view.psi_band, view.psi_features
     st.caption(_("PSI of the accounts at the data set's date against 91 days earlier, same "
                  "scorecard: below 0.1 stable, 0.1-0.25 watch, above 0.25 the population has "
                  "shifted and the scorecard should be re-checked."))
@@ -214,10 +302,10 @@ def _stability(path: str, mtime: float, allow_outside: bool) -> None:
     st.dataframe(shown.rename(columns={"psi": "PSI", "band": _("band")}), width="stretch")
 
 
-def _limits(ctx: CreditContext) -> tuple[float, float, float]:
+def _limits(scenario: Scenario) -> tuple[float, float, float]:
     sb = st.sidebar
     sb.subheader(_("Terms model limits"))
-    lev, targets = ctx.scenario.credit, ctx.scenario.targets
+    lev, targets = scenario.credit, scenario.targets
     dso = sb.number_input(_("DSO at most (days)"), 1.0, 365.0,
                           float(lev.dso_limit_days or targets.dso_days), step=1.0,
                           key="fin_dso_limit")
@@ -230,8 +318,29 @@ def _limits(ctx: CreditContext) -> tuple[float, float, float]:
     return float(dso), float(bad) / 100, float(loss) / 100
 
 
-def _policy_section(ctx: CreditContext, report: PolicyReport) -> None:
+def _policy_section(key: Key, limits: tuple[float, float, float]) -> PolicyReport | None:
+    """The terms model's answer under ``limits`` when it is kept, else what is missing and
+    the button that computes it; the report shown (None: not computed)."""
     st.subheader(_("Payment terms per account (terms model)"))
+    points = FRONTIER_POINTS
+    found = kept_view(_view_file("policy", {"limits": limits, "points": points}, key),
+                      decode_policy)
+    if found is None:
+        st.info(_(NOT_SOLVED_TEXT))
+        if not st.button(_("Solve the terms model"), type="primary", key="fin_solve"):
+            return None
+        found = _solve(key, limits, points)
+    report, assigned = found
+    _policy_answer(key, report, assigned)
+    return report
+
+
+def _workbook(scenario: Key, report: PolicyReport) -> bytes:
+    """The assignment as Excel (the credit context is built then if this process has none)."""
+    return policy_workbook(_ctx(scenario), report)
+
+
+def _policy_answer(scenario: Key, report: PolicyReport, assigned: pd.DataFrame | None) -> None:
     sol = report.solution
     if sol.objective_cny is None:
         reach = report.reachable
@@ -262,8 +371,7 @@ def _policy_section(ctx: CreditContext, report: PolicyReport) -> None:
                               columns=lambda c: _(PORTFOLIO_COLUMNS.get(c, c)))
                  .style.format("{:,.2f}"), width="stretch")
     _frontier(report)
-    if sol.objective_cny is not None:
-        assigned = assignment_table(ctx, report)
+    if assigned is not None:
         counts = assigned["terms"].map(lambda t: _(TERMS_LABELS[t])).value_counts()
         st.write(_("Terms chosen: {counts}").format(
             counts=", ".join(f"{t} {n:,}" for t, n in counts.items())))
@@ -275,8 +383,11 @@ def _policy_section(ctx: CreditContext, report: PolicyReport) -> None:
             bad_debt_rate=lambda t: 100 * t["bad_debt_rate"])
         st.dataframe(shown.rename(columns=lambda c: _(ASSIGNMENT_LABELS.get(c, c))),
                      hide_index=True, width="stretch")
-        st.download_button(_("Download the assignment (Excel)"), policy_workbook(ctx, report),
-                           file_name="payment_terms.xlsx", mime=XLSX_MIME, key="fin_xlsx")
+        # made when clicked
+        st.download_button(_("Download the assignment (Excel)"),
+                           in_language(language(), partial(_workbook, scenario, report)),
+                           file_name="payment_terms.xlsx", mime=XLSX_MIME, key="fin_xlsx",
+                           on_click="ignore")
 
 
 def _frontier(report: PolicyReport) -> None:

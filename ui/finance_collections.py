@@ -6,24 +6,30 @@ its Excel and CSV downloads. Everything comes from :mod:`scenarios.credit_simula
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from scenarios.channel import XLSX_MIME
-from scenarios.collections import (
-    collection_worklist,
-    reminder_comparison,
-    scenario_schedule,
-    schedule_table,
-    today_schedule,
-    worklist_workbook,
+from scenarios.collections import collection_worklist, why_parts, worklist_workbook
+from scenarios.credit_cache import (
+    decode_reminders,
+    decode_worklist,
+    encode_reminders,
+    encode_worklist,
+    kept,
+    read_view,
+    reminder_view,
 )
 from scenarios.credit_report import CreditContext, PolicyReport
 from scenarios.credit_simulation import POLICY_KPIS, policy_projection, simulate_policy
 from scenarios.loading import LoadedScenario
 from ui.common import csv_bytes
-from ui.i18n import N_, _
+from ui.i18n import N_, _, in_language, language, number
 from ui.overview import type_label
 
 KPI_LABELS = {"dso_days": N_("DSO"), "bad_debt_rate": N_("bad debt"),
@@ -54,6 +60,18 @@ CONTACT_TEXT = {
                           "reminder)"),
     "reminder by the due date": N_("reminder before the due date (a nudge before the payment "
                                    "run)")}
+#: the worklist's reasons (scenarios.collections.WHY_TEXT's codes), as the page says them
+WHY_LABELS = {
+    "open": N_("{open_cny} CNY open in {invoices} invoice(s)"),
+    "overdue": N_("{overdue_cny} CNY overdue, the oldest {days} days"),
+    "due_today": N_("due today"),
+    "due_in": N_("due in {days} days"),
+    "lateness": N_("pays {days} days late on average"),
+    "default": N_("P(default | still open) {probability}"),
+    "risk_tier": N_("risk tier"),
+    "contact": N_("a contact brings {recovered_cny} CNY into the next {horizon_days} days")}
+#: how a row's reasons are joined, per language
+WHY_SEPARATOR = {"en": "; ", "zh_CN": "；"}
 #: the reminder schedules' columns
 SCHEDULE_LABELS = {"day_from_due": N_("day from due"), "sent_probability": N_("P(sent) (%)"),
                    "delay_kept": N_("share of delay kept (%)")}
@@ -74,16 +92,39 @@ WORKLIST_TEXT = N_(
     "bring in within the horizon: the payer's lateness and default risk given that the "
     "invoice is still open, the contact keeping the measured share of the remaining delay. "
     "{contacts} Left off: {invoices} invoices ({amount} CNY) due later.")
+NOT_COMPARED_TEXT = N_(
+    "Not computed yet: the reminder schedules measured and compared on the collection "
+    "mechanism. Once computed they are kept, and every later visit shows them at once.")
+NOT_RANKED_TEXT = N_(
+    "Not computed yet for these settings: today's open receivables valued and ranked. Once "
+    "computed the list is kept, and every later visit shows it at once.")
 #: the credit tiers as the page names them
 TIER_LABELS = {"premium": N_("premium"), "ordinary": N_("ordinary"), "risk": N_("risk")}
 SHOWN = 100
+Context = Callable[[], CreditContext]  # the credit context, built when first asked for
+ViewFile = Callable[[str, dict], Path]  # the file a view of this scenario is kept in
+
+
+def kept_view(file: Path, decode: Callable[[dict], Any]) -> Any | None:
+    """A view kept on disk (:mod:`scenarios.credit_cache`), remembered for the session; None
+    when it has not been computed."""
+    views = st.session_state.setdefault("fin_views", {})
+    if file not in views:
+        found = read_view(file, decode)
+        if found is None:
+            return None
+        views[file] = found
+    return views[file]
 
 
 # ------------------------------------------------------------------ simulate this policy
-def simulate_section(loaded: LoadedScenario, ctx: CreditContext, report: PolicyReport,
+def simulate_section(loaded: LoadedScenario, context: Context, report: PolicyReport | None,
                      key: tuple) -> None:
     """The button, the run with its progress, and the projection kept per policy."""
     st.subheader(_("Simulate this policy"))
+    if report is None:
+        st.info(_("Solve the terms model first: the simulation runs its assignment."))
+        return
     if report.solution.objective_cny is None:
         st.info(_("No assignment to simulate: the terms model found none under these limits."))
         return
@@ -99,7 +140,7 @@ def simulate_section(loaded: LoadedScenario, ctx: CreditContext, report: PolicyR
             bar.progress(done / total, text=progress.format(done=done, total=total))
 
         with st.spinner(_("Preparing the scenario with these terms …")):
-            run = simulate_policy(loaded, ctx, report, replications=replications,
+            run = simulate_policy(loaded, context(), report, replications=replications,
                                   workers=min(2, os.cpu_count() or 1), progress=tick)
         store[key] = (replications, policy_projection(run, report))
     if key not in store:
@@ -120,21 +161,18 @@ def simulate_section(loaded: LoadedScenario, ctx: CreditContext, report: PolicyR
 
 
 # ------------------------------------------------------------------ collections
-@st.cache_data(max_entries=4, show_spinner=False)
-def _comparison(_ctx: CreditContext, key: tuple) -> pd.DataFrame:
-    del key  # cache key only
-    return reminder_comparison(_ctx)
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def _worklist(_ctx: CreditContext, key: tuple, horizon: int, lead: int):
-    del key  # cache key only
-    return collection_worklist(_ctx, horizon_days=horizon, lead_days=lead)
-
-
-def reminders_section(ctx: CreditContext, key: tuple) -> None:
+def reminders_section(context: Context, view_file: ViewFile) -> None:
     st.subheader(_("Payment reminders: manual today, automated in the scenario"))
     st.caption(_(REMINDERS_TEXT))
+    file = view_file("reminders", {})
+    view = kept_view(file, decode_reminders)
+    if view is None:
+        st.info(_(NOT_COMPARED_TEXT))
+        if not st.button(_("Compare the reminder schedules"), key="fin_reminders"):
+            return
+        with st.spinner(_("Measuring both reminder schedules …")):
+            view = kept(file, lambda: reminder_view(context()), encode_reminders,
+                        decode_reminders)
     c1, c2 = st.columns(2)
     labels = {k: _(v) for k, v in SCHEDULE_LABELS.items()}
 
@@ -146,12 +184,10 @@ def reminders_section(ctx: CreditContext, key: tuple) -> None:
             {labels["day_from_due"]: "{:+.0f}", labels["sent_probability"]: "{:.0f}",
              labels["delay_kept"]: "{:.0f}"}), hide_index=True, width="stretch")
 
-    show(c1, _("Today (manual, as measured)"), schedule_table(today_schedule(ctx)))
-    automated = ctx.credit.automated_reminders
-    show(c2, _("The scenario's (automated)") if automated
-         else _("The scenario's (manual, as today)"), schedule_table(scenario_schedule(ctx)))
-    with st.spinner(_("Measuring both reminder schedules …")):
-        table = _comparison(ctx, key).set_index("reminders")
+    show(c1, _("Today (manual, as measured)"), view.today)
+    show(c2, _("The scenario's (automated)") if view.automated
+         else _("The scenario's (manual, as today)"), view.scenario)
+    table = view.comparison.set_index("reminders")
     cols = st.columns(2)
     for col, name in zip(cols, ("manual", "automated"), strict=True):
         row = table.loc[name]
@@ -165,15 +201,23 @@ def reminders_section(ctx: CreditContext, key: tuple) -> None:
         bad_debt=f"{table.loc['manual', 'bad_debt_rate']:.2%}"))
 
 
-def worklist_section(ctx: CreditContext, key: tuple) -> None:
+def worklist_section(context: Context, view_file: ViewFile) -> None:
     st.subheader(_("Collection worklist"))
     c1, c2 = st.columns(2)
     horizon = int(c1.number_input(_("Count what is paid within (days)"), 1, 180, 30,
                                   key="fin_wl_horizon"))
     lead = int(c2.number_input(_("Also list invoices due within (days)"), 0, 30, 3,
                                key="fin_wl_lead"))
-    with st.spinner(_("Valuing a contact on every open receivable …")):
-        wl = _worklist(ctx, key, horizon, lead)
+    file = view_file("worklist", {"horizon_days": horizon, "lead_days": lead})
+    wl = kept_view(file, decode_worklist)
+    if wl is None:
+        st.info(_(NOT_RANKED_TEXT))
+        if not st.button(_("Rank the worklist"), key="fin_worklist"):
+            return
+        with st.spinner(_("Valuing a contact on every open receivable …")):
+            wl = kept(file, lambda: collection_worklist(context(), horizon_days=horizon,
+                                                        lead_days=lead),
+                      encode_worklist, decode_worklist)
     acc = wl.accounts
     if acc.empty:
         st.info(_("No receivable open at {as_of} is overdue or due within {lead} days.").format(
@@ -188,8 +232,9 @@ def worklist_section(ctx: CreditContext, key: tuple) -> None:
     st.caption(_(WORKLIST_TEXT).format(as_of=f"{wl.as_of:%Y-%m-%d}", contacts=contacts,
                                        invoices=f"{wl.not_yet_due[0]:,}",
                                        amount=f"{wl.not_yet_due[1]:,.0f}"))
-    # the reasons ("why") are the model's sentences and stay as it wrote them
+    whys = [why_text(row, wl.horizon_days) for row in acc.head(SHOWN).itertuples()]
     shown = acc.head(SHOWN).assign(
+        why=whys,
         customer_type=lambda t: t["customer_type"].map(type_label),
         tier=lambda t: t["tier"].map(lambda v: _(TIER_LABELS.get(v, v))),
         contact=lambda t: t["contact"].map(lambda v: _(CONTACT_LABELS.get(v, v))),
@@ -205,9 +250,23 @@ def worklist_section(ctx: CreditContext, key: tuple) -> None:
         st.caption(_("The first {shown} of {accounts} accounts; the downloads hold all.").format(
             shown=SHOWN, accounts=f"{len(acc):,}"))
     d1, d2 = st.columns(2)
-    d1.download_button(_("Download the worklist (Excel)"), worklist_workbook(wl),
-                       file_name="collection_worklist.xlsx", mime=XLSX_MIME, key="fin_wl_xlsx")
+    # made when clicked, in the page's language: building them on every rerun slowed the page
+    d1.download_button(_("Download the worklist (Excel)"),
+                       in_language(language(), partial(worklist_workbook, wl)),
+                       file_name="collection_worklist.xlsx", mime=XLSX_MIME, key="fin_wl_xlsx",
+                       on_click="ignore")
     # UTF-8 with BOM: Excel on a Chinese Windows machine reads the names correctly
-    d2.download_button(_("Download the worklist (CSV)"),
-                       csv_bytes(acc),
-                       file_name="collection_worklist.csv", mime="text/csv", key="fin_wl_csv")
+    d2.download_button(_("Download the worklist (CSV)"), partial(csv_bytes, acc),
+                       file_name="collection_worklist.csv", mime="text/csv", key="fin_wl_csv",
+                       on_click="ignore")
+
+
+def why_text(row: object, horizon_days: int) -> str:
+    """A worklist row's reasons (:func:`scenarios.collections.why_parts`) in the page's
+    language: in English the model's own sentence."""
+    def shown(name: str, value: float) -> str:
+        return number(100 * value) + "%" if name == "probability" else number(value)
+
+    return WHY_SEPARATOR.get(language(), "; ").join(
+        _(WHY_LABELS[code]).format(**{k: shown(k, v) for k, v in values.items()})
+        for code, values in why_parts(row, horizon_days))

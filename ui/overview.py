@@ -1,7 +1,8 @@
 """Page "Today": the six headline KPIs measured from the data set's own history, against the
 committee's targets, with the customer and site map and the KPI tables to download.
 
-Everything shown is measured by :func:`data.history.measure_history`; nothing is simulated.
+Everything shown is measured by :func:`data.history.measure_history` (kept on disk per data
+set and period: :mod:`scenarios.history_cache`); nothing is simulated.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import html
 import io
 from collections.abc import Mapping
+from functools import partial
 
 import altair as alt
 import numpy as np
@@ -17,10 +19,11 @@ import pydeck as pdk
 import streamlit as st
 
 from data.dataset import Dataset
-from data.history import DEFAULT_PERIOD_DAYS, HistoryReport, measure_history
+from data.history import DEFAULT_PERIOD_DAYS, HistoryReport
 from data.kpis import AGING_BUCKETS, KPI_NAMES
 from data.tables import CUSTOMER_TYPES, REGIONS
 from scenarios.expense_projection import TARGET_CHANGE_POINTS
+from scenarios.history_cache import measure_history_kept
 from scenarios.schema import committee_targets
 from ui.base_map import base_layers
 from ui.common import (
@@ -31,6 +34,7 @@ from ui.common import (
     default_dataset_folder,
     format_gap,
     format_measure,
+    region_label,
 )
 from ui.i18n import N_, _, language
 
@@ -127,7 +131,8 @@ def render() -> None:
     ds = dataset_from_folder_text(folder_text)
     if ds is None:
         return
-    report = _measure(ds, ds.fingerprint, f"{ds.as_of:%Y-%m-%d}", period_days)
+    with st.spinner(_("Measuring KPIs …")):
+        report = _measure(ds, ds.fingerprint, f"{ds.as_of:%Y-%m-%d}", period_days)
     targets = committee_targets()
 
     _dataset_summary(ds, report)
@@ -136,12 +141,14 @@ def render() -> None:
     _tables(ds, report, targets)
 
 
-@st.cache_data(max_entries=16, show_spinner="Measuring KPIs …")
+# no spinner of its own: its text would be fixed at import, in English; the caller says it
+@st.cache_data(max_entries=16, show_spinner=False)
 def _measure(_dataset: Dataset, fingerprint: str, as_of: str, period_days: int) -> HistoryReport:
-    """Cached :func:`measure_history`. The fingerprint covers the tables only, not
-    ``dataset.json``, so ``as_of`` is part of the key too."""
+    """:func:`measure_history`, cached in memory and kept on disk per data set and period
+    (:mod:`scenarios.history_cache`), so a new server process reads it. ``as_of`` is part of
+    the key as well as the fingerprint, which covers ``dataset.json`` too."""
     del fingerprint, as_of  # cache key only
-    return measure_history(_dataset, period_days=period_days)
+    return measure_history_kept(_dataset, period_days)
 
 
 # --------------------------------------------------------------------------- sections
@@ -237,8 +244,9 @@ def customer_points(customers: pd.DataFrame, colour_by: str) -> pd.DataFrame:
     """One row per customer for the map: position, radius (m), colour and tooltip fields."""
     keys = REGIONS if colour_by == "region" else CUSTOMER_TYPES
     rgb = customers[colour_by].map(_colour_map(keys))
-    type_label = customers["customer_type"].map(TYPE_LABELS).fillna(customers["customer_type"])
-    remote = np.where(customers["remote"], " · remote area", "")
+    types = customers["customer_type"].map(type_label)
+    regions = customers["region"].map(region_label)
+    remote = np.where(customers["remote"], " · " + _("remote area"), "")
     return pd.DataFrame(
         {
             "lon": customers["longitude"].round(4),
@@ -248,12 +256,11 @@ def customer_points(customers: pd.DataFrame, colour_by: str) -> pd.DataFrame:
             "g": rgb.str[1],
             "b": rgb.str[2],
             "name": _escaped(customers["name"]),
-            "what": _escaped(type_label + " · " + customers["region"]),
+            "what": _escaped(types + " · " + regions),
             "where": _escaped(customers["city"] + " " + customers["district"]),
             "detail": _escaped(
-                "sales "
-                + customers["annual_sales_cny"].map("{:,.0f}".format)
-                + " CNY/year"
+                customers["annual_sales_cny"].map(
+                    lambda v: _("sales {amount} CNY/year").format(amount=f"{v:,.0f}"))
                 + remote
             ),
         }
@@ -263,8 +270,8 @@ def customer_points(customers: pd.DataFrame, colour_by: str) -> pd.DataFrame:
 def site_points(sites: pd.DataFrame, kind: str) -> pd.DataFrame:
     """One row per site of ``kind`` (central_dc or candidate) with tooltip fields."""
     s = sites[sites["kind"] == kind]
-    what = "Central DC (open)" if kind == "central_dc" else "Forward-warehouse candidate"
-    cold = np.where(s["cold_chain_qualified"], "cold chain qualified", "no cold chain")
+    what = _("Central DC (open)") if kind == "central_dc" else _("Forward-warehouse candidate")
+    cold = np.where(s["cold_chain_qualified"], _("cold chain qualified"), _("no cold chain"))
     return pd.DataFrame(
         {
             "lon": s["longitude"],
@@ -274,14 +281,14 @@ def site_points(sites: pd.DataFrame, kind: str) -> pd.DataFrame:
             "where": _escaped(
                 s["city"].where(s["city"] == s["province"], s["city"] + ", " + s["province"])
                 + " · "
-                + s["region"]
+                + s["region"].map(region_label)
             ),
             "detail": _escaped(
-                "capacity "
-                + s["capacity_units_per_year"].map("{:,.0f}".format)
-                + " units/year · fixed "
-                + s["annual_fixed_cost_cny"].map("{:,.0f}".format)
-                + " CNY/year · "
+                pd.Series([_("capacity {units} units/year · fixed {cost} CNY/year").format(
+                    units=f"{u:,.0f}", cost=f"{c:,.0f}") for u, c in zip(
+                        s["capacity_units_per_year"], s["annual_fixed_cost_cny"], strict=True)],
+                          index=s.index)
+                + " · "
                 + cold
             ),
         }
@@ -309,7 +316,8 @@ def _map(ds: Dataset) -> None:
                       key=f"map_colour_by_{language()}")
     colour_by = by[choice]
     keys = REGIONS if colour_by == "region" else CUSTOMER_TYPES
-    labels = {k: k for k in REGIONS} if colour_by == "region" else TYPE_LABELS
+    labels = ({k: region_label(k) for k in REGIONS} if colour_by == "region"
+              else {k: type_label(k) for k in CUSTOMER_TYPES})
     st.markdown(_legend(_colour_map(keys), labels), unsafe_allow_html=True)
     customers = customer_points(ds["customers"], colour_by)
     layers = [
@@ -538,9 +546,10 @@ def _tables(ds: Dataset, report: HistoryReport, targets: Mapping[str, float]) ->
         "period_end": f"{report.window.end:%Y-%m-%d}",
         "period_days": str(report.window.days),
     }
+    # made when clicked: writing the workbook on every rerun slowed the page
     st.download_button(
         _("Download all KPI tables (Excel)"),
-        kpi_workbook(tables, about),
+        partial(kpi_workbook, tables, about),
         file_name=f"{stem}.xlsx",
         key="xlsx",
         on_click="ignore",

@@ -16,6 +16,7 @@ from data.problems import InputError, Problem
 from scenarios.result import RunResult
 from scenarios.scenario_edit import (
     Lever,
+    check_text,
     current_values,
     edited_text,
     file_name_problem,
@@ -30,6 +31,7 @@ from ui.committee_run import scenario_files, scenarios_folder
 from ui.committee_views import kpi_view
 from ui.common import show_problems
 from ui.i18n import N_, _
+from ui.lever_labels import lever_help, lever_label, option_label
 
 TITLE = N_("Scenario editor")
 ICON = ":material/edit_note:"
@@ -60,8 +62,9 @@ def _range(lever: Lever) -> str:
 
 def _widget(lever: Lever, value: Any, key: str) -> Any:
     """One lever's widget; returns the value chosen (None: not set, the default applies)."""
-    label = lever.path.rsplit(".", 1)[-1].replace("_", " ")
-    help_text = (lever.help + _range(lever)).strip() or None
+    label = lever_label(lever.path)
+    # the path too: the check's problems and the scenario file name the lever by it
+    help_text = f"{lever_help(lever.path)}{_range(lever)} `{lever.path}`".strip()
     if lever.optional and lever.kind in ("number", "integer"):
         if not st.checkbox(_("set {name}").format(name=label), value=value is not None,
                            key=f"{key}_set", help=help_text):
@@ -81,12 +84,14 @@ def _widget(lever: Lever, value: Any, key: str) -> Any:
         return st.checkbox(label, value=bool(value), key=key, help=help_text)
     if lever.kind == "choice":
         options = list(lever.choices) + ([""] if lever.optional else [])
+        shown = {o: option_label(o) if o else _("(not set)") for o in options}
         chosen = st.selectbox(label, options, index=options.index(value or ""), key=key,
-                              help=help_text, format_func=lambda o: o or _("(not set)"))
+                              help=help_text, format_func=shown.__getitem__)
         return chosen or None
     if lever.kind == "choices":
-        return st.multiselect(label, list(lever.choices), default=list(value or []), key=key,
-                              help=help_text)
+        shown = {o: option_label(o) for o in lever.choices}
+        return st.multiselect(label, list(shown), default=list(value or []), key=key,
+                              help=help_text, format_func=shown.__getitem__)
     if lever.kind == "names":
         text = st.text_input(label, value=", ".join(value or []), key=key,
                              help=(help_text or "") + " " + _("Separated by commas; empty: all."))
@@ -94,13 +99,14 @@ def _widget(lever: Lever, value: Any, key: str) -> Any:
     if lever.kind == "weights":
         cols = st.columns(len(lever.keys))
         return {k: float(cols[i].number_input(
-            f"{label}: {k}", min_value=lever.low, max_value=lever.high,
+            f"{label}: {option_label(k)}", min_value=lever.low, max_value=lever.high,
             value=float(value.get(k, 0.0)), format="%g", key=f"{key}_{k}"))
             for i, k in enumerate(lever.keys)}
     if lever.kind == "sites":
         mode = value if isinstance(value, str) else "list"
-        mode = st.radio(label, list(SITES_MODES), index=list(SITES_MODES).index(mode),
-                        format_func=lambda m: _(SITES_MODES[m]), key=key, horizontal=True,
+        modes = {m: _(text) for m, text in SITES_MODES.items()}
+        mode = st.radio(label, list(modes), index=list(modes).index(mode),
+                        format_func=modes.__getitem__, key=key, horizontal=True,
                         help=help_text)
         if mode != "list":
             return mode
@@ -151,8 +157,6 @@ def render() -> None:
         st.error(_("The base scenario cannot be edited: {reason}").format(reason=exc))
         return
     edited = edited_text(text, changes)
-    from scenarios.scenario_edit import check_text
-
     problems = check_text(edited, folder, allow_outside_data=configured)
     st.subheader(_("Check"))
     if problems:
@@ -220,11 +224,14 @@ def _job_status() -> None:
     """The running job's progress, then its result read back from the store."""
     job: jobs.Job = st.session_state[JOB_KEY]
     code = job.returncode()
+    if code is None and (waiting := jobs.waiting_text(job)):
+        st.progress(0.0, text=waiting)
+        return
     if code is None:
-        done = job.progress()
-        share = 0.0 if done is None or done[1] == 0 else done[0] / done[1]
-        st.progress(share, text=_("Simulating: {done} of {total} replications").format(
-            done=done[0] if done else 0, total=done[1] if done else "…"))
+        done, total, _label = job.progress() or (0, 0, "")
+        st.progress(done / total if total else 0.0, text=_(
+            "Simulating: {done} of {total} replications").format(done=done,
+                                                                  total=total or "…"))
         return
     if code != 0:
         st.error(_("The run failed (exit code {code}).").format(code=code))

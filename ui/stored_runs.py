@@ -11,6 +11,7 @@ import streamlit as st
 from data.kpis import KPI_NAMES
 from data.problems import InputError
 from scenarios.compare import ScenarioResult
+from scenarios.records import ATTRIBUTION, MEASURED, SIMULATION
 from scenarios.result import RunResult
 from scenarios.store import RunStore, StoredRun
 from scenarios.stored_compare import PAIRED, StoredComparison, compare_stored
@@ -24,6 +25,10 @@ RUN_COLUMNS = {"run_id": N_("run"), "kind": N_("kind of run"), "scenario_name": 
                "status": N_("run status"), "started_at": N_("started"),
                "ended_at": N_("ended"), "seed": N_("Seed"),
                "dataset_fingerprint": N_("Data set fingerprint")}
+#: the kinds of stored run (scenarios.records.RUN_KINDS) and their status, as shown
+KIND_LABELS = {SIMULATION: N_("scenario simulated"), MEASURED: N_("KPIs measured from history"),
+               ATTRIBUTION: N_("lever attribution")}
+STATUS_LABELS = {"completed": N_("completed")}
 #: why two stored runs cannot be paired ({base} / {other}: the two runs' values); the keys
 #: are scenarios.stored_compare.REASONS'
 PAIRING_REASONS = {
@@ -48,9 +53,11 @@ def stored_runs_section() -> None:
         if runs.empty:
             st.info(_("No runs stored yet."))
             return
-        st.dataframe(runs.rename(columns={k: _(v) for k, v in RUN_COLUMNS.items()}),
+        shown = runs.assign(kind=runs["kind"].map(lambda k: _(KIND_LABELS.get(k, k))),
+                            status=runs["status"].map(lambda s: _(STATUS_LABELS.get(s, s))))
+        st.dataframe(shown.rename(columns={k: _(v) for k, v in RUN_COLUMNS.items()}),
                      hide_index=True)
-        sims = runs[runs["kind"] == "simulation"]
+        sims = runs[runs["kind"] == SIMULATION]
         if sims.empty:
             st.caption(_("No simulation runs stored yet."))
             return

@@ -38,6 +38,7 @@ from scenarios.warehouses import (
 )
 from simulation.inputs import SimulationInputs, build_inputs
 from simulation.params import ProcessParams
+from ui.base_map import base_layers
 from ui.common import (
     COLUMN_LABELS,
     column_config,
@@ -312,7 +313,7 @@ def _map(outcome: nd.LocationOutcome, assignment: pd.DataFrame, sites: pd.DataFr
         sites_layer("forward_sites", forward, [31, 119, 180, 240], 9),
         sites_layer("central_dcs", central, [148, 103, 189, 250], 11),
     ]
-    deck = pdk.Deck(layers=layers, map_style=None, tooltip=_TOOLTIP,
+    deck = pdk.Deck(layers=[*base_layers(), *layers], map_style=None, tooltip=_TOOLTIP,
                     initial_view_state=pdk.ViewState(latitude=35.0, longitude=104.5, zoom=3.2))
     st.pydeck_chart(deck, height=520, alt=_("Map of candidate and chosen sites and districts"))
     st.caption(_("Grey: candidates not chosen; blue: chosen forward sites; purple: central "

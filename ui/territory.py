@@ -12,6 +12,7 @@ simulation is not built yet, and the page says so.
 from __future__ import annotations
 
 import io
+from functools import partial
 
 import altair as alt
 import numpy as np
@@ -175,13 +176,19 @@ def _tiers(ds: Dataset) -> None:
         labels["monetary_cny"]: "{:,.0f}", labels["clv_cny"]: "{:,.0f}",
         labels["retention"]: "{:.1f}"}), hide_index=True, width="stretch")
     top["customer_type"] = top["customer_type"].map(lambda c: TYPE_LABELS.get(c, c))
+    # made when clicked: writing every account with openpyxl took seconds on every rerun
+    st.download_button(_("Download the tiers (Excel)"), partial(_tiers_workbook, top, by_type),
+                       file_name="customer_tiers.xlsx", mime=XLSX_MIME, key="tr_tiers_xlsx",
+                       on_click="ignore")
+
+
+def _tiers_workbook(top: pd.DataFrame, by_type: pd.DataFrame) -> bytes:
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as xl:
         top.drop(columns=["rank"]).to_excel(xl, sheet_name="accounts", index=False)
         by_type.rename(index=lambda c: TYPE_LABELS.get(c, c)).to_excel(
             xl, sheet_name="tiers by type")
-    st.download_button(_("Download the tiers (Excel)"), buffer.getvalue(),
-                       file_name="customer_tiers.xlsx", mime=XLSX_MIME, key="tr_tiers_xlsx")
+    return buffer.getvalue()
 
 
 @st.cache_data(max_entries=2, show_spinner=False)

@@ -20,6 +20,7 @@ from data.dataset import Dataset
 from scenarios.channel import XLSX_MIME
 from scenarios.territory_levers import TerritoryLevers
 from scenarios.territory_report import DEFAULT_BALANCE, align_terminals, rep_visits, visits_due
+from ui.base_map import base_layers
 from ui.i18n import N_, _
 from ui.overview import TYPE_LABELS, type_label
 
@@ -69,6 +70,7 @@ def rep_map(ds: Dataset, rep_ids: pd.Series, detail: pd.Series, alt_text: str) -
         "where": terminals["city"], "detail": np.asarray(detail)})
     homes = reps.assign(what=_("rep's base"), where=reps["home_city"], detail=reps["team"])
     deck = pdk.Deck(layers=[
+        *base_layers(),
         pdk.Layer("ScatterplotLayer", id="terminals", data=points.to_dict("records"),
                   get_position="[lon, lat]", get_radius=6000, radius_min_pixels=1.5,
                   radius_max_pixels=8, get_fill_color="[r, g, b, 170]", pickable=True),

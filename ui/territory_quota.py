@@ -7,6 +7,7 @@ elapsed up to an "as of" day, the reps behind worst first, and the doctors still
 from __future__ import annotations
 
 import io
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -15,7 +16,7 @@ from data.dataset import Dataset
 from scenarios.channel import XLSX_MIME
 from scenarios.territory_levers import TerritoryLevers
 from scenarios.visit_quota import QuotaProgress, history_bounds, quota_progress, worst_first
-from ui.i18n import N_, _
+from ui.i18n import N_, _, in_language, language
 from ui.territory_calls import visits_and_grades
 
 #: the reps' headers (the page shows them translated, the workbook in English)
@@ -67,9 +68,11 @@ def quota_section(ds: Dataset, grades: pd.DataFrame | None, grading: tuple,
                              f"{pd.Timestamp(day):%Y-%m-%d}")
     _metrics(progress)
     _behind_table(progress)
+    # made when clicked (seconds of openpyxl on the national data), in the page's language
     st.download_button(_("Download the reps and the doctors still due a call (Excel)"),
-                       _workbook(progress), file_name="visit_quota.xlsx", mime=XLSX_MIME,
-                       key="tr_quota_xlsx")
+                       in_language(language(), partial(_workbook, progress)),
+                       file_name="visit_quota.xlsx", mime=XLSX_MIME, key="tr_quota_xlsx",
+                       on_click="ignore")
 
 
 def _metrics(progress: QuotaProgress) -> None:
