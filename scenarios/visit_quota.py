@@ -4,10 +4,10 @@ grade, with reminders before month end when a rep is behind"; docs/territory.md)
 For the calendar month holding ``as_of``, each rep's doctors (those of the terminals it
 covers) are due ``visit_quota[grade]`` calls a month; the calls the rep made on them from the
 month's first day to ``as_of`` are set against the share of the month's working days
-(Monday-Friday) elapsed. Only the rep's calls on a doctor with a quota count: department and
-academic meetings reach many doctors at once (the CRM records one doctor on them, not who
-attended), a call by another rep is that rep's work, not this one's quota, and a doctor whose
-grade has no quota is not due.
+(Monday-Friday less public holidays) elapsed. Only the rep's calls on a doctor with a quota
+count: department and academic meetings reach many doctors at once (the CRM records one
+doctor on them, not who attended), a call by another rep is that rep's work, not this one's
+quota, and a doctor whose grade has no quota is not due.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from data.calendar import business_days
 from data.dataset import Dataset
 
 #: the visit kind that counts toward the quota (meetings do not: see the module's docstring)
@@ -51,13 +52,15 @@ def history_bounds(ds: Dataset) -> tuple[pd.Timestamp, pd.Timestamp]:
 
 
 def month_calendar(as_of: pd.Timestamp) -> dict:
-    """The month holding ``as_of``: its first day, its working days (Mon-Fri) and those from
+    """The month holding ``as_of``: its first day, its working days (Mon-Fri less public
+    holidays, ``data.calendar.business_days``) and those from
     the first day to ``as_of`` inclusive, and their ratio (0-1)."""
     day = as_of.normalize()
     start = day.replace(day=1)
     end = start + pd.offsets.MonthBegin(1)
-    total = int(np.busday_count(start.date(), end.date()))
-    elapsed = int(np.busday_count(start.date(), (day + pd.Timedelta(days=1)).date()))
+    total = int(np.busday_count(start.date(), end.date(), busdaycal=business_days()))
+    elapsed = int(np.busday_count(start.date(), (day + pd.Timedelta(days=1)).date(),
+                                  busdaycal=business_days()))
     return {"month": f"{start:%Y-%m}", "month_start": start, "as_of": day,
             "working_days": total, "working_days_elapsed": elapsed,
             "elapsed_share": elapsed / total if total else 0.0}

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from data.calendar import next_working_instant
+from data.calendar import day_offset, next_working_instant
 from models.transit import mean_transit_days, road_km
 from simulation.config import Operations, Route, SimulationConfig
 from simulation.forward_stock import Served, StockKeeper
@@ -189,7 +189,7 @@ def run_order_flow(inputs: SimulationInputs, params: ProcessParams, config: Simu
     # staff work on the office calendar, or round the clock (a textbook queue, see Operations)
     work = add_work if ops.working_calendar else _round_the_clock
     n = len(draws.placed)
-    wd0 = inputs.epoch.weekday()
+    wd0 = day_offset(inputs.epoch)  # the epoch's day in the working calendar
     cust = draws.customer
     # ---- channel
     shares = params.channel_shares
@@ -241,9 +241,13 @@ def run_order_flow(inputs: SimulationInputs, params: ProcessParams, config: Simu
     open_mask = network.open_sites
     serving = network.serving_site
     site = _choose(on, serving[cust], roll.serving_site[cust] if roll is not None else None)
+    # staff grow with the orders: sized for the load of the middle of the measured days,
+    # the history's rate carried on by its growth (as today's are for the history's load)
+    growth = math.exp(inputs.trend_per_year * (inputs.trend_offset_days + (
+        config.warmup_days + config.horizon_days) / 2) / 365.25) if ops.demand_trend else 1.0
     office_servers, pick_servers = size_staff(inputs, network, params.office_hours.expected,
                                               params.pick_hours.expected,
-                                              effects.staffing_utilization)
+                                              effects.staffing_utilization, growth)
     office_servers = ops.office_servers or office_servers
     pick_servers = list(ops.pick_servers or pick_servers)
 
@@ -373,7 +377,7 @@ def _or(value: float | None, default: float) -> float:
     return default if value is None else value
 
 
-def _round_the_clock(t: float, hours: float, _weekday0: int) -> float:
+def _round_the_clock(t: float, hours: float, _offset: int) -> float:
     """``hours`` of work from ``t`` with staff on duty at every hour (days)."""
     return t + hours / 24.0
 

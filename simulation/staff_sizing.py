@@ -12,12 +12,9 @@ import math
 
 import numpy as np
 
+from data.calendar import CALENDAR_DAYS_PER_WORKING_HOUR
 from simulation.config import NetworkPlan
 from simulation.inputs import SimulationInputs
-
-#: average calendar days an office job holds its server per working hour of work: a week has
-#: 45 office hours in 7 × 24 calendar hours, so one working hour spans 168/45 hours on average
-CALENDAR_DAYS_PER_WORKING_HOUR = 168.0 / 45.0 / 24.0
 
 
 def servers(offered_working_hours_per_day: float, utilization: float) -> int:
@@ -27,10 +24,12 @@ def servers(offered_working_hours_per_day: float, utilization: float) -> int:
 
 
 def size_staff(inputs: SimulationInputs, network: NetworkPlan, office_work_hours: float,
-               pick_work_hours: float, utilization: float) -> tuple[int, tuple[int, ...]]:
+               pick_work_hours: float, utilization: float,
+               growth: float = 1.0) -> tuple[int, tuple[int, ...]]:
     """Office staff and pickers per site (1 at a closed site) for mean work per order of
-    ``office_work_hours`` and ``pick_work_hours`` (working hours)."""
-    rate = inputs.orders_per_day
+    ``office_work_hours`` and ``pick_work_hours`` (working hours), at the history's order rate
+    times ``growth``."""
+    rate = inputs.orders_per_day * growth
     office = servers(float(rate.sum()) * office_work_hours, utilization)
     sites = len(inputs.site_id)
     today = np.bincount(network.central_site, weights=rate, minlength=sites)

@@ -17,11 +17,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from data.calendar import add_working_hours, working_hours_between
+from data.calendar import add_working_hours, is_working_day, working_hours_between
 from data.dataset import Dataset, load_dataset
 from data.generate import ProcessTruth, Profile, generate_dataset, hidden_payment_truth
+from scenarios.run import configure
+from scenarios.schema import Scenario
 from simulation.calibrate import DETOUR_FACTOR, calibrate
 from simulation.params import ProcessParams
+from simulation.staffing import net_of_modelled_wait
 
 #: 2,000 accounts over two years (~49,000 orders): the ``small`` profile (300 accounts) leaves
 #: types with a dozen accounts, whose lateness cannot be pinned within 15 %
@@ -146,7 +149,7 @@ def test_working_hours_between_inverts_add_working_hours() -> None:
 
 
 def test_working_hours_between_examples() -> None:
-    epoch = pd.Timestamp("2024-10-07")  # a Monday
+    epoch = pd.Timestamp("2024-11-04")  # a Monday of an ordinary week
     friday_5pm, monday_10am = 4 + 17 / 24, 7 + 10 / 24
     saturday, sunday = 5.5, 6.5
     got = working_hours_between(np.array([friday_5pm, saturday, 0.0, np.nan]),
@@ -155,7 +158,88 @@ def test_working_hours_between_examples() -> None:
     assert np.isnan(got[3])
 
 
+def test_working_calendar_knows_chinas_holidays_and_adjusted_days() -> None:
+    """The State Council's arrangements: National Day 2024 off from 1 to 7 October, with
+    Sunday 29 September and Saturday 12 October worked; Spring Festival 2026 off from 15 to 23
+    February, with Saturday 14 February worked."""
+    epoch = pd.Timestamp("2024-09-30")  # Monday, the last working day before the holiday
+    got = working_hours_between(np.array([17 / 24, 12 + 9 / 24]),
+                                np.array([8 + 10 / 24, 12 + 18 / 24]), epoch)
+    assert got.tolist() == pytest.approx([2.0, 9.0])  # 1 h on 30 Sep + 1 h on 8 Oct; Sat 12
+    assert not is_working_day(np.arange(1, 8), epoch).any()
+    assert is_working_day(np.array([-1]), epoch).all()  # Sunday 29 September
+    spring = pd.Timestamp("2026-02-13")  # a Friday
+    assert is_working_day(np.array([1]), spring).all()  # Saturday 14 February worked
+    assert not is_working_day(np.arange(2, 11), spring).any()
+    # an order keyed in on the Friday evening waits until the Saturday, then until the 24th
+    done = add_working_hours(np.array([17 / 24]), np.array([11.0]), spring)
+    assert done[0] == pytest.approx(11 + 10 / 24)  # 1 h Fri + 9 h Sat + 1 h on Tue 24 Feb
+
+
+def _working(first: str, last: str) -> list[bool]:
+    epoch = pd.Timestamp(first)
+    n = (pd.Timestamp(last) - epoch).days + 1
+    return is_working_day(np.arange(n), epoch).tolist()
+
+
+def test_projected_2027_follows_the_2026_arrangements() -> None:
+    """2027, after the official record, on 2026's pattern (days checked by hand on a 2027
+    calendar). Spring Festival: 2026's 9-day break (Sun 15 - Mon 23 Feb, 2 weekend days
+    worked) placed as near its place (a day before the eve) as 2 bridging days allow: eve Fri
+    5 Feb to Sat 13 Feb, Sun 14 Feb (after, 1 day away) and Sun 31 Jan (before) worked.
+    National Day: 7 days from Fri 1 Oct, Sat 9 Oct and Sun 26 Sep worked. Labour Day: Sat 1 -
+    Wed 5 May, the one bridging day on Sat 8 May (3 days away, not Sun 25 Apr, 6). New Year:
+    Fri 1 - Sun 3 Jan and Qingming Sat 3 - Mon 5 Apr, nothing to work back. Dragon Boat (Wed 9
+    Jun) and Mid-Autumn (Wed 15 Sep): 2026's 3-day breaks from the festival, Wed - Fri, cost 2
+    bridging days each: Sat 12 and Sun 6 Jun, Sat 18 and Sun 12 Sep."""
+    t, f = True, False
+    #                 Sat 30 Jan ... Mon 15 Feb
+    assert _working("2027-01-30", "2027-02-15") == [
+        f, t, t, t, t, t, f, f, f, f, f, f, f, f, f, t, t]
+    assert _working("2027-02-04", "2027-02-04") == [t]  # Thursday before the eve
+    #                 Fri 24 Sep ... Mon 11 Oct
+    assert _working("2027-09-24", "2027-10-11") == [
+        t, f, t, t, t, t, t, f, f, f, f, f, f, f, t, t, f, t]
+    #                 Fri 30 Apr ... Mon 10 May
+    assert _working("2027-04-30", "2027-05-10") == [t, f, f, f, f, f, t, t, t, f, t]
+    assert _working("2026-12-31", "2027-01-04") == [t, f, f, f, t]
+    assert _working("2027-04-02", "2027-04-06") == [t, f, f, f, t]
+    #                 Sat 5 Jun ... Mon 14 Jun
+    assert _working("2027-06-05", "2027-06-14") == [f, t, t, t, f, f, f, t, f, t]
+    #                 Sat 11 Sep ... Mon 20 Sep
+    assert _working("2027-09-11", "2027-09-20") == [f, t, t, t, f, f, f, t, f, t]
+
+
+def test_projection_rule_rebuilds_the_recorded_2026_arrangements() -> None:
+    """The projection rule (each break placed where the record put it, the bridging weekend
+    days nearest outside it, after and before alternately, the nearer side first), applied to
+    2026's statutory days and breaks, gives back the State Council's 2026 arrangement
+    exactly: Sun 4 Jan, Sat 14 and Sat 28 Feb, Sat 9 May, Sun 20 Sep and Sat 10 Oct worked."""
+    from chinese_calendar.constants import holidays, workdays
+
+    from data.calendar import _projected_year, _recorded_pattern
+
+    off, worked = _projected_year(2026, 2026, _recorded_pattern(2026))
+    assert off == {d for d in holidays if d.year == 2026}
+    assert sorted(str(d) for d in worked) == sorted(str(d) for d in workdays if d.year == 2026)
+    assert sorted(str(d) for d in worked) == ["2026-01-04", "2026-02-14", "2026-02-28",
+                                             "2026-05-09", "2026-09-20", "2026-10-10"]
+
+
 # --------------------------------------------------------------------------- orders
+def test_office_work_net_of_the_modelled_wait_is_the_generators(
+        dataset: Dataset, params: ProcessParams, truth: ProcessTruth) -> None:
+    """History's office times hold the wait for the generator's clerks (a queue after each
+    festival); net of the wait the model's staff add at the history's load, the work is the
+    generator's clerk and approval hours (simulation/staffing.py)."""
+    office = truth.clerk_mean_hours + truth.approval_mean_hours
+    assert params.office_hours.expected > office, "the measured time holds the queue's wait"
+    scenario = Scenario.model_validate({"name": "today", "dataset": ".", "seed": 0})
+    inputs, config = configure(dataset, params, scenario)
+    net = net_of_modelled_wait(inputs, params, config, seed=0)
+    assert _rel(net.office_hours.expected, office) <= TOLERANCE["office_mean_rel"]
+
+
 def test_order_stages(params: ProcessParams, truth: ProcessTruth) -> None:
     for channel, share in truth.channel_shares.items():
         assert abs(params.channel_shares[channel] - share) <= TOLERANCE["channel_share"]
@@ -166,8 +250,6 @@ def test_order_stages(params: ProcessParams, truth: ProcessTruth) -> None:
     assert abs(entry.sigma - truth.entry_sigma) <= TOLERANCE["entry_sigma"]
     assert abs(params.app_entry_hours.expected - truth.app_entry_minutes / 60.0) \
         <= TOLERANCE["app_entry_hours"]
-    office = truth.clerk_mean_hours + truth.approval_mean_hours
-    assert _rel(params.office_hours.expected, office) <= TOLERANCE["office_mean_rel"]
     assert abs(params.oversell_probability - truth.oversell_probability) \
         <= TOLERANCE["oversell_probability"]
     repl = params.replenishment_days

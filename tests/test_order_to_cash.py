@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from data.calendar import add_working_hours, next_working_instant
+from data.calendar import add_working_hours, day_offset, next_working_instant
 from data.dataset import load_dataset
 from data.kpis import Window, dso_countback_days, dso_days
 from scenarios.run import configure
@@ -30,7 +30,7 @@ def test_scalar_calendar_agrees_with_the_vectorised_one() -> None:
     rng = np.random.default_rng(3)
     t = rng.uniform(0, 60, 2000)
     hours = rng.gamma(1.5, 6.0, 2000)
-    wd0 = EPOCH.weekday()
+    wd0 = day_offset(EPOCH)
     np.testing.assert_allclose([next_open(x, wd0) for x in t], next_working_instant(t, EPOCH))
     np.testing.assert_allclose([add_work(x, h, wd0) for x, h in zip(t, hours, strict=True)],
                                add_working_hours(t, hours, EPOCH), atol=1e-12)

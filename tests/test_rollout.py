@@ -168,7 +168,8 @@ def test_forward_warehouses_serve_only_switched_orders(small) -> None:
     assert result.by_site["orders"].sum() == int((measured & on & forward).sum())
 
 
-#: the scenarios of tests/data/rollout_free_kpis.json (stored before the roll-out existed)
+#: the scenarios of tests/data/rollout_free_kpis.json (stored before the roll-out existed, and
+#: re-recorded since only where the data set or the simulation changed on purpose)
 STORED = {
     "base": {},
     "plan": PLAN,

@@ -24,7 +24,8 @@ T = pd.Timestamp
 
 
 def _hand_dataset() -> tuple[Dataset, pd.DataFrame]:
-    """June 2026 (1 June a Monday: 22 working days). R1 covers T1 (D1 A, D2 D, D5 B); R2
+    """June 2026 (1 June a Monday: 22 weekdays, less the Dragon Boat Festival on Friday 19
+    June: 21 working days). R1 covers T1 (D1 A, D2 D, D5 B); R2
     covers T2 (D3 B, D4 C, D6 B) and the pharmacy T3."""
     reps = pd.DataFrame({"rep_id": ["R1", "R2"], "name": ["Ana", "Bo"],
                          "home_city": ["北京市", "上海市"]})
@@ -62,15 +63,15 @@ def test_mid_month_counted_by_hand() -> None:
     ds, grades = _hand_dataset()
     q = quota_progress(ds, grades, QUOTA, as_of="2026-06-10")
     s = q.summary
-    # 1-5 and 8-10 June: 8 of 22 working days
-    assert (s["working_days"], s["working_days_elapsed"]) == (22, 8)
-    assert s["elapsed_share"] == pytest.approx(8 / 22)
+    # 1-5 and 8-10 June: 8 of 21 working days (22 weekdays, Dragon Boat Fri 19 June off)
+    assert (s["working_days"], s["working_days_elapsed"]) == (21, 8)
+    assert s["elapsed_share"] == pytest.approx(8 / 21)
     reps = q.reps.set_index("rep_id")
     assert reps.loc["R1", "due"] == 6.0 and reps.loc["R2", "due"] == 5.0  # 4+0+2, 2+1+2
     assert reps["done"].to_dict() == {"R1": 2, "R2": 3}
-    assert reps.loc["R1", "expected_by_now"] == pytest.approx(6 * 8 / 22)
-    assert reps.loc["R2", "expected_by_now"] == pytest.approx(5 * 8 / 22)
-    assert reps.loc["R1", "shortfall"] == pytest.approx(6 * 8 / 22 - 2)
+    assert reps.loc["R1", "expected_by_now"] == pytest.approx(6 * 8 / 21)
+    assert reps.loc["R2", "expected_by_now"] == pytest.approx(5 * 8 / 21)
+    assert reps.loc["R1", "shortfall"] == pytest.approx(6 * 8 / 21 - 2)
     assert reps.loc["R2", "shortfall"] == 0.0
     assert reps["behind"].to_dict() == {"R1": True, "R2": False}
     assert reps["doctors_pending"].to_dict() == {"R1": 2, "R2": 2}
@@ -160,7 +161,8 @@ def test_cli_document_and_workbook(small_dir: Path, tmp_path: Path,
             "done", "expected_by_now", "shortfall", "calls_on_doctors_in_month",
             "doctors_pending", "reps", "pending"} <= set(doc)
     assert doc["as_of"] == "2026-09-15" and doc["month"] == "2026-09"
-    assert doc["elapsed_share"] == pytest.approx(11 / 22)  # 1-15 Sept 2026: 11 of 22
+    # 1-15 Sept 2026: 11 working days of 21 (22 weekdays less Mid-Autumn, Friday 25 Sept)
+    assert doc["elapsed_share"] == pytest.approx(11 / 21)
     reps = pd.DataFrame(doc["reps"])
     assert list(reps.columns) == ["rep_id", "name", "home_city", "due", "done",
                                   "expected_by_now", "shortfall", "behind", "doctors_pending"]

@@ -30,7 +30,7 @@ QUOTA_TEXT = N_(
     "count: department and academic meetings reach a whole department at once and are not "
     "calls, and another rep's call is that rep's work; calls on grade-D doctors (no quota) "
     "are not counted. A rep is behind when its calls fall short of the quota × the share of "
-    "the month's working days (Monday-Friday; public holidays not known) gone by the day "
+    "the month's working days (Monday to Friday less public holidays) gone by the day "
     "chosen; later visits are ignored, so an earlier day shows who to remind before month "
     "end.")
 CALLS_NOTE = N_("Every call on a doctor by any rep this month so far: {calls}. Where the quota "

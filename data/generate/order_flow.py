@@ -4,10 +4,18 @@ overselling, picking, carrier cut-off, transit by road distance), then what the 
 
 from __future__ import annotations
 
+import heapq
+
 import numpy as np
 import pandas as pd
 
-from data.calendar import add_working_hours, next_working_instant, to_timestamps
+from data.calendar import (
+    CALENDAR_DAYS_PER_WORKING_HOUR,
+    add_working_hours,
+    next_working_instant,
+    to_timestamps,
+    working_hours_between,
+)
 from data.generate.parameters import AREA_PREFERENCE, MONTH_FACTOR, TYPE_MIX, ProcessTruth, Profile
 from data.geography import great_circle_km
 from data.tables import THERAPY_AREAS
@@ -122,6 +130,33 @@ def gamma_draws(rng: np.random.Generator, shape: float, mean: float, n: int) -> 
     return rng.gamma(shape, mean / shape, n)
 
 
+#: the days whose orders today's staff are sized for (simulation.inputs.RATE_WINDOW_DAYS)
+RATE_WINDOW_DAYS = 365
+
+
+def office_staff(orders_per_day: float, truth: ProcessTruth) -> int:
+    """Today's office clerks: as many as keep ``truth.office_utilization`` of them busy with
+    the mean order's office work (the sizing the simulation assumes, simulation/staff_sizing)."""
+    work = truth.clerk_mean_hours + truth.approval_mean_hours
+    load = orders_per_day * work * CALENDAR_DAYS_PER_WORKING_HOUR
+    return max(1, int(np.ceil(load / truth.office_utilization)))
+
+
+def office_queue_wait(entered: np.ndarray, work_hours: np.ndarray, staff: int,
+                      epoch: pd.Timestamp) -> np.ndarray:
+    """Working hours each order waits for one of ``staff`` clerks, first come first served,
+    on the office clock (working hours since ``epoch``): after a festival the orders of the
+    break arrive together and wait their turn, as in the ERP's real history."""
+    clock = working_hours_between(np.zeros(len(entered)), entered, epoch)
+    free = [0.0] * staff  # when each clerk is next free, a heap
+    wait = np.zeros(len(entered))
+    for i in np.argsort(clock, kind="stable"):
+        start = max(clock[i], free[0])
+        wait[i] = start - clock[i]
+        heapq.heapreplace(free, start + work_hours[i])
+    return wait
+
+
 def orders_with_handoff_times(orders: pd.DataFrame, customers: pd.DataFrame,
                               sites: pd.DataFrame, epoch: pd.Timestamp, end: pd.Timestamp,
                               truth: ProcessTruth,
@@ -139,9 +174,14 @@ def orders_with_handoff_times(orders: pd.DataFrame, customers: pd.DataFrame,
     app = channel == "app"
     entered = np.where(app, t0 + truth.app_entry_minutes / 1440.0,
                        add_working_hours(t0, rep_hours, epoch))
-    clerked = add_working_hours(entered, gamma_draws(rng, 2.0, truth.clerk_mean_hours, n), epoch)
-    approved = add_working_hours(clerked, gamma_draws(rng, 1.5, truth.approval_mean_hours, n),
-                                 epoch)
+    clerk = gamma_draws(rng, 2.0, truth.clerk_mean_hours, n)
+    approval = gamma_draws(rng, 1.5, truth.approval_mean_hours, n)
+    # sized for the last year's orders, as the simulation sizes today's staff
+    last_year = (t0 >= (end - epoch).days + 1.0 - RATE_WINDOW_DAYS).sum() / RATE_WINDOW_DAYS
+    staff = office_staff(float(last_year), truth)
+    wait = office_queue_wait(entered, clerk + approval, staff, epoch)
+    clerked = add_working_hours(entered, wait + clerk, epoch)
+    approved = add_working_hours(clerked, approval, epoch)
     backordered = rng.random(n) < truth.oversell_probability
     replenish = np.where(backordered, gamma_draws(rng, 3.0, truth.replenishment_mean_days, n), 0.0)
     picked = add_working_hours(approved + replenish,

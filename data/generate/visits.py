@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from data.calendar import business_days
 from data.generate.parameters import ProcessTruth
 
 #: share of a rep's calls a month it can make, by calendar month (Spring Festival; the
@@ -156,13 +157,13 @@ def _doctor_of(terminal_row: np.ndarray, doctors_terminal_row: np.ndarray,
 
 def _dates(month: np.ndarray, months: pd.DataFrame, epoch: pd.Timestamp,
            rng: np.random.Generator) -> np.ndarray:
-    """A working day (Monday to Friday) of each visit's month."""
+    """A working day (Monday to Friday, not a public holiday) of each visit's month."""
     start = np.array([p.start_time for p in months["period"]], dtype="datetime64[D]")
     end = np.array([(p + 1).start_time for p in months["period"]], dtype="datetime64[D]")
     start = np.maximum(start, np.datetime64(epoch.date(), "D"))
-    workdays = np.busday_count(start, end)
+    workdays = np.busday_count(start, end, busdaycal=business_days())
     k = np.floor(rng.random(len(month)) * workdays[month]).astype(np.int64)
-    return np.busday_offset(start[month], k, roll="forward")
+    return np.busday_offset(start[month], k, roll="forward", busdaycal=business_days())
 
 
 def visits_table(accounts: pd.DataFrame, calls: np.ndarray,

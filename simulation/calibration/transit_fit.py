@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from data.calendar import CLOSE_HOUR, OPEN_HOUR, weekday_of
+from data.calendar import CLOSE_HOUR, OPEN_HOUR, previous_working_day
 from data.geography import great_circle_km
 from models.transit import TransitParams
 from simulation.calibration.fitting import (
@@ -45,8 +45,7 @@ def fit_transit(orders: pd.DataFrame, customers: pd.DataFrame, sites: pd.DataFra
     s, d = s[ok], d[ok]
     day = np.floor(d)
     at_open = np.abs((d - day) * 24.0 - OPEN_HOUR) < 0.5 * SECOND_HOURS
-    before = weekday_of(day - 1, epoch)
-    back = np.where(before == 6, 3, np.where(before == 5, 2, 1))
+    back = day - previous_working_day(day, epoch)  # to the last working day's close
     lower = np.maximum(day - back + CLOSE_HOUR / 24.0 - s, 0.0)
     upper = d - s
     exact = [_Arg(upper[~at_open]), _Arg(upper[~at_open] - 1.0)]
