@@ -23,25 +23,12 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench_pages import IDLE_JS, PROJECT, _free_port
+from bench_pages import PROJECT, _free_port, _idle
+from bench_pages import _visit as _change
 from playwright.sync_api import Browser, Page, sync_playwright
 
 #: the pages the third session moves between
 ROUND = ("", "supply-chain", "scenarios")
-
-
-def _idle(page: Page) -> None:
-    page.wait_for_timeout(300)  # let the rerun start
-    page.wait_for_function(IDLE_JS, timeout=900_000)
-
-
-def _change(page: Page, url: str) -> float:
-    """Seconds from clicking a page's link in the navigation to that page at rest."""
-    start = time.perf_counter()
-    page.goto(url)
-    page.locator('[data-testid="stApp"]').wait_for()
-    _idle(page)
-    return time.perf_counter() - start
 
 
 def _rounds(page: Page, url: str, rounds: int) -> list[float]:

@@ -117,6 +117,22 @@ def kept_view(file: Path, decode: Callable[[dict], Any]) -> Any | None:
     return views[file]
 
 
+def kept_or_on_request(file: Path, encode: Callable[[Any], dict],
+                       decode: Callable[[dict], Any], compute: Callable[[], Any], *,
+                       missing: str, button: str, key: str, working: str) -> Any | None:
+    """The view kept in ``file``; else the page says ``missing`` (a catalogue text) and
+    offers ``button``, which computes the view (``working`` shown meanwhile) and keeps it;
+    None while it is not computed."""
+    view = kept_view(file, decode)
+    if view is not None:
+        return view
+    st.info(_(missing))
+    if not st.button(_(button), key=key):
+        return None
+    with st.spinner(_(working)):
+        return kept(file, compute, encode, decode)
+
+
 # ------------------------------------------------------------------ simulate this policy
 def simulate_section(loaded: LoadedScenario, context: Context, report: PolicyReport | None,
                      key: tuple) -> None:
@@ -164,15 +180,13 @@ def simulate_section(loaded: LoadedScenario, context: Context, report: PolicyRep
 def reminders_section(context: Context, view_file: ViewFile) -> None:
     st.subheader(_("Payment reminders: manual today, automated in the scenario"))
     st.caption(_(REMINDERS_TEXT))
-    file = view_file("reminders", {})
-    view = kept_view(file, decode_reminders)
+    view = kept_or_on_request(
+        view_file("reminders", {}), encode_reminders, decode_reminders,
+        lambda: reminder_view(context()), missing=NOT_COMPARED_TEXT,
+        button=N_("Compare the reminder schedules"), key="fin_reminders",
+        working=N_("Measuring both reminder schedules …"))
     if view is None:
-        st.info(_(NOT_COMPARED_TEXT))
-        if not st.button(_("Compare the reminder schedules"), key="fin_reminders"):
-            return
-        with st.spinner(_("Measuring both reminder schedules …")):
-            view = kept(file, lambda: reminder_view(context()), encode_reminders,
-                        decode_reminders)
+        return
     c1, c2 = st.columns(2)
     labels = {k: _(v) for k, v in SCHEDULE_LABELS.items()}
 
@@ -208,16 +222,14 @@ def worklist_section(context: Context, view_file: ViewFile) -> None:
                                   key="fin_wl_horizon"))
     lead = int(c2.number_input(_("Also list invoices due within (days)"), 0, 30, 3,
                                key="fin_wl_lead"))
-    file = view_file("worklist", {"horizon_days": horizon, "lead_days": lead})
-    wl = kept_view(file, decode_worklist)
+    wl = kept_or_on_request(
+        view_file("worklist", {"horizon_days": horizon, "lead_days": lead}), encode_worklist,
+        decode_worklist,
+        lambda: collection_worklist(context(), horizon_days=horizon, lead_days=lead),
+        missing=NOT_RANKED_TEXT, button=N_("Rank the worklist"), key="fin_worklist",
+        working=N_("Valuing a contact on every open receivable …"))
     if wl is None:
-        st.info(_(NOT_RANKED_TEXT))
-        if not st.button(_("Rank the worklist"), key="fin_worklist"):
-            return
-        with st.spinner(_("Valuing a contact on every open receivable …")):
-            wl = kept(file, lambda: collection_worklist(context(), horizon_days=horizon,
-                                                        lead_days=lead),
-                      encode_worklist, decode_worklist)
+        return
     acc = wl.accounts
     if acc.empty:
         st.info(_("No receivable open at {as_of} is overdue or due within {lead} days.").format(
