@@ -14,7 +14,9 @@ from scenarios.cli_common import _status
 from scenarios.jsonio import write_json
 
 
-def _progress_bar():
+def _progress_bar(path: str | None = None):
+    """A bar on stderr and, with ``path``, ``{"done", "total", "label"}`` written atomically
+    to it after each evaluation (the app's job queue)."""
     from tqdm import tqdm
 
     bar = tqdm(total=0, desc="sensitivity", unit="evaluation", file=sys.stderr, leave=True)
@@ -23,6 +25,8 @@ def _progress_bar():
         bar.total = total
         bar.set_postfix_str(label, refresh=False)
         bar.update(done - bar.n)
+        if path:
+            write_json({"done": done, "total": total, "label": label}, path)
         if done == total:
             bar.refresh()
 
@@ -42,7 +46,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
         chosen_assumptions(loaded, names)
     prepared = prepare(loaded, status=_status)
-    bar, progress = _progress_bar()
+    bar, progress = _progress_bar(args.progress_file)
     try:
         found = run_sensitivity(loaded, prepared, replications=args.replications,
                                 seed=args.seed, workers=args.workers, scheduler=args.scheduler,
@@ -89,6 +93,8 @@ def add_sensitivity_parser(sub) -> None:
     se.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address")
     se.add_argument("--json", metavar="PATH", help="write flips, verdict table and every "
                     "evaluation as JSON ('-' = stdout)")
+    se.add_argument("--progress-file", metavar="PATH", help="write the progress as JSON here "
+                    "(done, total, label)")
     se.add_argument("--allow-outside-data", action="store_true",
                     help="allow a data set outside the project's data folder")
     se.set_defaults(func=cmd_sensitivity)

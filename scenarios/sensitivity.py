@@ -102,6 +102,15 @@ class Evaluation:
             return f"{self.kind.replace('_', ' ')} to {self.kpi}"
         return self.kind.replace("_", " ")
 
+    @classmethod
+    def from_json(cls, doc: dict) -> Evaluation:
+        """The evaluation :meth:`to_json` wrote (the KPIs with a target)."""
+        kpis = doc["kpis"]
+        return cls(doc["kind"], doc["assumption"], doc["kpi"], dict(doc["settings"]),
+                   {k: Estimate.from_json(v) for k, v in kpis.items()},
+                   {k: v["verdict"] for k, v in kpis.items()},
+                   {k: bool(v["met"]) for k, v in kpis.items()})
+
     def to_json(self) -> dict:
         return {"label": self.label, "kind": self.kind, "assumption": self.assumption,
                 "kpi": self.kpi, "settings": dict(self.settings),

@@ -35,6 +35,8 @@ from scenarios.sensitivity import (
     CORNERS,
     JOINT,
     VERDICT_RULE,
+    Evaluation,
+    Flip,
     Progress,
     Sensitivity,
     sensitivity,
@@ -69,6 +71,20 @@ class ScenarioSensitivity:
     def settings_simulated(self) -> int:
         """Distinct settings of the assumptions simulated (the base included)."""
         return len({tuple(sorted(e.settings.items())) for e in self.result.evaluations})
+
+    @classmethod
+    def from_json(cls, doc: dict) -> ScenarioSensitivity:
+        """The sensitivity :meth:`to_json` wrote (e.g. by a job of the app's queue)."""
+        evaluations = tuple(Evaluation.from_json(e) for e in doc["evaluations"])
+        varied = {k: dict(v) for k, v in doc["assumptions"].items()}
+        result = Sensitivity(
+            {k: v["value"] for k, v in varied.items()},
+            {k: (v["low"], v["high"]) for k, v in varied.items()}, dict(doc["targets"]),
+            next(e for e in evaluations if e.kind == "base"), evaluations,
+            flips=tuple(Flip(**f) for f in doc["flips"]))
+        return cls(doc["scenario"], doc["seed"], doc["replications"], doc["dataset"],
+                   doc["dataset_fingerprint"], dict(doc["window"]), varied,
+                   dict(doc["not_varied"]), result, doc["runtime_s"])
 
     def to_json(self) -> dict:
         """The ``pharmaops sensitivity --json`` document (docs/scenarios.md)."""

@@ -77,12 +77,12 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield root
 
 
-def until_done(at: AppTest) -> AppTest:
-    """The page once its queued comparison has finished (the job runs outside the page,
-    which polls it)."""
+def until_done(at: AppTest, job: str = "committee_job") -> AppTest:
+    """The page once its queued job (the comparison, or ``job``) has finished (the job runs
+    outside the page, which polls it)."""
     deadline = time.monotonic() + 600
-    while "committee_job" in at.session_state:
-        assert time.monotonic() < deadline, "the comparison job did not finish"
+    while job in at.session_state:
+        assert time.monotonic() < deadline, f"the job {job} did not finish"
         time.sleep(1)
         at.run(timeout=TIMEOUT_S)
     return at
@@ -311,7 +311,8 @@ def test_sensitivity_shows_the_verdicts_of_an_independent_run(project: Path) -> 
     assert "partner_speed_factor" in chosen.value
     chosen.set_value(SENSITIVITY_ASSUMPTIONS)
     at.number_input(key="sensitivity_replications").set_value(REPLICATIONS)
-    at.button(key="sensitivity_run").click().run(timeout=TIMEOUT_S)
+    until_done(at.button(key="sensitivity_run").click().run(timeout=TIMEOUT_S),
+               "sensitivity_job")
     assert not at.exception and not at.error
 
     loaded = load_scenario(project / "scenarios" / "plan.toml", allow_outside_data=True)
@@ -508,7 +509,8 @@ def test_the_sensitivity_in_chinese(project: Path) -> None:
     at.multiselect(key="sensitivity_assumptions_plan.toml").set_value(
         ["tracking_visibility_complaint_reduction"])
     at.number_input(key="sensitivity_replications").set_value(REPLICATIONS)
-    at.button(key="sensitivity_run").click().run(timeout=TIMEOUT_S)
+    until_done(at.button(key="sensitivity_run").click().run(timeout=TIMEOUT_S),
+               "sensitivity_job")
     assert not at.exception and not at.error
     grid = next(d.value for d in at.dataframe if "准时交付率" in d.value.columns)
     assert grid["假设"].tolist()[0] == "物流跟踪消除的可见性投诉（比例）"

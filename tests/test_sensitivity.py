@@ -301,6 +301,10 @@ def test_cli_writes_the_flips_and_every_evaluation(small_dir: Path, process_file
         assert set(evaluation["kpis"]) == set(doc["targets"])
         for kpi in evaluation["kpis"].values():
             assert kpi["verdict"] in (MET, UNCERTAIN, NOT_MET)
+    # the document reads back whole (the app's queue hands a job's result over as this JSON)
+    from scenarios.sensitivity_run import ScenarioSensitivity
+
+    assert json.dumps(ScenarioSensitivity.from_json(doc).to_json()) == json.dumps(doc)
     assert "tracking_visibility_complaint_reduction" in captured.out  # the table for people
     assert "evaluation" in captured.err  # progress on stderr
 

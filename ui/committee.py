@@ -40,7 +40,6 @@ from ui.committee_run import (
     assumptions_logs,
     finished_request,
     job_progress,
-    prepared_for,
     run_scenarios,
     running_job,
     scenario_files,
@@ -122,7 +121,7 @@ def render() -> None:
         elif results is not None:
             show_results(results)
         workers = int(st.session_state.get("committee_workers", DEFAULT_WORKERS))
-        sensitivity_section(folder, files, configured, prepared_for, workers)
+        sensitivity_section(folder, files, configured, workers)
         if (pair := chosen_pair(folder)) is not None:
             attribution_section(*pair, allow_outside_data=configured, store_path=None,
                                 workers=workers)

@@ -16,7 +16,6 @@ from scenarios.book import quarters
 from scenarios.compare import Comparison, load_scenarios, stored_comparison
 from scenarios.loading import LoadedScenario, load_scenario
 from scenarios.paths import SCENARIOS_DIR, default_scenarios_dir
-from scenarios.run import Prepared, prepare
 from scenarios.schema import Scenario
 from scenarios.store import RunStore
 from simulation.runner import default_workers
@@ -157,28 +156,6 @@ def sidebar(folder: Path, files: list[str]) -> tuple[list[str], int, int, int] |
     if not chosen:
         sb.caption(_("Choose at least one scenario."))
     return (chosen, replications, seed, workers) if pressed and chosen else None
-
-
-@st.cache_resource(max_entries=4, show_spinner=False)
-def _prepared(
-    path: str,
-    mtime_ns: int,
-    fingerprint: str,
-    as_of: str,
-    _loaded: LoadedScenario,
-    _dataset: Dataset,
-) -> Prepared:
-    """:func:`scenarios.run.prepare` once per scenario file version and data set; shared
-    read-only by all sessions."""
-    del path, mtime_ns, fingerprint, as_of  # cache key only
-    return prepare(_loaded, _dataset)
-
-
-def prepared_for(item: LoadedScenario, ds: Dataset) -> Prepared:
-    """The scenario prepared on its data set (cached per file version and data set)."""
-    with st.spinner(_(CALIBRATING)):
-        return _prepared(str(item.path), item.path.stat().st_mtime_ns, ds.fingerprint,
-                         f"{ds.as_of:%Y-%m-%d}", item, ds)
 
 
 @dataclass(frozen=True)

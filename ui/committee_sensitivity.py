@@ -6,7 +6,6 @@ the result stays in the session."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -14,15 +13,14 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from data.dataset import Dataset
-from data.problems import DatasetError, InputError, ScenarioError
+from data.problems import DatasetError, ScenarioError
 from scenarios.compare import load_scenarios
 from scenarios.evidence import in_play
-from scenarios.loading import LoadedScenario, load_scenario
-from scenarios.run import Prepared
+from scenarios.loading import load_scenario
 from scenarios.schema import Assumptions
 from scenarios.sensitivity import CORNERS, JOINT
-from scenarios.sensitivity_run import ScenarioSensitivity, run_sensitivity
+from scenarios.sensitivity_run import ScenarioSensitivity
+from ui import jobs
 from ui.committee_views import format_range
 from ui.common import (
     MEASURES,
@@ -44,11 +42,14 @@ JOINT_LABELS = {JOINT: N_("all at low / all at high"),
 #: why an assumption was not varied (``scenarios.sensitivity_run``'s fixed texts)
 NOT_VARIED_WHY = (N_("no lever of the scenario uses it"), N_("not asked for"))
 
-PreparedFor = Callable[[LoadedScenario, Dataset], Prepared]
+#: this session's queued sensitivity (ui/jobs.py) and the last failure
+JOB_KEY, FAILED_KEY = "sensitivity_job", "sensitivity_failed"
+#: how often the page looks at the job, s
+POLL_S = 2
 
 
 def sensitivity_section(folder: Path, files: list[str], allow_outside_data: bool,
-                        prepared_for: PreparedFor, workers: int) -> None:
+                        workers: int) -> None:
     """The section: choose a scenario and the assumptions to vary, run, show."""
     st.subheader(_("Which verdicts rest on assumptions"))
     st.caption(_(
@@ -78,12 +79,10 @@ def sensitivity_section(folder: Path, files: list[str], allow_outside_data: bool
     st.caption(_("At most {settings} settings × {replications} replications: about {years} "
                  "simulated years (10–20 s each on the national data set).").format(
         settings=settings, replications=replications, years=settings * replications))
-    if st.button(_("Run sensitivity"), icon=":material/tune:", disabled=not chosen,
-                 key="sensitivity_run"):
-        found = run_section(folder / name, allow_outside_data, prepared_for, chosen,
-                            replications, workers)
-        if found is not None:
-            st.session_state[RESULT_KEY] = found
+    if st.button(_("Run sensitivity"), icon=":material/tune:",
+                 disabled=not chosen or JOB_KEY in st.session_state, key="sensitivity_run"):
+        queue_sensitivity(folder / name, allow_outside_data, chosen, replications, workers)
+    _job_progress()
     found = st.session_state.get(RESULT_KEY)
     if found is not None:
         show_sensitivity(found)
@@ -96,36 +95,56 @@ def _valid(path: Path):
         return None
 
 
-def run_section(path: Path, allow_outside_data: bool, prepared_for: PreparedFor,
-                assumptions: list[str], replications: int,
-                workers: int) -> ScenarioSensitivity | None:
-    """Validate, prepare and run the sensitivity with a progress bar; None (after showing
-    why) when the scenario, its data set or a setting is refused."""
+def queue_sensitivity(path: Path, allow_outside_data: bool, assumptions: list[str],
+                      replications: int, workers: int) -> None:
+    """Check the scenario and its data set, then queue ``pharmaops sensitivity`` as a job
+    (ui/jobs.py); nothing is queued (and the page says why) when either is refused."""
     try:
         loaded = load_scenarios([path], allow_outside_data=allow_outside_data)[0]
     except ScenarioError as exc:
         show_problems(_("Scenario {names} refused").format(names=f"`{path.name}`"), exc)
-        return None
+        return
     ds = load_dataset_or_error(loaded.dataset_path)
     if isinstance(ds, DatasetError):
         show_refusal(ds)
-        return None
-    bar = st.progress(0.0, text=_("Preparing the scenario …"))
+        return
+    arguments = ["sensitivity", str(path), "--replications", str(replications),
+                 "--workers", str(workers), "--assumptions", ",".join(assumptions)]
+    arguments += ["--allow-outside-data"] if allow_outside_data else []
+    st.session_state[JOB_KEY] = jobs.start(arguments, progress_file=True, stores=False)
+    st.session_state.pop(FAILED_KEY, None)
 
-    def progress(done: int, total: int, label: str) -> None:
-        bar.progress(done / max(total, 1), text=_("setting {i} of {n}: {label}").format(
-            i=min(done + 1, total), n=total, label=label))
 
-    try:
-        prepared = prepared_for(loaded, ds)
-        found = run_sensitivity(loaded, prepared, replications=replications, workers=workers,
-                                assumptions=assumptions, progress=progress)
-    except InputError as exc:
-        show_problems(_("The sensitivity of `{name}` cannot be run").format(name=path.name),
-                      exc)
-        return None
-    bar.progress(1.0, text=_("{n} settings simulated").format(n=found.settings_simulated))
-    return found
+@st.fragment(run_every=POLL_S)
+def _job_progress() -> None:
+    """The queued sensitivity's progress; when its job ends, its result (read from the JSON it
+    wrote) and the whole page again, or its last lines when it failed."""
+    job: jobs.Job | None = st.session_state.get(JOB_KEY)
+    if job is None:
+        if (failed := st.session_state.get(FAILED_KEY)) is not None:
+            st.error(_("The sensitivity could not be run (exit code {code}).").format(
+                code=failed[0]))
+            st.code(failed[1])
+        return
+    code = job.returncode()
+    if code is None:
+        if waiting := jobs.waiting_text(job):
+            st.progress(0.0, text=waiting)
+            return
+        done, total, label = job.progress() or (0, 0, "")
+        st.progress(min(done / max(total, 1), 1.0), text=_(
+            "setting {i} of {n}: {label}").format(i=min(done + 1, total), n=total,
+                                                  label=label) if total else _(
+            "Preparing the scenario …"))
+        return
+    del st.session_state[JOB_KEY]
+    doc = job.result() if code == 0 else None
+    if doc is not None:
+        st.session_state[RESULT_KEY] = ScenarioSensitivity.from_json(doc)
+    else:
+        st.session_state[FAILED_KEY] = (code, job.tail(12))
+    job.remove()
+    st.rerun()
 
 
 def _label(assumption: str) -> str:

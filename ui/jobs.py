@@ -135,16 +135,16 @@ def jobs_folder(store: Path | None = None) -> Path:
     return store.parent / "jobs"
 
 
-def start(arguments: list[str], *, store: Path | None = None,
-          progress_file: bool = False) -> Job:
+def start(arguments: list[str], *, store: Path | None = None, progress_file: bool = False,
+          stores: bool = True) -> Job:
     """Queue ``pharmaops ARGUMENTS --json ANSWER --store STORE`` (the app's run store unless
-    ``store``), with ``--progress-file`` when the command writes one; it starts at once when
-    a slot is free."""
+    ``store``; no ``--store`` when the command ``stores`` nothing), with ``--progress-file``
+    when the command writes one; it starts at once when a slot is free."""
     store = Path(store) if store is not None else default_store_path()
     folder = jobs_folder(store) / f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"
     folder.mkdir(parents=True)
-    command = [sys.executable, "-m", "scenarios.cli", *arguments,
-               "--json", str(folder / ANSWER), "--store", str(store)]
+    command = [sys.executable, "-m", "scenarios.cli", *arguments, "--json", str(folder / ANSWER)]
+    command += ["--store", str(store)] if stores else []
     if progress_file:
         command += ["--progress-file", str(folder / PROGRESS)]
     _write(folder / COMMAND, {"command": command, "created": time.time()})
