@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from data.problems import Problem, ScenarioError
 from scenarios.cli_common import _emit, _status
-from scenarios.jsonio import write_file_atomically
+from scenarios.jsonio import write_file_atomically, write_json
 from scenarios.paths import shipped_scenario
 
 DEFAULT_SCENARIO = shipped_scenario("plan")
@@ -124,27 +124,40 @@ def cmd_credit_policy(args: argparse.Namespace) -> int:
     _print_policy(doc, report)
     if args.xlsx:
         cr.write_policy_xlsx(args.xlsx, ctx, report)
-    if args.json:
-        _emit(doc, args)
     if report.solution.objective_cny is None:
+        if args.json:
+            _emit(doc, args)
         # a model's answer, not bad input: the documents say which limit cannot be met
         print(f"no assignment meets the limits: {doc['message']}", file=sys.stderr)
         return EXIT_NO_ASSIGNMENT
     if args.simulate:
-        _simulated(loaded, ctx, report, args.simulate)
+        table = _simulated(loaded, ctx, report, args.simulate, args.progress_file)
+        doc["simulated"] = {"replications": args.simulate,
+                            "projection": table.drop(columns="unit").to_dict(orient="index")}
+    if args.json:
+        _emit(doc, args)
     return 0
 
 
-def _simulated(loaded, ctx, report, replications: int) -> None:
-    """Print the simulated projection of the assignment, with CIs."""
+def _simulated(loaded, ctx, report, replications: int,
+               progress_file: str | None = None) -> pd.DataFrame:
+    """Print and return the simulated projection of the assignment, with CIs; with
+    ``progress_file``, ``{"done", "total", "label"}`` after each replication (the app's job
+    queue)."""
     from scenarios.credit_simulation import policy_projection, simulate_policy
 
     _status(f"simulating the assignment ({replications} replications)")
-    run = simulate_policy(loaded, ctx, report, replications=replications)
+
+    def progress(done: int, total: int) -> None:
+        if progress_file:
+            write_json({"done": done, "total": total, "label": "simulation"}, progress_file)
+
+    run = simulate_policy(loaded, ctx, report, replications=replications, progress=progress)
     table = policy_projection(run, report)
     print(f"\nsimulated with these terms ({replications} replications, seed "
           f"{run.result.seed}; mean and 95% CI; the terms model's expectation beside it):")
     print(table.to_string(float_format=lambda v: f"{v:,.4g}"))
+    return table
 
 
 def cmd_credit_worklist(args: argparse.Namespace) -> int:
@@ -215,7 +228,10 @@ def add_credit_parser(sub: argparse._SubParsersAction) -> None:
                     help="DSO limits on the frontier (default 10)")
     po.add_argument("--simulate", type=int, default=0, metavar="REPLICATIONS",
                     help="also simulate the assignment and print DSO, bad debt and the terms' "
-                         "costs with CIs (default 0: do not)")
+                         "costs with CIs, in the JSON as simulated.projection (default 0: "
+                         "do not)")
+    po.add_argument("--progress-file", metavar="PATH", help="write the simulation's progress "
+                    "as JSON here (done, total, label)")
     _outputs(po, None, "the assignment as an Excel workbook")
     po.set_defaults(func=cmd_credit_policy)
     wl = cs.add_parser("worklist", help="today's open receivables ranked by what one contact "

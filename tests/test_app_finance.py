@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -159,10 +160,21 @@ def test_the_page_shows_scores_reasons_and_the_proven_terms(ran: AppTest,
     assert worklist["why"].tolist() == model["why"].head(len(worklist)).tolist()
 
 
+def simulated(at: AppTest) -> AppTest:
+    """The page once its queued policy simulation has finished (the job runs outside the
+    page, which polls it)."""
+    deadline = time.monotonic() + 600
+    while "fin_sim_job" in at.session_state:
+        assert time.monotonic() < deadline, "the simulation job did not finish"
+        time.sleep(1)
+        at.run(timeout=TIMEOUT_S)
+    return at
+
+
 def test_simulate_this_policy_shows_cis(project: Path) -> None:
     at = computed(AppTest.from_string(PAGE, default_timeout=TIMEOUT_S).run(timeout=TIMEOUT_S))
     at.number_input(key="fin_sim_reps").set_value(2)
-    at.button(key="fin_simulate").click().run(timeout=TIMEOUT_S)
+    simulated(at.button(key="fin_simulate").click().run(timeout=TIMEOUT_S))
     assert not at.exception and not at.error
     table = next(d.value for d in at.dataframe if "simulated mean" in d.value.columns)
     dso = table[table["figure"].str.startswith("DSO")].iloc[0]
@@ -192,7 +204,7 @@ def test_the_page_in_chinese_after_simulating_the_policy(project: Path) -> None:
     assert at.title[0].value == "财务 / 信用"
     assert at.button(key="fin_simulate").label == "模拟该政策"
     at.number_input(key="fin_sim_reps").set_value(2)
-    at.button(key="fin_simulate").click().run(timeout=TIMEOUT_S)
+    simulated(at.button(key="fin_simulate").click().run(timeout=TIMEOUT_S))
     assert not at.exception and not at.error
     assert [h.value for h in at.main.subheader] == [
         "信用评分与等级", "单个客户的评分及原因", "群体稳定性（最近两个季度）",

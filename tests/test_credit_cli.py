@@ -96,7 +96,7 @@ def test_score_lists_every_account_with_its_tier_and_reasons(
 
 
 def test_simulate_sends_the_assignment_through_the_simulation(
-        scenario: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        scenario: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from scenarios import credit_report as cr
     from scenarios.compare import load_scenarios
     from scenarios.credit_simulation import policy_choice, policy_scenario
@@ -109,11 +109,21 @@ def test_simulate_sends_the_assignment_through_the_simulation(
     prepared = prepare(policy_scenario(loaded, report), ctx.dataset, choice=choice)
     assert list(prepared.config.credit.account_terms) == [
         OPTIONS[o] for o in report.solution.assignments]
+    out_json, progress = tmp_path / "policy.json", tmp_path / "progress.json"
     assert main(["credit", "policy", str(scenario), "--allow-outside-data",
-                 "--frontier-points", "2", "--simulate", "2"]) == 0
+                 "--frontier-points", "2", "--simulate", "2", "--json", str(out_json),
+                 "--progress-file", str(progress)]) == 0
     out = capsys.readouterr().out
     assert "simulated with these terms (2 replications" in out
     assert "discount" in out and "financing_cost_cny" in out
+    # the projection in the JSON too (the app's queue reads it): a CI around each mean, and
+    # beside it the terms model's own expectation of the same figure
+    simulated = json.loads(out_json.read_text())["simulated"]
+    assert simulated["replications"] == 2
+    dso = simulated["projection"]["dso_days"]
+    assert dso["ci_low"] <= dso["mean"] <= dso["ci_high"]
+    assert dso["terms_model"] == pytest.approx(report.solution.portfolio["dso_days"])
+    assert json.loads(progress.read_text()) == {"done": 2, "total": 2, "label": "simulation"}
 
 
 def test_one_replication_is_refused_before_any_work(scenario: Path,

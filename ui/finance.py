@@ -216,7 +216,7 @@ def render() -> None:
     _stability(view)
     limits = _limits(loaded.scenario)
     report = _policy_section(key, limits)
-    simulate_section(loaded, partial(_ctx, key), report, (*key, limits))
+    simulate_section(path, configured, limits, report, (*key, limits))
     views = partial(_view_file, key=key)
     reminders_section(partial(_ctx, key), views)
     worklist_section(partial(_ctx, key), views)

@@ -5,7 +5,6 @@ its Excel and CSV downloads. Everything comes from :mod:`scenarios.credit_simula
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -26,8 +25,8 @@ from scenarios.credit_cache import (
     reminder_view,
 )
 from scenarios.credit_report import CreditContext, PolicyReport
-from scenarios.credit_simulation import POLICY_KPIS, policy_projection, simulate_policy
-from scenarios.loading import LoadedScenario
+from scenarios.credit_simulation import POLICY_KPIS
+from ui import jobs
 from ui.common import csv_bytes
 from ui.i18n import N_, _, in_language, language, number
 from ui.overview import type_label
@@ -102,6 +101,8 @@ NOT_RANKED_TEXT = N_(
 TIER_LABELS = {"premium": N_("premium"), "ordinary": N_("ordinary"), "risk": N_("risk")}
 SHOWN = 100
 Context = Callable[[], CreditContext]  # the credit context, built when first asked for
+#: this session's queued policy simulation (job, policy key) and the last failure
+SIM_JOB_KEY, SIM_FAILED_KEY = "fin_sim_job", "fin_sim_failed"
 ViewFile = Callable[[str, dict], Path]  # the file a view of this scenario is kept in
 
 
@@ -134,9 +135,11 @@ def kept_or_on_request(file: Path, encode: Callable[[Any], dict],
 
 
 # ------------------------------------------------------------------ simulate this policy
-def simulate_section(loaded: LoadedScenario, context: Context, report: PolicyReport | None,
-                     key: tuple) -> None:
-    """The button, the run with its progress, and the projection kept per policy."""
+def simulate_section(path: Path, allow_outside_data: bool, limits: tuple[float, float, float],
+                     report: PolicyReport | None, key: tuple) -> None:
+    """The button, the run as a job of the shared queue (``pharmaops credit policy
+    --simulate``, outside the server) with its progress, and the projection kept per policy
+    for the session."""
     st.subheader(_("Simulate this policy"))
     if report is None:
         st.info(_("Solve the terms model first: the simulation runs its assignment."))
@@ -147,18 +150,17 @@ def simulate_section(loaded: LoadedScenario, context: Context, report: PolicyRep
     st.caption(_(SIMULATE_TEXT))
     c1, c2 = st.columns([1, 3])
     replications = int(c1.number_input(_("Replications"), 2, 50, 4, key="fin_sim_reps"))
+    if c2.button(_("Simulate this policy"), type="primary", key="fin_simulate",
+                 disabled=SIM_JOB_KEY in st.session_state):
+        arguments = ["credit", "policy", str(path), "--dso-limit", repr(limits[0]),
+                     "--bad-debt-limit", repr(limits[1]), "--sales-loss-limit", repr(limits[2]),
+                     "--frontier-points", "2", "--simulate", str(replications)]
+        arguments += ["--allow-outside-data"] if allow_outside_data else []
+        st.session_state[SIM_JOB_KEY] = (jobs.start(arguments, progress_file=True,
+                                                    stores=False), key)
+        st.session_state.pop(SIM_FAILED_KEY, None)
+    _simulation_progress()
     store = st.session_state.setdefault("fin_sim_results", {})
-    if c2.button(_("Simulate this policy"), type="primary", key="fin_simulate"):
-        progress = _("replication {done} of {total}")
-        bar = st.progress(0.0, text=progress.format(done=0, total=replications))
-
-        def tick(done: int, total: int) -> None:
-            bar.progress(done / total, text=progress.format(done=done, total=total))
-
-        with st.spinner(_("Preparing the scenario with these terms …")):
-            run = simulate_policy(loaded, context(), report, replications=replications,
-                                  workers=min(2, os.cpu_count() or 1), progress=tick)
-        store[key] = (replications, policy_projection(run, report))
     if key not in store:
         return
     reps, table = store[key]
@@ -174,6 +176,39 @@ def simulate_section(loaded: LoadedScenario, context: Context, report: PolicyRep
     st.caption(_("{replications} replications. The simulation's DSO and bad debt are read like "
                  "the KPIs (the last day of the horizon; write-offs within it); its costs are "
                  "per simulated year.").format(replications=reps))
+
+
+@st.fragment(run_every=2)
+def _simulation_progress() -> None:
+    """The queued simulation's progress; when its job ends, its projection (read from the
+    JSON it wrote) and the whole page again, or its last lines when it failed."""
+    pending = st.session_state.get(SIM_JOB_KEY)
+    if pending is None:
+        if (failed := st.session_state.get(SIM_FAILED_KEY)) is not None:
+            st.error(_("The run failed (exit code {code}).").format(code=failed[0]))
+            st.code(failed[1])
+        return
+    job, key = pending
+    code = job.returncode()
+    if code is None:
+        if waiting := jobs.waiting_text(job):
+            st.progress(0.0, text=waiting)
+            return
+        done, total, _label = job.progress() or (0, 0, "")
+        st.progress(min(done / max(total, 1), 1.0), text=_(
+            "replication {done} of {total}").format(done=done, total=total) if total else _(
+            "Preparing the scenario with these terms …"))
+        return
+    del st.session_state[SIM_JOB_KEY]
+    simulated = (job.result() or {}).get("simulated") if code == 0 else None
+    if simulated is not None:
+        table = pd.DataFrame.from_dict(simulated["projection"], orient="index").astype(float)
+        st.session_state.setdefault("fin_sim_results", {})[key] = (
+            simulated["replications"], table.reindex(list(POLICY_KPIS)))
+    else:
+        st.session_state[SIM_FAILED_KEY] = (code, job.tail(12))
+    job.remove()
+    st.rerun()
 
 
 # ------------------------------------------------------------------ collections
