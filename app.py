@@ -2,59 +2,36 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
+
 import streamlit as st
 
-from ui import (
-    channel,
-    committee,
-    finance,
-    overview,
-    scenario_editor,
-    supply_chain,
-    territory,
-    upload,
-)
 from ui.i18n import _, language_switch
+from ui.page_index import SECTIONS, TODAY, PageEntry
+
+
+def _render(entry: PageEntry) -> Callable[[], None]:
+    """The page's render function, its module imported on first use."""
+    def render() -> None:
+        importlib.import_module(entry.module).render()
+    # Streamlit tells pages apart by the callable's name when no address is given
+    render.__name__ = entry.module.rsplit(".", 1)[-1]
+    return render
+
 
 st.set_page_config(page_title="PharmaOps", layout="wide")
 # before the pages: every title below and every page reads the language chosen here
 language_switch()
 
-today = st.Page(
-    # the default page is served at "/" (Streamlit ignores a url_path on it)
-    overview.render, title=_(overview.TITLE), icon=":material/monitoring:", default=True
-)
-channel_stock = st.Page(
-    channel.render, title=_(channel.TITLE), icon=channel.ICON, url_path=channel.URL_PATH
-)
-scenarios = st.Page(
-    committee.render, title=_(committee.TITLE), icon=committee.ICON, url_path=committee.URL_PATH
-)
-supply = st.Page(
-    supply_chain.render,
-    title=_(supply_chain.TITLE),
-    icon=supply_chain.ICON,
-    url_path=supply_chain.URL_PATH,
-)
-credit = st.Page(
-    finance.render, title=_(finance.TITLE), icon=finance.ICON, url_path=finance.URL_PATH
-)
-editor = st.Page(
-    scenario_editor.render,
-    title=_(scenario_editor.TITLE),
-    icon=scenario_editor.ICON,
-    url_path=scenario_editor.URL_PATH,
-)
-sales = st.Page(
-    territory.render, title=_(territory.TITLE), icon=territory.ICON, url_path=territory.URL_PATH
-)
-your_data = st.Page(upload.render, title=_(upload.TITLE), icon=upload.ICON,
-                    url_path=upload.URL_PATH)
-
-st.navigation(
-    {
-        _("Measure"): [today, channel_stock],
-        _("Decide"): [scenarios, editor, supply, credit, sales],
-        _("Data"): [your_data],
-    }
-).run()
+pages = {
+    _(section): [
+        # the default page is served at "/" (Streamlit ignores a url_path on it)
+        st.Page(_render(entry), title=_(entry.title), icon=entry.icon, default=True)
+        if entry is TODAY else
+        st.Page(_render(entry), title=_(entry.title), icon=entry.icon, url_path=entry.url_path)
+        for entry in entries
+    ]
+    for section, entries in SECTIONS.items()
+}
+st.navigation(pages).run()

@@ -39,12 +39,11 @@ from scenarios.channel import (
     stock_days_text,
     stock_table,
 )
+from ui import page_index
 from ui.common import csv_bytes, show_problems, sidebar_dataset
-from ui.i18n import N_, _
+from ui.i18n import _
 
-TITLE = N_("Channel stock")
-ICON = ":material/inventory_2:"
-URL_PATH = "channel"
+TITLE, ICON, URL_PATH = page_index.CHANNEL[:3]
 #: products drawn at once in the per-distributor chart (the rest are a click away)
 CHART_PRODUCTS = 6
 #: reps and terminals in the pure-sales bar charts

@@ -23,6 +23,7 @@ from data.kpis import KPI_NAMES
 from scenarios.compare import Comparison, ScenarioResult
 from scenarios.paths import SCENARIOS_ENV_VAR
 from simulation.summary import MET, NOT_MET, TOO_FEW, UNCERTAIN, Estimate, Verdict
+from ui import page_index
 from ui.committee_attribution import attribution_section, chosen_pair
 from ui.committee_charts import kpi_chart, stage_chart
 from ui.committee_exports import (  # noqa: F401 (re-exported for the tests)
@@ -70,9 +71,7 @@ from ui.common import (
 from ui.i18n import N_, _
 from ui.stored_runs import stored_runs_section
 
-TITLE = N_("Committee: scenarios")
-URL_PATH = "scenarios"
-ICON = ":material/compare_arrows:"
+TITLE, ICON, URL_PATH = page_index.COMMITTEE[:3]
 RESULTS_KEY = "committee_results"
 _HIGHLIGHT = "background-color: rgba(255, 75, 75, 0.22)"
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

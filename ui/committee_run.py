@@ -1,5 +1,6 @@
 """The committee page's sidebar and its run: which scenario files, how many replications,
-which seed and workers; then validate, prepare, simulate and store every chosen scenario."""
+which seed and workers; then validate the chosen scenarios and queue their comparison as a job
+of the shared queue (ui/jobs.py), or read it from the run store when it was computed before."""
 
 from __future__ import annotations
 

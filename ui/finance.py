@@ -46,6 +46,7 @@ from scenarios.credit_report import (
 from scenarios.loading import LoadedScenario, load_scenario
 from scenarios.paths import default_scenarios_dir
 from scenarios.schema import Scenario
+from ui import page_index
 from ui.committee_run import scenario_files
 from ui.common import FileStamp, folder_stamp, load_dataset_or_error, show_problems
 from ui.finance_collections import (
@@ -58,9 +59,7 @@ from ui.finance_collections import (
 from ui.i18n import N_, _, in_language, language
 from ui.overview import type_label
 
-TITLE = N_("Finance / credit")
-ICON = ":material/account_balance:"
-URL_PATH = "credit"
+TITLE, ICON, URL_PATH = page_index.FINANCE[:3]
 TIERS = ("premium", "ordinary", "risk")
 TIER_COLOURS = ("#2e7d32", "#f9a825", "#c62828")
 TERMS_LABELS = {"monthly": N_("monthly settlement"), "extended_75_days": N_("75 days"),

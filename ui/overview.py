@@ -25,6 +25,7 @@ from data.tables import CUSTOMER_TYPES, REGIONS
 from scenarios.expense_projection import TARGET_CHANGE_POINTS
 from scenarios.history_cache import measure_history_kept
 from scenarios.schema import committee_targets
+from ui import page_index
 from ui.base_map import base_layers
 from ui.common import (
     MEASURES,
@@ -38,7 +39,7 @@ from ui.common import (
 )
 from ui.i18n import N_, _, language
 
-TITLE = N_("Today")
+TITLE, ICON, URL_PATH = page_index.TODAY[:3]
 #: the data set's tables as the summary names them
 TABLE_LABELS = {
     "customers": N_("customers"),

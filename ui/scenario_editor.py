@@ -26,16 +26,14 @@ from scenarios.scenario_edit import (
 )
 from scenarios.schema import Scenario
 from scenarios.store import RunStore
-from ui import jobs
+from ui import jobs, page_index
 from ui.committee_run import scenario_files, scenarios_folder
 from ui.committee_views import kpi_view
 from ui.common import show_problems
 from ui.i18n import N_, _
 from ui.lever_labels import lever_help, lever_label, option_label
 
-TITLE = N_("Scenario editor")
-ICON = ":material/edit_note:"
-URL_PATH = "scenario-editor"
+TITLE, ICON, URL_PATH = page_index.EDITOR[:3]
 JOB_KEY = "editor_job"
 SAVED_KEY = "editor_saved"
 #: the sections' titles as shown

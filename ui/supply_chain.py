@@ -38,6 +38,7 @@ from scenarios.warehouses import (
 )
 from simulation.inputs import SimulationInputs, build_inputs
 from simulation.params import ProcessParams
+from ui import page_index
 from ui.base_map import base_layers
 from ui.common import (
     COLUMN_LABELS,
@@ -50,9 +51,7 @@ from ui.common import (
 from ui.i18n import N_, _
 from ui.supply_chain_hint import show_hint
 
-TITLE = N_("Supply chain")
-ICON = ":material/warehouse:"
-URL_PATH = "supply-chain"
+TITLE, ICON, URL_PATH = page_index.SUPPLY_CHAIN[:3]
 
 RULES = ("none", "every district within D days", "a share of demand within D days")
 #: the rules and candidate sets as shown (the values stay the codes above)

@@ -33,6 +33,7 @@ from models.territory.grading import (
 from models.territory.segmentation import TIERS
 from scenarios.channel import XLSX_MIME
 from scenarios.territory_report import DEFAULT_BALANCE, rep_workload, segment_table
+from ui import page_index
 from ui.common import sidebar_dataset
 from ui.i18n import N_, _
 from ui.overview import TYPE_LABELS, type_label
@@ -41,9 +42,7 @@ from ui.territory_calls import call_plan_section
 from ui.territory_meetings import meetings_section
 from ui.territory_quota import quota_section
 
-TITLE = N_("Sales territory")
-ICON = ":material/groups:"
-URL_PATH = "territory"
+TITLE, ICON, URL_PATH = page_index.TERRITORY[:3]
 ATTRIBUTE_LABELS = {"hospital_grade": N_("hospital grade"), "title": N_("title"),
                     "outpatients": N_("weekly outpatients"), "beds": N_("beds in charge"),
                     "product_need": N_("product need (target patients)")}

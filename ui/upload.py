@@ -24,12 +24,11 @@ from data.upload import (
     stored_uploads,
     template_workbook,
 )
+from ui import page_index
 from ui.common import SESSION_DATASET_KEY, default_dataset_folder
 from ui.i18n import N_, _, date, number
 
-TITLE = N_("Your data")
-ICON = ":material/upload_file:"
-URL_PATH = "your-data"
+TITLE, ICON, URL_PATH = page_index.UPLOAD[:3]
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: session key of the last check: (the files' signature, its result)
 RESULT_KEY = "up_result"
