@@ -265,6 +265,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         load_scenarios,
         run_comparison,
     )
+    from scenarios.jsonio import write_json
 
     if len(args.scenarios) < 2:
         raise CliError(Problem("compare", "SCENARIO", "two or more scenario files",
@@ -274,10 +275,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
     prepared = _prepare_all(loaded)
     # one seed and replication count for all: common random numbers make differences paired
     seed, reps = common_settings(loaded, args.seed, args.replications)
+
+    def so_far(comparison) -> None:  # the comparison after a round, replaced atomically
+        write_json({**comparison_summary(comparison), "replications_planned": reps},
+                   args.partial_json)
+
     comparison = run_comparison(loaded, prepared, seed=seed, replications=reps,
                                 workers=args.workers, scheduler=args.scheduler,
                                 progress=partial(_progress_bar, path=args.progress_file),
-                                store=store)
+                                store=store, partial=so_far if args.partial_json else None)
     doc = comparison_summary(comparison)
     for name, diffs in doc["differences"].items():
         print(f"\n{name} − {doc['base']} (paired over {reps} replications, seed {seed})")
@@ -443,6 +449,10 @@ def build_parser() -> argparse.ArgumentParser:
     cp = sub.add_parser("compare", help="paired differences between scenarios (first = base)")
     cp.add_argument("scenarios", nargs="+")
     simulation_options(cp)
+    cp.add_argument("--partial-json", metavar="PATH", help="refine as replications arrive: "
+                    "the scenarios advance together (2, 4, 8 … replications) and after each "
+                    "round but the last the comparison so far is written here (the --json "
+                    "document, with replications_planned)")
     cp.set_defaults(func=cmd_compare)
 
     vl = sub.add_parser("validation", help="today's process simulated vs the measured "

@@ -7,6 +7,7 @@ The CLI (``pharmaops compare``) and the committee page both call this module.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -19,11 +20,11 @@ from data.kpis import KPI_NAMES
 from data.problems import ScenarioError
 from scenarios.loading import LoadedScenario, load_scenario
 from scenarios.result import RunResult
-from scenarios.run import Prepared, SimulationRun, simulate, store_runs
+from scenarios.run import Prepared, SimulationRun, store_runs, summarised_run
 from scenarios.run_reuse import stored_same_run
 from scenarios.store import RunStore
 from scenarios.validation import is_todays_process, validate_baseline
-from simulation.runner import Progress
+from simulation.runner import Progress, run_replications
 from simulation.summary import paired_differences
 
 
@@ -107,36 +108,74 @@ def compare(results: Sequence[ScenarioResult], seed: int, replications: int) -> 
     return Comparison(tuple(results), seed, replications, datetime.now(UTC), differences)
 
 
+def refinement_rounds(replications: int, first: int = 2) -> list[int]:
+    """Replications done after each round of a comparison refined as it runs: ``first`` (2,
+    the fewest that give a CI), then doubling, then all (10 → 2, 4, 8, 10)."""
+    rounds, upto = [], min(first, replications)
+    while upto < replications:
+        rounds.append(upto)
+        upto *= 2
+    return [*rounds, replications]
+
+
 def run_comparison(loaded: Sequence[LoadedScenario], prepared: Sequence[Prepared], *,
                    seed: int, replications: int, workers: int | None = None,
                    scheduler: str | None = None,
                    progress: Callable[[str], Progress | None] | None = None,
-                   store: RunStore | None = None) -> Comparison:
+                   store: RunStore | None = None,
+                   partial: Callable[[Comparison], None] | None = None) -> Comparison:
     """Simulate every prepared scenario with the same seed and replications, store the runs
     together (when ``store`` is given) and compare them with the first. ``progress(label)``
-    gives each scenario's progress callback."""
+    gives each scenario's progress callback. With ``partial``, the scenarios advance together
+    in :func:`refinement_rounds` and ``partial`` is given the comparison so far after each
+    round but the last; replication r draws from the same stream either way, so the final
+    comparison is the same."""
     labels = unique_labels(loaded)
-    runs: list[SimulationRun] = []
-    fresh: list[tuple[SimulationRun, LoadedScenario, datetime]] = []
+    runs: dict[int, SimulationRun] = {}
     reused: list[str] = []
-    for item, prep, label in zip(loaded, prepared, labels, strict=True):
+    for i, (item, prep) in enumerate(zip(loaded, prepared, strict=True)):
         run = None if store is None else stored_same_run(
             store, item, prep.dataset.fingerprint, seed, replications)
         if run is not None:  # the same run was computed before: served from the store
-            reused.append(label)
-            tick = progress(label) if progress else None
+            runs[i] = run
+            reused.append(labels[i])
+            tick = progress(labels[i]) if progress else None
             if tick is not None:
                 tick(replications, replications)
-        else:
-            started = datetime.now(UTC)
-            run = simulate(item, prep, replications=replications, seed=seed, workers=workers,
-                           scheduler=scheduler, progress=progress(label) if progress else None)
-            fresh.append((run, item, started))
-        runs.append(run)
-    if store is not None and fresh:
-        store_runs(fresh, store)
-    return replace(_compared_runs(loaded, [p.dataset for p in prepared], runs, seed,
-                                  replications), reused=tuple(reused))
+    todo = [i for i in range(len(loaded)) if i not in runs]
+    ticks = {i: progress(labels[i]) if progress else None for i in todo}
+    results: dict[int, list] = {i: [] for i in todo}
+    seconds = dict.fromkeys(todo, 0.0)
+    started: dict[int, datetime] = {}
+    datasets = [p.dataset for p in prepared]
+    done = 0
+    for upto in refinement_rounds(replications) if partial and todo else [replications]:
+        for i in todo:
+            started.setdefault(i, datetime.now(UTC))
+            clock = time.perf_counter()
+            tick = ticks[i]
+            results[i] += run_replications(
+                prepared[i].inputs, prepared[i].params, prepared[i].config, replications=upto,
+                seed=seed, workers=workers, scheduler=scheduler, start=done,
+                progress=None if tick is None else partial_tick(tick, replications))
+            seconds[i] += time.perf_counter() - clock
+        done = upto
+        for i in todo:
+            runs[i] = summarised_run(loaded[i], prepared[i],
+                                     sorted(results[i], key=lambda r: r.replication),
+                                     seed=seed, seconds=seconds[i])
+        if partial is not None and upto < replications:
+            partial(_compared_runs(loaded, datasets, [runs[i] for i in range(len(loaded))],
+                                   seed, upto))
+    if store is not None and todo:
+        store_runs([(runs[i], loaded[i], started[i]) for i in todo], store)
+    return replace(_compared_runs(loaded, datasets, [runs[i] for i in range(len(loaded))],
+                                  seed, replications), reused=tuple(reused))
+
+
+def partial_tick(tick: Progress, total: int) -> Progress:
+    """A scenario's progress callback for one round: done out of the whole run's ``total``."""
+    return lambda done, _round_total: tick(done, total)
 
 
 def stored_comparison(loaded: Sequence[LoadedScenario], datasets: Sequence[Dataset], *,

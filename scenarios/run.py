@@ -450,6 +450,17 @@ def simulate(loaded: LoadedScenario, prepared: Prepared, *, replications: int | 
     results = run_replications(prepared.inputs, prepared.params, prepared.config,
                                replications=replications, seed=seed, workers=workers,
                                scheduler=scheduler, progress=progress)
+    return summarised_run(loaded, prepared, results, seed=seed,
+                          seconds=time.perf_counter() - started)
+
+
+def summarised_run(loaded: LoadedScenario, prepared: Prepared,
+                   results: list[ReplicationResult], *, seed: int,
+                   seconds: float) -> SimulationRun:
+    """The run made of ``results`` (replications 0 … n − 1 of ``seed``, however they were
+    computed): KPIs with CIs, target verdicts, stages and tables; ``seconds`` of simulation."""
+    scenario = resolved_scenario(loaded.scenario, prepared)
+    replications = len(results)
     basis, today_ratio = prepared.expenses or (None, float("nan"))
     per_rep = with_expenses(per_replication_frame(results), basis, prepared.calls,
                             scenario.horizon_days - scenario.warmup_days, prepared.meetings)
@@ -471,7 +482,7 @@ def simulate(loaded: LoadedScenario, prepared: Prepared, *, replications: int | 
         dataset=str(loaded.dataset_path), dataset_fingerprint=prepared.dataset.fingerprint,
         calibration=prepared.params.source,
         window={"warmup_days": scenario.warmup_days, "horizon_days": scenario.horizon_days},
-        runtime_s=time.perf_counter() - started, assumptions=assumption_rows(scenario),
+        runtime_s=seconds, assumptions=assumption_rows(scenario),
         call_plan=json_ready(prepared.calls or {}),
         academic_meetings=json_ready(prepared.meetings or {}),
         selling_expenses=json_ready(expense_summary(basis, today_ratio, prepared.calls,

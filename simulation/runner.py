@@ -62,14 +62,16 @@ def default_workers() -> int:
 
 def run_replications(inputs: SimulationInputs, params: ProcessParams, config: SimulationConfig, *,
                      replications: int, seed: int, workers: int | None = None,
-                     scheduler: str | None = None,
+                     scheduler: str | None = None, start: int = 0,
                      progress: Progress | None = None) -> list[ReplicationResult]:
-    """Run ``replications`` independent replications; ``scheduler`` (or the environment
-    variable ``PHARMAOPS_DASK_SCHEDULER``) names a Dask scheduler address to use instead of
-    local processes; ``workers = 1`` runs in this process."""
+    """Run replications ``start`` … ``replications`` − 1 (each draws from its own stream of
+    ``seed``, so running them in parts gives the same results as at once); ``scheduler`` (or
+    the environment variable ``PHARMAOPS_DASK_SCHEDULER``) names a Dask scheduler address to
+    use instead of local processes; ``workers = 1`` runs in this process."""
     scheduler = scheduler or os.environ.get(SCHEDULER_ENV) or None
-    done = 0
+    done = start
     results: list[ReplicationResult] = []
+    todo = range(start, replications)
 
     def tick(result: ReplicationResult) -> None:
         nonlocal done
@@ -78,6 +80,8 @@ def run_replications(inputs: SimulationInputs, params: ProcessParams, config: Si
         if progress:
             progress(done, replications)
 
+    if not todo:
+        return results
     if scheduler:
         from distributed import Client
         from distributed import as_completed as dask_completed
@@ -85,18 +89,18 @@ def run_replications(inputs: SimulationInputs, params: ProcessParams, config: Si
         with Client(scheduler) as client:
             shared = client.scatter([inputs, params, config], broadcast=True)
             futures = [client.submit(run_replication, *shared, r, seed, pure=False)
-                       for r in range(replications)]
+                       for r in todo]
             for future in dask_completed(futures):
                 tick(future.result())
-    elif (workers or default_workers()) == 1 or replications == 1:
-        for r in range(replications):
+    elif (workers or default_workers()) == 1 or len(todo) == 1:
+        for r in todo:
             tick(run_replication(inputs, params, config, r, seed))
     else:
-        pool = ProcessPoolExecutor(max_workers=min(workers or default_workers(), replications),
+        pool = ProcessPoolExecutor(max_workers=min(workers or default_workers(), len(todo)),
                                    initializer=_init_worker,
                                    initargs=(os.getpid(), inputs, params, config))
         try:
-            futures = [pool.submit(_run_in_worker, r, seed) for r in range(replications)]
+            futures = [pool.submit(_run_in_worker, r, seed) for r in todo]
             for future in as_completed(futures):
                 tick(future.result())
         except BaseException:

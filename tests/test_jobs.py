@@ -122,3 +122,15 @@ def test_a_job_runs_at_a_lower_cpu_priority_than_the_server(small_dir: Path,
     stat = Path(f"/proc/{children[0]}/stat").read_text().rsplit(")", 1)[1].split()
     assert int(stat[16]) == os.nice(0) + jobs.NICENESS  # field 19 of proc(5): nice
     assert job.wait(timeout=300) == 0
+
+
+def test_a_refining_command_is_told_where_to_write_its_answer_so_far(tmp_path: Path) -> None:
+    job = jobs.start(["compare", str(tmp_path / "a.toml"), str(tmp_path / "b.toml")],
+                     store=tmp_path / "store.sqlite", progress_file=True, partial_file=True)
+    command = json.loads((job.folder / jobs.COMMAND).read_text())["command"]
+    assert command[command.index("--partial-json") + 1] == str(job.folder / jobs.PARTIAL)
+    assert job.partial() is None
+    assert job.wait(120) == 2  # no such scenario files: refused before any work
+    assert job.partial() is None  # nothing half-written
+    (job.folder / jobs.PARTIAL).write_text('{"replications": 2}', encoding="utf-8")
+    assert job.partial() == {"replications": 2}

@@ -200,7 +200,7 @@ def test_a_run_computed_before_is_served_from_the_store(
     def refuse(*args, **kwargs):
         raise AssertionError("simulated again")
 
-    monkeypatch.setattr(compare_module, "simulate", refuse)
+    monkeypatch.setattr(compare_module, "run_replications", refuse)
     again = run_comparison(loaded, prepared, seed=5, replications=2, workers=1, store=store)
     assert again.reused == ("short",)
     assert again.base.result.run_id == first.base.result.run_id

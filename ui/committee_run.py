@@ -21,6 +21,7 @@ from scenarios.schema import Scenario
 from scenarios.store import RunStore
 from simulation.runner import default_workers
 from ui import jobs
+from ui.committee_views import partial_view
 from ui.common import load_dataset_or_error, show_problems, show_refusal
 from ui.i18n import N_, _
 
@@ -210,8 +211,10 @@ def run_scenarios(
                    "press **Run** again.").format(store=store.path))
         return None
     if found is None:
+        # a comparison refines its CIs as replications arrive (one scenario has no rounds)
         st.session_state[JOB_KEY] = (jobs.start(request.arguments(), store=store.path,
-                                                progress_file=True), request)
+                                                progress_file=True,
+                                                partial_file=len(request.paths) > 1), request)
         st.session_state.pop(FAILED_KEY, None)
         return None
     ids = ", ".join(f"`{r.result.run_id}` ({r.label})" for r in found.results)
@@ -269,6 +272,8 @@ def job_progress() -> None:
         st.progress(min(done / max(total, 1), 1.0), text=_(
             "{scenario}: replication {done} of {total}").format(
                 scenario=label, done=done, total=total) if label else _(CALIBRATING))
+        if (doc := job.partial()) is not None:
+            _so_far(doc)
         return
     del st.session_state[JOB_KEY]
     if code != 0:
@@ -277,6 +282,15 @@ def job_progress() -> None:
         st.session_state[FINISHED_KEY] = request
     job.remove()
     st.rerun()
+
+
+def _so_far(doc: dict) -> None:
+    """The comparison after its latest round of replications, until the run ends."""
+    st.markdown(_("**First estimates** after {done} of {planned} replications of every "
+                  "scenario; refined as replications arrive. Paired differences, charts and "
+                  "downloads follow when the run ends.").format(
+                      done=doc["replications"], planned=doc["replications_planned"]))
+    st.dataframe(partial_view(doc), hide_index=True, key="cm_partial")
 
 
 def finished_request() -> Request | None:

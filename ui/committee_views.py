@@ -126,6 +126,26 @@ def replications_advice(result: RunResult) -> str | None:
     return " ".join(parts) or None
 
 
+def partial_view(doc: Mapping) -> pd.DataFrame:
+    """The KPIs of a comparison still being refined (``pharmaops compare --partial-json``):
+    a row per KPI with the base's target and, per scenario, mean, 95% CI and verdict."""
+    runs = {label: RunResult.from_json({**part, "replications": doc["replications"]})
+            for label, part in doc["scenarios"].items()}
+    base = runs.get(doc.get("base")) or next(iter(runs.values()))
+    rows = []
+    for name in KPI_NAMES:
+        target = base.targets.get(name)
+        row = {_("KPI"): MEASURES[name].label,
+               _("target"): format_measure(name, target.target if target else None)}
+        for label, run in runs.items():
+            k, t = run.kpis.get(name), run.targets.get(name)
+            text = (f"{format_measure(name, k.mean if k else None)} "
+                    f"({format_range(name, *(k.ci95 if k else (None, None)))})")
+            row[label] = text if t is None else f"{text} · {_(t.status)}"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def kpi_view(result: RunResult) -> pd.DataFrame:
     """A run's KPIs as shown: mean, 95% CI, P10–P90, target, verdict (met / not met /
     uncertain / too few replications), P(meet target) with its interval."""

@@ -30,6 +30,7 @@ from ui.i18n import _
 _PROGRESS = re.compile(r"(\d+)/(\d+)")
 #: a job's files in its folder
 LOG, ANSWER, PROGRESS = "log.txt", "answer.json", "progress.json"
+PARTIAL = "partial.json"  # a comparison refined as replications arrive: its state so far
 COMMAND, STARTED, EXIT = "command.json", "started.json", "exit_code"
 #: how many jobs run at once
 SLOTS_ENV = "PHARMAOPS_JOB_SLOTS"
@@ -116,6 +117,14 @@ class Job:
             return None
         return json.loads(self.answer.read_text(encoding="utf-8"))
 
+    def partial(self) -> dict | None:
+        """The answer so far of a command that refines it (``--partial-json``), None before
+        its first round or while the file is being replaced."""
+        try:
+            return json.loads((self.folder / PARTIAL).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
     def tail(self, lines: int = 8) -> str:
         """The end of the log (what went wrong, when it did)."""
         try:
@@ -136,10 +145,11 @@ def jobs_folder(store: Path | None = None) -> Path:
 
 
 def start(arguments: list[str], *, store: Path | None = None, progress_file: bool = False,
-          stores: bool = True) -> Job:
+          stores: bool = True, partial_file: bool = False) -> Job:
     """Queue ``pharmaops ARGUMENTS --json ANSWER --store STORE`` (the app's run store unless
     ``store``; no ``--store`` when the command ``stores`` nothing), with ``--progress-file``
-    when the command writes one; it starts at once when a slot is free."""
+    when the command writes one and ``--partial-json`` when it refines its answer as it runs
+    (:meth:`Job.partial`); it starts at once when a slot is free."""
     store = Path(store) if store is not None else default_store_path()
     folder = jobs_folder(store) / f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"
     folder.mkdir(parents=True)
@@ -147,6 +157,8 @@ def start(arguments: list[str], *, store: Path | None = None, progress_file: boo
     command += ["--store", str(store)] if stores else []
     if progress_file:
         command += ["--progress-file", str(folder / PROGRESS)]
+    if partial_file:
+        command += ["--partial-json", str(folder / PARTIAL)]
     _write(folder / COMMAND, {"command": command, "created": time.time()})
     dispatch(folder.parent)
     return Job(folder)
