@@ -40,9 +40,9 @@ from models.territory.calls import CallPlan, adbudg_sales, allocate_calls
 from models.territory.response import SegmentResponse
 from models.territory.segmentation import SegmentRules
 from scenarios.territory_prospects import (
-    estimate_win_response,
     prospect_rows,
     win_panel,
+    win_response,
     win_summary,
     wins_interval,
 )
@@ -230,7 +230,7 @@ def plan_calls(ds: Dataset, due: pd.Series, *, time_limit_s: float = 60.0,
                                   acc["min_calls"])
     acc["margin"] = SegmentRules().contribution_margin
     wins = win_panel(ds) if "prospects" in ds.tables else None
-    win = estimate_win_response(wins) if wins is not None else None
+    win = win_response(ds) if wins is not None else None
     pros = (prospect_rows(ds, win, wins, current) if win is not None and not unusable(win)
             else None)
     columns = ["rep_id", "sales_min", "sales_max", "c", "d", "margin", "min_calls",

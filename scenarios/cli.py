@@ -12,6 +12,7 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import partial
+from pathlib import Path
 
 import pandas as pd
 
@@ -184,10 +185,19 @@ def _open_store(args: argparse.Namespace):
 
 
 def _prepare_all(loaded: list) -> list:
-    """Every scenario's data set, process and models, before any simulation starts."""
+    """Every scenario's data set, process and models, before any simulation starts. Each data
+    set is loaded once (its kept tables when this code read it before), so the scenarios
+    share what depends on it alone (data/dataset_memo.py)."""
+    from scenarios.dataset_cache import load_dataset_kept
     from scenarios.run import prepare
 
-    return [prepare(item, status=_status) for item in loaded]
+    datasets: dict[Path, object] = {}
+    for item in loaded:
+        folder = Path(item.dataset_path).resolve()
+        if folder not in datasets:
+            datasets[folder] = load_dataset_kept(folder)
+    return [prepare(item, datasets[Path(item.dataset_path).resolve()], status=_status)
+            for item in loaded]
 
 
 def _assumption_table(result) -> pd.DataFrame:
@@ -277,8 +287,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     seed, reps = common_settings(loaded, args.seed, args.replications)
 
     def so_far(comparison) -> None:  # the comparison after a round, replaced atomically
-        write_json({**comparison_summary(comparison), "replications_planned": reps},
-                   args.partial_json)
+        write_json({**comparison_summary(comparison), "replications_planned": reps,
+                    "scenarios_planned": len(loaded)}, args.partial_json)
 
     comparison = run_comparison(loaded, prepared, seed=seed, replications=reps,
                                 workers=args.workers, scheduler=args.scheduler,
@@ -452,7 +462,7 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("--partial-json", metavar="PATH", help="refine as replications arrive: "
                     "the scenarios advance together (2, 4, 8 … replications) and after each "
                     "round but the last the comparison so far is written here (the --json "
-                    "document, with replications_planned)")
+                    "document, with replications_planned and scenarios_planned)")
     cp.set_defaults(func=cmd_compare)
 
     vl = sub.add_parser("validation", help="today's process simulated vs the measured "

@@ -127,7 +127,8 @@ def run_comparison(loaded: Sequence[LoadedScenario], prepared: Sequence[Prepared
     """Simulate every prepared scenario with the same seed and replications, store the runs
     together (when ``store`` is given) and compare them with the first. ``progress(label)``
     gives each scenario's progress callback. With ``partial``, the scenarios advance together
-    in :func:`refinement_rounds` and ``partial`` is given the comparison so far after each
+    in :func:`refinement_rounds` and ``partial`` is given the comparison so far (the scenarios
+    with results, once the base has them) as each scenario ends the first round and after each
     round but the last; replication r draws from the same stream either way, so the final
     comparison is the same."""
     labels = unique_labels(loaded)
@@ -148,6 +149,13 @@ def run_comparison(loaded: Sequence[LoadedScenario], prepared: Sequence[Prepared
     seconds = dict.fromkeys(todo, 0.0)
     started: dict[int, datetime] = {}
     datasets = [p.dataset for p in prepared]
+
+    def so_far(upto: int) -> None:  # the scenarios with results, the base among them
+        if partial is not None and 0 in runs:
+            have = sorted(runs)
+            partial(_compared_runs([loaded[i] for i in have], [datasets[i] for i in have],
+                                   [runs[i] for i in have], seed, upto))
+
     done = 0
     for upto in refinement_rounds(replications) if partial and todo else [replications]:
         for i in todo:
@@ -159,14 +167,14 @@ def run_comparison(loaded: Sequence[LoadedScenario], prepared: Sequence[Prepared
                 seed=seed, workers=workers, scheduler=scheduler, start=done,
                 progress=None if tick is None else partial_tick(tick, replications))
             seconds[i] += time.perf_counter() - clock
-        done = upto
-        for i in todo:
             runs[i] = summarised_run(loaded[i], prepared[i],
                                      sorted(results[i], key=lambda r: r.replication),
                                      seed=seed, seconds=seconds[i])
-        if partial is not None and upto < replications:
-            partial(_compared_runs(loaded, datasets, [runs[i] for i in range(len(loaded))],
-                                   seed, upto))
+            if done == 0 and len(runs) < len(loaded):  # first round: each scenario as it ends
+                so_far(upto)
+        done = upto
+        if upto < replications:
+            so_far(upto)
     if store is not None and todo:
         store_runs([(runs[i], loaded[i], started[i]) for i in todo], store)
     return replace(_compared_runs(loaded, datasets, [runs[i] for i in range(len(loaded))],

@@ -25,11 +25,10 @@ from models.territory.response import SegmentResponse
 from scenarios.call_planning import calls_a_month
 from scenarios.territory_prospects import (
     customer_share,
-    estimate_win_response,
     prospect_accounts,
     recent_flow_sales,
     win_chance,
-    win_panel,
+    win_response,
 )
 from scenarios.territory_response import unusable
 
@@ -72,7 +71,7 @@ def win_effect(ds: Dataset, customer_ids: np.ndarray, horizon_days: int, seed: i
     without a win curve the history pins down."""
     if "prospects" not in ds.tables or not len(ds["prospects"]):
         return None
-    win = win or estimate_win_response(win_panel(ds))
+    win = win or win_response(ds)
     if win is None or unusable(win):
         return None
     pros = prospect_accounts(ds)

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from data.dataset import Dataset
+from data.dataset_memo import per_dataset
 from models.territory.calls import adbudg_sales
 from models.territory.response import SegmentResponse, fit_segment_response
 from models.territory.segmentation import SegmentRules, lifetime_value
@@ -50,6 +51,7 @@ def prospect_accounts(ds: Dataset) -> pd.DataFrame:
     return out.rename(columns={"terminal_type": "account_type"})
 
 
+@per_dataset
 def win_panel(ds: Dataset) -> pd.DataFrame:
     """One row per prospect and complete month at risk (:data:`WIN_PANEL_COLUMNS`): calls
     made that month, and 1 in the month it was won."""
@@ -68,6 +70,14 @@ def win_panel(ds: Dataset) -> pd.DataFrame:
         pros.set_index("account_id")["won_date"])).astype(np.int64)
     out["account_type"] = out["account_id"].map(pros.set_index("account_id")["account_type"])
     return out[list(WIN_PANEL_COLUMNS)].reset_index(drop=True)
+
+
+@per_dataset
+def win_response(ds: Dataset) -> SegmentResponse | None:
+    """:func:`estimate_win_response` on the data set's prospects (None without prospects)."""
+    if "prospects" not in ds.tables or not len(ds["prospects"]):
+        return None
+    return estimate_win_response(win_panel(ds))
 
 
 def estimate_win_response(panel: pd.DataFrame) -> SegmentResponse | None:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from data.dataset import Dataset
+from data.dataset_memo import per_dataset
 from data.tables import DISTRIBUTOR_TYPES
 from models.territory.response import C_BOUNDS, SegmentResponse, fit_segment_response
 
@@ -82,6 +83,7 @@ def _direct_sales(ds: Dataset, months: pd.DatetimeIndex) -> pd.DataFrame:
     return out.rename(columns={"amount_cny": "sales_cny"})
 
 
+@per_dataset
 def call_panel(ds: Dataset) -> pd.DataFrame:
     """One row per account and trusted complete month: :data:`PANEL_COLUMNS` (calls made,
     sales in CNY at list price, the account's potential per month in CNY)."""

@@ -52,9 +52,11 @@ def test_the_refined_comparison_ends_where_the_one_at_once_does(
         assert mine.result.kpis == theirs.result.kpis
         assert mine.result.targets == theirs.result.targets
     assert refined.differences == at_once.differences
-    # one round before the last: both scenarios after 2 of 3 replications
-    assert [r.replications for r in rounds] == [2]
-    first = rounds[0]
+    # the base as soon as it has 2 replications, then both after the round before the last
+    assert [(len(r.results), r.replications) for r in rounds] == [(1, 2), (2, 2)]
+    pd.testing.assert_frame_equal(rounds[0].base.per_replication,
+                                  rounds[1].base.per_replication)
+    first = rounds[-1]
     for mine, whole in zip(first.results, at_once.results, strict=True):
         head = whole.per_replication[whole.per_replication["replication"] < 2]
         pd.testing.assert_frame_equal(mine.per_replication, head)
@@ -74,6 +76,7 @@ def test_the_command_writes_the_comparison_so_far(two_scenarios: list[Path],
     assert code == 0
     doc, final = json.loads(so_far.read_text()), json.loads(answer.read_text())
     assert (doc["replications"], doc["replications_planned"]) == (2, 3)
+    assert doc["scenarios_planned"] == 2
     assert final["replications"] == 3
     assert set(doc["scenarios"]) == set(final["scenarios"]) == {"today", "app"}
     for label in doc["scenarios"]:

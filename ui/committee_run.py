@@ -286,9 +286,11 @@ def job_progress() -> None:
 
 def _so_far(doc: dict) -> None:
     """The comparison after its latest round of replications, until the run ends."""
-    st.markdown(_("**First estimates** after {done} of {planned} replications of every "
-                  "scenario; refined as replications arrive. Paired differences, charts and "
-                  "downloads follow when the run ends.").format(
+    st.markdown(_("**First estimates**: {scenarios} of {scenarios_planned} scenario(s) after "
+                  "{done} of {planned} replications; refined as replications arrive. Paired "
+                  "differences, charts and downloads follow when the run ends.").format(
+                      scenarios=len(doc["scenarios"]), scenarios_planned=doc.get(
+                          "scenarios_planned", len(doc["scenarios"])),
                       done=doc["replications"], planned=doc["replications_planned"]))
     st.dataframe(partial_view(doc), hide_index=True, key="cm_partial")
 

@@ -25,6 +25,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from data.dataset import Dataset
+from data.dataset_memo import per_dataset
 from data.problems import InputError, Problem
 from data.tables import CUSTOMER_TYPES
 
@@ -551,6 +552,7 @@ def evaluate_holdout(
     }
 
 
+@per_dataset
 def score_customers(
     dataset: Dataset,
     *,
