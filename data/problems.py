@@ -23,13 +23,14 @@ Gettext = Callable[[str], str]
 
 class Text(str):
     """English text made from ``template`` and ``params``; :meth:`translated` says it in the
-    language of a ``gettext``. Literal braces in a template are doubled, as in ``str.format``."""
+    language of a ``gettext``. Without params the text is the template itself (a table of
+    templates formatted later); with params, literal braces are doubled as in ``str.format``."""
 
     template: str
     params: dict[str, Any]
 
     def __new__(cls, template: str, /, **params: Any) -> Text:
-        made = super().__new__(cls, template.format(**params))
+        made = super().__new__(cls, template.format(**params) if params else template)
         made.template = template
         made.params = params
         return made
@@ -39,6 +40,8 @@ class Text(str):
 
     def translated(self, gettext: Gettext) -> str:
         """The template as ``gettext`` translates it, formatted with the (translated) params."""
+        if not self.params:
+            return gettext(self.template)
         params = {k: said(v, gettext) for k, v in self.params.items()}
         try:
             return gettext(self.template).format(**params)
