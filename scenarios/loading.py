@@ -225,7 +225,7 @@ def _read_text(file: Path, source: str) -> str | Problem:
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        found = N_("byte {byte}", byte=f"0x{raw[exc.start]:02x}")
+        found = N_("byte {byte}", byte=format(raw[exc.start], "#04x"))
         return Problem(source, _line_column(line, column), N_("UTF-8 text"), found)
 
 
