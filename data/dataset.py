@@ -233,10 +233,10 @@ def _convert(source: str, table: Table, frame: pd.DataFrame, col: Column,
         ok = ~empty & ~bad
         if col.min is not None:
             out.rows(source, table, frame, ok & (values < col.min).to_numpy(), col.name,
-                     N_("a number >= {min}", min=f"{col.min:g}"))
+                     N_("a number >= {min}", min=format(col.min, "g")))
         if col.max is not None:
             out.rows(source, table, frame, ok & (values > col.max).to_numpy(), col.name,
-                     N_("a number <= {max}", max=f"{col.max:g}"))
+                     N_("a number <= {max}", max=format(col.max, "g")))
         return values.astype("float64")
     if col.kind == "bool":
         low = text.str.lower()
@@ -288,7 +288,7 @@ def _not_utf8(source: str, content: bytes, start: int, expected: Text) -> Proble
     line = content.count(b"\n", 0, start) + 1
     return Problem(source, f"line {line}", N_("{what} in UTF-8", what=expected),
                    N_("byte {byte}, which is not UTF-8 (GBK, what Excel saves as plain CSV on a "
-                      "Chinese system, is a common cause)", byte=f"0x{content[start]:02x}"))
+                      "Chinese system, is a common cause)", byte=format(content[start], "#04x")))
 
 
 def _convert_int(source: str, table: Table, frame: pd.DataFrame, col: Column, text: pd.Series,
@@ -542,7 +542,7 @@ def _check_history(folder: Path, meta: Mapping[str, object], given_as_of: pd.Tim
     first = placed.min().normalize()
     latest = min(placed.max().normalize() + pd.Timedelta(days=HISTORY_YEAR_DAYS - 1), _LAST_DAY)
     span = N_("{first} (the first order) to {latest} (a year after the last order)",
-              first=f"{first:%Y-%m-%d}", latest=f"{latest:%Y-%m-%d}")
+              first=first.strftime("%Y-%m-%d"), latest=latest.strftime("%Y-%m-%d"))
     if "as_of" in meta:
         if given_as_of is not None and not first <= given_as_of <= latest:
             out.problems.append(Problem(str(folder / META_FILE), "field as_of",
@@ -555,7 +555,7 @@ def _check_history(folder: Path, meta: Mapping[str, object], given_as_of: pd.Tim
             out.rows(sources[name], TABLES[name], raws[name], late, column,
                      N_("a date up to {latest}, a year after the last order (without an as_of "
                         "in {file}, the latest event ends the history)",
-                        latest=f"{latest:%Y-%m-%d}", file=META_FILE))
+                        latest=latest.strftime("%Y-%m-%d"), file=META_FILE))
     if all(name in tables for name, _ in _HISTORY_EVENTS):
         return _latest_date(tables).normalize()
     return None

@@ -96,9 +96,11 @@ class Problem:
         """The problem in one line; in ``gettext``'s language when given (English else)."""
         if gettext is None:
             gettext = _english
-        where = (Text("{source}: {location}", source=self.source, location=self.location)
-                 if self.location else self.source)
-        return said(N_("{where}: expected {expected}; found {found}", where=where,
+        if self.location:
+            return said(N_("{source}: {location}: expected {expected}; found {found}",
+                           source=self.source, location=self.location,
+                           expected=self.expected, found=self.found), gettext)
+        return said(N_("{source}: expected {expected}; found {found}", source=self.source,
                        expected=self.expected, found=self.found), gettext)
 
 

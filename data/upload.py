@@ -248,10 +248,11 @@ def _problem_row(p: Problem, origins: dict[str, _Origin]) -> dict[str, object]:
         column = p.location.removeprefix("field ")
     if p.found == "no file":
         text = N_("no file or sheet for this table; expected {expected}", expected=p.expected)
+    elif label and label != table:
+        text = N_("{label}: expected {expected}; found {found}", label=label,
+                  expected=p.expected, found=p.found)
     else:
         text = N_("expected {expected}; found {found}", expected=p.expected, found=p.found)
-    if label and label != table:
-        text = N_("{label}: {problem}", label=label, problem=text)
     return {"table": table, "row": row, "column": column, "problem": text}
 
 
@@ -260,7 +261,8 @@ def problem_table(problems: Sequence[Problem], origins: dict[str, _Origin] | Non
     """``problems`` as a table with columns table, row (the user's row, header = 1; empty when
     the problem is not one row's), column and problem."""
     rows = [_problem_row(p, origins or {}) for p in problems]
-    frame = pd.DataFrame(rows, columns=list(PROBLEM_COLUMNS))
+    # object, not pandas' string dtype, which would turn each Text into a plain str
+    frame = pd.DataFrame(rows, columns=list(PROBLEM_COLUMNS), dtype=object)
     frame["row"] = frame["row"].astype("Int64")
     return frame
 

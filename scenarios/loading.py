@@ -501,7 +501,6 @@ _ERROR_PHRASES = {
     "string_too_long": N_("String should have at most {max_length} characters"),
     "too_long": N_("List should have at most {max_length} items after validation, not "
                    "{actual_length}"),
-    "missing": N_("Field required"),
 }
 
 
@@ -513,6 +512,8 @@ def _error_phrase(error: Any) -> str:
         expected = str(ctx.get("expected", "one of the allowed values"))
         *head, last = expected.rsplit(" or ", 1)
         return choices([*head[0].split(", "), last]) if head else expected
+    if kind == "string_type":
+        return N_("a string")
     if kind == "string_too_short" and ctx.get("min_length") == 1:
         return N_("a non-empty string")
     if kind == "too_short":

@@ -182,8 +182,8 @@ def _save_section(folder: Path, edited: str, changes: dict, problems: list[Probl
     note = st.text_area(_("Assumptions note: what you changed and why"), key="editor_note")
     name_problem = file_name_problem(stem.strip(), folder) if stem.strip() else None
     if name_problem:
-        st.warning(_("{expected}: {found}").format(expected=said(name_problem.expected, _),
-                                                  found=said(name_problem.found, _)))
+        st.warning(_("File name: expected {expected}; found {found}").format(
+            expected=said(name_problem.expected, _), found=said(name_problem.found, _)))
     ready = bool(stem.strip() and author.strip() and note.strip() and changes
                  and not problems and not name_problem)
     if not changes:
