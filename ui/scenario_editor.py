@@ -195,7 +195,7 @@ def _save_section(folder: Path, edited: str, changes: dict, problems: list[Probl
                                   paths=sorted(changes), note=note.strip())
         path, refused = save_new(text, folder, stem.strip(), allow_outside_data=configured)
         if refused:
-            st.error(_("Not saved: {n} problem(s).").format(n=len(refused)))
+            st.error(_("Not saved"))
             st.dataframe(_problems_table(refused), hide_index=True)
         else:
             st.session_state[SAVED_KEY] = str(path)
