@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from data.problems import DatasetError, Problem
+from data.problems import N_, DatasetError, Problem, Text, choices
 from data.tables import DISTRIBUTOR_TYPES, TABLE_ORDER, TABLES, Column, Table
 
 META_FILE = "dataset.json"
@@ -55,10 +55,10 @@ _YEARS = (1900, 2199)
 #: a cell boundary (the separator :func:`_edges_clean` joins cells with) followed by
 #: whitespace; ``\\s`` is exactly what ``str.strip()`` removes (``str.isspace``)
 _EDGE_SPACE = re.compile("\x00\\s")
-_TIME_EXPECTED = {"date": "a date YYYY-MM-DD (years 1900-2199)",
-                  "month": "a month YYYY-MM (years 1900-2199)",
-                  "datetime": "a time YYYY-MM-DDTHH:MM:SS (local time, no UTC offset, "
-                              "years 1900-2199)"}
+_TIME_EXPECTED = {"date": N_("a date YYYY-MM-DD (years 1900-2199)"),
+                  "month": N_("a month YYYY-MM (years 1900-2199)"),
+                  "datetime": N_("a time YYYY-MM-DDTHH:MM:SS (local time, no UTC offset, "
+                                 "years 1900-2199)")}
 
 
 @dataclass(frozen=True)
@@ -81,8 +81,8 @@ class Dataset:
 
 # --------------------------------------------------------------------------- reading
 SUFFIXES = (".csv", ".csv.gz", ".xlsx")
-_READABLE = {".csv": "a readable CSV table", ".gz": "a gzip-compressed CSV table",
-             ".xlsx": "an Excel workbook (.xlsx)"}
+_READABLE = {".csv": N_("a readable CSV table"), ".gz": N_("a gzip-compressed CSV table"),
+             ".xlsx": N_("an Excel workbook (.xlsx)")}
 
 
 def _find_files(folder: Path, name: str) -> list[Path]:
@@ -119,34 +119,40 @@ def _read_raw(path: Path, table: Table) -> tuple[pd.DataFrame, bytes]:
             start = whole.start
         raise DatasetError(_not_utf8(source, content, start, "text")) from exc
     except pd.errors.EmptyDataError as exc:
-        raise DatasetError(Problem(source, "", "a header row: " + ", ".join(table.column_names),
-                                   "an empty file")) from exc
+        raise DatasetError(Problem(source, "", _header_row(table), N_("an empty file"))) from exc
     except pd.errors.ParserError as exc:
         raise DatasetError(_unparsable(source, str(exc))) from exc
     if header.empty:  # an empty sheet
-        raise DatasetError(Problem(source, "", "a header row: " + ", ".join(table.column_names),
-                                   "an empty file"))
+        raise DatasetError(Problem(source, "", _header_row(table), N_("an empty file")))
     if not isinstance(frame.index, pd.RangeIndex):  # pandas took column 1 for an index
-        raise DatasetError(Problem(source, "line 2", f"{header.shape[1]} fields, as in the header",
-                                   f"{header.shape[1] + 1} (every row has one field more than "
-                                   "the header: a comma at the end of each line?)"))
+        raise DatasetError(Problem(source, "line 2", _fields(header.shape[1]), N_(
+            "{count} (every row has one field more than the header: a comma at the end of "
+            "each line?)", count=header.shape[1] + 1)))
     names = [str(v).strip() for v in header.iloc[0]]
     _check_header(source, table, names)
     frame.columns = names
     return frame, raw
 
 
+def _header_row(table: Table) -> Text:
+    return N_("a header row: {columns}", columns=", ".join(table.column_names))
+
+
+def _fields(count: object) -> Text:
+    return N_("{count} fields, as in the header", count=count)
+
+
 def _unparsable(source: str, message: str) -> Problem:
     fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
     if fields:
         expected, line, found = fields.groups()
-        return Problem(source, f"line {line}", f"{expected} fields, as in the header",
-                       f"{found} (a comma in a value that is not in quotes?)")
+        return Problem(source, f"line {line}", _fields(expected),
+                       N_("{count} (a comma in a value that is not in quotes?)", count=found))
     quote = re.search(r"EOF inside string starting at row (\d+)", message)
     if quote:
-        return Problem(source, f"line {int(quote.group(1)) + 1}", 'a closing quote (")',
-                       "the file ends inside the quoted value that starts on this line")
-    return Problem(source, "", "a readable CSV table", message.strip()[:120])
+        return Problem(source, f"line {int(quote.group(1)) + 1}", N_('a closing quote (")'),
+                       N_("the file ends inside the quoted value that starts on this line"))
+    return Problem(source, "", _READABLE[".csv"], message.strip()[:120])
 
 
 def _check_header(source: str, table: Table, names: list[str]) -> None:
@@ -156,10 +162,12 @@ def _check_header(source: str, table: Table, names: list[str]) -> None:
     for number, name in enumerate(names, start=1):
         if name in table.column_names:
             positions.setdefault(name, []).append(number)
-    repeated = [f"{name} in columns {', '.join(map(str, at[:-1]))} and {at[-1]}"
+    repeated = [N_("{name} in columns {columns} and {last}", name=name,
+                   columns=", ".join(map(str, at[:-1])), last=at[-1])
                 for name, at in positions.items() if len(at) > 1]
     if repeated:
-        raise DatasetError(Problem(source, "header", "each column once", "; ".join(repeated)))
+        raise DatasetError(Problem(source, "header", N_("each column once"),
+                                   Text.join("; ", repeated)))
 
 
 class _Collector:
@@ -169,7 +177,7 @@ class _Collector:
         self.problems: list[Problem] = []
 
     def rows(self, source: str, table: Table, frame: pd.DataFrame, mask: np.ndarray,
-             column: str, expected: str, found: pd.Series | None = None) -> None:
+             column: str, expected: Text, found: pd.Series | None = None) -> None:
         bad = np.flatnonzero(mask)
         if bad.size == 0:
             return
@@ -183,7 +191,7 @@ class _Collector:
         if bad.size > len(shown):
             self.problems.append(Problem(
                 source, f"column {column}", expected,
-                f"{bad.size - len(shown)} more rows with the same problem"))
+                N_("{count} more rows with the same problem", count=bad.size - len(shown))))
 
 
 def _edges_clean(frame: pd.DataFrame) -> bool:
@@ -211,7 +219,7 @@ def _convert(source: str, table: Table, frame: pd.DataFrame, col: Column,
     text = _text(frame, col.name, clean)
     empty = (text == "").to_numpy()
     if not col.nullable:
-        out.rows(source, table, frame, empty, col.name, f"a value ({col.kind})")
+        out.rows(source, table, frame, empty, col.name, N_("a value ({kind})", kind=col.kind))
     if col.kind == "str":
         return text
     if col.kind == "int":
@@ -220,19 +228,20 @@ def _convert(source: str, table: Table, frame: pd.DataFrame, col: Column,
         values = pd.to_numeric(text.where(~empty), errors="coerce")
         # NaN (unparsable) and ±inf ("1e400") are both refused
         bad = (~empty) & ~np.isfinite(values.to_numpy(dtype=float))
-        out.rows(source, table, frame, bad, col.name, f"a finite number ({col.kind})")
+        out.rows(source, table, frame, bad, col.name,
+                 N_("a finite number ({kind})", kind=col.kind))
         ok = ~empty & ~bad
         if col.min is not None:
             out.rows(source, table, frame, ok & (values < col.min).to_numpy(), col.name,
-                     f"a number >= {col.min:g}")
+                     N_("a number >= {min}", min=format(col.min, "g")))
         if col.max is not None:
             out.rows(source, table, frame, ok & (values > col.max).to_numpy(), col.name,
-                     f"a number <= {col.max:g}")
+                     N_("a number <= {max}", max=format(col.max, "g")))
         return values.astype("float64")
     if col.kind == "bool":
         low = text.str.lower()
         bad = (~empty) & ~low.isin((_TRUE, _FALSE)).to_numpy()
-        out.rows(source, table, frame, bad, col.name, "true or false")
+        out.rows(source, table, frame, bad, col.name, N_("true or false"))
         return low == _TRUE
     if col.kind == "month":
         form = text.str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])").to_numpy(dtype=bool)
@@ -245,7 +254,8 @@ def _convert(source: str, table: Table, frame: pd.DataFrame, col: Column,
         return values.dt.normalize() if col.kind == "date" else values
     if col.kind == "category":
         bad = (~empty) & ~text.isin(col.allowed).to_numpy()
-        out.rows(source, table, frame, bad, col.name, "one of " + ", ".join(col.allowed))
+        out.rows(source, table, frame, bad, col.name,
+                 N_("one of {choices}", choices=", ".join(col.allowed)))
         return text.where(~empty, None) if col.nullable else text
     raise ValueError(f"unknown column kind {col.kind!r} in {table.name}.{col.name}")
 
@@ -270,15 +280,15 @@ def _parse_times(text: pd.Series, empty: np.ndarray) -> tuple[pd.Series, np.ndar
     return values, (~empty) & values.isna().to_numpy()
 
 
-def _not_utf8(source: str, content: bytes, start: int, expected: str) -> Problem:
+def _not_utf8(source: str, content: bytes, start: int, expected: Text) -> Problem:
     """The line of the first byte that is not UTF-8, and what the file probably is."""
     if content.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return Problem(source, "line 1", f"{expected} in UTF-8",
-                       "UTF-16 text (its byte-order mark); save it as UTF-8")
+        return Problem(source, "line 1", N_("{what} in UTF-8", what=expected),
+                       N_("UTF-16 text (its byte-order mark); save it as UTF-8"))
     line = content.count(b"\n", 0, start) + 1
-    return Problem(source, f"line {line}", f"{expected} in UTF-8",
-                   f"byte 0x{content[start]:02x}, which is not UTF-8 (GBK, what Excel saves as "
-                   "plain CSV on a Chinese system, is a common cause)")
+    return Problem(source, f"line {line}", N_("{what} in UTF-8", what=expected),
+                   N_("byte {byte}, which is not UTF-8 (GBK, what Excel saves as plain CSV on a "
+                      "Chinese system, is a common cause)", byte=format(content[start], "#04x")))
 
 
 def _convert_int(source: str, table: Table, frame: pd.DataFrame, col: Column, text: pd.Series,
@@ -292,7 +302,7 @@ def _convert_int(source: str, table: Table, frame: pd.DataFrame, col: Column, te
     num = pd.to_numeric(text.where(~empty), errors="coerce").to_numpy(dtype=float)
     with np.errstate(invalid="ignore"):
         whole = np.isfinite(num) & (np.mod(num, 1) == 0)
-    out.rows(source, table, frame, ~empty & ~whole, col.name, "a whole number (int)")
+    out.rows(source, table, frame, ~empty & ~whole, col.name, N_("a whole number (int)"))
     lo = INT64_MIN if col.min is None else max(INT64_MIN, math.ceil(col.min))
     hi = INT64_MAX if col.max is None else min(INT64_MAX, math.floor(col.max))
     below, above = whole & (num < lo), whole & (num > hi)
@@ -300,8 +310,8 @@ def _convert_int(source: str, table: Table, frame: pd.DataFrame, col: Column, te
     exact = {i: _exact_int(text.iat[i], num[i]) for i in big}
     for i, value in exact.items():
         below[i], above[i] = value < lo, value > hi
-    out.rows(source, table, frame, below, col.name, f"a whole number >= {lo}")
-    out.rows(source, table, frame, above, col.name, f"a whole number <= {hi}")
+    out.rows(source, table, frame, below, col.name, N_("a whole number >= {min}", min=lo))
+    out.rows(source, table, frame, above, col.name, N_("a whole number <= {max}", max=hi))
     ok = whole & ~below & ~above
     if col.nullable:
         return pd.Series(np.where(ok, num, np.nan), index=text.index, dtype="float64")
@@ -326,24 +336,25 @@ def _check_table(source: str, table: Table, frame: pd.DataFrame, out: _Collector
     (:func:`_edges_clean`), so none is stripped."""
     missing = [c for c in table.column_names if c not in frame.columns]
     if missing:
-        found = "missing " + ", ".join(missing)
+        found = N_("missing {columns}", columns=", ".join(missing))
         separator = re.search(r"[;\t|]", str(frame.columns[0])) if frame.shape[1] == 1 else None
         if separator:  # Excel in many locales saves "CSV" with semicolons
-            found = f"one column, its names separated by {separator.group()!r}, not by commas"
-        out.problems.append(Problem(source, "header", "columns " + ", ".join(table.column_names),
-                                    found))
+            found = N_("one column, its names separated by {separator}, not by commas",
+                       separator=repr(separator.group()))
+        out.problems.append(Problem(source, "header", N_(
+            "columns {columns}", columns=", ".join(table.column_names)), found))
         return None
     typed = pd.DataFrame({c.name: _convert(source, table, frame, c, out, clean)
                           for c in table.columns})
     dup = typed.duplicated(list(table.key), keep="first").to_numpy()
     out.rows(source, table, frame, dup, table.key[-1],
-             "a unique " + " + ".join(table.key))
+             N_("a unique {key}", key=" + ".join(table.key)))
     for early, late in table.date_order:
         a, b = typed[early], typed[late]
         if table.column(early).kind != table.column(late).kind:
             a, b = a.dt.normalize(), b.dt.normalize()
         bad = (a.notna() & b.notna() & (b < a)).to_numpy()
-        out.rows(source, table, frame, bad, late, f"a time on or after {early}")
+        out.rows(source, table, frame, bad, late, N_("a time on or after {column}", column=early))
     return typed
 
 
@@ -361,7 +372,7 @@ def _check_foreign_keys(sources: dict[str, str], raws: dict[str, pd.DataFrame],
             given = _text(frame, col.name, name in clean)
             bad = (~given.isin(known) & ~(col.nullable & given.eq(""))).to_numpy()
             out.rows(sources[name], table, frame, bad, col.name,
-                     f"an existing {col.references}")
+                     N_("an existing {column}", column=col.references))
 
 
 def _check_channel(tables: dict[str, pd.DataFrame], sources: dict[str, str],
@@ -376,7 +387,7 @@ def _check_channel(tables: dict[str, pd.DataFrame], sources: dict[str, str],
             bad = (~tables[name]["distributor_id"].isin(distributors)
                    & tables[name]["distributor_id"].isin(kind.index)).to_numpy()
             out.rows(sources[name], TABLES[name], raws[name], bad, "distributor_id",
-                     "a customer of type " + " or ".join(DISTRIBUTOR_TYPES))
+                     N_("a customer of type {types}", types=choices(DISTRIBUTOR_TYPES)))
 
 
 def _check_visits(tables: dict[str, pd.DataFrame], sources: dict[str, str],
@@ -388,13 +399,13 @@ def _check_visits(tables: dict[str, pd.DataFrame], sources: dict[str, str],
     prospects = tables["prospects"]["prospect_id"]
     twice = prospects.isin(tables["terminals"]["terminal_id"]).to_numpy()
     out.rows(sources["prospects"], TABLES["prospects"], raws["prospects"], twice, "prospect_id",
-             "an id not among terminals.terminal_id (a won prospect is a terminal)")
+             N_("an id not among terminals.terminal_id (a won prospect is a terminal)"))
     known = pd.concat([tables["terminals"]["terminal_id"], prospects,
                        tables["customers"]["customer_id"]])
     bad = (~tables["visits"]["account_id"].isin(known)).to_numpy()
     out.rows(sources["visits"], TABLES["visits"], raws["visits"], bad, "account_id",
-             "an existing terminals.terminal_id, prospects.prospect_id or "
-             "customers.customer_id")
+             N_("an existing terminals.terminal_id, prospects.prospect_id or "
+                "customers.customer_id"))
 
 
 def _check_ledger(tables: dict[str, pd.DataFrame], sources: dict[str, str],
@@ -407,19 +418,20 @@ def _check_ledger(tables: dict[str, pd.DataFrame], sources: dict[str, str],
     inv_date = inv["invoice_date"].reindex(pay["invoice_id"].to_numpy()).to_numpy()
     bad = ~np.isnat(inv_date) & (pay["paid_date"].to_numpy() < inv_date)
     out.rows(sources["payments"], TABLES["payments"], raws["payments"], bad, "paid_date",
-             "a date on or after the invoice date")
+             N_("a date on or after the invoice date"))
     settled = pay.groupby("invoice_id")["amount_cny"].sum().reindex(inv.index, fill_value=0.0)
     over = (settled + inv["write_off_cny"] - inv["amount_cny"] > 0.01).to_numpy()
     total = (settled + inv["write_off_cny"]).round(2).astype(str)
     out.rows(sources["invoices"], TABLES["invoices"], raws["invoices"], over, "amount_cny",
-             "payments + write-off <= invoice amount", found=pd.Series(total.to_numpy()))
+             N_("payments + write-off <= invoice amount"), found=pd.Series(total.to_numpy()))
 
 
 def load_dataset(folder: str | os.PathLike[str]) -> Dataset:
     """Read and validate a data set folder; raise :class:`DatasetError` listing every problem."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise DatasetError(Problem(str(folder), "", "a data set folder", "no such folder"))
+        raise DatasetError(Problem(str(folder), "", N_("a data set folder"),
+                                   N_("no such folder")))
     out = _Collector()
     digest = hashlib.sha256()
     meta, given_as_of = _read_meta(folder, out)
@@ -433,12 +445,12 @@ def load_dataset(folder: str | os.PathLike[str]) -> Dataset:
         if not paths and TABLES[name].optional:  # left out: what needs it says "not known"
             continue
         if not paths:
-            out.problems.append(Problem(str(folder / f"{name}.csv"), "",
-                                        f"a {name} table (.csv, .csv.gz or .xlsx)", "no file"))
+            out.problems.append(Problem(str(folder / f"{name}.csv"), "", N_(
+                "a {table} table (.csv, .csv.gz or .xlsx)", table=name), N_("no file")))
             continue
         if len(paths) > 1:
             out.problems.append(Problem(str(folder), f"table {name}",
-                                        "one file (.csv, .csv.gz or .xlsx)",
+                                        N_("one file (.csv, .csv.gz or .xlsx)"),
                                         f"{len(paths)}: " + ", ".join(p.name for p in paths)))
             continue
         path = paths[0]
@@ -485,14 +497,16 @@ def _read_meta(folder: Path, out: _Collector) -> tuple[dict[str, object], pd.Tim
     try:
         meta = json.loads(content.decode("utf-8-sig"))  # a BOM from Notepad is harmless
     except UnicodeDecodeError as exc:
-        out.problems.append(_not_utf8(source, content, exc.start, "JSON text"))
+        out.problems.append(_not_utf8(source, content, exc.start, N_("JSON text")))
         return {}, None
     except json.JSONDecodeError as exc:
         out.problems.append(Problem(source, f"line {exc.lineno}, column {exc.colno}",
-                                    f"JSON such as {_META_EXAMPLE}", exc.msg))
+                                    N_("JSON such as {example}", example=_META_EXAMPLE),
+                                    exc.msg))
         return {}, None
     if not isinstance(meta, dict):
-        out.problems.append(Problem(source, "", f"a JSON object such as {_META_EXAMPLE}",
+        out.problems.append(Problem(source, "", N_("a JSON object such as {example}",
+                                                   example=_META_EXAMPLE),
                                     json.dumps(meta, ensure_ascii=False)[:60]))
         return {}, None
     if "as_of" not in meta:
@@ -505,7 +519,7 @@ def _read_meta(folder: Path, out: _Collector) -> tuple[dict[str, object], pd.Tim
             return meta, parsed.iat[0].normalize()
     found = repr(value) if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     out.problems.append(Problem(source, "field as_of",
-                                'an ISO date "YYYY-MM-DD" (a JSON string)', found[:60]))
+                                N_('an ISO date "YYYY-MM-DD" (a JSON string)'), found[:60]))
     return meta, None
 
 
@@ -520,24 +534,28 @@ def _check_history(folder: Path, meta: Mapping[str, object], given_as_of: pd.Tim
         return given_as_of  # its header problem is named already
     placed = tables["orders"]["placed_at"].dropna()
     if len(tables["orders"]) == 0:
-        out.problems.append(Problem(sources["orders"], "", "at least one order (the history "
-                                    "the KPIs are measured from)", "a header only"))
+        out.problems.append(Problem(sources["orders"], "", N_(
+            "at least one order (the history the KPIs are measured from)"),
+            N_("a header only")))
     if placed.empty:
         return given_as_of
     first = placed.min().normalize()
     latest = min(placed.max().normalize() + pd.Timedelta(days=HISTORY_YEAR_DAYS - 1), _LAST_DAY)
-    span = f"{first:%Y-%m-%d} (the first order) to {latest:%Y-%m-%d} (a year after the last order)"
+    span = N_("{first} (the first order) to {latest} (a year after the last order)",
+              first=first.strftime("%Y-%m-%d"), latest=latest.strftime("%Y-%m-%d"))
     if "as_of" in meta:
         if given_as_of is not None and not first <= given_as_of <= latest:
             out.problems.append(Problem(str(folder / META_FILE), "field as_of",
-                                        f"a date from {span}", repr(meta["as_of"])[:60]))
+                                        N_("a date from {span}", span=span),
+                                        repr(meta["as_of"])[:60]))
         return given_as_of
     for name, column in _HISTORY_EVENTS:
         if name in tables:
             late = (tables[name][column].dt.normalize() > latest).to_numpy()
             out.rows(sources[name], TABLES[name], raws[name], late, column,
-                     f"a date up to {latest:%Y-%m-%d}, a year after the last order (without "
-                     f"an as_of in {META_FILE}, the latest event ends the history)")
+                     N_("a date up to {latest}, a year after the last order (without an as_of "
+                        "in {file}, the latest event ends the history)",
+                        latest=latest.strftime("%Y-%m-%d"), file=META_FILE))
     if all(name in tables for name, _ in _HISTORY_EVENTS):
         return _latest_date(tables).normalize()
     return None

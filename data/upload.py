@@ -31,7 +31,7 @@ from pathlib import Path
 import pandas as pd
 
 from data.dataset import META_FILE, Dataset, load_dataset
-from data.problems import DatasetError, Problem
+from data.problems import N_, DatasetError, Problem, Text
 from data.tables import TABLE_ORDER, TABLES, Table
 from data.upload_template import README_SHEET, template_workbook
 
@@ -84,7 +84,7 @@ class _Origin:
     """Where a staged table came from, as the user names it."""
 
     table: str
-    label: str  # "orders.csv" or "book.xlsx, sheet orders"
+    label: str  # "orders.csv" or "book.xlsx, sheet orders" (a Text)
 
 
 def _cell_text(value: object, kind: str) -> str:
@@ -146,7 +146,12 @@ def _table_of(text: str) -> str | None:
 
 
 def _unknown(source: str, found: str) -> Problem:
-    return Problem(source, "", f"a table name: one of {_KNOWN} (or a README sheet)", found)
+    return Problem(source, "", N_("a table name: one of {tables} (or a README sheet)",
+                                  tables=_KNOWN), found)
+
+
+def _sheet(file_name: str, sheet: str) -> Text:
+    return N_("{file}, sheet {sheet}", file=file_name, sheet=sheet)
 
 
 def _stage(files: Sequence[tuple[str, bytes]], folder: Path, as_of: str | None
@@ -159,8 +164,8 @@ def _stage(files: Sequence[tuple[str, bytes]], folder: Path, as_of: str | None
     def put(table: str, label: str, data: bytes) -> None:
         staged = f"{table}.csv"
         if staged in origins:
-            problems.append(Problem(table, "", "each table once",
-                                    f"in {origins[staged].label} and in {label}"))
+            problems.append(Problem(table, "", N_("each table once"), N_(
+                "in {first} and in {second}", first=origins[staged].label, second=label)))
             return
         (folder / staged).write_bytes(data)
         origins[staged] = _Origin(table, label)
@@ -170,22 +175,23 @@ def _stage(files: Sequence[tuple[str, bytes]], folder: Path, as_of: str | None
         low = base.lower()
         if low == META_FILE:
             if as_of is not None:
-                problems.append(Problem(base, "as_of", "the end of the history given once",
-                                        f"{META_FILE} and an as_of of {as_of!r}"))
+                problems.append(Problem(base, "as_of", N_("the end of the history given once"),
+                                        N_("{file} and an as_of of {as_of}", file=META_FILE,
+                                           as_of=repr(as_of))))
                 continue
             (folder / META_FILE).write_bytes(content)
             origins[META_FILE] = _Origin(META_FILE, base)
         elif low.endswith(".csv"):
             table = _table_of(base[:-4])
             if table is None:
-                problems.append(_unknown(base, f"a file named {base!r}"))
+                problems.append(_unknown(base, N_("a file named {name}", name=repr(base))))
             else:
                 put(table, base, content)
         elif low.endswith(".xlsx"):
             try:
                 sheets = _workbook_sheets(content)
             except Exception as exc:  # a damaged or mislabelled file: a problem, not a crash
-                problems.append(Problem(base, "", "an Excel workbook (.xlsx)",
+                problems.append(Problem(base, "", N_("an Excel workbook (.xlsx)"),
                                         f"{type(exc).__name__}: {exc}"[:120]))
                 continue
             stem_table = _table_of(base[:-5])
@@ -197,13 +203,13 @@ def _stage(files: Sequence[tuple[str, bytes]], folder: Path, as_of: str | None
                     continue
                 table = _table_of(sheet)
                 if table is None:
-                    problems.append(_unknown(f"{base}, sheet {sheet}",
-                                             f"a sheet named {sheet!r}"))
+                    problems.append(_unknown(_sheet(base, sheet),
+                                             N_("a sheet named {name}", name=repr(sheet))))
                 else:
-                    put(table, f"{base}, sheet {sheet}", _sheet_csv(rows, TABLES[table]))
+                    put(table, _sheet(base, sheet), _sheet_csv(rows, TABLES[table]))
         else:
-            problems.append(Problem(base, "", "a .csv or .xlsx file (or dataset.json)",
-                                    f"a file named {base!r}"))
+            problems.append(Problem(base, "", N_("a .csv or .xlsx file (or dataset.json)"),
+                                    N_("a file named {name}", name=repr(base))))
     if as_of is not None:
         (folder / META_FILE).write_text(json.dumps({"as_of": as_of}) + "\n", encoding="utf-8")
         origins[META_FILE] = _Origin(META_FILE, "as_of")
@@ -216,7 +222,8 @@ _COLUMN = re.compile(r"column (.+)$")
 
 
 def _problem_row(p: Problem, origins: dict[str, _Origin]) -> dict[str, object]:
-    """One problem as (table, row, column, problem), named as the user knows the file."""
+    """One problem as (table, row, column, problem), named as the user knows the file; the
+    problem (and a sheet's name) is a :class:`data.problems.Text` a page may translate."""
     staged = Path(p.source).name
     origin = origins.get(staged)
     if origin is not None:
@@ -240,11 +247,12 @@ def _problem_row(p: Problem, origins: dict[str, _Origin]) -> dict[str, object]:
     if p.location.startswith("field "):
         column = p.location.removeprefix("field ")
     if p.found == "no file":
-        text = f"no file or sheet for this table; expected {p.expected}"
+        text = N_("no file or sheet for this table; expected {expected}", expected=p.expected)
+    elif label and label != table:
+        text = N_("{label}: expected {expected}; found {found}", label=label,
+                  expected=p.expected, found=p.found)
     else:
-        text = f"expected {p.expected}; found {p.found}"
-    if label and label != table:
-        text = f"{label}: {text}"
+        text = N_("expected {expected}; found {found}", expected=p.expected, found=p.found)
     return {"table": table, "row": row, "column": column, "problem": text}
 
 
@@ -253,7 +261,8 @@ def problem_table(problems: Sequence[Problem], origins: dict[str, _Origin] | Non
     """``problems`` as a table with columns table, row (the user's row, header = 1; empty when
     the problem is not one row's), column and problem."""
     rows = [_problem_row(p, origins or {}) for p in problems]
-    frame = pd.DataFrame(rows, columns=list(PROBLEM_COLUMNS))
+    # object, not pandas' string dtype, which would turn each Text into a plain str
+    frame = pd.DataFrame(rows, columns=list(PROBLEM_COLUMNS), dtype=object)
     frame["row"] = frame["row"].astype("Int64")
     return frame
 
@@ -277,8 +286,8 @@ def _checked_name(name: str) -> str:
     """The folder-safe form of a user's name for the data set (letters, digits, - and _)."""
     slug = _NAME_CHARS.sub("-", name.strip()).strip("-_")[:40]
     if not slug:
-        raise DatasetError(Problem("name", "", "a name with a letter or digit, such as "
-                                   "east-2026", repr(name)))
+        raise DatasetError(Problem("name", "", N_("a name with a letter or digit, such as "
+                                                  "east-2026"), repr(name)))
     return slug
 
 

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 import data
-from data.problems import Problem, ScenarioError
+from data.problems import N_, Problem, ScenarioError, Text, choices
 from scenarios.schema import Scenario
 
 #: longest ``found`` text before it is cut
@@ -35,6 +35,9 @@ _TOML_POSITION = re.compile(
     r"^(?P<message>.*) \(at (?P<where>line \d+, column \d+|end of document)\)$"
 )
 _MISSING = object()
+VALID_TOML = N_("valid TOML")
+_EXISTING_DATASET = N_("an existing data set folder")
+_EXISTING_PROCESS = N_("an existing process file")
 # Error types that say "this value is not what the field takes": reported with the field's
 # whole contract (type and bounds) rather than pydantic's one-sided message.
 _FIELD_CONTRACT_ERRORS = frozenset(
@@ -120,7 +123,7 @@ def _check(
     except tomllib.TOMLDecodeError as exc:
         return [_toml_problem(source, exc)], None
     except RecursionError:
-        return [Problem(source, "", "valid TOML", "values nested too deeply")], None
+        return [Problem(source, "", VALID_TOML, N_("values nested too deeply"))], None
 
     problems: list[Problem] = []
     scenario: Scenario | None = None
@@ -164,7 +167,8 @@ def _check_regions(source: str, scenario: Scenario, dataset_path: Path) -> list[
     if not chosen or known is None:  # no readable customers table: loading will say why
         return []
     return [Problem(source, f"rollout.regions.{i}",
-                    f"a region of the data set's customers ({', '.join(sorted(known))})",
+                    N_("a region of the data set's customers ({regions})",
+                       regions=", ".join(sorted(known))),
                     repr(region))
             for i, region in enumerate(chosen) if region not in known]
 
@@ -181,7 +185,7 @@ def _check_sites(source: str, scenario: Scenario, dataset_path: Path) -> list[Pr
         return []
     shown = ", ".join(sorted(known)[:8]) + (", …" if len(known) > 8 else "")
     return [Problem(source, "logistics.forward_warehouses",
-                    f"site ids of the data set's sites table ({shown})",
+                    N_("site ids of the data set's sites table ({sites})", sites=shown),
                     ", ".join(repr(s) for s in unknown))]
 
 
@@ -208,29 +212,35 @@ def _read_text(file: Path, source: str) -> str | Problem:
     try:
         raw = file.read_bytes()
     except FileNotFoundError:
-        return Problem(source, "", "an existing scenario file", "no such file")
+        return Problem(source, "", N_("an existing scenario file"), N_("no such file"))
     except IsADirectoryError:
-        return Problem(source, "", "a scenario file", "a folder")
+        return Problem(source, "", N_("a scenario file"), N_("a folder"))
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
-        return Problem(source, "", "a readable scenario file", f"unreadable: {reason}")
+        return Problem(source, "", N_("a readable scenario file"),
+                       N_("unreadable: {reason}", reason=reason))
     try:
         # utf-8-sig: a byte-order mark written by some editors is not an error
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        found = f"byte 0x{raw[exc.start]:02x}"
-        return Problem(source, f"line {line}, column {column}", "UTF-8 text", found)
+        found = N_("byte {byte}", byte=format(raw[exc.start], "#04x"))
+        return Problem(source, _line_column(line, column), N_("UTF-8 text"), found)
+
+
+def _line_column(line: object, column: object) -> Text:
+    return N_("line {line}, column {column}", line=line, column=column)
 
 
 def _toml_problem(source: str, exc: tomllib.TOMLDecodeError) -> Problem:
     message = str(exc)
     match = _TOML_POSITION.match(message)
     if match is None:
-        return Problem(source, "", "valid TOML", message)
-    where = match["where"].replace("end of document", "end of file")
-    return Problem(source, where, "valid TOML", match["message"])
+        return Problem(source, "", VALID_TOML, message)
+    position = re.fullmatch(r"line (\d+), column (\d+)", match["where"])
+    where = _line_column(*position.groups()) if position else N_("end of file")
+    return Problem(source, where, VALID_TOML, match["message"])
 
 
 def _check_dataset(
@@ -242,15 +252,16 @@ def _check_dataset(
         is_dir = resolved.is_dir()
     except (OSError, ValueError, RuntimeError):
         # NUL bytes, names too long, symlink loops: not a usable folder
-        return [Problem(source, "dataset", "an existing data set folder", _short(dataset))], None
+        return [Problem(source, "dataset", _EXISTING_DATASET, _short(dataset))], None
     problems: list[Problem] = []
     if not allow_outside_data:
         root = project_data_folder()
         if resolved == root or not resolved.is_relative_to(root):
-            expected = f"a folder inside {root} (pass it on the command line to use another one)"
+            expected = N_("a folder inside {root} (pass it on the command line to use another "
+                          "one)", root=root)
             problems.append(Problem(source, "dataset", expected, str(resolved)))
     if not is_dir:
-        problems.append(Problem(source, "dataset", "an existing data set folder", str(resolved)))
+        problems.append(Problem(source, "dataset", _EXISTING_DATASET, str(resolved)))
     return problems, (None if problems else resolved)
 
 
@@ -264,21 +275,22 @@ def _check_process(
         resolved = (file.parent / process).resolve()
         is_file = resolved.is_file()
     except (OSError, ValueError, RuntimeError):
-        return [Problem(source, "process", "an existing process file", _short(process))], None
+        return [Problem(source, "process", _EXISTING_PROCESS, _short(process))], None
     if not allow_outside_data:
         root = project_data_folder()
         if not resolved.is_relative_to(root):
-            expected = f"a file inside {root} (pass it on the command line to use another one)"
+            expected = N_("a file inside {root} (pass it on the command line to use another "
+                          "one)", root=root)
             return [Problem(source, "process", expected, str(resolved))], None
     if not is_file:
-        return [Problem(source, "process", "an existing process file", str(resolved))], None
+        return [Problem(source, "process", _EXISTING_PROCESS, str(resolved))], None
     try:
         ProcessParams.model_validate_json(resolved.read_bytes())
     except ValidationError as exc:
         return [Problem(str(resolved), ".".join(str(p) for p in e["loc"]) or "(file)",
                         e["msg"], _short(e.get("input"))) for e in exc.errors()], None
     except OSError as exc:
-        return [Problem(source, "process", "a readable process file", str(exc))], None
+        return [Problem(source, "process", N_("a readable process file"), str(exc))], None
     return [], resolved
 
 
@@ -290,17 +302,19 @@ def _schema_problem(source: str, raw: dict[str, Any], error: Any) -> Problem:
     if kind == "extra_forbidden" and where.model is not None:
         allowed = ", ".join(where.model.model_fields)
         return Problem(
-            source, location, f"no such field; allowed: {allowed}", _short(error["input"])
+            source, location, N_("no such field; allowed: {fields}", fields=allowed),
+            _short(error["input"])
         )
     if kind == "missing":
         contract = _contract(where.field) if where.field is not None else None
-        return Problem(source, location, f"{contract or 'a value'} (required)", "nothing")
+        return Problem(source, location, N_("{what} (required)", what=contract or N_("a value")),
+                       N_("nothing"))
     expected = None
     if kind in _FIELD_CONTRACT_ERRORS and where.field is not None and not where.in_item:
         expected = _contract(where.field)
-    found = _short(error["input"])
+    found: str = _short(error["input"])
     if _lookup(raw, where.path) is _MISSING:
-        found += " (the default)"
+        found = N_("{value} (the default)", value=found)
     return Problem(source, location, expected or _error_phrase(error), found)
 
 
@@ -364,13 +378,13 @@ def _lookup(raw: Any, path: tuple[str | int, ...]) -> Any:
     return node
 
 
-def _contract(field: FieldInfo) -> str | None:
+def _contract(field: FieldInfo) -> Text | None:
     """What a field takes, bounds included: ``a number > 0 and <= 30``; None if unknown."""
     bounds = {type(m).__name__: m for m in field.metadata}
     return _type_phrase(field.annotation, bounds)
 
 
-def _type_phrase(annotation: Any, bounds: dict[str, Any]) -> str | None:
+def _type_phrase(annotation: Any, bounds: dict[str, Any]) -> Text | None:
     origin = get_origin(annotation)
     if origin is typing.Annotated:
         inner, *extras = get_args(annotation)
@@ -389,28 +403,36 @@ def _type_phrase(annotation: Any, bounds: dict[str, Any]) -> str | None:
                 if phrase is None:
                     return None
                 options.append(phrase)
-        return _choices(options)
+        return choices(options)
     if origin is Literal:
-        return _choices([repr(v) for v in get_args(annotation)])
+        return choices([repr(v) for v in get_args(annotation)])
     if origin is list:
         (item,) = get_args(annotation) or (Any,)
-        a_list = "a non-empty list" if getattr(bounds.get("MinLen"), "min_length", 0) else "a list"
+        non_empty = bool(getattr(bounds.get("MinLen"), "min_length", 0))
         if get_origin(_unwrap(item)) is Literal:
-            return f"{a_list} drawn from " + ", ".join(repr(v) for v in get_args(_unwrap(item)))
+            drawn = ", ".join(repr(v) for v in get_args(_unwrap(item)))
+            return (N_("a non-empty list drawn from {choices}", choices=drawn) if non_empty
+                    else N_("a list drawn from {choices}", choices=drawn))
         item_phrase = _type_phrase(item, {})
-        return f"{a_list} of {_plural(item_phrase)}" if item_phrase else a_list
+        if not item_phrase:
+            return N_("a non-empty list") if non_empty else N_("a list")
+        items = _plural(item_phrase)
+        return (N_("a non-empty list of {items}", items=items) if non_empty
+                else N_("a list of {items}", items=items))
     if annotation is bool:
-        return "true or false"
+        return N_("true or false")
     if annotation is datetime.date:
-        return "a TOML date such as 2026-11-05 (not quoted)"
+        return N_("a TOML date such as 2026-11-05 (not quoted)")
     if annotation is int:
-        return "an integer" + _range_phrase(bounds)
+        bounded = _range_phrase(bounds)
+        return N_("an integer {range}", range=bounded) if bounded else N_("an integer")
     if annotation is float:
-        return "a number" + _range_phrase(bounds)
+        bounded = _range_phrase(bounds)
+        return N_("a number {range}", range=bounded) if bounded else N_("a number")
     if annotation is str:
         return _string_phrase(bounds)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return f"a table of {', '.join(annotation.model_fields)}"
+        return N_("a table of {fields}", fields=", ".join(annotation.model_fields))
     return None
 
 
@@ -421,62 +443,94 @@ def _unwrap(annotation: Any) -> Any:
     return annotation
 
 
-def _choices(options: list[str]) -> str:
-    """``'a', 'b' or 'c'``."""
-    if len(options) <= 1:
-        return "".join(options)
-    return ", ".join(options[:-1]) + " or " + options[-1]
+def _plural(phrase: Text) -> Text:
+    if phrase == "a string":
+        return N_("strings")
+    if phrase == "a non-empty string":
+        return N_("non-empty strings")
+    return phrase
 
 
-def _plural(phrase: str | None) -> str:
-    return {"a string": "strings", "a non-empty string": "non-empty strings"}.get(
-        phrase or "", phrase or "values"
-    )
-
-
-def _range_phrase(bounds: dict[str, Any]) -> str:
+def _range_phrase(bounds: dict[str, Any]) -> Text | None:
+    """``in 0..100``, ``> 0 and <= 30``; None without bounds."""
     low = bounds.get("Ge") or bounds.get("Gt")
     high = bounds.get("Le") or bounds.get("Lt")
     if isinstance(low, annotated_types.Ge) and isinstance(high, annotated_types.Le):
-        return f" in {_number(low.ge)}..{_number(high.le)}"
+        return N_("in {low}..{high}", low=_number(low.ge), high=_number(high.le))
     parts = []
     if isinstance(low, annotated_types.Gt):
-        parts.append(f"> {_number(low.gt)}")
+        parts.append(N_("> {low}", low=_number(low.gt)))
     elif isinstance(low, annotated_types.Ge):
-        parts.append(f">= {_number(low.ge)}")
+        parts.append(N_(">= {low}", low=_number(low.ge)))
     if isinstance(high, annotated_types.Lt):
-        parts.append(f"< {_number(high.lt)}")
+        parts.append(N_("< {high}", high=_number(high.lt)))
     elif isinstance(high, annotated_types.Le):
-        parts.append(f"<= {_number(high.le)}")
-    return (" " + " and ".join(parts)) if parts else ""
+        parts.append(N_("<= {high}", high=_number(high.le)))
+    if len(parts) == 2:
+        return N_("{low} and {high}", low=parts[0], high=parts[1])
+    return parts[0] if parts else None
 
 
-def _string_phrase(bounds: dict[str, Any]) -> str:
+def _string_phrase(bounds: dict[str, Any]) -> Text:
     low = getattr(bounds.get("MinLen"), "min_length", 0)
     high = getattr(bounds.get("MaxLen"), "max_length", None)
     if high is not None:
         return (
-            f"a string of {low}..{high} characters"
+            N_("a string of {low}..{high} characters", low=low, high=high)
             if low
-            else f"a string of at most {high} characters"
+            else N_("a string of at most {high} characters", high=high)
         )
-    return "a non-empty string" if low else "a string"
+    return N_("a non-empty string") if low else N_("a string")
+
+
+#: pydantic error type → the phrase for it, formatted with the error's ``ctx``
+_ERROR_PHRASES = {
+    "int_type": N_("a valid integer"),
+    "int_parsing": N_("a valid integer, unable to parse string as an integer"),
+    "int_from_float": N_("a valid integer, got a number with a fractional part"),
+    "float_type": N_("a valid number"),
+    "float_parsing": N_("a valid number, unable to parse string as a number"),
+    "finite_number": N_("a finite number"),
+    "bool_type": N_("a valid boolean"),
+    "bool_parsing": N_("a valid boolean, unable to interpret input"),
+    "greater_than": N_("greater than {gt}"),
+    "greater_than_equal": N_("greater than or equal to {ge}"),
+    "less_than": N_("less than {lt}"),
+    "less_than_equal": N_("less than or equal to {le}"),
+    "string_too_short": N_("string should have at least {min_length} characters"),
+    "string_too_long": N_("String should have at most {max_length} characters"),
+    "too_long": N_("List should have at most {max_length} items after validation, not "
+                   "{actual_length}"),
+}
 
 
 def _error_phrase(error: Any) -> str:
-    """A phrase for an error that is not about the field's whole contract (list items, rules)."""
+    """A phrase for an error that is not about the field's whole contract (list items, rules):
+    ours for the common types, pydantic's English for the rest."""
     kind, ctx = error["type"], error.get("ctx") or {}
     if kind == "literal_error":
-        return str(ctx.get("expected", "one of the allowed values"))
+        expected = str(ctx.get("expected", "one of the allowed values"))
+        *head, last = expected.rsplit(" or ", 1)
+        return choices([*head[0].split(", "), last]) if head else expected
     if kind == "string_type":
-        return "a string"
-    if kind == "string_too_short":
-        return "a non-empty string" if ctx.get("min_length") == 1 else error["msg"].lower()
+        return N_("a string")
+    if kind == "string_too_short" and ctx.get("min_length") == 1:
+        return N_("a non-empty string")
     if kind == "too_short":
-        return f"a list of at least {ctx.get('min_length')} item(s)"
+        return N_("a list of at least {min_length} item(s)", min_length=ctx.get("min_length"))
     message: str = error["msg"]
+    if kind == "string_too_short":
+        message = message.lower()
     for prefix in ("Input should be ", "Value error, "):
         message = message.removeprefix(prefix)
+    template = _ERROR_PHRASES.get(kind)
+    if template is not None:
+        try:
+            phrase = Text(template.template, **ctx)
+        except (KeyError, IndexError, ValueError):
+            return message
+        # only where it says what pydantic says (a number's form may differ: 1e-05, 0.00001)
+        return phrase if phrase == message else message
     return message
 
 

@@ -18,7 +18,7 @@ import tomlkit
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from data.problems import Problem
+from data.problems import N_, Problem
 from scenarios.loading import validate_scenario_file
 from scenarios.schema import Scenario
 
@@ -29,6 +29,8 @@ SECTIONS = ("targets", "orders", "logistics", "territory", "credit", "channel", 
 SETTINGS = ("name", "description", "horizon_days", "warmup_days", "replications", "seed")
 #: a file name the editor writes: letters, digits, '_' and '-'
 SAFE_NAME = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
+_SAFE_NAME_TEXT = N_("lower-case letters, digits, '_' or '-'")
+_FREE_NAME = N_("a name no scenario in the folder has")
 
 
 @dataclass(frozen=True)
@@ -187,11 +189,14 @@ def check_text(text: str, folder: Path, *, allow_outside_data: bool = False) -> 
 def file_name_problem(stem: str, folder: Path) -> Problem | None:
     """Why ``stem`` cannot name a new scenario file in ``folder`` (None when it can)."""
     if not stem or not set(stem) <= SAFE_NAME:
-        return Problem("file name", "", "lower-case letters, digits, '_' or '-'", repr(stem))
+        return Problem("file name", "", _SAFE_NAME_TEXT, repr(stem))
     if (folder / f"{stem}.toml").exists():
-        return Problem("file name", "", "a name no scenario in the folder has",
-                       f"{stem}.toml exists")
+        return Problem("file name", "", _FREE_NAME, _exists(stem))
     return None
+
+
+def _exists(stem: str) -> str:
+    return N_("{file} exists", file=stem + ".toml")
 
 
 def save_new(text: str, folder: Path, stem: str, *,
@@ -210,8 +215,7 @@ def save_new(text: str, folder: Path, stem: str, *,
             out.write(text)
         os.link(name, target)  # fails if the name was taken meanwhile: never overwrites
     except FileExistsError:
-        return None, [Problem("file name", "", "a name no scenario in the folder has",
-                              f"{stem}.toml exists")]
+        return None, [Problem("file name", "", _FREE_NAME, _exists(stem))]
     finally:
         Path(name).unlink(missing_ok=True)
     return target, []

@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from data.problems import N_, Text
 from simulation.summary import HIGHER_IS_BETTER, TOO_FEW, Estimate, meets
 
 MET, UNCERTAIN, NOT_MET, NO_ESTIMATE = "met", "uncertain", "not met", "no estimate"
@@ -60,6 +61,37 @@ VERDICT_RULE = ("met: the whole 95% CI of the mean meets the target; not met: no
 Evaluate = Callable[[Mapping[str, float]], Mapping[str, Estimate]]
 #: ``progress(done, total, label)``: evaluations done of those known so far, and the next one
 Progress = Callable[[int, int, str], None]
+
+
+#: an evaluation's kind as its label says it
+_KIND_WORDS = {"base": N_("base"), "low": N_("low"), "high": N_("high"),
+               "all_low": N_("all low"), "all_high": N_("all high"),
+               "least_favourable": N_("least favourable"),
+               "most_favourable": N_("most favourable")}
+
+
+def setting_label(kind: str, assumption: str | None, kpi: str | None) -> Text:
+    """``partner_speed_factor at low``, ``least favourable to dso_days``, ``all high``: a
+    :class:`data.problems.Text`, so a page can say it in its language."""
+    words = _KIND_WORDS.get(kind) or Text(kind.replace("_", " "))
+    if kind in ("low", "high"):
+        return N_("{assumption} at {end}", assumption=assumption, end=words)
+    if kpi is not None:
+        return N_("{setting} to {kpi}", setting=words, kpi=kpi)
+    return words
+
+
+def read_label(label: str) -> str:
+    """The :class:`data.problems.Text` of a label :func:`setting_label` made and a progress
+    file carried as plain text; ``label`` itself when it is not one."""
+    kinds = {str(words): kind for kind, words in _KIND_WORDS.items()}
+    assumption, at, end = label.rpartition(" at ")
+    if at and end in ("low", "high") and " " not in assumption:
+        return setting_label(end, assumption, None)
+    words, to, kpi = label.rpartition(" to ")
+    if to and words in kinds and " " not in kpi:
+        return setting_label(kinds[words], None, kpi)
+    return setting_label(kinds[label], None, None) if label in kinds else label
 
 
 def verdict(kpi: str, estimate: Estimate, target: float) -> str:
@@ -95,12 +127,8 @@ class Evaluation:
     met: dict[str, bool]
 
     @property
-    def label(self) -> str:
-        if self.kind in ("low", "high"):
-            return f"{self.assumption} at {self.kind}"
-        if self.kpi is not None:
-            return f"{self.kind.replace('_', ' ')} to {self.kpi}"
-        return self.kind.replace("_", " ")
+    def label(self) -> Text:
+        return setting_label(self.kind, self.assumption, self.kpi)
 
     @classmethod
     def from_json(cls, doc: dict) -> Evaluation:

@@ -25,8 +25,10 @@ PLACEHOLDER = re.compile(r"\{(\w*)[^{}]*\}")
 
 
 def _marked() -> set[str]:
-    """Every text marked with _() or N_() in app.py and ui/, as pybabel extracts it."""
-    method_map = [("app.py", "python"), ("ui/**.py", "python")]
+    """Every text marked with _() or N_() in app.py, ui/ and (the problems of bad input)
+    data/ and scenarios/, as pybabel extracts it with babel.cfg."""
+    method_map = [("app.py", "python"), ("ui/**.py", "python"), ("data/**.py", "python"),
+                  ("scenarios/**.py", "python")]
     found = extract_from_dir(str(ROOT), method_map, keywords={"_": None, "N_": None})
     return {message for _file, _line, message, _comments, _context in found
             if isinstance(message, str) and message}

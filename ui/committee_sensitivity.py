@@ -13,12 +13,12 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from data.problems import DatasetError, ScenarioError
+from data.problems import DatasetError, ScenarioError, said
 from scenarios.compare import load_scenarios
 from scenarios.evidence import in_play
 from scenarios.loading import load_scenario
 from scenarios.schema import Assumptions
-from scenarios.sensitivity import CORNERS, JOINT
+from scenarios.sensitivity import CORNERS, JOINT, read_label
 from scenarios.sensitivity_run import ScenarioSensitivity
 from ui import jobs
 from ui.committee_views import format_range
@@ -134,7 +134,8 @@ def _job_progress() -> None:
         done, total, label = job.progress() or (0, 0, "")
         st.progress(min(done / max(total, 1), 1.0), text=_(
             "setting {i} of {n}: {label}").format(i=min(done + 1, total), n=total,
-                                                  label=label) if total else _(
+                                                  label=said(read_label(label), _))
+            if total else _(
             "Preparing the scenario …"))
         return
     del st.session_state[JOB_KEY]

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from data.problems import InputError, Problem
+from data.problems import InputError, Problem, said
 from scenarios.result import RunResult
 from scenarios.scenario_edit import (
     Lever,
@@ -131,8 +131,11 @@ def _edited(base: str, text: str) -> dict[str, Any]:
 
 
 def _problems_table(problems: list[Problem]) -> pd.DataFrame:
-    return pd.DataFrame([{_("field"): p.location or "—", _("expected"): p.expected,
-                          _("found"): p.found} for p in problems])
+    """The problems in the session's language: their words translated, the values they name
+    (field paths, what was given) as ``pharmaops validate`` reports them."""
+    return pd.DataFrame([{_("field"): said(p.location, _) or "—",
+                          _("expected"): said(p.expected, _), _("found"): said(p.found, _)}
+                         for p in problems])
 
 
 def render() -> None:
@@ -177,7 +180,8 @@ def _save_section(folder: Path, edited: str, changes: dict, problems: list[Probl
     note = st.text_area(_("Assumptions note: what you changed and why"), key="editor_note")
     name_problem = file_name_problem(stem.strip(), folder) if stem.strip() else None
     if name_problem:
-        st.warning(f"{name_problem.expected}: {name_problem.found}")
+        st.warning(_("File name: expected {expected}; found {found}").format(
+            expected=said(name_problem.expected, _), found=said(name_problem.found, _)))
     ready = bool(stem.strip() and author.strip() and note.strip() and changes
                  and not problems and not name_problem)
     if not changes:
@@ -189,7 +193,8 @@ def _save_section(folder: Path, edited: str, changes: dict, problems: list[Probl
                                   paths=sorted(changes), note=note.strip())
         path, refused = save_new(text, folder, stem.strip(), allow_outside_data=configured)
         if refused:
-            show_problems(_("Not saved"), InputError(refused))
+            st.error(_("Not saved"))
+            st.dataframe(_problems_table(refused), hide_index=True)
         else:
             st.session_state[SAVED_KEY] = str(path)
     saved = st.session_state.get(SAVED_KEY)

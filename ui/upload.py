@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from data.problems import DatasetError
+from data.problems import DatasetError, said
 from data.upload import (
     UploadResult,
     check_upload,
@@ -93,10 +93,13 @@ def _template() -> bytes:
 
 
 def problems_frame(problems: pd.DataFrame) -> None:
-    """The problems as a table with translated headers."""
+    """The problems as a table with translated headers and problems (the values they name,
+    such as ids, columns and what was found, stay as given)."""
     config = {name: st.column_config.Column(_(label)) for name, label in PROBLEM_LABELS.items()}
     # a problem that is not one row's (a missing table, an unknown sheet) shows no row
-    shown = problems.assign(row=problems["row"].astype("string").fillna(""))
+    shown = problems.assign(row=problems["row"].astype("string").fillna(""),
+                            table=[said(t, _) for t in problems["table"]],
+                            problem=[said(t, _) for t in problems["problem"]])
     st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
 
 
@@ -122,7 +125,7 @@ def _store(files: Files, name: str) -> None:
     try:
         stored = store_upload(files, name, default_uploads_dir())
     except DatasetError as exc:  # a name without a letter or digit
-        st.error(_("The name was refused: {problem}").format(problem=exc.problems[0]))
+        st.error(_("The name was refused: {problem}").format(problem=exc.problems[0].text(_)))
         return
     if not stored.valid or stored.folder is None:  # the files changed under us
         st.error(_("{count} problem(s): the data set was not stored and is not used. Fix "
