@@ -479,8 +479,8 @@ def load_dataset(folder: str | os.PathLike[str]) -> Dataset:
     _check_visits(typed, sources, raws, out)
     as_of = _check_history(folder, meta, given_as_of, converted, sources, raws, out)
     if out.problems:
-        raise DatasetError(out.problems, f"data set {folder} refused: "
-                                         f"{len(out.problems)} problem(s)")
+        raise DatasetError(out.problems, N_("data set {folder} refused: {count} problem(s)",
+                                            folder=str(folder), count=len(out.problems)))
     if (folder / META_FILE).is_file():  # as_of changes every KPI: part of the identity
         digest.update(META_FILE.encode() + b"\0" + (folder / META_FILE).read_bytes())
     assert as_of is not None  # every table valid and at least one order: as_of is known

@@ -115,7 +115,7 @@ class InputError(ValueError):
         if isinstance(problems, Problem):
             problems = [problems]
         self.problems: list[Problem] = list(problems)
-        head = summary or f"{len(self.problems)} problem(s) in the input"
+        head = summary or N_("{count} problem(s) in the input", count=len(self.problems))
         self.summary = head
         first = f": {self.problems[0]}" if self.problems else ""
         more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""

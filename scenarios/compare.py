@@ -17,7 +17,7 @@ import pandas as pd
 
 from data.dataset import Dataset
 from data.kpis import KPI_NAMES
-from data.problems import ScenarioError
+from data.problems import N_, ScenarioError
 from scenarios.loading import LoadedScenario, load_scenario
 from scenarios.result import RunResult
 from scenarios.run import Prepared, SimulationRun, store_runs, summarised_run
@@ -39,8 +39,9 @@ def load_scenarios(paths: Sequence[str | Path], *,
         except ScenarioError as exc:
             problems.extend(exc.problems)
     if problems:
-        raise ScenarioError(problems, summary=f"{len(problems)} problem(s) in the scenario "
-                                              "files; nothing was simulated")
+        raise ScenarioError(problems, summary=N_(
+            "{count} problem(s) in the scenario files; nothing was simulated",
+            count=len(problems)))
     return loaded
 
 

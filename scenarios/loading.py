@@ -98,7 +98,8 @@ def load_scenario(
     """
     problems, loaded = _check(path, allow_outside_data=allow_outside_data)
     if problems or loaded is None:
-        raise ScenarioError(problems, summary=f"{len(problems)} problem(s) in the scenario file")
+        raise ScenarioError(problems, summary=N_("{count} problem(s) in the scenario file",
+                                                          count=len(problems)))
     return loaded
 
 

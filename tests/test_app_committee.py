@@ -353,9 +353,9 @@ def test_unknown_key_is_an_error_not_a_traceback(project: Path) -> None:
     assert len(at.error) == 1
     assert "broken.toml" in at.error[0].value
     problems = at.dataframe[0].value
-    assert list(problems.columns) == ["source", "location", "expected", "found"]
-    assert problems["location"].tolist() == ["unknown_lever"]
-    assert "no such field" in problems["expected"].iloc[0]
+    assert list(problems.columns) == ["File or field", "Where", "Expected", "Found"]
+    assert problems["Where"].tolist() == ["unknown_lever"]
+    assert "no such field" in problems["Expected"].iloc[0]
     assert not at.metric
 
 

@@ -10,14 +10,14 @@ server process does not check every row again.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from data.dataset import Dataset
-from data.problems import DatasetError, InputError, Problem
+from data.problems import DatasetError, InputError, Problem, said
 from scenarios.dataset_cache import load_dataset_kept
 from scenarios.paths import default_dataset
 from ui.i18n import N_, _
@@ -111,14 +111,23 @@ def show_missing_folder(folder: str) -> None:
 
 def show_refusal(error: DatasetError) -> None:
     """Error with the refusal summary and an expandable table of every problem."""
-    st.error(
-        f"{error.summary}. Fix the files listed below, or regenerate the data set: {GENERATE_HINT}."
-    )
-    table = pd.DataFrame(
-        [asdict(p) for p in error.problems], columns=["source", "location", "expected", "found"]
-    )
-    with st.expander(f"Problems ({len(table)})", expanded=True):
+    st.error(_("{summary}. Fix the files listed below, or regenerate the data set: {hint}.")
+             .format(summary=said(error.summary, _), hint=GENERATE_HINT))
+    table = problem_table(error.problems)
+    with st.expander(_("Problems ({count})").format(count=len(table)), expanded=True):
         st.dataframe(table, hide_index=True, width="stretch")
+
+
+#: the columns of a problem table (data.problems.Problem's fields)
+PROBLEM_COLUMNS = {"source": N_("File or field"), "location": N_("Where"),
+                   "expected": N_("Expected"), "found": N_("Found")}
+
+
+def problem_table(problems: list[Problem]) -> pd.DataFrame:
+    """Every problem as a row, its words in the session's language."""
+    return pd.DataFrame([[said(getattr(p, field), _) for field in PROBLEM_COLUMNS]
+                         for p in problems],
+                        columns=[_(label) for label in PROBLEM_COLUMNS.values()], dtype=object)
 
 
 # --------------------------------------------------------------------------- measures
@@ -381,8 +390,6 @@ def dataset_from_folder_text(folder_text: str) -> Dataset | None:
 
 def show_problems(title: str, error: InputError) -> None:
     """An error naming what was refused, with the table of every problem."""
-    st.error(f"{title}: {error.summary}. Fix the problems listed below and press **Run** again.")
-    table = pd.DataFrame(
-        [asdict(p) for p in error.problems], columns=["source", "location", "expected", "found"]
-    )
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.error(_("{title}: {summary}. Fix the problems listed below and press **Run** again.")
+             .format(title=title, summary=said(error.summary, _)))
+    st.dataframe(problem_table(error.problems), hide_index=True, width="stretch")
