@@ -122,3 +122,22 @@ def test_a_job_runs_at_a_lower_cpu_priority_than_the_server(small_dir: Path,
     stat = Path(f"/proc/{children[0]}/stat").read_text().rsplit(")", 1)[1].split()
     assert int(stat[16]) == os.nice(0) + jobs.NICENESS  # field 19 of proc(5): nice
     assert job.wait(timeout=300) == 0
+
+
+def test_input_files_are_written_into_the_jobs_folder_and_given_to_the_command(
+        small_dir: Path, tmp_path: Path) -> None:
+    """An input file (here an assignment without the columns the command reads) lands in the
+    job's own folder and reaches the command behind its option; a name that would leave the
+    folder or replace the job's own files is refused before anything is queued."""
+    store = tmp_path / "s.sqlite"
+    job = jobs.start(["warehouses", "simulate", str(small_dir), "--sites", "S01"],
+                     store=store, stores=False,
+                     files={"--assignment": ("assignment.csv", b"district,warehouse\n1,S01\n")})
+    assert (job.folder / "assignment.csv").read_bytes() == b"district,warehouse\n1,S01\n"
+    assert job.wait(timeout=120) == 2
+    assert f"{job.folder / 'assignment.csv'}: expected a CSV file" in job.tail()
+    assert "found columns district, warehouse" in job.tail()
+    for name in ("../escape.csv", jobs.ANSWER):
+        with pytest.raises(ValueError, match="plain name"):
+            jobs.start(["kpis"], store=store, files={"--x": (name, b"")})
+    assert [f.name for f in (store.parent / "jobs").iterdir() if f.is_dir()] == [job.folder.name]
