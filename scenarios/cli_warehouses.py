@@ -16,7 +16,8 @@ from data.problems import Problem
 from scenarios.cli_common import CliError, _dataset_arg, _load, _progress_bar, _status
 from scenarios.jsonio import write_json
 
-#: the page's settings (scenarios.warehouses.SIM_*, ui.supply_chain.DEFAULT_REPLICATIONS)
+#: the supply-chain page's settings (its replications and stock settings; seed and window are
+#: scenarios.warehouses.SIM_*, tested to agree)
 DEFAULT_REPLICATIONS, DEFAULT_FILL_RATE, DEFAULT_POLICY = 3, 0.98, "sQ"
 POLICIES = ("sQ", "RS")
 #: the assignment CSV's columns (models.inventory.network_design.assignment_frame's names)

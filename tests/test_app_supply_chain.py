@@ -26,7 +26,8 @@ from scenarios.warehouses import SIM_HORIZON_DAYS, SIM_SEED, SIM_WARMUP_DAYS, tr
 from simulation.calibrate import calibrate
 from simulation.inputs import build_inputs
 from ui import i18n, jobs
-from ui.supply_chain import SIM_JOB_KEY, status_text
+from ui.supply_chain import status_text
+from ui.supply_chain_simulation import SIM_JOB_KEY
 
 PAGE = "from ui.supply_chain import render\nrender()\n"
 TIMEOUT_S = 60

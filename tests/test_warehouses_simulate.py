@@ -23,6 +23,7 @@ from scenarios.network_plan import district_assignment
 from scenarios.process_cache import today_process
 from scenarios.warehouses import SIM_HORIZON_DAYS, SIM_SEED, SIM_WARMUP_DAYS
 from simulation.calibrate import calibrate
+from ui.supply_chain_simulation import DEFAULT_REPLICATIONS
 
 #: a short check: 2 replications of 150 days (30 warm-up), fill-rate 0.95, weekly review
 SETTINGS = {"replications": 2, "seed": 11, "fill_rate": 0.95, "policy": "RS",
@@ -137,7 +138,7 @@ def test_the_defaults_are_the_pages() -> None:
     args = build_parser().parse_args(["warehouses", "simulate", "--sites", "S01"])
     assert (args.seed, args.horizon_days, args.warmup_days) == (
         SIM_SEED, SIM_HORIZON_DAYS, SIM_WARMUP_DAYS)
-    assert (args.replications, args.fill_rate, args.policy) == (3, 0.98, "sQ")
+    assert (args.replications, args.fill_rate, args.policy) == (DEFAULT_REPLICATIONS, 0.98, "sQ")
 
 
 def _write(path: Path, text: str) -> Path:

@@ -6,14 +6,13 @@ The location model is :mod:`models.inventory.network_design` with today's proces
 from the data set (:func:`simulation.calibrate.calibrate`, cached per data set fingerprint).
 Nothing is solved until a button is pressed; results stay in the session until the settings
 change. The network's simulation runs outside the server, as a job of the shared queue
-(``pharmaops warehouses simulate``, :mod:`ui.jobs`); the page polls its progress.
+(:mod:`ui.supply_chain_simulation`).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from pathlib import Path
 
 import altair as alt
 import pandas as pd
@@ -23,14 +22,11 @@ import streamlit as st
 from data.dataset import Dataset
 from data.problems import InputError
 from models.inventory import network_design as nd
-from scenarios.forward_network import NetworkCheck, network_scenario
+from scenarios.forward_network import network_scenario
 from scenarios.location import LocationLevers, RuleHint, rule_hint, solve_warehouses
 from scenarios.network_plan import build_network_plan, district_assignment
 from scenarios.process_cache import today_process
 from scenarios.warehouses import (
-    SIM_HORIZON_DAYS,
-    SIM_SEED,
-    SIM_WARMUP_DAYS,
     TRADEOFF_DAYS,
     cost_table,
     coverage_table,
@@ -40,7 +36,6 @@ from scenarios.warehouses import (
 )
 from simulation.inputs import SimulationInputs, build_inputs
 from simulation.params import ProcessParams
-from ui import jobs
 from ui.base_map import base_layers
 from ui.common import (
     COLUMN_LABELS,
@@ -52,6 +47,7 @@ from ui.common import (
 )
 from ui.i18n import N_, _
 from ui.supply_chain_hint import show_hint
+from ui.supply_chain_simulation import simulated_service
 
 TITLE = N_("Supply chain")
 ICON = ":material/warehouse:"
@@ -75,12 +71,6 @@ KIND_TEXTS = {"central_dc": N_("central DC"), "candidate": N_("candidate"),
 COMPONENT_TEXTS = {"fixed": N_("fixed"), "handling": N_("handling"),
                    "transport": N_("transport"), "total": N_("total")}
 DEFAULT_TRADEOFF_N = 8
-DEFAULT_REPLICATIONS = 3
-#: this session's queued network check (job, settings key) and the last failure
-SIM_JOB_KEY, SIM_FAILED_KEY = "sc_network_job", "sc_network_failed"
-#: how often the page looks at the job, s
-POLL_S = 2
-#: simulated horizon and warm-up of a network check, days (one year after a quarter)
 _PIXELS = "'pixels'"
 _TOOLTIP = {"html": "<b>{name}</b><br/>{what}", "style": {"fontSize": "12px"}}
 #: colour of a district by delivery days from its assigned site (1, 2, 3, 4+)
@@ -269,7 +259,7 @@ def _results(ds: Dataset, outcome: nd.LocationOutcome, hint: RuleHint | None) ->
     fill, policy = _stock_settings()
     stock = _stocking(ds, outcome, assignment, fill, policy)
     tables = {"sites": sites, "assignment": assignment, "stocking": stock}
-    network = _simulated_service(ds, outcome, assignment, fill, policy)
+    network = simulated_service(ds, outcome, assignment, fill, policy)
     if network is not None:
         tables["simulated_service"] = network
     _downloads(ds, tables)
@@ -377,137 +367,6 @@ def _stocking(ds: Dataset, outcome: nd.LocationOutcome, assignment: pd.DataFrame
     st.dataframe(shown, hide_index=True, key="sc_stocking",
                  column_config={**column_config(shown), "site_id": None})
     return frame
-
-
-# --------------------------------------------------------------------------- simulation
-def _simulated_service(ds: Dataset, outcome: nd.LocationOutcome, assignment: pd.DataFrame,
-                       fill_rate: float, policy: str) -> pd.DataFrame | None:
-    """Button → simulate today's and the chosen network as a job of the shared queue
-    (``pharmaops warehouses simulate``, outside the server); show on-time etc. with CIs."""
-    st.subheader(_("Simulated service of the chosen network"))
-    if outcome.instance.candidates != "sites" or not outcome.forward_site_ids:
-        st.caption(_("Needs forward sites chosen among the sites table's candidates."))
-        return None
-    reps = int(st.number_input(_("Replications"), min_value=2, max_value=50,
-                               value=DEFAULT_REPLICATIONS, key="sc_sim_reps"))
-    key = (tuple(outcome.forward_site_ids), fill_rate, policy, reps, ds.fingerprint)
-    if st.button(_("Simulate the chosen network"), key="sc_simulate",
-                 disabled=SIM_JOB_KEY in st.session_state):
-        st.session_state[SIM_JOB_KEY] = (jobs.start(
-            simulate_arguments(ds, list(outcome.forward_site_ids), fill_rate, policy, reps),
-            progress_file=True, stores=False,
-            files={"--assignment": ("assignment.csv", assignment_csv(assignment))}), key)
-        st.session_state.pop(SIM_FAILED_KEY, None)
-    _simulation_progress()
-    check = _kept("sc_network", key)
-    if check is None:
-        if SIM_JOB_KEY not in st.session_state:
-            st.caption(_("Press the button to run {reps} replications of a year of orders "
-                         "through today's network and the chosen one (same seeds, so the "
-                         "difference is paired).").format(reps=reps))
-        return None
-    table = network_table(check)
-    cols = st.columns(3)
-    for col, row in zip(cols, table.itertuples(index=False), strict=False):
-        col.metric(_(row.kpi), row.network_text,
-                   _("{difference} vs today").format(difference=row.difference_text),
-                   delta_color=row.delta_color)
-    shown = table.drop(columns=["network_text", "difference_text", "delta_color"])
-    display = shown.assign(kpi=[_(k) for k in shown["kpi"]])
-    st.dataframe(display, hide_index=True, key="sc_network_table",
-                 column_config=column_config(display))
-    if len(check.by_site):
-        st.markdown(_("**Per forward site** (mean over replications)"))
-        names = dict(zip(outcome.instance.site_ids, outcome.instance.site_names, strict=True))
-        by_site = check.by_site
-        if "site_id" in by_site.columns:
-            by_site = by_site.assign(site=by_site["site_id"].map(names))
-            by_site = by_site[["site", *check.by_site.columns]]
-        st.dataframe(by_site, hide_index=True, key="sc_network_sites",
-                     column_config={**column_config(by_site), "site_id": None})
-    return shown
-
-
-def simulate_arguments(ds: Dataset, forward: list[str], fill_rate: float, policy: str,
-                       replications: int) -> list[str]:
-    """The ``pharmaops warehouses simulate`` arguments of the page's check (its seed and
-    window; the assignment file is added by the job)."""
-    return ["warehouses", "simulate", str(Path(ds.path).resolve()), "--sites",
-            ",".join(forward), "--fill-rate", repr(fill_rate), "--policy", policy,
-            "--replications", str(replications), "--seed", str(SIM_SEED),
-            "--horizon-days", str(SIM_HORIZON_DAYS), "--warmup-days", str(SIM_WARMUP_DAYS)]
-
-
-def assignment_csv(assignment: pd.DataFrame) -> bytes:
-    """The district → site assignment as the command reads it (UTF-8, districts as text)."""
-    columns = ["customer_id", "site_id", "share"]
-    return assignment[columns].to_csv(index=False).encode("utf-8")
-
-
-@st.fragment(run_every=POLL_S)
-def _simulation_progress() -> None:
-    """The queued network check's place in the queue or its progress; when its job ends, the
-    check (read from the JSON it wrote) kept for its settings and the whole page again, or
-    its last lines when it failed."""
-    pending = st.session_state.get(SIM_JOB_KEY)
-    if pending is None:
-        if (failed := st.session_state.get(SIM_FAILED_KEY)) is not None:
-            st.error(_("The run failed (exit code {code}).").format(code=failed[0]))
-            st.code(failed[1])
-        return
-    job, key = pending
-    code = job.returncode()
-    if code is None:
-        if waiting := jobs.waiting_text(job):
-            st.progress(0.0, text=waiting)
-            return
-        done, total, _label = job.progress() or (0, 0, "")
-        st.progress(min(done / max(total, 1), 1.0), text=_(
-            "Simulating today's network and the chosen one: replication {done} of "
-            "{total}").format(done=done, total=total) if total else _(
-            "Simulating today's network and the chosen one …"))
-        return
-    del st.session_state[SIM_JOB_KEY]
-    doc = job.result() if code == 0 else None
-    if doc is not None:
-        # kept for the data the command read (another fingerprint if the folder changed since)
-        _keep("sc_network", (*key[:-1], doc["dataset_fingerprint"]), NetworkCheck.from_json(doc))
-    else:
-        st.session_state[SIM_FAILED_KEY] = (code, job.tail(12))
-    job.remove()
-    st.rerun()
-
-
-_NETWORK_LABELS = {"on_time_rate": (N_("On-time delivery"), True),
-                   "remote_delivery_days": (N_("Remote-area delivery (days)"), False),
-                   "complaint_rate": (N_("Complaints"), True)}
-#: the simulation's forward-stock rates, named in the table
-_STOCK_RATE_LABELS = {"forward_fill_rate": N_("Forward fill rate"),
-                      "split_delivery_rate": N_("Split deliveries")}
-
-
-def network_table(check) -> pd.DataFrame:
-    """One row per KPI: network mean and 95% CI, today's mean, paired difference and CI."""
-    rows = []
-    for name, (label, is_rate) in _NETWORK_LABELS.items():
-        s, d = check.summary[name], check.differences[name]
-        scale, unit = (100.0, "%") if is_rate else (1.0, " d")
-        today = float(check.today[name].mean())
-        rows.append({
-            "kpi": label, "network_mean": s.mean, "network_ci_low": s.ci_low,
-            "network_ci_high": s.ci_high, "today_mean": today,
-            "difference": d["mean"], "difference_ci_low": d["ci95"][0],
-            "difference_ci_high": d["ci95"][1], "better": d["better"],
-            "network_text": f"{s.mean * scale:.1f}{unit}",
-            "difference_text": f"{d['mean'] * scale:+.1f}{unit}",
-            "delta_color": "normal" if name == "on_time_rate" else "inverse"})
-    for name, label in _STOCK_RATE_LABELS.items():
-        if name in check.summary:
-            s = check.summary[name]
-            rows.append({"kpi": label, "network_mean": s.mean, "network_ci_low": s.ci_low,
-                         "network_ci_high": s.ci_high, "network_text": "",
-                         "difference_text": "", "delta_color": "off"})
-    return pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------- trade-off
