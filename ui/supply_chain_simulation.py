@@ -17,7 +17,7 @@ from models.inventory import network_design as nd
 from scenarios.forward_network import NetworkCheck
 from scenarios.warehouses import SIM_HORIZON_DAYS, SIM_SEED, SIM_WARMUP_DAYS
 from ui import jobs
-from ui.common import column_config
+from ui.common import column_config, csv_bytes
 from ui.i18n import N_, _
 
 DEFAULT_REPLICATIONS = 3
@@ -88,9 +88,9 @@ def simulate_arguments(ds: Dataset, forward: list[str], fill_rate: float, policy
 
 
 def assignment_csv(assignment: pd.DataFrame) -> bytes:
-    """The district → site assignment as the command reads it (UTF-8, districts as text)."""
-    columns = ["customer_id", "site_id", "share"]
-    return assignment[columns].to_csv(index=False).encode("utf-8")
+    """The district → site assignment as the command reads it: the page's own CSV (as the
+    assignment.csv download) of the columns it needs."""
+    return csv_bytes(assignment[["customer_id", "site_id", "share"]])
 
 
 @st.fragment(run_every=POLL_S)
