@@ -163,6 +163,9 @@ def test_simulate_button_shows_the_paired_simulation(
     at.number_input(key="sc_sim_reps").set_value(2)
     at.button(key="sc_simulate").click().run(timeout=TIMEOUT_S)
     assert SIM_JOB_KEY in at.session_state, "queued as a job, not run in the page"
+    # a fresh interpreter takes longer than the page's run: the job's bar, no result yet
+    assert len(at.get("progress")) == 1
+    assert not any("network_mean" in d.value.columns for d in at.dataframe)
     simulated(at)
     assert not at.exception and not at.error
     shown = next(d.value for d in at.dataframe if "network_mean" in d.value.columns)
