@@ -26,6 +26,7 @@ from scenarios.cli_common import (
     _dataset_arg,
     _emit,
     _load,
+    _progress_bar,
     _records,
     _status,
     plan_lines,
@@ -35,6 +36,7 @@ from scenarios.cli_data import add_data_parsers
 from scenarios.cli_runs import add_runs_parser
 from scenarios.cli_sensitivity import add_sensitivity_parser
 from scenarios.cli_territory import add_territory_parser
+from scenarios.cli_warehouses import add_warehouses_simulate_parser
 from scenarios.jsonio import json_ready
 from scenarios.paths import DEFAULT_DATASET, shipped_scenario
 from scenarios.schema import committee_targets
@@ -141,26 +143,6 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if args.json:
         _emit(params.model_dump(mode="json"), args)
     return 0
-
-
-def _progress_bar(label: str, path: str | None = None):
-    """A scenario's replication bar on stderr and, with ``path``, ``{"done", "total",
-    "label"}`` written atomically to it after each replication (the app's job queue)."""
-    from tqdm import tqdm
-
-    from scenarios.jsonio import write_json
-
-    bar = tqdm(total=0, desc=label, unit="rep", file=sys.stderr, leave=True)
-
-    def progress(done: int, total: int) -> None:
-        bar.total = total
-        bar.update(done - bar.n)
-        if path:
-            write_json({"done": done, "total": total, "label": label}, path)
-        if done == total:
-            bar.close()
-
-    return progress
 
 
 def _kpi_table(result) -> pd.DataFrame:
@@ -492,6 +474,7 @@ def build_parser() -> argparse.ArgumentParser:
     ws.add_argument("--allow-outside-data", action="store_true",
                     help="allow a data set outside the project's data folder")
     ws.set_defaults(func=cmd_warehouses_solve)
+    add_warehouses_simulate_parser(wh_sub)
 
     add_channel_parser(sub)
     add_credit_parser(sub)

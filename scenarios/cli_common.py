@@ -33,6 +33,24 @@ def _status(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def _progress_bar(label: str, path: str | None = None):
+    """A scenario's replication bar on stderr and, with ``path``, ``{"done", "total",
+    "label"}`` written atomically to it after each replication (the app's job queue)."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, desc=label, unit="rep", file=sys.stderr, leave=True)
+
+    def progress(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+        if path:
+            write_json({"done": done, "total": total, "label": label}, path)
+        if done == total:
+            bar.close()
+
+    return progress
+
+
 def _records(frame: pd.DataFrame) -> list[dict]:
     return frame.to_dict(orient="records")
 

@@ -8,12 +8,15 @@ the cost of each choice. Everything but the network is today's process (scenario
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
 
 from data.dataset import Dataset
+from scenarios.frame_codec import decode_frame, encode_frame
 from scenarios.run import configure, todays_work
 from scenarios.schema import Scenario
 from simulation.inputs import SimulationInputs, build_inputs
@@ -52,6 +55,32 @@ class NetworkCheck:
     summary: dict[str, Estimate]     # the network's KPIs over replications
     differences: dict                # paired network − today per KPI
     by_site: pd.DataFrame            # per forward site, mean over replications
+
+    def to_json(self) -> dict:
+        """The check as JSON (``pharmaops warehouses simulate --json``): the frames lossless
+        (:func:`scenarios.frame_codec.encode_frame`), estimates and differences as numbers
+        (NaN as null once written); :meth:`from_json` rebuilds the check."""
+        frames = {name: json.loads(encode_frame(getattr(self, name), name))
+                  for name in ("today", "network", "by_site")}
+        return {**frames, "summary": {k: e.to_json() for k, e in self.summary.items()},
+                "differences": {k: {"mean": d["mean"], "ci95": list(d["ci95"]),
+                                    "better": bool(d["better"]), "verdict": d["verdict"]}
+                                for k, d in self.differences.items()}}
+
+    @classmethod
+    def from_json(cls, doc: dict) -> NetworkCheck:
+        """The check :meth:`to_json` wrote (e.g. by a job of the app's queue)."""
+        def number(value: float | None) -> float:
+            return math.nan if value is None else float(value)
+
+        frames = {name: decode_frame(json.dumps(doc[name]))
+                  for name in ("today", "network", "by_site")}
+        return cls(**frames,
+                   summary={k: Estimate.from_json(e) for k, e in doc["summary"].items()},
+                   differences={k: {"mean": number(d["mean"]),
+                                    "ci95": [number(v) for v in d["ci95"]],
+                                    "better": bool(d["better"]), "verdict": d["verdict"]}
+                                for k, d in doc["differences"].items()})
 
 
 def simulate_network(dataset: Dataset, params: ProcessParams, forward_sites: list[str],

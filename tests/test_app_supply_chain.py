@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 from itertools import combinations
 from pathlib import Path
 
@@ -24,8 +25,9 @@ from scenarios.network_plan import build_network_plan, district_assignment
 from scenarios.warehouses import SIM_HORIZON_DAYS, SIM_SEED, SIM_WARMUP_DAYS, tradeoff_curve
 from simulation.calibrate import calibrate
 from simulation.inputs import build_inputs
-from ui import i18n
+from ui import i18n, jobs
 from ui.supply_chain import status_text
+from ui.supply_chain_simulation import SIM_JOB_KEY
 
 PAGE = "from ui.supply_chain import render\nrender()\n"
 TIMEOUT_S = 60
@@ -52,6 +54,8 @@ def solve_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 def _page(monkeypatch: pytest.MonkeyPatch, folder: Path) -> AppTest:
     monkeypatch.setenv("PHARMAOPS_DATASET", str(folder))
+    # the simulation's job queue (and the calibration cache) beside a run store of the tests'
+    monkeypatch.setenv("PHARMAOPS_RUN_STORE", str(folder.parent / "runs" / "store.sqlite"))
     return AppTest.from_string(PAGE, default_timeout=TIMEOUT_S).run(timeout=TIMEOUT_S)
 
 
@@ -138,12 +142,31 @@ def test_stocking_table_is_the_simulations_stock_plan(
     np.testing.assert_allclose(shown.loc[expected.index, "s_units"], expected["s_units"])
 
 
+def simulated(at: AppTest) -> AppTest:
+    """The page once its queued network check has finished (the job runs outside the page,
+    which polls it)."""
+    deadline = time.monotonic() + 600
+    while SIM_JOB_KEY in at.session_state:
+        assert time.monotonic() < deadline, "the network check's job did not finish"
+        time.sleep(1)
+        at.run(timeout=TIMEOUT_S)
+    return at
+
+
 def test_simulate_button_shows_the_paired_simulation(
     monkeypatch: pytest.MonkeyPatch, small_dataset: Path
 ) -> None:
+    """The check runs as a job of the shared queue (``pharmaops warehouses simulate``) and
+    shows what :func:`simulate_network` gives for the same network, seed and window; the
+    result is kept for its settings, so the page does not queue it again."""
     at = _solved_with_rule(monkeypatch, small_dataset)
     at.number_input(key="sc_sim_reps").set_value(2)
-    at.button(key="sc_simulate").click().run(timeout=TIMEOUT_S * 3)
+    at.button(key="sc_simulate").click().run(timeout=TIMEOUT_S)
+    assert SIM_JOB_KEY in at.session_state, "queued as a job, not run in the page"
+    # a fresh interpreter takes longer than the page's run: the job's bar, no result yet
+    assert len(at.get("progress")) == 1
+    assert not any("network_mean" in d.value.columns for d in at.dataframe)
+    simulated(at)
     assert not at.exception and not at.error
     shown = next(d.value for d in at.dataframe if "network_mean" in d.value.columns)
     ds = load_dataset(small_dataset)
@@ -158,6 +181,30 @@ def test_simulate_button_shows_the_paired_simulation(
     assert on_time["network_mean"] == pytest.approx(check.summary["on_time_rate"].mean)
     assert on_time["difference"] == pytest.approx(check.differences["on_time_rate"]["mean"])
     assert on_time["today_mean"] == pytest.approx(check.today["on_time_rate"].mean())
+    sites = next(d.value for d in at.dataframe if "fill_rate" in d.value.columns
+                 and "site" in d.value.columns)
+    assert sorted(sites["site_id"]) == sorted(check.by_site["site_id"])
+    # kept: another run of the page shows it again without a job
+    at.run(timeout=TIMEOUT_S)
+    assert SIM_JOB_KEY not in at.session_state
+    assert any("network_mean" in d.value.columns for d in at.dataframe)
+    assert not list((small_dataset.parent / "runs" / "jobs").glob("*/assignment.csv"))
+
+
+def test_a_failed_check_shows_the_jobs_last_lines(
+    monkeypatch: pytest.MonkeyPatch, small_dataset: Path, tmp_path: Path
+) -> None:
+    """A job that exits with an error leaves no result; the page shows its exit code and the
+    end of its log."""
+    at = _solved_with_rule(monkeypatch, small_dataset)
+    job = jobs.start(["warehouses", "simulate", str(tmp_path / "no_such_folder"),
+                      "--sites", "S01"], stores=False)
+    at.session_state[SIM_JOB_KEY] = (job, ("no", "settings"))
+    simulated(at.run(timeout=TIMEOUT_S))
+    assert not at.exception
+    assert [e.value for e in at.error] == ["The run failed (exit code 2)."]
+    assert "no_such_folder" in at.code[0].value
+    assert not any("network_mean" in d.value.columns for d in at.dataframe)
 
 
 @pytest.mark.parametrize(("days", "share"), [(None, None), (3.0, 0.9)])

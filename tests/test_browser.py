@@ -355,6 +355,9 @@ def check_supply_chain(page: Page, app: App) -> None:
     main = page.locator('[data-testid="stMain"]')
     number(main, "Replications", 2)
     main.get_by_role("button", name="Simulate the chosen network").click()
+    # a job of the shared queue: the page polls it and shows the check once it has finished
+    page.locator('[data-testid="stMetricDelta"]', has_text="vs today").first.wait_for(
+        timeout=ACTION_MS)
     wait_idle(page)
     cards = metrics(page)
     for label, unit in (

@@ -79,6 +79,8 @@ JSON_COMMANDS = {
     "sensitivity": lambda d, s, p: ["sensitivity", str(s), "--allow-outside-data",
                                     "--workers", "1"],
     "warehouses solve": lambda d, s, p: ["warehouses", "solve", str(s), "--allow-outside-data"],
+    "warehouses simulate": lambda d, s, p: ["warehouses", "simulate", str(d), "--sites", "S01",
+                                            "--workers", "1"],
     "runs list": lambda d, s, p: ["runs", "list"],
     "runs show": lambda d, s, p: ["runs", "show", "20260101-000000-abcdef"],
 }

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,15 +146,28 @@ def jobs_folder(store: Path | None = None) -> Path:
 
 
 def start(arguments: list[str], *, store: Path | None = None, progress_file: bool = False,
-          stores: bool = True, partial_file: bool = False) -> Job:
+          stores: bool = True, partial_file: bool = False,
+          files: Mapping[str, tuple[str, bytes]] | None = None) -> Job:
     """Queue ``pharmaops ARGUMENTS --json ANSWER --store STORE`` (the app's run store unless
     ``store``; no ``--store`` when the command ``stores`` nothing), with ``--progress-file``
     when the command writes one and ``--partial-json`` when it refines its answer as it runs
-    (:meth:`Job.partial`); it starts at once when a slot is free."""
+    (:meth:`Job.partial`); it starts at once when a slot is free. ``files`` (option →
+    (file name, contents)): input files written into the job's folder first, each given to
+    the command as ``OPTION PATH`` (removed with the job)."""
+    files = dict(files or {})
+    for name, _data in files.values():
+        if Path(name).name != name or name in (LOG, ANSWER, PROGRESS, PARTIAL, COMMAND,
+                                               STARTED, EXIT):
+            raise ValueError(f"a job's input file needs a plain name of its own; got {name!r}")
     store = Path(store) if store is not None else default_store_path()
     folder = jobs_folder(store) / f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"
     folder.mkdir(parents=True)
-    command = [sys.executable, "-m", "scenarios.cli", *arguments, "--json", str(folder / ANSWER)]
+    inputs = []
+    for option, (name, data) in files.items():
+        (folder / name).write_bytes(data)
+        inputs += [option, str(folder / name)]
+    command = [sys.executable, "-m", "scenarios.cli", *arguments, *inputs,
+               "--json", str(folder / ANSWER)]
     command += ["--store", str(store)] if stores else []
     if progress_file:
         command += ["--progress-file", str(folder / PROGRESS)]

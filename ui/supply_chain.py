@@ -5,7 +5,8 @@ network does to on-time delivery (with confidence intervals, paired against toda
 The location model is :mod:`models.inventory.network_design` with today's process calibrated
 from the data set (:func:`simulation.calibrate.calibrate`, cached per data set fingerprint).
 Nothing is solved until a button is pressed; results stay in the session until the settings
-change.
+change. The network's simulation runs outside the server, as a job of the shared queue
+(:mod:`ui.supply_chain_simulation`).
 """
 
 from __future__ import annotations
@@ -21,14 +22,11 @@ import streamlit as st
 from data.dataset import Dataset
 from data.problems import InputError
 from models.inventory import network_design as nd
-from scenarios.forward_network import network_scenario, simulate_network
+from scenarios.forward_network import network_scenario
 from scenarios.location import LocationLevers, RuleHint, rule_hint, solve_warehouses
 from scenarios.network_plan import build_network_plan, district_assignment
 from scenarios.process_cache import today_process
 from scenarios.warehouses import (
-    SIM_HORIZON_DAYS,
-    SIM_SEED,
-    SIM_WARMUP_DAYS,
     TRADEOFF_DAYS,
     cost_table,
     coverage_table,
@@ -50,6 +48,7 @@ from ui.common import (
 )
 from ui.i18n import N_, _
 from ui.supply_chain_hint import show_hint
+from ui.supply_chain_simulation import simulated_service
 
 TITLE, ICON, URL_PATH = page_index.SUPPLY_CHAIN[:3]
 
@@ -71,8 +70,6 @@ KIND_TEXTS = {"central_dc": N_("central DC"), "candidate": N_("candidate"),
 COMPONENT_TEXTS = {"fixed": N_("fixed"), "handling": N_("handling"),
                    "transport": N_("transport"), "total": N_("total")}
 DEFAULT_TRADEOFF_N = 8
-DEFAULT_REPLICATIONS = 3
-#: simulated horizon and warm-up of a network check, days (one year after a quarter)
 _PIXELS = "'pixels'"
 _TOOLTIP = {"html": "<b>{name}</b><br/>{what}", "style": {"fontSize": "12px"}}
 #: colour of a district by delivery days from its assigned site (1, 2, 3, 4+)
@@ -261,7 +258,7 @@ def _results(ds: Dataset, outcome: nd.LocationOutcome, hint: RuleHint | None) ->
     fill, policy = _stock_settings()
     stock = _stocking(ds, outcome, assignment, fill, policy)
     tables = {"sites": sites, "assignment": assignment, "stocking": stock}
-    network = _simulated_service(ds, outcome, assignment, fill, policy)
+    network = simulated_service(ds, outcome, assignment, fill, policy)
     if network is not None:
         tables["simulated_service"] = network
     _downloads(ds, tables)
@@ -369,87 +366,6 @@ def _stocking(ds: Dataset, outcome: nd.LocationOutcome, assignment: pd.DataFrame
     st.dataframe(shown, hide_index=True, key="sc_stocking",
                  column_config={**column_config(shown), "site_id": None})
     return frame
-
-
-# --------------------------------------------------------------------------- simulation
-def _simulated_service(ds: Dataset, outcome: nd.LocationOutcome, assignment: pd.DataFrame,
-                       fill_rate: float, policy: str) -> pd.DataFrame | None:
-    """Button → simulate today's and the chosen network; show on-time etc. with CIs."""
-    st.subheader(_("Simulated service of the chosen network"))
-    if outcome.instance.candidates != "sites" or not outcome.forward_site_ids:
-        st.caption(_("Needs forward sites chosen among the sites table's candidates."))
-        return None
-    reps = int(st.number_input(_("Replications"), min_value=2, max_value=50,
-                               value=DEFAULT_REPLICATIONS, key="sc_sim_reps"))
-    key = (tuple(outcome.forward_site_ids), fill_rate, policy, reps, ds.fingerprint)
-    if st.button(_("Simulate the chosen network"), key="sc_simulate"):
-        bar = st.progress(0.0, text=_("Simulating today's network and the chosen one …"))
-        params, inputs = _process(ds), _simulation_inputs(ds)
-        check = simulate_network(
-            ds, params, list(outcome.forward_site_ids),
-            district_assignment(assignment), replications=reps, seed=SIM_SEED,
-            fill_rate=fill_rate, policy=policy, horizon_days=SIM_HORIZON_DAYS,
-            warmup_days=SIM_WARMUP_DAYS, workers=None, inputs=inputs,
-            progress=lambda done, total: bar.progress(done / total))
-        _keep("sc_network", key, check)
-    check = _kept("sc_network", key)
-    if check is None:
-        st.caption(_("Press the button to run {reps} replications of a year of orders through "
-                     "today's network and the chosen one (same seeds, so the difference is "
-                     "paired).").format(reps=reps))
-        return None
-    table = network_table(check)
-    cols = st.columns(3)
-    for col, row in zip(cols, table.itertuples(index=False), strict=False):
-        col.metric(_(row.kpi), row.network_text,
-                   _("{difference} vs today").format(difference=row.difference_text),
-                   delta_color=row.delta_color)
-    shown = table.drop(columns=["network_text", "difference_text", "delta_color"])
-    display = shown.assign(kpi=[_(k) for k in shown["kpi"]])
-    st.dataframe(display, hide_index=True, key="sc_network_table",
-                 column_config=column_config(display))
-    if len(check.by_site):
-        st.markdown(_("**Per forward site** (mean over replications)"))
-        names = dict(zip(outcome.instance.site_ids, outcome.instance.site_names, strict=True))
-        by_site = check.by_site
-        if "site_id" in by_site.columns:
-            by_site = by_site.assign(site=by_site["site_id"].map(names))
-            by_site = by_site[["site", *check.by_site.columns]]
-        st.dataframe(by_site, hide_index=True, key="sc_network_sites",
-                     column_config={**column_config(by_site), "site_id": None})
-    return shown
-
-
-_NETWORK_LABELS = {"on_time_rate": (N_("On-time delivery"), True),
-                   "remote_delivery_days": (N_("Remote-area delivery (days)"), False),
-                   "complaint_rate": (N_("Complaints"), True)}
-#: the simulation's forward-stock rates, named in the table
-_STOCK_RATE_LABELS = {"forward_fill_rate": N_("Forward fill rate"),
-                      "split_delivery_rate": N_("Split deliveries")}
-
-
-def network_table(check) -> pd.DataFrame:
-    """One row per KPI: network mean and 95% CI, today's mean, paired difference and CI."""
-    rows = []
-    for name, (label, is_rate) in _NETWORK_LABELS.items():
-        s, d = check.summary[name], check.differences[name]
-        scale, unit = (100.0, "%") if is_rate else (1.0, " d")
-        today = float(check.today[name].mean())
-        rows.append({
-            "kpi": label, "network_mean": s.mean, "network_ci_low": s.ci_low,
-            "network_ci_high": s.ci_high, "today_mean": today,
-            "difference": d["mean"], "difference_ci_low": d["ci95"][0],
-            "difference_ci_high": d["ci95"][1], "better": d["better"],
-            "network_text": f"{s.mean * scale:.1f}{unit}",
-            "difference_text": f"{d['mean'] * scale:+.1f}{unit}",
-            "delta_color": "normal" if name == "on_time_rate" else "inverse"})
-    for name, label in _STOCK_RATE_LABELS.items():
-        if name in check.summary:
-            s = check.summary[name]
-            rows.append({"kpi": label, "network_mean": s.mean, "network_ci_low": s.ci_low,
-                         "network_ci_high": s.ci_high, "network_text": "",
-                         "difference_text": "", "delta_color": "off"})
-    return pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------- trade-off
