@@ -124,7 +124,6 @@ def test_a_job_runs_at_a_lower_cpu_priority_than_the_server(small_dir: Path,
     assert job.wait(timeout=300) == 0
 
 
-<<<<<<< HEAD
 def test_a_refining_command_is_told_where_to_write_its_answer_so_far(tmp_path: Path) -> None:
     job = jobs.start(["compare", str(tmp_path / "a.toml"), str(tmp_path / "b.toml")],
                      store=tmp_path / "store.sqlite", progress_file=True, partial_file=True)
@@ -135,7 +134,8 @@ def test_a_refining_command_is_told_where_to_write_its_answer_so_far(tmp_path: P
     assert job.partial() is None  # nothing half-written
     (job.folder / jobs.PARTIAL).write_text('{"replications": 2}', encoding="utf-8")
     assert job.partial() == {"replications": 2}
-=======
+
+
 def test_input_files_are_written_into_the_jobs_folder_and_given_to_the_command(
         small_dir: Path, tmp_path: Path) -> None:
     """An input file (here an assignment without the columns the command reads) lands in the
@@ -153,4 +153,3 @@ def test_input_files_are_written_into_the_jobs_folder_and_given_to_the_command(
         with pytest.raises(ValueError, match="plain name"):
             jobs.start(["kpis"], store=store, files={"--x": (name, b"")})
     assert [f.name for f in (store.parent / "jobs").iterdir() if f.is_dir()] == [job.folder.name]
->>>>>>> scjob
