@@ -181,6 +181,14 @@ def test_simulate_button_shows_the_paired_simulation(
     assert on_time["network_mean"] == pytest.approx(check.summary["on_time_rate"].mean)
     assert on_time["difference"] == pytest.approx(check.differences["on_time_rate"]["mean"])
     assert on_time["today_mean"] == pytest.approx(check.today["on_time_rate"].mean())
+    # a rate's change is said in percentage points, days in days
+    deltas = {m.label: m.delta for m in at.metric}
+    points = round(100 * check.differences["on_time_rate"]["mean"], 1)
+    assert deltas["On-time delivery"] == (f"{points:+.1f} pts vs today" if points
+                                          else "0 vs today")
+    days = round(check.differences["remote_delivery_days"]["mean"], 1)
+    assert deltas["Remote-area delivery (days)"] == (f"{days:+.1f} days vs today" if days
+                                                     else "0 vs today")
     sites = next(d.value for d in at.dataframe if "fill_rate" in d.value.columns
                  and "site" in d.value.columns)
     assert sorted(sites["site_id"]) == sorted(check.by_site["site_id"])

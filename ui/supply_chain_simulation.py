@@ -17,7 +17,7 @@ from models.inventory import network_design as nd
 from scenarios.forward_network import NetworkCheck
 from scenarios.warehouses import SIM_HORIZON_DAYS, SIM_SEED, SIM_WARMUP_DAYS
 from ui import jobs
-from ui.common import column_config, csv_bytes
+from ui.common import column_config, csv_bytes, format_gap, format_measure
 from ui.i18n import N_, _
 
 DEFAULT_REPLICATIONS = 3
@@ -128,9 +128,9 @@ def _simulation_progress() -> None:
     st.rerun()
 
 
-_NETWORK_LABELS = {"on_time_rate": (N_("On-time delivery"), True),
-                   "remote_delivery_days": (N_("Remote-area delivery (days)"), False),
-                   "complaint_rate": (N_("Complaints"), True)}
+_NETWORK_LABELS = {"on_time_rate": N_("On-time delivery"),
+                   "remote_delivery_days": N_("Remote-area delivery (days)"),
+                   "complaint_rate": N_("Complaints")}
 #: the simulation's forward-stock rates, named in the table
 _STOCK_RATE_LABELS = {"forward_fill_rate": N_("Forward fill rate"),
                       "split_delivery_rate": N_("Split deliveries")}
@@ -139,17 +139,17 @@ _STOCK_RATE_LABELS = {"forward_fill_rate": N_("Forward fill rate"),
 def network_table(check) -> pd.DataFrame:
     """One row per KPI: network mean and 95% CI, today's mean, paired difference and CI."""
     rows = []
-    for name, (label, is_rate) in _NETWORK_LABELS.items():
+    for name, label in _NETWORK_LABELS.items():
         s, d = check.summary[name], check.differences[name]
-        scale, unit = (100.0, "%") if is_rate else (1.0, " d")
         today = float(check.today[name].mean())
         rows.append({
             "kpi": label, "network_mean": s.mean, "network_ci_low": s.ci_low,
             "network_ci_high": s.ci_high, "today_mean": today,
             "difference": d["mean"], "difference_ci_low": d["ci95"][0],
             "difference_ci_high": d["ci95"][1], "better": d["better"],
-            "network_text": f"{s.mean * scale:.1f}{unit}",
-            "difference_text": f"{d['mean'] * scale:+.1f}{unit}",
+            # a rate's difference in percentage points ("+3.4 pts"), days in days
+            "network_text": format_measure(name, s.mean),
+            "difference_text": str(format_gap(name, d["mean"], 0.0)),
             "delta_color": "normal" if name == "on_time_rate" else "inverse"})
     for name, label in _STOCK_RATE_LABELS.items():
         if name in check.summary:
