@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from data.dataset import Dataset
+from data.dataset_memo import per_dataset
 from data.kpis import (
     REPORTED_NAMES,
     Ledger,
@@ -63,6 +64,7 @@ def _expenses(expenses: pd.DataFrame | None, ledger: Ledger, window: Window
             "selling_expense_ratio": selling_expense_ratio(expenses, ledger, window)}
 
 
+@per_dataset
 def measure_history(dataset: Dataset, period_days: int = DEFAULT_PERIOD_DAYS,
                     dso_period_days: int = DEFAULT_DSO_PERIOD_DAYS) -> HistoryReport:
     """Measure every KPI over the ``period_days`` days ending on ``dataset.as_of``."""

@@ -166,20 +166,25 @@ def _open_store(args: argparse.Namespace):
     return None if args.no_store else RunStore(args.store)
 
 
-def _prepare_all(loaded: list) -> list:
-    """Every scenario's data set, process and models, before any simulation starts. Each data
-    set is loaded once (its kept tables when this code read it before), so the scenarios
-    share what depends on it alone (data/dataset_memo.py)."""
+def _datasets(loaded: list) -> list:
+    """Each scenario's data set, every one loaded once (its kept tables when this code read it
+    before), so the scenarios share what depends on it alone (data/dataset_memo.py)."""
     from scenarios.dataset_cache import load_dataset_kept
-    from scenarios.run import prepare
 
-    datasets: dict[Path, object] = {}
+    by_folder: dict[Path, object] = {}
     for item in loaded:
         folder = Path(item.dataset_path).resolve()
-        if folder not in datasets:
-            datasets[folder] = load_dataset_kept(folder)
-    return [prepare(item, datasets[Path(item.dataset_path).resolve()], status=_status)
-            for item in loaded]
+        if folder not in by_folder:
+            by_folder[folder] = load_dataset_kept(folder)
+    return [by_folder[Path(item.dataset_path).resolve()] for item in loaded]
+
+
+def _prepare_all(loaded: list) -> list:
+    """Every scenario's data set, process and models, before any simulation starts."""
+    from scenarios.run import prepare
+
+    return [prepare(item, ds, status=_status)
+            for item, ds in zip(loaded, _datasets(loaded), strict=True)]
 
 
 def _assumption_table(result) -> pd.DataFrame:
@@ -264,7 +269,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
                                f"{len(args.scenarios)}"))
     loaded = load_scenarios(args.scenarios, allow_outside_data=args.allow_outside_data)
     store = _open_store(args)
-    prepared = _prepare_all(loaded)
+    if args.partial_json:  # refined: each scenario prepared just before its first round
+        from scenarios.compare import Preparing
+        from scenarios.run import prepare
+
+        prepared = Preparing(loaded, _datasets(loaded), partial(prepare, status=_status))
+    else:
+        prepared = _prepare_all(loaded)
     # one seed and replication count for all: common random numbers make differences paired
     seed, reps = common_settings(loaded, args.seed, args.replications)
 
@@ -442,7 +453,8 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("scenarios", nargs="+")
     simulation_options(cp)
     cp.add_argument("--partial-json", metavar="PATH", help="refine as replications arrive: "
-                    "the scenarios advance together (2, 4, 8 … replications) and after each "
+                    "each scenario is prepared just before its first replications, the "
+                    "scenarios advance together (2, 4, 8 … replications) and after each "
                     "round but the last the comparison so far is written here (the --json "
                     "document, with replications_planned and scenarios_planned)")
     cp.set_defaults(func=cmd_compare)

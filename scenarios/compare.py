@@ -119,6 +119,27 @@ def refinement_rounds(replications: int, first: int = 2) -> list[int]:
     return [*rounds, replications]
 
 
+class Preparing(Sequence):
+    """The scenarios' preparations, each made when first asked for: a refined comparison
+    shows the base's first CIs before the other scenarios are prepared. ``datasets`` are
+    known before any preparation (the store is asked for earlier runs by their fingerprint)."""
+
+    def __init__(self, loaded: Sequence[LoadedScenario], datasets: Sequence[Dataset],
+                 prepare: Callable[[LoadedScenario, Dataset], Prepared]) -> None:
+        self.loaded, self.datasets, self._prepare = list(loaded), list(datasets), prepare
+        self._made: dict[int, Prepared] = {}
+
+    def __len__(self) -> int:
+        return len(self.loaded)
+
+    def __getitem__(self, i):  # an index: Sequence's iteration and zip need only these two
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        if i not in self._made:
+            self._made[i] = self._prepare(self.loaded[i], self.datasets[i])
+        return self._made[i]
+
+
 def run_comparison(loaded: Sequence[LoadedScenario], prepared: Sequence[Prepared], *,
                    seed: int, replications: int, workers: int | None = None,
                    scheduler: str | None = None,
@@ -127,17 +148,21 @@ def run_comparison(loaded: Sequence[LoadedScenario], prepared: Sequence[Prepared
                    partial: Callable[[Comparison], None] | None = None) -> Comparison:
     """Simulate every prepared scenario with the same seed and replications, store the runs
     together (when ``store`` is given) and compare them with the first. ``progress(label)``
-    gives each scenario's progress callback. With ``partial``, the scenarios advance together
-    in :func:`refinement_rounds` and ``partial`` is given the comparison so far (the scenarios
-    with results, once the base has them) as each scenario ends the first round and after each
-    round but the last; replication r draws from the same stream either way, so the final
-    comparison is the same."""
+    gives each scenario's progress callback; ``prepared`` may be :class:`Preparing` (each
+    scenario prepared just before its first replications). With ``partial``, the scenarios
+    advance together in :func:`refinement_rounds` and ``partial`` is given the comparison so
+    far (the scenarios with results, once the base has them) as each scenario ends the first
+    round and after each round but the last; replication r draws from the same stream either
+    way, so the final comparison is the same."""
     labels = unique_labels(loaded)
+    # the data sets without preparing anything yet (:class:`Preparing` prepares on use)
+    datasets = (prepared.datasets if isinstance(prepared, Preparing)
+                else [p.dataset for p in prepared])
     runs: dict[int, SimulationRun] = {}
     reused: list[str] = []
-    for i, (item, prep) in enumerate(zip(loaded, prepared, strict=True)):
+    for i, (item, ds) in enumerate(zip(loaded, datasets, strict=True)):
         run = None if store is None else stored_same_run(
-            store, item, prep.dataset.fingerprint, seed, replications)
+            store, item, ds.fingerprint, seed, replications)
         if run is not None:  # the same run was computed before: served from the store
             runs[i] = run
             reused.append(labels[i])
@@ -149,7 +174,6 @@ def run_comparison(loaded: Sequence[LoadedScenario], prepared: Sequence[Prepared
     results: dict[int, list] = {i: [] for i in todo}
     seconds = dict.fromkeys(todo, 0.0)
     started: dict[int, datetime] = {}
-    datasets = [p.dataset for p in prepared]
 
     def so_far(upto: int) -> None:  # the scenarios with results, the base among them
         if partial is not None and 0 in runs:

@@ -99,3 +99,29 @@ def test_the_page_shows_each_scenarios_estimate_and_verdict_so_far(
     mean = doc["scenarios"]["app"]["kpis"]["dso_days"]["mean"]
     verdict = doc["scenarios"]["app"]["targets"]["dso_days"]["status"]
     assert dso["app"].startswith(f"{mean:.1f}") and dso["app"].endswith(f"· {verdict}")
+
+
+def test_the_base_shows_before_the_other_scenarios_are_prepared(
+        two_scenarios: list[Path]) -> None:
+    from data.dataset import load_dataset
+    from scenarios.compare import Preparing
+
+    loaded = load_scenarios(two_scenarios, allow_outside_data=True)
+    ds = load_dataset(loaded[0].dataset_path)
+    made: list[str] = []
+
+    def prepare_one(item, dataset):
+        made.append(item.scenario.name)
+        return prepare(item, dataset)
+
+    seen = []
+    lazily = run_comparison(loaded, Preparing(loaded, [ds, ds], prepare_one), seed=5,
+                            replications=3, workers=1,
+                            partial=lambda c: seen.append((len(c.results), list(made))))
+    assert seen[0] == (1, ["today"])  # the base's first CIs: the other not prepared yet
+    assert made == ["today", "app"]  # each prepared once
+    at_once = run_comparison(loaded, [prepare(item, ds) for item in loaded], seed=5,
+                             replications=3, workers=1)
+    for mine, theirs in zip(lazily.results, at_once.results, strict=True):
+        pd.testing.assert_frame_equal(mine.per_replication, theirs.per_replication)
+    assert lazily.differences == at_once.differences
