@@ -8,7 +8,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from ui.i18n import _, language_switch
-from ui.page_index import SECTIONS, TODAY, PageEntry
+from ui.page_index import SECTIONS, TODAY, PageEntry, warm_up
 
 
 def _render(entry: PageEntry) -> Callable[[], None]:
@@ -35,3 +35,5 @@ pages = {
     for section, entries in SECTIONS.items()
 }
 st.navigation(pages).run()
+# after the page: the other pages' libraries load while the first is read
+warm_up()

@@ -125,3 +125,24 @@ def test_the_base_shows_before_the_other_scenarios_are_prepared(
     for mine, theirs in zip(lazily.results, at_once.results, strict=True):
         pd.testing.assert_frame_equal(mine.per_replication, theirs.per_replication)
     assert lazily.differences == at_once.differences
+
+
+def test_the_committee_page_says_the_first_estimates_in_chinese(
+        two_scenarios: list[Path], tmp_path: Path) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from ui import i18n
+
+    so_far = tmp_path / "partial.json"
+    main(["compare", *map(str, two_scenarios), "--replications", "3", "--seed", "5",
+          "--workers", "1", "--no-store", "--allow-outside-data", "--partial-json", str(so_far)])
+    at = AppTest.from_string(
+        "import json\nfrom ui.committee_run import _so_far\n"
+        f"_so_far(json.loads(open({str(so_far)!r}, encoding='utf-8').read()))\n")
+    at.session_state[i18n.KEY] = "zh_CN"
+    at.run(timeout=120)
+    assert not at.exception
+    assert "初步估计" in at.markdown[0].value and "2 个情景中已有 2 个" in at.markdown[0].value
+    view = at.dataframe[0].value
+    zh = i18n.catalogue("zh_CN")
+    assert list(view.columns) == [zh["KPI"], zh["target"], "today", "app"]

@@ -1,10 +1,14 @@
 """Every page's module, title, icon and address, known without importing the pages.
 
 A page's module loads its models' libraries (scikit-learn, HiGHS, SimPy …); the app imports
-a page only when it is first shown, so the first view of one page does not pay for all."""
+the page shown first by itself and the others in the background after it (:func:`warm_up`),
+so the first view of one page does not pay for all."""
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import threading
 from typing import NamedTuple
 
 from ui.i18n import N_
@@ -35,3 +39,22 @@ SECTIONS: dict[str, tuple[PageEntry, ...]] = {
     N_("Decide"): (COMMITTEE, EDITOR, SUPPLY_CHAIN, FINANCE, TERRITORY),
     N_("Data"): (UPLOAD,),
 }
+
+_warming = threading.Event()
+
+
+def warm_up() -> None:
+    """Import every page's module in a background thread, once per server process: the first
+    page shown does not wait for them, and another page's first visit finds them imported."""
+    if _warming.is_set():
+        return
+    _warming.set()
+
+    def imports() -> None:
+        for entries in SECTIONS.values():
+            for entry in entries:
+                # a module that fails to import is the page's own visit's error to show
+                with contextlib.suppress(Exception):
+                    importlib.import_module(entry.module)
+
+    threading.Thread(target=imports, name="pharmaops-page-imports", daemon=True).start()
