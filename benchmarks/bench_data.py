@@ -12,7 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from data.dataset import load_dataset, write_dataset
+from data.dataset import load_dataset
+from data.dataset_writer import write_dataset
 from data.generate import generate_dataset
 from data.history import measure_history
 

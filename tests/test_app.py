@@ -139,10 +139,10 @@ def test_refused_dataset_lists_its_problems(
     assert len(at.error) == 1
     assert "refused" in at.error[0].value
     problems = at.dataframe[0].value
-    assert list(problems.columns) == ["source", "location", "expected", "found"]
-    row = problems[problems["source"].str.endswith("customers.csv")].iloc[0]
-    assert row["location"] == "header"
-    assert "annual_sales_cny" in row["found"]
+    assert list(problems.columns) == ["File or field", "Where", "Expected", "Found"]
+    row = problems[problems["File or field"].str.endswith("customers.csv")].iloc[0]
+    assert row["Where"] == "header"
+    assert "annual_sales_cny" in row["Found"]
     assert not at.metric
 
 

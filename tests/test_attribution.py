@@ -396,6 +396,6 @@ def test_a_pair_that_cannot_be_attributed_is_said_and_nothing_can_start(scen,
     assert not at.exception
     assert len(at.error) == 1 and "cannot be attributed" in at.error[0].value
     problems = at.dataframe[0].value
-    assert "nothing to attribute" in problems["found"].iloc[0]
+    assert "nothing to attribute" in problems["Found"].iloc[0]
     assert at.button(key="attribution_start").disabled
     assert at.button(key="attribution_quick").disabled

@@ -12,7 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from data.dataset import Dataset, load_dataset, write_dataset
+from data.dataset import Dataset, load_dataset
+from data.dataset_writer import write_dataset
 from data.generate import generate_dataset, generate_to_folder
 from data.problems import DatasetError
 from data.tables import TABLE_ORDER, TABLES

@@ -294,7 +294,7 @@ def generate_dataset(profile: str | Profile = "national", seed: int = DEFAULT_SE
 
 def generate_to_folder(profile: str | Profile, seed: int, out_dir: str | Path) -> Path:
     """Generate ``profile`` with ``seed`` and write it atomically to ``out_dir``."""
-    from data.dataset import write_dataset
+    from data.dataset_writer import write_dataset
 
     tables, meta = generate_dataset(profile, seed)
     return write_dataset(tables, out_dir, meta)

@@ -553,14 +553,8 @@ def evaluate_holdout(
 
 
 @per_dataset
-def score_customers(
-    dataset: Dataset,
-    *,
-    seed: int,
-    premium_min: float = 80.0,
-    risk_max: float = 59.0,
-    holdout_share: float = 0.5,
-) -> CreditScores:
+def score_customers(dataset: Dataset, *, seed: int, premium_min: float = 80.0,
+                    risk_max: float = 59.0, holdout_share: float = 0.5) -> CreditScores:
     """Score every customer at ``dataset.as_of``.
 
     Check: fit on ``1 − holdout_share`` of the customers (seeded permutation) with features at
