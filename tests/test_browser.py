@@ -362,13 +362,16 @@ def check_supply_chain(page: Page, app: App) -> None:
     cards = metrics(page)
     for label, unit in (
         ("On-time delivery", "%"),
-        ("Remote-area delivery (days)", " d"),
+        ("Remote-area delivery (days)", " days"),
         ("Complaints", "%"),
     ):
         value = cards[label][0]
         assert value.endswith(unit) and NUMBER.match(value), (label, value)
     deltas = page.locator('[data-testid="stMetricDelta"]')
     assert deltas.filter(has_text="vs today").count() == 3
+    # a rate's change in percentage points, not "%"
+    assert re.fullmatch(r"([+-]\d+\.\d pts|0) vs today",
+                        deltas.filter(has_text="vs today").first.inner_text().strip())
     assert page.locator('[data-testid="stDataFrame"]').count() >= 5
 
 
