@@ -17,7 +17,7 @@ import pandas as pd
 
 from data.dataset import Dataset, load_dataset
 from data.geography import great_circle_km
-from data.problems import InputError, Problem
+from data.problems import N_, InputError, Problem
 from models.territory.grading import (
     POTENTIAL_LEVELS,
     SUPPORT_LEVELS,
@@ -203,7 +203,8 @@ def _shorter_moves(result, work: np.ndarray, km: np.ndarray, today: np.ndarray,
     gap = relative_gap(moved, result.bound)
     # the solver's message quotes its own gap; say the one after the pass when it moved
     message = (result.message if moved == result.objective
-               else f"{result.message}; {gap:.2e} after the km pass")
+               else N_("{message}; {gap} after the km pass", message=result.message,
+                       gap=f"{gap:.2e}"))
     return replace(result, assignment=a, objective=moved, disruption=moved, gap=gap,
                    message=message,
                    seconds=result.seconds + time.perf_counter() - t0,

@@ -20,7 +20,7 @@ import streamlit as st
 
 from data.dataset import Dataset
 from data.fingerprint import files_fingerprint
-from data.problems import InputError
+from data.problems import InputError, said
 from scenarios.channel import XLSX_MIME
 from scenarios.credit_cache import (
     ScoreView,
@@ -343,10 +343,11 @@ def _policy_answer(scenario: Key, report: PolicyReport, assigned: pd.DataFrame |
     sol = report.solution
     if sol.objective_cny is None:
         reach = report.reachable
-        # the solver's message stays as the solver wrote it: it names the limit
+        # the solver's message names the limit by its technical name (e.g. dso_days)
         st.warning(_("No assignment meets the limits: {why}. With the allowed terms the lowest "
                      "DSO reachable is {dso} days and the lowest bad debt {bad}; loosen the "
-                     "limit named.").format(why=sol.message, dso=f"{reach['dso_days']:.1f}",
+                     "limit named.").format(why=said(sol.message, _),
+                                            dso=f"{reach['dso_days']:.1f}",
                                             bad=f"{reach['bad_debt_rate']:.2%}"))
     else:
         st.success(_("Proven optimal (gap {gap}) in {seconds} s: expected profit {profit} "

@@ -20,7 +20,7 @@ import pydeck as pdk
 import streamlit as st
 
 from data.dataset import Dataset
-from data.problems import InputError
+from data.problems import InputError, said
 from models.inventory import network_design as nd
 from scenarios.forward_network import network_scenario
 from scenarios.location import LocationLevers, RuleHint, rule_hint, solve_warehouses
@@ -213,7 +213,7 @@ def _results(ds: Dataset, outcome: nd.LocationOutcome, hint: RuleHint | None) ->
                  "{details}").format(seconds=f"{r.seconds:.1f}",
                                      candidates=inst.problem.n_sites,
                                      districts=inst.problem.n_customers,
-                                     details=f"{r.message} · {r.method}"))
+                                     details=f"{said(r.message, _)} · {r.method}"))
     if inst.unreachable:
         st.warning(_("{n} districts that no candidate reaches within {days} days are exempt "
                      "from the rule.").format(n=len(inst.unreachable),

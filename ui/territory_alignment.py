@@ -17,6 +17,7 @@ import pydeck as pdk
 import streamlit as st
 
 from data.dataset import Dataset
+from data.problems import said
 from scenarios.channel import XLSX_MIME
 from scenarios.territory_levers import TerritoryLevers
 from scenarios.territory_report import DEFAULT_BALANCE, align_terminals, rep_visits, visits_due
@@ -229,13 +230,13 @@ def _no_alignment(result, made: Settings) -> None:
                   "looser cap on the visits that change rep or a wider balance would help; so "
                   "would a grading or visit quota that splits the visits more finely."))
         st.error(text.format(balance=f"{balance:.0%}", cap=f"{cap or 0:.0%}",
-                             why=result.message))
+                             why=said(result.message, _)))
     else:
         text = (_("No alignment found within {seconds} s ({why}). Allow more seconds or a "
                   "wider balance.") if cap is None else
                 _("No alignment found within {seconds} s ({why}). Allow more seconds, a "
                   "looser cap, or a wider balance."))
-        st.warning(text.format(seconds=f"{made.seconds:g}", why=result.message))
+        st.warning(text.format(seconds=f"{made.seconds:g}", why=said(result.message, _)))
 
 
 def _rep_names(ds: Dataset) -> pd.Series:

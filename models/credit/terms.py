@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import highspy
 import numpy as np
 
-from data.problems import InputError, Problem
+from data.problems import N_, InputError, Problem, Text
 from models.inventory.highs import new_mip_highs
 
 DAYS_PER_YEAR = 365.0
@@ -424,7 +424,8 @@ def optimize_terms(
                                  (), {}, {}, name, why, time.perf_counter() - t0, limits)
         return TermsSolution("time_limit", None, raw.dual_bound, None,
                              np.full(n, -1, dtype=int), (), {}, {}, None,
-                             f"no solution ({raw.model_status})", time.perf_counter() - t0,
+                             N_("no solution ({status})", status=raw.model_status),
+                             time.perf_counter() - t0,
                              limits)
     assert profit is not None
     proven = gap is not None and gap <= OPTIMALITY_GAP
@@ -439,7 +440,8 @@ def optimize_terms(
         "optimal" if proven else "time_limit", profit, bound, gap, raw.assignments,
         tuple(names[o] for o in raw.assignments), portfolio_measures(problem, raw.assignments),
         binding, None,
-        "optimality proven" if proven else f"stopped by {raw.model_status}; gap {gap}",
+        N_("optimality proven") if proven
+        else N_("stopped by {status}; gap {gap}", status=raw.model_status, gap=gap),
         time.perf_counter() - t0, limits)
 
 
@@ -496,19 +498,23 @@ def reachable_limits(problem: TermsProblem) -> dict[str, float]:
     }
 
 
-def explain_infeasible(problem: TermsProblem, limits: dict[str, float]) -> tuple[str, str]:
+def explain_infeasible(problem: TermsProblem, limits: dict[str, float]) -> tuple[str, Text]:
     """(name of a limit that cannot be met, message). A limit unreachable on its own is named
     with its best reachable value; otherwise the given limits together are named."""
     best = reachable_limits(problem)
-    units = {"dso_days": "days", "bad_debt_rate": "", "sales_loss_rate": ""}
+    units = {"dso_days": N_("days")}  # the rates have no unit
     for key, limit in limits.items():
         if best[key] > limit + 1e-9:
-            return key, (f"{key} <= {limit:g} cannot be met: the lowest reachable with the "
-                         f"allowed options is {best[key]:.6g} {units[key]}".rstrip())
+            params = {"key": key, "limit": f"{limit:g}", "best": f"{best[key]:.6g}"}
+            if key in units:
+                return key, N_("{key} <= {limit} cannot be met: the lowest reachable with the "
+                               "allowed options is {best} {unit}", unit=units[key], **params)
+            return key, N_("{key} <= {limit} cannot be met: the lowest reachable with the "
+                           "allowed options is {best}", **params)
     names = ", ".join(limits)
     reach = ", ".join(f"{key} {best[key]:.6g}" for key in limits)
-    return names, (f"the limits {names} cannot be met together (each alone can: best "
-                   f"reachable {reach})")
+    return names, N_("the limits {names} cannot be met together (each alone can: best "
+                     "reachable {reach})", names=names, reach=reach)
 
 
 # ---------------------------------------------------------------- frontier

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
+from data.problems import N_
 from models.inventory.facility_problem import (
     OPTIMALITY_GAP,
     FacilityProblem,
@@ -443,9 +444,9 @@ class CflpBranchAndBound:
                 lower_bound=None if done or not np.isfinite(lower) else lower,
                 seconds=seconds,
                 nodes=self.stats.nodes,
-                message="no choice of sites covers demand"
+                message=N_("no choice of sites covers demand")
                 if done
-                else "time limit before any solution",
+                else N_("time limit before any solution"),
                 method="lagrangian-bnb",
                 extra=extra,
             )
@@ -464,7 +465,8 @@ class CflpBranchAndBound:
             assignment=self.best_x,
             seconds=seconds,
             nodes=self.stats.nodes,
-            message="optimality proven" if proven else f"stopped by the time limit; gap {gap}",
+            message=N_("optimality proven") if proven
+            else N_("stopped by the time limit; gap {gap}", gap=gap),
             method="lagrangian-bnb",
             extra=extra,
         )

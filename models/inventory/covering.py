@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
-from data.problems import InputError, Problem
+from data.problems import N_, InputError, Problem
 from models.inventory.facility_problem import OPTIMALITY_GAP
 from models.inventory.highs import new_mip_highs
 
@@ -81,7 +81,7 @@ def maximal_covering(demand: np.ndarray, within: np.ndarray, *, max_sites: int |
     if int(info.primal_solution_status) != int(highspy.kSolutionStatusFeasible):
         kind = "infeasible" if status == "Infeasible" else "time_limit"
         return CoveringResult(kind, (), np.zeros(n, dtype=bool), 0.0, 0.0, None, None, seconds,
-                              f"no solution ({status})")
+                              N_("no solution ({status})", status=status))
     y = np.asarray(h.getSolution().col_value)[:m] >= 0.5
     covered = w[y].any(axis=0)  # recomputed from the sites, not read from z
     total = float(covered @ d)
@@ -92,7 +92,8 @@ def maximal_covering(demand: np.ndarray, within: np.ndarray, *, max_sites: int |
     return CoveringResult(
         "optimal" if proven else "feasible", tuple(int(i) for i in np.flatnonzero(y)), covered,
         total, total / float(d.sum()) if d.sum() > 0 else 0.0, upper, gap, seconds,
-        "optimality proven" if proven else f"stopped by {status}; gap {gap}")
+        N_("optimality proven") if proven
+        else N_("stopped by {status}; gap {gap}", status=status, gap=gap))
 
 
 def _check(d: np.ndarray, w: np.ndarray, max_sites: int | None, fixed_cost: np.ndarray | None,
@@ -178,7 +179,8 @@ def fewest_sites(demand: np.ndarray, within: np.ndarray, share: float, *,
     if reachable * total < needed:
         return FewestSitesResult(
             "infeasible", None, (), 0.0, reachable, None, time.perf_counter() - start,
-            f"every site together reaches {reachable:.1%} of demand, less than {share:.1%}")
+            N_("every site together reaches {reachable} of demand, less than {share}",
+               reachable=f"{reachable:.1%}", share=f"{share:.1%}"))
     free = np.ones(m, dtype=bool)
     free[list(fixed_open)] = False
     h = new_mip_highs(time_limit_s)
@@ -198,7 +200,7 @@ def fewest_sites(demand: np.ndarray, within: np.ndarray, share: float, *,
     seconds = time.perf_counter() - start
     if int(info.primal_solution_status) != int(highspy.kSolutionStatusFeasible):
         return FewestSitesResult("time_limit", None, (), 0.0, reachable, None, seconds,
-                                 f"no solution ({status})")
+                                 N_("no solution ({status})", status=status))
     y = np.asarray(h.getSolution().col_value)[:m] >= 0.5
     covered = float(d[w[y].any(axis=0)].sum()) / total if total > 0 else 1.0
     count = int((y & free).sum())
@@ -209,7 +211,8 @@ def fewest_sites(demand: np.ndarray, within: np.ndarray, share: float, *,
     return FewestSitesResult(
         "optimal" if proven else "feasible", count, tuple(int(i) for i in np.flatnonzero(y)),
         covered, reachable, lower, seconds,
-        "optimality proven" if proven else f"stopped by {status}; at least {lower}")
+        N_("optimality proven") if proven
+        else N_("stopped by {status}; at least {lower}", status=status, lower=lower))
 
 
 def fewest_sites_location(instance, service_days: float, share: float, *,

@@ -20,6 +20,7 @@ import highspy
 import numpy as np
 from scipy.sparse import coo_matrix
 
+from data.problems import N_
 from models.inventory.cflp_bnb import solve_cflp_bnb
 from models.inventory.facility_problem import (
     OPTIMALITY_GAP,
@@ -246,7 +247,7 @@ def _read_back(
             "infeasible",
             seconds=raw.seconds,
             nodes=raw.nodes,
-            message=(
+            message=N_(
                 "HiGHS proved that no choice of sites satisfies demand[j], capacity[i], "
                 "aggregate_capacity, open_count and fixed_open together"
             ),
@@ -259,7 +260,8 @@ def _read_back(
             lower_bound=raw.dual_bound,
             seconds=raw.seconds,
             nodes=raw.nodes,
-            message=f"no solution found ({raw.model_status}, limit {time_limit_s:g} s)",
+            message=N_("no solution found ({status}, limit {limit_s} s)",
+                       status=raw.model_status, limit_s=f"{time_limit_s:g}"),
             method=method,
         )
     open_mask, x = plan_from_columns(raw.col_value, model.pairs, m, n)
@@ -274,9 +276,10 @@ def _read_back(
     else:
         assignment = x
     message = (
-        "optimality proven"
+        N_("optimality proven")
         if proven
-        else f"stopped by {raw.model_status} (limit {time_limit_s:g} s); gap {gap}"
+        else N_("stopped by {status} (limit {limit_s} s); gap {gap}",
+                status=raw.model_status, limit_s=f"{time_limit_s:g}", gap=gap)
     )
     return FacilityResult(
         status=status,

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from data.problems import InputError, Problem
+from data.problems import N_, InputError, Problem, Text
 
 #: relative gap (obj − bound)/|obj| under which a result counts as proven optimal
 OPTIMALITY_GAP = 1e-6
@@ -170,7 +170,7 @@ def relative_gap(objective: float | None, bound: float | None) -> float | None:
     return diff / max(abs(objective), 1e-12)
 
 
-def infeasibility_reason(problem: FacilityProblem) -> str | None:
+def infeasibility_reason(problem: FacilityProblem) -> Text | None:
     """A reason the problem cannot have a solution, from simple counting; None if none found.
 
     These are necessary conditions only; the solver proves the rest.
@@ -179,17 +179,17 @@ def infeasibility_reason(problem: FacilityProblem) -> str | None:
     total_demand = float(problem.demand.sum())
     k_open = len(problem.fixed_open)
     if problem.p is not None and k_open > problem.p:
-        return (
-            f"fixed_open has {k_open} sites but exactly p={problem.p} may be open; "
-            "raise p or release sites"
+        return N_(
+            "fixed_open has {k_open} sites but exactly p={p} may be open; "
+            "raise p or release sites", k_open=k_open, p=problem.p
         )
     if problem.capacity is None:
         return None
     cap = problem.capacity
     if float(cap.sum()) < total_demand * (1 - 1e-12):
-        return (
-            f"aggregate_capacity: total capacity {cap.sum():g} < total demand {total_demand:g}; "
-            "add capacity or sites"
+        return N_(
+            "aggregate_capacity: total capacity {capacity} < total demand {demand}; "
+            "add capacity or sites", capacity=f"{cap.sum():g}", demand=f"{total_demand:g}"
         )
     if problem.p is not None:
         forced = np.zeros(m, dtype=bool)
@@ -197,15 +197,17 @@ def infeasibility_reason(problem: FacilityProblem) -> str | None:
         rest = np.sort(cap[~forced])[::-1][: problem.p - k_open]
         best = float(cap[forced].sum() + rest.sum())
         if best < total_demand * (1 - 1e-12):
-            return (
-                f"aggregate_capacity: the {problem.p} largest admissible sites hold {best:g} < "
-                f"total demand {total_demand:g}; raise p or capacities"
+            return N_(
+                "aggregate_capacity: the {p} largest admissible sites hold {best} < "
+                "total demand {demand}; raise p or capacities",
+                p=problem.p, best=f"{best:g}", demand=f"{total_demand:g}"
             )
     if problem.single_source:
         j = int(np.argmax(problem.demand))
         if problem.demand[j] > cap.max():
-            return (
-                f"single_source: customer {j} demands {problem.demand[j]:g} > largest site "
-                f"capacity {cap.max():g}; allow split deliveries"
+            return N_(
+                "single_source: customer {customer} demands {demand} > largest site "
+                "capacity {capacity}; allow split deliveries",
+                customer=j, demand=f"{problem.demand[j]:g}", capacity=f"{cap.max():g}"
             )
     return None

@@ -42,7 +42,7 @@ import pandas as pd
 
 from data.dataset import Dataset
 from data.geography import great_circle_km, load_districts
-from data.problems import InputError, Problem
+from data.problems import N_, InputError, Problem
 from models.inventory.facility_location import (
     build_facility_model,
     plan_from_columns,
@@ -383,9 +383,11 @@ def _solve_with_rows(inst: LocationInstance, time_limit_s: float) -> FacilityRes
                 "time_limit" if status == "Time limit reached" else "error"),
             lower_bound=bound if np.isfinite(bound) else None, seconds=seconds,
             nodes=max(int(info.mip_node_count), 0),
-            message=(f"HiGHS proved that no choice of sites satisfies demand, capacity, "
-                     f"fixed_open and the side rows ({names})" if status == "Infeasible"
-                     else f"no solution found ({status}, limit {time_limit_s:g} s)"),
+            message=(N_("HiGHS proved that no choice of sites satisfies demand, capacity, "
+                        "fixed_open and the side rows ({names})", names=names)
+                     if status == "Infeasible"
+                     else N_("no solution found ({status}, limit {limit_s} s)",
+                             status=status, limit_s=f"{time_limit_s:g}")),
             method="highs-milp + side rows")
     y, x = plan_from_columns(h.getSolution().col_value, model.pairs, m, n)
     objective = float(problem.fixed_cost[y].sum() + (problem.cost * x).sum())
@@ -397,7 +399,8 @@ def _solve_with_rows(inst: LocationInstance, time_limit_s: float) -> FacilityRes
         status="optimal" if proven else "feasible", objective=objective, lower_bound=lower,
         gap=gap, open_sites=tuple(int(i) for i in np.flatnonzero(y)), assignment=x,
         seconds=seconds, nodes=max(int(info.mip_node_count), 0),
-        message="optimality proven" if proven else f"stopped by {status}; gap {gap}",
+        message=N_("optimality proven") if proven
+        else N_("stopped by {status}; gap {gap}", status=status, gap=gap),
         method=f"highs-milp + side rows ({names})" if rows else "highs-milp (coverage)")
 
 

@@ -33,6 +33,7 @@ from dataclasses import dataclass, replace
 import highspy
 import numpy as np
 
+from data.problems import N_
 from models.inventory.facility_location import (
     SOLVER_REL_GAP,
     build_facility_model,
@@ -273,8 +274,9 @@ def solve_share_rule(
     if reach < share * float(problem.demand.sum()) * (1 - SHARE_SLACK):
         return FacilityResult.without_solution(
             "infeasible", seconds=time.perf_counter() - start, nodes=0, method="share-rule",
-            message=(f"service_share: only {reach / problem.demand.sum():.4f} of demand has a "
-                     f"candidate within the service days < {share}"))
+            message=N_("service_share: only {reached} of demand has a candidate within the "
+                       "service days < {share}",
+                       reached=f"{reach / problem.demand.sum():.4f}", share=share))
     if problem.capacity is not None:
         return _capacitated(problem, within, share, rows, start, deadline)
     search = lambda_search(problem, within, share, rows,
@@ -288,7 +290,7 @@ def solve_share_rule(
     if search.best is not None and search.bound >= search.ub * (1 - SOLVER_REL_GAP):
         _, x = share_cost(problem, within, share, search.best)
         return _result(problem, search.best, x, search.bound, 0, start, extra,
-                       "share-lagrangian", "optimality proven by the Lagrangian bound")
+                       "share-lagrangian", N_("optimality proven by the Lagrangian bound"))
     keep_site, dropped_bound = _site_reduction(problem, within, share, search)
     support = undominated_pairs(problem, within) & keep_site[:, None]
     start_x = None
@@ -397,10 +399,11 @@ def _finish(problem, run: _Run, bound: float, start, extra, method) -> FacilityR
             status.get(run.status, "error"), seconds=time.perf_counter() - start,
             lower_bound=bound if np.isfinite(bound) and run.status != "Infeasible" else None,
             nodes=run.nodes, extra=extra, method=method,
-            message=("HiGHS proved that no choice of sites meets the share and the side rows"
-                     if run.status == "Infeasible" else f"no solution found ({run.status})"))
+            message=(N_("HiGHS proved that no choice of sites meets the share and the side rows")
+                     if run.status == "Infeasible"
+                     else N_("no solution found ({status})", status=run.status)))
     return _result(problem, run.y, run.x, bound, run.nodes, start, extra, method,
-                   f"HiGHS: {run.status}")
+                   N_("HiGHS: {status}", status=run.status))
 
 
 def _result(problem, y, x, bound, nodes, start, extra, method, note) -> FacilityResult:
@@ -413,5 +416,6 @@ def _result(problem, y, x, bound, nodes, start, extra, method, note) -> Facility
         status="optimal" if proven else "feasible", objective=objective, lower_bound=lower,
         gap=gap, open_sites=tuple(int(i) for i in np.flatnonzero(y)), assignment=x,
         seconds=time.perf_counter() - start, nodes=nodes,
-        message="optimality proven" if proven else f"{note}; gap {gap}",
+        message=N_("optimality proven") if proven
+        else N_("{note}; gap {gap}", note=note, gap=gap),
         method=method, extra=extra)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from data.problems import InputError, Problem
+from data.problems import N_, InputError, Problem
 from models.territory.alignment_bounds import GapProblem, disruption_bound, relative_gap
 from models.territory.alignment_core import Outcome, solve
 
@@ -137,14 +137,15 @@ def align_territories(
     tol = 1e-9 * max(upper, 1.0)
     heavy = np.flatnonzero(w > upper + tol)
     if heavy.size:
-        msg = (f"unit {int(heavy[0])} has workload {w[heavy[0]]:.6g}, above the upper balance "
-               f"limit {upper:.6g} per rep")
+        msg = N_("unit {unit} has workload {workload}, above the upper balance limit {upper} "
+                 "per rep", unit=int(heavy[0]), workload=f"{w[heavy[0]]:.6g}",
+                 upper=f"{upper:.6g}")
         return _infeasible(n, m, t0, msg)
     if max_disruption is not None:
         need = disruption_bound(w, cur, lo, up)
         if need > max_disruption + tol:
-            msg = (f"balancing needs at least {need:.6g} workload moved, above the disruption "
-                   f"cap {max_disruption:.6g}")
+            msg = N_("balancing needs at least {need} workload moved, above the disruption "
+                     "cap {cap}", need=f"{need:.6g}", cap=f"{max_disruption:.6g}")
             return _infeasible(n, m, t0, msg)
     moves = np.arange(m)[None, :] != (cur[:, None] if cur is not None else -1)
     cost = w[:, None] * moves if objective == "disruption" else d

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from data.problems import N_
 from models.territory.alignment_bounds import (
     GapProblem,
     disruption_bound,
@@ -288,17 +289,19 @@ def solve(problem: GapProblem, time_limit_s: float, disruption: bool) -> Outcome
     bound = min(bound, z)
     gap = relative_gap(z, bound)
     status = "optimal" if gap <= OPTIMALITY_GAP else "time_limit"
-    msg = "optimality proven" if status == "optimal" else f"time limit reached; gap {gap:.2e}"
+    msg = (N_("optimality proven") if status == "optimal"
+           else N_("time limit reached; gap {gap}", gap=f"{gap:.2e}"))
     return Outcome(a, z, bound, status, method, msg)
 
 
 def _no_solution(status: str, bound: float, method: str, problem: GapProblem) -> Outcome:
     n = problem.cost.shape[0]
-    limits = "the balance limits"
+    limits = N_("the balance limits")
     if problem.cap is not None:
-        limits += " and the disruption cap together"
+        limits = N_("the balance limits and the disruption cap together")
     elif (problem.lower > 0).any() and n < problem.cost.shape[1]:
-        limits += f": {n} units cannot give all {problem.cost.shape[1]} reps a workload"
-    msg = (f"no assignment meets {limits}" if status == "infeasible"
-           else "time limit reached before a feasible assignment")
+        limits = N_("the balance limits: {units} units cannot give all {reps} reps a workload",
+                    units=n, reps=problem.cost.shape[1])
+    msg = (N_("no assignment meets {limits}", limits=limits) if status == "infeasible"
+           else N_("time limit reached before a feasible assignment"))
     return Outcome(np.full(n, -1, dtype=np.int64), np.nan, bound, status, method, msg)

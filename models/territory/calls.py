@@ -42,7 +42,7 @@ import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy.special import expit
 
-from data.problems import InputError, Problem
+from data.problems import N_, InputError, Problem, Text
 
 COLUMNS = ("rep", "sales_min", "sales_max", "c", "d", "margin", "min_calls", "max_calls")
 #: a plan is called optimal when (bound − objective) / max(|objective|, TINY) is at most this
@@ -374,9 +374,10 @@ def _dp_batch(batch, s_lists, budget, curves, lv: _Levels, deadline: float):
 
 
 # ---------------------------------------------------------------------------------- driver
-def _infeasible(p: dict) -> list[str]:
+def _infeasible(p: dict) -> list[Text]:
     need = np.bincount(p["rep_code"], weights=p["min_calls"], minlength=len(p["reps"]))
-    return [f"rep {r!r}: min_calls sum to {int(need[k])} > capacity {int(p['capacity'][k])}"
+    return [N_("rep {rep}: min_calls sum to {need} > capacity {capacity}", rep=repr(r),
+               need=int(need[k]), capacity=int(p["capacity"][k]))
             for k, r in enumerate(p["reps"]) if need[k] > p["capacity"][k]]
 
 
@@ -503,10 +504,11 @@ def allocate_calls(accounts: pd.DataFrame, capacity: Mapping, *, call_cost: floa
     seconds = time.perf_counter() - t0
     if bad:
         return CallPlan(calls, math.nan, math.nan, math.nan, "infeasible", seconds, method,
-                        "; ".join(bad), math.nan, used, idle)
+                        Text.join("; ", bad), math.nan, used, idle)
     objective, bound = float(per_rep.sum()), float(bound_rep.sum())
     gap = max(bound - objective, 0.0) / max(abs(objective), TINY)
     status = "optimal" if exact.all() or gap <= OPTIMALITY_GAP else "time_limit"
-    message = "" if exact.all() else f"{int((~exact).sum())} rep(s) not solved exactly in time"
+    message = ("" if exact.all()
+               else N_("{count} rep(s) not solved exactly in time", count=int((~exact).sum())))
     return CallPlan(calls, objective, bound, gap, status, seconds, method, message,
                     float(env_rep.sum()), used, idle)
