@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from streamlit.testing.v1 import AppTest
 
 from data.generate import generate_to_folder
@@ -25,10 +26,10 @@ PLACEHOLDER = re.compile(r"\{(\w*)[^{}]*\}")
 
 
 def _marked() -> set[str]:
-    """Every text marked with _() or N_() in app.py, ui/ and (the problems of bad input)
-    data/ and scenarios/, as pybabel extracts it with babel.cfg."""
-    method_map = [("app.py", "python"), ("ui/**.py", "python"), ("data/**.py", "python"),
-                  ("scenarios/**.py", "python")]
+    """Every text marked with _() or N_() where babel.cfg says (the pages, and the problems
+    and solver messages of data/, models/ and scenarios/), as pybabel extracts it."""
+    with (ROOT / "babel.cfg").open(encoding="utf-8") as cfg:
+        method_map, _options = parse_mapping_cfg(cfg)
     found = extract_from_dir(str(ROOT), method_map, keywords={"_": None, "N_": None})
     return {message for _file, _line, message, _comments, _context in found
             if isinstance(message, str) and message}
