@@ -159,15 +159,10 @@ def _job_progress() -> None:
     job: jobs.Job | None = st.session_state.get(JOB_KEY)
     if job is None:
         return
-    code = job.returncode()
-    if code is None and (waiting := jobs.waiting_text(job)):
-        st.progress(0.0, text=waiting)
-        return
+    code = jobs.progress_bar(job, lambda done, total, label: _(
+        "Combination {done} of {total} simulated{label}").format(
+            done=done, total=total or "…", label=f" · {label}" if label else ""))
     if code is None:
-        done, total, label = job.progress() or (0, 0, "")
-        st.progress(min(done / max(total, 1), 1.0), text=_(
-            "Combination {done} of {total} simulated{label}").format(
-                done=done, total=total or "…", label=f" · {label}" if label else ""))
         return
     del st.session_state[JOB_KEY]
     if code != 0:  # shown by the section until the next start

@@ -263,16 +263,11 @@ def job_progress() -> None:
             st.code(failed[1])
         return
     job, request = pending
-    code = job.returncode()
+    code = jobs.progress_bar(job, lambda done, total, label: _(
+        "{scenario}: replication {done} of {total}").format(
+            scenario=label, done=done, total=total) if label else _(CALIBRATING))
     if code is None:
-        if waiting := jobs.waiting_text(job):
-            st.progress(0.0, text=waiting)
-            return
-        done, total, label = job.progress() or (0, 0, "")
-        st.progress(min(done / max(total, 1), 1.0), text=_(
-            "{scenario}: replication {done} of {total}").format(
-                scenario=label, done=done, total=total) if label else _(CALIBRATING))
-        if (doc := job.partial()) is not None:
+        if (doc := job.partial()) is not None:  # none while it waits
             _so_far(doc)
         return
     del st.session_state[JOB_KEY]

@@ -126,17 +126,11 @@ def _job_progress() -> None:
                 code=failed[0]))
             st.code(failed[1])
         return
-    code = job.returncode()
+    code = jobs.progress_bar(job, lambda done, total, label: _(
+        "setting {i} of {n}: {label}").format(i=min(done + 1, total), n=total,
+                                              label=said(read_label(label), _))
+        if total else _("Preparing the scenario …"))
     if code is None:
-        if waiting := jobs.waiting_text(job):
-            st.progress(0.0, text=waiting)
-            return
-        done, total, label = job.progress() or (0, 0, "")
-        st.progress(min(done / max(total, 1), 1.0), text=_(
-            "setting {i} of {n}: {label}").format(i=min(done + 1, total), n=total,
-                                                  label=said(read_label(label), _))
-            if total else _(
-            "Preparing the scenario …"))
         return
     del st.session_state[JOB_KEY]
     doc = job.result() if code == 0 else None

@@ -19,10 +19,12 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+import streamlit as st
 
 from scenarios.paths import PROJECT_ROOT, default_store_path
 from ui.i18n import _
@@ -186,6 +188,20 @@ def waiting_text(job: Job) -> str | None:
     return _("Waiting in the shared queue: {running} job(s) running, {ahead} waiting before "
              "this one; {slots} run at a time on this server.").format(
                  running=running, ahead=job.ahead(), slots=slots())
+
+
+def progress_bar(job: Job, text: Callable[[int, int, str], str]) -> int | None:
+    """While ``job`` waits or runs: its place in the queue, or its bar saying ``text(done,
+    total, label)`` (as the command last told), and None; once it has finished, its exit
+    code (nothing shown)."""
+    code = job.returncode()
+    if code is None:
+        if waiting := waiting_text(job):
+            st.progress(0.0, text=waiting)
+        else:
+            done, total, label = job.progress() or (0, 0, "")
+            st.progress(min(done / max(total, 1), 1.0), text=text(done, total, label))
+    return code
 
 
 def queue_counts(folder: Path | None = None) -> tuple[int, int]:

@@ -226,15 +226,9 @@ def _run_section() -> None:
 def _job_status() -> None:
     """The running job's progress, then its result read back from the store."""
     job: jobs.Job = st.session_state[JOB_KEY]
-    code = job.returncode()
-    if code is None and (waiting := jobs.waiting_text(job)):
-        st.progress(0.0, text=waiting)
-        return
+    code = jobs.progress_bar(job, lambda done, total, _label: _(
+        "Simulating: {done} of {total} replications").format(done=done, total=total or "…"))
     if code is None:
-        done, total, _label = job.progress() or (0, 0, "")
-        st.progress(done / total if total else 0.0, text=_(
-            "Simulating: {done} of {total} replications").format(done=done,
-                                                                  total=total or "…"))
         return
     if code != 0:
         st.error(_("The run failed (exit code {code}).").format(code=code))

@@ -105,16 +105,11 @@ def _simulation_progress() -> None:
             st.code(failed[1])
         return
     job, key = pending
-    code = job.returncode()
+    code = jobs.progress_bar(job, lambda done, total, _label: _(
+        "Simulating today's network and the chosen one: replication {done} of "
+        "{total}").format(done=done, total=total) if total else _(
+        "Simulating today's network and the chosen one …"))
     if code is None:
-        if waiting := jobs.waiting_text(job):
-            st.progress(0.0, text=waiting)
-            return
-        done, total, _label = job.progress() or (0, 0, "")
-        st.progress(min(done / max(total, 1), 1.0), text=_(
-            "Simulating today's network and the chosen one: replication {done} of "
-            "{total}").format(done=done, total=total) if total else _(
-            "Simulating today's network and the chosen one …"))
         return
     del st.session_state[SIM_JOB_KEY]
     doc = job.result() if code == 0 else None
